@@ -1,0 +1,9 @@
+# Use ccache when present. Precompiled headers need the sloppiness below to be cacheable.
+find_program(PRUNESCOPE_CCACHE ccache)
+if(PRUNESCOPE_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+    set(CMAKE_CXX_COMPILER_LAUNCHER
+        ${CMAKE_COMMAND} -E env
+        "CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime"
+        ${PRUNESCOPE_CCACHE})
+    message(STATUS "ccache: ${PRUNESCOPE_CCACHE}")
+endif()

@@ -1,0 +1,134 @@
+#include "core/util/files.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <random>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace prunescope {
+namespace {
+
+std::string uniqueSuffix() {
+    static std::atomic<unsigned> counter{0};
+    std::random_device rd;
+    std::ostringstream s;
+    s << ".tmp." << ::getpid() << "." << counter++ << "." << (rd() & 0xffffff);
+    return s.str();
+}
+
+void fsyncPath(const fs::path& path) {
+    int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
+}  // namespace
+
+std::string readTextFile(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw Error(path.string(), "", fs::exists(path) ? "cannot read file" : "no such file");
+    }
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+nlohmann::json parseJson(std::string_view text, const std::string& origin) {
+    try {
+        return nlohmann::json::parse(text.begin(), text.end());
+    } catch (const nlohmann::json::parse_error& e) {
+        size_t byte = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+        size_t line = 1, column = 1;
+        for (size_t i = 0; i < byte; ++i) {
+            if (text[i] == '\n') {
+                ++line;
+                column = 1;
+            } else {
+                ++column;
+            }
+        }
+        std::string what = e.what();
+        auto pos = what.find("syntax error");
+        std::string detail = pos == std::string::npos ? what : what.substr(pos);
+        throw Error(origin, "line " + std::to_string(line) + ", column " + std::to_string(column),
+                    "malformed JSON: " + detail);
+    }
+}
+
+nlohmann::json readJsonFile(const fs::path& path) {
+    return parseJson(readTextFile(path), path.string());
+}
+
+AtomicFile::AtomicFile(fs::path path) : m_path(std::move(path)) {
+    m_temp = m_path;
+    m_temp += uniqueSuffix();
+    m_stream.open(m_temp, std::ios::binary | std::ios::trunc);
+    if (!m_stream) throw Error(m_path.string(), "", "cannot create file for writing");
+}
+
+AtomicFile::~AtomicFile() {
+    if (!m_committed) {
+        m_stream.close();
+        std::error_code ec;
+        fs::remove(m_temp, ec);
+    }
+}
+
+void AtomicFile::commit() {
+    m_stream.flush();
+    if (!m_stream) throw Error(m_path.string(), "", "write failed (disk full?)");
+    m_stream.close();
+    fsyncPath(m_temp);
+    std::error_code ec;
+    fs::rename(m_temp, m_path, ec);
+    if (ec) throw Error(m_path.string(), "", "cannot move the finished file into place: " + ec.message());
+    m_committed = true;
+    fsyncPath(m_path.parent_path().empty() ? fs::path(".") : m_path.parent_path());
+}
+
+void writeFileAtomic(const fs::path& path, std::string_view data) {
+    AtomicFile file(path);
+    file.stream().write(data.data(), static_cast<std::streamsize>(data.size()));
+    file.commit();
+}
+
+void writeJsonAtomic(const fs::path& path, const nlohmann::json& value) {
+    writeFileAtomic(path, value.dump(2) + "\n");
+}
+
+fs::path stagingDirectoryFor(const fs::path& path) {
+    fs::path parent = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+    fs::create_directories(parent);
+    fs::path staging = parent / ("." + path.filename().string() + uniqueSuffix());
+    fs::create_directories(staging);
+    return staging;
+}
+
+void replaceDirectory(const fs::path& staging, const fs::path& path) {
+    std::error_code ec;
+    fs::path old;
+    if (fs::exists(path)) {
+        old = path.parent_path() / ("." + path.filename().string() + ".old" + uniqueSuffix());
+        fs::rename(path, old, ec);
+        if (ec) throw Error(path.string(), "", "cannot move the previous folder aside: " + ec.message());
+    }
+    fs::rename(staging, path, ec);
+    if (ec) {
+        if (!old.empty()) fs::rename(old, path);
+        throw Error(path.string(), "", "cannot move the finished folder into place: " + ec.message());
+    }
+    if (!old.empty()) fs::remove_all(old, ec);
+}
+
+}  // namespace prunescope

@@ -1,0 +1,80 @@
+#include "core/util/system_info.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include "core/util/device.h"
+#include "core/util/log.h"
+
+namespace prunescope {
+namespace {
+
+// Below this a 1024^2 float matmul is running on reference BLAS (about 3 GFLOP/s on a modern
+// core; optimized BLAS reaches tens to hundreds).
+constexpr double kSlowBlasGflops = 20.0;
+
+}  // namespace
+
+void configureThreads() {
+    if (std::getenv("OMP_NUM_THREADS") != nullptr) return;
+    unsigned cores = std::thread::hardware_concurrency();
+    if (cores > 0 && at::get_num_threads() < static_cast<int>(cores)) {
+        at::set_num_threads(static_cast<int>(cores));
+    }
+}
+
+double measureMatmulGflops(int n, double seconds) {
+    torch::NoGradGuard noGrad;
+    auto a = torch::randn({n, n});
+    auto b = torch::randn({n, n});
+    auto c = torch::mm(a, b);  // warm-up
+    int reps = 0;
+    auto start = std::chrono::steady_clock::now();
+    double elapsed = 0;
+    do {
+        c = torch::mm(a, b);
+        ++reps;
+        elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    } while (elapsed < seconds);
+    return 2.0 * n * n * static_cast<double>(n) * reps / elapsed / 1e9;
+}
+
+SystemInfo probeSystem(bool measure) {
+    configureThreads();
+    SystemInfo info;
+    info.torchVersion = TORCH_VERSION;
+    auto device = chooseDevice("auto");
+    info.device = deviceName(device);
+    info.threads = at::get_num_threads();
+    if (measure) {
+        // Reference BLAS needs ~0.7 s for one 1024^2 product: measure a smaller one first.
+        double small = measureMatmulGflops(256, 0.05);
+        info.matmulGflops = small < kSlowBlasGflops ? small : measureMatmulGflops(1024, 0.2);
+        info.slowBlas = info.matmulGflops < kSlowBlasGflops;
+        info.throughputClass = info.slowBlas ? "slow (reference BLAS)" : "optimized BLAS";
+    }
+    return info;
+}
+
+void logSystemInfo(const SystemInfo& info) {
+    auto log = log::get("system");
+    log->info("LibTorch {}, device {}, {} thread(s), matmul {:.0f} GFLOP/s ({})", info.torchVersion,
+              info.device, info.threads, info.matmulGflops, info.throughputClass);
+    if (info.slowBlas) {
+        log->warn(
+            "matrix products run at {:.1f} GFLOP/s: LibTorch is using the slow reference BLAS. "
+            "Install an optimized BLAS (Debian: sudo apt-get install libopenblas0-pthread) "
+            "for a 50x speed-up.",
+            info.matmulGflops);
+    }
+}
+
+std::string describeVersions() {
+    return std::string("Prunescope ") + PRUNESCOPE_VERSION + ", LibTorch " + TORCH_VERSION;
+}
+
+}  // namespace prunescope

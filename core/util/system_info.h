@@ -1,0 +1,32 @@
+// What the engine runs on: LibTorch version, device, threads and the measured matmul throughput.
+// Debian's LibTorch silently falls back to reference BLAS when no optimized BLAS is installed,
+// which makes everything ~50x slower; probeSystem() detects that by measuring.
+#pragma once
+
+#include <string>
+
+namespace prunescope {
+
+struct SystemInfo {
+    std::string torchVersion;
+    std::string device;        // "cpu" or "cuda:0 (NVIDIA ...)"
+    int threads = 1;           // intra-op threads LibTorch uses
+    double matmulGflops = 0;   // measured, float32 1024x1024 matmul on the CPU
+    std::string throughputClass;  // "optimized BLAS", "slow (reference BLAS?)"
+    bool slowBlas = false;
+};
+
+// Sets LibTorch's thread count to the number of cores unless OMP_NUM_THREADS says otherwise.
+void configureThreads();
+
+// Measures float32 matmul throughput (GFLOP/s) with n x n matrices for about `seconds`.
+double measureMatmulGflops(int n = 1024, double seconds = 0.3);
+
+SystemInfo probeSystem(bool measure = true);
+
+// Logs the probe on the "system" logger; warns with the fix when BLAS is slow.
+void logSystemInfo(const SystemInfo& info);
+
+std::string describeVersions();  // "Prunescope x.y.z, LibTorch a.b.c"
+
+}  // namespace prunescope

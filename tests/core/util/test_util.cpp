@@ -1,0 +1,76 @@
+// Tests of the engine's small utilities: SHA-256, atomic files, JSON errors with positions.
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include "core/util/error.h"
+#include "core/util/files.h"
+#include "core/util/sha256.h"
+#include "tests/support/test_support.h"
+
+using namespace prunescope;
+
+class TestUtil : public QObject {
+    Q_OBJECT
+private slots:
+    void sha256KnownVectors() {
+        QCOMPARE(sha256Hex(""),
+                 std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+        QCOMPARE(sha256Hex("abc"),
+                 std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        QCOMPARE(sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+                 std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
+        std::string million(1000000, 'a');
+        QCOMPARE(sha256Hex(million),
+                 std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+    }
+
+    void sha256Incremental() {
+        Sha256 h;
+        std::string text = "The quick brown fox jumps over the lazy dog";
+        for (char c : text) h.update(&c, 1);
+        QCOMPARE(h.hexDigest(), sha256Hex(text));
+    }
+
+    void atomicFileCommitAndAbort() {
+        test::TempDir dir;
+        auto path = dir / "out.txt";
+        writeFileAtomic(path, "first");
+        QCOMPARE(readTextFile(path), std::string("first"));
+        {
+            AtomicFile file(path);
+            file.stream() << "second, never committed";
+        }
+        QCOMPARE(readTextFile(path), std::string("first"));
+        // Nothing but the committed file is left behind.
+        int count = 0;
+        for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+            Q_UNUSED(e);
+            ++count;
+        }
+        QCOMPARE(count, 1);
+    }
+
+    void jsonErrorNamesLineAndColumn() {
+        try {
+            parseJson("{\n  \"a\": 1,\n  \"b\": oops\n}", "config.json");
+            QFAIL("no error");
+        } catch (const Error& e) {
+            QCOMPARE(e.file(), std::string("config.json"));
+            QVERIFY2(e.place().rfind("line 3", 0) == 0, e.what());
+        }
+    }
+
+    void missingFileIsNamed() {
+        try {
+            readTextFile("/nonexistent/prunescope.json");
+            QFAIL("no error");
+        } catch (const Error& e) {
+            QCOMPARE(e.file(), std::string("/nonexistent/prunescope.json"));
+            QCOMPARE(e.message(), std::string("no such file"));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestUtil)
+#include "test_util.moc"

@@ -1,0 +1,44 @@
+// Helpers shared by the tests: data folders, temporary folders, running the CLI, and tensor
+// comparisons that print the largest difference.
+#pragma once
+
+#include <QString>
+#include <QTemporaryDir>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace at {
+class Tensor;
+}
+
+namespace prunescope::test {
+
+std::filesystem::path dataDir();        // tests/data (committed fixtures)
+std::filesystem::path sharedDataDir();  // ../shared/data (real benchmark files)
+std::filesystem::path cliPath();        // the built prunescope-cli
+
+// A temporary folder removed at the end of the test.
+class TempDir {
+public:
+    TempDir();
+    std::filesystem::path path() const;
+    std::filesystem::path operator/(const std::string& name) const { return path() / name; }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+struct CliResult {
+    int exitCode = -1;
+    std::string out;
+    std::string err;
+};
+// Runs prunescope-cli with `args` and waits (up to `timeoutMs`).
+CliResult runCli(const std::vector<std::string>& args, int timeoutMs = 600000);
+
+// Largest |a - b|, printed with `what`; both tensors are compared on the CPU in float64.
+double maxAbsDiff(const at::Tensor& a, const at::Tensor& b, const std::string& what);
+
+}  // namespace prunescope::test
