@@ -1,0 +1,93 @@
+#include "core/model/causal_lm.h"
+
+#include <limits>
+
+namespace prunescope {
+
+KvCache KvCache::expandBatch(int64_t batch) const {
+    KvCache out;
+    for (const auto& k : keys) out.keys.push_back(k.expand({batch, k.size(1), k.size(2), k.size(3)}));
+    for (const auto& v : values) out.values.push_back(v.expand({batch, v.size(1), v.size(2), v.size(3)}));
+    if (mask.defined()) out.mask = mask.expand({batch, mask.size(1)});
+    return out;
+}
+
+torch::Tensor CausalLM::logits(const torch::Tensor& hidden, const torch::Tensor& rows) {
+    auto w = unembedding();  // (V, d)
+    if (rows.defined()) w = w.index_select(0, rows.to(w.device()));  // (R, d)
+    return torch::matmul(hidden, w.t());
+}
+
+AttentionContext makeAttentionContext(const torch::Tensor& ids, const ForwardArgs& args,
+                                      int64_t slidingWindow, torch::ScalarType dtype) {
+    const int64_t batch = ids.size(0);
+    const int64_t t = ids.size(1);
+    const int64_t past = args.cache != nullptr ? args.cache->length() : 0;
+    const auto device = ids.device();
+    auto longOpts = torch::TensorOptions().dtype(torch::kLong).device(device);
+
+    // Key mask over cached + new tokens: (B, S), or undefined when every token is real.
+    torch::Tensor keyMask;
+    const bool cachedMask = args.cache != nullptr && args.cache->mask.defined();
+    if (args.attentionMask.defined() || cachedMask) {
+        auto past_mask = cachedMask ? args.cache->mask.to(torch::kLong)
+                                    : torch::ones({batch, past}, longOpts);
+        auto new_mask = args.attentionMask.defined() ? args.attentionMask.to(device, torch::kLong)
+                                                     : torch::ones({batch, t}, longOpts);
+        keyMask = torch::cat({past_mask, new_mask}, 1);  // (B, S)
+    }
+
+    AttentionContext ctx;
+    if (keyMask.defined()) {
+        // Left padding: a token's position counts the real tokens before it.
+        ctx.positions = (keyMask.cumsum(1) - 1).clamp_min(0).slice(1, past, past + t);
+    } else {
+        ctx.positions = torch::arange(past, past + t, longOpts).unsqueeze(0).expand({batch, t});
+    }
+
+    const int64_t s = past + t;
+    auto q = torch::arange(past, past + t, longOpts).unsqueeze(1);  // (T, 1)
+    auto k = torch::arange(0, s, longOpts).unsqueeze(0);            // (1, S)
+    auto allowed = k <= q;                                          // (T, S)
+    if (slidingWindow > 0) allowed = allowed & (q - k < slidingWindow);
+    auto allowedB = allowed.unsqueeze(0).unsqueeze(0);  // (1, 1, T, S)
+    if (keyMask.defined()) allowedB = allowedB & keyMask.to(torch::kBool).unsqueeze(1).unsqueeze(1);
+    const double lowest = std::numeric_limits<float>::lowest();
+    auto opts = torch::TensorOptions().dtype(dtype).device(device);
+    ctx.bias = torch::zeros(allowedB.sizes(), opts).masked_fill(allowedB.logical_not(), lowest);
+    if (ctx.bias.size(0) != batch) ctx.bias = ctx.bias.expand({batch, 1, t, s});
+    return ctx;
+}
+
+std::pair<torch::Tensor, torch::Tensor> updateCache(KvCache* cache, int64_t layer,
+                                                    const torch::Tensor& k, const torch::Tensor& v) {
+    if (cache == nullptr) return {k, v};
+    const auto i = static_cast<size_t>(layer);
+    if (cache->keys.size() <= i) {
+        cache->keys.resize(i + 1);
+        cache->values.resize(i + 1);
+    }
+    if (cache->keys[i].defined()) {
+        cache->keys[i] = torch::cat({cache->keys[i], k}, 2);
+        cache->values[i] = torch::cat({cache->values[i], v}, 2);
+    } else {
+        cache->keys[i] = k;
+        cache->values[i] = v;
+    }
+    return {cache->keys[i], cache->values[i]};
+}
+
+void extendCacheMask(KvCache* cache, const torch::Tensor& ids, const torch::Tensor& newMask) {
+    if (cache == nullptr) return;
+    const int64_t batch = ids.size(0);
+    const int64_t t = ids.size(1);
+    // length() already includes the new tokens here.
+    const int64_t past = cache->length() - t;
+    if (!cache->mask.defined() && !newMask.defined()) return;
+    auto opts = torch::TensorOptions().dtype(torch::kLong).device(ids.device());
+    auto oldMask = cache->mask.defined() ? cache->mask.to(torch::kLong) : torch::ones({batch, past}, opts);
+    auto addMask = newMask.defined() ? newMask.to(ids.device(), torch::kLong) : torch::ones({batch, t}, opts);
+    cache->mask = torch::cat({oldMask, addMask}, 1);
+}
+
+}  // namespace prunescope

@@ -1,0 +1,87 @@
+// The common interface of every architecture: a decoder-only causal language model whose
+// parameter names equal the Hugging Face checkpoint keys, so loading is a name lookup.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "core/model/config.h"
+#include "core/model/neuron_hook.h"
+
+namespace prunescope {
+
+// Keys and values of earlier tokens, per layer: (B, nKvHead, S, headDim).
+struct KvCache {
+    std::vector<torch::Tensor> keys;
+    std::vector<torch::Tensor> values;
+    torch::Tensor mask;  // (B, S) 1 = real token, 0 = padding; undefined = all real
+
+    int64_t length() const { return keys.empty() || !keys[0].defined() ? 0 : keys[0].size(2); }
+    // A batch-1 cache seen as `batch` identical rows (views, no copy).
+    KvCache expandBatch(int64_t batch) const;
+};
+
+struct ForwardArgs {
+    torch::Tensor attentionMask;  // (B, T) for the new tokens; 1 = real, 0 = padding (left padding)
+    KvCache* cache = nullptr;     // when given: attends to it and appends the new keys/values
+    NeuronHook* hook = nullptr;
+};
+
+// What a parameter is, for choosing what trains.
+struct ParameterRole {
+    int64_t layer = -1;  // block index, -1 for embeddings / final norm / head
+    bool ffn = false;    // part of a block's feed-forward network
+};
+
+class CausalLM : public torch::nn::Module {
+public:
+    explicit CausalLM(ModelConfig config) : m_config(std::move(config)) {}
+    const ModelConfig& config() const { return m_config; }
+
+    // ids (B, T) -> final hidden states (B, T, dModel), after the final norm.
+    virtual torch::Tensor hidden(const torch::Tensor& ids, const ForwardArgs& args = {}) = 0;
+    // (nVocab, dModel): the head, or the input embedding when tied.
+    virtual torch::Tensor unembedding() = 0;
+
+    // hidden (..., dModel) -> logits (..., nVocab), or (..., R) for vocabulary `rows` (R,) only.
+    torch::Tensor logits(const torch::Tensor& hidden, const torch::Tensor& rows = {});
+    // ids (B, T) -> logits (B, T, nVocab).
+    torch::Tensor forward(const torch::Tensor& ids, const ForwardArgs& args = {}) {
+        return logits(hidden(ids, args));
+    }
+
+    // Checkpoint key -> parameter name; "" for keys to ignore (buffers, a tied head's copy).
+    virtual std::string parameterNameFor(const std::string& key) const = 0;
+    virtual ParameterRole roleOf(const std::string& parameterName) const = 0;
+
+    // (nNeuron, dModel): what each FFN neuron of `layer` adds to the residual stream per unit of
+    // activation (GPT-2: c_proj rows; SwiGLU: down_proj columns).
+    virtual torch::Tensor neuronOutputWeights(int64_t layer) = 0;
+    // Zeroes the weights that feed and read neurons `index` (K,) of `layer`, so the saved model
+    // computes exactly what the masked one does, in any runtime.
+    virtual void zeroNeurons(int64_t layer, const torch::Tensor& index) = 0;
+
+private:
+    ModelConfig m_config;
+};
+
+// Shared position/mask bookkeeping for a forward call: positions (B, T) of the new tokens and the
+// additive attention bias (B, 1, T, S) over cached + new keys.
+struct AttentionContext {
+    torch::Tensor positions;  // (B, T) int64
+    torch::Tensor bias;       // (B, 1, T, S) float, 0 or a large negative number
+};
+AttentionContext makeAttentionContext(const torch::Tensor& ids, const ForwardArgs& args,
+                                      int64_t slidingWindow, torch::ScalarType dtype);
+
+// Appends this layer's new keys/values to the cache (when given) and returns the keys/values to
+// attend to: (B, nKvHead, S, headDim).
+std::pair<torch::Tensor, torch::Tensor> updateCache(KvCache* cache, int64_t layer,
+                                                    const torch::Tensor& k, const torch::Tensor& v);
+// Extends the cache's padding mask with the new tokens' mask (call once per forward, at the end).
+void extendCacheMask(KvCache* cache, const torch::Tensor& ids, const torch::Tensor& newMask);
+
+}  // namespace prunescope

@@ -1,0 +1,116 @@
+#include "core/model/layers.h"
+
+#include <cmath>
+
+#include "core/util/error.h"
+
+namespace prunescope {
+
+DenseImpl::DenseImpl(int64_t in, int64_t out, bool withBias, const torch::TensorOptions& options) {
+    weight = register_parameter("weight", torch::empty({out, in}, options), false);
+    if (withBias) bias = register_parameter("bias", torch::empty({out}, options), false);
+}
+
+torch::Tensor DenseImpl::forward(const torch::Tensor& x) { return torch::linear(x, weight, bias); }
+
+Conv1DImpl::Conv1DImpl(int64_t in, int64_t out, const torch::TensorOptions& options) {
+    weight = register_parameter("weight", torch::empty({in, out}, options), false);
+    bias = register_parameter("bias", torch::empty({out}, options), false);
+}
+
+torch::Tensor Conv1DImpl::forward(const torch::Tensor& x) {
+    auto flat = x.reshape({-1, x.size(-1)});  // (N, in)
+    auto y = torch::addmm(bias, flat, weight);  // (N, out)
+    auto shape = x.sizes().vec();
+    shape.back() = weight.size(1);
+    return y.view(shape);
+}
+
+LayerNormImpl::LayerNormImpl(int64_t d, double eps_, const torch::TensorOptions& options) : eps(eps_) {
+    weight = register_parameter("weight", torch::empty({d}, options), false);
+    bias = register_parameter("bias", torch::empty({d}, options), false);
+}
+
+torch::Tensor LayerNormImpl::forward(const torch::Tensor& x) {
+    return torch::layer_norm(x, {x.size(-1)}, weight, bias, eps);
+}
+
+RmsNormImpl::RmsNormImpl(int64_t d, double eps_, const torch::TensorOptions& options) : eps(eps_) {
+    weight = register_parameter("weight", torch::empty({d}, options), false);
+}
+
+torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
+    auto xf = x.to(torch::kFloat);
+    auto normed = xf * torch::rsqrt(xf.pow(2).mean(-1, true) + eps);
+    return weight * normed.to(x.scalar_type());
+}
+
+EmbeddingImpl::EmbeddingImpl(int64_t n, int64_t d, const torch::TensorOptions& options) {
+    weight = register_parameter("weight", torch::empty({n, d}, options), false);
+}
+
+torch::Tensor EmbeddingImpl::forward(const torch::Tensor& ids) { return torch::embedding(weight, ids); }
+
+Rope::Rope(int64_t headDim, double theta, const std::optional<RopeScaling>& scaling) {
+    auto idx = torch::arange(0, headDim, 2, torch::kDouble);
+    m_invFreq = 1.0 / torch::pow(theta, idx / static_cast<double>(headDim));  // (hd/2,)
+    if (!scaling) return;
+    if (scaling->type == "linear") {
+        m_invFreq = m_invFreq / scaling->factor;
+    } else if (scaling->type == "llama3") {
+        // Llama 3.1: long wavelengths are divided by `factor`, short ones kept, the band between
+        // interpolated smoothly.
+        const double oldLen = static_cast<double>(scaling->originalMaxPositions);
+        const double lowWavelen = oldLen / scaling->lowFreqFactor;
+        const double highWavelen = oldLen / scaling->highFreqFactor;
+        auto wavelen = 2 * M_PI / m_invFreq;
+        auto scaled = torch::where(wavelen > lowWavelen, m_invFreq / scaling->factor, m_invFreq);
+        auto smooth = (oldLen / wavelen - scaling->lowFreqFactor) /
+                      (scaling->highFreqFactor - scaling->lowFreqFactor);
+        auto smoothed = (1 - smooth) * scaled / scaling->factor + smooth * scaled;
+        auto medium = (wavelen >= highWavelen) & (wavelen <= lowWavelen);
+        m_invFreq = torch::where(medium, smoothed, scaled);
+    }
+}
+
+std::pair<torch::Tensor, torch::Tensor> Rope::table(const torch::Tensor& positions,
+                                                     torch::ScalarType dtype) const {
+    auto inv = m_invFreq.to(positions.device(), torch::kFloat);
+    auto freqs = positions.to(torch::kFloat).unsqueeze(-1) * inv;  // (B, T, hd/2)
+    auto emb = torch::cat({freqs, freqs}, -1).unsqueeze(1);        // (B, 1, T, hd)
+    return {emb.cos().to(dtype), emb.sin().to(dtype)};
+}
+
+torch::Tensor Rope::apply(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+    const int64_t half = x.size(-1) / 2;
+    auto rotated = torch::cat({-x.slice(-1, half), x.slice(-1, 0, half)}, -1);
+    return x * cos + rotated * sin;
+}
+
+torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                        const torch::Tensor& bias) {
+    const int64_t batch = q.size(0), nHead = q.size(1), t = q.size(2), hd = q.size(3);
+    const int64_t nKv = k.size(1), s = k.size(2);
+    const int64_t group = nHead / nKv;
+    const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+    // Query heads of one group share a key/value head: fold the group into the query length.
+    auto qg = q.reshape({batch, nKv, group * t, hd});                       // (B, Hkv, g*T, hd)
+    auto scores = torch::matmul(qg, k.transpose(-1, -2)) * scale;           // (B, Hkv, g*T, S)
+    scores = scores.view({batch, nKv, group, t, s}).to(torch::kFloat) + bias.unsqueeze(1);
+    auto probs = torch::softmax(scores, -1).to(v.scalar_type());            // (B, Hkv, g, T, S)
+    auto out = torch::matmul(probs.view({batch, nKv, group * t, s}), v);    // (B, Hkv, g*T, hd)
+    return out.view({batch, nHead, t, hd}).transpose(1, 2).reshape({batch, t, nHead * hd});
+}
+
+torch::Tensor activate(const torch::Tensor& x, const std::string& activation) {
+    if (activation == "gelu_new" || activation == "gelu_pytorch_tanh" || activation == "gelu_fast") {
+        return torch::gelu(x, "tanh");
+    }
+    if (activation == "gelu") return torch::gelu(x);
+    if (activation == "silu" || activation == "swish") return torch::silu(x);
+    if (activation == "relu") return torch::relu(x);
+    throw Error("config.json", "field 'activation'", "unsupported activation '" + activation + "'",
+                "supported: gelu_new, gelu_pytorch_tanh, gelu, silu, relu");
+}
+
+}  // namespace prunescope

@@ -1,0 +1,222 @@
+#include "core/model/model_io.h"
+
+#include <fstream>
+#include <set>
+
+#include "core/model/architecture.h"
+#include "core/model/safetensors.h"
+#include "core/util/device.h"
+#include "core/util/files.h"
+#include "core/util/log.h"
+#include "core/util/sha256.h"
+
+namespace fs = std::filesystem;
+
+namespace prunescope {
+namespace {
+
+std::string shapeText(c10::IntArrayRef shape) {
+    std::string text = "[";
+    for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+    return text + "]";
+}
+
+bool isFloat(StDtype d) { return d == StDtype::F32 || d == StDtype::F16 || d == StDtype::BF16 || d == StDtype::F64; }
+
+torch::ScalarType scalarFromName(const std::string& name, const std::string& where) {
+    if (name == "float32" || name == "float") return torch::kFloat;
+    if (name == "float16" || name == "half") return torch::kHalf;
+    if (name == "bfloat16") return torch::kBFloat16;
+    throw Error("", where, "unsupported dtype '" + name + "'", "use float32, float16 or bfloat16");
+}
+
+}  // namespace
+
+std::vector<fs::path> weightFiles(const fs::path& dir) {
+    if (fs::exists(dir / "model.safetensors")) return {dir / "model.safetensors"};
+    auto index = dir / "model.safetensors.index.json";
+    if (fs::exists(index)) {
+        auto json = readJsonFile(index);
+        if (!json.contains("weight_map") || !json["weight_map"].is_object()) {
+            throw Error(index.string(), "field 'weight_map'", "missing or not an object");
+        }
+        std::set<std::string> names;
+        for (auto it = json["weight_map"].begin(); it != json["weight_map"].end(); ++it) {
+            if (!it.value().is_string()) {
+                throw Error(index.string(), "field 'weight_map." + it.key() + "'", "expected a file name");
+            }
+            names.insert(it.value().get<std::string>());
+        }
+        std::vector<fs::path> files;
+        for (const auto& n : names) {
+            if (!fs::exists(dir / n)) throw Error(index.string(), "shard '" + n + "'", "listed but not in the folder");
+            files.push_back(dir / n);
+        }
+        return files;
+    }
+    std::string hint = fs::exists(dir / "pytorch_model.bin")
+                           ? "only safetensors weights are read; convert pytorch_model.bin with "
+                             "transformers' save_pretrained(safe_serialization=True)"
+                           : "a Hugging Face model folder has model.safetensors or model.safetensors.index.json";
+    throw Error(dir.string(), "", "no safetensors weights found", hint);
+}
+
+std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions& options) {
+    if (!fs::is_directory(dir)) throw Error(dir.string(), "", "not a folder", "give a Hugging Face model folder");
+    if (!fs::exists(dir / "config.json")) {
+        throw Error(dir.string(), "", "no config.json in the folder", "is this a Hugging Face model folder?");
+    }
+    auto config = readModelConfig(dir / "config.json");
+    auto device = chooseDevice(options.device);
+    auto dtype = torch::kFloat;
+    if (device.is_cuda() && options.keepStoredDtype) dtype = scalarFromName(config.storedDtype, "config.json torch_dtype");
+
+    auto model = findArchitecture(config.modelType).build(config, torch::TensorOptions().dtype(dtype).device(device));
+    std::map<std::string, torch::Tensor> params;
+    for (auto& p : model->named_parameters()) params[p.key()] = p.value();
+
+    std::set<std::string> loaded;
+    std::vector<std::string> unexpected;
+    for (const auto& file : weightFiles(dir)) {
+        SafetensorsFile st(file);
+        for (const auto& info : st.tensors()) {
+            std::string name = model->parameterNameFor(info.name);
+            if (name.empty()) continue;
+            auto it = params.find(name);
+            if (it == params.end()) {
+                unexpected.push_back(info.name);
+                continue;
+            }
+            std::string place = "tensor '" + info.name + "'";
+            if (!isFloat(info.dtype)) {
+                throw Error(file.string(), place, std::string("has dtype ") + stDtypeName(info.dtype) +
+                                                      ", a floating-point dtype is needed");
+            }
+            if (c10::IntArrayRef(info.shape) != it->second.sizes()) {
+                throw Error(file.string(), place,
+                            "has shape " + shapeText(info.shape) + ", config.json implies " +
+                                shapeText(it->second.sizes()));
+            }
+            if (!loaded.insert(name).second) throw Error(file.string(), place, "appears twice in the checkpoint");
+            auto value = st.tensor(info.name);
+            torch::NoGradGuard noGrad;
+            if (device.is_cpu()) {
+                it->second.set_data(value.scalar_type() == dtype ? value : value.to(dtype));
+            } else {
+                it->second.copy_(value);
+            }
+        }
+    }
+    for (const auto& [name, tensor] : params) {
+        if (!loaded.count(name)) {
+            throw Error(weightFiles(dir).front().string(), "tensor '" + name + "'", "missing from the checkpoint",
+                        "config.json describes a model that has it");
+        }
+    }
+    if (!unexpected.empty()) {
+        log::get("model")->warn("{}: {} tensor(s) not used by the {} model, e.g. '{}'", dir.string(),
+                                unexpected.size(), config.modelType, unexpected.front());
+    }
+    model->eval();
+    log::get("model")->info("loaded {} ({}, {} layers x {} neurons, {:.1f}M parameters) on {}", dir.string(),
+                            config.modelType, config.nLayer, config.nNeuron,
+                            static_cast<double>(config.parameterCount()) / 1e6, deviceName(device));
+    return model;
+}
+
+void initializeWeights(CausalLM& model, uint64_t seed, double std) {
+    torch::NoGradGuard noGrad;
+    auto gen = at::detail::createCPUGenerator(seed);
+    for (auto& p : model.named_parameters()) {
+        const auto& name = p.key();
+        auto& t = p.value();
+        bool isBias = name.size() >= 5 && name.compare(name.size() - 5, 5, ".bias") == 0;
+        if (isBias) {
+            t.zero_();
+        } else if (t.dim() == 1) {
+            t.fill_(1.0);  // norm scales
+        } else {
+            auto values = at::normal(0.0, std, t.sizes(), gen, torch::TensorOptions().dtype(torch::kFloat));
+            t.copy_(values);
+        }
+    }
+}
+
+std::shared_ptr<CausalLM> buildModel(const ModelConfig& config, uint64_t seed, const torch::Device& device,
+                                     double std) {
+    auto model = findArchitecture(config.modelType).build(config, torch::TensorOptions().dtype(torch::kFloat));
+    initializeWeights(*model, seed, std);
+    model->to(device);
+    model->eval();
+    return model;
+}
+
+void saveModel(CausalLM& model, const fs::path& dir, const ModelSaveOptions& options) {
+    if (!options.copyFilesFrom.empty() && fs::exists(dir) &&
+        fs::equivalent(fs::absolute(dir), fs::absolute(options.copyFilesFrom))) {
+        throw Error(dir.string(), "", "refusing to overwrite the input model folder", "choose another output folder");
+    }
+    auto dtype = scalarFromName(options.dtype, "--dtype");
+    auto staging = stagingDirectoryFor(dir);
+    try {
+        ModelConfig config = model.config();
+        nlohmann::json json = config.raw.is_object() && !config.raw.empty() ? config.raw : modelConfigToJson(config);
+        json["torch_dtype"] = options.dtype;
+        if (json.contains("dtype")) json["dtype"] = options.dtype;
+        writeJsonAtomic(staging / "config.json", json);
+        std::vector<std::pair<std::string, at::Tensor>> tensors;
+        for (auto& p : model.named_parameters()) tensors.emplace_back(p.key(), p.value().detach().to(dtype));
+        writeSafetensors(staging / "model.safetensors", tensors, {{"format", "pt"}});
+        if (!options.copyFilesFrom.empty()) {
+            for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                                     "vocab.json", "merges.txt", "tokenizer.model", "generation_config.json"}) {
+                if (fs::exists(options.copyFilesFrom / name)) fs::copy_file(options.copyFilesFrom / name, staging / name);
+            }
+        }
+        replaceDirectory(staging, dir);
+    } catch (...) {
+        std::error_code ec;
+        fs::remove_all(staging, ec);
+        throw;
+    }
+}
+
+std::string modelFingerprint(const fs::path& dir) {
+    constexpr uint64_t kFullLimit = 2ull << 30;
+    constexpr uint64_t kSample = 64 << 10;
+    Sha256 h;
+    h.update(readTextFile(dir / "config.json"));
+    auto files = weightFiles(dir);
+    uint64_t total = 0;
+    for (const auto& f : files) total += fs::file_size(f);
+    const bool sampled = total > kFullLimit;
+    std::vector<char> buffer(1 << 20);
+    for (const auto& f : files) {
+        std::ifstream in(f, std::ios::binary);
+        const uint64_t size = fs::file_size(f);
+        h.update(f.filename().string() + ":" + std::to_string(size));
+        if (!sampled) {
+            while (in) {
+                in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+                h.update(buffer.data(), static_cast<size_t>(in.gcount()));
+            }
+            continue;
+        }
+        for (int i = 0; i < 256; ++i) {
+            uint64_t offset = size <= kSample ? 0 : (size - kSample) / 255 * static_cast<uint64_t>(i);
+            in.seekg(static_cast<std::streamoff>(offset));
+            in.read(buffer.data(), static_cast<std::streamsize>(std::min(kSample, size)));
+            h.update(buffer.data(), static_cast<size_t>(in.gcount()));
+            in.clear();
+        }
+    }
+    return (sampled ? "sampled:" : "") + h.hexDigest();
+}
+
+int64_t parameterBytes(CausalLM& model) {
+    int64_t bytes = 0;
+    for (const auto& p : model.parameters()) bytes += p.numel() * static_cast<int64_t>(p.element_size());
+    return bytes;
+}
+
+}  // namespace prunescope
