@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-    build-essential cmake ccache pkg-config
+    build-essential cmake ninja-build ccache pkg-config
     libtorch-dev libopenblas0-pthread
     qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl1-mesa-dev
     libspdlog-dev nlohmann-json3-dev libpcre2-dev

@@ -18,8 +18,13 @@ struct Command {
 const std::vector<Command>& commands();
 
 int runInfo(const Argv& argv);
+int runInitModel(const Argv& argv);
 int runGenerate(const Argv& argv);
 int runTokenize(const Argv& argv);
 int runBench(const Argv& argv);
+int runEval(const Argv& argv);
+int runAttribute(const Argv& argv);
+int runAttributions(const Argv& argv);
+int runMerge(const Argv& argv);
 
 }  // namespace prunescope::cli

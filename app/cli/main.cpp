@@ -9,10 +9,15 @@ namespace prunescope::cli {
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
-
-
-
-
+        {"info", "Describe a model folder: architecture, sizes, parameters, files", runInfo},
+        {"init-model", "Create a model folder with fresh weights from a config.json", runInitModel},
+        {"generate", "Greedy text generation with the KV cache", runGenerate},
+        {"eval", "Score a multiple-choice dataset: accuracy and confidence per question", runEval},
+        {"attribute", "Integrated Gradients over FFN neurons for confident answers", runAttribute},
+        {"attributions", "Inspect an attributions file (attributions show FILE)", runAttributions},
+        {"merge", "Merge attribution shards into one file", runMerge},
+        {"tokenize", "Print the token ids of a text as a JSON array", runTokenize},
+        {"bench", "Benchmarks: forward, tokenizer (ratios measured side by side)", runBench},
     };
     return table;
 }

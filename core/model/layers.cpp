@@ -40,7 +40,7 @@ RmsNormImpl::RmsNormImpl(int64_t d, double eps_, const torch::TensorOptions& opt
 }
 
 torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
-    auto xf = x.to(torch::kFloat);
+    auto xf = atLeastFloat(x);
     auto normed = xf * torch::rsqrt(xf.pow(2).mean(-1, true) + eps);
     return weight * normed.to(x.scalar_type());
 }
@@ -75,8 +75,8 @@ Rope::Rope(int64_t headDim, double theta, const std::optional<RopeScaling>& scal
 
 std::pair<torch::Tensor, torch::Tensor> Rope::table(const torch::Tensor& positions,
                                                      torch::ScalarType dtype) const {
-    auto inv = m_invFreq.to(positions.device(), torch::kFloat);
-    auto freqs = positions.to(torch::kFloat).unsqueeze(-1) * inv;  // (B, T, hd/2)
+    auto inv = m_invFreq.to(positions.device());
+    auto freqs = positions.to(torch::kDouble).unsqueeze(-1) * inv;  // (B, T, hd/2)
     auto emb = torch::cat({freqs, freqs}, -1).unsqueeze(1);        // (B, 1, T, hd)
     return {emb.cos().to(dtype), emb.sin().to(dtype)};
 }
@@ -96,7 +96,7 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
     // Query heads of one group share a key/value head: fold the group into the query length.
     auto qg = q.reshape({batch, nKv, group * t, hd});                       // (B, Hkv, g*T, hd)
     auto scores = torch::matmul(qg, k.transpose(-1, -2)) * scale;           // (B, Hkv, g*T, S)
-    scores = scores.view({batch, nKv, group, t, s}).to(torch::kFloat) + bias.unsqueeze(1);
+    scores = atLeastFloat(scores.view({batch, nKv, group, t, s})) + bias.unsqueeze(1);
     auto probs = torch::softmax(scores, -1).to(v.scalar_type());            // (B, Hkv, g, T, S)
     auto out = torch::matmul(probs.view({batch, nKv, group * t, s}), v);    // (B, Hkv, g*T, hd)
     return out.view({batch, nHead, t, hd}).transpose(1, 2).reshape({batch, t, nHead * hd});

@@ -74,4 +74,10 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
 
 torch::Tensor activate(const torch::Tensor& x, const std::string& activation);
 
+// Half and bfloat16 promoted to float32 for reductions (softmax, norms, losses); float32 and
+// float64 kept as they are.
+inline torch::Tensor atLeastFloat(const torch::Tensor& x) {
+    return x.scalar_type() == torch::kHalf || x.scalar_type() == torch::kBFloat16 ? x.to(torch::kFloat) : x;
+}
+
 }  // namespace prunescope

@@ -7,6 +7,9 @@
 
 #include <cstdio>
 
+#include "core/model/model_io.h"
+#include "core/model/config.h"
+
 namespace prunescope::test {
 
 std::filesystem::path dataDir() { return PRUNESCOPE_TEST_DATA_DIR; }
@@ -35,6 +38,31 @@ CliResult runCli(const std::vector<std::string>& args, int timeoutMs) {
     result.out = process.readAllStandardOutput().toStdString();
     result.err = process.readAllStandardError().toStdString();
     return result;
+}
+
+std::filesystem::path makeTinyModel(const std::filesystem::path& dir, const std::string& arch, uint64_t seed,
+                                    double std) {
+    namespace fs = std::filesystem;
+    nlohmann::json config;
+    fs::path tokenizerDir;
+    if (arch == "gpt2") {
+        config = {{"model_type", "gpt2"}, {"n_layer", 2}, {"n_embd", 32}, {"n_head", 4}, {"vocab_size", 50257},
+                  {"n_positions", 512}, {"bos_token_id", 50256}, {"eos_token_id", 50256}};
+        tokenizerDir = sharedDataDir() / "tokenizers" / "gpt2-openai";
+    } else {
+        config = {{"model_type", arch}, {"num_hidden_layers", 2}, {"hidden_size", 32},
+                  {"num_attention_heads", 4}, {"num_key_value_heads", 2}, {"intermediate_size", 48},
+                  {"vocab_size", 32000}, {"max_position_embeddings", 512}, {"tie_word_embeddings", true},
+                  {"bos_token_id", 1}, {"eos_token_id", 2}};
+        tokenizerDir = sharedDataDir() / "tokenizers" / "mistral-7b";
+    }
+    auto model = buildModel(parseModelConfig(config, "config.json"), seed, torch::kCPU, std);
+    saveModel(*model, dir, {"float32", {}});
+    for (const auto& e : fs::directory_iterator(tokenizerDir)) {
+        auto name = e.path().filename().string();
+        if (name != "test-vectors.json" && name != "SOURCES.md") fs::copy_file(e.path(), dir / name);
+    }
+    return dir;
 }
 
 double maxAbsDiff(const at::Tensor& a, const at::Tensor& b, const std::string& what) {

@@ -38,6 +38,12 @@ struct CliResult {
 // Runs prunescope-cli with `args` and waits (up to `timeoutMs`).
 CliResult runCli(const std::vector<std::string>& args, int timeoutMs = 600000);
 
+// A small randomly initialized model with a real tokenizer, written as a Hugging Face folder in
+// `dir`: GPT-2 shape (2 layers, d 32) with the GPT-2 BPE from ../shared, or Llama shape with the
+// Mistral SentencePiece tokenizer. Returns `dir`.
+std::filesystem::path makeTinyModel(const std::filesystem::path& dir, const std::string& arch = "gpt2",
+                                    uint64_t seed = 1, double std = 0.3);
+
 // Largest |a - b|, printed with `what`; both tensors are compared on the CPU in float64.
 double maxAbsDiff(const at::Tensor& a, const at::Tensor& b, const std::string& what);
 

@@ -1,0 +1,184 @@
+// `prunescope-cli attribute`, `attributions show` and `merge`: Integrated Gradients over the FFN
+// neurons for the confidently answered questions, and the files that hold the result.
+#include <cstdio>
+#include <iostream>
+
+#include "app/cli/commands.h"
+#include "app/cli/common.h"
+#include "app/cli/inputs.h"
+#include "core/attribution/attribution_file.h"
+#include "core/attribution/attribution_run.h"
+#include "core/eval/mcq_items.h"
+#include "core/eval/report.h"
+#include "core/util/log.h"
+
+namespace prunescope::cli {
+namespace {
+
+std::pair<int, int> parseShard(const std::string& text) {
+    auto slash = text.find('/');
+    try {
+        if (slash != std::string::npos) {
+            int k = std::stoi(text.substr(0, slash));
+            int n = std::stoi(text.substr(slash + 1));
+            if (n >= 1 && k >= 1 && k <= n) return {k - 1, n};
+        }
+    } catch (const std::exception&) {
+    }
+    throw UsageError("--shard expects k/N with 1 <= k <= N, got '" + text + "'");
+}
+
+}  // namespace
+
+int runAttribute(const Argv& argv) {
+    ArgParser parser("prunescope-cli attribute --model DIR --data FILE --out attributions.safetensors [options]",
+                     "Integrated Gradients over the FFN neurons of every layer, for the questions the model answers\n"
+                     "with confidence >= --min-confidence (letter scoring). Writes per-neuron sums and per-question\n"
+                     "records to a safetensors file (layout: docs/attribution.md).");
+    addModelOptions(parser);
+    addDataOptions(parser, false);
+    addPromptOptions(parser);
+    parser.option("out", "FILE", "Output attributions.safetensors (written atomically at the end)")
+        .required("out")
+        .option("min-confidence", "P", "Attribute questions with confidence >= P", "0.9")
+        .flag("correct-only", "Only questions answered correctly")
+        .option("limit", "N", "Attribute at most N questions (0: all selected)", "0")
+        .option("steps", "M", "Integration steps", "20")
+        .option("rule", "R", "gauss-legendre, left, right, midpoint, trapezoid", "gauss-legendre")
+        .option("scope", "S", "joint (all layers together) or per-layer (one layer at a time)", "joint")
+        .option("positions", "P", "last (the answer position) or all (summed)", "last")
+        .option("target", "T", "predicted (log-prob of the predicted option), gold (its probability), max-logit",
+                "predicted")
+        .option("site", "S", "activation, or gate (SwiGLU models' gate_proj output)", "activation")
+        .option("top-k", "K", "Neurons kept per question in the per-question records", "20")
+        .flag("naive", "Re-run the whole prompt for every step (the slow reference path)")
+        .option("shard", "k/N", "Process the k-th of N contiguous slices of the selected questions", "1/1")
+        .option("checkpoint-every", "N", "Write resumable state every N questions (to OUT.checkpoint)", "0")
+        .flag("resume", "Continue from OUT.checkpoint")
+        .option("batch-size", "B", "Sequences per forward pass in the confidence pass", "8")
+        .flag("quiet", "No progress bar; only warnings and errors on stderr");
+    return guarded("attribute", [&] {
+        auto args = parser.parse(argv);
+        if (!args) return int(kOk);
+        startCommand({args->has("quiet"), false});
+        auto [shardIndex, shardCount] = parseShard(args->get("shard"));
+        AttributionJob job;
+        job.ig.steps = static_cast<int>(args->getInt("steps"));
+        job.ig.rule = parseIgRule(args->get("rule"));
+        job.ig.scope = parseIgScope(args->get("scope"));
+        job.ig.positions = parseIgPositions(args->get("positions"));
+        job.ig.target = parseIgTarget(args->get("target"));
+        job.ig.site = parseNeuronSite(args->get("site"));
+        job.ig.naive = args->has("naive");
+        job.filter.minConfidence = args->getDouble("min-confidence");
+        job.filter.correctOnly = args->has("correct-only");
+        job.filter.limit = args->getInt("limit");
+        job.topK = static_cast<int>(args->getInt("top-k"));
+        job.shardIndex = shardIndex;
+        job.shardCount = shardCount;
+        job.checkpointEvery = args->getInt("checkpoint-every");
+        std::filesystem::path out = args->get("out");
+        job.checkpointPath = out.string() + ".checkpoint";
+        job.resume = args->has("resume");
+        if (parseScoringMode(args->get("scoring")) != ScoringMode::Letter) {
+            throw UsageError("attribution needs --scoring letter (the answer is one token)");
+        }
+
+        auto data = readData(*args, false);
+        auto prompt = readPrompt(*args, data, ScoringMode::Letter);
+        auto input = readModel(*args);
+        auto items = buildScoringItems(data.selected, input.tokenizer, ScoringMode::Letter, prompt);
+        ProgressBar bar(!args->has("quiet"));
+        ScoringOptions scoring;
+        scoring.batchSize = args->getInt("batch-size");
+        auto scores = scoreItems(*input.model, items, scoring, bar.callback(), interruptFlag());
+        bar.finish();
+        job.meta = {{"model", input.description},
+                    {"dataset",
+                     {{"file", std::filesystem::absolute(data.all.source).lexically_normal().string()},
+                      {"format", mcqFormatName(data.all.format)},
+                      {"fingerprint", data.selected.fingerprint()},
+                      {"split", data.selection.split},
+                      {"split_seed", data.selection.splitSpec.seed}}},
+                    {"scoring", {{"mode", "letter"}, {"prompt", promptJson(prompt)}}}};
+        auto result = runAttribution(*input.model, data.selected, items, scores, job,
+                                     [&](const Progress& p, const IgAggregate&) { bar.update(p); }, interruptFlag());
+        bar.finish();
+        writeAttributionFile(out, result.aggregate, result.meta);
+        std::error_code ec;
+        std::filesystem::remove(job.checkpointPath, ec);
+        double meanError = 0;
+        for (const auto& r : result.aggregate.records()) meanError += r.completenessError;
+        const auto n = result.aggregate.count();
+        std::printf("attributed %lld of %lld selected questions (confidence >= %.2f of %zu scored)\n", (long long)n,
+                    (long long)result.meta["selection"]["selected"].get<int64_t>(), job.filter.minConfidence,
+                    scores.size());
+        if (n > 0) std::printf("mean completeness error %.3g\n", meanError / static_cast<double>(n));
+        std::printf("wrote %s\n", out.string().c_str());
+        return int(kOk);
+    });
+}
+
+int runAttributions(const Argv& argv) {
+    if (argv.empty() || argv[0] != "show") {
+        std::cout << "Usage: prunescope-cli attributions show FILE [--top N] [--score S] [--json]\n";
+        return argv.empty() || (argv[0] != "--help" && argv[0] != "-h") ? int(kBadInput) : int(kOk);
+    }
+    ArgParser parser("prunescope-cli attributions show FILE [--top 20] [--score mean]",
+                     "Print the strongest neurons of each layer of an attributions file.");
+    parser.positionals("FILE", "attributions.safetensors")
+        .option("top", "N", "Neurons per layer", "20")
+        .option("score", "S", "mean, mean-abs, positive-mean, layer-normalized, std, topk", "mean")
+        .flag("json", "Print JSON");
+    return guarded("attributions show", [&] {
+        auto args = parser.parse(Argv(argv.begin() + 1, argv.end()));
+        if (!args) return int(kOk);
+        if (args->positionals().size() != 1) throw UsageError("give one attributions file");
+        auto file = readAttributionFile(args->positionals()[0]);
+        auto which = parseNeuronScore(args->get("score"));
+        auto score = file.aggregate.score(which);
+        const int64_t top = std::min<int64_t>(args->getInt("top"), score.size(1));
+        nlohmann::json layers = nlohmann::json::array();
+        for (int64_t l = 0; l < score.size(0); ++l) {
+            auto [values, index] = score[l].topk(top);
+            nlohmann::json row = nlohmann::json::array();
+            for (int64_t j = 0; j < top; ++j) row.push_back({{"neuron", index[j].item<int64_t>()}, {"score", values[j].item<double>()}});
+            layers.push_back(row);
+        }
+        if (args->has("json")) {
+            std::cout << nlohmann::json{{"meta", file.meta}, {"score", neuronScoreName(which)}, {"layers", layers}}.dump(2) << "\n";
+            return int(kOk);
+        }
+        std::printf("%s: %lld questions, %lld layers x %lld neurons, settings %s\n", args->positionals()[0].c_str(),
+                    (long long)file.aggregate.count(), (long long)file.aggregate.nLayer(),
+                    (long long)file.aggregate.nNeuron(), file.meta["settings"].dump().c_str());
+        for (size_t l = 0; l < layers.size(); ++l) {
+            std::printf("layer %2zu:", l);
+            for (const auto& e : layers[l]) std::printf(" %lld(%.3g)", (long long)e["neuron"].get<int64_t>(), e["score"].get<double>());
+            std::printf("\n");
+        }
+        return int(kOk);
+    });
+}
+
+int runMerge(const Argv& argv) {
+    ArgParser parser("prunescope-cli merge A.safetensors B.safetensors ... --out ALL.safetensors",
+                     "Combine the shards of one attribution run (--shard k/N) into one file. Model, data, settings\n"
+                     "and selection must agree.");
+    parser.positionals("FILES", "Shard files").option("out", "FILE", "Merged output").required("out");
+    return guarded("merge", [&] {
+        auto args = parser.parse(argv);
+        if (!args) return int(kOk);
+        std::vector<std::filesystem::path> paths(args->positionals().begin(), args->positionals().end());
+        auto merged = mergeAttributionFiles(paths);
+        writeAttributionFile(args->get("out"), merged.aggregate, merged.meta);
+        std::printf("merged %zu file(s), %lld questions -> %s\n", paths.size(), (long long)merged.aggregate.count(),
+                    args->get("out").c_str());
+        if (!merged.meta["shard"].value("complete_shards", true)) {
+            log::get("attribution")->warn("not every shard of the run was given");
+        }
+        return int(kOk);
+    });
+}
+
+}  // namespace prunescope::cli

@@ -1,0 +1,53 @@
+// `prunescope-cli eval`: score every question, print the summary, write the per-question JSON.
+#include <iostream>
+
+#include "app/cli/commands.h"
+#include "app/cli/common.h"
+#include "app/cli/inputs.h"
+#include "core/eval/mcq_items.h"
+#include "core/eval/report.h"
+#include "core/util/files.h"
+
+namespace prunescope::cli {
+
+int runEval(const Argv& argv) {
+    ArgParser parser("prunescope-cli eval --model DIR --data FILE [options]",
+                     "Score every question: accuracy, how confident the model is, and one JSON entry per question\n"
+                     "with every option's log-probability and probability.");
+    addModelOptions(parser);
+    addDataOptions(parser);
+    addPromptOptions(parser);
+    parser.option("batch-size", "B", "Sequences per forward pass", "8")
+        .option("out", "FILE", "Write the results JSON here (atomically)")
+        .flag("quiet", "No progress bar; only warnings and errors on stderr");
+    return guarded("eval", [&] {
+        auto args = parser.parse(argv);
+        if (!args) return int(kOk);
+        startCommand({args->has("quiet"), false});
+        auto mode = parseScoringMode(args->get("scoring"));
+        auto data = readData(*args);
+        auto prompt = readPrompt(*args, data, mode);
+        auto input = readModel(*args);
+        auto items = buildScoringItems(data.selected, input.tokenizer, mode, prompt);
+        ScoringOptions options;
+        options.mode = mode;
+        options.batchSize = args->getInt("batch-size");
+        ProgressBar bar(!args->has("quiet"));
+        auto scores = scoreItems(*input.model, items, options, bar.callback(), interruptFlag());
+        bar.finish();
+        std::cout << summaryText(summarize(scores), mode);
+        if (args->maybe("out")) {
+            nlohmann::json settings = {{"scoring", scoringModeName(mode)},
+                                       {"prompt", promptJson(prompt)},
+                                       {"split", data.selection.split},
+                                       {"split_seed", data.selection.splitSpec.seed},
+                                       {"limit", data.selection.limit},
+                                       {"batch_size", options.batchSize}};
+            writeJsonAtomic(args->get("out"), evaluationToJson(data.selected, scores, mode, input.description, settings));
+            std::cerr << "wrote " << args->get("out") << "\n";
+        }
+        return int(kOk);
+    });
+}
+
+}  // namespace prunescope::cli

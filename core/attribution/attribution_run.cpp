@@ -1,0 +1,126 @@
+#include "core/attribution/attribution_run.h"
+
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include "core/attribution/attribution_file.h"
+#include "core/model/causal_lm.h"
+#include "core/util/error.h"
+#include "core/util/log.h"
+
+namespace prunescope {
+
+std::vector<size_t> selectConfident(const std::vector<QuestionScore>& scores, const QuestionFilter& filter) {
+    std::vector<size_t> out;
+    for (size_t i = 0; i < scores.size(); ++i) {
+        if (scores[i].confidence < filter.minConfidence) continue;
+        if (filter.correctOnly && !scores[i].correct) continue;
+        out.push_back(i);
+        if (filter.limit > 0 && static_cast<int64_t>(out.size()) >= filter.limit) break;
+    }
+    return out;
+}
+
+std::vector<size_t> shardSlice(const std::vector<size_t>& selected, int shardIndex, int shardCount) {
+    if (shardCount < 1 || shardIndex < 0 || shardIndex >= shardCount) {
+        throw Error("", "--shard", "shard " + std::to_string(shardIndex + 1) + "/" + std::to_string(shardCount) +
+                                       " is out of range");
+    }
+    const size_t n = selected.size();
+    const size_t begin = n * static_cast<size_t>(shardIndex) / static_cast<size_t>(shardCount);
+    const size_t end = n * static_cast<size_t>(shardIndex + 1) / static_cast<size_t>(shardCount);
+    return {selected.begin() + static_cast<std::ptrdiff_t>(begin), selected.begin() + static_cast<std::ptrdiff_t>(end)};
+}
+
+nlohmann::json igSettingsJson(const IgSettings& s, int topK) {
+    return {{"target", igTargetName(s.target)}, {"scope", igScopeName(s.scope)},
+            {"positions", igPositionsName(s.positions)}, {"rule", igRuleName(s.rule)},
+            {"steps", s.steps}, {"site", neuronSiteName(s.site)},
+            {"baseline", "zero activation"}, {"top_k", topK}};
+}
+
+AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const std::vector<ScoringItem>& items,
+                                 const std::vector<QuestionScore>& scores, const AttributionJob& job,
+                                 const AttributionLive& live, const CancelFlag* cancel) {
+    if (items.size() != scores.size() || items.size() != data.questions.size()) {
+        throw std::logic_error("runAttribution: items, scores and questions differ in number");
+    }
+    const auto& config = model.config();
+    if (job.ig.site == NeuronSite::Gate && config.modelType == "gpt2") {
+        throw Error("", "--site gate", "GPT-2 has no gate projection", "use --site activation");
+    }
+    auto selected = selectConfident(scores, job.filter);
+    auto mine = shardSlice(selected, job.shardIndex, job.shardCount);
+
+    AttributionResult result;
+    result.meta = job.meta;
+    result.meta["settings"] = igSettingsJson(job.ig, job.topK);
+    result.meta["selection"] = {{"min_confidence", job.filter.minConfidence},
+                                {"correct_only", job.filter.correctOnly},
+                                {"limit", job.filter.limit},
+                                {"scored", scores.size()},
+                                {"selected", selected.size()}};
+    result.meta["shard"] = {{"index", job.shardIndex}, {"count", job.shardCount}, {"questions", mine.size()}};
+    result.meta["versions"] = {{"prunescope", PRUNESCOPE_VERSION}, {"libtorch", TORCH_VERSION}};
+    result.meta["complete"] = false;
+    result.aggregate = IgAggregate(config.nLayer, config.nNeuron, job.topK);
+
+    size_t start = 0;
+    if (job.resume) {
+        if (!std::filesystem::exists(job.checkpointPath)) {
+            throw Error(job.checkpointPath.string(), "", "no checkpoint to resume from");
+        }
+        auto saved = readAttributionFile(job.checkpointPath);
+        for (const char* key : {"model", "dataset", "settings", "selection", "shard"}) {
+            auto a = saved.meta.value(key, nlohmann::json());
+            auto b = result.meta.value(key, nlohmann::json());
+            if (a != b) {
+                throw Error(job.checkpointPath.string(), std::string("field '") + key + "'",
+                            "does not match this run's " + std::string(key), "resume with the same inputs and settings");
+            }
+        }
+        result.aggregate = std::move(saved.aggregate);
+        start = static_cast<size_t>(result.aggregate.count());
+        log::get("attribution")->info("resuming after {} of {} questions", start, mine.size());
+    }
+
+    EtaClock clock;
+    double errorSum = 0;
+    for (size_t j = start; j < mine.size(); ++j) {
+        throwIfCancelled(cancel);
+        const size_t i = mine[j];
+        auto ig = integratedGradients(model, items[i], scores[i].predicted, job.ig);
+        if (ig.predicted >= 0 && ig.predicted != scores[i].predicted && job.ig.target != IgTarget::MaxLogit) {
+            log::get("attribution")->warn("question '{}': prediction at α = 1 ({}) differs from the confidence pass ({})",
+                                          data.questions[i].id, ig.predicted, scores[i].predicted);
+        }
+        QuestionRecord record;
+        record.index = static_cast<int64_t>(i);
+        record.id = data.questions[i].id;
+        record.confidence = scores[i].confidence;
+        record.predicted = scores[i].predicted;
+        record.gold = scores[i].gold;
+        record.fx = ig.fx;
+        double f0 = 0;
+        for (double v : ig.f0) f0 += v;
+        record.f0 = ig.f0.empty() ? 0 : f0 / static_cast<double>(ig.f0.size());
+        record.completenessError = ig.completenessError;
+        errorSum += ig.completenessError;
+        result.aggregate.add(ig.ig, std::move(record));
+        const auto done = static_cast<int64_t>(j + 1 - start);
+        if (live) live(clock.make("attribution", static_cast<int64_t>(j + 1), static_cast<int64_t>(mine.size())),
+                       result.aggregate);
+        (void)done;
+        if (job.checkpointEvery > 0 && (j + 1) % static_cast<size_t>(job.checkpointEvery) == 0 && j + 1 < mine.size()) {
+            writeAttributionFile(job.checkpointPath, result.aggregate, result.meta);
+        }
+    }
+    result.meta["complete"] = true;
+    if (!mine.empty()) {
+        log::get("attribution")->info("{} question(s) attributed; mean completeness error {:.2e}", mine.size() - start,
+                                      (mine.size() > start) ? errorSum / static_cast<double>(mine.size() - start) : 0.0);
+    }
+    return result;
+}
+
+}  // namespace prunescope

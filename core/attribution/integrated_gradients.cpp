@@ -1,0 +1,180 @@
+#include "core/attribution/integrated_gradients.h"
+
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "core/eval/scoring.h"
+#include "core/model/causal_lm.h"
+#include "core/model/layers.h"
+#include "core/util/error.h"
+
+namespace prunescope {
+
+IgTarget parseIgTarget(const std::string& name) {
+    if (name == "predicted") return IgTarget::PredictedLogProb;
+    if (name == "gold") return IgTarget::GoldProb;
+    if (name == "max-logit") return IgTarget::MaxLogit;
+    throw Error("", "--target", "unknown target '" + name + "'", "use predicted, gold or max-logit");
+}
+const char* igTargetName(IgTarget t) {
+    return t == IgTarget::PredictedLogProb ? "predicted" : t == IgTarget::GoldProb ? "gold" : "max-logit";
+}
+IgScope parseIgScope(const std::string& name) {
+    if (name == "joint") return IgScope::Joint;
+    if (name == "per-layer") return IgScope::PerLayer;
+    throw Error("", "--scope", "unknown scope '" + name + "'", "use joint or per-layer");
+}
+const char* igScopeName(IgScope s) { return s == IgScope::Joint ? "joint" : "per-layer"; }
+HookPositions parseIgPositions(const std::string& name) {
+    if (name == "last") return HookPositions::Last;
+    if (name == "all") return HookPositions::All;
+    throw Error("", "--positions", "unknown positions '" + name + "'", "use last or all");
+}
+const char* igPositionsName(HookPositions p) { return p == HookPositions::Last ? "last" : "all"; }
+NeuronSite parseNeuronSite(const std::string& name) {
+    if (name == "activation") return NeuronSite::Activation;
+    if (name == "gate") return NeuronSite::Gate;
+    throw Error("", "--site", "unknown site '" + name + "'", "use activation or gate");
+}
+const char* neuronSiteName(NeuronSite s) { return s == NeuronSite::Activation ? "activation" : "gate"; }
+
+namespace {
+
+// One scaled copy of the input: the gates of `layer` (all layers when -1) at `alpha`, the rest 1.
+struct Row {
+    int64_t layer = -1;
+    double alpha = 0;
+    double weight = 0;  // quadrature weight; 0 for the F(x) / F(0) rows
+};
+
+// The target for each row: (R, nOptions) option logits or (R, V) full logits -> (R,)
+torch::Tensor target(const torch::Tensor& logits, IgTarget target, int predicted, int gold) {
+    switch (target) {
+        case IgTarget::PredictedLogProb: return torch::log_softmax(logits, -1).select(1, predicted);
+        case IgTarget::GoldProb: return torch::softmax(logits, -1).select(1, gold);
+        case IgTarget::MaxLogit: return std::get<0>(logits.max(-1));
+    }
+    return {};
+}
+
+}  // namespace
+
+QuestionIg integratedGradients(CausalLM& model, const ScoringItem& item, int predicted, const IgSettings& settings) {
+    const auto& config = model.config();
+    const int64_t nLayer = config.nLayer, nNeuron = config.nNeuron;
+    for (const auto& c : item.continuations) {
+        if (c.size() != 1) throw Error("", "attribution", "needs letter-scored questions (one token per option)");
+    }
+    if (item.context.empty()) throw Error("", "attribution", "empty prompt");
+    if (settings.target == IgTarget::GoldProb && item.gold < 0) throw Error("", "--target gold", "question has no gold answer");
+    const bool fast = settings.positions == HookPositions::Last && !settings.naive;
+    torch::AutoGradMode gradMode(true);
+    const auto device = model.unembedding().device();
+    auto longOpts = torch::TensorOptions().dtype(torch::kLong).device(device);
+
+    // The rows: quadrature points per scope block, plus F(x) and F(0) rows (weight 0).
+    auto q = quadrature(settings.rule, settings.steps);
+    std::vector<Row> rows;
+    std::vector<int64_t> blocks;
+    if (settings.scope == IgScope::Joint) {
+        blocks.push_back(-1);
+    } else {
+        for (int64_t l = 0; l < nLayer; ++l) blocks.push_back(l);
+    }
+    for (int64_t b : blocks) {
+        for (size_t k = 0; k < q.alphas.size(); ++k) rows.push_back({b, q.alphas[k], q.weights[k]});
+        rows.push_back({b, 0.0, 0.0});
+    }
+    rows.push_back({-1, 1.0, 0.0});
+
+    std::vector<int64_t> optionIds;
+    for (const auto& c : item.continuations) optionIds.push_back(c[0]);
+    auto optionRows = torch::tensor(optionIds, longOpts);
+
+    // Fast path: the prefix does not depend on α; run it once and keep its keys/values.
+    KvCache prefixCache;
+    const auto contextLen = static_cast<int64_t>(item.context.size());
+    auto context = torch::tensor(item.context, longOpts).unsqueeze(0);  // (1, T)
+    if (fast && contextLen > 1) {
+        torch::NoGradGuard noGrad;
+        ForwardArgs prefixArgs;
+        prefixArgs.cache = &prefixCache;
+        model.hidden(context.slice(1, 0, contextLen - 1), prefixArgs);
+    }
+
+    QuestionIg out;
+    out.ig = torch::zeros({nLayer, nNeuron}, torch::kDouble);
+    std::vector<double> f0(blocks.size(), 0.0);
+    double fx = 0;
+    const int64_t perPass = settings.rowsPerPass > 0 ? settings.rowsPerPass
+                            : fast                    ? static_cast<int64_t>(rows.size())
+                                                      : 8;
+    for (size_t start = 0; start < rows.size(); start += static_cast<size_t>(perPass)) {
+        const size_t end = std::min(rows.size(), start + static_cast<size_t>(perPass));
+        const auto r = static_cast<int64_t>(end - start);
+        // Gates per layer: (R, nNeuron), α on the rows that scale this layer, 1 elsewhere.
+        NeuronHook hook(nLayer, settings.site);
+        std::vector<torch::Tensor> gates;
+        for (int64_t l = 0; l < nLayer; ++l) {
+            std::vector<float> values(static_cast<size_t>(r));
+            for (size_t j = start; j < end; ++j) {
+                values[j - start] = static_cast<float>(rows[j].layer == -1 || rows[j].layer == l ? rows[j].alpha : 1.0);
+            }
+            auto g = torch::tensor(values).to(device).unsqueeze(1).expand({r, nNeuron}).contiguous().requires_grad_(true);
+            hook.setScale(l, g, settings.positions);
+            gates.push_back(g);
+        }
+        ForwardArgs args;
+        args.hook = &hook;
+        torch::Tensor hidden;
+        KvCache cache;
+        if (fast) {
+            if (contextLen > 1) {
+                cache = prefixCache.expandBatch(r);
+                args.cache = &cache;
+            }
+            hidden = model.hidden(context.slice(1, contextLen - 1).expand({r, 1}), args).select(1, 0);  // (R, d)
+        } else {
+            hidden = model.hidden(context.expand({r, contextLen}), args).select(1, contextLen - 1);  // (R, d)
+        }
+        auto logits = settings.target == IgTarget::MaxLogit ? model.logits(hidden) : model.logits(hidden, optionRows);
+        auto f = target(atLeastFloat(logits), settings.target, predicted, item.gold);  // (R,)
+        auto grads = torch::autograd::grad({f.sum()}, gates);
+        auto fcpu = f.detach().to(torch::kCPU, torch::kDouble);
+        for (int64_t l = 0; l < nLayer; ++l) {
+            auto g = grads[static_cast<size_t>(l)].detach().to(torch::kCPU, torch::kDouble);  // (R, nNeuron)
+            for (size_t j = start; j < end; ++j) {
+                const auto& row = rows[j];
+                if (row.weight != 0 && (row.layer == -1 || row.layer == l)) {
+                    out.ig[l].add_(g[static_cast<int64_t>(j - start)], row.weight);
+                }
+            }
+        }
+        for (size_t j = start; j < end; ++j) {
+            const auto& row = rows[j];
+            double value = fcpu[static_cast<int64_t>(j - start)].item<double>();
+            if (row.alpha == 1.0 && row.weight == 0) {
+                fx = value;
+                if (settings.target != IgTarget::MaxLogit) {
+                    out.predicted = static_cast<int>(logits[static_cast<int64_t>(j - start)].argmax().item<int64_t>());
+                }
+            } else if (row.alpha == 0.0 && row.weight == 0) {
+                size_t b = row.layer == -1 ? 0 : static_cast<size_t>(row.layer);
+                f0[b] = value;
+            }
+        }
+    }
+    out.fx = fx;
+    out.f0 = f0;
+    double error = 0, scale = 0;
+    for (size_t b = 0; b < blocks.size(); ++b) {
+        double total = blocks[b] == -1 ? out.ig.sum().item<double>() : out.ig[blocks[b]].sum().item<double>();
+        error += std::abs(total - (fx - f0[b]));
+        scale += std::abs(fx - f0[b]);
+    }
+    out.completenessError = scale > 0 ? error / scale : error;
+    return out;
+}
+
+}  // namespace prunescope

@@ -1,0 +1,49 @@
+// Choosing neurons to prune from per-neuron scores, and the baselines with exactly the same
+// number of neurons in each layer (random; activation magnitude).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <nlohmann/json.hpp>
+
+#include "core/prune/neuron_mask.h"
+
+namespace prunescope {
+
+enum class SelectRule {
+    GlobalTopPercent,    // the p % highest scores over all (non-excluded) layers
+    PerLayerTopPercent,  // the p % highest of every (non-excluded) layer
+    LayerTopPercent,     // the p % highest of one layer
+    Absolute,            // score >= threshold
+    FractionOfMax,       // score >= fraction x the largest score (Knowledge-Neurons style)
+};
+
+SelectRule parseSelectRule(const std::string& name);  // global, per-layer, layer, absolute, fraction-of-max
+const char* selectRuleName(SelectRule rule);
+
+struct SelectionSpec {
+    SelectRule rule = SelectRule::GlobalTopPercent;
+    double percent = 1.0;    // top-p rules: p in percent (0..100)
+    int64_t layer = 0;       // LayerTopPercent
+    double threshold = 0.0;  // Absolute
+    double fraction = 0.2;   // FractionOfMax
+    std::vector<int64_t> excludeLayers;
+    int64_t perLayerCap = 0;  // at most this many per layer (0: no cap), keeping the highest
+
+    nlohmann::json toJson() const;
+};
+
+// Counts (documented in docs/pruning.md): top-p rules take round(p/100 x pool) neurons, pool =
+// neurons of the layers in play; ties go to the lower layer, then the lower index.
+NeuronMask selectNeurons(const at::Tensor& scores, const SelectionSpec& spec);
+
+// The same per-layer counts as `like`, chosen uniformly at random (seeded).
+NeuronMask randomLike(const NeuronMask& like, uint64_t seed);
+// The same per-layer counts as `like`, the neurons with the largest `magnitude` (nLayer, nNeuron),
+// e.g. mean |activation| over the attributed questions.
+NeuronMask magnitudeLike(const NeuronMask& like, const at::Tensor& magnitude);
+
+}  // namespace prunescope

@@ -1,0 +1,36 @@
+// Fine-tuning checkpoints: parameters, optimizer state, the best parameters so far and the
+// trainer's position, written atomically as one folder.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "core/train/finetune.h"
+
+namespace prunescope {
+
+struct TrainerState {
+    int64_t step = 0;
+    int64_t epoch = 0;
+    int64_t position = 0;  // questions of the epoch's order already used
+    double bestAccuracy = -1;
+    int64_t bestStep = 0;
+    int64_t evalsWithoutGain = 0;
+    bool stoppedEarly = false;
+    std::vector<TrainPoint> history;
+};
+
+void saveCheckpoint(const std::filesystem::path& dir, CausalLM& model, torch::optim::Optimizer& optimizer,
+                    const std::vector<torch::Tensor>& best, const TrainerState& state, const nlohmann::json& settings);
+
+// Restores model, optimizer and best parameters; errors when the settings differ.
+TrainerState loadCheckpoint(const std::filesystem::path& dir, CausalLM& model, torch::optim::Optimizer& optimizer,
+                            std::vector<torch::Tensor>& best, const nlohmann::json& settings);
+
+nlohmann::json trainPointJson(const TrainPoint& p);
+TrainPoint trainPointFromJson(const nlohmann::json& j);
+
+}  // namespace prunescope

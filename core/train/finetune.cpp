@@ -1,0 +1,196 @@
+#include "core/train/finetune.h"
+
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "core/model/causal_lm.h"
+#include "core/prune/neuron_mask.h"
+#include "core/train/checkpoint.h"
+#include "core/train/loss.h"
+#include "core/util/error.h"
+#include "core/util/log.h"
+
+namespace prunescope {
+namespace {
+
+// The data order of an epoch: a Fisher-Yates shuffle with our own draw (portable across
+// standard libraries, so a resumed run sees the same batches).
+std::vector<size_t> epochOrder(size_t n, uint64_t seed, int64_t epoch) {
+    std::vector<size_t> order(n);
+    for (size_t i = 0; i < n; ++i) order[i] = i;
+    uint64_t state = seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(epoch) + 1;
+    auto next = [&] {  // SplitMix64
+        uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    };
+    for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[next() % i]);
+    return order;
+}
+
+bool isTrainable(const CausalLM& model, const std::string& name, const std::string& rule) {
+    if (rule == "all") return true;
+    auto role = model.roleOf(name);
+    if (rule == "ffn") return role.ffn;
+    if (rule.rfind("last:", 0) == 0) {
+        int64_t k = std::stoll(rule.substr(5));
+        // The last k blocks, and what follows them (final norm, untied head).
+        bool afterBlocks = role.layer < 0 && name.find("embed") == std::string::npos && name.find("wte") == std::string::npos &&
+                           name.find("wpe") == std::string::npos;
+        return role.layer >= model.config().nLayer - k || afterBlocks;
+    }
+    throw Error("", "field 'trainable'", "unknown value '" + rule + "'", "use all, ffn or last:K");
+}
+
+double learningRate(const FinetuneSettings& s, int64_t step, int64_t total) {
+    const auto warmup = static_cast<int64_t>(std::llround(s.warmupFraction * static_cast<double>(total)));
+    if (step < warmup) return s.lr * static_cast<double>(step + 1) / static_cast<double>(warmup);
+    if (s.schedule == "constant") return s.lr;
+    double progress = total > warmup ? static_cast<double>(step - warmup) / static_cast<double>(total - warmup) : 1.0;
+    if (s.schedule == "linear") return s.lr * (1.0 - progress);
+    return s.lr * 0.5 * (1.0 + std::cos(M_PI * progress));
+}
+
+std::vector<torch::Tensor> snapshot(CausalLM& model) {
+    std::vector<torch::Tensor> values;
+    for (const auto& p : model.parameters()) values.push_back(p.detach().clone());
+    return values;
+}
+
+void restore(CausalLM& model, const std::vector<torch::Tensor>& values) {
+    torch::NoGradGuard noGrad;
+    auto params = model.parameters();
+    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(values[i]);
+}
+
+}  // namespace
+
+double maskedAccuracy(CausalLM& model, const std::vector<ScoringItem>& items, const NeuronMask* mask,
+                      ScoringMode mode, int64_t batchSize, const CancelFlag* cancel) {
+    if (items.empty()) return 0;
+    NeuronHook hook(model.config().nLayer);
+    if (mask != nullptr) mask->applyTo(hook, model.unembedding().device());
+    ScoringOptions options;
+    options.mode = mode;
+    options.batchSize = batchSize;
+    options.hook = &hook;
+    auto scores = scoreItems(model, items, options, {}, cancel);
+    return summarize(scores).accuracy;
+}
+
+FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train, const std::vector<ScoringItem>& validation,
+                        const NeuronMask* mask, const FinetuneSettings& s, const TrainCallback& callback,
+                        const CancelFlag* cancel) {
+    if (train.empty()) throw Error("", "fine-tuning", "no training questions");
+    if (s.batchSize < 1 || s.gradAccum < 1) throw Error("", "field 'batch_size'", "batch size and accumulation must be >= 1");
+    const auto& config = model.config();
+    if (mask != nullptr) checkMaskFits(*mask, config.nLayer, config.nNeuron, "mask");
+    torch::AutoGradMode gradMode(true);
+    NeuronHook hook(config.nLayer);
+    if (mask != nullptr) mask->applyTo(hook, model.unembedding().device());
+
+    // Trainable parameters: weight decay on matrices only.
+    std::vector<torch::Tensor> decay, noDecay;
+    for (auto& p : model.named_parameters()) {
+        bool on = isTrainable(model, p.key(), s.trainable);
+        p.value().set_requires_grad(on);
+        if (on) (p.value().dim() >= 2 ? decay : noDecay).push_back(p.value());
+    }
+    if (decay.empty() && noDecay.empty()) throw Error("", "field 'trainable'", "selects no parameters");
+    auto options = torch::optim::AdamWOptions(s.lr).betas({s.beta1, s.beta2}).eps(s.eps);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(options).weight_decay(s.weightDecay)));
+    groups.emplace_back(noDecay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(options).weight_decay(0.0)));
+    torch::optim::AdamW optimizer(groups, options);
+
+    const auto perStep = static_cast<size_t>(s.batchSize * s.gradAccum);
+    const int64_t stepsPerEpoch = std::max<int64_t>(1, static_cast<int64_t>((train.size() + perStep - 1) / perStep));
+    const int64_t total = s.maxSteps > 0 ? s.maxSteps : stepsPerEpoch * s.epochs;
+
+    TrainerState state;
+    std::vector<torch::Tensor> best;
+    if (s.resume) {
+        state = loadCheckpoint(s.checkpointDir, model, optimizer, best, s.toJson());
+        log::get("train")->info("resuming at step {} of {}", state.step, total);
+    }
+    std::vector<torch::Tensor> trainableParams = decay;
+    trainableParams.insert(trainableParams.end(), noDecay.begin(), noDecay.end());
+
+    EtaClock clock;
+    const int64_t firstStep = state.step;
+    auto evaluate = [&]() {
+        model.eval();
+        double acc = maskedAccuracy(model, validation, mask, s.mode, s.batchSize, cancel);
+        if (acc > state.bestAccuracy) {
+            state.bestAccuracy = acc;
+            state.bestStep = state.step;
+            if (s.keepBest) best = snapshot(model);
+            state.evalsWithoutGain = 0;
+        } else {
+            ++state.evalsWithoutGain;
+        }
+        return acc;
+    };
+    bool stop = false;
+    while (state.step < total && !stop) {
+        auto order = epochOrder(train.size(), s.seed, state.epoch);
+        size_t position = static_cast<size_t>(state.position);
+        while (position < order.size() && state.step < total) {
+            throwIfCancelled(cancel);
+            const double lr = learningRate(s, state.step, total);
+            for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+            optimizer.zero_grad();
+            double stepLoss = 0;
+            int64_t micro = 0;
+            for (; micro < s.gradAccum && position < order.size(); ++micro) {
+                std::vector<const ScoringItem*> batch;
+                for (size_t j = 0; j < static_cast<size_t>(s.batchSize) && position < order.size(); ++j) {
+                    batch.push_back(&train[order[position++]]);
+                }
+                auto loss = questionLoss(model, batch, s.mode, hook, s.l1Activation);
+                (loss / static_cast<double>(s.gradAccum)).backward();
+                stepLoss += loss.item<double>();
+            }
+            if (s.clipNorm > 0) torch::nn::utils::clip_grad_norm_(trainableParams, s.clipNorm);
+            optimizer.step();
+            ++state.step;
+            state.position = static_cast<int64_t>(position);
+            TrainPoint point{state.step, total, state.epoch, stepLoss / static_cast<double>(micro), lr, {}, -1};
+            const bool last = state.step == total;
+            if (!validation.empty() && ((s.evalEvery > 0 && state.step % s.evalEvery == 0) || last)) {
+                point.validationAccuracy = evaluate();
+                model.train();
+                if (s.patience > 0 && state.evalsWithoutGain >= s.patience) {
+                    state.stoppedEarly = true;
+                    stop = true;
+                }
+            }
+            point.etaSeconds = clock.eta(state.step - firstStep, total - firstStep);
+            state.history.push_back(point);
+            if (callback) callback(point);
+            if (s.checkpointEvery > 0 && state.step % s.checkpointEvery == 0 && !last && !stop) {
+                saveCheckpoint(s.checkpointDir, model, optimizer, best, state, s.toJson());
+            }
+            if (stop) break;
+        }
+        if (position >= order.size()) {
+            ++state.epoch;
+            state.position = 0;
+        }
+    }
+    if (s.keepBest && !best.empty()) restore(model, best);
+    for (auto& p : model.parameters()) p.set_requires_grad(false);
+    model.eval();
+
+    FinetuneResult result;
+    result.history = state.history;
+    result.steps = state.step;
+    result.bestStep = state.bestStep;
+    result.bestValidationAccuracy = state.bestAccuracy;
+    result.stoppedEarly = state.stoppedEarly;
+    return result;
+}
+
+}  // namespace prunescope

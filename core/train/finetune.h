@@ -1,0 +1,84 @@
+// Fine-tuning a (possibly pruned) model on multiple-choice questions: cross-entropy over the
+// options at the answer position (letter mode) or over the gold option's tokens (continuation
+// mode); AdamW with warm-up and linear or cosine decay; gradient accumulation and clipping;
+// evaluation on a validation set with keep-best and early stopping; atomic checkpoints that resume
+// to exactly the uninterrupted run on the CPU. Pruned neurons stay at zero throughout (the mask
+// is applied through the neuron hook at every step).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/eval/scoring.h"
+#include "core/util/progress.h"
+
+namespace prunescope {
+
+class CausalLM;
+struct NeuronMask;
+
+struct FinetuneSettings {
+    ScoringMode mode = ScoringMode::Letter;
+    double lr = 5e-5;
+    double weightDecay = 0.01;  // not applied to biases and norm scales
+    double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+    std::string schedule = "cosine";  // constant, linear, cosine (after warm-up)
+    double warmupFraction = 0.1;      // of the total steps
+    int64_t batchSize = 8;
+    int64_t gradAccum = 1;    // micro-batches per optimizer step
+    double clipNorm = 1.0;    // 0: no clipping
+    int64_t epochs = 1;
+    int64_t maxSteps = 0;     // > 0: stop after this many optimizer steps (epochs as needed)
+    uint64_t seed = 0;        // data order
+    std::string trainable = "all";  // all, ffn, last:K (the last K blocks and the final norm / head)
+    int64_t evalEvery = 0;    // steps between validation passes (0: only at the end)
+    bool keepBest = true;     // restore the parameters of the best validation accuracy at the end
+    int64_t patience = 0;     // stop after this many evaluations without improvement (0: never)
+    double l1Activation = 0;  // penalty x mean |FFN activation| at the answer position
+    int64_t checkpointEvery = 0;        // steps between checkpoints (0: none)
+    std::filesystem::path checkpointDir;
+    bool resume = false;
+
+    nlohmann::json toJson() const;
+    static FinetuneSettings fromJson(const nlohmann::json& json, const std::string& where);
+};
+
+struct TrainPoint {
+    int64_t step = 0;
+    int64_t totalSteps = 0;
+    int64_t epoch = 0;
+    double loss = 0;
+    double lr = 0;
+    std::optional<double> validationAccuracy;
+    double etaSeconds = -1;
+};
+
+using TrainCallback = std::function<void(const TrainPoint&)>;
+
+struct FinetuneResult {
+    std::vector<TrainPoint> history;  // every step; validationAccuracy where evaluated
+    int64_t steps = 0;
+    int64_t bestStep = 0;
+    double bestValidationAccuracy = -1;
+    bool stoppedEarly = false;
+
+    nlohmann::json toJson() const;
+};
+
+// Trains `model` in place. `mask` (may be null) stays applied and pruned neurons stay zero.
+FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train,
+                        const std::vector<ScoringItem>& validation, const NeuronMask* mask,
+                        const FinetuneSettings& settings, const TrainCallback& callback = {},
+                        const CancelFlag* cancel = nullptr);
+
+// Accuracy of `items` with `mask` applied (the ablation preview); mask may be null.
+double maskedAccuracy(CausalLM& model, const std::vector<ScoringItem>& items, const NeuronMask* mask,
+                      ScoringMode mode, int64_t batchSize = 8, const CancelFlag* cancel = nullptr);
+
+}  // namespace prunescope

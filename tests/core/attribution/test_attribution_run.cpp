@@ -1,0 +1,197 @@
+// Attribution runs: aggregation, the safetensors file, sharded + merged = unsharded,
+// resumed = uninterrupted, cancel leaves no output (through the real CLI too).
+#include <QProcess>
+#include <QtTest>
+
+#include <thread>
+
+#include <torch/torch.h>
+
+#include "core/attribution/attribution_file.h"
+#include "core/attribution/attribution_run.h"
+#include "core/data/mcq.h"
+#include "core/eval/mcq_items.h"
+#include "core/model/model_io.h"
+#include "core/model/safetensors.h"
+#include "core/tokenizer/tokenizer.h"
+#include "tests/support/test_support.h"
+
+using namespace prunescope;
+namespace fs = std::filesystem;
+
+class TestAttributionRun : public QObject {
+    Q_OBJECT
+    test::TempDir m_tmp;
+    fs::path m_modelDir;
+    std::shared_ptr<CausalLM> m_model;
+    McqDataset m_data;
+    std::vector<ScoringItem> m_items;
+    std::vector<QuestionScore> m_scores;
+
+    AttributionJob job() const {
+        AttributionJob j;
+        j.filter.minConfidence = 0.3;
+        j.ig.steps = 8;
+        j.topK = 5;
+        j.meta = {{"model", {{"fingerprint", "test"}}}, {"dataset", {{"fingerprint", m_data.fingerprint()}}}};
+        return j;
+    }
+
+private slots:
+    void initTestCase() {
+        m_modelDir = test::makeTinyModel(m_tmp / "model", "gpt2");
+        m_model = loadModel(m_modelDir, {"cpu", false});
+        m_data = loadMcqDataset(test::sharedDataDir() / "mcq/arc-hf-jsonl/ARC-Easy-validation.jsonl");
+        m_data.questions.resize(40);
+        m_items = buildScoringItems(m_data, Tokenizer::fromDirectory(m_modelDir), ScoringMode::Letter, {});
+        m_scores = scoreItems(*m_model, m_items, {});
+    }
+
+    void selectionAndShards() {
+        std::vector<QuestionScore> scores(10);
+        for (int i = 0; i < 10; ++i) {
+            scores[i].confidence = i / 10.0;
+            scores[i].correct = i % 2 == 0;
+        }
+        QCOMPARE(selectConfident(scores, {0.5, false, 0}), (std::vector<size_t>{5, 6, 7, 8, 9}));
+        QCOMPARE(selectConfident(scores, {0.5, true, 0}), (std::vector<size_t>{6, 8}));
+        QCOMPARE(selectConfident(scores, {0.0, false, 3}), (std::vector<size_t>{0, 1, 2}));
+        std::vector<size_t> all = {1, 2, 3, 4, 5, 6, 7};
+        std::vector<size_t> joined;
+        for (int k = 0; k < 3; ++k) {
+            auto s = shardSlice(all, k, 3);
+            joined.insert(joined.end(), s.begin(), s.end());
+        }
+        QCOMPARE(joined, all);
+    }
+
+    void aggregateStatistics() {
+        IgAggregate a(2, 3, 2);
+        std::vector<torch::Tensor> igs = {torch::randn({2, 3}, torch::kDouble), torch::randn({2, 3}, torch::kDouble),
+                                          torch::randn({2, 3}, torch::kDouble)};
+        for (const auto& ig : igs) a.add(ig, {});
+        auto stack = torch::stack(igs);
+        QVERIFY(torch::allclose(a.mean(), stack.mean(0)));
+        QVERIFY(torch::allclose(a.std(), stack.std(0, /*unbiased=*/false)));
+        QVERIFY(torch::allclose(a.meanAbs(), stack.abs().mean(0)));
+        QVERIFY(torch::allclose(a.positiveMean(), stack.clamp_min(0).mean(0)));
+        auto m = stack.mean(0);
+        QVERIFY(torch::allclose(a.layerNormalized(), m / std::get<0>(m.abs().max(1, true))));
+        QCOMPARE(a.topKCount().sum().item<double>(), 6.0);  // 2 per question
+        QCOMPARE(a.records()[0].top.size(), size_t(2));
+    }
+
+    void fileRoundTrip() {
+        auto result = runAttribution(*m_model, m_data, m_items, m_scores, job());
+        QVERIFY(result.aggregate.count() > 3);
+        writeAttributionFile(m_tmp / "a.safetensors", result.aggregate, result.meta);
+        auto back = readAttributionFile(m_tmp / "a.safetensors");
+        QVERIFY(torch::equal(back.aggregate.sum(), result.aggregate.sum()));
+        QCOMPARE(back.aggregate.count(), result.aggregate.count());
+        QCOMPARE(back.aggregate.records()[1].id, result.aggregate.records()[1].id);
+        QCOMPARE(back.meta["settings"]["rule"].get<std::string>(), std::string("gauss-legendre"));
+        // A plain safetensors reader sees the documented tensors.
+        SafetensorsFile st(m_tmp / "a.safetensors");
+        QCOMPARE(st.find("sum")->shape, (std::vector<int64_t>{2, 128}));
+        QVERIFY(st.find("completeness_error") != nullptr);
+        for (const auto& r : back.aggregate.records()) {
+            QCOMPARE(r.completenessError, result.aggregate.records()[&r - &back.aggregate.records()[0]].completenessError);
+        }
+    }
+
+    void shardedMergedEqualsUnsharded() {
+        auto whole = runAttribution(*m_model, m_data, m_items, m_scores, job());
+        std::vector<fs::path> parts;
+        for (int k = 0; k < 3; ++k) {
+            auto j = job();
+            j.shardIndex = k;
+            j.shardCount = 3;
+            auto part = runAttribution(*m_model, m_data, m_items, m_scores, j);
+            parts.push_back(m_tmp / ("shard" + std::to_string(k) + ".safetensors"));
+            writeAttributionFile(parts.back(), part.aggregate, part.meta);
+        }
+        std::reverse(parts.begin(), parts.end());  // the order given does not matter
+        auto merged = mergeAttributionFiles(parts);
+        QCOMPARE(merged.aggregate.count(), whole.aggregate.count());
+        double d = test::maxAbsDiff(merged.aggregate.sum(), whole.aggregate.sum(), "merged vs unsharded sum");
+        QVERIFY(d < 1e-6);
+        QVERIFY(test::maxAbsDiff(merged.aggregate.sumSquares(), whole.aggregate.sumSquares(), "sum of squares") < 1e-6);
+        for (size_t i = 0; i < merged.aggregate.records().size(); ++i) {
+            QCOMPARE(merged.aggregate.records()[i].index, whole.aggregate.records()[i].index);
+        }
+        // A shard of another run is refused, naming the field.
+        auto other = job();
+        other.ig.steps = 4;
+        other.shardCount = 3;
+        auto foreign = runAttribution(*m_model, m_data, m_items, m_scores, other);
+        writeAttributionFile(m_tmp / "foreign.safetensors", foreign.aggregate, foreign.meta);
+        try {
+            mergeAttributionFiles({parts[0], m_tmp / "foreign.safetensors"});
+            QFAIL("merged files of different runs");
+        } catch (const Error& e) {
+            QCOMPARE(e.place(), std::string("field 'settings'"));
+        }
+    }
+
+    void resumedEqualsUninterrupted() {
+        auto whole = runAttribution(*m_model, m_data, m_items, m_scores, job());
+        auto j = job();
+        j.checkpointEvery = 2;
+        j.checkpointPath = m_tmp / "run.checkpoint";
+        CancelFlag cancel{false};
+        int seen = 0;
+        auto stopAfterFive = [&](const Progress&, const IgAggregate&) {
+            if (++seen == 5) cancel = true;
+        };
+        QVERIFY_THROWS_EXCEPTION(CancelledError, runAttribution(*m_model, m_data, m_items, m_scores, j, stopAfterFive, &cancel));
+        QVERIFY(fs::exists(j.checkpointPath));
+        QCOMPARE(readAttributionFile(j.checkpointPath).aggregate.count(), int64_t(4));
+        j.resume = true;
+        auto resumed = runAttribution(*m_model, m_data, m_items, m_scores, j);
+        QCOMPARE(resumed.aggregate.count(), whole.aggregate.count());
+        QVERIFY(torch::equal(resumed.aggregate.sum(), whole.aggregate.sum()));
+        QVERIFY(torch::equal(resumed.aggregate.sumSquares(), whole.aggregate.sumSquares()));
+        // A checkpoint of other settings is refused.
+        j.ig.steps = 9;
+        QVERIFY_THROWS_EXCEPTION(Error, runAttribution(*m_model, m_data, m_items, m_scores, j));
+    }
+
+    // Through the CLI: SIGTERM mid-run exits 130 without an output file; --resume finishes it and
+    // gives what an uninterrupted run gives.
+    void cliCancelAndResume() {
+        auto data = (test::sharedDataDir() / "mcq/arc-hf-jsonl/ARC-Easy-train.jsonl").string();
+        auto out = m_tmp / "cli.safetensors";
+        std::vector<std::string> common = {"attribute", "--model", m_modelDir.string(), "--data", data,
+                                           "--min-confidence", "0", "--limit", "300", "--steps", "16", "--quiet"};
+        QProcess p;
+        QStringList args;
+        for (const auto& a : common) args << QString::fromStdString(a);
+        args << "--out" << QString::fromStdString(out.string()) << "--checkpoint-every" << "1";
+        p.start(QString::fromStdString(test::cliPath().string()), args);
+        QVERIFY(p.waitForStarted());
+        fs::path checkpoint = out.string() + ".checkpoint";
+        for (int i = 0; i < 600 && !fs::exists(checkpoint); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        QVERIFY2(fs::exists(checkpoint), "no checkpoint appeared");
+        p.terminate();
+        QVERIFY(p.waitForFinished(60000));
+        std::printf("  interrupted run: exit %d, stderr: %s\n", p.exitCode(), p.readAllStandardError().constData());
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY(!fs::exists(out));
+        QVERIFY(fs::exists(checkpoint));
+
+        auto resumeArgs = common;
+        resumeArgs.insert(resumeArgs.end(), {"--out", out.string(), "--resume", "--checkpoint-every", "1"});
+        auto resumed = test::runCli(resumeArgs);
+        QCOMPARE(resumed.exitCode, 0);
+        QVERIFY(!fs::exists(checkpoint));
+        auto full = common;
+        full.insert(full.end(), {"--out", (m_tmp / "full.safetensors").string()});
+        QCOMPARE(test::runCli(full).exitCode, 0);
+        auto a = readAttributionFile(out), b = readAttributionFile(m_tmp / "full.safetensors");
+        QCOMPARE(a.aggregate.count(), int64_t(300));
+        QVERIFY(torch::equal(a.aggregate.sum(), b.aggregate.sum()));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAttributionRun)
+#include "test_attribution_run.moc"

@@ -1,0 +1,58 @@
+// BarChartView: shapes, error bars and rejection of mismatched input.
+#include "ui/views/bar_chart_view.h"
+
+#include <QTest>
+
+using namespace prunescope::ui;
+
+class TestBarChartView : public QObject {
+    Q_OBJECT
+private slots:
+    void groupedBarsWithErrors();
+    void singleSeriesWithoutErrors();
+    void mismatchedShapesAreRejected();
+};
+
+void TestBarChartView::groupedBarsWithErrors() {
+    BarChartView view;
+    const bool ok = view.setData({"base", "pruned", "random"}, {"MMLU", "ARC"},
+                                 {{0.61, 0.55}, {0.64, 0.57}, {0.58, 0.51}},
+                                 {{0.01, 0.02}, {0.015, 0.01}, {0.02, 0.03}});
+    QVERIFY(ok);
+    QCOMPARE(view.categoryCount(), 3);
+    QCOMPARE(view.seriesCount(), 2);
+    QCOMPARE(view.value(1, 0), 0.64);
+    QVERIFY(view.hasErrors());
+    view.resize(600, 400);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.replotNow();  // draws bars and error bars without complaint
+}
+
+void TestBarChartView::singleSeriesWithoutErrors() {
+    BarChartView view;
+    QStringList layers;
+    std::vector<std::vector<double>> counts;
+    for (int l = 0; l < 32; ++l) {
+        layers << QString::number(l);
+        counts.push_back({double(l * 3 % 17)});
+    }
+    QVERIFY(view.setData(layers, {"neurons to prune"}, counts));
+    QCOMPARE(view.categoryCount(), 32);
+    QVERIFY(!view.hasErrors());
+    view.setValueLabel(QStringLiteral("neurons"));
+    view.setCategoryLabel(QStringLiteral("layer"));
+    view.replotNow();
+}
+
+void TestBarChartView::mismatchedShapesAreRejected() {
+    BarChartView view;
+    QVERIFY(!view.setData({"a", "b"}, {"s"}, {{1.0}}));           // one row missing
+    QVERIFY(!view.setData({"a"}, {"s", "t"}, {{1.0}}));           // one column missing
+    QVERIFY(!view.setData({"a"}, {"s"}, {{1.0}}, {{1.0, 2.0}}));  // errors' shape
+    QCOMPARE(view.categoryCount(), 0);
+    QVERIFY(view.setData({"a"}, {"s"}, {{1.0}}, {{0.5}}));
+}
+
+QTEST_MAIN(TestBarChartView)
+#include "test_bar_chart_view.moc"

@@ -1,0 +1,149 @@
+// exportPlot / exportTo: PNG, SVG and PDF files with the right headers, and clear failures.
+// Set PRUNESCOPE_VIEWS_EXPORT_DIR to keep the files for a look.
+#include "ui/views/bar_chart_view.h"
+#include "ui/views/heatmap_view.h"
+#include "ui/views/histogram_view.h"
+#include "ui/views/line_chart_view.h"
+#include "ui/views/plot_export.h"
+
+#include <QFile>
+#include <QLabel>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+#include <memory>
+
+using namespace prunescope::ui;
+
+namespace {
+
+QByteArray head(const QString& path, int n) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    return f.read(n);
+}
+
+std::unique_ptr<PlotView> makeView(const QString& kind) {
+    if (kind == QLatin1String("heatmap")) {
+        auto view = std::make_unique<HeatmapView>();
+        std::vector<float> s(8 * 300);
+        for (size_t i = 0; i < s.size(); ++i)
+            s[i] = float(std::sin(0.37 * double(i)));
+        view->setScores(8, 300, s);
+        view->setColorScale(HeatmapScale::Signed);
+        std::vector<uint8_t> mask(s.size(), 0);
+        for (size_t i = 0; i < mask.size(); i += 41)
+            mask[i] = 1;
+        view->setSelection(mask);
+        return view;
+    }
+    if (kind == QLatin1String("histogram")) {
+        auto view = std::make_unique<HistogramView>();
+        std::vector<float> c;
+        std::vector<uint8_t> ok;
+        for (int i = 0; i < 400; ++i) {
+            c.push_back(float(std::fmod(i * 0.618, 1.0)));
+            ok.push_back(c.back() > 0.4f ? 1 : 0);
+        }
+        view->setData(c, ok);
+        view->setThreshold(0.6);
+        return view;
+    }
+    if (kind == QLatin1String("bars")) {
+        auto view = std::make_unique<BarChartView>();
+        view->setData({"base", "pruned", "random"}, {"MMLU", "ARC"},
+                      {{0.61, 0.55}, {0.64, 0.57}, {0.58, 0.51}},
+                      {{0.01, 0.02}, {0.015, 0.01}, {0.02, 0.03}});
+        return view;
+    }
+    auto view = std::make_unique<LineChartView>();
+    view->addSeries(QStringLiteral("val acc"), LineAxis::Right);
+    for (int i = 0; i < 100; ++i) {
+        view->addPoint(QStringLiteral("loss"), i, 3.0 * std::exp(-0.03 * i));
+        view->addPoint(QStringLiteral("val acc"), i, 0.5 + 0.003 * i);
+    }
+    return view;
+}
+
+}  // namespace
+
+class TestPlotExport : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void writesEachFormat_data();
+    void writesEachFormat();
+    void plainWidget();
+    void failures();
+
+private:
+    QTemporaryDir m_tmp;
+    QString m_dir;
+};
+
+void TestPlotExport::initTestCase() {
+    QVERIFY(m_tmp.isValid());
+    m_dir = qEnvironmentVariable("PRUNESCOPE_VIEWS_EXPORT_DIR", m_tmp.path());
+}
+
+void TestPlotExport::writesEachFormat_data() {
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("suffix");
+    QTest::addColumn<QByteArray>("magic");
+    for (const char* kind : {"heatmap", "histogram", "bars", "lines"}) {
+        QTest::addRow("%s png", kind) << kind << "png" << QByteArray("\x89PNG\r\n\x1a\n");
+        QTest::addRow("%s svg", kind) << kind << "svg" << QByteArray("<?xml");
+        QTest::addRow("%s pdf", kind) << kind << "pdf" << QByteArray("%PDF-");
+    }
+}
+
+void TestPlotExport::writesEachFormat() {
+    QFETCH(QString, kind);
+    QFETCH(QString, suffix);
+    QFETCH(QByteArray, magic);
+    std::unique_ptr<PlotView> view = makeView(kind);
+    view->resize(640, 420);
+    view->show();
+    QVERIFY(QTest::qWaitForWindowExposed(view.get()));
+    QTest::qWait(2 * LineChartView::kReplotDelayMs);  // let the line chart's throttled replot run
+    const QString path = m_dir + QStringLiteral("/%1.%2").arg(kind, suffix);
+    QString error;
+    QVERIFY2(view->exportTo(path, &error), qPrintable(error));
+    QVERIFY(error.isEmpty());
+    QCOMPARE(head(path, magic.size()), magic);
+    QVERIFY(QFile(path).size() > 500);
+    if (suffix == QLatin1String("svg")) QVERIFY(head(path, 4096).contains("<svg"));
+    if (suffix == QLatin1String("png")) {
+        const QImage image(path);
+        QCOMPARE(image.size(), QSize(640, 420));
+    }
+}
+
+void TestPlotExport::plainWidget() {
+    QLabel label(QStringLiteral("not a plot"));
+    label.resize(200, 50);
+    const QString path = m_dir + QStringLiteral("/label.svg");
+    QString error;
+    QVERIFY2(exportPlot(&label, path, &error), qPrintable(error));
+    QVERIFY(head(path, 4096).contains("<svg"));
+}
+
+void TestPlotExport::failures() {
+    HistogramView view;
+    QString error;
+    QVERIFY(!view.exportTo(m_dir + QStringLiteral("/plot.bmpx"), &error));
+    QVERIFY2(error.contains(QStringLiteral("bmpx")), qPrintable(error));
+    for (const char* suffix : {"png", "svg", "pdf"}) {
+        error.clear();
+        const QString path = m_dir + QStringLiteral("/no/such/dir/plot.") + suffix;
+        QVERIFY(!view.exportTo(path, &error));
+        QVERIFY2(error.contains(path), qPrintable(error));
+        qInfo("%s", qPrintable(error));
+    }
+    QVERIFY(!exportPlot(nullptr, m_dir + QStringLiteral("/x.png"), &error));
+    QVERIFY(!view.exportTo(m_dir + QStringLiteral("/x.jpg")));  // no error string asked for
+}
+
+QTEST_MAIN(TestPlotExport)
+#include "test_plot_export.moc"

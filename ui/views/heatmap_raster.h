@@ -1,0 +1,111 @@
+// The data side of HeatmapView, without widgets: scores (layer x neuron), display order, binning
+// to screen resolution and the colour image. Kept apart so binning is testable and cheap:
+//   data / order / visible range / width change -> re-bin (one pass over the visible scores)
+//   scale change                                -> re-map the bins to table indices, re-colour
+//   threshold change                            -> re-colour only (one pass over the bins)
+//   selection change                            -> re-count selected per bin, re-colour
+#pragma once
+
+#include "ui/views/heatmap_palette.h"
+
+#include <QImage>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace prunescope::ui {
+
+enum class HeatmapOrder { ByIndex, ByScore };  // ByScore: each layer sorted by score, descending
+// What one bin (several neurons in one screen column) shows: the score with the largest |score|
+// (sign kept; default, so that a single strong neuron is never averaged away) or the mean.
+enum class HeatmapBinRule { MaxAbs, Mean };
+
+class HeatmapRaster {
+public:
+    // Image rows per layer: kSubRows - 1 score rows, then one selection-marker row.
+    static constexpr int kSubRows = 4;
+
+    void setScores(int nLayer, int nNeuron, std::vector<float> scores);  // (layer, neuron)
+    // Same shape, new values (a running mean): reuses every buffer. False if the size differs.
+    bool updateScores(const std::vector<float>& scores);
+    void setOrder(HeatmapOrder order);
+    void setBinRule(HeatmapBinRule rule);
+    void setScale(HeatmapScale scale);
+    void setThreshold(std::optional<float> threshold);  // |bin value| below it is faded
+    void setSelection(std::vector<uint8_t> mask);       // (layer, neuron); empty: none
+
+    // Brings bins and image up to date for display positions [first, end) drawn in at most
+    // maxBins columns; bin b covers positions [first + b*N/B, first + (b+1)*N/B), N = end - first.
+    void update(int first, int end, int maxBins);
+
+    int nLayer() const { return m_nLayer; }
+    int nNeuron() const { return m_nNeuron; }
+    HeatmapOrder order() const { return m_order; }
+    HeatmapScale scale() const { return m_mapping.scale; }
+    HeatmapBinRule binRule() const { return m_binRule; }
+    std::optional<float> threshold() const { return m_threshold; }
+    const HeatmapColorMapping& mapping() const { return m_mapping; }
+
+    int nBin() const { return m_nBin; }
+    int binFirst() const { return m_first; }
+    int binEnd() const { return m_end; }
+    int binBegin(int bin) const;    // first display position in `bin`
+    int binAt(int position) const;  // bin that holds display `position`
+    float binValue(int layer, int bin) const { return m_bins[size_t(layer) * m_nBin + bin]; }
+    bool binSelected(int layer, int bin) const {
+        return m_binSelected[size_t(layer) * m_nBin + bin];
+    }
+    const QImage& image() const { return m_image; }  // (nBin) x (nLayer * kSubRows)
+
+    int neuronAt(int layer, int position) const;  // display position -> neuron index
+    int positionOf(int layer, int neuron) const;  // neuron index -> display position
+    float score(int layer, int neuron) const {
+        return m_scores[size_t(layer) * m_nNeuron + neuron];
+    }
+    bool isSelected(int layer, int neuron) const;
+    int rankInLayer(int layer, int neuron) const;   // 1 = highest score of the layer
+    int strongestNeuron(int layer, int bin) const;  // neuron with the largest |score| in bin
+    int selectedCount() const { return m_nSelected; }
+
+    int rebinCount() const { return m_rebinCount; }  // for tests: work actually done
+    int recolorCount() const { return m_recolorCount; }
+
+private:
+    void computeRange();
+    void sortLayers();
+    void permuteSelection();
+    void rebin();
+    void countSelection();
+    void computeIndices();
+    void recolor();
+    const float* displayRow(int layer) const;
+
+    int m_nLayer = 0;
+    int m_nNeuron = 0;
+    std::vector<float> m_scores;        // (layer, neuron)
+    std::vector<float> m_sorted;        // (layer, position) scores in display order (ByScore)
+    std::vector<int32_t> m_perm;        // (layer, position) -> neuron (ByScore)
+    std::vector<int32_t> m_inverse;     // (layer, neuron) -> position (ByScore)
+    std::vector<uint8_t> m_selection;   // (layer, neuron), empty when none
+    std::vector<uint8_t> m_displaySel;  // (layer, position) selection in display order
+    int m_nSelected = 0;
+    HeatmapOrder m_order = HeatmapOrder::ByIndex;
+    HeatmapBinRule m_binRule = HeatmapBinRule::MaxAbs;
+    HeatmapColorMapping m_mapping;
+    std::optional<float> m_threshold;
+
+    int m_first = 0, m_end = 0, m_nBin = 0;  // geometry of the current bins
+    std::vector<float> m_bins;               // (layer, bin)
+    std::vector<uint8_t> m_binSelected;      // (layer, bin)
+    std::vector<uint8_t> m_binIndex;         // (layer, bin) colour-table index
+    QImage m_image;
+    bool m_binsDirty = true;
+    bool m_indicesDirty = true;  // scale or data range changed
+    bool m_selectionDirty = true;
+    bool m_colorsDirty = true;
+    int m_rebinCount = 0;
+    int m_recolorCount = 0;
+};
+
+}  // namespace prunescope::ui
