@@ -6,6 +6,7 @@
 #include "app/cli/inputs.h"
 #include "core/eval/mcq_items.h"
 #include "core/eval/report.h"
+#include "core/prune/neuron_mask.h"
 #include "core/util/files.h"
 
 namespace prunescope::cli {
@@ -18,6 +19,7 @@ int runEval(const Argv& argv) {
     addDataOptions(parser);
     addPromptOptions(parser);
     parser.option("batch-size", "B", "Sequences per forward pass", "8")
+        .option("mask", "FILE", "mask.json: evaluate with these neurons pruned (ablation preview)")
         .option("out", "FILE", "Write the results JSON here (atomically)")
         .flag("quiet", "No progress bar; only warnings and errors on stderr");
     return guarded("eval", [&] {
@@ -32,6 +34,14 @@ int runEval(const Argv& argv) {
         ScoringOptions options;
         options.mode = mode;
         options.batchSize = args->getInt("batch-size");
+        NeuronHook hook(input.model->config().nLayer);
+        std::optional<NeuronMask> mask;
+        if (args->maybe("mask")) {
+            mask = readMask(args->get("mask"));
+            checkMaskFits(*mask, input.model->config().nLayer, input.model->config().nNeuron, args->get("mask"));
+            mask->applyTo(hook, input.model->unembedding().device());
+            options.hook = &hook;
+        }
         ProgressBar bar(!args->has("quiet"));
         auto scores = scoreItems(*input.model, items, options, bar.callback(), interruptFlag());
         bar.finish();
@@ -42,7 +52,9 @@ int runEval(const Argv& argv) {
                                        {"split", data.selection.split},
                                        {"split_seed", data.selection.splitSpec.seed},
                                        {"limit", data.selection.limit},
-                                       {"batch_size", options.batchSize}};
+                                       {"batch_size", options.batchSize},
+                                       {"mask", mask ? nlohmann::json{{"file", args->get("mask")}, {"total", mask->count()}}
+                                                     : nlohmann::json()}};
             writeJsonAtomic(args->get("out"), evaluationToJson(data.selected, scores, mode, input.description, settings));
             std::cerr << "wrote " << args->get("out") << "\n";
         }

@@ -26,5 +26,7 @@ int runEval(const Argv& argv);
 int runAttribute(const Argv& argv);
 int runAttributions(const Argv& argv);
 int runMerge(const Argv& argv);
+int runSelect(const Argv& argv);
+int runFinetune(const Argv& argv);
 
 }  // namespace prunescope::cli

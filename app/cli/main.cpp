@@ -16,6 +16,8 @@ const std::vector<Command>& commands() {
         {"attribute", "Integrated Gradients over FFN neurons for confident answers", runAttribute},
         {"attributions", "Inspect an attributions file (attributions show FILE)", runAttributions},
         {"merge", "Merge attribution shards into one file", runMerge},
+        {"select", "Choose neurons to prune (or a random / magnitude baseline mask)", runSelect},
+        {"finetune", "Fine-tune with a pruning mask; save a Hugging Face folder", runFinetune},
         {"tokenize", "Print the token ids of a text as a JSON array", runTokenize},
         {"bench", "Benchmarks: forward, tokenizer (ratios measured side by side)", runBench},
     };

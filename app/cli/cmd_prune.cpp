@@ -1,0 +1,254 @@
+// `prunescope-cli select` and `prunescope-cli finetune`: choose neurons from an attributions
+// file (or a baseline with the same per-layer counts), and fine-tune with them pruned.
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "app/cli/commands.h"
+#include "app/cli/common.h"
+#include "app/cli/inputs.h"
+#include "core/attribution/attribution_file.h"
+#include "core/eval/mcq_items.h"
+#include "core/model/model_io.h"
+#include "core/prune/activation_stats.h"
+#include "core/prune/selection.h"
+#include "core/train/finetune.h"
+#include "core/util/files.h"
+#include "core/util/sha256.h"
+
+namespace prunescope::cli {
+namespace {
+
+std::vector<int64_t> parseLayerList(const std::string& text) {
+    std::vector<int64_t> out;
+    std::stringstream in(text);
+    std::string part;
+    while (std::getline(in, part, ',')) {
+        if (part.empty()) continue;
+        try {
+            out.push_back(std::stoll(part));
+        } catch (const std::exception&) {
+            throw UsageError("--exclude-layers expects comma-separated layer numbers, got '" + text + "'");
+        }
+    }
+    return out;
+}
+
+void printCounts(const NeuronMask& mask) {
+    std::printf("selected %lld of %lld neurons; per layer:", (long long)mask.count(),
+                (long long)(mask.nLayer * mask.nNeuron));
+    for (auto c : mask.perLayerCounts()) std::printf(" %lld", (long long)c);
+    std::printf("\n");
+}
+
+}  // namespace
+
+int runSelect(const Argv& argv) {
+    ArgParser parser("prunescope-cli select --attributions A.safetensors --rule RULE [options] --out mask.json",
+                     "Choose the neurons to prune from per-neuron attribution scores, or build a baseline mask with\n"
+                     "the same number of neurons in every layer as another mask (--like M --baseline random|magnitude).");
+    parser.option("attributions", "FILE", "attributions.safetensors from 'prunescope-cli attribute'")
+        .option("rule", "R", "global, per-layer, layer (one layer), absolute, fraction-of-max", "global")
+        .option("score", "S", "mean, mean-abs, positive-mean, layer-normalized, std, topk", "mean")
+        .option("percent", "P", "Top-p rules: percent of the neurons in play", "1")
+        .option("layer", "L", "Rule 'layer': the layer", "0")
+        .option("threshold", "T", "Rule 'absolute': score >= T", "0")
+        .option("fraction", "F", "Rule 'fraction-of-max': score >= F x max", "0.2")
+        .option("exclude-layers", "L,L", "Layers never pruned")
+        .option("per-layer-cap", "N", "At most N neurons per layer (0: no cap)", "0")
+        .option("like", "MASK", "Baseline: copy the per-layer counts of this mask")
+        .option("baseline", "B", "With --like: random or magnitude (mean |activation| on the attributed questions)")
+        .option("seed", "N", "Random baseline seed", "0")
+        .option("model", "DIR", "Magnitude baseline: the model the attributions came from")
+        .option("data", "FILE", "Magnitude baseline: the dataset the attributions came from")
+        .option("device", "D", "auto, cpu, cuda", "auto")
+        .option("out", "FILE", "Output mask.json (atomic)")
+        .required("out");
+    return guarded("select", [&] {
+        auto args = parser.parse(argv);
+        if (!args) return int(kOk);
+        NeuronMask mask;
+        if (args->maybe("like")) {
+            auto like = readMask(args->get("like"));
+            std::string baseline = args->get("baseline");
+            if (baseline == "random") {
+                mask = randomLike(like, static_cast<uint64_t>(args->getInt("seed")));
+            } else if (baseline == "magnitude") {
+                if (!args->maybe("attributions") || !args->maybe("model") || !args->maybe("data")) {
+                    throw UsageError("--baseline magnitude needs --attributions, --model and --data");
+                }
+                startCommand({false, false});
+                auto file = readAttributionFile(args->get("attributions"));
+                const auto& ds = file.meta["dataset"];
+                McqLoadOptions load;
+                load.format = parseMcqFormat(ds.value("format", "auto"));
+                auto all = loadMcqDataset(args->get("data"), load);
+                QuestionSelection selection;
+                selection.split = ds.value("split", "all");
+                selection.splitSpec.seed = ds.value("split_seed", uint64_t(0));
+                auto data = selectQuestions(all, selection);
+                if (data.fingerprint() != ds.value("fingerprint", "")) {
+                    throw Error(args->get("data"), "", "is not the dataset the attributions were computed on (fingerprint differs)");
+                }
+                auto model = loadModel(args->get("model"), {args->get("device"), false});
+                auto tokenizer = Tokenizer::fromDirectory(args->get("model"));
+                PromptTemplate prompt;
+                const auto& p = file.meta["scoring"]["prompt"];
+                prompt.text = p.value("template", prompt.text);
+                prompt.option = p.value("option_template", prompt.option);
+                prompt.fewShotPrefix = p.value("few_shot_prefix", "");
+                auto items = buildScoringItems(data, tokenizer, ScoringMode::Letter, prompt);
+                std::vector<size_t> indices;
+                for (const auto& r : file.aggregate.records()) indices.push_back(static_cast<size_t>(r.index));
+                mask = magnitudeLike(like, meanAbsActivation(*model, items, indices));
+            } else {
+                throw UsageError("--like needs --baseline random or magnitude");
+            }
+        } else {
+            if (!args->maybe("attributions")) throw UsageError("--attributions is required (or --like for a baseline)");
+            auto file = readAttributionFile(args->get("attributions"));
+            SelectionSpec spec;
+            spec.rule = parseSelectRule(args->get("rule"));
+            spec.percent = args->getDouble("percent");
+            spec.layer = args->getInt("layer");
+            spec.threshold = args->getDouble("threshold");
+            spec.fraction = args->getDouble("fraction");
+            spec.excludeLayers = parseLayerList(args->get("exclude-layers"));
+            spec.perLayerCap = args->getInt("per-layer-cap");
+            auto score = parseNeuronScore(args->get("score"));
+            mask = selectNeurons(file.aggregate.score(score), spec);
+            mask.meta["score"] = neuronScoreName(score);
+            mask.meta["source"] = {{"file", args->get("attributions")}, {"sha256", sha256File(args->get("attributions"))},
+                                   {"model", file.meta.value("model", nlohmann::json())},
+                                   {"dataset", file.meta.value("dataset", nlohmann::json())},
+                                   {"questions", file.aggregate.count()}};
+        }
+        writeMask(args->get("out"), mask);
+        printCounts(mask);
+        std::printf("wrote %s\n", args->get("out").c_str());
+        return int(kOk);
+    });
+}
+
+int runFinetune(const Argv& argv) {
+    ArgParser parser("prunescope-cli finetune --model DIR --data FILE [--mask mask.json] --out DIR2 [options]",
+                     "Fine-tune on the train split (validation split for evaluation and keep-best), with the\n"
+                     "neurons of --mask pruned throughout. Writes a Hugging Face model folder with the pruning baked\n"
+                     "into the weights, plus prunescope.json (base model, mask, settings, metrics). The input folder\n"
+                     "is never written to.");
+    addModelOptions(parser);
+    parser.option("data", "FILE", "Multiple-choice dataset file")
+        .required("data")
+        .option("format", "F", "Dataset format", "auto")
+        .flag("skip-invalid", "Skip invalid records")
+        .option("split-seed", "N", "Seed of the train/validation/test split (80/10/10)", "0")
+        .option("train-split", "S", "Split to train on", "train")
+        .option("validation-split", "S", "Split to evaluate on (none: no evaluation)", "validation");
+    addPromptOptions(parser);
+    parser.option("mask", "FILE", "mask.json of neurons to prune")
+        .option("out", "DIR", "Output model folder")
+        .required("out")
+        .option("config", "FILE", "Fine-tuning settings as JSON (fields as in docs/finetuning.md); flags override")
+        .option("lr", "X", "Peak learning rate", "5e-5")
+        .option("weight-decay", "X", "AdamW weight decay", "0.01")
+        .option("schedule", "S", "constant, linear or cosine", "cosine")
+        .option("warmup", "F", "Warm-up fraction of the steps", "0.1")
+        .option("batch-size", "B", "Questions per micro-batch", "8")
+        .option("grad-accum", "N", "Micro-batches per step", "1")
+        .option("clip", "X", "Gradient norm clip (0: none)", "1.0")
+        .option("epochs", "N", "Epochs", "1")
+        .option("max-steps", "N", "Stop after N steps (0: epochs)", "0")
+        .option("trainable", "T", "all, ffn or last:K", "all")
+        .option("eval-every", "N", "Steps between validation passes (0: end only)", "0")
+        .option("patience", "N", "Early stopping after N evaluations without gain (0: off)", "0")
+        .option("seed", "N", "Data order seed", "0")
+        .option("l1", "X", "L1 penalty on mean |FFN activation|", "0")
+        .option("checkpoint-every", "N", "Steps between checkpoints (OUT.checkpoint)", "0")
+        .flag("resume", "Continue from OUT.checkpoint")
+        .option("dtype", "T", "Saved dtype: float32, float16, bfloat16", "float32")
+        .flag("quiet", "Only warnings and errors on stderr");
+    return guarded("finetune", [&] {
+        auto args = parser.parse(argv);
+        if (!args) return int(kOk);
+        startCommand({args->has("quiet"), false});
+        FinetuneSettings s;
+        if (args->maybe("config")) s = FinetuneSettings::fromJson(readJsonFile(args->get("config")), args->get("config"));
+        auto given = [&](const char* name) { return args->has(name) || !args->maybe("config"); };
+        if (given("lr")) s.lr = args->getDouble("lr");
+        if (given("weight-decay")) s.weightDecay = args->getDouble("weight-decay");
+        if (given("schedule")) s.schedule = args->get("schedule");
+        if (given("warmup")) s.warmupFraction = args->getDouble("warmup");
+        if (given("batch-size")) s.batchSize = args->getInt("batch-size");
+        if (given("grad-accum")) s.gradAccum = args->getInt("grad-accum");
+        if (given("clip")) s.clipNorm = args->getDouble("clip");
+        if (given("epochs")) s.epochs = args->getInt("epochs");
+        if (given("max-steps")) s.maxSteps = args->getInt("max-steps");
+        if (given("trainable")) s.trainable = args->get("trainable");
+        if (given("eval-every")) s.evalEvery = args->getInt("eval-every");
+        if (given("patience")) s.patience = args->getInt("patience");
+        if (given("seed")) s.seed = static_cast<uint64_t>(args->getInt("seed"));
+        if (given("l1")) s.l1Activation = args->getDouble("l1");
+        s.mode = parseScoringMode(args->get("scoring"));
+        s.checkpointEvery = args->getInt("checkpoint-every");
+        std::filesystem::path out = args->get("out");
+        s.checkpointDir = out.string() + ".checkpoint";
+        s.resume = args->has("resume");
+        FinetuneSettings::fromJson(s.toJson(), "settings");  // validates the combination
+
+        McqLoadOptions load;
+        load.format = parseMcqFormat(args->get("format"));
+        load.skipInvalid = args->has("skip-invalid");
+        auto all = loadMcqDataset(args->get("data"), load);
+        QuestionSelection trainSel, valSel;
+        trainSel.split = args->get("train-split");
+        valSel.split = args->get("validation-split");
+        trainSel.splitSpec.seed = valSel.splitSpec.seed = static_cast<uint64_t>(args->getInt("split-seed"));
+        auto trainData = selectQuestions(all, trainSel);
+        McqDataset valData;
+        if (valSel.split != "none") valData = selectQuestions(all, valSel);
+        DataInput promptData{all, trainData, trainSel};
+        auto prompt = readPrompt(*args, promptData, s.mode);
+        auto input = readModel(*args);
+        std::optional<NeuronMask> mask;
+        if (args->maybe("mask")) {
+            mask = readMask(args->get("mask"));
+            checkMaskFits(*mask, input.model->config().nLayer, input.model->config().nNeuron, args->get("mask"));
+        }
+        auto train = buildScoringItems(trainData, input.tokenizer, s.mode, prompt);
+        auto validation = buildScoringItems(valData, input.tokenizer, s.mode, prompt);
+        ProgressBar bar(!args->has("quiet"));
+        EtaClock clock;
+        auto result = finetune(*input.model, train, validation, mask ? &*mask : nullptr, s,
+                               [&](const TrainPoint& p) {
+                                   bar.update({"fine-tuning", p.step, p.totalSteps, p.etaSeconds});
+                               },
+                               interruptFlag());
+        bar.finish();
+        if (mask) mask->bakeInto(*input.model);
+        ModelSaveOptions save;
+        save.dtype = args->get("dtype");
+        save.copyFilesFrom = args->get("model");
+        saveModel(*input.model, out, save);
+        nlohmann::json record = {{"base_model", input.description},
+                                 {"dataset", {{"file", args->get("data")}, {"fingerprint", trainData.fingerprint()},
+                                              {"train_questions", train.size()}, {"validation_questions", validation.size()}}},
+                                 {"mask", mask ? nlohmann::json{{"file", args->get("mask")}, {"total", mask->count()},
+                                                                {"per_layer", mask->perLayerCounts()}, {"meta", mask->meta}}
+                                               : nlohmann::json()},
+                                 {"settings", s.toJson()},
+                                 {"prompt", promptJson(prompt)},
+                                 {"metrics", result.toJson()}};
+        writeJsonAtomic(out / "prunescope.json", record);
+        std::error_code ec;
+        std::filesystem::remove_all(s.checkpointDir, ec);
+        const auto& last = result.history.back();
+        std::printf("trained %lld steps; final loss %.4f", (long long)result.steps, last.loss);
+        if (result.bestValidationAccuracy >= 0) {
+            std::printf("; best validation accuracy %.4f at step %lld", result.bestValidationAccuracy, (long long)result.bestStep);
+        }
+        std::printf("\nwrote %s\n", out.string().c_str());
+        return int(kOk);
+    });
+}
+
+}  // namespace prunescope::cli

@@ -1,0 +1,217 @@
+// Fine-tuning: the loss falls on a learnable task; pruned neurons stay exactly zero and the baked
+// model equals the masked one; a resumed run equals the uninterrupted run; bad settings are errors
+// naming the field.
+#include <QtTest>
+
+#include <torch/torch.h>
+
+#include "core/data/mcq.h"
+#include "core/eval/mcq_items.h"
+#include "core/model/model_io.h"
+#include "core/prune/neuron_mask.h"
+#include "core/prune/selection.h"
+#include "core/tokenizer/tokenizer.h"
+#include "core/train/finetune.h"
+#include "core/util/error.h"
+#include "tests/support/test_support.h"
+
+using namespace prunescope;
+namespace fs = std::filesystem;
+
+namespace {
+
+// "The answer is C." with four random words: learnable by copying the letter.
+McqDataset letterTask(int n, uint64_t seed) {
+    const char* words[] = {"dog", "cat", "sun", "car", "tree", "book", "milk", "rain", "fish", "lamp", "road", "door"};
+    std::mt19937_64 rng(seed);
+    McqDataset d;
+    d.name = "letters";
+    for (int i = 0; i < n; ++i) {
+        McqQuestion q;
+        q.id = std::to_string(i);
+        q.answer = static_cast<int>(rng() % 4);
+        q.question = std::string("The answer is ") + "ABCD"[q.answer] + ".";
+        for (int o = 0; o < 4; ++o) q.options.push_back(std::string(words[(rng() % 3) * 4 + static_cast<uint64_t>(o)]));
+        q.labels = {"A", "B", "C", "D"};
+        d.questions.push_back(q);
+    }
+    return d;
+}
+
+bool sameParameters(CausalLM& a, CausalLM& b) {
+    auto pa = a.parameters(), pb = b.parameters();
+    for (size_t i = 0; i < pa.size(); ++i) {
+        if (!torch::equal(pa[i], pb[i])) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+class TestFinetune : public QObject {
+    Q_OBJECT
+    test::TempDir m_tmp;
+    fs::path m_modelDir;
+    std::vector<ScoringItem> m_train, m_validation;
+
+    FinetuneSettings settings() const {
+        FinetuneSettings s;
+        s.lr = 3e-3;
+        s.batchSize = 16;
+        s.maxSteps = 20;
+        s.warmupFraction = 0.1;
+        s.evalEvery = 5;
+        return s;
+    }
+
+private slots:
+    void initTestCase() {
+        m_modelDir = test::makeTinyModel(m_tmp / "model", "gpt2", 3, 0.1);
+        auto tok = Tokenizer::fromDirectory(m_modelDir);
+        m_train = buildScoringItems(letterTask(400, 1), tok, ScoringMode::Letter, {});
+        m_validation = buildScoringItems(letterTask(64, 2), tok, ScoringMode::Letter, {});
+    }
+
+    void lossFallsOnALearnableTask() {
+        auto model = loadModel(m_modelDir, {"cpu", false});
+        double before = maskedAccuracy(*model, m_validation, nullptr, ScoringMode::Letter);
+        auto s = settings();
+        s.maxSteps = 150;
+        s.evalEvery = 50;
+        auto result = finetune(*model, m_train, m_validation, nullptr, s);
+        auto mean = [&](size_t from, size_t to) {
+            double sum = 0;
+            for (size_t i = from; i < to; ++i) sum += result.history[i].loss;
+            return sum / static_cast<double>(to - from);
+        };
+        double first = mean(0, 10), last = mean(140, 150);
+        double after = maskedAccuracy(*model, m_validation, nullptr, ScoringMode::Letter);
+        std::printf("  loss %.3f -> %.3f; validation accuracy %.3f -> %.3f\n", first, last, before, after);
+        QVERIFY(last < 0.5 * first);
+        QVERIFY(after > before + 0.3);
+    }
+
+    void continuationModeTrains() {
+        auto model = loadModel(m_modelDir, {"cpu", false});
+        auto tok = Tokenizer::fromDirectory(m_modelDir);
+        auto train = buildScoringItems(letterTask(200, 3), tok, ScoringMode::Continuation, {});
+        auto s = settings();
+        s.mode = ScoringMode::Continuation;
+        s.maxSteps = 30;
+        auto result = finetune(*model, train, {}, nullptr, s);
+        QVERIFY(result.history.back().loss < result.history.front().loss);
+    }
+
+    void prunedNeuronsStayZero() {
+        auto model = loadModel(m_modelDir, {"cpu", false});
+        const auto& c = model->config();
+        SelectionSpec spec;
+        spec.percent = 30;
+        auto mask = selectNeurons(torch::randn({c.nLayer, c.nNeuron}), spec);
+        auto s = settings();
+        s.l1Activation = 0.05;
+        finetune(*model, m_train, m_validation, &mask, s);
+        // With the hook mask: the activations of pruned neurons are exactly zero.
+        NeuronHook hook(c.nLayer);
+        mask.applyTo(hook, torch::kCPU);
+        hook.recordAll(HookPositions::All);
+        ForwardArgs args;
+        args.hook = &hook;
+        torch::NoGradGuard noGrad;
+        auto ids = torch::tensor(m_validation[0].context, torch::kLong).unsqueeze(0);
+        auto masked = model->forward(ids, args);
+        for (int64_t l = 0; l < c.nLayer; ++l) {
+            auto dead = hook.recorded(l).index_select(-1, torch::tensor(std::vector<int64_t>(
+                mask.pruned[l].begin(), mask.pruned[l].end()), torch::kLong));
+            QCOMPARE(dead.abs().max().item<double>(), 0.0);
+        }
+        // Baked: the model without any hook computes the same, and its pruned neurons are zero too.
+        mask.bakeInto(*model);
+        NeuronHook record(c.nLayer);
+        record.recordAll(HookPositions::All);
+        ForwardArgs plain;
+        plain.hook = &record;
+        QVERIFY(test::maxAbsDiff(model->forward(ids, plain), masked, "baked vs masked after training") < 1e-6);
+        for (int64_t l = 0; l < c.nLayer; ++l) {
+            auto dead = record.recorded(l).index_select(-1, torch::tensor(std::vector<int64_t>(
+                mask.pruned[l].begin(), mask.pruned[l].end()), torch::kLong));
+            QCOMPARE(dead.abs().max().item<double>(), 0.0);
+        }
+    }
+
+    void resumedEqualsUninterrupted() {
+        auto s = settings();
+        s.gradAccum = 2;
+        s.batchSize = 8;
+        auto whole = loadModel(m_modelDir, {"cpu", false});
+        auto wholeResult = finetune(*whole, m_train, m_validation, nullptr, s);
+
+        auto part = loadModel(m_modelDir, {"cpu", false});
+        s.checkpointEvery = 4;
+        s.checkpointDir = m_tmp / "ckpt";
+        CancelFlag cancel{false};
+        auto stopAt = [&](const TrainPoint& p) {
+            if (p.step == 13) cancel = true;
+        };
+        QVERIFY_THROWS_EXCEPTION(CancelledError, finetune(*part, m_train, m_validation, nullptr, s, stopAt, &cancel));
+        auto resumedModel = loadModel(m_modelDir, {"cpu", false});  // a fresh process would start like this
+        s.resume = true;
+        auto resumed = finetune(*resumedModel, m_train, m_validation, nullptr, s);
+        QCOMPARE(resumed.steps, wholeResult.steps);
+        QCOMPARE(resumed.bestStep, wholeResult.bestStep);
+        QCOMPARE(resumed.history.size(), wholeResult.history.size());
+        QCOMPARE(resumed.history.back().loss, wholeResult.history.back().loss);
+        QVERIFY(sameParameters(*resumedModel, *whole));
+    }
+
+    void keepBestRestoresTheBestParameters() {
+        auto model = loadModel(m_modelDir, {"cpu", false});
+        auto s = settings();
+        s.maxSteps = 30;
+        s.evalEvery = 3;
+        auto result = finetune(*model, m_train, m_validation, nullptr, s);
+        double acc = maskedAccuracy(*model, m_validation, nullptr, ScoringMode::Letter);
+        QCOMPARE(acc, result.bestValidationAccuracy);
+    }
+
+    void badSettingsNameTheField_data() {
+        QTest::addColumn<QString>("json");
+        QTest::addColumn<QString>("field");
+        QTest::newRow("unknown") << R"({"learning_rate": 1})" << "field 'learning_rate'";
+        QTest::newRow("lr") << R"({"lr": -1})" << "field 'lr'";
+        QTest::newRow("lr type") << R"({"lr": "fast"})" << "field 'lr'";
+        QTest::newRow("schedule") << R"({"schedule": "exp"})" << "field 'schedule'";
+        QTest::newRow("batch") << R"({"batch_size": 0})" << "field 'batch_size'";
+        QTest::newRow("betas") << R"({"betas": [0.9]})" << "field 'betas'";
+        QTest::newRow("warmup") << R"({"warmup_fraction": 2})" << "field 'warmup_fraction'";
+    }
+    void badSettingsNameTheField() {
+        QFETCH(QString, json);
+        QFETCH(QString, field);
+        try {
+            FinetuneSettings::fromJson(nlohmann::json::parse(json.toStdString()), "settings.json");
+            QFAIL("no error");
+        } catch (const Error& e) {
+            QCOMPARE(QString::fromStdString(e.place()), field);
+            QCOMPARE(e.file(), std::string("settings.json"));
+        }
+    }
+
+    void trainableSubsets() {
+        auto model = loadModel(m_modelDir, {"cpu", false});
+        auto before = loadModel(m_modelDir, {"cpu", false});
+        auto s = settings();
+        s.maxSteps = 3;
+        s.trainable = "ffn";
+        s.weightDecay = 0;
+        finetune(*model, m_train, {}, nullptr, s);
+        auto a = model->named_parameters(), b = before->named_parameters();
+        for (const auto& p : a) {
+            bool changed = !torch::equal(p.value(), b[p.key()]);
+            QCOMPARE(changed, model->roleOf(p.key()).ffn);
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestFinetune)
+#include "test_finetune.moc"
