@@ -28,5 +28,6 @@ int runAttributions(const Argv& argv);
 int runMerge(const Argv& argv);
 int runSelect(const Argv& argv);
 int runFinetune(const Argv& argv);
+int runRun(const Argv& argv);
 
 }  // namespace prunescope::cli

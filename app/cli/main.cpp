@@ -18,6 +18,7 @@ const std::vector<Command>& commands() {
         {"merge", "Merge attribution shards into one file", runMerge},
         {"select", "Choose neurons to prune (or a random / magnitude baseline mask)", runSelect},
         {"finetune", "Fine-tune with a pruning mask; save a Hugging Face folder", runFinetune},
+        {"run", "The whole experiment from experiment.json: arms x seeds, ID and OOD, report", runRun},
         {"tokenize", "Print the token ids of a text as a JSON array", runTokenize},
         {"bench", "Benchmarks: forward, tokenizer (ratios measured side by side)", runBench},
     };

@@ -169,7 +169,8 @@ void saveModel(CausalLM& model, const fs::path& dir, const ModelSaveOptions& opt
         writeSafetensors(staging / "model.safetensors", tensors, {{"format", "pt"}});
         if (!options.copyFilesFrom.empty()) {
             for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                                     "vocab.json", "merges.txt", "tokenizer.model", "generation_config.json"}) {
+                                     "vocab.json", "merges.txt", "encoder.json", "vocab.bpe", "added_tokens.json",
+                                     "tokenizer.model", "generation_config.json"}) {
                 if (fs::exists(options.copyFilesFrom / name)) fs::copy_file(options.copyFilesFrom / name, staging / name);
             }
         }

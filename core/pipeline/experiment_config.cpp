@@ -1,0 +1,249 @@
+// experiment.json: parsing with errors that name the field, and back to JSON for the report.
+#include <set>
+
+#include "core/pipeline/experiment.h"
+#include "core/util/error.h"
+#include "core/util/files.h"
+
+namespace fs = std::filesystem;
+
+namespace prunescope {
+namespace {
+
+class Reader {
+public:
+    Reader(const nlohmann::json& j, std::string file, std::string path) : m_j(j), m_file(std::move(file)), m_path(std::move(path)) {
+        if (!j.is_object()) throw Error(m_file, where(""), "expected an object");
+    }
+    void allow(std::initializer_list<const char*> keys) const {
+        std::set<std::string> ok(keys.begin(), keys.end());
+        for (auto it = m_j.begin(); it != m_j.end(); ++it) {
+            if (!ok.count(it.key())) throw Error(m_file, where(it.key()), "unknown field");
+        }
+    }
+    bool has(const char* key) const { return m_j.contains(key) && !m_j[key].is_null(); }
+    const nlohmann::json& raw(const char* key) const { return m_j[key]; }
+    std::string string(const char* key, const std::string& fallback) const {
+        if (!has(key)) return fallback;
+        if (!m_j[key].is_string()) throw Error(m_file, where(key), "expected a string");
+        return m_j[key].get<std::string>();
+    }
+    double number(const char* key, double fallback) const {
+        if (!has(key)) return fallback;
+        if (!m_j[key].is_number()) throw Error(m_file, where(key), "expected a number");
+        return m_j[key].get<double>();
+    }
+    int64_t integer(const char* key, int64_t fallback, int64_t minimum = 0) const {
+        if (!has(key)) return fallback;
+        if (!m_j[key].is_number_integer()) throw Error(m_file, where(key), "expected an integer");
+        auto v = m_j[key].get<int64_t>();
+        if (v < minimum) throw Error(m_file, where(key), "must be >= " + std::to_string(minimum));
+        return v;
+    }
+    bool boolean(const char* key, bool fallback) const {
+        if (!has(key)) return fallback;
+        if (!m_j[key].is_boolean()) throw Error(m_file, where(key), "expected true or false");
+        return m_j[key].get<bool>();
+    }
+    Reader child(const char* key) const { return Reader(m_j[key], m_file, pathOf(key)); }
+    std::string pathOf(const std::string& key) const {
+        return m_path.empty() ? key : key.empty() ? m_path : m_path + "." + key;
+    }
+    std::string where(const std::string& key) const {
+        std::string p = pathOf(key);
+        return p.empty() ? "" : "field '" + p + "'";
+    }
+    const std::string& file() const { return m_file; }
+    // Converts an Error thrown by an engine parser into one naming this field.
+    template <typename F>
+    auto field(const char* key, F parse) const {
+        try {
+            return parse(string(key, ""));
+        } catch (const Error& e) {
+            throw Error(m_file, where(key), e.message(), e.hint());
+        }
+    }
+
+private:
+    const nlohmann::json& m_j;
+    std::string m_file;
+    std::string m_path;
+};
+
+DatasetRef readDataset(const Reader& r, const fs::path& base, const std::string& defaultName) {
+    r.allow({"name", "file", "format", "split", "limit"});
+    DatasetRef d;
+    d.name = r.string("name", defaultName);
+    if (!r.has("file")) throw Error(r.file(), r.where("file"), "missing");
+    d.file = r.string("file", "");
+    if (d.file.is_relative()) d.file = base / d.file;
+    d.format = r.string("format", "auto");
+    parseMcqFormat(d.format);
+    d.split = r.string("split", "all");
+    if (d.split != "all" && d.split != "train" && d.split != "validation" && d.split != "test") {
+        throw Error(r.file(), r.where("split"), "unknown split '" + d.split + "'", "use all, train, validation or test");
+    }
+    d.limit = r.integer("limit", 0);
+    return d;
+}
+
+}  // namespace
+
+ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::string& file, const fs::path& base) {
+    Reader r(json, file, "");
+    r.allow({"model", "data", "train", "validation", "test", "ood", "scoring", "attribution", "selection", "finetune",
+             "arms", "seeds", "device", "out"});
+    ExperimentConfig c;
+    if (!r.has("model")) throw Error(file, "field 'model'", "missing");
+    c.model = r.string("model", "");
+    if (c.model.is_relative()) c.model = base / c.model;
+    if (r.has("data")) {
+        // One file, split 80/10/10 with a seed.
+        auto d = r.child("data");
+        d.allow({"file", "format", "split_seed", "limit"});
+        nlohmann::json one = {{"file", d.string("file", "")}, {"format", d.string("format", "auto")}};
+        if (!d.has("file")) throw Error(file, "field 'data.file'", "missing");
+        c.splitSeed = static_cast<uint64_t>(d.integer("split_seed", 0));
+        int64_t limit = d.integer("limit", 0);
+        for (auto [ref, split] : {std::pair{&c.train, "train"}, {&c.validation, "validation"}, {&c.test, "test"}}) {
+            auto j = one;
+            j["split"] = split;
+            j["limit"] = limit;
+            *ref = readDataset(Reader(j, file, std::string("data")), base, split);
+        }
+    } else {
+        for (auto [ref, key] : {std::pair{&c.train, "train"}, {&c.validation, "validation"}, {&c.test, "test"}}) {
+            if (!r.has(key)) throw Error(file, std::string("field '") + key + "'", "missing", "give \"data\" or train, validation and test");
+            *ref = readDataset(r.child(key), base, key);
+        }
+    }
+    if (r.has("ood")) {
+        if (!r.raw("ood").is_array()) throw Error(file, "field 'ood'", "expected an array");
+        for (size_t i = 0; i < r.raw("ood").size(); ++i) {
+            Reader o(r.raw("ood")[i], file, "ood[" + std::to_string(i) + "]");
+            c.ood.push_back(readDataset(o, base, "ood-" + std::to_string(i + 1)));
+        }
+    }
+    if (r.has("scoring")) {
+        auto s = r.child("scoring");
+        s.allow({"mode", "template", "option_template", "batch_size"});
+        c.scoring = s.field("mode", [](const std::string& v) { return parseScoringMode(v.empty() ? "letter" : v); });
+        c.prompt.text = s.string("template", c.prompt.text);
+        c.prompt.option = s.string("option_template", c.prompt.option);
+        c.batchSize = s.integer("batch_size", c.batchSize, 1);
+        try {
+            validateTemplate(c.prompt);
+        } catch (const Error& e) {
+            throw Error(file, "field 'scoring.template'", e.message(), e.hint());
+        }
+    }
+    if (r.has("attribution")) {
+        auto a = r.child("attribution");
+        a.allow({"on", "min_confidence", "correct_only", "limit", "steps", "rule", "scope", "positions", "target", "site", "top_k"});
+        c.attributeOn = a.string("on", c.attributeOn);
+        if (c.attributeOn != "train" && c.attributeOn != "validation") {
+            throw Error(file, "field 'attribution.on'", "must be train or validation");
+        }
+        auto& job = c.attribution;
+        job.filter.minConfidence = a.number("min_confidence", job.filter.minConfidence);
+        job.filter.correctOnly = a.boolean("correct_only", false);
+        job.filter.limit = a.integer("limit", 0);
+        job.ig.steps = static_cast<int>(a.integer("steps", job.ig.steps, 1));
+        if (a.has("rule")) job.ig.rule = a.field("rule", parseIgRule);
+        if (a.has("scope")) job.ig.scope = a.field("scope", parseIgScope);
+        if (a.has("positions")) job.ig.positions = a.field("positions", parseIgPositions);
+        if (a.has("target")) job.ig.target = a.field("target", parseIgTarget);
+        if (a.has("site")) job.ig.site = a.field("site", parseNeuronSite);
+        job.topK = static_cast<int>(a.integer("top_k", job.topK, 0));
+    }
+    if (r.has("selection")) {
+        auto s = r.child("selection");
+        s.allow({"score", "rule", "percent", "layer", "threshold", "fraction", "exclude_layers", "per_layer_cap"});
+        if (s.has("score")) c.score = s.field("score", parseNeuronScore);
+        if (s.has("rule")) c.selection.rule = s.field("rule", parseSelectRule);
+        c.selection.percent = s.number("percent", c.selection.percent);
+        if (c.selection.percent < 0 || c.selection.percent > 100) throw Error(file, "field 'selection.percent'", "must be in [0, 100]");
+        c.selection.layer = s.integer("layer", 0);
+        c.selection.threshold = s.number("threshold", 0);
+        c.selection.fraction = s.number("fraction", c.selection.fraction);
+        if (s.has("exclude_layers")) {
+            for (const auto& l : s.raw("exclude_layers")) {
+                if (!l.is_number_integer()) throw Error(file, "field 'selection.exclude_layers'", "expected layer numbers");
+                c.selection.excludeLayers.push_back(l.get<int64_t>());
+            }
+        }
+        c.selection.perLayerCap = s.integer("per_layer_cap", 0);
+    }
+    if (r.has("finetune")) {
+        try {
+            c.finetune = FinetuneSettings::fromJson(r.raw("finetune"), file);
+        } catch (const Error& e) {
+            std::string place = e.place().rfind("field '", 0) == 0 ? "field 'finetune." + e.place().substr(7) : e.place();
+            throw Error(file, place, e.message(), e.hint());
+        }
+        c.finetune.mode = c.scoring;
+    }
+    if (r.has("arms")) {
+        c.arms.clear();
+        for (const auto& a : r.raw("arms")) {
+            std::string arm = a.is_string() ? a.get<std::string>() : "";
+            if (arm != "plain" && arm != "ig" && arm != "random" && arm != "magnitude") {
+                throw Error(file, "field 'arms'", "unknown arm " + a.dump(), "use plain, ig, random, magnitude");
+            }
+            c.arms.push_back(arm);
+        }
+        if (c.arms.empty()) throw Error(file, "field 'arms'", "is empty");
+    }
+    if (r.has("seeds")) {
+        c.seeds.clear();
+        for (const auto& s : r.raw("seeds")) {
+            if (!s.is_number_integer() || s.get<int64_t>() < 0) {
+                throw Error(file, "field 'seeds'", "expected non-negative integers");
+            }
+            c.seeds.push_back(s.get<uint64_t>());
+        }
+        if (c.seeds.empty()) throw Error(file, "field 'seeds'", "is empty");
+    }
+    c.device = r.string("device", c.device);
+    if (!r.has("out")) throw Error(file, "field 'out'", "missing");
+    c.out = r.string("out", "");
+    if (c.out.is_relative()) c.out = base / c.out;
+    return c;
+}
+
+ExperimentConfig readExperimentConfig(const fs::path& file) {
+    auto base = fs::absolute(file).parent_path();
+    return parseExperimentConfig(readJsonFile(file), file.string(), base);
+}
+
+nlohmann::json ExperimentConfig::toJson() const {
+    auto ds = [](const DatasetRef& d) {
+        return nlohmann::json{{"name", d.name}, {"file", d.file.string()}, {"format", d.format}, {"split", d.split}, {"limit", d.limit}};
+    };
+    nlohmann::json ood = nlohmann::json::array();
+    for (const auto& d : this->ood) ood.push_back(ds(d));
+    auto sel = selection.toJson();
+    sel["score"] = neuronScoreName(score);
+    auto attr = igSettingsJson(attribution.ig, attribution.topK);
+    attr["on"] = attributeOn;
+    attr["min_confidence"] = attribution.filter.minConfidence;
+    attr["correct_only"] = attribution.filter.correctOnly;
+    attr["limit"] = attribution.filter.limit;
+    return {{"model", model.string()},
+            {"train", ds(train)},
+            {"validation", ds(validation)},
+            {"test", ds(test)},
+            {"split_seed", splitSeed},
+            {"ood", ood},
+            {"scoring", {{"mode", scoringModeName(scoring)}, {"template", prompt.text},
+                         {"option_template", prompt.option}, {"batch_size", batchSize}}},
+            {"attribution", attr},
+            {"selection", sel},
+            {"finetune", finetune.toJson()},
+            {"arms", arms},
+            {"seeds", seeds},
+            {"device", device},
+            {"out", out.string()}};
+}
+
+}  // namespace prunescope
