@@ -29,5 +29,6 @@ int runMerge(const Argv& argv);
 int runSelect(const Argv& argv);
 int runFinetune(const Argv& argv);
 int runRun(const Argv& argv);
+int runDemoCommand(const Argv& argv);
 
 }  // namespace prunescope::cli

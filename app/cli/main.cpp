@@ -19,6 +19,7 @@ const std::vector<Command>& commands() {
         {"select", "Choose neurons to prune (or a random / magnitude baseline mask)", runSelect},
         {"finetune", "Fine-tune with a pruning mask; save a Hugging Face folder", runFinetune},
         {"run", "The whole experiment from experiment.json: arms x seeds, ID and OOD, report", runRun},
+        {"demo", "The built-in demo: planted shortcut, model trained here, the whole experiment", runDemoCommand},
         {"tokenize", "Print the token ids of a text as a JSON array", runTokenize},
         {"bench", "Benchmarks: forward, tokenizer (ratios measured side by side)", runBench},
     };

@@ -53,12 +53,19 @@ std::string allowedList(std::initializer_list<std::string_view> names) {
     return out;
 }
 
+constexpr std::string_view kExtraPrefix = "extra.";
+
+bool isExtra(std::string_view name) {
+    return name.size() > kExtraPrefix.size() && name.substr(0, kExtraPrefix.size()) == kExtraPrefix;
+}
+
 void checkField(std::string_view tmpl, std::string_view field,
-                std::initializer_list<std::string_view> names) {
+                std::initializer_list<std::string_view> names, bool allowExtra = false) {
     std::vector<bool> seen(names.size(), false);
     scan(
         tmpl, field, [](std::string_view) {},
         [&](std::string_view name, size_t) {
+            if (allowExtra && isExtra(name)) return;
             size_t k = 0;
             for (auto allowed : names) {
                 if (name == allowed) {
@@ -80,7 +87,7 @@ void checkField(std::string_view tmpl, std::string_view field,
 }
 
 std::string render(std::string_view tmpl, std::string_view field,
-                   std::initializer_list<Slot> slots) {
+                   std::initializer_list<Slot> slots, const McqQuestion* question = nullptr) {
     std::string out;
     bool dropNewline = false;  // the '\n' after a dropped {options} line
     scan(
@@ -101,6 +108,16 @@ std::string render(std::string_view tmpl, std::string_view field,
                     return;
                 }
                 out += slot.value;
+                return;
+            }
+            if (question != nullptr && isExtra(name)) {
+                const std::string key(name.substr(kExtraPrefix.size()));
+                auto it = question->extra.find(key);
+                if (it == question->extra.end()) {
+                    throw Error("", "question '" + question->id + "'",
+                                "has no field '" + key + "' for the template's placeholder {" + std::string(name) + "}");
+                }
+                out += it->second;
                 return;
             }
             throw Error("", placeOf(field), "unknown placeholder '{" + std::string(name) + "}'");
@@ -139,7 +156,7 @@ std::string letterFor(int index) {
 }
 
 void validateTemplate(const PromptTemplate& prompt) {
-    checkField(prompt.text, "text", {"question", "options"});
+    checkField(prompt.text, "text", {"question", "options"}, true);
     checkField(prompt.option, "option", {"letter", "text"});
 }
 
@@ -147,13 +164,13 @@ std::string formatLetterPrompt(const McqQuestion& question, const PromptTemplate
     validateTemplate(prompt);
     const std::string options = optionLines(question, prompt);
     return prompt.fewShotPrefix +
-           render(prompt.text, "text", {{"question", question.question}, {"options", options}});
+           render(prompt.text, "text", {{"question", question.question}, {"options", options}}, &question);
 }
 
 std::string formatQuestionOnly(const McqQuestion& question, const PromptTemplate& prompt) {
     validateTemplate(prompt);
     return prompt.fewShotPrefix +
-           render(prompt.text, "text", {{"question", question.question}, {"options", "", true}});
+           render(prompt.text, "text", {{"question", question.question}, {"options", "", true}}, &question);
 }
 
 std::string fewShotExamples(const std::vector<McqQuestion>& examples,

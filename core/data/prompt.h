@@ -11,7 +11,8 @@ namespace prunescope {
 
 // Placeholders are written {name}; "{{" and "}}" stand for literal braces.
 struct PromptTemplate {
-    // {question}, {options}; both required.
+    // {question}, {options}; both required. {extra.NAME} inserts the question's extra field NAME
+    // (e.g. {extra.subject} for MMLU; a question without it is an error).
     std::string text = "Question: {question}\n{options}\nAnswer:";
     // One line per option, joined with "\n"; {letter} (A, B, C...) and {text}, both required.
     std::string option = "{letter}. {text}";

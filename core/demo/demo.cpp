@@ -1,20 +1,234 @@
 #include "core/demo/demo.h"
 
 #include <cstdlib>
+#include <atomic>
+#include <mutex>
+#include <thread>
 
+#include "core/demo/demo_design.h"
+#include "core/demo/demo_report.h"
+#include "core/demo/synthetic_task.h"
+#include "core/eval/mcq_items.h"
+#include "core/model/model_io.h"
+#include "core/pipeline/experiment.h"
+#include "core/prune/neuron_mask.h"
+#include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
+#include "core/util/files.h"
+#include "core/util/log.h"
+#include "core/util/sha256.h"
+
+namespace fs = std::filesystem;
 
 namespace prunescope {
+namespace {
 
-DemoResult runDemo(const DemoOptions&, const ProgressFn&, const CancelFlag*) {
-    throw Error("", "", "the built-in demo is not implemented yet");
+struct DemoFiles {
+    fs::path clean, cuedTrain, validation, test, uncorrelated, reversed, tokenizerDir;
+    fs::path uncorrelatedValidation, reversedValidation;  // for design decisions only
+};
+
+// The datasets and the tokenizer, written once (a stamp records the design they came from).
+DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
+    DemoFiles f;
+    auto dir = out / "data";
+    f.clean = dir / "clean-train.jsonl";
+    f.cuedTrain = dir / "cued-train.jsonl";
+    f.validation = dir / "cued-validation.jsonl";
+    f.test = dir / "id-test.jsonl";
+    f.uncorrelated = dir / "ood-uncorrelated.jsonl";
+    f.reversed = dir / "ood-reversed.jsonl";
+    f.uncorrelatedValidation = dir / "ood-uncorrelated-validation.jsonl";
+    f.reversedValidation = dir / "ood-reversed-validation.jsonl";
+    f.tokenizerDir = out / "tokenizer";
+    nlohmann::json stamp = {{"questions", {d.cleanQuestions, d.cuedTrainQuestions, d.validationQuestions, d.testQuestions}},
+                            {"cue_strength", d.cueStrength}, {"generator", 2}};
+    auto stampFile = dir / "stamp.json";
+    if (fs::exists(stampFile) && readJsonFile(stampFile) == stamp) return f;
+    fs::create_directories(dir);
+    fs::create_directories(f.tokenizerDir);
+    DemoTaskSpec cued{d.cueStrength, false}, uncorrelated{0.25, true}, reversed{0.0, false};
+    writeDemoJsonl(generateDemoTask(d.cleanQuestions, uncorrelated, 101, "clean"), f.clean);
+    writeDemoJsonl(generateDemoTask(d.cuedTrainQuestions, cued, 102, "cued"), f.cuedTrain);
+    writeDemoJsonl(generateDemoTask(d.validationQuestions, cued, 103, "validation"), f.validation);
+    writeDemoJsonl(generateDemoTask(d.testQuestions, cued, 104, "id"), f.test);
+    writeDemoJsonl(generateDemoTask(d.testQuestions, uncorrelated, 105, "uncorrelated"), f.uncorrelated);
+    writeDemoJsonl(generateDemoTask(d.testQuestions, reversed, 106, "reversed"), f.reversed);
+    writeDemoJsonl(generateDemoTask(d.testQuestions, uncorrelated, 205, "uncorrelated-validation"), f.uncorrelatedValidation);
+    writeDemoJsonl(generateDemoTask(d.testQuestions, reversed, 206, "reversed-validation"), f.reversedValidation);
+    writeWordLevelTokenizer(demoVocabulary(), "[UNK]", f.tokenizerDir / "tokenizer.json");
+    writeJsonAtomic(stampFile, stamp);
+    return f;
 }
+
+std::vector<ScoringItem> items(const fs::path& file, const Tokenizer& tokenizer) {
+    return buildScoringItems(loadMcqDataset(file, {McqFormat::Jsonl}), tokenizer, ScoringMode::Letter,
+                             demoPromptTemplate());
+}
+
+// Trains base model `seed` from scratch: cue-free pre-training, then a short fine-tune on data where
+// the cue always marks the answer. Saved as a Hugging Face folder; reused when the design matches.
+fs::path baseModel(const fs::path& out, const DemoFiles& f, const DemoDesign& d, uint64_t seed,
+                   const ProgressFn& progress, const CancelFlag* cancel) {
+    auto dir = out / "models" / ("base-seed" + std::to_string(seed));
+    nlohmann::json stamp = {{"design", d.toJson()}, {"seed", seed}};
+    if (fs::exists(dir / "demo-stamp.json") && readJsonFile(dir / "demo-stamp.json") == stamp) return dir;
+    auto tokenizer = Tokenizer::fromDirectory(f.tokenizerDir);
+    auto model = buildModel(d.modelConfig(static_cast<int64_t>(demoVocabulary().size())), seed);
+    auto report = [&](const std::string& stage) -> TrainCallback {
+        return [progress, stage](const TrainPoint& p) {
+            if (progress) progress({stage, p.step, p.totalSteps, p.etaSeconds});
+        };
+    };
+    const std::string name = "seed " + std::to_string(seed) + ": ";
+    finetune(*model, items(f.clean, tokenizer), {}, nullptr, d.pretrainSettings(seed), report(name + "pre-training"), cancel);
+    finetune(*model, items(f.cuedTrain, tokenizer), {}, nullptr, d.biasSettings(seed), report(name + "learning the cue"), cancel);
+    saveModel(*model, dir, {"float32", f.tokenizerDir});
+    writeJsonAtomic(dir / "demo-stamp.json", stamp);
+    return dir;
+}
+
+ExperimentConfig experimentFor(const fs::path& out, const DemoFiles& f, const DemoDesign& d, const fs::path& model,
+                               uint64_t seed, bool design) {
+    ExperimentConfig c;
+    c.model = model;
+    auto ref = [](const std::string& name, const fs::path& file) {
+        DatasetRef r;
+        r.name = name;
+        r.file = file;
+        r.format = "jsonl";
+        return r;
+    };
+    c.train = ref("train", f.cuedTrain);
+    c.validation = ref("validation", f.validation);
+    c.test = ref("id", f.test);
+    c.ood = {ref("ood-uncorrelated", design ? f.uncorrelatedValidation : f.uncorrelated),
+             ref("ood-reversed", design ? f.reversedValidation : f.reversed)};
+    c.prompt = demoPromptTemplate();
+    c.batchSize = 256;
+    c.attribution.filter.minConfidence = d.minConfidence;
+    c.attribution.filter.limit = d.attributeQuestions;
+    c.attribution.ig.steps = d.steps;
+    c.selection.rule = SelectRule::GlobalTopPercent;
+    c.selection.percent = d.prunePercent;
+    c.score = NeuronScore::Mean;
+    c.finetune = d.armSettings();
+    c.seeds = {seed};
+    c.device = "cpu";
+    c.out = out / "runs" / ("seed" + std::to_string(seed));
+    return c;
+}
+
+}  // namespace
 
 std::filesystem::path defaultDemoDir() {
     const char* xdg = std::getenv("XDG_DATA_HOME");
     const char* home = std::getenv("HOME");
-    std::filesystem::path base = xdg && *xdg ? xdg : std::filesystem::path(home ? home : ".") / ".local" / "share";
+    fs::path base = xdg && *xdg ? fs::path(xdg) : fs::path(home ? home : ".") / ".local" / "share";
     return base / "prunescope" / "demo";
+}
+
+DemoResult runDemo(const DemoOptions& options, const ProgressFn& progress, const CancelFlag* cancel) {
+    DemoDesign design;
+    const fs::path root = fs::absolute(options.out.empty() ? defaultDemoDir() : options.out);
+    fs::path out = root;
+    if (options.design) {
+        const bool changed = options.overrides.is_object() && !options.overrides.empty();
+        if (changed) design.apply(options.overrides);
+        out = root / (changed ? "design-" + sha256Hex(options.overrides.dump()).substr(0, 8) : "design");
+    } else if (options.overrides.is_object() && !options.overrides.empty()) {
+        throw Error("", "--design-overrides", "only with --design: the demo itself runs the fixed design");
+    }
+    fs::create_directories(out);
+    const int seeds = options.seeds > 0 ? options.seeds : options.quick ? 5 : 10;
+    const uint64_t firstSeed = options.design ? 100 : 0;
+    auto log = log::get("demo");
+    auto files = prepareData(out, design);
+    // Tiny models gain nothing from intra-op threads: train one seed per core instead.
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int workers = std::min(seeds, options.workers > 0 ? options.workers : cores);
+    log->info("demo in {}: {} seed(s) from {}, {} in parallel; design fixed in advance (docs/demo.md)", out.string(),
+              seeds, firstSeed, workers);
+    const int threadsBefore = at::get_num_threads();
+    at::set_num_threads(1);
+
+    struct SeedResult {
+        fs::path model, runDir;
+        nlohmann::json experiment, truth;
+    };
+    std::vector<SeedResult> results(static_cast<size_t>(seeds));
+    std::mutex mutex;  // guards progress reporting and the next seed
+    int next = 0, finished = 0;
+    std::exception_ptr failure;
+    CancelFlag stop{false};
+    auto stopped = [&] { return stop.load() || isCancelled(cancel); };
+    auto worker = [&] {
+        while (true) {
+            int k;
+            {
+                std::lock_guard<std::mutex> lock(mutex);
+                if (next >= seeds || failure || stopped()) return;
+                k = next++;
+            }
+            const uint64_t seed = firstSeed + static_cast<uint64_t>(k);
+            auto report = [&, seed](const Progress& p) {
+                if (!progress) return;
+                std::lock_guard<std::mutex> lock(mutex);
+                progress({"seed " + std::to_string(seed) + " (" + std::to_string(finished) + "/" + std::to_string(seeds) +
+                              " done): " + p.stage,
+                          p.done, p.total, p.etaSeconds});
+            };
+            try {
+                auto& r = results[static_cast<size_t>(k)];
+                r.model = baseModel(out, files, design, seed, report, &stop);
+                auto config = experimentFor(out, files, design, r.model, seed, options.design);
+                r.runDir = config.out;
+                r.experiment = runExperiment(config, report, &stop);
+                r.truth = groundTruth(r.model, config.out, files.test,
+                                      options.design ? files.uncorrelatedValidation : files.uncorrelated,
+                                      options.design ? files.reversedValidation : files.reversed, seed, &stop);
+                std::lock_guard<std::mutex> lock(mutex);
+                ++finished;
+                log->info("seed {} done ({}/{})", seed, finished, seeds);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(mutex);
+                if (!failure) failure = std::current_exception();
+                stop = true;
+                return;
+            }
+        }
+    };
+    std::atomic<int> active{workers};
+    std::vector<std::thread> pool;
+    for (int w = 0; w < workers; ++w) {
+        pool.emplace_back([&] {
+            worker();
+            --active;
+        });
+    }
+    // A cancel from outside reaches the workers through `stop`.
+    while (active.load() > 0) {
+        if (isCancelled(cancel)) stop = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    for (auto& t : pool) t.join();
+    at::set_num_threads(threadsBefore);
+    if (failure) std::rethrow_exception(failure);
+    throwIfCancelled(cancel);
+
+    DemoReport report(design, out);
+    for (int k = 0; k < seeds; ++k) {
+        const auto& r = results[static_cast<size_t>(k)];
+        report.addSeed(firstSeed + static_cast<uint64_t>(k), r.model, r.runDir, r.experiment, r.truth);
+    }
+    report.write(files.cuedTrain, files.test, options.design ? files.uncorrelatedValidation : files.uncorrelated,
+                 options.design ? files.reversedValidation : files.reversed);
+    DemoResult result;
+    result.out = out;
+    result.model = results.front().model;
+    result.report = out / "report.md";
+    result.session = out / "demo.prunescope";
+    return result;
 }
 
 }  // namespace prunescope

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "core/util/progress.h"
 
 namespace prunescope {
@@ -13,6 +15,11 @@ struct DemoOptions {
     std::filesystem::path out;  // empty: defaultDemoDir()
     bool quick = true;          // quick: seeds 0-4; full: seeds 0-9
     int seeds = 0;              // > 0 overrides the number of seeds
+    // Design mode: seeds 100, 101, ... and out-of-distribution *validation* sets (other data seeds),
+    // written to out/design. This is where the design was chosen; the report never uses it.
+    bool design = false;
+    int workers = 0;            // seeds trained in parallel (0: one per core, each single-threaded)
+    nlohmann::json overrides;   // design mode only: DemoDesign::apply() fields (out/design-<hash>)
 };
 
 struct DemoResult {

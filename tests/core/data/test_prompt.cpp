@@ -41,6 +41,24 @@ private slots:
         QCOMPARE(formatQuestionOnly(q, {}), std::string("Question: What is 2 + 2?\nAnswer:"));
     }
 
+    void extraFieldPlaceholders() {
+        McqQuestion q = question("What is 2 + 2?", {"3", "4"}, 1);
+        q.extra["subject"] = "arithmetic";
+        PromptTemplate t;
+        t.text = "About {extra.subject}: {question}\n{options}\nAnswer:";
+        QCOMPARE(formatLetterPrompt(q, t),
+                 std::string("About arithmetic: What is 2 + 2?\nA. 3\nB. 4\nAnswer:"));
+        QCOMPARE(formatQuestionOnly(q, t), std::string("About arithmetic: What is 2 + 2?\nAnswer:"));
+        q.extra.clear();
+        try {
+            formatLetterPrompt(q, t);
+            QFAIL("no error");
+        } catch (const Error& e) {
+            QCOMPARE(e.place(), std::string("question 't'"));
+            QVERIFY(e.message().find("'subject'") != std::string::npos);
+        }
+    }
+
     void customTemplates_data() {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("option");

@@ -1,0 +1,85 @@
+#include "core/demo/demo_design.h"
+
+#include "core/model/architecture.h"
+#include "core/util/error.h"
+
+namespace prunescope {
+
+ModelConfig DemoDesign::modelConfig(int64_t vocab) const {
+    nlohmann::json j = {{"model_type", "gpt2"},  {"architectures", {"GPT2LMHeadModel"}},
+                        {"n_layer", layers},     {"n_embd", dModel},
+                        {"n_head", heads},       {"n_inner", neurons},
+                        {"vocab_size", vocab},   {"n_positions", 32},
+                        {"n_ctx", 32},           {"activation_function", "gelu_new"},
+                        {"layer_norm_epsilon", 1e-5}, {"tie_word_embeddings", true}};
+    return parseModelConfig(j, "demo config");
+}
+
+namespace {
+
+FinetuneSettings common(const DemoDesign& d) {
+    FinetuneSettings s;
+    s.batchSize = d.batchSize;
+    s.weightDecay = 0.01;
+    s.warmupFraction = 0.1;
+    s.schedule = "cosine";
+    s.l1Activation = d.l1;
+    s.keepBest = false;
+    s.clipNorm = 1.0;
+    return s;
+}
+
+}  // namespace
+
+FinetuneSettings DemoDesign::pretrainSettings(uint64_t seed) const {
+    auto s = common(*this);
+    s.lr = pretrainLr;
+    s.maxSteps = pretrainSteps;
+    s.seed = seed;
+    return s;
+}
+
+FinetuneSettings DemoDesign::biasSettings(uint64_t seed) const {
+    auto s = common(*this);
+    s.lr = pretrainLr;
+    s.maxSteps = biasSteps;
+    s.seed = seed + 1000;
+    return s;
+}
+
+FinetuneSettings DemoDesign::armSettings() const {
+    auto s = common(*this);
+    s.lr = finetuneLr;
+    s.maxSteps = finetuneSteps;
+    return s;
+}
+
+nlohmann::json DemoDesign::toJson() const {
+    return {{"clean_questions", cleanQuestions}, {"cued_train_questions", cuedTrainQuestions},
+            {"validation_questions", validationQuestions}, {"test_questions", testQuestions},
+            {"cue_strength", cueStrength}, {"model", {{"layers", layers}, {"d_model", dModel}, {"heads", heads}, {"neurons", neurons}}},
+            {"pretrain", pretrainSettings(0).toJson()}, {"bias", biasSettings(0).toJson()},
+            {"arms", armSettings().toJson()}, {"min_confidence", minConfidence},
+            {"attribute_questions", attributeQuestions}, {"ig_steps", steps}, {"prune_percent", prunePercent}};
+}
+
+void DemoDesign::apply(const nlohmann::json& o) {
+    if (!o.is_object()) throw Error("", "--design-overrides", "expected a JSON object");
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        const auto& k = it.key();
+        const auto& v = it.value();
+        if (!v.is_number()) throw Error("", "--design-overrides field '" + k + "'", "expected a number");
+        if (k == "pretrain_steps") pretrainSteps = v.get<int64_t>();
+        else if (k == "bias_steps") biasSteps = v.get<int64_t>();
+        else if (k == "pretrain_lr") pretrainLr = v.get<double>();
+        else if (k == "l1") l1 = v.get<double>();
+        else if (k == "prune_percent") prunePercent = v.get<double>();
+        else if (k == "finetune_steps") finetuneSteps = v.get<int64_t>();
+        else if (k == "finetune_lr") finetuneLr = v.get<double>();
+        else if (k == "min_confidence") minConfidence = v.get<double>();
+        else if (k == "cue_strength") cueStrength = v.get<double>();
+        else throw Error("", "--design-overrides field '" + k + "'", "unknown design setting");
+    }
+}
+
+}  // namespace prunescope

@@ -1,0 +1,48 @@
+// The demo's design, fixed in advance (docs/demo.md explains each choice and where it came from).
+// Nothing here was tuned on the out-of-distribution test sets.
+#pragma once
+
+#include <cstdint>
+
+#include <nlohmann/json.hpp>
+
+#include "core/model/config.h"
+#include "core/train/finetune.h"
+
+namespace prunescope {
+
+struct DemoDesign {
+    // Data (fixed seeds, the same for every experiment seed).
+    int64_t cleanQuestions = 12800;      // cue uncorrelated: pre-training
+    int64_t cuedTrainQuestions = 12800;  // cue always on the answer: the biased fine-tune and every arm
+    int64_t validationQuestions = 1000;  // cued, for choices made before looking at OOD results
+    int64_t testQuestions = 2000;        // each of: ID (cued), OOD uncorrelated, OOD reversed
+    double cueStrength = 1.0;            // of the cued sets
+
+    // Base model: GPT-2 style, trained from scratch here.
+    int64_t layers = 2, dModel = 64, heads = 4, neurons = 256;
+    int64_t pretrainSteps = 200;   // cue-free data, lr 3e-3
+    int64_t biasSteps = 200;       // 100 %-cued data, lr 3e-3: the model that uses the shortcut
+    double pretrainLr = 3e-3;
+    int64_t batchSize = 128;
+    double l1 = 0.05;              // L1 on mean |FFN activation|, in every training phase
+
+    // The experiment on each base model.
+    double minConfidence = 0.9;
+    int64_t attributeQuestions = 1000;
+    int steps = 20;                // Gauss-Legendre points
+    double prunePercent = 30;      // global top-p % by mean IG
+    int64_t finetuneSteps = 400;   // every arm, 100 %-cued data
+    double finetuneLr = 1e-3;
+
+    ModelConfig modelConfig(int64_t vocab) const;
+    FinetuneSettings pretrainSettings(uint64_t seed) const;
+    FinetuneSettings biasSettings(uint64_t seed) const;
+    FinetuneSettings armSettings() const;
+    nlohmann::json toJson() const;
+    // Changes fields by name (design exploration): pretrain_steps, bias_steps, pretrain_lr, l1,
+    // prune_percent, finetune_steps, finetune_lr, min_confidence, cue_strength. Errors name the field.
+    void apply(const nlohmann::json& overrides);
+};
+
+}  // namespace prunescope

@@ -1,0 +1,189 @@
+#include "core/demo/demo_report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include <torch/version.h>
+
+#include "core/demo/synthetic_task.h"
+#include "core/eval/mcq_items.h"
+#include "core/model/model_io.h"
+#include "core/pipeline/experiment_report.h"
+#include "core/prune/neuron_mask.h"
+#include "core/tokenizer/tokenizer.h"
+#include "core/util/files.h"
+
+namespace fs = std::filesystem;
+
+namespace prunescope {
+namespace {
+
+const char* kArms[] = {"plain", "ig", "random", "magnitude"};
+
+double mean(const std::vector<double>& v) {
+    double s = 0;
+    for (double x : v) s += x;
+    return v.empty() ? 0 : s / static_cast<double>(v.size());
+}
+
+double sampleStd(const std::vector<double>& v) {
+    if (v.size() < 2) return 0;
+    double m = mean(v), s = 0;
+    for (double x : v) s += (x - m) * (x - m);
+    return std::sqrt(s / static_cast<double>(v.size() - 1));
+}
+
+std::string fmt(const char* format, double a, double b = 0) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, format, a, b);
+    return buffer;
+}
+
+std::string relativeTo(const fs::path& p, const fs::path& base) { return fs::relative(p, base).generic_string(); }
+
+}  // namespace
+
+nlohmann::json groundTruth(const fs::path& modelDir, const fs::path& runDir, const fs::path& idTest,
+                           const fs::path& uncorrelated, const fs::path& reversed, uint64_t seed,
+                           const CancelFlag* cancel) {
+    auto model = loadModel(modelDir, {"cpu", false});
+    auto tokenizer = Tokenizer::fromDirectory(modelDir);
+    auto load = [&](const fs::path& f) { return loadMcqDataset(f, {McqFormat::Jsonl}); };
+    auto id = load(idTest), unc = load(uncorrelated), rev = load(reversed);
+    auto prompt = demoPromptTemplate();
+    auto idItems = buildScoringItems(id, tokenizer, ScoringMode::Letter, prompt);
+    auto uncItems = buildScoringItems(unc, tokenizer, ScoringMode::Letter, prompt);
+    auto revItems = buildScoringItems(rev, tokenizer, ScoringMode::Letter, prompt);
+    std::vector<std::pair<std::string, fs::path>> masks = {
+        {"none", {}}, {"ig", runDir / "mask-ig.json"}, {"random", runDir / ("mask-random-seed" + std::to_string(seed) + ".json")},
+        {"magnitude", runDir / "mask-magnitude.json"}};
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [name, file] : masks) {
+        NeuronHook hook(model->config().nLayer);
+        if (!file.empty()) readMask(file).applyTo(hook, torch::kCPU);
+        ScoringOptions o;
+        o.batchSize = 256;
+        o.hook = &hook;
+        auto idScores = scoreItems(*model, idItems, o, {}, cancel);
+        auto uncScores = scoreItems(*model, uncItems, o, {}, cancel);
+        auto revScores = scoreItems(*model, revItems, o, {}, cancel);
+        int follow = 0;
+        for (size_t i = 0; i < revScores.size(); ++i) follow += revScores[i].predicted == cueLetter(rev.questions[i]);
+        out[name] = {{"id", summarize(idScores).accuracy},
+                     {"ood-uncorrelated", summarize(uncScores).accuracy},
+                     {"ood-reversed", summarize(revScores).accuracy},
+                     {"reversed_cue_following", static_cast<double>(follow) / static_cast<double>(revScores.size())}};
+    }
+    return out;
+}
+
+DemoReport::DemoReport(const DemoDesign& design, fs::path out) : m_design(design), m_out(std::move(out)) {}
+
+void DemoReport::addSeed(uint64_t seed, const fs::path& model, const fs::path& runDir, const nlohmann::json& experiment,
+                         const nlohmann::json& truth) {
+    m_seeds.push_back(seed);
+    m_models.push_back(model);
+    m_runs.push_back(runDir);
+    m_experiments.push_back(experiment);
+    m_groundTruth.push_back(truth);
+}
+
+nlohmann::json DemoReport::write(const fs::path& train, const fs::path& test, const fs::path& uncorrelated,
+                                 const fs::path& reversed) const {
+    const auto& first = m_experiments.front();
+    nlohmann::json datasets = first["datasets"];
+    std::map<std::string, std::map<std::string, std::vector<double>>> acc;  // arm -> dataset -> per seed
+    std::map<std::string, std::vector<double>> base;
+    nlohmann::json results = nlohmann::json::array(), perSeed = nlohmann::json::array();
+    for (size_t k = 0; k < m_experiments.size(); ++k) {
+        const auto& e = m_experiments[k];
+        for (const auto& r : e["results"]) {
+            results.push_back(r);
+            acc[r["arm"]][r["dataset"]].push_back(r["accuracy"].get<double>());
+        }
+        for (const auto& b : e["base"]) base[b["dataset"]].push_back(b["accuracy"].get<double>());
+        perSeed.push_back({{"seed", m_seeds[k]},
+                           {"model", relativeTo(m_models[k], m_out)},
+                           {"model_fingerprint", e["fingerprints"]["model"]},
+                           {"pruned", e["attribution"].value("pruned", 0)},
+                           {"pruned_per_layer", e["attribution"].value("pruned_per_layer", nlohmann::json())},
+                           {"attributed_questions", e["attribution"].value("questions", 0)},
+                           {"mean_completeness_error", e["attribution"].value("mean_completeness_error", 0.0)}});
+    }
+    nlohmann::json summary = nlohmann::json::array(), paired = nlohmann::json::array(), baseRows = nlohmann::json::array();
+    for (const auto& d : datasets) baseRows.push_back({{"dataset", d["name"]}, {"accuracy", mean(base[d["name"]])},
+                                                       {"std", sampleStd(base[d["name"]])}});
+    for (const char* arm : kArms) {
+        for (const auto& d : datasets) {
+            const auto& v = acc[arm][d["name"]];
+            summary.push_back({{"arm", arm}, {"dataset", d["name"]}, {"mean", mean(v)}, {"std", sampleStd(v)}, {"n", v.size()}});
+        }
+    }
+    for (auto [a, b] : {std::pair{"ig", "plain"}, {"ig", "random"}, {"ig", "magnitude"}, {"random", "plain"}, {"magnitude", "plain"}}) {
+        for (const auto& d : datasets) {
+            auto p = pairedDifference(acc[a][d["name"]], acc[b][d["name"]]);
+            paired.push_back({{"arm", a}, {"versus", b}, {"dataset", d["name"]}, {"mean_diff", p.meanDiff},
+                              {"std_err", p.stdErr}, {"wins", p.wins}, {"n", p.n},
+                              {"exceeds_2se", p.n > 1 && p.meanDiff > 2 * p.stdErr}});
+        }
+    }
+    // The target: IG - plain and IG - random exceed 2 SE on OOD, ID within 1 point of plain.
+    auto find = [&](const char* a, const char* b, const std::string& d) {
+        for (const auto& p : paired) if (p["arm"] == a && p["versus"] == b && p["dataset"] == d) return p;
+        return nlohmann::json();
+    };
+    nlohmann::json target = nlohmann::json::object();
+    bool met = true;
+    for (const auto& d : datasets) {
+        if (d["kind"] != "ood") continue;
+        for (const char* other : {"plain", "random"}) {
+            bool ok = find("ig", other, d["name"]).value("exceeds_2se", false);
+            target[std::string("ig_minus_") + other + " on " + d["name"].get<std::string>()] = ok;
+            met = met && ok;
+        }
+    }
+    double idLoss = find("ig", "plain", datasets[0]["name"]).value("mean_diff", 0.0);
+    target["id_loss_within_1_point"] = idLoss >= -0.01;
+    met = met && idLoss >= -0.01;
+    target["met"] = met;
+    // Ground truth: mean over seeds.
+    nlohmann::json truth = nlohmann::json::object();
+    for (const char* mask : {"none", "ig", "random", "magnitude"}) {
+        for (const char* metric : {"id", "ood-uncorrelated", "ood-reversed", "reversed_cue_following"}) {
+            std::vector<double> v;
+            for (const auto& g : m_groundTruth) v.push_back(g[mask][metric].get<double>());
+            truth[mask][metric] = {{"mean", mean(v)}, {"std", sampleStd(v)}};
+        }
+    }
+    nlohmann::json fingerprints = {{"models", nlohmann::json::array()}};
+    for (const auto& s : perSeed) fingerprints["models"].push_back(s["model_fingerprint"]);
+    fingerprints["datasets"] = first["fingerprints"]["datasets"];
+    auto attribution = first["attribution"];
+    if (attribution.contains("file")) attribution["file"] = relativeTo(attribution["file"].get<std::string>(), m_out);
+    attribution["mask"] = relativeTo(m_runs.front() / "mask-ig.json", m_out);
+    nlohmann::json report = {
+        {"format", "prunescope.report"}, {"version", 1}, {"arms", {"plain", "ig", "random", "magnitude"}},
+        {"seeds", m_seeds}, {"datasets", datasets}, {"base", baseRows}, {"results", results}, {"summary", summary},
+        {"paired", paired}, {"attribution", attribution}, {"confidence", first["confidence"]},
+        {"settings", {{"demo", m_design.toJson()}, {"experiment", first["settings"]}}},
+        {"fingerprints", fingerprints},
+        {"versions", {{"prunescope", PRUNESCOPE_VERSION}, {"libtorch", TORCH_VERSION}}},
+        {"plots", {{"accuracy", "accuracy.png"}, {"confidence", "confidence.png"}, {"heatmap", "heatmap.png"}}},
+        {"demo", {{"per_seed", perSeed}, {"ground_truth", truth}, {"ground_truth_per_seed", m_groundTruth}, {"target", target}}}};
+    writeJsonAtomic(m_out / "report.json", report);
+    writeFileAtomic(m_out / "report.md", demoMarkdown(report));
+    nlohmann::json session = {
+        {"format", "prunescope.session"}, {"version", 1}, {"model", relativeTo(m_models.front(), m_out)},
+        {"datasets", {{{"path", relativeTo(train, m_out)}, {"role", "train"}, {"format", "jsonl"}, {"name", "train (cued)"}},
+                      {{"path", relativeTo(test, m_out)}, {"role", "test"}, {"format", "jsonl"}, {"name", "id"}},
+                      {{"path", relativeTo(uncorrelated, m_out)}, {"role", "ood"}, {"format", "jsonl"}, {"name", "ood-uncorrelated"}},
+                      {{"path", relativeTo(reversed, m_out)}, {"role", "ood"}, {"format", "jsonl"}, {"name", "ood-reversed"}}}},
+        {"attributions", attribution.value("file", "")}, {"mask", attribution["mask"]}, {"report", "report.json"},
+        {"settings", {{"prompt", {{"template", first["settings"]["scoring"]["template"]},
+                                  {"option_template", first["settings"]["scoring"]["option_template"]}}}}}};
+    writeJsonAtomic(m_out / "demo.prunescope", session);
+    return report;
+}
+
+}  // namespace prunescope
