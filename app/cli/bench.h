@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/model/config.h"
 
@@ -14,5 +15,9 @@ ModelConfig benchConfig(const std::string& arch, int64_t layers, int64_t dModel,
 // Matmul FLOPs of one token's forward pass in a `seq`-token sequence (projections, FFN,
 // attention scores and mixing averaged over causal positions, and the head when asked).
 double forwardFlopsPerToken(const ModelConfig& config, int64_t seq, bool headAtEveryPosition);
+
+using Argv = std::vector<std::string>;
+int benchEval(const Argv& argv);
+int benchAttribution(const Argv& argv);
 
 }  // namespace prunescope::cli

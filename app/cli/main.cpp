@@ -21,7 +21,7 @@ const std::vector<Command>& commands() {
         {"run", "The whole experiment from experiment.json: arms x seeds, ID and OOD, report", runRun},
         {"demo", "The built-in demo: planted shortcut, model trained here, the whole experiment", runDemoCommand},
         {"tokenize", "Print the token ids of a text as a JSON array", runTokenize},
-        {"bench", "Benchmarks: forward, tokenizer (ratios measured side by side)", runBench},
+        {"bench", "Benchmarks: forward, tokenizer, eval, attribution (measured side by side)", runBench},
     };
     return table;
 }

@@ -66,10 +66,9 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
     result.aggregate = IgAggregate(config.nLayer, config.nNeuron, job.topK);
 
     size_t start = 0;
-    if (job.resume) {
-        if (!std::filesystem::exists(job.checkpointPath)) {
-            throw Error(job.checkpointPath.string(), "", "no checkpoint to resume from");
-        }
+    if (job.resume && !std::filesystem::exists(job.checkpointPath)) {
+        log::get("attribution")->info("no checkpoint at {}: starting from the beginning", job.checkpointPath.string());
+    } else if (job.resume) {
         auto saved = readAttributionFile(job.checkpointPath);
         for (const char* key : {"model", "dataset", "settings", "selection", "shard"}) {
             auto a = saved.meta.value(key, nlohmann::json());

@@ -57,7 +57,7 @@ void McqCollector::reject(int line, const RecordError& error) {
         std::string place = m_unit + " " + std::to_string(line);
         if (!error.field.empty()) place += ", field '" + error.field + "'";
         throw Error(m_fileName, place, error.message,
-                    "fix the record, or load with skipInvalid to skip bad records");
+                    "fix the record, or skip bad records with --skip-invalid");
     }
     std::string reason =
         error.field.empty() ? error.message : "field '" + error.field + "': " + error.message;

@@ -111,7 +111,9 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train, 
 
     TrainerState state;
     std::vector<torch::Tensor> best;
-    if (s.resume) {
+    if (s.resume && !std::filesystem::exists(s.checkpointDir / "state.json")) {
+        log::get("train")->info("no checkpoint at {}: starting from the beginning", s.checkpointDir.string());
+    } else if (s.resume) {
         state = loadCheckpoint(s.checkpointDir, model, optimizer, best, s.toJson());
         log::get("train")->info("resuming at step {} of {}", state.step, total);
     }

@@ -1,0 +1,121 @@
+// The command-line tool as users meet it: every command's --help, exit codes, generate (KV-cached
+// greedy decoding = argmax of the full forward pass), tokenize, eval's JSON, clear errors.
+#include <QtTest>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "core/model/model_io.h"
+#include "core/tokenizer/tokenizer.h"
+#include "core/util/files.h"
+#include "tests/support/test_support.h"
+
+using namespace prunescope;
+namespace fs = std::filesystem;
+
+class TestCli : public QObject {
+    Q_OBJECT
+    test::TempDir m_tmp;
+    fs::path m_model;
+
+private slots:
+    void initTestCase() { m_model = test::makeTinyModel(m_tmp / "model", "gpt2", 9, 0.3); }
+
+    void helpForEveryCommand() {
+        auto top = test::runCli({"--help"});
+        QCOMPARE(top.exitCode, 0);
+        for (const char* c : {"info", "init-model", "generate", "eval", "attribute", "merge", "select", "finetune", "run",
+                              "demo", "tokenize"}) {
+            auto r = test::runCli({c, "--help"});
+            QVERIFY2(r.exitCode == 0 && r.out.find("Usage: prunescope-cli") != std::string::npos, c);
+            QVERIFY2(top.out.find(c) != std::string::npos, c);
+        }
+        for (const char* b : {"forward", "tokenizer", "eval", "attribution"}) {
+            QCOMPARE(test::runCli({"bench", b, "--help"}).exitCode, 0);
+        }
+        QCOMPARE(test::runCli({"--version"}).exitCode, 0);
+        QCOMPARE(test::runCli({"frobnicate"}).exitCode, 2);
+        auto bad = test::runCli({"eval", "--model"});
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY(bad.err.find("--help") != std::string::npos);
+    }
+
+    void generateEqualsFullForwardGreedy() {
+        auto r = test::runCli({"generate", "--model", m_model.string(), "--prompt", "The capital of France is",
+                               "--max-new-tokens", "8", "--json", "--quiet"});
+        QCOMPARE(r.exitCode, 0);
+        auto j = nlohmann::json::parse(r.out);
+        auto prompt = j["prompt_ids"].get<std::vector<int64_t>>();
+        auto generated = j["generated_ids"].get<std::vector<int64_t>>();
+        QCOMPARE(prompt, (std::vector<int64_t>{464, 3139, 286, 4881, 318}));  // GPT-2 BPE
+        QCOMPARE(generated.size(), size_t(8));
+        // Reference: no cache, the whole sequence every step.
+        auto model = loadModel(m_model, {"cpu", false});
+        torch::NoGradGuard noGrad;
+        std::vector<int64_t> seq = prompt;
+        for (int step = 0; step < 8; ++step) {
+            auto logits = model->forward(torch::tensor(seq, torch::kLong).unsqueeze(0));
+            seq.push_back(logits[0][-1].argmax().item<int64_t>());
+        }
+        QCOMPARE(std::vector<int64_t>(seq.begin() + 5, seq.end()), generated);
+    }
+
+    void tokenizeMatchesVectors() {
+        auto r = test::runCli({"tokenize", "--tokenizer", m_model.string(), "--text", "Hello world"});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(nlohmann::json::parse(r.out).get<std::vector<int>>(), (std::vector<int>{15496, 995}));
+    }
+
+    void evalWritesPerQuestionJson() {
+        auto data = (test::sharedDataDir() / "mcq/arc-hf-jsonl/ARC-Easy-validation.jsonl").string();
+        auto out = m_tmp / "scores.json";
+        auto r = test::runCli({"eval", "--model", m_model.string(), "--data", data, "--limit", "30", "--out",
+                               out.string(), "--quiet"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.find("accuracy") != std::string::npos);
+        QVERIFY(r.out.find("confidence histogram") != std::string::npos);
+        auto j = readJsonFile(out);
+        QCOMPARE(j["questions"].size(), size_t(30));
+        QCOMPARE(j["summary"]["questions"].get<int>(), 30);
+        QVERIFY(j["dataset"]["fingerprint"].get<std::string>().size() == 64);
+        QVERIFY(j["model"]["fingerprint"].get<std::string>().size() == 64);
+        double sum = 0;
+        for (double p : j["questions"][0]["probs"]) sum += p;
+        QVERIFY(std::abs(sum - 1) < 1e-9);
+        // Continuation scoring reports acc_norm too.
+        auto c = test::runCli({"eval", "--model", m_model.string(), "--data", data, "--limit", "10", "--scoring",
+                               "continuation", "--quiet"});
+        QCOMPARE(c.exitCode, 0);
+        QVERIFY(c.out.find("accuracy (norm)") != std::string::npos);
+    }
+
+    void badDataNamesFileAndLine() {
+        auto file = m_tmp / "bad.jsonl";
+        std::ofstream(file) << R"({"question": "Q1", "choices": ["a", "b"], "answer": 0})" "\n"
+                            << R"({"question": "Q2", "choices": ["a", "b"], "answer": 7})" "\n";
+        auto r = test::runCli({"eval", "--model", m_model.string(), "--data", file.string(), "--quiet"});
+        std::printf("  %s", r.err.c_str());
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.find("bad.jsonl") != std::string::npos);
+        QVERIFY(r.err.find("line 2") != std::string::npos);
+        auto skip = test::runCli({"eval", "--model", m_model.string(), "--data", file.string(), "--skip-invalid"});
+        QCOMPARE(skip.exitCode, 0);
+        QVERIFY(skip.err.find("skipped 1 invalid record") != std::string::npos);
+    }
+
+    void benchmarksRun() {
+        auto r = test::runCli({"bench", "forward", "--layers", "1", "--d-model", "64", "--vocab", "100", "--seq", "16",
+                               "--batch", "2", "--seconds", "0.1"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.find("fraction of peak") != std::string::npos);
+        auto a = test::runCli({"bench", "attribution", "--layers", "1", "--d-model", "64", "--vocab", "400", "--seq", "12",
+                               "--questions", "1", "--steps", "4"});
+        QCOMPARE(a.exitCode, 0);
+        QVERIFY(a.out.find("speed-up") != std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"
