@@ -36,13 +36,8 @@ int runDemoCommand(const Argv& argv) {
         options.workers = static_cast<int>(args->getInt("workers"));
         if (args->maybe("design-overrides")) options.overrides = parseJson(args->get("design-overrides"), "--design-overrides");
         ProgressBar bar(!args->has("quiet"));
-        std::string lastStage;
         auto result = runDemo(options,
-                              [&](const Progress& p) {
-                                  if (p.stage != lastStage) bar.finish();
-                                  lastStage = p.stage;
-                                  bar.update(p);
-                              },
+                              bar.stagedCallback(),
                               interruptFlag());
         bar.finish();
         auto report = readJsonFile(result.out / "report.json");

@@ -27,13 +27,8 @@ int runRun(const Argv& argv) {
         auto config = readExperimentConfig(args->get("config"));
         if (args->maybe("out")) config.out = args->get("out");
         ProgressBar bar(!args->has("quiet"));
-        std::string lastStage;
         auto report = runExperiment(config,
-                                    [&](const Progress& p) {
-                                        if (p.stage != lastStage) bar.finish();
-                                        lastStage = p.stage;
-                                        bar.update(p);
-                                    },
+                                    bar.stagedCallback(),
                                     interruptFlag());
         bar.finish();
         renderExperimentPlots(report, config.out);

@@ -85,6 +85,14 @@ ProgressFn ProgressBar::callback() {
     return [this](const Progress& p) { update(p); };
 }
 
+ProgressFn ProgressBar::stagedCallback() {
+    return [this](const Progress& p) {
+        if (p.stage != m_stage) finish();
+        m_stage = p.stage;
+        update(p);
+    };
+}
+
 int guarded(const std::string& command, const std::function<int()>& body) {
     try {
         return body();

@@ -30,12 +30,15 @@ public:
     void update(const Progress& p);
     void finish();
     ProgressFn callback();
+    // Like callback(), but a new stage starts on a new line (long jobs with several stages).
+    ProgressFn stagedCallback();
 
 private:
     bool m_enabled;
     bool m_drawn = false;
     double m_lastDraw = -1;
     EtaClock m_clock;
+    std::string m_stage;
 };
 
 // Runs `body`, turning exceptions into messages on stderr and exit codes.

@@ -3,17 +3,12 @@
 #include <cstdio>
 
 #include "core/demo/demo_report.h"
+#include "core/util/stats.h"
 
 namespace prunescope {
 namespace {
 
-std::string fmt(const char* format, double a, double b = 0) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, format, a, b);
-    return buffer;
-}
-
-std::string cell(const nlohmann::json& stat) { return fmt("%.3f ± %.3f", stat["mean"].get<double>(), stat["std"].get<double>()); }
+std::string cell(const nlohmann::json& stat) { return formatNumbers("%.3f ± %.3f", stat["mean"].get<double>(), stat["std"].get<double>()); }
 
 }  // namespace
 
@@ -35,19 +30,19 @@ std::string demoMarkdown(const nlohmann::json& r) {
     md += "\n|---|";
     for (size_t i = 0; i < r["datasets"].size(); ++i) md += "---|";
     md += "\n| base model (before the last fine-tune) |";
-    for (const auto& b : r["base"]) md += fmt(" %.3f ± %.3f |", b["accuracy"].get<double>(), b["std"].get<double>());
+    for (const auto& b : r["base"]) md += formatNumbers(" %.3f ± %.3f |", b["accuracy"].get<double>(), b["std"].get<double>());
     for (const auto& arm : r["arms"]) {
         md += "\n| " + arm.get<std::string>() + " |";
         for (const auto& e : r["summary"]) {
-            if (e["arm"] == arm) md += fmt(" %.3f ± %.3f |", e["mean"].get<double>(), e["std"].get<double>());
+            if (e["arm"] == arm) md += formatNumbers(" %.3f ± %.3f |", e["mean"].get<double>(), e["std"].get<double>());
         }
     }
     md += "\n\n## Paired differences per seed\n\n| comparison | dataset | mean difference | standard error | wins | > 2 SE |\n"
           "|---|---|---|---|---|---|\n";
     for (const auto& p : r["paired"]) {
         md += "| " + p["arm"].get<std::string>() + " − " + p["versus"].get<std::string>() + " | " +
-              p["dataset"].get<std::string>() + " |" + fmt(" %+.3f |", p["mean_diff"].get<double>()) +
-              fmt(" %.3f |", p["std_err"].get<double>()) + " " + std::to_string(p["wins"].get<int>()) + "/" +
+              p["dataset"].get<std::string>() + " |" + formatNumbers(" %+.3f |", p["mean_diff"].get<double>()) +
+              formatNumbers(" %.3f |", p["std_err"].get<double>()) + " " + std::to_string(p["wins"].get<int>()) + "/" +
               std::to_string(p["n"].get<int>()) + " | " + (p["exceeds_2se"].get<bool>() ? "yes" : "no") + " |\n";
     }
     md += "\n**Target** (the mean paired OOD difference, IG-pruned − plain and IG-pruned − random-pruned, exceeds twice "
@@ -66,7 +61,7 @@ std::string demoMarkdown(const nlohmann::json& r) {
     for (const auto& s : demo["per_seed"]) {
         md += "| " + std::to_string(s["seed"].get<uint64_t>()) + " | " + std::to_string(s["pruned"].get<int64_t>()) + " | " +
               s["pruned_per_layer"].dump() + " | " + std::to_string(s["attributed_questions"].get<int64_t>()) + " | " +
-              fmt("%.2e", s["mean_completeness_error"].get<double>()) + " |\n";
+              formatNumbers("%.2e", s["mean_completeness_error"].get<double>()) + " |\n";
     }
     md += "\n## Plots\n\n![accuracy](accuracy.png)\n\n![confidence](confidence.png)\n\n![heatmap](heatmap.png)\n\n";
     md += "## Settings\n\n```json\n" + r["settings"].dump(2) + "\n```\n\n## Fingerprints\n\n```json\n" +

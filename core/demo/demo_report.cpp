@@ -13,6 +13,7 @@
 #include "core/prune/neuron_mask.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/files.h"
+#include "core/util/stats.h"
 
 namespace fs = std::filesystem;
 
@@ -20,25 +21,6 @@ namespace prunescope {
 namespace {
 
 const char* kArms[] = {"plain", "ig", "random", "magnitude"};
-
-double mean(const std::vector<double>& v) {
-    double s = 0;
-    for (double x : v) s += x;
-    return v.empty() ? 0 : s / static_cast<double>(v.size());
-}
-
-double sampleStd(const std::vector<double>& v) {
-    if (v.size() < 2) return 0;
-    double m = mean(v), s = 0;
-    for (double x : v) s += (x - m) * (x - m);
-    return std::sqrt(s / static_cast<double>(v.size() - 1));
-}
-
-std::string fmt(const char* format, double a, double b = 0) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, format, a, b);
-    return buffer;
-}
 
 std::string relativeTo(const fs::path& p, const fs::path& base) { return fs::relative(p, base).generic_string(); }
 

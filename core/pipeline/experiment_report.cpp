@@ -7,31 +7,9 @@
 
 #include "core/attribution/attribution_file.h"
 #include "core/util/files.h"
+#include "core/util/stats.h"
 
 namespace prunescope {
-namespace {
-
-double mean(const std::vector<double>& v) {
-    double s = 0;
-    for (double x : v) s += x;
-    return v.empty() ? 0 : s / static_cast<double>(v.size());
-}
-
-double sampleStd(const std::vector<double>& v) {
-    if (v.size() < 2) return 0;
-    double m = mean(v), s = 0;
-    for (double x : v) s += (x - m) * (x - m);
-    return std::sqrt(s / static_cast<double>(v.size() - 1));
-}
-
-std::string fmt(const char* format, double a, double b = 0) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, format, a, b);
-    return buffer;
-}
-
-}  // namespace
-
 Paired pairedDifference(const std::vector<double>& a, const std::vector<double>& b) {
     Paired p;
     std::vector<double> d;
@@ -145,11 +123,11 @@ std::string reportMarkdown(const nlohmann::json& r) {
     md += "\n|---|";
     for (size_t i = 0; i < r["datasets"].size(); ++i) md += "---|";
     md += "\n| base model |";
-    for (const auto& b : r["base"]) md += fmt(" %.3f |", b["accuracy"].get<double>());
+    for (const auto& b : r["base"]) md += formatNumbers(" %.3f |", b["accuracy"].get<double>());
     for (const auto& arm : r["arms"]) {
         md += "\n| " + arm.get<std::string>() + " |";
         for (const auto& e : r["summary"]) {
-            if (e["arm"] == arm) md += fmt(" %.3f ± %.3f |", e["mean"].get<double>(), e["std"].get<double>());
+            if (e["arm"] == arm) md += formatNumbers(" %.3f ± %.3f |", e["mean"].get<double>(), e["std"].get<double>());
         }
     }
     md += "\n\n";
@@ -157,8 +135,8 @@ std::string reportMarkdown(const nlohmann::json& r) {
         md += "## Paired differences per seed\n\n| comparison | dataset | mean difference | standard error | wins | > 2 SE |\n|---|---|---|---|---|---|\n";
         for (const auto& p : r["paired"]) {
             md += "| " + p["arm"].get<std::string>() + " − " + p["versus"].get<std::string>() + " | " +
-                  p["dataset"].get<std::string>() + " |" + fmt(" %+.3f |", p["mean_diff"].get<double>()) +
-                  fmt(" %.3f |", p["std_err"].get<double>()) + " " + std::to_string(p["wins"].get<int>()) + "/" +
+                  p["dataset"].get<std::string>() + " |" + formatNumbers(" %+.3f |", p["mean_diff"].get<double>()) +
+                  formatNumbers(" %.3f |", p["std_err"].get<double>()) + " " + std::to_string(p["wins"].get<int>()) + "/" +
                   std::to_string(p["n"].get<int>()) + " | " + (p["exceeds_2se"].get<bool>() ? "yes" : "no") + " |\n";
         }
         md += "\n";
@@ -168,7 +146,7 @@ std::string reportMarkdown(const nlohmann::json& r) {
         md += "## Attribution and pruning\n\n";
         md += "Integrated Gradients on " + std::to_string(a["questions"].get<int64_t>()) + " questions (" +
               a["selected_of_scored"].dump() + "); mean completeness error " +
-              fmt("%.2e", a["mean_completeness_error"].get<double>()) + ".\n";
+              formatNumbers("%.2e", a["mean_completeness_error"].get<double>()) + ".\n";
         md += "Pruned " + std::to_string(a["pruned"].get<int64_t>()) + " neurons; per layer " + a["pruned_per_layer"].dump() +
               ". The random and magnitude baselines prune the same number in every layer.\n\n";
     }
