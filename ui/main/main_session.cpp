@@ -45,6 +45,51 @@ Session MainWindow::collectSession(const QString& resultsDir) {
     return s;
 }
 
+// The pipeline's experiment config for this session. Key names follow ExperimentConfig's fields;
+// they must match parseExperimentConfig (docs/experiments.md) once it is implemented.
+std::optional<std::pair<nlohmann::json, QString>> MainWindow::experimentConfig() {
+    const Session s = collectSession(m_session->resultsDir());
+    if (s.model.isEmpty()) {
+        showError(tr("Run Full Experiment"), tr("Open a model first."), {});
+        return std::nullopt;
+    }
+    auto ref = [](const SessionDataset& d, const char* split) {
+        return nlohmann::json{{"name", (d.name.isEmpty() ? QFileInfo(d.path).completeBaseName() : d.name).toStdString()},
+                              {"file", d.path.toStdString()}, {"format", d.format.toStdString()}, {"split", split}};
+    };
+    nlohmann::json config = {{"model", s.model.toStdString()}, {"ood", nlohmann::json::array()}};
+    for (const auto& d : s.datasets) {
+        if (d.role == QLatin1String("train")) {
+            config["train"] = ref(d, "train");
+            config["validation"] = ref(d, "validation");
+            if (!config.contains("test")) config["test"] = ref(d, "test");
+        } else if (d.role == QLatin1String("test")) {
+            config["test"] = ref(d, "all");
+        } else {
+            config["ood"].push_back(ref(d, "all"));
+        }
+    }
+    if (!config.contains("train")) {
+        showError(tr("Run Full Experiment"), tr("Add a training dataset first."), {});
+        return std::nullopt;
+    }
+    const auto attribution = m_attributionPanel->request();
+    const auto finetune = m_finetunePanel->request();
+    config["split_seed"] = m_engine->splitSeed();
+    config["scoring"] = "letter";
+    config["attribution"] = {{"steps", attribution.steps}, {"scope", attribution.scope.toStdString()},
+                             {"target", attribution.target.toStdString()},
+                             {"min_confidence", attribution.minConfidence}, {"correct_only", attribution.correctOnly},
+                             {"limit", attribution.limit}};
+    config["score"] = attribution.score.toStdString();
+    config["selection"] = m_selectionPanel->spec().toJson();
+    config["finetune"] = finetune.settings.toJson();
+    config["arms"] = {"plain", "ig", "random", "magnitude"};
+    config["seeds"] = {0, 1, 2, 3, 4};
+    config["out"] = QDir(m_session->resultsDir()).filePath(QStringLiteral("experiment")).toStdString();
+    return std::make_pair(config, m_session->resultsDir());
+}
+
 void MainWindow::applySession(const Session& s) {
     // The worker runs requests in order: model, datasets, then the attributions that need them.
     m_engine->setSplitSeed(s.settings.value("split_seed", 0));

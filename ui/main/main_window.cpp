@@ -122,6 +122,7 @@ void MainWindow::wirePanels() {
     connect(m_modelPanel, &ModelPanel::addDatasetRequested, this, &MainWindow::openFilesDialog);
     m_comparePanel->setRequestFactory(
         [this](const QString& arm, int seed) { return m_finetunePanel->request(arm, seed); });
+    m_comparePanel->setExperimentFactory([this] { return experimentConfig(); });
     auto dirty = [this] { m_session->markDirty(); };
     connect(m_scorePanel, &ScorePanel::settingsChanged, this, dirty);
     connect(m_attributionPanel, &AttributionPanel::settingsChanged, this, dirty);
@@ -179,8 +180,9 @@ void MainWindow::openModel(const QString& dir) {
 }
 
 QString MainWindow::guessRole(const QString&) const {
-    if (m_engine->datasetNames({QStringLiteral("train")}).isEmpty()) return QStringLiteral("train");
-    if (m_engine->datasetNames({QStringLiteral("test")}).isEmpty()) return QStringLiteral("test");
+    const QStringList roles = m_engine->datasetRoles();  // loaded and still loading
+    if (!roles.contains(QStringLiteral("train"))) return QStringLiteral("train");
+    if (!roles.contains(QStringLiteral("test"))) return QStringLiteral("test");
     return QStringLiteral("ood");
 }
 

@@ -8,6 +8,8 @@
 
 #include <map>
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include "ui/session/session.h"
 #include "ui/worker/engine_types.h"
@@ -87,6 +89,7 @@ private:
     void showError(const QString& title, const QString& message, const QString& details);
     Session collectSession(const QString& resultsDir);  // main_session.cpp
     void applySession(const Session& session);
+    std::optional<std::pair<nlohmann::json, QString>> experimentConfig();
     void updateTitle();
     void openFilesDialog();
     void openModelDialog();

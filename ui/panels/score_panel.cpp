@@ -171,12 +171,26 @@ void ScorePanel::showDataset() {
     updateSelectionLabel();
 }
 
+int ScorePanel::selectedCount(int* correct) const {
+    // Counted on the exact confidences, as the attribution's filter does (the histogram bins floats).
+    int n = 0, right = 0;
+    if (const auto* r = result(currentDataset())) {
+        for (const auto& row : r->rows) {
+            if (row.confidence < threshold()) continue;
+            ++n;
+            right += row.correct ? 1 : 0;
+        }
+    }
+    if (correct) *correct = right;
+    return n;
+}
+
 void ScorePanel::updateSelectionLabel() {
-    const int n = m_histogram->selectedCount();
-    const int correct = m_histogram->selectedCorrectCount();
+    int correct = 0;
+    const int n = selectedCount(&correct);
     m_selection->setText(tr("<b>%1</b> question(s) with confidence ≥ %2 (%3 correct)")
                              .arg(n)
-                             .arg(m_histogram->threshold(), 0, 'f', 2)
+                             .arg(m_histogram->threshold(), 0, 'f', 3)
                              .arg(correct));
 }
 

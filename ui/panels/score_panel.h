@@ -41,6 +41,8 @@ public:
     HistogramView* histogram() const { return m_histogram; }
     QTableView* table() const { return m_table; }
     QString selectionText() const;
+    // Questions of the shown dataset with confidence >= threshold (and of those, correct).
+    int selectedCount(int* correct = nullptr) const;
 
     nlohmann::json settings() const;
     void applySettings(const nlohmann::json& settings);

@@ -182,7 +182,9 @@ void SelectionPanel::updateRanges() {
         m_value->setSingleStep(0.1);
         m_value->setSuffix(tr(" %"));
     } else if (rule == SelectRule::Absolute) {
-        m_value->setDecimals(6);
+        // Enough decimals to resolve 1/10 000 of the score range (IG scores are often ~1e-3).
+        const double span = std::max(1e-12, double(m_maxScore - m_minScore));
+        m_value->setDecimals(std::clamp(int(std::ceil(-std::log10(span))) + 4, 2, 12));
         m_value->setRange(m_minScore, m_maxScore);
         m_value->setSingleStep(double(m_maxScore - m_minScore) / 100.0);
         m_value->setSuffix(QString());

@@ -95,6 +95,7 @@ void Engine::onTaskStarted(Task task) {
 
 void Engine::onTaskFinished(Task task) {
     if (!m_pending.empty()) m_pending.pop_front();
+    if (task == Task::LoadData && !m_loadingRoles.empty()) m_loadingRoles.pop_front();
     m_current = Task::None;
     emit taskFinished(task);
     if (m_pending.empty()) emit busyChanged(false);
@@ -105,6 +106,13 @@ QStringList Engine::datasetNames(const QStringList& roles) const {
     for (const auto& d : m_datasets)
         if (roles.isEmpty() || roles.contains(d.role)) names << d.name;
     return names;
+}
+
+QStringList Engine::datasetRoles() const {
+    QStringList roles;
+    for (const auto& d : m_datasets) roles << d.role;
+    for (const auto& r : m_loadingRoles) roles << r;
+    return roles;
 }
 
 void Engine::probeSystem() {
@@ -118,6 +126,7 @@ void Engine::loadModel(const QString& dir, const QString& device) {
 void Engine::loadDataset(const QString& path, const QString& role, const QString& format,
                          const QString& name) {
     const int seed = m_splitSeed;
+    m_loadingRoles.push_back(role);
     post(Task::LoadData, [=](EngineWorker& w, const CancelFlag*) {
         w.loadDataset(path, role, format, name, seed);
     });

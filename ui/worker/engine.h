@@ -49,6 +49,8 @@ public:
     bool hasModel() const { return !m_model.dir.isEmpty(); }
     const std::vector<DatasetInfo>& datasets() const { return m_datasets; }
     QStringList datasetNames(const QStringList& roles = {}) const;
+    // Roles of the datasets loaded or still queued to load (train, validation, test, ood).
+    QStringList datasetRoles() const;
     const SystemValue& system() const { return m_system; }
     int splitSeed() const { return m_splitSeed; }
     void setSplitSeed(int seed) { m_splitSeed = seed; }
@@ -89,6 +91,7 @@ private:
     uint64_t m_previewGeneration = 0;
     ModelCard m_model;
     std::vector<DatasetInfo> m_datasets;
+    std::deque<QString> m_loadingRoles;  // roles of the LoadData requests not finished yet
     SystemValue m_system;
     int m_splitSeed = 0;
 };

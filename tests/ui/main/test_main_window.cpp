@@ -127,8 +127,13 @@ void TestMainWindow::dropOpensModel() {
     QSignalSpy model(&window.engine(), &Engine::modelChanged);
     QMimeData mime;
     mime.setUrls({QUrl::fromLocalFile(test::qs(fixture.model)), QUrl::fromLocalFile(test::qs(fixture.test))});
+    // As a drag does it: enter (accepted), then drop.
+    QDragEnterEvent enter(QPoint(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&window, &enter);
+    QVERIFY(enter.isAccepted());
     QDropEvent drop(QPointF(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QCoreApplication::sendEvent(&window, &drop);
+    const bool handled = QCoreApplication::sendEvent(&window, &drop);
+    std::printf("drop event handled: %d, accepted: %d\n", int(handled), int(drop.isAccepted()));
     QVERIFY(test::waitIdle(window.engine()));
     QCOMPARE(model.count(), 1);
     QCOMPARE(window.engine().datasetNames({"train"}), QStringList({"arc-easy-test"}));  // the first dataset trains
