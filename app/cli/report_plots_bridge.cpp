@@ -1,11 +1,90 @@
 #include "app/cli/report_plots_bridge.h"
 
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "core/attribution/attribution_file.h"
+#include "core/prune/neuron_mask.h"
+#include "core/util/error.h"
 #include "core/util/log.h"
+
+#ifdef PRUNESCOPE_CLI_PLOTS
+#include "ui/report/report_plots.h"
+#endif
 
 namespace prunescope::cli {
 
-void renderExperimentPlots(const nlohmann::json&, const std::filesystem::path&) {
-    log::get("report")->warn("plots are not drawn yet");
+#ifdef PRUNESCOPE_CLI_PLOTS
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path resolve(const std::string& file, const fs::path& dir) {
+    fs::path p(file);
+    return p.is_absolute() ? p : dir / p;
 }
+
+// The heatmap's scores (the selection's score) and the pruned neurons, when the files are there.
+void addAttribution(const nlohmann::json& report, const fs::path& dir, ui::ReportPlotInput& input) {
+    const auto& attribution = report.value("attribution", nlohmann::json::object());
+    const std::string file = attribution.value("file", "");
+    if (file.empty()) return;
+    auto attributions = readAttributionFile(resolve(file, dir));
+    std::string score = "mean";
+    if (report.contains("settings") && report["settings"].contains("selection"))
+        score = report["settings"]["selection"].value("score", score);
+    auto scores = attributions.aggregate.score(parseNeuronScore(score)).to(torch::kFloat32).contiguous();
+    input.nLayer = attributions.aggregate.nLayer();
+    input.nNeuron = attributions.aggregate.nNeuron();
+    input.scores.assign(scores.data_ptr<float>(), scores.data_ptr<float>() + scores.numel());
+    const std::string mask = attribution.value("mask", "");
+    if (!mask.empty() && fs::exists(resolve(mask, dir))) {
+        auto m = readMask(resolve(mask, dir));
+        checkMaskFits(m, input.nLayer, input.nNeuron, resolve(mask, dir).string());
+        input.pruned = m.flat();
+    }
+}
+
+// Confidence before (the base model) and after (the IG-pruned arm, else plain fine-tuning).
+void addConfidence(const nlohmann::json& report, ui::ReportPlotInput& input) {
+    const auto& confidence = report.value("confidence", nlohmann::json::object());
+    auto take = [&](const char* arm, std::vector<float>& conf, std::vector<uint8_t>& correct) {
+        if (!confidence.contains(arm)) return false;
+        for (double c : confidence[arm].value("confidence", std::vector<double>{})) conf.push_back(float(c));
+        for (bool c : confidence[arm].value("correct", std::vector<bool>{})) correct.push_back(c ? 1 : 0);
+        return true;
+    };
+    take("base", input.confidenceBefore, input.correctBefore);
+    if (!take("ig", input.confidenceAfter, input.correctAfter)) take("plain", input.confidenceAfter, input.correctAfter);
+}
+
+}  // namespace
+
+void renderExperimentPlots(const nlohmann::json& report, const std::filesystem::path& dir) {
+    auto logger = log::get("report");
+    ui::ReportPlotInput input;
+    input.report = report;
+    try {
+        addAttribution(report, dir, input);
+    } catch (const std::exception& e) {
+        logger->warn("no heatmap: {}", e.what());
+        input.nLayer = input.nNeuron = 0;
+        input.scores.clear();
+        input.pruned.clear();
+    }
+    addConfidence(report, input);
+    std::string error;
+    if (!ui::renderReportPlots(input, dir, &error)) logger->warn("plots not drawn: {}", error);
+}
+
+#else
+
+void renderExperimentPlots(const nlohmann::json&, const std::filesystem::path&) {
+    log::get("report")->warn("this build has no GUI libraries (PRUNESCOPE_BUILD_GUI=OFF): the report has no plots");
+}
+
+#endif
 
 }  // namespace prunescope::cli

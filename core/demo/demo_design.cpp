@@ -44,6 +44,7 @@ FinetuneSettings DemoDesign::biasSettings(uint64_t seed) const {
     s.lr = pretrainLr;
     s.maxSteps = biasSteps;
     s.seed = seed + 1000;
+    s.trainable = biasTrainable;
     return s;
 }
 
@@ -68,6 +69,11 @@ void DemoDesign::apply(const nlohmann::json& o) {
     for (auto it = o.begin(); it != o.end(); ++it) {
         const auto& k = it.key();
         const auto& v = it.value();
+        if (k == "bias_trainable") {
+            if (!v.is_string()) throw Error("", "--design-overrides field '" + k + "'", "expected a string (all, ffn, last:K)");
+            biasTrainable = v.get<std::string>();
+            continue;
+        }
         if (!v.is_number()) throw Error("", "--design-overrides field '" + k + "'", "expected a number");
         if (k == "pretrain_steps") pretrainSteps = v.get<int64_t>();
         else if (k == "bias_steps") biasSteps = v.get<int64_t>();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,7 @@ struct DemoDesign {
     int64_t layers = 2, dModel = 64, heads = 4, neurons = 256;
     int64_t pretrainSteps = 200;   // cue-free data, lr 3e-3
     int64_t biasSteps = 200;       // 100 %-cued data, lr 3e-3: the model that uses the shortcut
+    std::string biasTrainable = "all";  // what the biased fine-tune trains: all, ffn, last:K
     double pretrainLr = 3e-3;
     int64_t batchSize = 128;
     double l1 = 0.05;              // L1 on mean |FFN activation|, in every training phase
@@ -41,7 +43,7 @@ struct DemoDesign {
     FinetuneSettings armSettings() const;
     nlohmann::json toJson() const;
     // Changes fields by name (design exploration): pretrain_steps, bias_steps, pretrain_lr, l1,
-    // prune_percent, finetune_steps, finetune_lr, min_confidence, cue_strength. Errors name the field.
+    // prune_percent, finetune_steps, finetune_lr, min_confidence, cue_strength, bias_trainable. Errors name the field.
     void apply(const nlohmann::json& overrides);
 };
 

@@ -1,13 +1,227 @@
 #include "ui/main/main_window.h"
 
-#include <QLabel>
+#include <QAction>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileInfo>
+#include <QMimeData>
+#include <QStatusBar>
+#include <QTabWidget>
+
+#include "core/util/log.h"
+#include "ui/common/log_bridge.h"
+#include "ui/main/error_dialog.h"
+#include "ui/main/status_widgets.h"
+#include "ui/main/window_settings.h"
+#include "ui/panels/attribution_panel.h"
+#include "ui/panels/compare_panel.h"
+#include "ui/panels/finetune_panel.h"
+#include "ui/panels/log_panel.h"
+#include "ui/panels/model_panel.h"
+#include "ui/panels/score_panel.h"
+#include "ui/panels/selection_panel.h"
+#include "ui/session/session_controller.h"
+#include "ui/session/session_settings.h"
+#include "ui/worker/engine.h"
 
 namespace prunescope::ui {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
-    setWindowTitle(tr("Prunescope"));
-    setCentralWidget(new QLabel(tr("Prunescope"), this));
-    resize(1280, 800);
+MainWindow::MainWindow(QWidget* parent, MainWindowOptions options)
+    : QMainWindow(parent),
+      m_options(options),
+      m_engine(std::make_unique<Engine>()),
+      m_logBridge(std::make_unique<LogBridge>()) {
+    setObjectName(QStringLiteral("MainWindow"));
+    setAcceptDrops(true);
+    m_session = new SessionController(this);
+    m_session->setCollector([this](const QString& dir) { return collectSession(dir); });
+    createPanels();
+    createActions();
+    wirePanels();
+    resize(1500, 940);
+    restoreGeometry(kWindowGeometry.get());
+    restoreState(kWindowState.get());
+    m_tabs->setCurrentIndex(std::clamp(kWindowPanel.get(), 0, m_tabs->count() - 1));
+    m_attributionPanel->setResultsDir(m_session->resultsDir());
+    updateTitle();
+    m_engine->probeSystem();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createPanels() {
+    m_tabs = new QTabWidget(this);
+    m_tabs->setDocumentMode(true);
+    m_modelPanel = new ModelPanel(*m_engine, m_tabs);
+    m_scorePanel = new ScorePanel(*m_engine, m_tabs);
+    m_attributionPanel = new AttributionPanel(*m_engine, m_tabs);
+    m_selectionPanel = new SelectionPanel(*m_engine, m_tabs);
+    m_finetunePanel = new FinetunePanel(*m_engine, m_tabs);
+    m_comparePanel = new ComparePanel(*m_engine, m_tabs);
+    for (auto panel : {Panel::Model, Panel::Score, Panel::Attribute, Panel::Select, Panel::Finetune, Panel::Compare}) {
+        m_tabs->addTab(panelWidget(panel), panelName(panel));
+    }
+    setCentralWidget(m_tabs);
+
+    m_logPanel = new LogPanel(this);
+    auto* dock = new QDockWidget(tr("Log"), this);
+    dock->setObjectName(QStringLiteral("logDock"));
+    dock->setWidget(m_logPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, dock);
+    dock->setMinimumHeight(90);
+    resizeDocks({dock}, {130}, Qt::Vertical);
+
+    m_taskStatus = new TaskStatus(*m_engine, this);
+    statusBar()->addWidget(m_taskStatus, 1);
+    statusBar()->addPermanentWidget(new SystemStatus(*m_engine, this));
+}
+
+QWidget* MainWindow::panelWidget(Panel panel) const {
+    switch (panel) {
+        case Panel::Model: return m_modelPanel;
+        case Panel::Score: return m_scorePanel;
+        case Panel::Attribute: return m_attributionPanel;
+        case Panel::Select: return m_selectionPanel;
+        case Panel::Finetune: return m_finetunePanel;
+        case Panel::Compare: return m_comparePanel;
+    }
+    return nullptr;
+}
+
+QString MainWindow::panelName(Panel panel) {
+    switch (panel) {
+        case Panel::Model: return tr("Model && Data");
+        case Panel::Score: return tr("Score");
+        case Panel::Attribute: return tr("Attribute");
+        case Panel::Select: return tr("Select");
+        case Panel::Finetune: return tr("Fine-tune");
+        case Panel::Compare: return tr("Compare");
+    }
+    return {};
+}
+
+void MainWindow::showPanel(Panel panel) { m_tabs->setCurrentWidget(panelWidget(panel)); }
+
+QAction* MainWindow::action(const QString& objectName) const {
+    auto it = m_actions.find(objectName);
+    return it == m_actions.end() ? nullptr : it->second;
+}
+
+void MainWindow::wirePanels() {
+    connect(m_logBridge.get(), &LogBridge::messageChanged, m_logPanel, &LogPanel::appendMessage);
+    connect(m_engine.get(), &Engine::taskFailed, this, &MainWindow::onTaskFailed);
+    connect(m_scorePanel, &ScorePanel::thresholdChanged, m_attributionPanel, &AttributionPanel::setMinConfidence);
+    connect(m_selectionPanel, &SelectionPanel::selectionChanged, this, [this](const NeuronMask& mask) {
+        m_attributionPanel->setSelection(mask.flat());
+        m_finetunePanel->setSelection(mask);
+    });
+    connect(m_modelPanel, &ModelPanel::openModelRequested, this, &MainWindow::openModelDialog);
+    connect(m_modelPanel, &ModelPanel::addDatasetRequested, this, &MainWindow::openFilesDialog);
+    m_comparePanel->setRequestFactory(
+        [this](const QString& arm, int seed) { return m_finetunePanel->request(arm, seed); });
+    m_comparePanel->setExperimentFactory([this] { return experimentConfig(); });
+    auto dirty = [this] { m_session->markDirty(); };
+    connect(m_scorePanel, &ScorePanel::settingsChanged, this, dirty);
+    connect(m_attributionPanel, &AttributionPanel::settingsChanged, this, dirty);
+    connect(m_selectionPanel, &SelectionPanel::settingsChanged, this, dirty);
+    connect(m_finetunePanel, &FinetunePanel::settingsChanged, this, dirty);
+    connect(m_comparePanel, &ComparePanel::reportChanged, this, dirty);
+    connect(m_engine.get(), &Engine::modelChanged, this, dirty);
+    connect(m_engine.get(), &Engine::datasetsChanged, this, dirty);
+    connect(m_engine.get(), &Engine::neuronScoresChanged, this, [this](const NeuronScores& s) {
+        if (s.final) m_session->markDirty();
+    });
+    connect(m_engine.get(), &Engine::modelChanged, this, [this](const ModelCard& card) {
+        kRecentModels.add(card.dir);
+        rebuildRecentMenus();
+        updateTitle();
+    });
+    connect(m_session, &SessionController::pathChanged, this, [this] {
+        m_attributionPanel->setResultsDir(m_session->resultsDir());
+        rebuildRecentMenus();
+        updateTitle();
+    });
+    connect(m_session, &SessionController::dirtyChanged, this, &MainWindow::updateTitle);
+    connect(m_session, &SessionController::autosaveFinished, this, [this](const QString& path) {
+        statusBar()->showMessage(tr("Session autosaved to %1").arg(path), 3000);
+    });
+    connect(m_session, &SessionController::saveFailed, this, [this](const QString& message) {
+        showError(tr("Saving the session failed"), message, {});
+    });
+    connect(m_tabs, &QTabWidget::currentChanged, this, [](int index) { kWindowPanel.set(index); });
+}
+
+void MainWindow::onTaskFailed(const TaskError& error) {
+    if (error.cancelled) {
+        if (error.task != Task::Preview) statusBar()->showMessage(error.message, 4000);
+        return;
+    }
+    showError(tr("%1 failed").arg(taskName(error.task)), error.message, error.details);
+}
+
+void MainWindow::showError(const QString& title, const QString& message, const QString& details) {
+    m_errors << message;
+    m_logPanel->appendMessage(4, QStringLiteral("gui"), message + (details.isEmpty() ? QString() : QStringLiteral(" — ") + details));
+    if (m_options.interactive) showErrorDialog(this, title, message, details);
+}
+
+void MainWindow::updateTitle() {
+    const QString path = m_session->path();
+    const QString name = path.isEmpty() ? tr("Untitled session") : QFileInfo(path).fileName();
+    setWindowTitle(tr("%1%2 — Prunescope").arg(name, m_session->isDirty() ? QStringLiteral(" *") : QString()));
+}
+
+void MainWindow::openModel(const QString& dir) {
+    kLastModelFolder.set(QFileInfo(dir).absolutePath());
+    m_engine->loadModel(dir);
+}
+
+QString MainWindow::guessRole(const QString&) const {
+    const QStringList roles = m_engine->datasetRoles();  // loaded and still loading
+    if (!roles.contains(QStringLiteral("train"))) return QStringLiteral("train");
+    if (!roles.contains(QStringLiteral("test"))) return QStringLiteral("test");
+    return QStringLiteral("ood");
+}
+
+void MainWindow::addDataset(const QString& path, const QString& role) {
+    kRecentDatasets.add(QFileInfo(path).absoluteFilePath());
+    kLastDataFolder.set(QFileInfo(path).absolutePath());
+    m_engine->loadDataset(QFileInfo(path).absoluteFilePath(), role.isEmpty() ? guessRole(path) : role);
+    rebuildRecentMenus();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    kWindowGeometry.set(saveGeometry());
+    kWindowState.set(saveState());
+    if (m_session->isDirty()) m_session->autosave();
+    m_engine->cancel();
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    for (const QUrl& url : event->mimeData()->urls()) {
+        const QString path = url.toLocalFile();
+        const QFileInfo info(path);
+        if (path.isEmpty() || !info.exists()) continue;
+        if (info.isDir()) {
+            openModel(path);
+        } else if (info.suffix() == QLatin1String("prunescope")) {
+            QString error;
+            if (!openSession(path, &error)) showError(tr("Opening the session failed"), error, {});
+        } else if (info.suffix() == QLatin1String("safetensors")) {
+            m_attributionPanel->openFile(path);
+        } else {
+            addDataset(path);
+        }
+    }
+    event->acceptProposedAction();
 }
 
 }  // namespace prunescope::ui

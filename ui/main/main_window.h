@@ -1,13 +1,121 @@
+// The main window only assembles: the panels (one tab each), the log dock, the status bar, the
+// menus and shortcuts (main_actions.cpp), sessions and the demo (main_session.cpp), and the
+// wiring between panels. The engine and its worker thread belong to it.
 #pragma once
 
 #include <QMainWindow>
+#include <QStringList>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "ui/session/session.h"
+#include "ui/worker/engine_types.h"
+
+class QAction;
+class QMenu;
+class QTabWidget;
 
 namespace prunescope::ui {
+
+class AttributionPanel;
+class ComparePanel;
+class Engine;
+class FinetunePanel;
+class LogBridge;
+class LogPanel;
+class ModelPanel;
+class ScorePanel;
+class SelectionPanel;
+class SessionController;
+class TaskStatus;
+
+struct MainWindowOptions {
+    bool interactive = true;  // false: no dialogs (tests, screenshots); errors are logged and kept
+    bool offerDemo = true;    // on first start, open or offer the built-in demo
+};
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    explicit MainWindow(QWidget* parent = nullptr);
+    enum class Panel { Model, Score, Attribute, Select, Finetune, Compare };
+
+    explicit MainWindow(QWidget* parent = nullptr, MainWindowOptions options = {});
+    ~MainWindow() override;
+
+    Engine& engine() { return *m_engine; }
+    SessionController& session() { return *m_session; }
+    ModelPanel* modelPanel() const { return m_modelPanel; }
+    ScorePanel* scorePanel() const { return m_scorePanel; }
+    AttributionPanel* attributionPanel() const { return m_attributionPanel; }
+    SelectionPanel* selectionPanel() const { return m_selectionPanel; }
+    FinetunePanel* finetunePanel() const { return m_finetunePanel; }
+    ComparePanel* comparePanel() const { return m_comparePanel; }
+    LogPanel* logPanel() const { return m_logPanel; }
+    TaskStatus* taskStatus() const { return m_taskStatus; }
+    // Feeds the log panel; app/ installs its sink into the core's loggers (LogBridge::install).
+    LogBridge& logBridge() { return *m_logBridge; }
+    void showPanel(Panel panel);
+    QWidget* panelWidget(Panel panel) const;
+    static QString panelName(Panel panel);
+    QAction* action(const QString& objectName) const;  // e.g. "score", "attribute", "cancel"
+
+    void openModel(const QString& dir);
+    // role: train, test or ood; empty: train if there is none yet, then test, then ood.
+    void addDataset(const QString& path, const QString& role = {});
+    bool openSession(const QString& file, QString* error = nullptr);
+    bool saveSession(const QString& file, QString* error = nullptr);
+    void tryDemo();
+    // On the very first start (kFirstStartDone unset): open or offer the built-in demo.
+    void firstStart();
+    static QString aboutText();
+    QStringList errors() const { return m_errors; }  // every error shown (or, non-interactive, kept)
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void createPanels();
+    void createActions();  // main_actions.cpp
+    void rebuildRecentMenus();
+    void exportCurrentPlot();
+    void exportCurrentTable();
+    void wirePanels();
+    void onTaskFailed(const TaskError& error);
+    void showError(const QString& title, const QString& message, const QString& details);
+    Session collectSession(const QString& resultsDir);  // main_session.cpp
+    void applySession(const Session& session);
+    std::optional<std::pair<nlohmann::json, QString>> experimentConfig();
+    void updateTitle();
+    void openFilesDialog();
+    void openModelDialog();
+    void openSessionDialog();
+    bool saveSessionDialog();
+    QString guessRole(const QString& path) const;
+
+    MainWindowOptions m_options;
+    std::unique_ptr<Engine> m_engine;
+    std::unique_ptr<LogBridge> m_logBridge;
+    SessionController* m_session = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    ModelPanel* m_modelPanel = nullptr;
+    ScorePanel* m_scorePanel = nullptr;
+    AttributionPanel* m_attributionPanel = nullptr;
+    SelectionPanel* m_selectionPanel = nullptr;
+    FinetunePanel* m_finetunePanel = nullptr;
+    ComparePanel* m_comparePanel = nullptr;
+    LogPanel* m_logPanel = nullptr;
+    TaskStatus* m_taskStatus = nullptr;
+    QMenu* m_recentSessions = nullptr;
+    QMenu* m_recentModels = nullptr;
+    QMenu* m_recentDatasets = nullptr;
+    std::map<QString, QAction*> m_actions;
+    QStringList m_errors;
+    QString m_pendingDemo;  // session to open once the demo is built
 };
 
 }  // namespace prunescope::ui

@@ -1,0 +1,143 @@
+// MainWindow offscreen: it renders, has the six panels, the actions and shortcuts, the About text
+// with the versions; the log panel receives the core's log; a session saved from one window
+// opens the same model and datasets in another; dropping a model folder opens it.
+#include <QAction>
+#include <QMimeData>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTest>
+#include <QUrl>
+
+#include <torch/version.h>
+
+#include "core/util/log.h"
+#include "tests/ui/ui_test_support.h"
+#include "ui/common/log_bridge.h"
+#include "ui/main/main_window.h"
+#include "ui/main/status_widgets.h"
+#include "ui/panels/attribution_panel.h"
+#include "ui/panels/log_panel.h"
+#include "ui/panels/score_panel.h"
+#include "ui/session/session_controller.h"
+
+using namespace prunescope;
+using namespace prunescope::ui;
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void rendersWithPanelsAndActions();
+    void aboutShowsVersions();
+    void logPanelGetsCoreMessages();
+    void sessionRoundTrip();
+    void dropOpensModel();
+};
+
+void TestMainWindow::rendersWithPanelsAndActions() {
+    MainWindow window(nullptr, {false, false});
+    window.resize(1400, 900);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const QPixmap pixmap = window.grab();
+    QVERIFY(!pixmap.isNull());
+    QCOMPARE(pixmap.width(), 1400);
+    auto* tabs = window.findChild<QTabWidget*>();
+    QCOMPARE(tabs->count(), 6);
+    const std::map<QString, QKeySequence> shortcuts = {
+        {"score", QKeySequence(Qt::Key_F5)},         {"attribute", QKeySequence(Qt::Key_F6)},
+        {"preview", QKeySequence(Qt::Key_F7)},       {"finetune", QKeySequence(Qt::Key_F8)},
+        {"cancel", QKeySequence(Qt::Key_Escape)},    {"saveSession", QKeySequence::Save},
+        {"openSession", QKeySequence::Open},         {"openModel", QKeySequence(QStringLiteral("Ctrl+Shift+O"))},
+        {"addDataset", QKeySequence(QStringLiteral("Ctrl+D"))}, {"exportPlot", QKeySequence(QStringLiteral("Ctrl+E"))},
+        {"panel3", QKeySequence(QStringLiteral("Ctrl+3"))}, {"toggleLog", QKeySequence(QStringLiteral("Ctrl+L"))}};
+    for (const auto& [name, key] : shortcuts) {
+        QAction* a = window.action(name);
+        QVERIFY2(a != nullptr, qPrintable(name));
+        QCOMPARE(a->shortcut(), key);
+    }
+    // Ctrl+3 shows the Attribute panel.
+    QTest::keyClick(&window, Qt::Key_3, Qt::ControlModifier);
+    QCOMPARE(tabs->currentWidget(), window.panelWidget(MainWindow::Panel::Attribute));
+    // F5 without a model: an error is kept (no dialog in this mode), and the window goes on.
+    window.scorePanel()->setCurrentDataset(QString());
+    window.action(QStringLiteral("attribute"))->trigger();
+    QVERIFY(test::waitIdle(window.engine()));
+    QCOMPARE(window.errors().size(), 1);
+    QVERIFY2(window.errors()[0].contains(QStringLiteral("no model")), qPrintable(window.errors()[0]));
+}
+
+void TestMainWindow::aboutShowsVersions() {
+    const QString text = MainWindow::aboutText();
+    QVERIFY(text.contains(QString::fromLatin1(qVersion())));
+    QVERIFY(text.contains(QStringLiteral(TORCH_VERSION)));
+    QVERIFY(text.contains(QStringLiteral(PRUNESCOPE_VERSION)));
+}
+
+void TestMainWindow::logPanelGetsCoreMessages() {
+    MainWindow window(nullptr, {false, false});
+    window.logBridge().install();
+    log::get("test")->warn("a message from the core, {}", 42);
+    QTRY_VERIFY(window.logPanel()->text().contains(QStringLiteral("a message from the core, 42")));
+    QVERIFY(window.logPanel()->text().contains(QStringLiteral("[warning] test:")));
+    window.logPanel()->setMinimumLevel(4);  // errors only
+    QVERIFY(!window.logPanel()->text().contains(QStringLiteral("a message from the core")));
+}
+
+void TestMainWindow::sessionRoundTrip() {
+    test::TempDir dir;
+    auto fixture = test::makeGuiFixture(dir.path(), 40, 10);
+    const QString file = test::qs(dir / "session.prunescope");
+    {
+        MainWindow window(nullptr, {false, false});
+        window.openModel(test::qs(fixture.model));
+        window.addDataset(test::qs(fixture.train));  // first: train
+        window.addDataset(test::qs(fixture.test));   // then: test
+        window.addDataset(test::qs(fixture.ood));    // then: ood
+        QVERIFY(test::waitIdle(window.engine()));
+        window.scorePanel()->setThreshold(0.3);
+        QCOMPARE(window.engine().datasetNames({"train", "test", "ood"}).size(), 3);
+        QString error;
+        QVERIFY2(window.saveSession(file, &error), qPrintable(error));
+        QVERIFY(!window.session().isDirty());
+    }
+    MainWindow window(nullptr, {false, false});
+    QString error;
+    QVERIFY2(window.openSession(file, &error), qPrintable(error));
+    QVERIFY(test::waitIdle(window.engine()));
+    QCOMPARE(window.engine().model().dir, test::qs(fixture.model));
+    QCOMPARE(window.engine().datasetNames(),
+             QStringList({"arc-easy-train", "arc-easy-train (validation)", "arc-easy-test", "arc-challenge-test"}));
+    QCOMPARE(window.engine().datasets()[2].role, QStringLiteral("test"));
+    QCOMPARE(window.engine().datasets()[3].role, QStringLiteral("ood"));
+    QCOMPARE(window.scorePanel()->threshold(), 0.3);
+    QCOMPARE(window.attributionPanel()->request().minConfidence, 0.3);
+    QVERIFY(!window.session().isDirty());
+    QVERIFY(window.windowTitle().startsWith(QStringLiteral("session.prunescope")));
+    QVERIFY(window.errors().isEmpty());
+}
+
+void TestMainWindow::dropOpensModel() {
+    test::TempDir dir;
+    auto fixture = test::makeGuiFixture(dir.path(), 20, 10);
+    MainWindow window(nullptr, {false, false});
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy model(&window.engine(), &Engine::modelChanged);
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(test::qs(fixture.model)), QUrl::fromLocalFile(test::qs(fixture.test))});
+    // As a drag does it: enter (accepted), then drop.
+    QDragEnterEvent enter(QPoint(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&window, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    const bool handled = QCoreApplication::sendEvent(&window, &drop);
+    std::printf("drop event handled: %d, accepted: %d\n", int(handled), int(drop.isAccepted()));
+    QVERIFY(test::waitIdle(window.engine()));
+    QCOMPARE(model.count(), 1);
+    QCOMPARE(window.engine().datasetNames({"train"}), QStringList({"arc-easy-test"}));  // the first dataset trains
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"

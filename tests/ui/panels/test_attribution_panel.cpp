@@ -1,0 +1,124 @@
+// AttributionPanel + NeuronPanel on a tiny real model: a run fills the heatmap (live frames, then
+// the final scores), the score / scale / order controls change what is drawn, and a click on a
+// cell opens that neuron's details.
+#include <QComboBox>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTest>
+
+#include "tests/ui/ui_test_support.h"
+#include "ui/panels/attribution_panel.h"
+#include "ui/panels/neuron_panel.h"
+#include "ui/views/bar_chart_view.h"
+#include "ui/views/heatmap_view.h"
+
+using namespace prunescope;
+using namespace prunescope::ui;
+
+class TestAttributionPanel : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void runFillsHeatmap();
+    void scoreScaleAndOrder();
+    void clickOpensNeuron();
+    void binValuesCountsEverything();
+
+private:
+    test::TempDir m_dir;
+    test::GuiFixture m_fixture;
+    std::unique_ptr<Engine> m_engine;
+    std::unique_ptr<AttributionPanel> m_panel;
+};
+
+void TestAttributionPanel::initTestCase() {
+    m_fixture = test::makeGuiFixture(m_dir.path(), 60, 10);
+    m_engine = std::make_unique<Engine>();
+    m_panel = std::make_unique<AttributionPanel>(*m_engine);
+    m_panel->resize(1300, 800);
+    m_panel->show();
+    m_engine->loadModel(test::qs(m_fixture.model));
+    m_engine->loadDataset(test::qs(m_fixture.train), QStringLiteral("train"));
+    QVERIFY(test::waitIdle(*m_engine));
+}
+
+void TestAttributionPanel::runFillsHeatmap() {
+    m_panel->setResultsDir(test::qs(m_dir / "results"));
+    m_panel->setMinConfidence(0.0);
+    auto request = m_panel->request();
+    QCOMPARE(request.dataset, QStringLiteral("arc-easy-train"));
+    QCOMPARE(request.minConfidence, 0.0);
+    QVERIFY(request.outFile.endsWith(QStringLiteral("attributions.safetensors")));
+    m_panel->applySettings({{"limit", 5}, {"steps", 4}});
+    QCOMPARE(m_panel->request().limit, 5);
+    QSignalSpy frames(m_engine.get(), &Engine::neuronScoresChanged);
+    m_panel->startAttribution();
+    QVERIFY(test::waitIdle(*m_engine));
+    QVERIFY(frames.count() >= 1);
+    const auto& s = m_panel->scores();
+    QVERIFY(s.final);
+    QCOMPARE(s.questions, 5);
+    QCOMPARE(s.nLayer, 2);
+    QCOMPARE(s.nNeuron, 128);
+    QVERIFY(QFileInfo::exists(s.file));
+    m_panel->heatmap()->replotNow();
+    QCOMPARE(m_panel->heatmap()->raster().nLayer(), 2);
+    QCOMPARE(m_panel->heatmap()->raster().nNeuron(), 128);
+    // The heatmap holds exactly the scores received.
+    for (int n = 0; n < 128; n += 17) QCOMPARE(m_panel->heatmap()->raster().score(1, n), s.values[size_t(128 + n)]);
+}
+
+void TestAttributionPanel::scoreScaleAndOrder() {
+    auto* score = m_panel->findChildren<QComboBox*>().at(0);
+    for (auto* box : m_panel->findChildren<QComboBox*>())
+        if (box->findText(QStringLiteral("mean-abs")) >= 0) score = box;
+    QSignalSpy frames(m_engine.get(), &Engine::neuronScoresChanged);
+    score->setCurrentText(QStringLiteral("mean-abs"));
+    QVERIFY(test::waitIdle(*m_engine));
+    QCOMPARE(frames.count(), 1);
+    QCOMPARE(m_panel->scores().scoreName, QStringLiteral("mean-abs"));
+    for (float v : m_panel->scores().values) QVERIFY(v >= 0.0f);
+    m_panel->applySettings({{"scale", 1}, {"order", 1}});
+    QCOMPARE(m_panel->heatmap()->colorScale(), HeatmapScale::Log);
+    QCOMPARE(m_panel->heatmap()->order(), HeatmapOrder::ByScore);
+    m_panel->applySettings({{"scale", 2}, {"order", 0}});
+    QCOMPARE(m_panel->heatmap()->colorScale(), HeatmapScale::Signed);
+    QCOMPARE(m_panel->heatmap()->order(), HeatmapOrder::ByIndex);
+}
+
+void TestAttributionPanel::clickOpensNeuron() {
+    auto* heatmap = m_panel->heatmap();
+    heatmap->replotNow();
+    const QPoint cell = heatmap->cellCenter(1, 40);
+    const auto [layer, neuron] = heatmap->neuronAt(cell);
+    QCOMPARE(layer, 1);
+    QSignalSpy details(m_engine.get(), &Engine::neuronDetailFinished);
+    QTest::mouseClick(heatmap->plotWidget(), Qt::LeftButton, {}, cell);
+    QVERIFY(test::waitIdle(*m_engine));
+    QCOMPARE(details.count(), 1);
+    auto* panel = m_panel->neuronPanel();
+    QVERIFY(panel->hasDetail());
+    QCOMPARE(panel->detail().layer, 1);
+    QCOMPARE(panel->detail().neuron, neuron);
+    QVERIFY2(panel->title().contains(QStringLiteral("neuron %1").arg(neuron)), qPrintable(panel->title()));
+    QCOMPARE(panel->tokenTable()->rowCount(), 15);
+    QVERIFY(panel->questionTable()->rowCount() == 5);
+    QCOMPARE(panel->igChart()->seriesCount(), 1);
+    double total = 0;
+    for (int c = 0; c < panel->igChart()->categoryCount(); ++c) total += panel->igChart()->value(c, 0);
+    QCOMPARE(total, 5.0);  // one count per attributed question
+}
+
+void TestAttributionPanel::binValuesCountsEverything() {
+    const auto bins = binValues({-1.0f, 0.0f, 0.0f, 1.0f, 3.0f}, 4);
+    QCOMPARE(int(bins.counts.size()), 4);
+    QCOMPARE(bins.counts[0], 1.0);  // [-1, 0)
+    QCOMPARE(bins.counts[1], 2.0);  // [0, 1)
+    QCOMPARE(bins.counts[2], 1.0);  // [1, 2)
+    QCOMPARE(bins.counts[3], 1.0);  // [2, 3] (the maximum in the last bin)
+    const auto flat = binValues({2.0f, 2.0f}, 3);
+    QCOMPARE(flat.counts[1], 2.0);
+}
+
+QTEST_MAIN(TestAttributionPanel)
+#include "test_attribution_panel.moc"

@@ -1,0 +1,120 @@
+// Compare: the report built from runs (mean and sample std over seeds, paired differences against
+// plain fine-tuning, wins), the table and bar chart that show it, reading and writing report.json.
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTest>
+
+#include <cmath>
+
+#include "tests/support/test_support.h"
+#include "ui/panels/compare_panel.h"
+#include "ui/report/report_model.h"
+#include "ui/views/bar_chart_view.h"
+#include "ui/worker/engine.h"
+
+using namespace prunescope;
+using namespace prunescope::ui;
+
+namespace {
+
+RunResult run(const char* arm, int seed, double test, double ood) {
+    RunResult r;
+    r.arm = QString::fromLatin1(arm);
+    r.seed = seed;
+    r.base = {{QStringLiteral("test"), QStringLiteral("id"), 0.40, 0.5}, {QStringLiteral("ood-x"), QStringLiteral("ood"), 0.30, 0.5}};
+    r.results = {{QStringLiteral("test"), QStringLiteral("id"), test, 0.6}, {QStringLiteral("ood-x"), QStringLiteral("ood"), ood, 0.6}};
+    return r;
+}
+
+std::vector<RunResult> runs() {
+    return {run("plain", 0, 0.60, 0.30), run("ig", 0, 0.58, 0.40), run("plain", 1, 0.62, 0.34),
+            run("ig", 1, 0.60, 0.32), run("plain", 2, 0.64, 0.32), run("ig", 2, 0.61, 0.38)};
+}
+
+}  // namespace
+
+class TestComparePanel : public QObject {
+    Q_OBJECT
+private slots:
+    void reportFromRuns();
+    void panelShowsReport();
+    void reportFileRoundTrip();
+    void rejectsNonReports();
+};
+
+void TestComparePanel::reportFromRuns() {
+    const auto report = buildReport(runs());
+    QCOMPARE(report["format"].get<std::string>(), std::string("prunescope.report"));
+    QVERIFY(report["arms"] == nlohmann::json({"plain", "ig"}));
+    QVERIFY(report["seeds"] == nlohmann::json({0, 1, 2}));
+    QCOMPARE(report["results"].size(), size_t(12));
+    const auto t = reportTable(report);
+    QCOMPARE(t.datasets, QStringList({"test", "ood-x"}));
+    QCOMPARE(t.datasetKinds, QStringList({"id", "ood"}));
+    // plain on test: 0.60, 0.62, 0.64 -> mean 0.62, sample std 0.02
+    QVERIFY(std::abs(t.mean[0][0] - 0.62) < 1e-12);
+    QVERIFY(std::abs(t.std[0][0] - 0.02) < 1e-12);
+    QCOMPARE(t.n[0][0], 3);
+    QCOMPARE(t.base[1], 0.30);
+    // ig vs plain on ood-x: diffs 0.10, -0.02, 0.06 -> mean 0.04667, wins 2 of 3
+    const PairedRow* ood = nullptr;
+    for (const auto& p : t.paired)
+        if (p.arm == QLatin1String("ig") && p.dataset == QLatin1String("ood-x")) ood = &p;
+    QVERIFY(ood != nullptr);
+    QVERIFY(std::abs(ood->meanDiff - 0.14 / 3) < 1e-12);
+    QCOMPARE(ood->wins, 2);
+    QCOMPARE(ood->n, 3);
+    const double sd = std::sqrt(((0.10 - 0.14 / 3) * (0.10 - 0.14 / 3) + (-0.02 - 0.14 / 3) * (-0.02 - 0.14 / 3) +
+                                 (0.06 - 0.14 / 3) * (0.06 - 0.14 / 3)) / 2.0);
+    QVERIFY(std::abs(ood->stdErr - sd / std::sqrt(3.0)) < 1e-12);
+}
+
+void TestComparePanel::panelShowsReport() {
+    Engine engine;
+    ComparePanel panel(engine);
+    QSignalSpy changed(&panel, &ComparePanel::reportChanged);
+    for (const auto& r : runs()) panel.addRun(r);
+    QCOMPARE(panel.runCount(), 6);
+    QCOMPARE(changed.count(), 6);
+    auto* table = panel.table();
+    QCOMPARE(table->rowCount(), 3);  // base, plain, ig
+    QCOMPARE(table->columnCount(), 2);
+    QCOMPARE(table->verticalHeaderItem(1)->text(), QStringLiteral("plain"));
+    QCOMPARE(table->item(1, 0)->text(), QStringLiteral("62.0 % ± 2.0 (n=3)"));
+    QCOMPARE(table->item(0, 1)->text(), QStringLiteral("30.0 %"));
+    QCOMPARE(panel.pairedTable()->rowCount(), 2);
+    auto* chart = panel.chart();
+    QCOMPARE(chart->categoryCount(), 2);
+    QCOMPARE(chart->seriesCount(), 3);
+    QVERIFY(chart->hasErrors());
+    QVERIFY(std::abs(chart->value(1, 2) - (0.40 + 0.32 + 0.38) / 3) < 1e-12);
+}
+
+void TestComparePanel::reportFileRoundTrip() {
+    test::TempDir dir;
+    Engine engine;
+    ComparePanel panel(engine);
+    for (const auto& r : runs()) panel.addRun(r);
+    const QString file = QString::fromStdString((dir / "report.json").string());
+    QString error;
+    QVERIFY2(panel.saveReport(file, &error), qPrintable(error));
+    ComparePanel other(engine);
+    QVERIFY2(other.openReport(file, &error), qPrintable(error));
+    QVERIFY(other.report() == panel.report());
+    QCOMPARE(other.table()->item(2, 1)->text(), panel.table()->item(2, 1)->text());
+}
+
+void TestComparePanel::rejectsNonReports() {
+    test::TempDir dir;
+    Engine engine;
+    ComparePanel panel(engine);
+    QString error;
+    QVERIFY(!panel.setReport({{"format", "something"}}, &error));
+    QVERIFY2(error.contains(QStringLiteral("prunescope.report")), qPrintable(error));
+    QVERIFY(!panel.openReport(QString::fromStdString((dir / "none.json").string()), &error));
+    QVERIFY(panel.report().is_null());
+    QVERIFY(!panel.saveReport(QString::fromStdString((dir / "x.json").string()), &error));
+}
+
+QTEST_MAIN(TestComparePanel)
+#include "test_compare_panel.moc"

@@ -1,0 +1,100 @@
+// FinetunePanel on a tiny real model: the form becomes the request, a short run draws one loss
+// point per step and reports its result; a pruned arm without a selection fails with a message;
+// cancelling stops a long run.
+#include <QSignalSpy>
+#include <QTest>
+
+#include "tests/ui/ui_test_support.h"
+#include "ui/panels/finetune_panel.h"
+#include "ui/views/line_chart_view.h"
+
+using namespace prunescope;
+using namespace prunescope::ui;
+
+class TestFinetunePanel : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void formBecomesRequest();
+    void shortRunDrawsCurves();
+    void prunedArmNeedsSelection();
+    void cancelStopsRun();
+
+private:
+    test::TempDir m_dir;
+    test::GuiFixture m_fixture;
+    std::unique_ptr<Engine> m_engine;
+    std::unique_ptr<FinetunePanel> m_panel;
+};
+
+void TestFinetunePanel::initTestCase() {
+    m_fixture = test::makeGuiFixture(m_dir.path(), 60, 20);
+    m_engine = std::make_unique<Engine>();
+    m_panel = std::make_unique<FinetunePanel>(*m_engine);
+    m_panel->resize(1100, 600);
+    m_panel->show();
+    m_engine->loadModel(test::qs(m_fixture.model));
+    m_engine->loadDataset(test::qs(m_fixture.train), QStringLiteral("train"));
+    m_engine->loadDataset(test::qs(m_fixture.test), QStringLiteral("test"));
+    QVERIFY(test::waitIdle(*m_engine));
+}
+
+void TestFinetunePanel::formBecomesRequest() {
+    m_panel->applySettings({{"arm", "random"}, {"seed", 3}, {"finetune", {{"lr", 0.001}, {"epochs", 2}, {"batch_size", 4}}}});
+    auto r = m_panel->request();
+    QCOMPARE(r.arm, QStringLiteral("random"));
+    QCOMPARE(r.seed, 3);
+    QCOMPARE(r.settings.lr, 0.001);
+    QCOMPARE(r.settings.epochs, int64_t(2));
+    QCOMPARE(r.settings.batchSize, int64_t(4));
+    auto other = m_panel->request(QStringLiteral("magnitude"), 7);
+    QCOMPARE(other.arm, QStringLiteral("magnitude"));
+    QCOMPARE(other.seed, 7);
+    // The settings survive a round trip through the session's JSON.
+    const auto saved = m_panel->settings();
+    m_panel->applySettings({{"arm", "plain"}});
+    m_panel->applySettings(saved);
+    QVERIFY(m_panel->request().settings.toJson() == r.settings.toJson());
+}
+
+void TestFinetunePanel::shortRunDrawsCurves() {
+    m_panel->applySettings({{"arm", "plain"}, {"seed", 0}, {"finetune", {{"lr", 0.001}, {"epochs", 1}, {"batch_size", 8}, {"eval_every", 2}}}});
+    QSignalSpy finished(m_engine.get(), &Engine::finetuneFinished);
+    m_panel->start();
+    QVERIFY(test::waitIdle(*m_engine, 300000));
+    QCOMPARE(finished.count(), 1);
+    const int steps = (54 + 7) / 8;  // 60 lines: 54 train questions, batches of 8
+    QCOMPARE(m_panel->pointCount(), steps);
+    QCOMPARE(m_panel->chart()->pointCount(QStringLiteral("loss")), steps);
+    QVERIFY(m_panel->chart()->pointCount(QStringLiteral("validation accuracy")) >= steps / 2);
+    QVERIFY2(m_panel->resultText().contains(QStringLiteral("plain seed 0")), qPrintable(m_panel->resultText()));
+    QVERIFY2(m_panel->resultText().contains(QStringLiteral("arc-easy-test")), qPrintable(m_panel->resultText()));
+    QVERIFY2(m_panel->etaText().contains(QStringLiteral("Finished")), qPrintable(m_panel->etaText()));
+}
+
+void TestFinetunePanel::prunedArmNeedsSelection() {
+    QSignalSpy failed(m_engine.get(), &Engine::taskFailed);
+    m_panel->setArm(QStringLiteral("ig"));
+    m_panel->start();
+    QVERIFY(test::waitIdle(*m_engine));
+    QCOMPARE(failed.count(), 1);
+    const auto e = failed.at(0).at(0).value<TaskError>();
+    QVERIFY2(e.message.contains(QStringLiteral("selection is empty")), qPrintable(e.message));
+    QVERIFY2(e.details.contains(QStringLiteral("Select panel")), qPrintable(e.details));
+}
+
+void TestFinetunePanel::cancelStopsRun() {
+    m_panel->applySettings({{"arm", "plain"}, {"finetune", {{"epochs", 200}, {"batch_size", 2}}}});
+    QSignalSpy failed(m_engine.get(), &Engine::taskFailed);
+    QSignalSpy points(m_engine.get(), &Engine::trainPointChanged);
+    m_panel->start();
+    QTRY_VERIFY_WITH_TIMEOUT(points.count() >= 2, 120000);
+    m_engine->cancel();
+    QVERIFY(test::waitIdle(*m_engine));
+    QCOMPARE(failed.count(), 1);
+    QVERIFY(failed.at(0).at(0).value<TaskError>().cancelled);
+    QVERIFY(points.count() < 200 * 27);
+}
+
+QTEST_MAIN(TestFinetunePanel)
+#include "test_finetune_panel.moc"

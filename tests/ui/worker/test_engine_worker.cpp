@@ -1,0 +1,271 @@
+// Engine + EngineWorker on a tiny real model: loading, scoring (checked against the core called
+// directly), errors as signals, attribution with live frames, cancelling mid-run while the UI
+// thread stays responsive (the longest gap between 10 ms timer ticks is printed), neuron details,
+// previews (stale ones cancelled) and a short fine-tuning run.
+#include <QSignalSpy>
+#include <QTest>
+#include <QTimer>
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "core/eval/mcq_items.h"
+#include "core/train/finetune.h"
+#include "core/model/model_io.h"
+#include "core/prune/selection.h"
+#include "core/tokenizer/tokenizer.h"
+#include "tests/ui/ui_test_support.h"
+#include "ui/panels/attribution_panel.h"
+
+using namespace prunescope;
+using namespace prunescope::ui;
+
+class TestEngineWorker : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void loadsModelAndDatasets();
+    void scoringMatchesTheCore();
+    void errorsArriveAsSignals();
+    void cancelMidRunKeepsUiResponsive();
+    void neuronDetailAndPreview();
+    void finetuneReportsCurvesAndResults();
+
+private:
+    void loadAll(Engine& engine);
+    test::TempDir m_dir;
+    test::GuiFixture m_fixture;
+};
+
+void TestEngineWorker::initTestCase() { m_fixture = test::makeGuiFixture(m_dir.path(), 300, 30); }
+
+void TestEngineWorker::loadAll(Engine& engine) {
+    engine.loadModel(test::qs(m_fixture.model), QStringLiteral("cpu"));
+    engine.loadDataset(test::qs(m_fixture.train), QStringLiteral("train"));
+    engine.loadDataset(test::qs(m_fixture.test), QStringLiteral("test"));
+    engine.loadDataset(test::qs(m_fixture.ood), QStringLiteral("ood"));
+    QVERIFY(test::waitIdle(engine));
+}
+
+void TestEngineWorker::loadsModelAndDatasets() {
+    Engine engine;
+    QSignalSpy model(&engine, &Engine::modelChanged);
+    QSignalSpy failed(&engine, &Engine::taskFailed);
+    loadAll(engine);
+    QCOMPARE(failed.count(), 0);
+    QCOMPARE(model.count(), 1);
+    const auto& card = engine.model();
+    QCOMPARE(card.nLayer, int64_t(2));
+    QCOMPARE(card.nNeuron, int64_t(128));
+    QCOMPARE(card.dModel, int64_t(32));
+    QCOMPARE(card.modelType, QStringLiteral("gpt2"));
+    QVERIFY(card.parameters > 50257 * 32);
+    QVERIFY(card.memoryBytes >= card.parameters * 4);
+    QVERIFY(card.tokenizer != nullptr);
+    QCOMPARE(engine.datasetNames(), QStringList({QStringLiteral("arc-easy-train"), QStringLiteral("arc-easy-train (validation)"),
+                                                 QStringLiteral("arc-easy-test"), QStringLiteral("arc-challenge-test")}));
+    QCOMPARE(engine.datasets()[0].questions, 270);  // 300 lines: 90 % train
+    QCOMPARE(engine.datasets()[1].questions, 30);
+    QCOMPARE(engine.datasets()[1].role, QStringLiteral("validation"));
+}
+
+void TestEngineWorker::scoringMatchesTheCore() {
+    Engine engine;
+    loadAll(engine);
+    QSignalSpy scored(&engine, &Engine::scoringFinished);
+    engine.score(QStringLiteral("arc-easy-test"));
+    QVERIFY(test::waitIdle(engine));
+    QCOMPARE(scored.count(), 1);
+    const auto result = scored.at(0).at(0).value<ScoreResult>();
+    QCOMPARE(int(result.rows.size()), 30);
+    // The same questions scored by the core directly, on this thread.
+    auto model = loadModel(m_fixture.model, {"cpu", false});
+    auto tokenizer = Tokenizer::fromDirectory(m_fixture.model);
+    auto data = loadMcqDataset(m_fixture.test);
+    torch::NoGradGuard noGrad;
+    auto scores = scoreItems(*model, buildScoringItems(data, tokenizer, ScoringMode::Letter, {}), {});
+    double maxDiff = 0;
+    for (size_t i = 0; i < scores.size(); ++i) {
+        maxDiff = std::max(maxDiff, std::abs(scores[i].confidence - result.rows[i].confidence));
+        QCOMPARE(result.rows[i].predicted, scores[i].predicted);
+        QCOMPARE(result.rows[i].gold, data.questions[i].answer);
+    }
+    std::printf("scoring through the worker vs the core: max |confidence diff| = %.3g\n", maxDiff);
+    QVERIFY(maxDiff < 1e-9);
+    QVERIFY(std::abs(result.accuracy - summarize(scores).accuracy) < 1e-12);
+}
+
+void TestEngineWorker::errorsArriveAsSignals() {
+    Engine engine;
+    QSignalSpy failed(&engine, &Engine::taskFailed);
+    engine.loadModel(test::qs(m_dir / "no-such-model"));
+    engine.score(QStringLiteral("nothing"));  // no model yet: an error, not a crash
+    QVERIFY(test::waitIdle(engine));
+    QCOMPARE(failed.count(), 2);
+    const auto first = failed.at(0).at(0).value<TaskError>();
+    QCOMPARE(first.task, Task::LoadModel);
+    QVERIFY(!first.cancelled);
+    QVERIFY2(!first.message.isEmpty(), qPrintable(first.message));
+    QVERIFY2(first.details.contains(QStringLiteral("no-such-model")), qPrintable(first.details));
+    const auto second = failed.at(1).at(0).value<TaskError>();
+    QVERIFY2(second.message.contains(QStringLiteral("no model")), qPrintable(second.message));
+    // Still usable afterwards.
+    QSignalSpy model(&engine, &Engine::modelChanged);
+    engine.loadModel(test::qs(m_fixture.model));
+    QVERIFY(test::waitIdle(engine));
+    QCOMPARE(model.count(), 1);
+}
+
+void TestEngineWorker::cancelMidRunKeepsUiResponsive() {
+    Engine engine;
+    loadAll(engine);
+    AttributionPanel panel(engine);  // the live heatmap redraws on the UI thread as frames arrive
+    panel.resize(1200, 700);
+    panel.show();
+    QSignalSpy failed(&engine, &Engine::taskFailed);
+    QSignalSpy frames(&engine, &Engine::neuronScoresChanged);
+
+    using Clock = std::chrono::steady_clock;
+    auto last = Clock::now();
+    double maxGapMs = 0;
+    int ticks = 0;
+    QTimer ticker;
+    ticker.setInterval(10);
+    connect(&ticker, &QTimer::timeout, this, [&] {
+        const auto now = Clock::now();
+        maxGapMs = std::max(maxGapMs, std::chrono::duration<double, std::milli>(now - last).count());
+        last = now;
+        ++ticks;
+    });
+
+    AttributionRequest request;
+    request.dataset = QStringLiteral("arc-easy-train");
+    request.minConfidence = 0.0;
+    request.steps = 256;  // about 20 ms a question here: the run lasts seconds
+    engine.attribute(request);
+    last = Clock::now();
+    ticker.start();
+    // Cancel once four live frames have been drawn (the running mean over a few questions).
+    QTRY_VERIFY_WITH_TIMEOUT(frames.count() >= 4, 120000);
+    engine.cancel();
+    QVERIFY(test::waitIdle(engine));
+    ticker.stop();
+    int liveFrames = 0;
+    for (const auto& args : frames) liveFrames += args.at(0).value<NeuronScores>().final ? 0 : 1;
+    std::printf("UI thread during attribution: %d ticks of 10 ms, longest gap %.1f ms; %d live frame(s) drawn "
+                "(%d received)\n", ticks, maxGapMs, panel.liveUpdates(), liveFrames);
+    QVERIFY(panel.liveUpdates() >= 4);
+    bool cancelled = false;
+    for (const auto& args : failed) cancelled = cancelled || args.at(0).value<TaskError>().cancelled;
+    QVERIFY2(cancelled, "the attribution was not reported as cancelled");
+    QVERIFY(!frames.last().at(0).value<NeuronScores>().final);
+    // Only catches a blocked UI thread; the figure itself is printed above.
+    QVERIFY2(maxGapMs < 2000, qPrintable(QStringLiteral("UI thread blocked for %1 ms").arg(maxGapMs)));
+
+    // The engine works after a cancel: a short run finishes with final scores.
+    request.limit = 3;
+    request.steps = 2;
+    engine.attribute(request);
+    QVERIFY(test::waitIdle(engine));
+    const auto final = frames.last().at(0).value<NeuronScores>();
+    QVERIFY(final.final);
+    QCOMPARE(final.questions, 3);
+    QCOMPARE(int(final.values.size()), 2 * 128);
+}
+
+void TestEngineWorker::neuronDetailAndPreview() {
+    Engine engine;
+    loadAll(engine);
+    QSignalSpy frames(&engine, &Engine::neuronScoresChanged);
+    AttributionRequest request;
+    request.dataset = QStringLiteral("arc-easy-train");
+    request.minConfidence = 0.0;
+    request.limit = 6;
+    request.steps = 4;
+    request.outFile = test::qs(m_dir / "run" / "attributions.safetensors");
+    engine.attribute(request);
+    QVERIFY(test::waitIdle(engine));
+    const auto scores = frames.last().at(0).value<NeuronScores>();
+    QVERIFY(scores.final);
+    QVERIFY(std::filesystem::exists(m_dir / "run" / "attributions.safetensors"));
+
+    QSignalSpy details(&engine, &Engine::neuronDetailFinished);
+    engine.requestNeuron(1, 7);
+    QVERIFY(test::waitIdle(engine));
+    QCOMPARE(details.count(), 1);
+    const auto d = details.at(0).at(0).value<NeuronDetail>();
+    QCOMPARE(d.layer, 1);
+    QCOMPARE(d.neuron, 7);
+    QCOMPARE(int(d.igPerQuestion.size()), 6);
+    QCOMPARE(int(d.activations.size()), 6);
+    QCOMPARE(int(d.promoted.size()), 15);
+    // The per-question IG kept by the worker averages to the displayed mean score.
+    double mean = 0;
+    for (float v : d.igPerQuestion) mean += v;
+    mean /= 6.0;
+    std::printf("neuron (1, 7): mean of per-question IG %.6g, displayed score %.6g\n", mean, double(d.score));
+    QVERIFY(std::abs(mean - d.score) <= 1e-5 * std::max(1.0, std::abs(mean)));
+    // The top promoted token's logit, computed here: unembedding (V, d) @ output weights (d,).
+    auto model = loadModel(m_fixture.model, {"cpu", false});
+    torch::NoGradGuard noGrad;
+    auto logits = model->unembedding().matmul(model->neuronOutputWeights(1)[7]);
+    const double top = logits.max().item<double>();
+    std::printf("top promoted logit: worker %.6g, direct %.6g\n", double(d.promoted[0].value), top);
+    QVERIFY(std::abs(d.promoted[0].value - top) < 1e-4);
+    for (size_t i = 1; i < d.promoted.size(); ++i) QVERIFY(d.promoted[i - 1].value >= d.promoted[i].value);
+
+    // Two previews in a row: the first is cancelled or superseded; the last one's result arrives.
+    auto tensor = torch::from_blob(const_cast<float*>(scores.values.data()), {2, 128}, torch::kFloat32);
+    SelectionSpec spec;
+    spec.percent = 10;
+    auto mask = selectNeurons(tensor, spec);
+    QSignalSpy previews(&engine, &Engine::previewFinished);
+    engine.requestPreview(mask);
+    const uint64_t second = engine.requestPreview(mask);
+    QVERIFY(test::waitIdle(engine));
+    QVERIFY(previews.count() >= 1);
+    const auto p = previews.last().at(0).value<PreviewResult>();
+    QCOMPARE(p.generation, second);
+    QCOMPARE(p.pruned, mask.count());
+    QCOMPARE(p.questions, 30);
+    // The same accuracies computed here on the validation split (90/10, seed 0).
+    auto splits = splitDataset(loadMcqDataset(m_fixture.train), SplitSpec{0.9, 0.1, 0.0, 0});
+    auto items = buildScoringItems(splits.validation, Tokenizer::fromDirectory(m_fixture.model), ScoringMode::Letter, {});
+    const double base = maskedAccuracy(*model, items, nullptr, ScoringMode::Letter);
+    const double masked = maskedAccuracy(*model, items, &mask, ScoringMode::Letter);
+    std::printf("preview: base %.4f (direct %.4f), masked %.4f (direct %.4f)\n", p.baseAccuracy, base,
+                p.maskedAccuracy, masked);
+    QCOMPARE(p.baseAccuracy, base);
+    QCOMPARE(p.maskedAccuracy, masked);
+}
+
+void TestEngineWorker::finetuneReportsCurvesAndResults() {
+    Engine engine;
+    loadAll(engine);
+    QSignalSpy points(&engine, &Engine::trainPointChanged);
+    QSignalSpy finished(&engine, &Engine::finetuneFinished);
+    FinetuneRequest request;
+    request.arm = QStringLiteral("plain");
+    request.settings.maxSteps = 3;
+    request.settings.batchSize = 4;
+    request.settings.lr = 1e-3;
+    engine.finetune(request);
+    QVERIFY(test::waitIdle(engine, 300000));
+    QCOMPARE(points.count(), 3);
+    QCOMPARE(finished.count(), 1);
+    const auto run = finished.at(0).at(0).value<RunResult>();
+    QCOMPARE(run.steps, int64_t(3));
+    QCOMPARE(int(run.results.size()), 2);
+    QCOMPARE(run.results[0].dataset, QStringLiteral("arc-easy-test"));
+    QCOMPARE(run.results[0].kind, QStringLiteral("id"));
+    QCOMPARE(run.results[1].kind, QStringLiteral("ood"));
+    QCOMPARE(int(run.base.size()), 2);
+    const auto last = points.last().at(0).value<TrainPointValue>();
+    QCOMPARE(last.step, int64_t(3));
+    QVERIFY(std::isfinite(last.loss));
+}
+
+QTEST_MAIN(TestEngineWorker)
+#include "test_engine_worker.moc"

@@ -1,0 +1,25 @@
+// "Export…" for every plot (PNG / SVG / PDF) and "Export CSV…" for every table: context-menu
+// actions, the file dialogs, and the CSV writer they use.
+#pragma once
+
+#include <QString>
+
+class QAbstractItemModel;
+class QAbstractItemView;
+class QWidget;
+
+namespace prunescope::ui {
+
+// Writes `model` (header row + every row, display text) as RFC 4180 CSV. False and `error` set
+// when the file cannot be written.
+bool writeCsv(const QAbstractItemModel& model, const QString& path, QString* error = nullptr);
+
+// Asks for a file and exports `plot` (a PlotView or any widget); errors are shown in a dialog.
+void exportPlotWithDialog(QWidget* plot, const QString& suggestedName);
+void exportTableWithDialog(QAbstractItemView* table, const QString& suggestedName);
+
+// Adds a context menu with "Export plot…" to `plot` / "Export CSV…" to `table`.
+void addPlotExportMenu(QWidget* plot, const QString& suggestedName);
+void addTableExportMenu(QAbstractItemView* table, const QString& suggestedName);
+
+}  // namespace prunescope::ui

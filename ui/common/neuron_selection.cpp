@@ -1,0 +1,17 @@
+#include "ui/common/neuron_selection.h"
+
+#include <torch/torch.h>
+
+namespace prunescope::ui {
+
+NeuronMask selectFromScores(const std::vector<float>& scores, int nLayer, int nNeuron,
+                            const SelectionSpec& spec) {
+    if (nLayer <= 0 || nNeuron <= 0 || scores.size() != size_t(nLayer) * size_t(nNeuron)) {
+        return NeuronMask(std::max(nLayer, 0), std::max(nNeuron, 0));
+    }
+    // (nLayer, nNeuron) view of the caller's buffer; selectNeurons copies it to float64.
+    auto tensor = torch::from_blob(const_cast<float*>(scores.data()), {nLayer, nNeuron}, torch::kFloat32);
+    return selectNeurons(tensor, spec);
+}
+
+}  // namespace prunescope::ui

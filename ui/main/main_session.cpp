@@ -1,0 +1,174 @@
+// MainWindow: sessions (what is saved, how a session is reopened) and the built-in demo.
+#include <QDir>
+#include <QFileInfo>
+#include <QMessageBox>
+
+#include <memory>
+
+#include "core/demo/demo.h"
+#include "core/prune/neuron_mask.h"
+#include "ui/main/main_window.h"
+#include "ui/panels/attribution_panel.h"
+#include "ui/panels/compare_panel.h"
+#include "ui/panels/finetune_panel.h"
+#include "ui/panels/score_panel.h"
+#include "ui/panels/selection_panel.h"
+#include "ui/session/session_controller.h"
+#include "ui/session/session_settings.h"
+#include "ui/worker/engine.h"
+
+namespace prunescope::ui {
+
+Session MainWindow::collectSession(const QString& resultsDir) {
+    Session s;
+    s.model = m_engine->model().dir;
+    for (const auto& d : m_engine->datasets()) {
+        if (d.role == QLatin1String("validation")) continue;  // the train file's split, re-made on load
+        s.datasets.push_back({d.path, d.role, QStringLiteral("auto"), d.name});
+    }
+    s.attributions = m_attributionPanel->attributionFile();
+    const QDir dir(resultsDir);
+    if (m_selectionPanel->mask().count() > 0) {
+        const QString mask = dir.filePath(QStringLiteral("mask.json"));
+        QString error;
+        if (m_selectionPanel->saveMask(mask, &error)) s.mask = mask;
+    }
+    if (!m_comparePanel->report().is_null()) {
+        const QString report = dir.filePath(QStringLiteral("report.json"));
+        if (m_comparePanel->saveReport(report)) s.report = report;
+    }
+    s.settings = {{"score", m_scorePanel->settings()},
+                  {"attribution", m_attributionPanel->settings()},
+                  {"selection", m_selectionPanel->settings()},
+                  {"finetune", m_finetunePanel->settings()},
+                  {"split_seed", m_engine->splitSeed()}};
+    return s;
+}
+
+// The pipeline's experiment config for this session. Key names follow ExperimentConfig's fields;
+// they must match parseExperimentConfig (docs/experiments.md) once it is implemented.
+std::optional<std::pair<nlohmann::json, QString>> MainWindow::experimentConfig() {
+    const Session s = collectSession(m_session->resultsDir());
+    if (s.model.isEmpty()) {
+        showError(tr("Run Full Experiment"), tr("Open a model first."), {});
+        return std::nullopt;
+    }
+    auto ref = [](const SessionDataset& d, const char* split) {
+        return nlohmann::json{{"name", (d.name.isEmpty() ? QFileInfo(d.path).completeBaseName() : d.name).toStdString()},
+                              {"file", d.path.toStdString()}, {"format", d.format.toStdString()}, {"split", split}};
+    };
+    nlohmann::json config = {{"model", s.model.toStdString()}, {"ood", nlohmann::json::array()}};
+    for (const auto& d : s.datasets) {
+        if (d.role == QLatin1String("train")) {
+            config["train"] = ref(d, "train");
+            config["validation"] = ref(d, "validation");
+            if (!config.contains("test")) config["test"] = ref(d, "test");
+        } else if (d.role == QLatin1String("test")) {
+            config["test"] = ref(d, "all");
+        } else {
+            config["ood"].push_back(ref(d, "all"));
+        }
+    }
+    if (!config.contains("train")) {
+        showError(tr("Run Full Experiment"), tr("Add a training dataset first."), {});
+        return std::nullopt;
+    }
+    const auto attribution = m_attributionPanel->request();
+    const auto finetune = m_finetunePanel->request();
+    config["split_seed"] = m_engine->splitSeed();
+    config["scoring"] = "letter";
+    config["attribution"] = {{"steps", attribution.steps}, {"scope", attribution.scope.toStdString()},
+                             {"target", attribution.target.toStdString()},
+                             {"min_confidence", attribution.minConfidence}, {"correct_only", attribution.correctOnly},
+                             {"limit", attribution.limit}};
+    config["score"] = attribution.score.toStdString();
+    config["selection"] = m_selectionPanel->spec().toJson();
+    config["finetune"] = finetune.settings.toJson();
+    config["arms"] = {"plain", "ig", "random", "magnitude"};
+    config["seeds"] = {0, 1, 2, 3, 4};
+    config["out"] = QDir(m_session->resultsDir()).filePath(QStringLiteral("experiment")).toStdString();
+    return std::make_pair(config, m_session->resultsDir());
+}
+
+void MainWindow::applySession(const Session& s) {
+    // The worker runs requests in order: model, datasets, then the attributions that need them.
+    m_engine->setSplitSeed(s.settings.value("split_seed", 0));
+    for (const auto& name : m_engine->datasetNames()) m_engine->removeDataset(name);
+    if (!s.model.isEmpty()) m_engine->loadModel(s.model);
+    for (const auto& d : s.datasets) m_engine->loadDataset(d.path, d.role, d.format, d.name);
+    const auto panel = [&](const char* key) { return s.settings.value(key, nlohmann::json::object()); };
+    m_scorePanel->applySettings(panel("score"));
+    m_attributionPanel->applySettings(panel("attribution"));
+    m_selectionPanel->applySettings(panel("selection"));
+    m_finetunePanel->applySettings(panel("finetune"));
+    if (!s.attributions.isEmpty()) m_attributionPanel->openFile(s.attributions);
+    QString error;
+    if (!s.mask.isEmpty() && !m_selectionPanel->openMask(s.mask, &error)) {
+        showError(tr("The session's mask could not be read"), error, {});
+    }
+    m_comparePanel->clear();
+    if (!s.report.isEmpty() && !m_comparePanel->openReport(s.report, &error)) {
+        showError(tr("The session's report could not be read"), error, {});
+    }
+}
+
+bool MainWindow::openSession(const QString& file, QString* error) {
+    auto session = m_session->open(file, error);
+    if (!session) return false;
+    applySession(*session);
+    rebuildRecentMenus();
+    // The queued loads mark the session changed; it is as saved until the user edits it.
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(m_engine.get(), &Engine::busyChanged, this, [this, connection](bool busy) {
+        if (busy) return;
+        disconnect(*connection);
+        m_session->markClean();
+    });
+    return true;
+}
+
+bool MainWindow::saveSession(const QString& file, QString* error) {
+    QString message;
+    const bool ok = m_session->save(file, &message);
+    if (!ok) {
+        if (error) *error = message;
+        else showError(tr("Saving the session failed"), message, {});
+    }
+    rebuildRecentMenus();
+    return ok;
+}
+
+void MainWindow::firstStart() {
+    if (!m_options.offerDemo || kFirstStartDone.get()) return;
+    kFirstStartDone.set(true);
+    tryDemo();
+}
+
+void MainWindow::tryDemo() {
+    const QString session = QString::fromStdString((defaultDemoDir() / "demo.prunescope").string());
+    if (QFileInfo::exists(session)) {
+        QString error;
+        if (!openSession(session, &error)) showError(tr("Opening the demo failed"), error, {});
+        return;
+    }
+    if (m_options.interactive) {
+        const auto answer = QMessageBox::question(
+            this, tr("Try the Built-in Demo"),
+            tr("The demo is not built yet. Build it now? It trains a small model on a synthetic task with a planted "
+               "shortcut and runs the whole experiment on it (a few minutes on the CPU; nothing is downloaded). "
+               "It will be written to %1.")
+                .arg(QString::fromStdString(defaultDemoDir().string())));
+        if (answer != QMessageBox::Yes) return;
+    }
+    m_pendingDemo = session;
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(m_engine.get(), &Engine::demoFinished, this, [this, connection](const QString& built) {
+        disconnect(*connection);
+        QString error;
+        const QString file = built.isEmpty() ? m_pendingDemo : built;
+        if (!openSession(file, &error)) showError(tr("Opening the demo failed"), error, {});
+    });
+    m_engine->buildDemo();
+}
+
+}  // namespace prunescope::ui

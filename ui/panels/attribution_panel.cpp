@@ -1,0 +1,237 @@
+#include "ui/panels/attribution_panel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QVBoxLayout>
+
+#include "ui/common/export_actions.h"
+#include "ui/panels/neuron_panel.h"
+#include "ui/views/heatmap_view.h"
+#include "ui/worker/engine.h"
+
+namespace prunescope::ui {
+namespace {
+
+const QStringList kScoreNames = {QStringLiteral("mean"), QStringLiteral("mean-abs"), QStringLiteral("positive-mean"),
+                                 QStringLiteral("layer-normalized"), QStringLiteral("std"), QStringLiteral("topk")};
+
+QSpinBox* spin(QWidget* parent, int lo, int hi, int value) {
+    auto* s = new QSpinBox(parent);
+    s->setRange(lo, hi);
+    s->setValue(value);
+    return s;
+}
+
+}  // namespace
+
+AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(parent), m_engine(engine) {
+    auto* layout = new QVBoxLayout(this);
+    auto* run = new QHBoxLayout;
+    m_dataset = new QComboBox(this);
+    m_minConfidence = new QDoubleSpinBox(this);
+    m_minConfidence->setRange(0.0, 1.0);
+    m_minConfidence->setSingleStep(0.05);
+    m_minConfidence->setDecimals(2);
+    m_minConfidence->setValue(0.5);
+    m_minConfidence->setToolTip(tr("Attribute the questions answered with at least this confidence (the Score "
+                                   "panel's threshold line)"));
+    m_correctOnly = new QCheckBox(tr("correct only"), this);
+    m_limit = spin(this, 0, 1000000, 0);
+    m_limit->setSpecialValueText(tr("all"));
+    m_steps = spin(this, 1, 512, 20);
+    m_scope = new QComboBox(this);
+    m_scope->addItems({QStringLiteral("joint"), QStringLiteral("per-layer")});
+    m_target = new QComboBox(this);
+    m_target->addItems({QStringLiteral("predicted"), QStringLiteral("gold"), QStringLiteral("max-logit")});
+    m_run = new QPushButton(tr("Attribute (F6)"), this);
+    auto* open = new QPushButton(tr("Open…"), this);
+    run->addWidget(new QLabel(tr("Dataset:"), this));
+    run->addWidget(m_dataset);
+    run->addWidget(new QLabel(tr("confidence ≥"), this));
+    run->addWidget(m_minConfidence);
+    run->addWidget(m_correctOnly);
+    run->addWidget(new QLabel(tr("limit"), this));
+    run->addWidget(m_limit);
+    run->addWidget(new QLabel(tr("steps"), this));
+    run->addWidget(m_steps);
+    run->addWidget(new QLabel(tr("scope"), this));
+    run->addWidget(m_scope);
+    run->addWidget(new QLabel(tr("target"), this));
+    run->addWidget(m_target);
+    run->addStretch(1);
+    run->addWidget(m_run);
+    run->addWidget(open);
+    layout->addLayout(run);
+
+    auto* view = new QHBoxLayout;
+    m_score = new QComboBox(this);
+    m_score->addItems(kScoreNames);
+    m_scale = new QComboBox(this);
+    m_scale->addItems({tr("Linear"), tr("Log"), tr("Signed")});
+    m_scale->setCurrentIndex(2);
+    m_order = new QComboBox(this);
+    m_order->addItems({tr("By index"), tr("By score")});
+    auto* reset = new QPushButton(tr("Reset Zoom"), this);
+    m_status = new QLabel(this);
+    view->addWidget(new QLabel(tr("Score:"), this));
+    view->addWidget(m_score);
+    view->addWidget(new QLabel(tr("Colour scale:"), this));
+    view->addWidget(m_scale);
+    view->addWidget(new QLabel(tr("Neuron order:"), this));
+    view->addWidget(m_order);
+    view->addWidget(reset);
+    view->addWidget(m_status, 1);
+    layout->addLayout(view);
+
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    m_heatmap = new HeatmapView(splitter);
+    m_heatmap->setColorScale(HeatmapScale::Signed);
+    m_heatmap->setMinimumHeight(220);
+    addPlotExportMenu(m_heatmap, QStringLiteral("heatmap"));
+    m_neuron = new NeuronPanel(splitter);
+    splitter->addWidget(m_heatmap);
+    splitter->addWidget(m_neuron);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    layout->addWidget(splitter, 1);
+
+    connect(m_run, &QPushButton::clicked, this, &AttributionPanel::startAttribution);
+    connect(open, &QPushButton::clicked, this, [this] {
+        const QString file = QFileDialog::getOpenFileName(this, tr("Open Attributions"), m_resultsDir,
+                                                          tr("Attributions (*.safetensors)"));
+        if (!file.isEmpty()) openFile(file);
+    });
+    connect(m_score, &QComboBox::currentTextChanged, this, [this](const QString& score) {
+        m_engine.setNeuronScore(score);
+        emit settingsChanged();
+    });
+    connect(m_scale, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_heatmap->setColorScale(HeatmapScale(i));
+        emit settingsChanged();
+    });
+    connect(m_order, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_heatmap->setOrder(HeatmapOrder(i));
+        emit settingsChanged();
+    });
+    connect(reset, &QPushButton::clicked, m_heatmap, &HeatmapView::resetZoom);
+    connect(m_heatmap, &HeatmapView::neuronClicked, this, [this](int layer, int neuron) {
+        m_neuron->setLoading(layer, neuron);
+        m_engine.requestNeuron(layer, neuron);
+    });
+    connect(&m_engine, &Engine::neuronDetailFinished, m_neuron, &NeuronPanel::setDetail);
+    connect(&m_engine, &Engine::neuronScoresChanged, this, &AttributionPanel::onScores);
+    connect(&m_engine, &Engine::datasetsChanged, this, &AttributionPanel::updateDatasets);
+    connect(&m_engine, &Engine::modelChanged, this, [this] {
+        m_scores = NeuronScores{};
+        m_heatmap->setScores(0, 0, {});
+        m_neuron->clear();
+        updateStatus();
+    });
+    for (auto* box : {m_steps, m_limit}) {
+        connect(box, &QSpinBox::valueChanged, this, &AttributionPanel::settingsChanged);
+    }
+    connect(m_minConfidence, &QDoubleSpinBox::valueChanged, this, &AttributionPanel::settingsChanged);
+    updateStatus();
+}
+
+AttributionRequest AttributionPanel::request() const {
+    AttributionRequest r;
+    r.dataset = m_dataset->currentText();
+    r.steps = m_steps->value();
+    r.scope = m_scope->currentText();
+    r.target = m_target->currentText();
+    r.minConfidence = m_minConfidence->value();
+    r.correctOnly = m_correctOnly->isChecked();
+    r.limit = m_limit->value();
+    r.score = m_score->currentText();
+    if (!m_resultsDir.isEmpty()) r.outFile = QDir(m_resultsDir).filePath(QStringLiteral("attributions.safetensors"));
+    return r;
+}
+
+void AttributionPanel::startAttribution() {
+    m_liveUpdates = 0;
+    m_neuron->clear();
+    m_engine.attribute(request());
+}
+
+void AttributionPanel::openFile(const QString& file) { m_engine.openAttributions(file, m_score->currentText()); }
+
+void AttributionPanel::setMinConfidence(double value) { m_minConfidence->setValue(value); }
+
+void AttributionPanel::setSelection(const std::vector<uint8_t>& mask) {
+    if (mask.size() == m_scores.values.size()) m_heatmap->setSelection(mask);
+}
+
+void AttributionPanel::onScores(const NeuronScores& s) {
+    const bool sameShape = s.nLayer == m_scores.nLayer && s.nNeuron == m_scores.nNeuron && !m_scores.values.empty();
+    m_scores = s;
+    if (!s.final) ++m_liveUpdates;
+    if (!sameShape || !m_heatmap->updateScores(s.values)) m_heatmap->setScores(s.nLayer, s.nNeuron, s.values);
+    updateStatus();
+}
+
+void AttributionPanel::updateDatasets() {
+    const QString current = m_dataset->currentText();
+    m_dataset->clear();
+    m_dataset->addItems(m_engine.datasetNames({QStringLiteral("train"), QStringLiteral("test"), QStringLiteral("ood")}));
+    if (m_dataset->findText(current) >= 0) m_dataset->setCurrentText(current);
+}
+
+void AttributionPanel::updateStatus() {
+    if (m_scores.values.empty()) {
+        m_status->setText(tr("No attributions yet: press Attribute, or open a file."));
+    } else if (!m_scores.final) {
+        m_status->setText(tr("Running mean over %1 of %2 questions…").arg(m_scores.questions).arg(m_scores.total));
+    } else {
+        m_status->setText(tr("%1 layers × %2 neurons, %3 question(s)%4")
+                              .arg(m_scores.nLayer)
+                              .arg(m_scores.nNeuron)
+                              .arg(m_scores.questions)
+                              .arg(m_scores.file.isEmpty() ? QString()
+                                                           : tr(" — %1").arg(QFileInfo(m_scores.file).fileName())));
+    }
+}
+
+nlohmann::json AttributionPanel::settings() const {
+    return {{"dataset", m_dataset->currentText().toStdString()},
+            {"min_confidence", m_minConfidence->value()},
+            {"correct_only", m_correctOnly->isChecked()},
+            {"limit", m_limit->value()},
+            {"steps", m_steps->value()},
+            {"scope", m_scope->currentText().toStdString()},
+            {"target", m_target->currentText().toStdString()},
+            {"score", m_score->currentText().toStdString()},
+            {"scale", m_scale->currentIndex()},
+            {"order", m_order->currentIndex()}};
+}
+
+void AttributionPanel::applySettings(const nlohmann::json& s) {
+    if (!s.is_object()) return;
+    auto text = [&](const char* key) { return QString::fromStdString(s.value(key, std::string())); };
+    if (s.contains("min_confidence")) m_minConfidence->setValue(s.value("min_confidence", 0.5));
+    m_correctOnly->setChecked(s.value("correct_only", false));
+    m_limit->setValue(s.value("limit", 0));
+    m_steps->setValue(s.value("steps", 20));
+    if (!text("scope").isEmpty()) m_scope->setCurrentText(text("scope"));
+    if (!text("target").isEmpty()) m_target->setCurrentText(text("target"));
+    {
+        const QSignalBlocker block(m_score);  // the scores are read with this name when opened
+        if (kScoreNames.contains(text("score"))) m_score->setCurrentText(text("score"));
+    }
+    m_scale->setCurrentIndex(std::clamp(s.value("scale", 2), 0, 2));
+    m_order->setCurrentIndex(std::clamp(s.value("order", 0), 0, 1));
+    if (!text("dataset").isEmpty() && m_dataset->findText(text("dataset")) >= 0) {
+        m_dataset->setCurrentText(text("dataset"));
+    }
+}
+
+}  // namespace prunescope::ui

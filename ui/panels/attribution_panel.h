@@ -1,0 +1,74 @@
+// Attribute: Integrated Gradients over every FFN neuron, run in the background; the layers x
+// neurons heatmap fills in as the running mean updates. Colour scale, order, zoom / pan, hover
+// tooltips; a click opens the neuron below the heatmap.
+#pragma once
+
+#include <QWidget>
+
+#include <nlohmann/json.hpp>
+
+#include "ui/worker/engine_types.h"
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QPushButton;
+class QSpinBox;
+
+namespace prunescope::ui {
+
+class Engine;
+class HeatmapView;
+class NeuronPanel;
+
+class AttributionPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit AttributionPanel(Engine& engine, QWidget* parent = nullptr);
+
+    void startAttribution();
+    AttributionRequest request() const;
+    void openFile(const QString& file);
+    void setMinConfidence(double value);
+    void setResultsDir(const QString& dir) { m_resultsDir = dir; }
+    void setSelection(const std::vector<uint8_t>& mask);  // (layer, neuron), outlined
+
+    const NeuronScores& scores() const { return m_scores; }
+    int liveUpdates() const { return m_liveUpdates; }  // frames received during the last run
+    QString attributionFile() const { return m_scores.file; }
+    HeatmapView* heatmap() const { return m_heatmap; }
+    NeuronPanel* neuronPanel() const { return m_neuron; }
+
+    nlohmann::json settings() const;
+    void applySettings(const nlohmann::json& settings);
+
+signals:
+    void settingsChanged();
+
+private:
+    void onScores(const NeuronScores& scores);
+    void updateDatasets();
+    void updateStatus();
+
+    Engine& m_engine;
+    QString m_resultsDir;
+    NeuronScores m_scores;
+    int m_liveUpdates = 0;
+    QComboBox* m_dataset = nullptr;
+    QDoubleSpinBox* m_minConfidence = nullptr;
+    QCheckBox* m_correctOnly = nullptr;
+    QSpinBox* m_limit = nullptr;
+    QSpinBox* m_steps = nullptr;
+    QComboBox* m_scope = nullptr;
+    QComboBox* m_target = nullptr;
+    QPushButton* m_run = nullptr;
+    QComboBox* m_score = nullptr;
+    QComboBox* m_scale = nullptr;
+    QComboBox* m_order = nullptr;
+    QLabel* m_status = nullptr;
+    HeatmapView* m_heatmap = nullptr;
+    NeuronPanel* m_neuron = nullptr;
+};
+
+}  // namespace prunescope::ui

@@ -1,0 +1,264 @@
+#include "ui/panels/compare_panel.h"
+
+#include <QCheckBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+#include "ui/common/export_actions.h"
+#include "ui/common/format.h"
+#include "ui/report/report_model.h"
+#include "ui/views/bar_chart_view.h"
+#include "ui/worker/engine.h"
+
+namespace prunescope::ui {
+namespace {
+
+QTableWidget* makeTable(QWidget* parent) {
+    auto* t = new QTableWidget(parent);
+    t->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    t->horizontalHeader()->setStretchLastSection(true);
+    return t;
+}
+
+QString cell(double mean, double sd, int n) {
+    if (std::isnan(mean)) return QStringLiteral("—");
+    return QStringLiteral("%1 ± %2 (n=%3)").arg(formatPercent(mean)).arg(std::isnan(sd) ? 0.0 : sd * 100.0, 0, 'f', 1).arg(n);
+}
+
+}  // namespace
+
+ComparePanel::ComparePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_engine(engine) {
+    auto* layout = new QVBoxLayout(this);
+    auto* controls = new QHBoxLayout;
+    auto* runBox = new QGroupBox(tr("Runs from this window"), this);
+    auto* runLayout = new QHBoxLayout(runBox);
+    for (const char* arm : {"plain", "ig", "random", "magnitude"}) {
+        auto* check = new QCheckBox(QString::fromLatin1(arm), runBox);
+        check->setChecked(true);
+        m_arms.push_back(check);
+        runLayout->addWidget(check);
+    }
+    m_seeds = new QSpinBox(runBox);
+    m_seeds->setRange(1, 50);
+    m_seeds->setValue(3);
+    m_seeds->setPrefix(tr("seeds: "));
+    auto* run = new QPushButton(tr("Run Arms"), runBox);
+    run->setToolTip(tr("Fine-tune each checked arm once per seed with the Fine-tune panel's settings"));
+    runLayout->addWidget(m_seeds);
+    runLayout->addWidget(run);
+    controls->addWidget(runBox);
+    auto* experiment = new QPushButton(tr("Run Full Experiment"), this);
+    experiment->setToolTip(tr("The pipeline's experiment (score, attribute, select, every arm and seed) on this "
+                              "session's model and datasets; writes report.json"));
+    auto* open = new QPushButton(tr("Open Report…"), this);
+    auto* save = new QPushButton(tr("Save Report…"), this);
+    auto* clearButton = new QPushButton(tr("Clear"), this);
+    controls->addWidget(experiment);
+    controls->addWidget(open);
+    controls->addWidget(save);
+    controls->addWidget(clearButton);
+    controls->addStretch(1);
+    layout->addLayout(controls);
+    m_source = new QLabel(this);
+    layout->addWidget(m_source);
+
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    auto* tables = new QWidget(splitter);
+    auto* tablesLayout = new QVBoxLayout(tables);
+    tablesLayout->setContentsMargins(0, 0, 0, 0);
+    m_table = makeTable(tables);
+    m_paired = makeTable(tables);
+    m_paired->setColumnCount(6);
+    m_paired->setHorizontalHeaderLabels(
+        {tr("Arm"), tr("Versus"), tr("Dataset"), tr("Mean difference"), tr("Std. error"), tr("Wins")});
+    m_paired->verticalHeader()->hide();
+    addTableExportMenu(m_table, QStringLiteral("accuracy"));
+    addTableExportMenu(m_paired, QStringLiteral("paired"));
+    tablesLayout->addWidget(new QLabel(tr("Accuracy (mean ± std over seeds):"), tables));
+    tablesLayout->addWidget(m_table, 3);
+    tablesLayout->addWidget(new QLabel(tr("Paired differences against plain fine-tuning (same seeds):"), tables));
+    tablesLayout->addWidget(m_paired, 2);
+    m_chart = new BarChartView(splitter);
+    m_chart->setValueLabel(tr("accuracy"));
+    m_chart->setCategoryLabel(tr("dataset"));
+    addPlotExportMenu(m_chart, QStringLiteral("accuracy"));
+    splitter->addWidget(tables);
+    splitter->addWidget(m_chart);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 1);
+    layout->addWidget(splitter, 1);
+
+    connect(run, &QPushButton::clicked, this, [this] {
+        QStringList arms;
+        for (auto* c : m_arms)
+            if (c->isChecked()) arms << c->text();
+        runArms(arms, m_seeds->value());
+    });
+    connect(experiment, &QPushButton::clicked, this, &ComparePanel::runFullExperiment);
+    connect(open, &QPushButton::clicked, this, [this] {
+        const QString file = QFileDialog::getOpenFileName(this, tr("Open Report"), {}, tr("Report (*.json)"));
+        QString error;
+        if (!file.isEmpty() && !openReport(file, &error)) QMessageBox::warning(this, tr("Open failed"), error);
+    });
+    connect(save, &QPushButton::clicked, this, [this] {
+        const QString file = QFileDialog::getSaveFileName(this, tr("Save Report"), QStringLiteral("report.json"),
+                                                          tr("Report (*.json)"));
+        QString error;
+        if (!file.isEmpty() && !saveReport(file, &error)) QMessageBox::warning(this, tr("Save failed"), error);
+    });
+    connect(clearButton, &QPushButton::clicked, this, &ComparePanel::clear);
+    connect(&m_engine, &Engine::finetuneFinished, this, &ComparePanel::addRun);
+    connect(&m_engine, &Engine::experimentFinished, this, [this](const nlohmann::json& report) {
+        m_runs.clear();
+        setReport(report);
+        m_source->setText(tr("From the pipeline's experiment."));
+    });
+    clear();
+}
+
+void ComparePanel::runArms(const QStringList& arms, int seeds) {
+    if (!m_requests) return;
+    for (int seed = 0; seed < seeds; ++seed)
+        for (const auto& arm : arms) m_engine.finetune(m_requests(arm, seed));
+}
+
+void ComparePanel::runFullExperiment() {
+    if (!m_experiment) return;
+    if (auto config = m_experiment()) m_engine.runExperiment(config->first, config->second);
+}
+
+void ComparePanel::addRun(const RunResult& run) {
+    m_runs.push_back(run);
+    setReport(buildReport(m_runs));
+    m_source->setText(tr("Built from %n fine-tuning run(s) made in this window.", nullptr, int(m_runs.size())));
+}
+
+void ComparePanel::clear() {
+    m_runs.clear();
+    m_report = nlohmann::json();
+    m_table->clear();
+    m_table->setRowCount(0);
+    m_table->setColumnCount(0);
+    m_paired->setRowCount(0);
+    m_chart->setData({}, {}, {});
+    m_source->setText(tr("No report yet: run arms here, run the full experiment, or open a report.json."));
+    emit reportChanged();
+}
+
+bool ComparePanel::setReport(const nlohmann::json& report, QString* error) {
+    ReportTable t;
+    try {
+        t = reportTable(report);
+    } catch (const std::exception& e) {
+        if (error) *error = QString::fromUtf8(e.what());
+        return false;
+    }
+    m_report = report;
+    QStringList rows;
+    bool haveBase = false;
+    for (double b : t.base) haveBase = haveBase || !std::isnan(b);
+    if (haveBase) rows << tr("base (no fine-tuning)");
+    rows << t.arms;
+    m_table->clear();
+    m_table->setRowCount(int(rows.size()));
+    m_table->setColumnCount(int(t.datasets.size()));
+    QStringList headers;
+    for (int d = 0; d < t.datasets.size(); ++d) headers << QStringLiteral("%1 (%2)").arg(t.datasets[d], t.datasetKinds[d]);
+    m_table->setHorizontalHeaderLabels(headers);
+    m_table->setVerticalHeaderLabels(rows);
+    for (int d = 0; d < t.datasets.size(); ++d) {
+        int r = 0;
+        if (haveBase) {
+            const double b = t.base[size_t(d)];
+            m_table->setItem(r++, d, new QTableWidgetItem(std::isnan(b) ? QStringLiteral("—") : formatPercent(b)));
+        }
+        for (int a = 0; a < t.arms.size(); ++a) {
+            m_table->setItem(r++, d, new QTableWidgetItem(cell(t.mean[size_t(a)][size_t(d)], t.std[size_t(a)][size_t(d)],
+                                                               t.n[size_t(a)][size_t(d)])));
+        }
+    }
+    m_table->resizeColumnsToContents();
+    m_paired->setRowCount(int(t.paired.size()));
+    for (int i = 0; i < int(t.paired.size()); ++i) {
+        const auto& p = t.paired[size_t(i)];
+        const QStringList cells = {p.arm, p.versus, p.dataset,
+                                   QStringLiteral("%1%2 points").arg(p.meanDiff >= 0 ? QStringLiteral("+") : QString())
+                                       .arg(p.meanDiff * 100.0, 0, 'f', 1),
+                                   QStringLiteral("%1").arg(p.stdErr * 100.0, 0, 'f', 1),
+                                   QStringLiteral("%1 / %2").arg(p.wins).arg(p.n)};
+        for (int c = 0; c < cells.size(); ++c) m_paired->setItem(i, c, new QTableWidgetItem(cells[c]));
+    }
+    QStringList series;
+    if (haveBase) series << tr("base");
+    series << t.arms;
+    std::vector<std::vector<double>> values, errors;
+    for (int d = 0; d < t.datasets.size(); ++d) {
+        std::vector<double> v, e;
+        if (haveBase) {
+            v.push_back(std::isnan(t.base[size_t(d)]) ? 0.0 : t.base[size_t(d)]);
+            e.push_back(std::nan(""));
+        }
+        for (int a = 0; a < t.arms.size(); ++a) {
+            const double m = t.mean[size_t(a)][size_t(d)];
+            v.push_back(std::isnan(m) ? 0.0 : m);
+            e.push_back(t.std[size_t(a)][size_t(d)]);
+        }
+        values.push_back(v);
+        errors.push_back(e);
+    }
+    m_chart->setData(t.datasets, series, values, errors);
+    emit reportChanged();
+    return true;
+}
+
+bool ComparePanel::openReport(const QString& file, QString* error) {
+    QFile in(file);
+    if (!in.open(QIODevice::ReadOnly)) {
+        if (error) *error = tr("%1: cannot open (%2)").arg(file, in.errorString());
+        return false;
+    }
+    const QByteArray bytes = in.readAll();
+    const auto json = nlohmann::json::parse(bytes.constData(), bytes.constData() + bytes.size(), nullptr, false);
+    if (json.is_discarded()) {
+        if (error) *error = tr("%1: not valid JSON").arg(file);
+        return false;
+    }
+    QString why;
+    if (!setReport(json, &why)) {
+        if (error) *error = tr("%1: %2").arg(file, why);
+        return false;
+    }
+    m_runs.clear();
+    m_source->setText(tr("From %1.").arg(file));
+    return true;
+}
+
+bool ComparePanel::saveReport(const QString& file, QString* error) const {
+    if (m_report.is_null()) {
+        if (error) *error = tr("There is no report to save.");
+        return false;
+    }
+    QSaveFile out(file);
+    const std::string text = m_report.dump(2) + "\n";
+    if (!out.open(QIODevice::WriteOnly) || out.write(text.data(), qint64(text.size())) != qint64(text.size()) ||
+        !out.commit()) {
+        if (error) *error = tr("%1: cannot write (%2)").arg(file, out.errorString());
+        return false;
+    }
+    return true;
+}
+
+}  // namespace prunescope::ui

@@ -1,0 +1,229 @@
+#include "ui/panels/finetune_panel.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include "ui/common/export_actions.h"
+#include "ui/common/format.h"
+#include "ui/views/line_chart_view.h"
+#include "ui/worker/engine.h"
+
+namespace prunescope::ui {
+namespace {
+
+QSpinBox* spin(QWidget* parent, int lo, int hi, int value) {
+    auto* s = new QSpinBox(parent);
+    s->setRange(lo, hi);
+    s->setValue(value);
+    return s;
+}
+
+QDoubleSpinBox* dspin(QWidget* parent, double lo, double hi, double value, int decimals, double step) {
+    auto* s = new QDoubleSpinBox(parent);
+    s->setRange(lo, hi);
+    s->setDecimals(decimals);
+    s->setSingleStep(step);
+    s->setValue(value);
+    return s;
+}
+
+}  // namespace
+
+FinetunePanel::FinetunePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_engine(engine) {
+    auto* layout = new QHBoxLayout(this);
+    auto* left = new QVBoxLayout;
+    auto* box = new QGroupBox(tr("Settings"), this);
+    auto* form = new QFormLayout(box);
+    const FinetuneSettings defaults;
+    m_arm = new QComboBox(box);
+    m_arm->addItems({QStringLiteral("plain"), QStringLiteral("ig"), QStringLiteral("random"), QStringLiteral("magnitude")});
+    m_seed = spin(box, 0, 1000000, 0);
+    m_epochs = spin(box, 1, 1000, int(defaults.epochs));
+    m_maxSteps = spin(box, 0, 10000000, 0);
+    m_maxSteps->setSpecialValueText(tr("no limit"));
+    m_lr = dspin(box, 1e-7, 1.0, defaults.lr, 7, 1e-5);
+    m_batch = spin(box, 1, 4096, int(defaults.batchSize));
+    m_trainable = new QComboBox(box);
+    m_trainable->setEditable(true);
+    m_trainable->addItems({QStringLiteral("all"), QStringLiteral("ffn"), QStringLiteral("last:1"), QStringLiteral("last:2")});
+    m_schedule = new QComboBox(box);
+    m_schedule->addItems({QStringLiteral("cosine"), QStringLiteral("linear"), QStringLiteral("constant")});
+    m_warmup = dspin(box, 0.0, 1.0, defaults.warmupFraction, 2, 0.05);
+    m_weightDecay = dspin(box, 0.0, 1.0, defaults.weightDecay, 4, 0.01);
+    m_evalEvery = spin(box, 0, 1000000, 0);
+    m_evalEvery->setSpecialValueText(tr("at the end"));
+    form->addRow(tr("Arm:"), m_arm);
+    m_armHint = new QLabel(box);
+    m_armHint->setWordWrap(true);
+    form->addRow(QString(), m_armHint);
+    form->addRow(tr("Seed:"), m_seed);
+    form->addRow(tr("Epochs:"), m_epochs);
+    form->addRow(tr("Max steps:"), m_maxSteps);
+    form->addRow(tr("Learning rate:"), m_lr);
+    form->addRow(tr("Batch size:"), m_batch);
+    form->addRow(tr("Trainable:"), m_trainable);
+    form->addRow(tr("Schedule:"), m_schedule);
+    form->addRow(tr("Warm-up fraction:"), m_warmup);
+    form->addRow(tr("Weight decay:"), m_weightDecay);
+    form->addRow(tr("Validate every (steps):"), m_evalEvery);
+    left->addWidget(box);
+    auto* buttons = new QHBoxLayout;
+    m_start = new QPushButton(tr("Start (F8)"), this);
+    m_cancel = new QPushButton(tr("Cancel"), this);
+    m_cancel->setEnabled(false);
+    buttons->addWidget(m_start);
+    buttons->addWidget(m_cancel);
+    left->addLayout(buttons);
+    m_eta = new QLabel(this);
+    m_result = new QLabel(this);
+    m_result->setWordWrap(true);
+    m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    left->addWidget(m_eta);
+    left->addWidget(m_result);
+    left->addStretch(1);
+    layout->addLayout(left, 1);
+
+    m_chart = new LineChartView(this);
+    m_chart->addSeries(tr("loss"), LineAxis::Left);
+    m_chart->addSeries(tr("validation accuracy"), LineAxis::Right);
+    m_chart->setAxisLabels(tr("step"), tr("training loss"), tr("validation accuracy"));
+    addPlotExportMenu(m_chart, QStringLiteral("training-curves"));
+    layout->addWidget(m_chart, 3);
+
+    connect(m_start, &QPushButton::clicked, this, &FinetunePanel::start);
+    connect(m_cancel, &QPushButton::clicked, &m_engine, &Engine::cancel);
+    connect(m_arm, &QComboBox::currentTextChanged, this, &FinetunePanel::updateArmHint);
+    connect(&m_engine, &Engine::trainPointChanged, this, &FinetunePanel::onPoint);
+    connect(&m_engine, &Engine::finetuneFinished, this, &FinetunePanel::onFinished);
+    connect(&m_engine, &Engine::taskStarted, this, [this](Task t) {
+        if (t == Task::Finetune) m_cancel->setEnabled(true);
+    });
+    connect(&m_engine, &Engine::taskFinished, this, [this](Task t) {
+        if (t == Task::Finetune) m_cancel->setEnabled(false);
+    });
+    for (auto* s : {m_seed, m_epochs, m_maxSteps, m_batch, m_evalEvery})
+        connect(s, &QSpinBox::valueChanged, this, &FinetunePanel::settingsChanged);
+    updateArmHint();
+}
+
+FinetuneRequest FinetunePanel::request(const QString& arm, int seed) const {
+    FinetuneRequest r;
+    r.arm = arm.isEmpty() ? m_arm->currentText() : arm;
+    r.seed = seed < 0 ? m_seed->value() : seed;
+    r.selection = m_selection;
+    auto& s = r.settings;
+    s.epochs = m_epochs->value();
+    s.maxSteps = m_maxSteps->value();
+    s.lr = m_lr->value();
+    s.batchSize = m_batch->value();
+    s.trainable = m_trainable->currentText().toStdString();
+    s.schedule = m_schedule->currentText().toStdString();
+    s.warmupFraction = m_warmup->value();
+    s.weightDecay = m_weightDecay->value();
+    s.evalEvery = m_evalEvery->value();
+    s.seed = uint64_t(r.seed);
+    return r;
+}
+
+void FinetunePanel::start() {
+    const auto r = request();
+    m_runLabel = QStringLiteral("%1 seed %2").arg(r.arm).arg(r.seed);
+    m_chart->clear();
+    m_chart->addSeries(tr("loss"), LineAxis::Left);
+    m_chart->addSeries(tr("validation accuracy"), LineAxis::Right);
+    m_points = 0;
+    m_eta->setText(tr("Waiting for the engine…"));
+    m_engine.finetune(r);
+}
+
+void FinetunePanel::setArm(const QString& arm) { m_arm->setCurrentText(arm); }
+void FinetunePanel::setEpochs(int epochs) { m_epochs->setValue(epochs); }
+void FinetunePanel::setMaxSteps(int steps) { m_maxSteps->setValue(steps); }
+void FinetunePanel::setEvalEvery(int steps) { m_evalEvery->setValue(steps); }
+QString FinetunePanel::etaText() const { return m_eta->text(); }
+QString FinetunePanel::resultText() const { return m_result->text(); }
+
+void FinetunePanel::onPoint(const TrainPointValue& p) {
+    if (p.runLabel != m_runLabel) {  // a run queued from elsewhere (Compare): follow it
+        m_runLabel = p.runLabel;
+        m_chart->clear();
+        m_chart->addSeries(tr("loss"), LineAxis::Left);
+        m_chart->addSeries(tr("validation accuracy"), LineAxis::Right);
+        m_points = 0;
+    }
+    ++m_points;
+    m_chart->addPoint(tr("loss"), double(p.step), p.loss);
+    if (p.validationAccuracy >= 0) m_chart->addPoint(tr("validation accuracy"), double(p.step), p.validationAccuracy);
+    m_eta->setText(tr("%1: step %2 of %3, loss %4, learning rate %5 — ETA %6")
+                       .arg(p.runLabel)
+                       .arg(p.step)
+                       .arg(p.totalSteps)
+                       .arg(p.loss, 0, 'f', 4)
+                       .arg(p.lr, 0, 'g', 3)
+                       .arg(formatDuration(p.etaSeconds)));
+}
+
+void FinetunePanel::onFinished(const RunResult& r) {
+    QStringList lines;
+    lines << tr("<b>%1 seed %2</b>: %3 step(s), %4 neuron(s) pruned, best validation accuracy %5")
+                 .arg(r.arm)
+                 .arg(r.seed)
+                 .arg(r.steps)
+                 .arg(r.pruned)
+                 .arg(r.bestValidationAccuracy >= 0 ? formatPercent(r.bestValidationAccuracy) : tr("—"));
+    for (size_t i = 0; i < r.results.size(); ++i) {
+        const double base = i < r.base.size() ? r.base[i].accuracy : -1;
+        lines << tr("%1 (%2): %3 (base %4)")
+                     .arg(r.results[i].dataset, r.results[i].kind, formatPercent(r.results[i].accuracy),
+                          base >= 0 ? formatPercent(base) : tr("—"));
+    }
+    m_result->setText(lines.join(QStringLiteral("<br>")));
+    m_eta->setText(tr("Finished %1 seed %2.").arg(r.arm).arg(r.seed));
+}
+
+void FinetunePanel::updateArmHint() {
+    const QString arm = m_arm->currentText();
+    if (arm == QLatin1String("plain")) {
+        m_armHint->setText(tr("Fine-tune the whole model, nothing pruned."));
+    } else {
+        const QString what = arm == QLatin1String("ig")       ? tr("the selected neurons")
+                             : arm == QLatin1String("random") ? tr("random neurons, as many per layer as selected")
+                                                              : tr("the most active neurons, as many per layer as selected");
+        m_armHint->setText(tr("Prune %1 (%2 now), then fine-tune.").arg(what).arg(m_selection.count()));
+    }
+}
+
+nlohmann::json FinetunePanel::settings() const {
+    const auto r = request();
+    return {{"arm", r.arm.toStdString()}, {"seed", r.seed}, {"finetune", r.settings.toJson()}};
+}
+
+void FinetunePanel::applySettings(const nlohmann::json& s) {
+    if (!s.is_object()) return;
+    try {
+        const auto f = FinetuneSettings::fromJson(s.value("finetune", nlohmann::json::object()),
+                                                  "session settings.finetune");
+        m_epochs->setValue(int(f.epochs));
+        m_maxSteps->setValue(int(f.maxSteps));
+        m_lr->setValue(f.lr);
+        m_batch->setValue(int(f.batchSize));
+        m_trainable->setCurrentText(QString::fromStdString(f.trainable));
+        m_schedule->setCurrentText(QString::fromStdString(f.schedule));
+        m_warmup->setValue(f.warmupFraction);
+        m_weightDecay->setValue(f.weightDecay);
+        m_evalEvery->setValue(int(f.evalEvery));
+    } catch (const std::exception&) {
+        // keep the form as it is: the session's fine-tuning settings are not usable
+    }
+    if (s.contains("arm") && s["arm"].is_string()) m_arm->setCurrentText(QString::fromStdString(s["arm"].get<std::string>()));
+    m_seed->setValue(s.value("seed", 0));
+}
+
+}  // namespace prunescope::ui

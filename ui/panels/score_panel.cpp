@@ -1,0 +1,211 @@
+#include "ui/panels/score_panel.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include "ui/common/export_actions.h"
+#include "ui/common/format.h"
+#include "ui/panels/question_table_model.h"
+#include "ui/views/histogram_view.h"
+#include "ui/worker/engine.h"
+
+namespace prunescope::ui {
+
+ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_engine(engine) {
+    auto* layout = new QVBoxLayout(this);
+    auto* top = new QHBoxLayout;
+    top->addWidget(new QLabel(tr("Dataset:"), this));
+    m_dataset = new QComboBox(this);
+    m_dataset->setMinimumContentsLength(24);
+    top->addWidget(m_dataset);
+    m_score = new QPushButton(tr("Score (F5)"), this);
+    top->addWidget(m_score);
+    m_summary = new QLabel(tr("Not scored yet."), this);
+    top->addWidget(m_summary, 1);
+    layout->addLayout(top);
+
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    auto* left = new QWidget(splitter);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    auto* filters = new QHBoxLayout;
+    m_search = new QLineEdit(left);
+    m_search->setPlaceholderText(tr("Filter questions and options…"));
+    m_search->setClearButtonEnabled(true);
+    m_show = new QComboBox(left);
+    m_show->addItems({tr("All questions"), tr("Correct"), tr("Wrong"), tr("Confidence ≥ threshold"),
+                      tr("Confidence < threshold")});
+    filters->addWidget(m_search, 1);
+    filters->addWidget(m_show);
+    leftLayout->addLayout(filters);
+    m_model = new QuestionTableModel(this);
+    m_filter = new QuestionFilterModel(this);
+    m_filter->setSourceModel(m_model);
+    m_table = new QTableView(left);
+    m_table->setModel(m_filter);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(QuestionTableModel::Index, Qt::AscendingOrder);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->verticalHeader()->hide();
+    m_table->setWordWrap(false);
+    m_table->horizontalHeader()->setSectionResizeMode(QuestionTableModel::Question, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(QuestionTableModel::Options, QHeaderView::Interactive);
+    m_table->setColumnWidth(QuestionTableModel::Options, 260);
+    addTableExportMenu(m_table, QStringLiteral("questions"));
+    leftLayout->addWidget(m_table);
+    splitter->addWidget(left);
+
+    auto* right = new QWidget(splitter);
+    auto* rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    m_histogram = new HistogramView(right);
+    m_histogram->setMinimumSize(360, 260);
+    addPlotExportMenu(m_histogram, QStringLiteral("confidence-histogram"));
+    m_selection = new QLabel(right);
+    m_selection->setWordWrap(true);
+    auto* hint = new QLabel(tr("Drag the threshold line: the questions at or above it are the ones attribution "
+                               "runs on."),
+                            right);
+    hint->setWordWrap(true);
+    rightLayout->addWidget(m_histogram, 1);
+    rightLayout->addWidget(m_selection);
+    rightLayout->addWidget(hint);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    layout->addWidget(splitter, 1);
+
+    connect(m_score, &QPushButton::clicked, this, &ScorePanel::scoreCurrent);
+    connect(m_dataset, &QComboBox::currentTextChanged, this, &ScorePanel::showDataset);
+    connect(m_search, &QLineEdit::textChanged, m_filter, &QuestionFilterModel::setText);
+    connect(m_show, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_filter->setShow(QuestionFilterModel::Show(i));
+        emit settingsChanged();
+    });
+    connect(m_histogram, &HistogramView::thresholdChanged, this, [this](double t) {
+        m_filter->setThreshold(t);
+        updateSelectionLabel();
+        emit thresholdChanged(t);
+        emit settingsChanged();
+    });
+    connect(&m_engine, &Engine::scoringFinished, this, &ScorePanel::onScored);
+    connect(&m_engine, &Engine::datasetsChanged, this, &ScorePanel::updateDatasets);
+    connect(&m_engine, &Engine::modelChanged, this, [this] {
+        m_results.clear();
+        showDataset();
+    });
+    updateSelectionLabel();
+}
+
+void ScorePanel::scoreCurrent() {
+    if (!currentDataset().isEmpty()) m_engine.score(currentDataset());
+}
+
+QString ScorePanel::currentDataset() const { return m_dataset->currentText(); }
+
+void ScorePanel::setCurrentDataset(const QString& name) { m_dataset->setCurrentText(name); }
+
+double ScorePanel::threshold() const { return m_histogram->threshold(); }
+
+void ScorePanel::setThreshold(double threshold) { m_histogram->setThreshold(threshold); }
+
+const ScoreResult* ScorePanel::result(const QString& dataset) const {
+    auto it = m_results.find(dataset);
+    return it == m_results.end() ? nullptr : &it->second;
+}
+
+QString ScorePanel::selectionText() const { return m_selection->text(); }
+
+void ScorePanel::onScored(const ScoreResult& result) {
+    m_results[result.dataset] = result;
+    if (currentDataset() == result.dataset || currentDataset().isEmpty()) {
+        setCurrentDataset(result.dataset);
+        showDataset();
+    }
+}
+
+void ScorePanel::updateDatasets() {
+    const QString current = currentDataset();
+    const QSignalBlocker block(m_dataset);
+    m_dataset->clear();
+    m_dataset->addItems(m_engine.datasetNames());
+    if (!current.isEmpty() && m_dataset->findText(current) >= 0) m_dataset->setCurrentText(current);
+    if (!m_wantedDataset.isEmpty() && m_dataset->findText(m_wantedDataset) >= 0) {
+        m_dataset->setCurrentText(m_wantedDataset);
+        m_wantedDataset.clear();
+    }
+    for (auto it = m_results.begin(); it != m_results.end();) {
+        it = m_dataset->findText(it->first) < 0 ? m_results.erase(it) : std::next(it);
+    }
+    showDataset();
+}
+
+void ScorePanel::showDataset() {
+    const auto* r = result(currentDataset());
+    if (r == nullptr) {
+        m_model->setRows({});
+        m_histogram->setData({}, {});
+        m_summary->setText(currentDataset().isEmpty() ? tr("Add a dataset on the Model panel.")
+                                                      : tr("Not scored yet: press Score."));
+    } else {
+        m_model->setRows(r->rows);
+        std::vector<float> confidence;
+        std::vector<uint8_t> correct;
+        for (const auto& row : r->rows) {
+            confidence.push_back(float(row.confidence));
+            correct.push_back(row.correct ? 1 : 0);
+        }
+        m_histogram->setData(confidence, correct);
+        m_summary->setText(tr("%1 questions, accuracy %2, mean confidence %3")
+                               .arg(r->rows.size())
+                               .arg(formatPercent(r->accuracy))
+                               .arg(formatPercent(r->meanConfidence)));
+    }
+    updateSelectionLabel();
+}
+
+int ScorePanel::selectedCount(int* correct) const {
+    // Counted on the exact confidences, as the attribution's filter does (the histogram bins floats).
+    int n = 0, right = 0;
+    if (const auto* r = result(currentDataset())) {
+        for (const auto& row : r->rows) {
+            if (row.confidence < threshold()) continue;
+            ++n;
+            right += row.correct ? 1 : 0;
+        }
+    }
+    if (correct) *correct = right;
+    return n;
+}
+
+void ScorePanel::updateSelectionLabel() {
+    int correct = 0;
+    const int n = selectedCount(&correct);
+    m_selection->setText(tr("<b>%1</b> question(s) with confidence ≥ %2 (%3 correct)")
+                             .arg(n)
+                             .arg(m_histogram->threshold(), 0, 'f', 3)
+                             .arg(correct));
+}
+
+nlohmann::json ScorePanel::settings() const {
+    return {{"dataset", currentDataset().toStdString()}, {"threshold", threshold()}, {"show", m_show->currentIndex()}};
+}
+
+void ScorePanel::applySettings(const nlohmann::json& s) {
+    if (!s.is_object()) return;
+    if (s.contains("threshold") && s["threshold"].is_number()) setThreshold(s["threshold"].get<double>());
+    if (s.contains("show") && s["show"].is_number_integer()) m_show->setCurrentIndex(s["show"].get<int>());
+    if (s.contains("dataset") && s["dataset"].is_string()) {
+        m_wantedDataset = QString::fromStdString(s["dataset"].get<std::string>());
+        if (m_dataset->findText(m_wantedDataset) >= 0) setCurrentDataset(m_wantedDataset);
+    }
+}
+
+}  // namespace prunescope::ui

@@ -1,0 +1,105 @@
+#include "ui/session/session_controller.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QStandardPaths>
+
+#include "core/util/error.h"
+#include "ui/session/session_settings.h"
+
+namespace prunescope::ui {
+
+SessionController::SessionController(QObject* parent) : QObject(parent) {
+    m_autosave.setSingleShot(false);
+    connect(&m_autosave, &QTimer::timeout, this, [this] {
+        if (m_dirty) autosave();
+    });
+    setAutosaveInterval(kAutosaveSeconds.get());
+}
+
+QString SessionController::autosavePath() {
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
+    return QDir(dir).filePath(QStringLiteral("autosave.prunescope"));
+}
+
+QString SessionController::resultsDir() const {
+    const QString session = m_path.isEmpty() ? autosavePath() : m_path;
+    const QFileInfo info(session);
+    return info.absoluteDir().filePath(info.completeBaseName() + QStringLiteral("-results"));
+}
+
+bool SessionController::write(const QString& path, QString* error) {
+    try {
+        QDir().mkpath(resultsDir());
+        Session session = m_collect ? m_collect(resultsDir()) : Session{};
+        writeSession(path, session);
+        return true;
+    } catch (const std::exception& e) {
+        const QString message = QString::fromUtf8(e.what());
+        if (error) *error = message;
+        emit saveFailed(message);
+        return false;
+    }
+}
+
+bool SessionController::save(const QString& path, QString* error) {
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    const QString previous = m_path;
+    setPath(absolute);  // results go beside the new file
+    if (!write(absolute, error)) {
+        setPath(previous);
+        return false;
+    }
+    kRecentSessions.add(absolute);
+    kLastSessionFolder.set(QFileInfo(absolute).absolutePath());
+    setDirty(false);
+    return true;
+}
+
+bool SessionController::autosave(QString* error) {
+    const QString target = m_path.isEmpty() ? autosavePath() : m_path;
+    if (!write(target, error)) return false;
+    setDirty(false);
+    emit autosaveFinished(target);
+    return true;
+}
+
+std::optional<Session> SessionController::open(const QString& path, QString* error) {
+    try {
+        Session session = readSession(path);
+        const QString absolute = QFileInfo(path).absoluteFilePath();
+        setPath(absolute == autosavePath() ? QString() : absolute);
+        if (!m_path.isEmpty()) kRecentSessions.add(absolute);
+        setDirty(false);
+        return session;
+    } catch (const std::exception& e) {
+        if (error) *error = QString::fromUtf8(e.what());
+        return std::nullopt;
+    }
+}
+
+void SessionController::reset() {
+    setPath({});
+    setDirty(false);
+}
+
+void SessionController::markDirty() { setDirty(true); }
+
+void SessionController::setAutosaveInterval(int seconds) {
+    m_autosave.stop();
+    if (seconds > 0) m_autosave.start(seconds * 1000);
+}
+
+void SessionController::setPath(const QString& path) {
+    if (path == m_path) return;
+    m_path = path;
+    emit pathChanged(path);
+}
+
+void SessionController::setDirty(bool dirty) {
+    if (dirty == m_dirty) return;
+    m_dirty = dirty;
+    emit dirtyChanged(dirty);
+}
+
+}  // namespace prunescope::ui

@@ -1,0 +1,57 @@
+// The window's current session: its file, where its result files go, saving, opening, the recent
+// list and autosave (every kAutosaveSeconds while there are unsaved changes: to the session file,
+// or to autosave.prunescope in the application data folder for a session never saved).
+#pragma once
+
+#include <QObject>
+#include <QTimer>
+
+#include <functional>
+#include <optional>
+
+#include "ui/session/session.h"
+
+namespace prunescope::ui {
+
+class SessionController : public QObject {
+    Q_OBJECT
+public:
+    // Gathers the window's state; may write result files (mask, report) into `resultsDir`.
+    using Collector = std::function<Session(const QString& resultsDir)>;
+
+    explicit SessionController(QObject* parent = nullptr);
+
+    void setCollector(Collector collector) { m_collect = std::move(collector); }
+    QString path() const { return m_path; }
+    // Result files of this session: "<folder>/<stem>-results", or the unsaved-session folder.
+    QString resultsDir() const;
+    static QString autosavePath();
+
+    bool save(const QString& path, QString* error = nullptr);
+    bool autosave(QString* error = nullptr);
+    std::optional<Session> open(const QString& path, QString* error = nullptr);
+    void reset();  // a new, unsaved session
+
+    void markDirty();
+    void markClean() { setDirty(false); }
+    bool isDirty() const { return m_dirty; }
+    void setAutosaveInterval(int seconds);  // 0: off
+
+signals:
+    void pathChanged(const QString& path);
+    void dirtyChanged(bool dirty);
+    void autosaveFinished(const QString& path);
+    void saveFailed(const QString& message);
+
+private:
+    bool write(const QString& path, QString* error);
+    void setPath(const QString& path);
+    void setDirty(bool dirty);
+
+    Collector m_collect;
+    QString m_path;
+    bool m_dirty = false;
+    QTimer m_autosave;
+};
+
+}  // namespace prunescope::ui

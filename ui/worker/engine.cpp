@@ -1,0 +1,187 @@
+#include "ui/worker/engine.h"
+
+#include "ui/worker/engine_worker.h"
+
+namespace prunescope::ui {
+namespace {
+
+void registerTypes() {
+    static const bool done = [] {
+        qRegisterMetaType<Task>();
+        qRegisterMetaType<ProgressValue>();
+        qRegisterMetaType<TaskError>();
+        qRegisterMetaType<SystemValue>();
+        qRegisterMetaType<ModelCard>();
+        qRegisterMetaType<DatasetInfo>();
+        qRegisterMetaType<ScoreResult>();
+        qRegisterMetaType<NeuronScores>();
+        qRegisterMetaType<NeuronDetail>();
+        qRegisterMetaType<PreviewResult>();
+        qRegisterMetaType<TrainPointValue>();
+        qRegisterMetaType<RunResult>();
+        qRegisterMetaType<NeuronMask>();
+        qRegisterMetaType<nlohmann::json>();
+        return true;
+    }();
+    (void)done;
+}
+
+}  // namespace
+
+Engine::Engine(QObject* parent) : QObject(parent) {
+    registerTypes();
+    m_thread.setObjectName(QStringLiteral("prunescope-engine"));
+    m_worker = new EngineWorker;
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    // Worker signals arrive queued on this (the UI) thread.
+    connect(m_worker, &EngineWorker::taskStarted, this, &Engine::onTaskStarted);
+    connect(m_worker, &EngineWorker::taskFinished, this, &Engine::onTaskFinished);
+    connect(m_worker, &EngineWorker::taskFailed, this, &Engine::taskFailed);
+    connect(m_worker, &EngineWorker::progressChanged, this, &Engine::progressChanged);
+    connect(m_worker, &EngineWorker::systemChanged, this, [this](const SystemValue& s) {
+        m_system = s;
+        emit systemChanged(s);
+    });
+    connect(m_worker, &EngineWorker::modelChanged, this, [this](const ModelCard& card) {
+        m_model = card;
+        emit modelChanged(card);
+    });
+    connect(m_worker, &EngineWorker::datasetChanged, this, [this](const DatasetInfo& info) {
+        m_datasets.push_back(info);
+        emit datasetsChanged();
+    });
+    connect(m_worker, &EngineWorker::datasetRemoved, this, [this](const QString& name) {
+        for (auto it = m_datasets.begin(); it != m_datasets.end(); ++it) {
+            if (it->name == name) {
+                m_datasets.erase(it);
+                break;
+            }
+        }
+        emit datasetsChanged();
+    });
+    connect(m_worker, &EngineWorker::scoringFinished, this, &Engine::scoringFinished);
+    connect(m_worker, &EngineWorker::neuronScoresChanged, this, &Engine::neuronScoresChanged);
+    connect(m_worker, &EngineWorker::neuronDetailFinished, this, &Engine::neuronDetailFinished);
+    connect(m_worker, &EngineWorker::previewFinished, this, &Engine::previewFinished);
+    connect(m_worker, &EngineWorker::trainPointChanged, this, &Engine::trainPointChanged);
+    connect(m_worker, &EngineWorker::finetuneFinished, this, &Engine::finetuneFinished);
+    connect(m_worker, &EngineWorker::experimentFinished, this, &Engine::experimentFinished);
+    connect(m_worker, &EngineWorker::demoFinished, this, &Engine::demoFinished);
+    m_thread.start();
+}
+
+Engine::~Engine() {
+    cancel();
+    m_thread.quit();
+    m_thread.wait();
+}
+
+template <typename Call>
+void Engine::post(Task task, Call call) {
+    auto flag = std::make_shared<CancelFlag>(false);
+    const bool wasBusy = busy();
+    m_pending.push_back({task, flag});
+    EngineWorker* worker = m_worker;
+    QMetaObject::invokeMethod(
+        m_worker, [worker, flag, call] { call(*worker, flag.get()); }, Qt::QueuedConnection);
+    if (!wasBusy) emit busyChanged(true);
+}
+
+void Engine::onTaskStarted(Task task) {
+    m_current = task;
+    emit taskStarted(task);
+}
+
+void Engine::onTaskFinished(Task task) {
+    if (!m_pending.empty()) m_pending.pop_front();
+    if (task == Task::LoadData && !m_loadingRoles.empty()) m_loadingRoles.pop_front();
+    m_current = Task::None;
+    emit taskFinished(task);
+    if (m_pending.empty()) emit busyChanged(false);
+}
+
+QStringList Engine::datasetNames(const QStringList& roles) const {
+    QStringList names;
+    for (const auto& d : m_datasets)
+        if (roles.isEmpty() || roles.contains(d.role)) names << d.name;
+    return names;
+}
+
+QStringList Engine::datasetRoles() const {
+    QStringList roles;
+    for (const auto& d : m_datasets) roles << d.role;
+    for (const auto& r : m_loadingRoles) roles << r;
+    return roles;
+}
+
+void Engine::probeSystem() {
+    post(Task::None, [](EngineWorker& w, const CancelFlag*) { w.probeSystem(); });
+}
+
+void Engine::loadModel(const QString& dir, const QString& device) {
+    post(Task::LoadModel, [dir, device](EngineWorker& w, const CancelFlag*) { w.loadModel(dir, device); });
+}
+
+void Engine::loadDataset(const QString& path, const QString& role, const QString& format,
+                         const QString& name) {
+    const int seed = m_splitSeed;
+    m_loadingRoles.push_back(role);
+    post(Task::LoadData, [=](EngineWorker& w, const CancelFlag*) {
+        w.loadDataset(path, role, format, name, seed);
+    });
+}
+
+void Engine::removeDataset(const QString& name) {
+    EngineWorker* worker = m_worker;
+    QMetaObject::invokeMethod(
+        m_worker, [worker, name] { worker->removeDataset(name); }, Qt::QueuedConnection);
+}
+
+void Engine::score(const QString& dataset) {
+    post(Task::Score, [dataset](EngineWorker& w, const CancelFlag* c) { w.score(dataset, c); });
+}
+
+void Engine::attribute(const AttributionRequest& request) {
+    post(Task::Attribute, [request](EngineWorker& w, const CancelFlag* c) { w.attribute(request, c); });
+}
+
+void Engine::openAttributions(const QString& file, const QString& score) {
+    post(Task::Attribute, [file, score](EngineWorker& w, const CancelFlag*) { w.openAttributions(file, score); });
+}
+
+void Engine::setNeuronScore(const QString& score) {
+    post(Task::None, [score](EngineWorker& w, const CancelFlag*) { w.setNeuronScore(score); });
+}
+
+void Engine::requestNeuron(int layer, int neuron) {
+    post(Task::Neuron, [layer, neuron](EngineWorker& w, const CancelFlag* c) { w.neuronDetail(layer, neuron, c); });
+}
+
+uint64_t Engine::requestPreview(const NeuronMask& mask) {
+    for (auto& p : m_pending)
+        if (p.task == Task::Preview) p.cancel->store(true);
+    const uint64_t generation = ++m_previewGeneration;
+    post(Task::Preview, [generation, mask](EngineWorker& w, const CancelFlag* c) { w.preview(generation, mask, c); });
+    return generation;
+}
+
+void Engine::finetune(const FinetuneRequest& request) {
+    post(Task::Finetune, [request](EngineWorker& w, const CancelFlag* c) { w.finetune(request, c); });
+}
+
+void Engine::runExperiment(const nlohmann::json& config, const QString& baseDir) {
+    post(Task::Experiment, [config, baseDir](EngineWorker& w, const CancelFlag* c) {
+        w.runExperiment(config, baseDir, c);
+    });
+}
+
+void Engine::buildDemo() {
+    post(Task::Demo, [](EngineWorker& w, const CancelFlag* c) { w.buildDemo(c); });
+}
+
+void Engine::cancel() {
+    for (auto& p : m_pending) p.cancel->store(true);
+}
+
+}  // namespace prunescope::ui

@@ -1,0 +1,99 @@
+// The UI thread's handle on the engine: starts the worker thread, queues requests to the
+// EngineWorker (which owns the model) and re-emits its results. Nothing here blocks: every call
+// returns at once, results arrive as signals. Cancellation is an atomic flag per request, raised
+// from the UI thread while the worker runs.
+#pragma once
+
+#include <QObject>
+#include <QThread>
+
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "core/util/progress.h"
+#include "ui/worker/engine_types.h"
+
+namespace prunescope::ui {
+
+class EngineWorker;
+
+class Engine : public QObject {
+    Q_OBJECT
+public:
+    explicit Engine(QObject* parent = nullptr);
+    ~Engine() override;  // cancels what runs and joins the thread
+
+    void probeSystem();
+    void loadModel(const QString& dir, const QString& device = QStringLiteral("auto"));
+    void loadDataset(const QString& path, const QString& role, const QString& format = {},
+                     const QString& name = {});
+    void removeDataset(const QString& name);
+    void score(const QString& dataset);
+    void attribute(const AttributionRequest& request);
+    void openAttributions(const QString& file, const QString& score = QStringLiteral("mean"));
+    void setNeuronScore(const QString& score);
+    void requestNeuron(int layer, int neuron);
+    // Cancels previews still waiting or running; returns the new preview's generation.
+    uint64_t requestPreview(const NeuronMask& mask);
+    void finetune(const FinetuneRequest& request);
+    void runExperiment(const nlohmann::json& config, const QString& baseDir);
+    void buildDemo();
+    // Raises the cancel flag of every request queued or running.
+    void cancel();
+
+    bool busy() const { return !m_pending.empty(); }
+    int pendingCount() const { return int(m_pending.size()); }
+    Task currentTask() const { return m_current; }
+    const ModelCard& model() const { return m_model; }
+    bool hasModel() const { return !m_model.dir.isEmpty(); }
+    const std::vector<DatasetInfo>& datasets() const { return m_datasets; }
+    QStringList datasetNames(const QStringList& roles = {}) const;
+    // Roles of the datasets loaded or still queued to load (train, validation, test, ood).
+    QStringList datasetRoles() const;
+    const SystemValue& system() const { return m_system; }
+    int splitSeed() const { return m_splitSeed; }
+    void setSplitSeed(int seed) { m_splitSeed = seed; }
+
+signals:
+    void busyChanged(bool busy);
+    void taskStarted(prunescope::ui::Task task);
+    void taskFinished(prunescope::ui::Task task);
+    void taskFailed(const prunescope::ui::TaskError& error);
+    void progressChanged(const prunescope::ui::ProgressValue& progress);
+    void systemChanged(const prunescope::ui::SystemValue& system);
+    void modelChanged(const prunescope::ui::ModelCard& card);
+    void datasetsChanged();
+    void scoringFinished(const prunescope::ui::ScoreResult& result);
+    void neuronScoresChanged(const prunescope::ui::NeuronScores& scores);
+    void neuronDetailFinished(const prunescope::ui::NeuronDetail& detail);
+    void previewFinished(const prunescope::ui::PreviewResult& result);
+    void trainPointChanged(const prunescope::ui::TrainPointValue& point);
+    void finetuneFinished(const prunescope::ui::RunResult& result);
+    void experimentFinished(const nlohmann::json& report);
+    void demoFinished(const QString& sessionFile);
+
+private:
+    // Queues `call(worker, flag)` on the worker thread as task `task`.
+    template <typename Call>
+    void post(Task task, Call call);
+    void onTaskStarted(Task task);
+    void onTaskFinished(Task task);
+
+    QThread m_thread;
+    EngineWorker* m_worker = nullptr;  // lives on m_thread, deleted when it finishes
+    struct Pending {
+        Task task;
+        std::shared_ptr<CancelFlag> cancel;
+    };
+    std::deque<Pending> m_pending;  // in the worker's order (it runs requests one by one)
+    Task m_current = Task::None;
+    uint64_t m_previewGeneration = 0;
+    ModelCard m_model;
+    std::vector<DatasetInfo> m_datasets;
+    std::deque<QString> m_loadingRoles;  // roles of the LoadData requests not finished yet
+    SystemValue m_system;
+    int m_splitSeed = 0;
+};
+
+}  // namespace prunescope::ui

@@ -1,0 +1,197 @@
+// The vocabulary between the UI thread and the engine worker: requests and results as plain values
+// (strings, numbers, std::vector<float> + shape). No torch type crosses the thread boundary.
+#pragma once
+
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/prune/neuron_mask.h"
+#include "core/train/finetune.h"
+
+namespace prunescope {
+class Tokenizer;
+}
+
+namespace prunescope::ui {
+
+// What kind of long task is running (one at a time in the worker's queue).
+enum class Task { None, LoadModel, LoadData, Score, Attribute, Neuron, Preview, Finetune, Experiment, Demo };
+QString taskName(Task task);
+
+struct ProgressValue {
+    Task task = Task::None;
+    QString stage;
+    int64_t done = 0;
+    int64_t total = 0;
+    double etaSeconds = -1;
+};
+
+struct TaskError {
+    Task task = Task::None;
+    QString message;  // one line a user can act on
+    QString details;  // file, place, hint, the exception type
+    bool cancelled = false;  // the user cancelled: not an error to show
+};
+
+struct ModelCard {
+    QString dir;
+    QString modelType;
+    int64_t nLayer = 0, nNeuron = 0, dModel = 0, nHead = 0, nKvHead = 0, nVocab = 0, nCtx = 0;
+    int64_t parameters = 0;
+    int64_t memoryBytes = 0;
+    QString storedDtype;
+    QString activation;
+    QString device;
+    QString tokenizerKind;
+    // Immutable and thread-safe to read: the UI tokenizes typed text itself, without the worker.
+    std::shared_ptr<const Tokenizer> tokenizer;
+};
+
+// Roles of a dataset: a "train" file is split into train (90 %) and validation (10 %) parts,
+// each listed as a dataset of its own; "test" is the in-distribution test set; "ood" the others.
+struct DatasetInfo {
+    QString name;  // unique in the session
+    QString path;
+    QString role;  // train, validation, test, ood
+    QString format;
+    int questions = 0;
+    int skipped = 0;
+};
+
+struct QuestionRow {
+    int index = 0;
+    QString id;
+    QString question;
+    QStringList options;
+    int gold = -1;
+    int predicted = -1;
+    double confidence = 0;
+    double margin = 0;
+    bool correct = false;
+};
+
+struct ScoreResult {
+    QString dataset;
+    std::vector<QuestionRow> rows;
+    double accuracy = 0;
+    double meanConfidence = 0;
+};
+
+// Per-neuron scores, (layer, neuron) row-major.
+struct NeuronScores {
+    int nLayer = 0;
+    int nNeuron = 0;
+    std::vector<float> values;
+    QString scoreName;  // mean, mean-abs, ...
+    int questions = 0;  // attributed so far
+    int total = 0;      // to attribute in this run
+    bool final = false;
+    QString file;       // where it was written or read (final only)
+};
+
+struct AttributionRequest {
+    QString dataset;
+    int steps = 20;
+    QString scope = "joint";
+    QString target = "predicted";
+    double minConfidence = 0.5;
+    bool correctOnly = false;
+    int limit = 0;
+    int topK = 20;
+    QString score = "mean";
+    QString outFile;  // written at the end ("" : not written)
+};
+
+struct TokenScore {
+    QString token;
+    float value = 0;
+};
+
+struct QuestionActivation {
+    int index = 0;
+    QString question;
+    float value = 0;
+};
+
+struct NeuronDetail {
+    int layer = 0, neuron = 0;
+    float score = 0;
+    int rank = 0;                      // within the layer, 1 = highest
+    std::vector<float> igPerQuestion;  // this run's questions (empty for files read from disk)
+    double igMean = 0, igStd = 0;
+    std::vector<float> activations;            // one per question of the attribution set
+    std::vector<QuestionActivation> exciting;  // highest activations first
+    std::vector<TokenScore> promoted;          // largest unembedding . output weights
+    std::vector<TokenScore> suppressed;        // smallest
+};
+
+struct PreviewResult {
+    uint64_t generation = 0;
+    QString dataset;
+    double baseAccuracy = 0;
+    double maskedAccuracy = 0;
+    int64_t pruned = 0;
+    int questions = 0;
+};
+
+struct TrainPointValue {
+    QString runLabel;
+    int64_t step = 0, totalSteps = 0;
+    double loss = 0, lr = 0;
+    double validationAccuracy = -1;  // -1: not evaluated at this step
+    double etaSeconds = -1;
+};
+
+struct FinetuneRequest {
+    QString arm = "plain";  // plain, ig, random, magnitude
+    int seed = 0;
+    FinetuneSettings settings;
+    NeuronMask selection;  // the IG selection (random and magnitude copy its per-layer counts)
+};
+
+struct DatasetAccuracy {
+    QString dataset;
+    QString kind;  // id, ood
+    double accuracy = 0;
+    double meanConfidence = 0;
+};
+
+struct SystemValue {
+    QString device;
+    int threads = 1;
+    QString versions;  // Prunescope and LibTorch
+};
+
+struct RunResult {
+    QString arm;
+    int seed = 0;
+    int64_t pruned = 0;
+    int64_t steps = 0;
+    double bestValidationAccuracy = -1;
+    std::vector<DatasetAccuracy> base;     // the base model, unpruned
+    std::vector<DatasetAccuracy> results;  // after pruning + fine-tuning
+};
+
+}  // namespace prunescope::ui
+
+Q_DECLARE_METATYPE(prunescope::ui::Task)
+Q_DECLARE_METATYPE(prunescope::ui::ProgressValue)
+Q_DECLARE_METATYPE(prunescope::ui::TaskError)
+Q_DECLARE_METATYPE(prunescope::ui::ModelCard)
+Q_DECLARE_METATYPE(prunescope::ui::DatasetInfo)
+Q_DECLARE_METATYPE(prunescope::ui::ScoreResult)
+Q_DECLARE_METATYPE(prunescope::ui::NeuronScores)
+Q_DECLARE_METATYPE(prunescope::ui::NeuronDetail)
+Q_DECLARE_METATYPE(prunescope::ui::PreviewResult)
+Q_DECLARE_METATYPE(prunescope::ui::TrainPointValue)
+Q_DECLARE_METATYPE(prunescope::ui::RunResult)
+Q_DECLARE_METATYPE(prunescope::ui::SystemValue)
+Q_DECLARE_METATYPE(prunescope::NeuronMask)
+Q_DECLARE_METATYPE(nlohmann::json)

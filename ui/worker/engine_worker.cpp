@@ -1,0 +1,242 @@
+// EngineWorker: task wrapper, system probe, model and dataset loading, scoring.
+#include "ui/worker/engine_worker.h"
+
+#include <torch/torch.h>
+
+#include "core/eval/mcq_items.h"
+#include "core/model/model_io.h"
+#include "core/util/device.h"
+#include "core/util/error.h"
+#include "core/util/log.h"
+#include "core/util/system_info.h"
+#include "ui/worker/progress_throttle.h"
+#include "ui/worker/worker_state.h"
+
+namespace prunescope::ui {
+
+QString taskName(Task task) {
+    switch (task) {
+        case Task::None: return EngineWorker::tr("idle");
+        case Task::LoadModel: return EngineWorker::tr("Loading the model");
+        case Task::LoadData: return EngineWorker::tr("Loading a dataset");
+        case Task::Score: return EngineWorker::tr("Scoring");
+        case Task::Attribute: return EngineWorker::tr("Attribution");
+        case Task::Neuron: return EngineWorker::tr("Neuron details");
+        case Task::Preview: return EngineWorker::tr("Ablation preview");
+        case Task::Finetune: return EngineWorker::tr("Fine-tuning");
+        case Task::Experiment: return EngineWorker::tr("Experiment");
+        case Task::Demo: return EngineWorker::tr("Building the demo");
+    }
+    return {};
+}
+
+WorkerDataset* EngineWorker::State::find(const std::string& name) {
+    for (auto& d : datasets)
+        if (d.info.name.toStdString() == name) return &d;
+    return nullptr;
+}
+
+WorkerDataset* EngineWorker::State::firstWithRole(const std::string& role) {
+    for (auto& d : datasets)
+        if (d.info.role.toStdString() == role) return &d;
+    return nullptr;
+}
+
+void EngineWorker::State::requireModel() const {
+    if (!model) throw Error("", "", "no model is open", "open a model folder first (File > Open Model)");
+}
+
+void EngineWorker::State::ensureItems(WorkerDataset& set) {
+    requireModel();
+    if (set.items.empty() && !set.data.questions.empty()) {
+        set.items = buildScoringItems(set.data, *tokenizer, ScoringMode::Letter, prompt);
+    }
+}
+
+void EngineWorker::State::resetResults() {
+    aggregate.reset();
+    attributionDataset.clear();
+    attributionFile.clear();
+    questionIg.clear();
+    questionIgComplete = false;
+    previewBase.reset();
+    magnitude = at::Tensor();
+}
+
+EngineWorker::EngineWorker(QObject* parent) : QObject(parent), m_state(std::make_unique<State>()) {}
+
+EngineWorker::~EngineWorker() = default;
+
+void EngineWorker::runTask(Task task, const std::function<void()>& body) {
+    emit taskStarted(task);
+    torch::NoGradGuard noGrad;  // autograd guards are thread-local: set here, on the worker
+    TaskError error;
+    error.task = task;
+    try {
+        body();
+        emit taskFinished(task);
+        return;
+    } catch (const CancelledError&) {
+        error.message = tr("%1 was cancelled.").arg(taskName(task));
+        error.cancelled = true;
+    } catch (const Error& e) {
+        error.message = QString::fromStdString(e.message());
+        QStringList details;
+        if (!e.file().empty()) details << tr("File: %1").arg(QString::fromStdString(e.file()));
+        if (!e.place().empty()) details << tr("Where: %1").arg(QString::fromStdString(e.place()));
+        if (!e.hint().empty()) details << tr("Hint: %1").arg(QString::fromStdString(e.hint()));
+        details << tr("Full message: %1").arg(QString::fromUtf8(e.what()));
+        error.details = details.join('\n');
+    } catch (const c10::Error& e) {
+        error.message = tr("LibTorch error during %1.").arg(taskName(task).toLower());
+        error.details = QString::fromUtf8(e.what());
+    } catch (const std::exception& e) {
+        error.message = QString::fromUtf8(e.what());
+        error.details = tr("Task: %1 (std::exception)").arg(taskName(task));
+    }
+    log::get("gui")->log(error.cancelled ? spdlog::level::info : spdlog::level::err, "{}",
+                         error.message.toStdString());
+    emit taskFailed(error);
+    emit taskFinished(task);
+}
+
+ProgressFn EngineWorker::progressFor(Task task) {
+    auto throttle = std::make_shared<ProgressThrottle>(50);
+    return [this, task, throttle](const Progress& p) {
+        if (!throttle->ready(p.done, p.total)) return;
+        emit progressChanged({task, QString::fromStdString(p.stage), p.done, p.total, p.etaSeconds});
+    };
+}
+
+void EngineWorker::probeSystem() {
+    runTask(Task::None, [&] {
+        auto info = prunescope::probeSystem(false);
+        emit systemChanged({QString::fromStdString(info.device), info.threads,
+                            QString::fromStdString(describeVersions())});
+    });
+}
+
+void EngineWorker::loadModel(const QString& dir, const QString& device) {
+    runTask(Task::LoadModel, [&] {
+        auto& s = *m_state;
+        const std::filesystem::path path = dir.toStdString();
+        emit progressChanged({Task::LoadModel, tr("loading %1").arg(dir), 0, 0, -1});
+        auto model = prunescope::loadModel(path, {device.toStdString(), false});
+        auto tokenizer = std::make_shared<const Tokenizer>(Tokenizer::fromDirectory(path));
+        s.model = model;
+        s.tokenizer = tokenizer;
+        s.modelDir = path;
+        s.device = device.toStdString();
+        s.resetResults();
+        for (auto& d : s.datasets) {
+            d.items.clear();
+            d.scores.clear();
+        }
+        const auto& c = model->config();
+        ModelCard card;
+        card.dir = dir;
+        card.modelType = QString::fromStdString(c.modelType);
+        card.nLayer = c.nLayer;
+        card.nNeuron = c.nNeuron;
+        card.dModel = c.dModel;
+        card.nHead = c.nHead;
+        card.nKvHead = c.nKvHead;
+        card.nVocab = c.nVocab;
+        card.nCtx = c.nCtx;
+        card.parameters = c.parameterCount();
+        card.memoryBytes = parameterBytes(*model);
+        card.storedDtype = QString::fromStdString(c.storedDtype);
+        card.activation = QString::fromStdString(c.activation);
+        card.device = QString::fromStdString(deviceName(model->unembedding().device()));
+        card.tokenizerKind = QString::fromStdString(tokenizer->kind());
+        card.tokenizer = tokenizer;
+        log::get("gui")->info("model {}: {} layers x {} neurons, {} parameters", dir.toStdString(),
+                              c.nLayer, c.nNeuron, c.parameterCount());
+        emit modelChanged(card);
+    });
+}
+
+void EngineWorker::loadDataset(const QString& path, const QString& role, const QString& format,
+                               const QString& name, int splitSeed) {
+    runTask(Task::LoadData, [&] {
+        auto& s = *m_state;
+        McqLoadOptions options;
+        options.format = parseMcqFormat(format.isEmpty() ? "auto" : format.toStdString());
+        options.skipInvalid = true;
+        auto data = loadMcqDataset(path.toStdString(), options);
+        if (data.questions.empty()) {
+            throw Error(path.toStdString(), "", "no valid questions in the file");
+        }
+        const QString base = name.isEmpty() ? QString::fromStdString(data.name) : name;
+        auto add = [&](McqDataset set, const QString& setName, const QString& setRole) {
+            if (s.find(setName.toStdString()) != nullptr) removeDataset(setName);
+            WorkerDataset d;
+            d.info = {setName, path, setRole, QString::fromStdString(mcqFormatName(data.format)),
+                      int(set.questions.size()), int(data.skipped.size())};
+            d.data = std::move(set);
+            s.datasets.push_back(std::move(d));
+            emit datasetChanged(s.datasets.back().info);
+        };
+        if (role == "train") {
+            SplitSpec spec{0.9, 0.1, 0.0, uint64_t(splitSeed)};
+            auto splits = splitDataset(data, spec);
+            add(std::move(splits.train), base, "train");
+            add(std::move(splits.validation), base + tr(" (validation)"), "validation");
+            s.previewBase.reset();
+        } else {
+            add(std::move(data), base, role);
+        }
+    });
+}
+
+void EngineWorker::removeDataset(const QString& name) {
+    auto& sets = m_state->datasets;
+    for (auto it = sets.begin(); it != sets.end(); ++it) {
+        if (it->info.name == name) {
+            sets.erase(it);
+            emit datasetRemoved(name);
+            return;
+        }
+    }
+}
+
+void EngineWorker::scoreDataset(State& s, const QString& name, const CancelFlag* cancel) {
+    auto* set = s.find(name.toStdString());
+    if (set == nullptr) throw Error("", "", "no dataset named '" + name.toStdString() + "'");
+    s.ensureItems(*set);
+    ScoringOptions options;
+    set->scores = scoreItems(*s.model, set->items, options, progressFor(Task::Score), cancel);
+    ScoreResult result;
+    result.dataset = name;
+    const auto summary = summarize(set->scores);
+    result.accuracy = summary.accuracy;
+    result.meanConfidence = summary.meanConfidence;
+    result.rows.reserve(set->scores.size());
+    for (size_t i = 0; i < set->scores.size(); ++i) {
+        const auto& q = set->data.questions[i];
+        const auto& sc = set->scores[i];
+        QuestionRow row;
+        row.index = int(i);
+        row.id = QString::fromStdString(q.id);
+        row.question = QString::fromStdString(q.question);
+        for (const auto& o : q.options) row.options << QString::fromStdString(o);
+        row.gold = q.answer;
+        row.predicted = sc.predicted;
+        row.confidence = sc.confidence;
+        row.margin = sc.margin;
+        row.correct = sc.correct;
+        result.rows.push_back(std::move(row));
+    }
+    log::get("gui")->info("scored {}: accuracy {:.3f}, mean confidence {:.3f}", name.toStdString(),
+                          result.accuracy, result.meanConfidence);
+    emit scoringFinished(result);
+}
+
+void EngineWorker::score(const QString& dataset, const CancelFlag* cancel) {
+    runTask(Task::Score, [&] {
+        m_state->requireModel();
+        scoreDataset(*m_state, dataset, cancel);
+    });
+}
+
+}  // namespace prunescope::ui

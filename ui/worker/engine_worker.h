@@ -1,0 +1,70 @@
+// The one object that owns the model. It lives on the Engine's worker thread; every method below
+// runs there (queued by Engine) and reports through signals carrying plain values. Exceptions
+// never leave a method: each is caught and emitted as taskFailed(TaskError).
+#pragma once
+
+#include <QObject>
+
+#include <functional>
+#include <memory>
+
+#include "core/util/progress.h"
+#include "ui/worker/engine_types.h"
+
+namespace prunescope::ui {
+
+class EngineWorker : public QObject {
+    Q_OBJECT
+public:
+    explicit EngineWorker(QObject* parent = nullptr);
+    ~EngineWorker() override;
+
+    // All of these run on the worker thread. `cancel` may be null.
+    void probeSystem();
+    void loadModel(const QString& dir, const QString& device);
+    void loadDataset(const QString& path, const QString& role, const QString& format,
+                     const QString& name, int splitSeed);
+    void removeDataset(const QString& name);
+    void score(const QString& dataset, const CancelFlag* cancel);
+    void attribute(const AttributionRequest& request, const CancelFlag* cancel);
+    void openAttributions(const QString& file, const QString& score);
+    void setNeuronScore(const QString& score);
+    void neuronDetail(int layer, int neuron, const CancelFlag* cancel);
+    void preview(uint64_t generation, const NeuronMask& mask, const CancelFlag* cancel);
+    void finetune(const FinetuneRequest& request, const CancelFlag* cancel);
+    void runExperiment(const nlohmann::json& config, const QString& baseDir,
+                       const CancelFlag* cancel);
+    void buildDemo(const CancelFlag* cancel);
+
+signals:
+    void taskStarted(prunescope::ui::Task task);
+    void taskFinished(prunescope::ui::Task task);  // always, after success, failure or cancel
+    void taskFailed(const prunescope::ui::TaskError& error);
+    void progressChanged(const prunescope::ui::ProgressValue& progress);
+    void systemChanged(const prunescope::ui::SystemValue& system);
+    void modelChanged(const prunescope::ui::ModelCard& card);
+    void datasetChanged(const prunescope::ui::DatasetInfo& info);
+    void datasetRemoved(const QString& name);
+    void scoringFinished(const prunescope::ui::ScoreResult& result);
+    void neuronScoresChanged(const prunescope::ui::NeuronScores& scores);  // live and final
+    void neuronDetailFinished(const prunescope::ui::NeuronDetail& detail);
+    void previewFinished(const prunescope::ui::PreviewResult& result);
+    void trainPointChanged(const prunescope::ui::TrainPointValue& point);
+    void finetuneFinished(const prunescope::ui::RunResult& result);
+    void experimentFinished(const nlohmann::json& report);
+    void demoFinished(const QString& sessionFile);
+
+public:
+    struct State;  // ui/worker/worker_state.h: the model, datasets and results (torch types)
+
+private:
+    // Emits taskStarted, runs `body`, turns any exception into taskFailed, emits taskFinished.
+    void runTask(Task task, const std::function<void()>& body);
+    ProgressFn progressFor(Task task);
+    void scoreDataset(State& state, const QString& name, const CancelFlag* cancel);
+    void emitNeuronScores(int questions, int total, bool final);
+
+    std::unique_ptr<State> m_state;
+};
+
+}  // namespace prunescope::ui

@@ -1,0 +1,228 @@
+// EngineWorker: attribution runs with a live heatmap, attribution files, neuron details.
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/attribution/attribution_file.h"
+#include "core/attribution/attribution_run.h"
+#include "core/model/model_io.h"
+#include "core/prune/activation_stats.h"
+#include "core/util/error.h"
+#include "core/util/log.h"
+#include "ui/worker/engine_worker.h"
+#include "ui/worker/progress_throttle.h"
+#include "ui/worker/worker_state.h"
+
+namespace prunescope::ui {
+namespace {
+
+constexpr int kFrameIntervalMs = 250;  // live heatmap updates
+constexpr int kProgressIntervalMs = 50;
+constexpr int kTopTokens = 15;
+constexpr int kTopQuestions = 10;
+constexpr size_t kActivationQuestions = 256;  // when no questions were attributed
+
+std::vector<float> toFloats(const at::Tensor& t) {
+    auto c = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+std::vector<TokenScore> topTokens(const at::Tensor& logits, const Tokenizer& tokenizer, bool largest) {
+    const int64_t k = std::min<int64_t>(kTopTokens, logits.size(0));
+    auto [values, index] = logits.topk(k, 0, largest);  // (k,)
+    std::vector<TokenScore> out;
+    for (int64_t j = 0; j < k; ++j) {
+        out.push_back({QString::fromStdString(tokenizer.idToToken(int32_t(index[j].item<int64_t>()))),
+                       float(values[j].item<double>())});
+    }
+    return out;
+}
+
+}  // namespace
+
+void EngineWorker::emitNeuronScores(int questions, int total, bool final) {
+    auto& s = *m_state;
+    if (!s.aggregate) return;
+    NeuronScores out;
+    out.nLayer = int(s.aggregate->nLayer());
+    out.nNeuron = int(s.aggregate->nNeuron());
+    out.values = toFloats(s.aggregate->score(parseNeuronScore(s.scoreName)));  // (layer, neuron)
+    out.scoreName = QString::fromStdString(s.scoreName);
+    out.questions = questions;
+    out.total = total;
+    out.final = final;
+    out.file = QString::fromStdString(s.attributionFile);
+    emit neuronScoresChanged(out);
+}
+
+void EngineWorker::attribute(const AttributionRequest& r, const CancelFlag* cancel) {
+    runTask(Task::Attribute, [&] {
+        auto& s = *m_state;
+        s.requireModel();
+        auto* set = s.find(r.dataset.toStdString());
+        if (set == nullptr) set = s.firstWithRole("train");
+        if (set == nullptr) {
+            throw Error("", "", "no dataset to attribute on", "add a training dataset first");
+        }
+        const QString name = set->info.name;
+        if (set->scores.empty()) scoreDataset(s, name, cancel);
+        set = s.find(name.toStdString());  // scoring may not move it, but stay safe
+
+        AttributionJob job;
+        job.ig.steps = r.steps;
+        job.ig.scope = parseIgScope(r.scope.toStdString());
+        job.ig.target = parseIgTarget(r.target.toStdString());
+        job.filter.minConfidence = r.minConfidence;
+        job.filter.correctOnly = r.correctOnly;
+        job.filter.limit = r.limit;
+        job.topK = r.topK;
+        job.meta = {{"model",
+                     {{"dir", s.modelDir.string()},
+                      {"model_type", s.model->config().modelType},
+                      {"fingerprint", modelFingerprint(s.modelDir)}}},
+                    {"dataset",
+                     {{"file", set->info.path.toStdString()},
+                      {"name", name.toStdString()},
+                      {"fingerprint", set->data.fingerprint()}}},
+                    {"scoring", {{"mode", "letter"}}}};
+        const size_t selected = selectConfident(set->scores, job.filter).size();
+        if (selected == 0) {
+            throw Error("", "", "no question has confidence >= " + std::to_string(r.minConfidence),
+                        "lower the confidence threshold (drag the line on the Score panel)");
+        }
+        parseNeuronScore(r.score.toStdString());  // validate before the long run
+        s.resetResults();
+        s.scoreName = r.score.toStdString();
+        s.attributionDataset = name.toStdString();
+        const auto& c = s.model->config();
+        const size_t perQuestion = size_t(c.nLayer * c.nNeuron) * sizeof(float);
+        const size_t keep = std::max<size_t>(1, kQuestionIgBudgetBytes / std::max<size_t>(1, perQuestion));
+        s.questionIgComplete = selected <= keep;
+
+        at::Tensor previousSum;  // (nLayer, nNeuron) float64: the running sum before this question
+        ProgressThrottle frames(kFrameIntervalMs), progress(kProgressIntervalMs);
+        auto live = [&](const Progress& p, const IgAggregate& agg) {
+            if (s.questionIg.size() < keep) {
+                auto sum = agg.sum();
+                s.questionIg.push_back(toFloats(previousSum.defined() ? sum - previousSum : sum));
+                previousSum = sum.clone();
+            }
+            if (progress.ready(p.done, p.total)) {
+                emit progressChanged({Task::Attribute, tr("attribution"), p.done, p.total, p.etaSeconds});
+            }
+            if (frames.ready(p.done, p.total) && p.done < p.total) {
+                NeuronScores out;
+                out.nLayer = int(agg.nLayer());
+                out.nNeuron = int(agg.nNeuron());
+                out.values = toFloats(agg.score(parseNeuronScore(s.scoreName)));
+                out.scoreName = r.score;
+                out.questions = int(p.done);
+                out.total = int(p.total);
+                emit neuronScoresChanged(out);
+            }
+        };
+        auto result = runAttribution(*s.model, set->data, set->items, set->scores, job, live, cancel);
+        s.aggregate = std::move(result.aggregate);
+        if (!r.outFile.isEmpty()) {
+            const std::filesystem::path out = r.outFile.toStdString();
+            if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
+            writeAttributionFile(out, *s.aggregate, result.meta);
+            s.attributionFile = out.string();
+        }
+        emitNeuronScores(int(s.aggregate->count()), int(selected), true);
+    });
+}
+
+void EngineWorker::openAttributions(const QString& file, const QString& score) {
+    runTask(Task::Attribute, [&] {
+        auto& s = *m_state;
+        auto read = readAttributionFile(file.toStdString());
+        if (s.model) {
+            const auto& c = s.model->config();
+            if (read.aggregate.nLayer() != c.nLayer || read.aggregate.nNeuron() != c.nNeuron) {
+                throw Error(file.toStdString(), "shape",
+                            "the attributions are " + std::to_string(read.aggregate.nLayer()) + " x " +
+                                std::to_string(read.aggregate.nNeuron()) + ", the model is " +
+                                std::to_string(c.nLayer) + " x " + std::to_string(c.nNeuron),
+                            "open the attributions made with this model");
+            }
+        }
+        parseNeuronScore(score.toStdString());
+        s.resetResults();
+        s.aggregate = std::move(read.aggregate);
+        s.scoreName = score.toStdString();
+        s.attributionFile = file.toStdString();
+        const std::string dataName = read.meta.value("dataset", nlohmann::json::object()).value("name", "");
+        auto* set = s.find(dataName);
+        if (set == nullptr) set = s.firstWithRole("train");
+        if (set != nullptr) s.attributionDataset = set->info.name.toStdString();
+        emitNeuronScores(int(s.aggregate->count()), int(s.aggregate->count()), true);
+    });
+}
+
+void EngineWorker::setNeuronScore(const QString& score) {
+    runTask(Task::None, [&] {
+        parseNeuronScore(score.toStdString());
+        m_state->scoreName = score.toStdString();
+        if (m_state->aggregate) {
+            const int n = int(m_state->aggregate->count());
+            emitNeuronScores(n, n, true);
+        }
+    });
+}
+
+void EngineWorker::neuronDetail(int layer, int neuron, const CancelFlag* cancel) {
+    runTask(Task::Neuron, [&] {
+        auto& s = *m_state;
+        s.requireModel();
+        if (!s.aggregate) throw Error("", "", "no attributions yet", "run or open an attribution first");
+        const auto& c = s.model->config();
+        if (layer < 0 || layer >= c.nLayer || neuron < 0 || neuron >= c.nNeuron) {
+            throw Error("", "neuron", "no neuron " + std::to_string(neuron) + " in layer " + std::to_string(layer));
+        }
+        NeuronDetail d;
+        d.layer = layer;
+        d.neuron = neuron;
+        auto scores = s.aggregate->score(parseNeuronScore(s.scoreName));  // (nLayer, nNeuron)
+        const double v = scores[layer][neuron].item<double>();
+        d.score = float(v);
+        d.rank = 1 + int((scores[layer] > v).sum().item<int64_t>());
+        d.igMean = s.aggregate->mean()[layer][neuron].item<double>();
+        d.igStd = s.aggregate->std()[layer][neuron].item<double>();
+        const size_t flat = size_t(layer) * size_t(c.nNeuron) + size_t(neuron);
+        for (const auto& q : s.questionIg) d.igPerQuestion.push_back(q[flat]);
+
+        // Activation over the attributed questions (or the first ones of the attribution set).
+        auto* set = s.find(s.attributionDataset);
+        if (set == nullptr) set = s.firstWithRole("train");
+        if (set != nullptr) {
+            s.ensureItems(*set);
+            std::vector<size_t> indices;
+            for (const auto& rec : s.aggregate->records())
+                if (rec.index >= 0 && size_t(rec.index) < set->items.size()) indices.push_back(size_t(rec.index));
+            if (indices.empty())
+                for (size_t i = 0; i < std::min(set->items.size(), kActivationQuestions); ++i) indices.push_back(i);
+            std::vector<ScoringItem> items;
+            for (size_t i : indices) items.push_back(set->items[i]);
+            d.activations = neuronActivations(*s.model, items, layer, neuron, 8, cancel);
+            std::vector<size_t> order(d.activations.size());
+            for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+            std::sort(order.begin(), order.end(),
+                      [&](size_t a, size_t b) { return d.activations[a] > d.activations[b]; });
+            for (size_t j = 0; j < order.size() && j < size_t(kTopQuestions); ++j) {
+                const size_t q = indices[order[j]];
+                d.exciting.push_back({int(q), QString::fromStdString(set->data.questions[q].question),
+                                      d.activations[order[j]]});
+            }
+        }
+        // Tokens the neuron's output promotes: unembedding (V, d) @ output weights row (d,).
+        auto w = s.model->neuronOutputWeights(layer)[neuron].to(torch::kFloat32);  // (d,)
+        auto logits = s.model->unembedding().to(torch::kFloat32).matmul(w).cpu();  // (V,)
+        d.promoted = topTokens(logits, *s.tokenizer, true);
+        d.suppressed = topTokens(logits, *s.tokenizer, false);
+        emit neuronDetailFinished(d);
+    });
+}
+
+}  // namespace prunescope::ui

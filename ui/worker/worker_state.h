@@ -1,0 +1,58 @@
+// What the worker holds between requests. Only the worker thread touches it.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/attribution/aggregate.h"
+#include "core/data/mcq.h"
+#include "core/data/prompt.h"
+#include "core/eval/scoring.h"
+#include "core/model/causal_lm.h"
+#include "core/tokenizer/tokenizer.h"
+#include "ui/worker/engine_worker.h"
+
+namespace prunescope::ui {
+
+struct WorkerDataset {
+    DatasetInfo info;
+    McqDataset data;
+    std::vector<ScoringItem> items;     // letter-scoring items, built on first use
+    std::vector<QuestionScore> scores;  // the base model's, empty until scored
+};
+
+struct EngineWorker::State {
+    std::filesystem::path modelDir;
+    std::string device = "auto";
+    std::shared_ptr<CausalLM> model;
+    std::shared_ptr<const Tokenizer> tokenizer;
+    PromptTemplate prompt;
+    std::vector<WorkerDataset> datasets;
+
+    // The current attribution: aggregate, which dataset it ran on, the displayed score and,
+    // for runs made in this window, each question's IG ((layer, neuron) float32, within a budget).
+    std::optional<IgAggregate> aggregate;
+    std::string attributionDataset;
+    std::string scoreName = "mean";
+    std::string attributionFile;
+    std::vector<std::vector<float>> questionIg;
+    bool questionIgComplete = false;
+
+    std::optional<double> previewBase;  // validation accuracy without a mask
+    at::Tensor magnitude;               // mean |activation| over the attributed questions
+
+    WorkerDataset* find(const std::string& name);
+    WorkerDataset* firstWithRole(const std::string& role);
+    void requireModel() const;
+    // Builds the letter items of `set` if needed.
+    void ensureItems(WorkerDataset& set);
+    void resetResults();
+};
+
+// Budget for the per-question IG kept for the neuron panel.
+constexpr size_t kQuestionIgBudgetBytes = size_t(256) << 20;
+
+}  // namespace prunescope::ui

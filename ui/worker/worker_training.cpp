@@ -1,0 +1,172 @@
+// EngineWorker: ablation preview, fine-tuning runs (plain and pruned arms), experiment and demo.
+#include <torch/torch.h>
+
+#include "core/demo/demo.h"
+#include "core/model/model_io.h"
+#include "core/model/neuron_hook.h"
+#include "core/pipeline/experiment.h"
+#include "core/prune/activation_stats.h"
+#include "core/prune/selection.h"
+#include "core/util/error.h"
+#include "core/util/log.h"
+#include "ui/worker/engine_worker.h"
+#include "ui/worker/progress_throttle.h"
+#include "ui/worker/worker_state.h"
+
+namespace prunescope::ui {
+namespace {
+
+constexpr size_t kMagnitudeQuestions = 256;  // when no questions were attributed
+
+WorkerDataset& validationSet(EngineWorker::State& s) {
+    auto* set = s.firstWithRole("validation");
+    if (set == nullptr) set = s.firstWithRole("test");
+    if (set == nullptr) {
+        throw Error("", "", "no validation questions",
+                    "add a training dataset (its validation split is used) or a test dataset");
+    }
+    s.ensureItems(*set);
+    return *set;
+}
+
+// Accuracy and mean confidence of `items` with `mask` (may be null) applied.
+DatasetAccuracy evaluate(CausalLM& model, const WorkerDataset& set, const NeuronMask* mask,
+                         const CancelFlag* cancel) {
+    NeuronHook hook(model.config().nLayer);
+    if (mask != nullptr) mask->applyTo(hook, model.unembedding().device());
+    ScoringOptions options;
+    options.hook = &hook;
+    const auto summary = summarize(scoreItems(model, set.items, options, {}, cancel));
+    return {set.info.name, set.info.role == "ood" ? "ood" : "id", summary.accuracy, summary.meanConfidence};
+}
+
+}  // namespace
+
+void EngineWorker::preview(uint64_t generation, const NeuronMask& mask, const CancelFlag* cancel) {
+    runTask(Task::Preview, [&] {
+        throwIfCancelled(cancel);  // a newer preview was requested while this one waited
+        auto& s = *m_state;
+        s.requireModel();
+        auto& set = validationSet(s);
+        checkMaskFits(mask, s.model->config().nLayer, s.model->config().nNeuron, "selection");
+        emit progressChanged({Task::Preview, tr("ablation preview"), 0, 2, -1});
+        if (!s.previewBase) s.previewBase = maskedAccuracy(*s.model, set.items, nullptr, ScoringMode::Letter, 8, cancel);
+        emit progressChanged({Task::Preview, tr("ablation preview"), 1, 2, -1});
+        PreviewResult result;
+        result.generation = generation;
+        result.dataset = set.info.name;
+        result.baseAccuracy = *s.previewBase;
+        result.maskedAccuracy = maskedAccuracy(*s.model, set.items, &mask, ScoringMode::Letter, 8, cancel);
+        result.pruned = mask.count();
+        result.questions = int(set.items.size());
+        emit previewFinished(result);
+    });
+}
+
+void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) {
+    runTask(Task::Finetune, [&] {
+        auto& s = *m_state;
+        s.requireModel();
+        auto* train = s.firstWithRole("train");
+        if (train == nullptr) throw Error("", "", "no training dataset", "add a dataset with the role 'train'");
+        s.ensureItems(*train);
+        std::vector<ScoringItem> validation;
+        if (auto* v = s.firstWithRole("validation")) {
+            s.ensureItems(*v);
+            validation = v->items;
+        }
+        const auto& c = s.model->config();
+        // The arm's mask: none, the IG selection, or a baseline with the same per-layer counts.
+        std::optional<NeuronMask> mask;
+        if (r.arm != "plain") {
+            if (r.selection.count() == 0) {
+                throw Error("", "arm '" + r.arm.toStdString() + "'", "the selection is empty",
+                            "select neurons on the Select panel first");
+            }
+            checkMaskFits(r.selection, c.nLayer, c.nNeuron, "selection");
+            if (r.arm == "ig") {
+                mask = r.selection;
+            } else if (r.arm == "random") {
+                mask = randomLike(r.selection, uint64_t(r.seed));
+            } else if (r.arm == "magnitude") {
+                if (!s.magnitude.defined()) {
+                    std::vector<size_t> indices;
+                    if (s.aggregate && s.attributionDataset == train->info.name.toStdString())
+                        for (const auto& rec : s.aggregate->records()) indices.push_back(size_t(rec.index));
+                    if (indices.empty())
+                        for (size_t i = 0; i < std::min(train->items.size(), kMagnitudeQuestions); ++i)
+                            indices.push_back(i);
+                    s.magnitude = meanAbsActivation(*s.model, train->items, indices, 8,
+                                                    progressFor(Task::Finetune), cancel);
+                }
+                mask = magnitudeLike(r.selection, s.magnitude);
+            } else {
+                throw Error("", "arm", "unknown arm '" + r.arm.toStdString() + "'",
+                            "plain, ig, random or magnitude");
+            }
+        }
+        RunResult result;
+        result.arm = r.arm;
+        result.seed = r.seed;
+        result.pruned = mask ? mask->count() : 0;
+        // The sets the report compares on: the base model's accuracy first (cached scores).
+        std::vector<WorkerDataset*> evalSets;
+        for (auto& d : s.datasets)
+            if (d.info.role == "test" || d.info.role == "ood") evalSets.push_back(&d);
+        for (auto* d : evalSets) {
+            s.ensureItems(*d);
+            if (d->scores.empty()) d->scores = scoreItems(*s.model, d->items, {}, progressFor(Task::Score), cancel);
+            const auto summary = summarize(d->scores);
+            result.base.push_back({d->info.name, d->info.role == "ood" ? "ood" : "id", summary.accuracy,
+                                   summary.meanConfidence});
+        }
+        // Train a fresh copy: the base model stays as it is for the other arms.
+        auto model = prunescope::loadModel(s.modelDir, {s.device, false});
+        FinetuneSettings settings = r.settings;
+        settings.seed = uint64_t(r.seed);
+        settings.mode = ScoringMode::Letter;
+        const QString label = QStringLiteral("%1 seed %2").arg(r.arm).arg(r.seed);
+        ProgressThrottle progress(50);
+        auto callback = [&](const TrainPoint& p) {
+            TrainPointValue v;
+            v.runLabel = label;
+            v.step = p.step;
+            v.totalSteps = p.totalSteps;
+            v.loss = p.loss;
+            v.lr = p.lr;
+            v.validationAccuracy = p.validationAccuracy.value_or(-1.0);
+            v.etaSeconds = p.etaSeconds;
+            emit trainPointChanged(v);
+            if (progress.ready(p.step, p.totalSteps)) {
+                emit progressChanged({Task::Finetune, tr("fine-tuning %1").arg(label), p.step, p.totalSteps,
+                                      p.etaSeconds});
+            }
+        };
+        auto trained = prunescope::finetune(*model, train->items, validation, mask ? &*mask : nullptr, settings,
+                                            callback, cancel);
+        result.steps = trained.steps;
+        result.bestValidationAccuracy = trained.bestValidationAccuracy;
+        torch::NoGradGuard noGrad;
+        for (auto* d : evalSets) result.results.push_back(evaluate(*model, *d, mask ? &*mask : nullptr, cancel));
+        log::get("gui")->info("fine-tuned {}: {} steps, best validation accuracy {:.3f}", label.toStdString(),
+                              trained.steps, trained.bestValidationAccuracy);
+        emit finetuneFinished(result);
+    });
+}
+
+void EngineWorker::runExperiment(const nlohmann::json& config, const QString& baseDir, const CancelFlag* cancel) {
+    runTask(Task::Experiment, [&] {
+        auto parsed = parseExperimentConfig(config, "session", baseDir.toStdString());
+        auto report = prunescope::runExperiment(parsed, progressFor(Task::Experiment), cancel);
+        emit experimentFinished(report);
+    });
+}
+
+void EngineWorker::buildDemo(const CancelFlag* cancel) {
+    runTask(Task::Demo, [&] {
+        auto result = runDemo({}, progressFor(Task::Demo), cancel);
+        emit demoFinished(QString::fromStdString(result.session.string()));
+    });
+}
+
+}  // namespace prunescope::ui
