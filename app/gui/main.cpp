@@ -14,6 +14,7 @@
 #include "ui/main/screenshot_runner.h"
 
 int main(int argc, char** argv) {
+    Q_INIT_RESOURCE(resources);  // the resources live in the static prunescope_ui library
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Prunescope"));
     QApplication::setOrganizationName(QStringLiteral("Prunescope"));

@@ -92,18 +92,19 @@ DatasetRef readDataset(const Reader& r, const fs::path& base, const std::string&
 ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::string& file, const fs::path& base) {
     Reader r(json, file, "");
     r.allow({"model", "data", "train", "validation", "test", "ood", "scoring", "attribution", "selection", "finetune",
-             "arms", "seeds", "device", "out"});
+             "arms", "seeds", "device", "out", "split_seed"});
     ExperimentConfig c;
     if (!r.has("model")) throw Error(file, "field 'model'", "missing");
     c.model = r.string("model", "");
     if (c.model.is_relative()) c.model = base / c.model;
+    c.splitSeed = static_cast<uint64_t>(r.integer("split_seed", 0));
     if (r.has("data")) {
         // One file, split 80/10/10 with a seed.
         auto d = r.child("data");
         d.allow({"file", "format", "split_seed", "limit"});
         nlohmann::json one = {{"file", d.string("file", "")}, {"format", d.string("format", "auto")}};
         if (!d.has("file")) throw Error(file, "field 'data.file'", "missing");
-        c.splitSeed = static_cast<uint64_t>(d.integer("split_seed", 0));
+        c.splitSeed = static_cast<uint64_t>(d.integer("split_seed", static_cast<int64_t>(c.splitSeed)));
         int64_t limit = d.integer("limit", 0);
         for (auto [ref, split] : {std::pair{&c.train, "train"}, {&c.validation, "validation"}, {&c.test, "test"}}) {
             auto j = one;

@@ -42,6 +42,10 @@ Session MainWindow::collectSession(const QString& resultsDir) {
                   {"selection", m_selectionPanel->settings()},
                   {"finetune", m_finetunePanel->settings()},
                   {"split_seed", m_engine->splitSeed()}};
+    if (!m_engine->promptText().isEmpty() || !m_engine->promptOption().isEmpty()) {
+        s.settings["prompt"] = {{"template", m_engine->promptText().toStdString()},
+                                {"option_template", m_engine->promptOption().toStdString()}};
+    }
     return s;
 }
 
@@ -76,13 +80,15 @@ std::optional<std::pair<nlohmann::json, QString>> MainWindow::experimentConfig()
     const auto attribution = m_attributionPanel->request();
     const auto finetune = m_finetunePanel->request();
     config["split_seed"] = m_engine->splitSeed();
-    config["scoring"] = "letter";
+    config["scoring"] = {{"mode", "letter"}};
+    if (!m_engine->promptText().isEmpty()) config["scoring"]["template"] = m_engine->promptText().toStdString();
+    if (!m_engine->promptOption().isEmpty()) config["scoring"]["option_template"] = m_engine->promptOption().toStdString();
     config["attribution"] = {{"steps", attribution.steps}, {"scope", attribution.scope.toStdString()},
                              {"target", attribution.target.toStdString()},
                              {"min_confidence", attribution.minConfidence}, {"correct_only", attribution.correctOnly},
                              {"limit", attribution.limit}};
-    config["score"] = attribution.score.toStdString();
     config["selection"] = m_selectionPanel->spec().toJson();
+    config["selection"]["score"] = attribution.score.toStdString();
     config["finetune"] = finetune.settings.toJson();
     config["arms"] = {"plain", "ig", "random", "magnitude"};
     config["seeds"] = {0, 1, 2, 3, 4};
@@ -93,6 +99,9 @@ std::optional<std::pair<nlohmann::json, QString>> MainWindow::experimentConfig()
 void MainWindow::applySession(const Session& s) {
     // The worker runs requests in order: model, datasets, then the attributions that need them.
     m_engine->setSplitSeed(s.settings.value("split_seed", 0));
+    const auto prompt = s.settings.value("prompt", nlohmann::json::object());
+    m_engine->setPrompt(QString::fromStdString(prompt.value("template", std::string())),
+                        QString::fromStdString(prompt.value("option_template", std::string())));
     for (const auto& name : m_engine->datasetNames()) m_engine->removeDataset(name);
     if (!s.model.isEmpty()) m_engine->loadModel(s.model);
     for (const auto& d : s.datasets) m_engine->loadDataset(d.path, d.role, d.format, d.name);

@@ -71,6 +71,9 @@ public:
     // On the very first start (kFirstStartDone unset): open or offer the built-in demo.
     void firstStart();
     static QString aboutText();
+    // The pipeline's experiment config for this session and the folder it runs in (Run Full
+    // Experiment); nullopt (and an error dialog) when the session lacks a model or training data.
+    std::optional<std::pair<nlohmann::json, QString>> experimentConfig();
     QStringList errors() const { return m_errors; }  // every error shown (or, non-interactive, kept)
 
 protected:
@@ -89,7 +92,6 @@ private:
     void showError(const QString& title, const QString& message, const QString& details);
     Session collectSession(const QString& resultsDir);  // main_session.cpp
     void applySession(const Session& session);
-    std::optional<std::pair<nlohmann::json, QString>> experimentConfig();
     void updateTitle();
     void openFilesDialog();
     void openModelDialog();

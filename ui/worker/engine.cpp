@@ -132,6 +132,14 @@ void Engine::loadDataset(const QString& path, const QString& role, const QString
     });
 }
 
+void Engine::setPrompt(const QString& text, const QString& option) {
+    m_promptText = text;
+    m_promptOption = option;
+    EngineWorker* worker = m_worker;
+    QMetaObject::invokeMethod(
+        m_worker, [worker, text, option] { worker->setPrompt(text, option); }, Qt::QueuedConnection);
+}
+
 void Engine::removeDataset(const QString& name) {
     EngineWorker* worker = m_worker;
     QMetaObject::invokeMethod(

@@ -54,6 +54,12 @@ public:
     const SystemValue& system() const { return m_system; }
     int splitSeed() const { return m_splitSeed; }
     void setSplitSeed(int seed) { m_splitSeed = seed; }
+    // The prompt every dataset is rendered with ({question}, {options}, {extra.NAME}; one option
+    // line with {letter} and {text}). Empty strings restore the default. Applies to datasets
+    // scored afterwards (their items are rebuilt).
+    void setPrompt(const QString& text, const QString& option);
+    QString promptText() const { return m_promptText; }
+    QString promptOption() const { return m_promptOption; }
 
 signals:
     void busyChanged(bool busy);
@@ -94,6 +100,7 @@ private:
     std::deque<QString> m_loadingRoles;  // roles of the LoadData requests not finished yet
     SystemValue m_system;
     int m_splitSeed = 0;
+    QString m_promptText, m_promptOption;
 };
 
 }  // namespace prunescope::ui

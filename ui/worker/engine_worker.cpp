@@ -189,6 +189,17 @@ void EngineWorker::loadDataset(const QString& path, const QString& role, const Q
     });
 }
 
+void EngineWorker::setPrompt(const QString& text, const QString& option) {
+    PromptTemplate prompt;
+    if (!text.isEmpty()) prompt.text = text.toStdString();
+    if (!option.isEmpty()) prompt.option = option.toStdString();
+    m_state->prompt = prompt;
+    for (auto& d : m_state->datasets) {
+        d.items.clear();  // rebuilt with the new prompt on first use
+        d.scores.clear();
+    }
+}
+
 void EngineWorker::removeDataset(const QString& name) {
     auto& sets = m_state->datasets;
     for (auto it = sets.begin(); it != sets.end(); ++it) {

@@ -11,6 +11,8 @@
 
 #include <torch/version.h>
 
+#include "core/pipeline/experiment.h"
+#include "core/util/files.h"
 #include "core/util/log.h"
 #include "tests/ui/ui_test_support.h"
 #include "ui/common/log_bridge.h"
@@ -33,6 +35,7 @@ private slots:
     void logPanelGetsCoreMessages();
     void sessionRoundTrip();
     void dropOpensModel();
+    void sessionPromptReachesScoringAndExperiment();
 };
 
 void TestMainWindow::rendersWithPanelsAndActions() {
@@ -115,6 +118,41 @@ void TestMainWindow::sessionRoundTrip() {
     QCOMPARE(window.attributionPanel()->request().minConfidence, 0.3);
     QVERIFY(!window.session().isDirty());
     QVERIFY(window.windowTitle().startsWith(QStringLiteral("session.prunescope")));
+    QVERIFY(window.errors().isEmpty());
+}
+
+// A session's settings.prompt (the demo's, for instance) is what datasets are rendered with, what
+// a saved session keeps and what Run Full Experiment passes to the pipeline.
+void TestMainWindow::sessionPromptReachesScoringAndExperiment() {
+    test::TempDir dir;
+    auto fixture = test::makeGuiFixture(dir.path(), 20, 10);
+    const std::string text = "Q: {question}\n{options}\nA:", option = "({letter}) {text}";
+    nlohmann::json session = {{"format", "prunescope.session"}, {"version", 1},
+                              {"model", fixture.model.string()},
+                              {"datasets", {{{"path", fixture.train.string()}, {"role", "train"}}}},
+                              {"settings", {{"prompt", {{"template", text}, {"option_template", option}}}}}};
+    writeJsonAtomic(dir / "prompt.prunescope", session);
+    MainWindow window(nullptr, {false, false});
+    QString error;
+    QVERIFY2(window.openSession(test::qs(dir / "prompt.prunescope"), &error), qPrintable(error));
+    QVERIFY(test::waitIdle(window.engine()));
+    QCOMPARE(window.engine().promptText().toStdString(), text);
+    QCOMPARE(window.engine().promptOption().toStdString(), option);
+
+    auto config = window.experimentConfig();
+    QVERIFY2(config.has_value(), qPrintable(window.errors().join("; ")));
+    ExperimentConfig parsed;
+    try {
+        parsed = parseExperimentConfig(config->first, "gui", dir.path());
+    } catch (const Error& e) {
+        QFAIL(e.what());
+    }
+    QCOMPARE(parsed.prompt.text, text);
+    QCOMPARE(parsed.prompt.option, option);
+
+    QVERIFY2(window.saveSession(test::qs(dir / "again.prunescope"), &error), qPrintable(error));
+    auto saved = readJsonFile(dir / "again.prunescope");
+    QCOMPARE(saved["settings"]["prompt"]["template"].get<std::string>(), text);
     QVERIFY(window.errors().isEmpty());
 }
 
