@@ -131,7 +131,7 @@ QuestionIg integratedGradients(CausalLM& model, const ScoringItem& item, int pre
         KvCache cache;
         if (fast) {
             if (contextLen > 1) {
-                cache = prefixCache.expandBatch(r);
+                cache = prefixCache.sharePrefix(r);
                 args.cache = &cache;
             }
             hidden = model.hidden(context.slice(1, contextLen - 1).expand({r, 1}), args).select(1, 0);  // (R, d)

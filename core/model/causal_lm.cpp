@@ -1,6 +1,9 @@
 #include "core/model/causal_lm.h"
 
+#include <cmath>
 #include <limits>
+
+#include "core/model/layers.h"
 
 namespace prunescope {
 
@@ -16,6 +19,15 @@ torch::Tensor CausalLM::logits(const torch::Tensor& hidden, const torch::Tensor&
     auto w = unembedding();  // (V, d)
     if (rows.defined()) w = w.index_select(0, rows.to(w.device()));  // (R, d)
     return torch::matmul(hidden, w.t());
+}
+
+KvCache KvCache::sharePrefix(int64_t batch) const {
+    KvCache out;
+    out.keys = keys;
+    out.values = values;
+    out.sharedRows = batch;
+    if (mask.defined()) out.mask = mask.expand({batch, mask.size(1)});
+    return out;
 }
 
 AttentionContext makeAttentionContext(const torch::Tensor& ids, const ForwardArgs& args,
@@ -75,6 +87,58 @@ std::pair<torch::Tensor, torch::Tensor> updateCache(KvCache* cache, int64_t laye
         cache->values[i] = v;
     }
     return {cache->keys[i], cache->values[i]};
+}
+
+namespace {
+
+// Attention of `rows` query rows to one shared batch-1 prefix plus each row's own keys.
+// q (R, H, T, hd); kp, vp (1, Hkv, P, hd); ko, vo (R, Hkv, T', hd); bias (R, 1, T, P + T').
+torch::Tensor sharedPrefixAttention(const torch::Tensor& q, const torch::Tensor& kp, const torch::Tensor& vp,
+                                    const torch::Tensor& ko, const torch::Tensor& vo, const torch::Tensor& bias) {
+    const int64_t rows = q.size(0), nHead = q.size(1), t = q.size(2), hd = q.size(3);
+    const int64_t nKv = kp.size(1), p = kp.size(2), own = ko.size(2);
+    const int64_t group = nHead / nKv;
+    const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+    auto qg = q.reshape({rows, nKv, group * t, hd});  // (R, Hkv, g*T, hd)
+    // Prefix: every row's queries in one product per key/value head.
+    auto qf = qg.transpose(0, 1).reshape({nKv, rows * group * t, hd});                       // (Hkv, R*g*T, hd)
+    auto sp = torch::matmul(qf, kp[0].transpose(-1, -2)).view({nKv, rows, group * t, p}).transpose(0, 1);
+    auto so = torch::matmul(qg, ko.transpose(-1, -2));                                        // (R, Hkv, g*T, T')
+    auto scores = torch::cat({sp, so}, -1) * scale;                                           // (R, Hkv, g*T, S)
+    scores = atLeastFloat(scores.view({rows, nKv, group, t, p + own})) + bias.unsqueeze(1);
+    auto probs = torch::softmax(scores, -1).to(vp.scalar_type()).view({rows, nKv, group * t, p + own});
+    auto pp = probs.slice(-1, 0, p), po = probs.slice(-1, p);
+    auto outP = torch::matmul(pp.transpose(0, 1).reshape({nKv, rows * group * t, p}), vp[0])  // (Hkv, R*g*T, hd)
+                    .view({nKv, rows, group * t, hd})
+                    .transpose(0, 1);
+    auto out = outP + torch::matmul(po, vo);  // (R, Hkv, g*T, hd)
+    return out.reshape({rows, nHead, t, hd}).transpose(1, 2).reshape({rows, t, nHead * hd});
+}
+
+}  // namespace
+
+torch::Tensor attendWithCache(KvCache* cache, int64_t layer, const torch::Tensor& q, const torch::Tensor& k,
+                              const torch::Tensor& v, const torch::Tensor& bias) {
+    if (cache == nullptr || cache->sharedRows == 0) {
+        auto [keys, values] = updateCache(cache, layer, k, v);
+        return attention(q, keys, values, bias);
+    }
+    const auto i = static_cast<size_t>(layer);
+    if (cache->rowKeys.size() <= i) {
+        cache->rowKeys.resize(i + 1);
+        cache->rowValues.resize(i + 1);
+    }
+    if (cache->rowKeys[i].defined()) {
+        cache->rowKeys[i] = torch::cat({cache->rowKeys[i], k}, 2);
+        cache->rowValues[i] = torch::cat({cache->rowValues[i], v}, 2);
+    } else {
+        cache->rowKeys[i] = k;
+        cache->rowValues[i] = v;
+    }
+    if (i >= cache->keys.size() || !cache->keys[i].defined()) {
+        return attention(q, cache->rowKeys[i], cache->rowValues[i], bias);
+    }
+    return sharedPrefixAttention(q, cache->keys[i], cache->values[i], cache->rowKeys[i], cache->rowValues[i], bias);
 }
 
 void extendCacheMask(KvCache* cache, const torch::Tensor& ids, const torch::Tensor& newMask) {

@@ -19,9 +19,23 @@ struct KvCache {
     std::vector<torch::Tensor> values;
     torch::Tensor mask;  // (B, S) 1 = real token, 0 = padding; undefined = all real
 
-    int64_t length() const { return keys.empty() || !keys[0].defined() ? 0 : keys[0].size(2); }
+    // Shared-prefix mode (sharePrefix): `keys`/`values` hold one batch-1 prefix that every row
+    // attends to without copies, and the rows' own keys/values are appended here instead.
+    std::vector<torch::Tensor> rowKeys;
+    std::vector<torch::Tensor> rowValues;
+    int64_t sharedRows = 0;  // > 0: shared-prefix mode with this many rows
+
+    int64_t length() const {
+        int64_t n = keys.empty() || !keys[0].defined() ? 0 : keys[0].size(2);
+        if (!rowKeys.empty() && rowKeys[0].defined()) n += rowKeys[0].size(2);
+        return n;
+    }
     // A batch-1 cache seen as `batch` identical rows (views, no copy).
     KvCache expandBatch(int64_t batch) const;
+    // A batch-1 cache shared by `batch` rows: attention to the prefix runs as one matrix product
+    // for all rows (the rows are folded into the query length) instead of a batched one over
+    // `batch` broadcast copies. Same results as expandBatch; for many rows on one prompt (IG).
+    KvCache sharePrefix(int64_t batch) const;
 };
 
 struct ForwardArgs {
@@ -78,9 +92,13 @@ AttentionContext makeAttentionContext(const torch::Tensor& ids, const ForwardArg
                                       int64_t slidingWindow, torch::ScalarType dtype);
 
 // Appends this layer's new keys/values to the cache (when given) and returns the keys/values to
-// attend to: (B, nKvHead, S, headDim).
+// attend to: (B, nKvHead, S, headDim). Not for shared-prefix caches (use attendWithCache).
 std::pair<torch::Tensor, torch::Tensor> updateCache(KvCache* cache, int64_t layer,
                                                     const torch::Tensor& k, const torch::Tensor& v);
+// Appends k, v (B, nKvHead, T, headDim) to the cache (when given) and attends to the cached and
+// new keys: q (B, nHead, T, headDim), bias (B, 1, T, S) -> (B, T, nHead * headDim).
+torch::Tensor attendWithCache(KvCache* cache, int64_t layer, const torch::Tensor& q, const torch::Tensor& k,
+                              const torch::Tensor& v, const torch::Tensor& bias);
 // Extends the cache's padding mask with the new tokens' mask (call once per forward, at the end).
 void extendCacheMask(KvCache* cache, const torch::Tensor& ids, const torch::Tensor& newMask);
 

@@ -19,8 +19,7 @@ struct Gpt2AttentionImpl : torch::nn::Module {
         const int64_t b = x.size(0), t = x.size(1), d = x.size(2), hd = d / nHead;
         auto qkv = c_attn(x).split(d, -1);  // 3 x (B, T, d)
         auto heads = [&](const torch::Tensor& y) { return y.view({b, t, nHead, hd}).transpose(1, 2); };
-        auto [k, v] = updateCache(cache, layer, heads(qkv[1]), heads(qkv[2]));  // (B, H, S, hd)
-        return c_proj(attention(heads(qkv[0]), k, v, ctx.bias));
+        return c_proj(attendWithCache(cache, layer, heads(qkv[0]), heads(qkv[1]), heads(qkv[2]), ctx.bias));
     }
 
     int64_t nHead;

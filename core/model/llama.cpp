@@ -26,8 +26,7 @@ struct LlamaAttentionImpl : torch::nn::Module {
         auto v = v_proj(x).view({b, t, nKvHead, headDim}).transpose(1, 2);
         q = Rope::apply(q, cos, sin);
         k = Rope::apply(k, cos, sin);
-        auto [keys, values] = updateCache(cache, layer, k, v);  // (B, Hkv, S, hd)
-        return o_proj(attention(q, keys, values, ctx.bias));
+        return o_proj(attendWithCache(cache, layer, q, k, v, ctx.bias));
     }
 
     int64_t nHead, nKvHead, headDim;

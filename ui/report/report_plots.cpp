@@ -8,6 +8,7 @@
 #include <cmath>
 #include <memory>
 
+#include "core/util/log.h"
 #include "ui/report/report_model.h"
 #include "ui/views/bar_chart_view.h"
 #include "ui/views/heatmap_view.h"
@@ -30,6 +31,11 @@ std::unique_ptr<QApplication> ensureApplication(std::string* error) {
         return nullptr;
     }
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    // The offscreen platform's notes (no runtime dir, no size hints) are not the CLI user's concern:
+    // they go to the log at debug level.
+    qInstallMessageHandler([](QtMsgType, const QMessageLogContext&, const QString& message) {
+        log::get("qt")->debug("{}", message.toStdString());
+    });
     static int argc = 1;
     static char name[] = "prunescope-report";
     static char* argv[] = {name, nullptr};

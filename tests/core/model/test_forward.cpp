@@ -72,6 +72,32 @@ private slots:
         QVERIFY(diff < 1e-5);
     }
 
+    // A batch-1 prefix shared by several rows (Integrated Gradients' fast path) gives what each row
+    // computes alone on the whole sequence, for two new tokens and then one more (every
+    // architecture: GQA, sliding window, RoPE positions).
+    void sharedPrefixEqualsFullForward_data() { matchesReference_data(); }
+    void sharedPrefixEqualsFullForward() {
+        QFETCH(QString, name);
+        auto model = loadModel(modelDir(name.toUtf8().constData()), {"cpu", false});
+        torch::NoGradGuard noGrad;
+        const int64_t rows = 3, prefix = 8;
+        auto shared = torch::randint(0, model->config().nVocab, {1, prefix}, torch::kLong);
+        auto tails = torch::randint(0, model->config().nVocab, {rows, 3}, torch::kLong);
+        auto full = model->forward(torch::cat({shared.expand({rows, prefix}), tails}, 1)).slice(1, prefix);
+        KvCache prefixCache;
+        ForwardArgs prefixArgs;
+        prefixArgs.cache = &prefixCache;
+        model->forward(shared, prefixArgs);
+        KvCache cache = prefixCache.sharePrefix(rows);
+        ForwardArgs args;
+        args.cache = &cache;
+        auto first = model->forward(tails.slice(1, 0, 2), args);
+        auto second = model->forward(tails.slice(1, 2, 3), args);
+        QCOMPARE(cache.length(), prefix + 3);
+        double diff = test::maxAbsDiff(torch::cat({first, second}, 1), full, name.toStdString() + " shared prefix vs full");
+        QVERIFY(diff < 1e-5);
+    }
+
     void leftPaddingChangesNothing_data() { matchesReference_data(); }
     void leftPaddingChangesNothing() {
         QFETCH(QString, name);
