@@ -163,7 +163,12 @@ nlohmann::json DemoReport::write(const fs::path& train, const fs::path& test, co
                       {{"path", relativeTo(reversed, m_out)}, {"role", "ood"}, {"format", "jsonl"}, {"name", "ood-reversed"}}}},
         {"attributions", attribution.value("file", "")}, {"mask", attribution["mask"]}, {"report", "report.json"},
         {"settings", {{"prompt", {{"template", first["settings"]["scoring"]["template"]},
-                                  {"option_template", first["settings"]["scoring"]["option_template"]}}}}}};
+                                  {"option_template", first["settings"]["scoring"]["option_template"]}}},
+                      // The panels as the demo ran: confidence threshold, IG settings, the global top-p % rule.
+                      {"score", {{"threshold", m_design.minConfidence}}},
+                      {"attribution", {{"min_confidence", m_design.minConfidence}, {"limit", m_design.attributeQuestions},
+                                       {"steps", m_design.steps}}},
+                      {"selection", {{"rule_index", 0}, {"value", m_design.prunePercent}}}}}};
     writeJsonAtomic(m_out / "demo.prunescope", session);
     return report;
 }

@@ -99,6 +99,7 @@ ComparePanel::ComparePanel(Engine& engine, QWidget* parent) : QWidget(parent), m
     splitter->addWidget(m_chart);
     splitter->setStretchFactor(0, 1);
     splitter->setStretchFactor(1, 1);
+    m_chart->setMinimumWidth(520);  // room for the dataset groups and the legend
     layout->addWidget(splitter, 1);
 
     connect(run, &QPushButton::clicked, this, [this] {
