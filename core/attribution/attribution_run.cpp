@@ -85,34 +85,47 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
 
     EtaClock clock;
     double errorSum = 0;
-    for (size_t j = start; j < mine.size(); ++j) {
+    const size_t perPass = static_cast<size_t>(std::max(1, job.ig.questionsPerPass));
+    // Batches start at multiples of perPass (a resumed run batches as the uninterrupted one did).
+    for (size_t first = start; first < mine.size();) {
         throwIfCancelled(cancel);
-        const size_t i = mine[j];
-        auto ig = integratedGradients(model, items[i], scores[i].predicted, job.ig);
-        if (ig.predicted >= 0 && ig.predicted != scores[i].predicted && job.ig.target != IgTarget::MaxLogit) {
-            log::get("attribution")->warn("question '{}': prediction at α = 1 ({}) differs from the confidence pass ({})",
-                                          data.questions[i].id, ig.predicted, scores[i].predicted);
+        const size_t end = std::min(mine.size(), (first / perPass + 1) * perPass);
+        std::vector<const ScoringItem*> group;
+        std::vector<int> predicted;
+        for (size_t j = first; j < end; ++j) {
+            group.push_back(&items[mine[j]]);
+            predicted.push_back(scores[mine[j]].predicted);
         }
-        QuestionRecord record;
-        record.index = static_cast<int64_t>(i);
-        record.id = data.questions[i].id;
-        record.confidence = scores[i].confidence;
-        record.predicted = scores[i].predicted;
-        record.gold = scores[i].gold;
-        record.fx = ig.fx;
-        double f0 = 0;
-        for (double v : ig.f0) f0 += v;
-        record.f0 = ig.f0.empty() ? 0 : f0 / static_cast<double>(ig.f0.size());
-        record.completenessError = ig.completenessError;
-        errorSum += ig.completenessError;
-        result.aggregate.add(ig.ig, std::move(record));
-        const auto done = static_cast<int64_t>(j + 1 - start);
-        if (live) live(clock.make("attribution", static_cast<int64_t>(j + 1), static_cast<int64_t>(mine.size())),
+        auto igs = integratedGradientsBatch(model, group, predicted, job.ig);
+        for (size_t j = first; j < end; ++j) {
+            const size_t i = mine[j];
+            auto& ig = igs[j - first];
+            if (ig.predicted >= 0 && ig.predicted != scores[i].predicted && job.ig.target != IgTarget::MaxLogit) {
+                log::get("attribution")->warn("question '{}': prediction at α = 1 ({}) differs from the confidence pass ({})",
+                                              data.questions[i].id, ig.predicted, scores[i].predicted);
+            }
+            QuestionRecord record;
+            record.index = static_cast<int64_t>(i);
+            record.id = data.questions[i].id;
+            record.confidence = scores[i].confidence;
+            record.predicted = scores[i].predicted;
+            record.gold = scores[i].gold;
+            record.fx = ig.fx;
+            double f0 = 0;
+            for (double v : ig.f0) f0 += v;
+            record.f0 = ig.f0.empty() ? 0 : f0 / static_cast<double>(ig.f0.size());
+            record.completenessError = ig.completenessError;
+            errorSum += ig.completenessError;
+            result.aggregate.add(ig.ig, std::move(record));
+        }
+        if (live) live(clock.make("attribution", static_cast<int64_t>(end), static_cast<int64_t>(mine.size())),
                        result.aggregate);
-        (void)done;
-        if (job.checkpointEvery > 0 && (j + 1) % static_cast<size_t>(job.checkpointEvery) == 0 && j + 1 < mine.size()) {
+        // A checkpoint whenever the group crossed a multiple of checkpointEvery.
+        const auto every = static_cast<size_t>(std::max<int64_t>(0, job.checkpointEvery));
+        if (every > 0 && end / every > first / every && end < mine.size()) {
             writeAttributionFile(job.checkpointPath, result.aggregate, result.meta);
         }
+        first = end;
     }
     result.meta["complete"] = true;
     if (!mine.empty()) {

@@ -177,4 +177,149 @@ QuestionIg integratedGradients(CausalLM& model, const ScoringItem& item, int pre
     return out;
 }
 
+namespace {
+
+// The fast path for several questions at once: their prompts (all but the last token) run as one
+// left-padded batch that fills a key/value cache, then every question's rows (the scaled copies of
+// its last token) run as one batch attending to their own prompt in that cache.
+std::vector<QuestionIg> fastGroup(CausalLM& model, const std::vector<const ScoringItem*>& items,
+                                  const std::vector<int>& predicted, const IgSettings& settings) {
+    const auto& config = model.config();
+    const int64_t nLayer = config.nLayer, nNeuron = config.nNeuron;
+    const auto q = static_cast<int64_t>(items.size());
+    torch::AutoGradMode gradMode(true);
+    const auto device = model.unembedding().device();
+    auto longOpts = torch::TensorOptions().dtype(torch::kLong).device(device);
+
+    auto quad = quadrature(settings.rule, settings.steps);
+    std::vector<Row> rows;
+    std::vector<int64_t> blocks;
+    if (settings.scope == IgScope::Joint) {
+        blocks.push_back(-1);
+    } else {
+        for (int64_t l = 0; l < nLayer; ++l) blocks.push_back(l);
+    }
+    for (int64_t b : blocks) {
+        for (size_t k = 0; k < quad.alphas.size(); ++k) rows.push_back({b, quad.alphas[k], quad.weights[k]});
+        rows.push_back({b, 0.0, 0.0});
+    }
+    rows.push_back({-1, 1.0, 0.0});
+    const auto r = static_cast<int64_t>(rows.size());
+
+    // Prompts, left-padded to the longest.
+    int64_t longest = 0;
+    for (const auto* item : items) longest = std::max(longest, static_cast<int64_t>(item->context.size()) - 1);
+    std::vector<int64_t> ids(static_cast<size_t>(q * longest), 0), mask(static_cast<size_t>(q * longest), 0), last;
+    for (int64_t j = 0; j < q; ++j) {
+        const auto& c = items[static_cast<size_t>(j)]->context;
+        const auto n = static_cast<int64_t>(c.size()) - 1;
+        for (int64_t k = 0; k < n; ++k) {
+            ids[static_cast<size_t>(j * longest + longest - n + k)] = c[static_cast<size_t>(k)];
+            mask[static_cast<size_t>(j * longest + longest - n + k)] = 1;
+        }
+        last.push_back(c.back());
+    }
+    KvCache prefixCache;
+    {
+        torch::NoGradGuard noGrad;
+        ForwardArgs prefixArgs;
+        prefixArgs.cache = &prefixCache;
+        prefixArgs.attentionMask = torch::tensor(mask, longOpts).view({q, longest});
+        model.hidden(torch::tensor(ids, longOpts).view({q, longest}), prefixArgs);
+    }
+
+    NeuronHook hook(nLayer, settings.site);
+    std::vector<torch::Tensor> gates;
+    for (int64_t l = 0; l < nLayer; ++l) {
+        std::vector<float> values;
+        for (int64_t j = 0; j < q; ++j)
+            for (const auto& row : rows) values.push_back(static_cast<float>(row.layer == -1 || row.layer == l ? row.alpha : 1.0));
+        auto g = torch::tensor(values).to(device).unsqueeze(1).expand({q * r, nNeuron}).contiguous().requires_grad_(true);
+        hook.setScale(l, g, HookPositions::Last);
+        gates.push_back(g);
+    }
+    KvCache cache = prefixCache.sharePrefix(r);
+    ForwardArgs args;
+    args.hook = &hook;
+    args.cache = &cache;
+    auto input = torch::tensor(last, longOpts).repeat_interleave(r).unsqueeze(1);  // (Q*R, 1)
+    auto hidden = model.hidden(input, args).select(1, 0);                          // (Q*R, d)
+
+    std::vector<torch::Tensor> targets, logitsOf;
+    for (int64_t j = 0; j < q; ++j) {
+        const auto* item = items[static_cast<size_t>(j)];
+        std::vector<int64_t> optionIds;
+        for (const auto& c : item->continuations) optionIds.push_back(c[0]);
+        auto h = hidden.slice(0, j * r, (j + 1) * r);
+        auto logits = settings.target == IgTarget::MaxLogit ? model.logits(h) : model.logits(h, torch::tensor(optionIds, longOpts));
+        targets.push_back(target(atLeastFloat(logits), settings.target, predicted[static_cast<size_t>(j)], item->gold));
+        logitsOf.push_back(logits);
+    }
+    auto f = torch::cat(targets);  // (Q*R,)
+    auto grads = torch::autograd::grad({f.sum()}, gates);
+    auto fcpu = f.detach().to(torch::kCPU, torch::kDouble).contiguous();
+    std::vector<torch::Tensor> gcpu;
+    for (auto& g : grads) gcpu.push_back(g.detach().to(torch::kCPU, torch::kDouble));
+
+    // Quadrature weights per row and layer: IG = weights (R,) . grads (R, nNeuron).
+    std::vector<QuestionIg> out(static_cast<size_t>(q));
+    for (int64_t j = 0; j < q; ++j) {
+        auto& result = out[static_cast<size_t>(j)];
+        result.ig = torch::zeros({nLayer, nNeuron}, torch::kDouble);
+        for (int64_t l = 0; l < nLayer; ++l) {
+            std::vector<double> w;
+            for (const auto& row : rows) w.push_back(row.weight != 0 && (row.layer == -1 || row.layer == l) ? row.weight : 0.0);
+            result.ig[l] = torch::matmul(torch::tensor(w, torch::kDouble), gcpu[static_cast<size_t>(l)].slice(0, j * r, (j + 1) * r));
+        }
+        std::vector<double> f0(blocks.size(), 0.0);
+        const double* fj = fcpu.data_ptr<double>() + j * r;
+        for (int64_t k = 0; k < r; ++k) {
+            const auto& row = rows[static_cast<size_t>(k)];
+            if (row.alpha == 1.0 && row.weight == 0) {
+                result.fx = fj[k];
+                if (settings.target != IgTarget::MaxLogit) {
+                    result.predicted = static_cast<int>(logitsOf[static_cast<size_t>(j)][k].argmax().item<int64_t>());
+                }
+            } else if (row.alpha == 0.0 && row.weight == 0) {
+                f0[row.layer == -1 ? 0 : static_cast<size_t>(row.layer)] = fj[k];
+            }
+        }
+        result.f0 = f0;
+        double error = 0, scale = 0;
+        for (size_t b = 0; b < blocks.size(); ++b) {
+            double total = blocks[b] == -1 ? result.ig.sum().item<double>() : result.ig[blocks[b]].sum().item<double>();
+            error += std::abs(total - (result.fx - f0[b]));
+            scale += std::abs(result.fx - f0[b]);
+        }
+        result.completenessError = scale > 0 ? error / scale : error;
+    }
+    return out;
+}
+
+void checkItem(const ScoringItem& item, const IgSettings& settings) {
+    for (const auto& c : item.continuations) {
+        if (c.size() != 1) throw Error("", "attribution", "needs letter-scored questions (one token per option)");
+    }
+    if (item.context.empty()) throw Error("", "attribution", "empty prompt");
+    if (settings.target == IgTarget::GoldProb && item.gold < 0) throw Error("", "--target gold", "question has no gold answer");
+}
+
+}  // namespace
+
+std::vector<QuestionIg> integratedGradientsBatch(CausalLM& model, const std::vector<const ScoringItem*>& items,
+                                                 const std::vector<int>& predicted, const IgSettings& settings) {
+    if (items.size() != predicted.size()) throw Error("", "attribution", "one predicted option per question is needed");
+    std::vector<QuestionIg> out;
+    bool grouped = settings.positions == HookPositions::Last && !settings.naive && settings.rowsPerPass == 0;
+    for (const auto* item : items) {
+        checkItem(*item, settings);
+        grouped = grouped && item->context.size() > 1;
+    }
+    if (!grouped || items.size() < 2) {
+        for (size_t i = 0; i < items.size(); ++i) out.push_back(integratedGradients(model, *items[i], predicted[i], settings));
+        return out;
+    }
+    return fastGroup(model, items, predicted, settings);
+}
+
 }  // namespace prunescope

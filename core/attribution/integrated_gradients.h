@@ -42,6 +42,7 @@ struct IgSettings {
     NeuronSite site = NeuronSite::Activation;
     bool naive = false;       // re-run the whole sequence for every α (the reference path)
     int64_t rowsPerPass = 0;  // scaled copies per forward/backward (0: all in the fast path, 8 naive)
+    int questionsPerPass = 8; // questions attributed together in the fast path (attribution runs)
 };
 
 struct QuestionIg {
@@ -55,5 +56,12 @@ struct QuestionIg {
 // Attributes one letter-scored question. `predicted` is the option the target follows (from the
 // confidence pass; also checked at α = 1); `gold` is used by the gold target.
 QuestionIg integratedGradients(CausalLM& model, const ScoringItem& item, int predicted, const IgSettings& settings);
+
+// Several questions at once, with the results of integratedGradients (to float rounding): in the
+// fast path (last position, not naive) their prompts run as one left-padded batch and all their
+// scaled copies as one batch, which turns many small matrix products into a few large ones.
+// Otherwise the questions run one at a time.
+std::vector<QuestionIg> integratedGradientsBatch(CausalLM& model, const std::vector<const ScoringItem*>& items,
+                                                 const std::vector<int>& predicted, const IgSettings& settings);
 
 }  // namespace prunescope

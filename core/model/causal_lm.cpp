@@ -21,12 +21,13 @@ torch::Tensor CausalLM::logits(const torch::Tensor& hidden, const torch::Tensor&
     return torch::matmul(hidden, w.t());
 }
 
-KvCache KvCache::sharePrefix(int64_t batch) const {
+KvCache KvCache::sharePrefix(int64_t rowsPerPrefix) const {
     KvCache out;
     out.keys = keys;
     out.values = values;
-    out.sharedRows = batch;
-    if (mask.defined()) out.mask = mask.expand({batch, mask.size(1)});
+    const int64_t prefixes = keys.empty() || !keys[0].defined() ? 1 : keys[0].size(0);
+    out.sharedRows = prefixes * rowsPerPrefix;
+    if (mask.defined()) out.mask = mask.repeat_interleave(rowsPerPrefix, 0);
     return out;
 }
 
@@ -91,27 +92,31 @@ std::pair<torch::Tensor, torch::Tensor> updateCache(KvCache* cache, int64_t laye
 
 namespace {
 
-// Attention of `rows` query rows to one shared batch-1 prefix plus each row's own keys.
-// q (R, H, T, hd); kp, vp (1, Hkv, P, hd); ko, vo (R, Hkv, T', hd); bias (R, 1, T, P + T').
+// Attention of query rows to shared prefixes plus each row's own keys. The rows come in Q equal
+// groups, group j sharing prefix j: every group's queries meet their prefix in one product per
+// key/value head (the rows folded into the query length), with no copies of the prefix.
+// q (R, H, T, hd); kp, vp (Q, Hkv, P, hd); ko, vo (R, Hkv, T', hd); bias (R, 1, T, P + T').
 torch::Tensor sharedPrefixAttention(const torch::Tensor& q, const torch::Tensor& kp, const torch::Tensor& vp,
                                     const torch::Tensor& ko, const torch::Tensor& vo, const torch::Tensor& bias) {
     const int64_t rows = q.size(0), nHead = q.size(1), t = q.size(2), hd = q.size(3);
-    const int64_t nKv = kp.size(1), p = kp.size(2), own = ko.size(2);
-    const int64_t group = nHead / nKv;
+    const int64_t prefixes = kp.size(0), nKv = kp.size(1), p = kp.size(2), own = ko.size(2);
+    const int64_t per = rows / prefixes, group = nHead / nKv, m = per * group * t;
     const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
     auto qg = q.reshape({rows, nKv, group * t, hd});  // (R, Hkv, g*T, hd)
-    // Prefix: every row's queries in one product per key/value head.
-    auto qf = qg.transpose(0, 1).reshape({nKv, rows * group * t, hd});                       // (Hkv, R*g*T, hd)
-    auto sp = torch::matmul(qf, kp[0].transpose(-1, -2)).view({nKv, rows, group * t, p}).transpose(0, 1);
-    auto so = torch::matmul(qg, ko.transpose(-1, -2));                                        // (R, Hkv, g*T, T')
-    auto scores = torch::cat({sp, so}, -1) * scale;                                           // (R, Hkv, g*T, S)
+    // (R, Hkv, g*T, x) <-> (Q, Hkv, per*g*T, x)
+    auto fold = [&](const torch::Tensor& x) {
+        return x.reshape({prefixes, per, nKv, group * t, x.size(-1)}).transpose(1, 2).reshape({prefixes, nKv, m, x.size(-1)});
+    };
+    auto unfold = [&](const torch::Tensor& x) {
+        return x.reshape({prefixes, nKv, per, group * t, x.size(-1)}).transpose(1, 2).reshape({rows, nKv, group * t, x.size(-1)});
+    };
+    auto sp = unfold(torch::matmul(fold(qg), kp.transpose(-1, -2)));  // (R, Hkv, g*T, P)
+    auto so = torch::matmul(qg, ko.transpose(-1, -2));                 // (R, Hkv, g*T, T')
+    auto scores = torch::cat({sp, so}, -1) * scale;                    // (R, Hkv, g*T, S)
     scores = atLeastFloat(scores.view({rows, nKv, group, t, p + own})) + bias.unsqueeze(1);
     auto probs = torch::softmax(scores, -1).to(vp.scalar_type()).view({rows, nKv, group * t, p + own});
     auto pp = probs.slice(-1, 0, p), po = probs.slice(-1, p);
-    auto outP = torch::matmul(pp.transpose(0, 1).reshape({nKv, rows * group * t, p}), vp[0])  // (Hkv, R*g*T, hd)
-                    .view({nKv, rows, group * t, hd})
-                    .transpose(0, 1);
-    auto out = outP + torch::matmul(po, vo);  // (R, Hkv, g*T, hd)
+    auto out = unfold(torch::matmul(fold(pp), vp)) + torch::matmul(po, vo);  // (R, Hkv, g*T, hd)
     return out.reshape({rows, nHead, t, hd}).transpose(1, 2).reshape({rows, t, nHead * hd});
 }
 

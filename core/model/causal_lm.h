@@ -19,8 +19,8 @@ struct KvCache {
     std::vector<torch::Tensor> values;
     torch::Tensor mask;  // (B, S) 1 = real token, 0 = padding; undefined = all real
 
-    // Shared-prefix mode (sharePrefix): `keys`/`values` hold one batch-1 prefix that every row
-    // attends to without copies, and the rows' own keys/values are appended here instead.
+    // Shared-prefix mode (sharePrefix): `keys`/`values` hold Q prompts that groups of rows attend
+    // to without copies, and the rows' own keys/values are appended here instead.
     std::vector<torch::Tensor> rowKeys;
     std::vector<torch::Tensor> rowValues;
     int64_t sharedRows = 0;  // > 0: shared-prefix mode with this many rows
@@ -32,10 +32,11 @@ struct KvCache {
     }
     // A batch-1 cache seen as `batch` identical rows (views, no copy).
     KvCache expandBatch(int64_t batch) const;
-    // A batch-1 cache shared by `batch` rows: attention to the prefix runs as one matrix product
-    // for all rows (the rows are folded into the query length) instead of a batched one over
-    // `batch` broadcast copies. Same results as expandBatch; for many rows on one prompt (IG).
-    KvCache sharePrefix(int64_t batch) const;
+    // This cache's Q prompts, each shared by `rowsPerPrefix` consecutive rows (row r belongs to
+    // prompt r / rowsPerPrefix): attention to a prompt runs as one product for all of its rows
+    // (folded into the query length) instead of a batched one over broadcast copies. Same results
+    // as expanding each prompt; for many rows on few prompts (Integrated Gradients).
+    KvCache sharePrefix(int64_t rowsPerPrefix) const;
 };
 
 struct ForwardArgs {

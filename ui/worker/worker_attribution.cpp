@@ -73,6 +73,9 @@ void EngineWorker::attribute(const AttributionRequest& r, const CancelFlag* canc
         job.ig.steps = r.steps;
         job.ig.scope = parseIgScope(r.scope.toStdString());
         job.ig.target = parseIgTarget(r.target.toStdString());
+        // One question per pass: the live callback then sees each question's IG (the neuron panel's
+        // per-question distribution is the difference of successive running sums) and cancels land sooner.
+        job.ig.questionsPerPass = 1;
         job.filter.minConfidence = r.minConfidence;
         job.filter.correctOnly = r.correctOnly;
         job.filter.limit = r.limit;

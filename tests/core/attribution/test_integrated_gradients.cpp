@@ -153,6 +153,38 @@ private slots:
         QVERIFY(std::abs(fast.fx - naive.fx) < 1e-5);
     }
 
+    // Several questions of different lengths attributed together (left-padded prompts, every
+    // question's rows in one batch) give what each gives alone.
+    void batchEqualsOneAtATime_data() { fastPathEqualsNaive_data(); }
+    void batchEqualsOneAtATime() {
+        QFETCH(QString, model);
+        QFETCH(QString, scope);
+        auto lm = tinyModel(model);
+        IgSettings s;
+        s.scope = parseIgScope(scope.toStdString());
+        std::vector<ScoringItem> items;
+        for (int64_t k = 0; k < 3; ++k) items.push_back(randomItem(lm->config().nVocab, 7 + 4 * k, 40 + uint64_t(k)));
+        std::vector<const ScoringItem*> group;
+        std::vector<int> predicted;
+        for (const auto& item : items) {
+            group.push_back(&item);
+            predicted.push_back(predictedOption(*lm, item));
+        }
+        auto batch = integratedGradientsBatch(*lm, group, predicted, s);
+        QCOMPARE(batch.size(), items.size());
+        for (size_t k = 0; k < items.size(); ++k) {
+            auto alone = integratedGradients(*lm, items[k], predicted[k], s);
+            double d = relDiff(batch[k].ig, alone.ig);
+            std::printf("  %s, question %zu: max relative difference batched vs alone %.2e (max |IG| %.2e)\n",
+                        QTest::currentDataTag(), k, d, alone.ig.abs().max().item<double>());
+            QVERIFY(alone.ig.abs().max().item<double>() > 0);
+            QVERIFY(d < 1e-4);
+            QVERIFY(std::abs(batch[k].fx - alone.fx) < 1e-5);
+            QCOMPARE(batch[k].predicted, alone.predicted);
+            QVERIFY(std::abs(batch[k].completenessError - alone.completenessError) < 1e-4);
+        }
+    }
+
     // Per-layer scope against an independent computation: gate only layer l, sum the weighted
     // gradients by hand.
     void perLayerEqualsGatingOneLayer() {
