@@ -58,35 +58,57 @@ torch::Tensor target(const torch::Tensor& logits, IgTarget target, int predicted
     return {};
 }
 
-}  // namespace
-
-QuestionIg integratedGradients(CausalLM& model, const ScoringItem& item, int predicted, const IgSettings& settings) {
-    const auto& config = model.config();
-    const int64_t nLayer = config.nLayer, nNeuron = config.nNeuron;
-    for (const auto& c : item.continuations) {
-        if (c.size() != 1) throw Error("", "attribution", "needs letter-scored questions (one token per option)");
-    }
-    if (item.context.empty()) throw Error("", "attribution", "empty prompt");
-    if (settings.target == IgTarget::GoldProb && item.gold < 0) throw Error("", "--target gold", "question has no gold answer");
-    const bool fast = settings.positions == HookPositions::Last && !settings.naive;
-    torch::AutoGradMode gradMode(true);
-    const auto device = model.unembedding().device();
-    auto longOpts = torch::TensorOptions().dtype(torch::kLong).device(device);
-
-    // The rows: quadrature points per scope block, plus F(x) and F(0) rows (weight 0).
-    auto q = quadrature(settings.rule, settings.steps);
-    std::vector<Row> rows;
-    std::vector<int64_t> blocks;
+// The rows of one question: the quadrature points of each scope block (-1: every layer at once,
+// else that layer alone), an F(0) row per block and one F(x) row (weight 0).
+std::vector<Row> makeRows(const IgSettings& settings, int64_t nLayer, std::vector<int64_t>& blocks) {
+    blocks.clear();
     if (settings.scope == IgScope::Joint) {
         blocks.push_back(-1);
     } else {
         for (int64_t l = 0; l < nLayer; ++l) blocks.push_back(l);
     }
+    const auto q = quadrature(settings.rule, settings.steps);
+    std::vector<Row> rows;
     for (int64_t b : blocks) {
         for (size_t k = 0; k < q.alphas.size(); ++k) rows.push_back({b, q.alphas[k], q.weights[k]});
         rows.push_back({b, 0.0, 0.0});
     }
     rows.push_back({-1, 1.0, 0.0});
+    return rows;
+}
+
+void checkItem(const ScoringItem& item, const IgSettings& settings) {
+    for (const auto& c : item.continuations) {
+        if (c.size() != 1) throw Error("", "attribution", "needs letter-scored questions (one token per option)");
+    }
+    if (item.context.empty()) throw Error("", "attribution", "empty prompt");
+    if (settings.target == IgTarget::GoldProb && item.gold < 0) throw Error("", "--target gold", "question has no gold answer");
+}
+
+// |Σ IG − (F(x) − F(0))| / |F(x) − F(0)|, summed over the scope blocks.
+double completenessError(const QuestionIg& q, const std::vector<int64_t>& blocks) {
+    double error = 0, scale = 0;
+    for (size_t b = 0; b < blocks.size(); ++b) {
+        const double total = blocks[b] == -1 ? q.ig.sum().item<double>() : q.ig[blocks[b]].sum().item<double>();
+        error += std::abs(total - (q.fx - q.f0[b]));
+        scale += std::abs(q.fx - q.f0[b]);
+    }
+    return scale > 0 ? error / scale : error;
+}
+
+}  // namespace
+
+QuestionIg integratedGradients(CausalLM& model, const ScoringItem& item, int predicted, const IgSettings& settings) {
+    const auto& config = model.config();
+    const int64_t nLayer = config.nLayer, nNeuron = config.nNeuron;
+    checkItem(item, settings);
+    const bool fast = settings.positions == HookPositions::Last && !settings.naive;
+    torch::AutoGradMode gradMode(true);
+    const auto device = model.unembedding().device();
+    auto longOpts = torch::TensorOptions().dtype(torch::kLong).device(device);
+
+    std::vector<int64_t> blocks;
+    const auto rows = makeRows(settings, nLayer, blocks);
 
     std::vector<int64_t> optionIds;
     for (const auto& c : item.continuations) optionIds.push_back(c[0]);
@@ -167,13 +189,7 @@ QuestionIg integratedGradients(CausalLM& model, const ScoringItem& item, int pre
     }
     out.fx = fx;
     out.f0 = f0;
-    double error = 0, scale = 0;
-    for (size_t b = 0; b < blocks.size(); ++b) {
-        double total = blocks[b] == -1 ? out.ig.sum().item<double>() : out.ig[blocks[b]].sum().item<double>();
-        error += std::abs(total - (fx - f0[b]));
-        scale += std::abs(fx - f0[b]);
-    }
-    out.completenessError = scale > 0 ? error / scale : error;
+    out.completenessError = completenessError(out, blocks);
     return out;
 }
 
@@ -191,19 +207,8 @@ std::vector<QuestionIg> fastGroup(CausalLM& model, const std::vector<const Scori
     const auto device = model.unembedding().device();
     auto longOpts = torch::TensorOptions().dtype(torch::kLong).device(device);
 
-    auto quad = quadrature(settings.rule, settings.steps);
-    std::vector<Row> rows;
     std::vector<int64_t> blocks;
-    if (settings.scope == IgScope::Joint) {
-        blocks.push_back(-1);
-    } else {
-        for (int64_t l = 0; l < nLayer; ++l) blocks.push_back(l);
-    }
-    for (int64_t b : blocks) {
-        for (size_t k = 0; k < quad.alphas.size(); ++k) rows.push_back({b, quad.alphas[k], quad.weights[k]});
-        rows.push_back({b, 0.0, 0.0});
-    }
-    rows.push_back({-1, 1.0, 0.0});
+    const auto rows = makeRows(settings, nLayer, blocks);
     const auto r = static_cast<int64_t>(rows.size());
 
     // Prompts, left-padded to the longest.
@@ -285,23 +290,9 @@ std::vector<QuestionIg> fastGroup(CausalLM& model, const std::vector<const Scori
             }
         }
         result.f0 = f0;
-        double error = 0, scale = 0;
-        for (size_t b = 0; b < blocks.size(); ++b) {
-            double total = blocks[b] == -1 ? result.ig.sum().item<double>() : result.ig[blocks[b]].sum().item<double>();
-            error += std::abs(total - (result.fx - f0[b]));
-            scale += std::abs(result.fx - f0[b]);
-        }
-        result.completenessError = scale > 0 ? error / scale : error;
+        result.completenessError = completenessError(result, blocks);
     }
     return out;
-}
-
-void checkItem(const ScoringItem& item, const IgSettings& settings) {
-    for (const auto& c : item.continuations) {
-        if (c.size() != 1) throw Error("", "attribution", "needs letter-scored questions (one token per option)");
-    }
-    if (item.context.empty()) throw Error("", "attribution", "empty prompt");
-    if (settings.target == IgTarget::GoldProb && item.gold < 0) throw Error("", "--target gold", "question has no gold answer");
 }
 
 }  // namespace
