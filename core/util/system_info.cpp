@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include <torch/torch.h>
@@ -16,6 +18,22 @@ namespace {
 // Below this a 1024^2 float matmul is running on reference BLAS (about 3 GFLOP/s on a modern
 // core; optimized BLAS reaches tens to hundreds).
 constexpr double kSlowBlasGflops = 20.0;
+
+// Which BLAS the process has mapped (Linux /proc/self/maps): "optimized" (OpenBLAS, MKL, BLIS),
+// "reference" (Debian's netlib libblas) or "" when it cannot tell (e.g. MKL linked statically).
+// The measured speed alone misleads on a busy machine.
+std::string mappedBlasKind() {
+    std::ifstream maps("/proc/self/maps");
+    std::string line, kind;
+    while (std::getline(maps, line)) {
+        if (line.find("openblas") != std::string::npos || line.find("libmkl") != std::string::npos ||
+            line.find("libblis") != std::string::npos) {
+            return "optimized";
+        }
+        if (line.find("/blas/libblas.so") != std::string::npos) kind = "reference";
+    }
+    return kind;
+}
 
 }  // namespace
 
@@ -54,8 +72,11 @@ SystemInfo probeSystem(bool measure) {
         // Reference BLAS needs ~0.7 s for one 1024^2 product: measure a smaller one first.
         double small = measureMatmulGflops(256, 0.05);
         info.matmulGflops = small < kSlowBlasGflops ? small : measureMatmulGflops(1024, 0.2);
-        info.slowBlas = info.matmulGflops < kSlowBlasGflops;
-        info.throughputClass = info.slowBlas ? "slow (reference BLAS)" : "optimized BLAS";
+        const auto kind = mappedBlasKind();
+        info.slowBlas = kind == "reference" || (kind.empty() && info.matmulGflops < kSlowBlasGflops);
+        info.throughputClass = info.slowBlas                              ? "slow (reference BLAS)"
+                               : info.matmulGflops < kSlowBlasGflops ? "optimized BLAS, machine busy"
+                                                                     : "optimized BLAS";
     }
     return info;
 }
