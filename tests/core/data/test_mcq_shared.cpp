@@ -6,6 +6,7 @@
 
 #include "core/data/mcq.h"
 #include "core/util/error.h"
+#include "tests/core/data/mcq_test_util.h"
 #include "tests/support/test_support.h"
 
 using namespace prunescope;
@@ -20,22 +21,10 @@ fs::path shared(const std::string& name) {
 }
 
 McqDataset load(const fs::path& file, McqFormat format = McqFormat::Auto) {
-    McqLoadOptions options;
-    options.format = format;
-    try {
-        return loadMcqDataset(file, options);
-    } catch (const Error& e) {
-        qFatal("%s", e.what());
-    }
+    return test::loadValid(file, format);
 }
-
-std::vector<std::string> strings(std::initializer_list<const char*> items) {
-    return std::vector<std::string>(items.begin(), items.end());
-}
-
-bool startsWith(const std::string& text, const std::string& prefix) {
-    return text.compare(0, prefix.size(), prefix) == 0;
-}
+using test::startsWith;
+using test::strings;
 
 // The questions of `data` whose id is in `ids`, in the order of `data`.
 McqDataset withIds(const McqDataset& data, const std::set<std::string>& ids) {

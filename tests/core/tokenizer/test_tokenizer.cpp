@@ -15,6 +15,7 @@
 #include "core/tokenizer/tokenizer_impl.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
+#include "tests/core/tokenizer/tokenizer_test_util.h"
 #include "tests/support/test_support.h"
 
 using namespace prunescope;
@@ -35,14 +36,7 @@ const Tokenizer& shared(const std::string& name) {
     return it->second;
 }
 
-std::string show(const std::vector<int32_t>& ids) {
-    std::ostringstream s;
-    s << "[";
-    for (size_t i = 0; i < ids.size(); ++i)
-        s << (i ? ", " : "") << ids[i];
-    s << "]";
-    return s.str();
-}
+std::string show(const std::vector<int32_t>& ids) { return test::showIds(ids); }
 
 struct Case {
     std::string text;

@@ -11,6 +11,7 @@
 #include "core/tokenizer/unicode.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
+#include "tests/core/tokenizer/tokenizer_test_util.h"
 #include "tests/support/test_support.h"
 
 using namespace prunescope;
@@ -19,14 +20,7 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string show(const std::vector<int32_t>& ids) {
-    std::ostringstream s;
-    s << "[";
-    for (size_t i = 0; i < ids.size(); ++i)
-        s << (i ? ", " : "") << ids[i];
-    s << "]";
-    return s.str();
-}
+std::string show(const std::vector<int32_t>& ids) { return test::showIds(ids); }
 
 json addedToken(int id, const std::string& content, bool special, json options = json::object()) {
     json t = {{"id", id},        {"content", content},   {"special", special},    {"lstrip", false},
