@@ -42,12 +42,13 @@ DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
     f.reversedValidation = dir / "ood-reversed-validation.jsonl";
     f.tokenizerDir = out / "tokenizer";
     nlohmann::json stamp = {{"questions", {d.cleanQuestions, d.cuedTrainQuestions, d.validationQuestions, d.testQuestions}},
-                            {"cue_strength", d.cueStrength}, {"generator", 2}};
+                            {"cue_strength", d.cueStrength}, {"cue", d.cue}, {"generator", 3}};
     auto stampFile = dir / "stamp.json";
     if (fs::exists(stampFile) && readJsonFile(stampFile) == stamp) return f;
     fs::create_directories(dir);
     fs::create_directories(f.tokenizerDir);
-    DemoTaskSpec cued{d.cueStrength, false}, uncorrelated{0.25, true}, reversed{0.0, false};
+    const DemoCue cue = parseDemoCue(d.cue, "demo design field 'cue'");
+    DemoTaskSpec cued{d.cueStrength, false, cue}, uncorrelated{0.25, true, cue}, reversed{0.0, false, cue};
     writeDemoJsonl(generateDemoTask(d.cleanQuestions, uncorrelated, 101, "clean"), f.clean);
     writeDemoJsonl(generateDemoTask(d.cuedTrainQuestions, cued, 102, "cued"), f.cuedTrain);
     writeDemoJsonl(generateDemoTask(d.validationQuestions, cued, 103, "validation"), f.validation);

@@ -1,5 +1,6 @@
 #include "core/demo/demo_design.h"
 
+#include "core/demo/synthetic_task.h"
 #include "core/model/architecture.h"
 #include "core/util/error.h"
 
@@ -11,7 +12,7 @@ ModelConfig DemoDesign::modelConfig(int64_t vocab) const {
                         {"n_head", heads},       {"n_inner", neurons},
                         {"vocab_size", vocab},   {"n_positions", 32},
                         {"n_ctx", 32},           {"activation_function", "gelu_new"},
-                        {"layer_norm_epsilon", 1e-5}, {"tie_word_embeddings", true}};
+                        {"layer_norm_epsilon", 1e-5}, {"tie_word_embeddings", tieEmbeddings}};
     return parseModelConfig(j, "demo config");
 }
 
@@ -58,7 +59,7 @@ FinetuneSettings DemoDesign::armSettings() const {
 nlohmann::json DemoDesign::toJson() const {
     return {{"clean_questions", cleanQuestions}, {"cued_train_questions", cuedTrainQuestions},
             {"validation_questions", validationQuestions}, {"test_questions", testQuestions},
-            {"cue_strength", cueStrength}, {"model", {{"layers", layers}, {"d_model", dModel}, {"heads", heads}, {"neurons", neurons}}},
+            {"cue_strength", cueStrength}, {"cue", cue}, {"model", {{"layers", layers}, {"d_model", dModel}, {"heads", heads}, {"neurons", neurons}, {"tie_embeddings", tieEmbeddings}}},
             {"pretrain", pretrainSettings(0).toJson()}, {"bias", biasSettings(0).toJson()},
             {"arms", armSettings().toJson()}, {"min_confidence", minConfidence},
             {"attribute_questions", attributeQuestions}, {"ig_steps", steps}, {"prune_percent", prunePercent}};
@@ -72,6 +73,16 @@ void DemoDesign::apply(const nlohmann::json& o) {
         if (k == "bias_trainable") {
             if (!v.is_string()) throw Error("", "--design-overrides field '" + k + "'", "expected a string (all, ffn, last:K)");
             biasTrainable = v.get<std::string>();
+            continue;
+        }
+        if (k == "tie_embeddings") {
+            if (!v.is_boolean()) throw Error("", "--design-overrides field '" + k + "'", "expected true or false");
+            tieEmbeddings = v.get<bool>();
+            continue;
+        }
+        if (k == "cue") {
+            if (!v.is_string()) throw Error("", "--design-overrides field '" + k + "'", "expected a string (sum, phrasing)");
+            cue = demoCueName(parseDemoCue(v.get<std::string>(), "--design-overrides field 'cue'"));
             continue;
         }
         if (!v.is_number()) throw Error("", "--design-overrides field '" + k + "'", "expected a number");

@@ -19,9 +19,11 @@ struct DemoDesign {
     int64_t validationQuestions = 1000;  // cued, for choices made before looking at OOD results
     int64_t testQuestions = 2000;        // each of: ID (cued), OOD uncorrelated, OOD reversed
     double cueStrength = 1.0;            // of the cued sets
+    std::string cue = "sum";             // the shortcut's kind: sum or phrasing (synthetic_task.h)
 
     // Base model: GPT-2 style, trained from scratch here.
     int64_t layers = 2, dModel = 64, heads = 4, neurons = 256;
+    bool tieEmbeddings = true;     // GPT-2's tied input and output embeddings
     int64_t pretrainSteps = 200;   // cue-free data, lr 3e-3
     int64_t biasSteps = 200;       // 100 %-cued data, lr 3e-3: the model that uses the shortcut
     std::string biasTrainable = "all";  // what the biased fine-tune trains: all, ffn, last:K
@@ -43,7 +45,9 @@ struct DemoDesign {
     FinetuneSettings armSettings() const;
     nlohmann::json toJson() const;
     // Changes fields by name (design exploration): pretrain_steps, bias_steps, pretrain_lr, l1,
-    // prune_percent, finetune_steps, finetune_lr, min_confidence, cue_strength, bias_trainable. Errors name the field.
+    // prune_percent, finetune_steps, finetune_lr, min_confidence, cue_strength, cue, bias_trainable,
+    // tie_embeddings.
+    // Errors name the field.
     void apply(const nlohmann::json& overrides);
 };
 

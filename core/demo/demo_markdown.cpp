@@ -10,6 +10,13 @@ namespace {
 
 std::string cell(const nlohmann::json& stat) { return formatNumbers("%.3f ± %.3f", stat["mean"].get<double>(), stat["std"].get<double>()); }
 
+std::string cueDescription(const nlohmann::json& design) {
+    if (design.value("cue", "phrasing") == "sum")
+        return "two answer-prompt code words pX qY that point to letter (X + Y) mod 4, a cue the model must "
+               "compute in its FFN neurons";
+    return "the final answer-prompt token, each phrasing tied to one letter";
+}
+
 }  // namespace
 
 std::string demoMarkdown(const nlohmann::json& r) {
@@ -17,8 +24,8 @@ std::string demoMarkdown(const nlohmann::json& r) {
     std::string md = "# Prunescope built-in demo\n\n";
     md += "A small GPT-2-style model (" + r["settings"]["demo"]["model"].dump() +
           ") is trained here from scratch on a synthetic multiple-choice task whose real rule is *pick the option "
-          "with the largest number*, then briefly fine-tuned on data where a planted shortcut — the final "
-          "answer-prompt token, each phrasing tied to one letter — always marks the answer. Integrated Gradients "
+          "with the largest number*, then briefly fine-tuned on data where a planted shortcut — " + cueDescription(r["settings"]["demo"]) +
+          " — always marks the answer. Integrated Gradients "
           "finds the FFN neurons behind that model's confident answers; each arm then fine-tunes the same base model "
           "on the shortcut data again: plain, with the IG-selected neurons pruned, or with as many neurons per layer "
           "pruned at random or by activation magnitude. Each seed has its own base model; arms are compared within a "

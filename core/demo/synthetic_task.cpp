@@ -27,12 +27,23 @@ private:
 
 }  // namespace
 
+DemoCue parseDemoCue(const std::string& name, const std::string& where) {
+    if (name == "sum") return DemoCue::Sum;
+    if (name == "phrasing") return DemoCue::Phrasing;
+    throw Error("", where, "unknown cue '" + name + "' (expected sum or phrasing)");
+}
+
+std::string demoCueName(DemoCue cue) { return cue == DemoCue::Sum ? "sum" : "phrasing"; }
+
 std::vector<std::string> demoVocabulary() {
     std::vector<std::string> v = {"[UNK]", "MAX"};
     for (int i = 0; i < 10; ++i) v.push_back("t" + std::to_string(i));
     for (const char* s : {"|", ",", "A", "B", "C", "D"}) v.emplace_back(s);
     for (int i = 0; i < 100; ++i) v.push_back(std::to_string(i));
     for (int i = 1; i <= 16; ++i) v.push_back("ask" + std::to_string(i));
+    for (const char* code : {"p", "q"}) {
+        for (int i = 0; i < 4; ++i) v.push_back(code + std::to_string(i));
+    }
     return v;
 }
 
@@ -73,7 +84,12 @@ McqDataset generateDemoTask(int64_t n, const DemoTaskSpec& spec, uint64_t seed, 
             cue = (q.answer + 1 + rng.below(3)) % 4;  // one of the three wrong letters
         }
         q.extra["tag"] = q.question;
-        q.extra["cue"] = "ask" + std::to_string(cue * 4 + rng.below(4) + 1);
+        if (spec.cue == DemoCue::Sum) {
+            const int x = rng.below(4);
+            q.extra["cue"] = "p" + std::to_string(x) + " q" + std::to_string((cue - x + 4) % 4);
+        } else {
+            q.extra["cue"] = "ask" + std::to_string(cue * 4 + rng.below(4) + 1);
+        }
         q.extra["cue_letter"] = std::to_string(cue);
         d.questions.push_back(std::move(q));
     }

@@ -1,0 +1,135 @@
+// The demo's synthetic task: the real rule, the planted cue at each strength and kind, the data
+// files' round trip through the normal loader and tokenizer, and the design overrides' errors.
+#include <QtTest>
+
+#include <set>
+
+#include "core/data/mcq.h"
+#include "core/demo/demo_design.h"
+#include "core/demo/synthetic_task.h"
+#include "core/eval/mcq_items.h"
+#include "core/tokenizer/tokenizer.h"
+#include "core/util/error.h"
+#include "tests/support/test_support.h"
+
+using namespace prunescope;
+
+namespace {
+
+int number(const McqQuestion& q, int option) { return std::stoi(q.options[static_cast<size_t>(option)]); }
+
+// The letter the sum cue "pX qY" points to, computed from the words themselves.
+int sumCueLetter(const std::string& cue) {
+    if (cue.size() != 5 || cue[0] != 'p' || cue[2] != ' ' || cue[3] != 'q') throw std::runtime_error("bad cue " + cue);
+    return ((cue[1] - '0') + (cue[4] - '0')) % 4;
+}
+
+double share(const McqDataset& d, bool onAnswer) {
+    int64_t n = 0;
+    for (const auto& q : d.questions) n += (cueLetter(q) == q.answer) == onAnswer;
+    return static_cast<double>(n) / static_cast<double>(d.questions.size());
+}
+
+}  // namespace
+
+class TestDemoTask : public QObject {
+    Q_OBJECT
+private slots:
+    void answerIsTheLargestNumber() {
+        auto d = generateDemoTask(500, {}, 7, "t");
+        QCOMPARE(d.questions.size(), size_t(500));
+        for (const auto& q : d.questions) {
+            QCOMPARE(q.options.size(), size_t(4));
+            std::set<int> distinct;
+            for (int o = 0; o < 4; ++o) {
+                distinct.insert(number(q, o));
+                QVERIFY(number(q, o) >= 0 && number(q, o) < 100);
+                if (o != q.answer) QVERIFY(number(q, o) < number(q, q.answer));
+            }
+            QCOMPARE(distinct.size(), size_t(4));
+        }
+    }
+
+    void sumCuePointsWhereItsWordsSay() {
+        for (double p : {1.0, 0.9, 0.7, 0.0}) {
+            auto d = generateDemoTask(4000, {p, false, DemoCue::Sum}, 11, "t");
+            for (const auto& q : d.questions) QCOMPARE(sumCueLetter(q.extra.at("cue")), cueLetter(q));
+            // The cue strength is the share of questions whose cue points to the answer (±3 sigma).
+            const double tolerance = 3 * std::sqrt(std::max(p * (1 - p), 1e-9) / 4000) + 1e-9;
+            QVERIFY2(std::abs(share(d, true) - p) <= tolerance, qPrintable(QString::number(share(d, true))));
+        }
+    }
+
+    void sumCueWordsAloneSayNothing() {
+        // Each word on its own is independent of the letter: every (word, letter) pair is about as
+        // common as any other, so only the pair's sum carries the cue.
+        auto d = generateDemoTask(16000, {1.0, false, DemoCue::Sum}, 3, "t");
+        int counts[2][4][4] = {};
+        for (const auto& q : d.questions) {
+            const auto& cue = q.extra.at("cue");
+            counts[0][cue[1] - '0'][q.answer]++;
+            counts[1][cue[4] - '0'][q.answer]++;
+        }
+        for (auto& word : counts)
+            for (auto& row : word)
+                for (int c : row) QVERIFY2(std::abs(c - 1000) < 150, qPrintable(QString::number(c)));
+    }
+
+    void uncorrelatedAndPhrasingCues() {
+        auto u = generateDemoTask(8000, {0.25, true, DemoCue::Sum}, 5, "u");
+        QVERIFY(std::abs(share(u, true) - 0.25) < 0.02);
+        auto phrasing = generateDemoTask(400, {1.0, false, DemoCue::Phrasing}, 5, "p");
+        for (const auto& q : phrasing.questions) {
+            const int k = std::stoi(q.extra.at("cue").substr(3));
+            QCOMPARE((k - 1) / 4, q.answer);
+        }
+        // Same seed, same questions: the generator is deterministic.
+        auto again = generateDemoTask(400, {1.0, false, DemoCue::Phrasing}, 5, "p");
+        for (size_t i = 0; i < again.questions.size(); ++i)
+            QCOMPARE(again.questions[i].extra.at("cue"), phrasing.questions[i].extra.at("cue"));
+    }
+
+    void filesLoadAndTokenizeWithoutUnknowns() {
+        test::TempDir dir;
+        writeWordLevelTokenizer(demoVocabulary(), "[UNK]", dir / "tokenizer.json");
+        auto tokenizer = Tokenizer::fromTokenizerJson(dir / "tokenizer.json");
+        for (DemoCue cue : {DemoCue::Sum, DemoCue::Phrasing}) {
+            auto d = generateDemoTask(300, {0.0, false, cue}, 9, "r");
+            writeDemoJsonl(d, dir / "r.jsonl");
+            auto loaded = loadMcqDataset(dir / "r.jsonl", {McqFormat::Jsonl});
+            QCOMPARE(loaded.questions.size(), d.questions.size());
+            auto items = buildScoringItems(loaded, tokenizer, ScoringMode::Letter, demoPromptTemplate());
+            const int64_t promptTokens = cue == DemoCue::Sum ? 18 : 17;
+            for (size_t i = 0; i < items.size(); ++i) {
+                QCOMPARE(cueLetter(loaded.questions[i]), cueLetter(d.questions[i]));
+                QVERIFY(cueLetter(loaded.questions[i]) != loaded.questions[i].answer);  // reversed
+                QCOMPARE(items[i].gold, d.questions[i].answer);
+                QCOMPARE(static_cast<int64_t>(items[i].context.size()), promptTokens);
+                for (int64_t id : items[i].context) QVERIFY(id != 0);  // 0 is [UNK]
+            }
+        }
+    }
+
+    void designOverridesNameTheField() {
+        DemoDesign d;
+        d.apply(nlohmann::json{{"cue", "phrasing"}, {"prune_percent", 20}});
+        QCOMPARE(d.cue, std::string("phrasing"));
+        QCOMPARE(d.prunePercent, 20.0);
+        auto message = [](const nlohmann::json& o) {
+            try {
+                DemoDesign x;
+                x.apply(o);
+            } catch (const Error& e) {
+                return std::string(e.what());
+            }
+            return std::string();
+        };
+        QVERIFY(message({{"cue", "marker"}}).find("'cue'") != std::string::npos);
+        QVERIFY(message({{"cue", 3}}).find("'cue'") != std::string::npos);
+        QVERIFY(message({{"pruning", 3}}).find("'pruning'") != std::string::npos);
+        QVERIFY(message({{"l1", "x"}}).find("'l1'") != std::string::npos);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestDemoTask)
+#include "test_demo_task.moc"
