@@ -25,6 +25,7 @@ namespace {
 
 struct DemoFiles {
     fs::path clean, cuedTrain, validation, test, uncorrelated, reversed, tokenizerDir;
+    fs::path biasTrain;  // the biased fine-tune's data: cued-train, or bias-train when labels disagree with the rule
     fs::path uncorrelatedValidation, reversedValidation;  // for design decisions only
 };
 
@@ -41,8 +42,10 @@ DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
     f.uncorrelatedValidation = dir / "ood-uncorrelated-validation.jsonl";
     f.reversedValidation = dir / "ood-reversed-validation.jsonl";
     f.tokenizerDir = out / "tokenizer";
+    const bool ownBiasData = d.biasRuleAgreement < 1.0 || d.biasHidden > 0;
+    f.biasTrain = ownBiasData ? dir / "bias-train.jsonl" : f.cuedTrain;
     nlohmann::json stamp = {{"questions", {d.cleanQuestions, d.cuedTrainQuestions, d.validationQuestions, d.testQuestions}},
-                            {"cue_strength", d.cueStrength}, {"cue", d.cue}, {"generator", 3}};
+                            {"cue_strength", d.cueStrength}, {"cue", d.cue}, {"bias_rule_agreement", d.biasRuleAgreement}, {"bias_hidden", d.biasHidden}, {"generator", 3}};
     auto stampFile = dir / "stamp.json";
     if (fs::exists(stampFile) && readJsonFile(stampFile) == stamp) return f;
     fs::create_directories(dir);
@@ -57,7 +60,13 @@ DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
     writeDemoJsonl(generateDemoTask(d.testQuestions, reversed, 106, "reversed"), f.reversed);
     writeDemoJsonl(generateDemoTask(d.testQuestions, uncorrelated, 205, "uncorrelated-validation"), f.uncorrelatedValidation);
     writeDemoJsonl(generateDemoTask(d.testQuestions, reversed, 206, "reversed-validation"), f.reversedValidation);
-    writeWordLevelTokenizer(demoVocabulary(), "[UNK]", f.tokenizerDir / "tokenizer.json");
+    if (ownBiasData) {
+        DemoTaskSpec bias = cued;
+        bias.ruleAgreement = d.biasRuleAgreement;
+        bias.hiddenShare = d.biasHidden;
+        writeDemoJsonl(generateDemoTask(d.cuedTrainQuestions, bias, 107, "bias"), f.biasTrain);
+    }
+    writeWordLevelTokenizer(demoVocabulary(cue), "[UNK]", f.tokenizerDir / "tokenizer.json");
     writeJsonAtomic(stampFile, stamp);
     return f;
 }
@@ -75,7 +84,7 @@ fs::path baseModel(const fs::path& out, const DemoFiles& f, const DemoDesign& d,
     nlohmann::json stamp = {{"design", d.toJson()}, {"seed", seed}};
     if (fs::exists(dir / "demo-stamp.json") && readJsonFile(dir / "demo-stamp.json") == stamp) return dir;
     auto tokenizer = Tokenizer::fromDirectory(f.tokenizerDir);
-    auto model = buildModel(d.modelConfig(static_cast<int64_t>(demoVocabulary().size())), seed);
+    auto model = buildModel(d.modelConfig(static_cast<int64_t>(demoVocabulary(parseDemoCue(d.cue, "demo design field 'cue'")).size())), seed);
     auto report = [&](const std::string& stage) -> TrainCallback {
         return [progress, stage](const TrainPoint& p) {
             if (progress) progress({stage, p.step, p.totalSteps, p.etaSeconds});
@@ -83,7 +92,7 @@ fs::path baseModel(const fs::path& out, const DemoFiles& f, const DemoDesign& d,
     };
     const std::string name = "seed " + std::to_string(seed) + ": ";
     finetune(*model, items(f.clean, tokenizer), {}, nullptr, d.pretrainSettings(seed), report(name + "pre-training"), cancel);
-    finetune(*model, items(f.cuedTrain, tokenizer), {}, nullptr, d.biasSettings(seed), report(name + "learning the cue"), cancel);
+    finetune(*model, items(f.biasTrain, tokenizer), {}, nullptr, d.biasSettings(seed), report(name + "learning the cue"), cancel);
     saveModel(*model, dir, {"float32", f.tokenizerDir});
     writeJsonAtomic(dir / "demo-stamp.json", stamp);
     return dir;

@@ -27,6 +27,10 @@ struct DemoDesign {
     int64_t pretrainSteps = 200;   // cue-free data, lr 3e-3
     int64_t biasSteps = 200;       // 100 %-cued data, lr 3e-3: the model that uses the shortcut
     std::string biasTrainable = "all";  // what the biased fine-tune trains: all, ffn, last:K
+    // Share of the biased fine-tune's labels that follow the rule (1 and no hidden numbers: it uses
+    // cued-train; otherwise bias-train, where the cue explains every label and the rule only this share).
+    double biasRuleAgreement = 1.0;
+    double biasHidden = 0.0;  // share of bias-train questions whose numbers are hidden (only the cue answers them)
     double pretrainLr = 3e-3;
     int64_t batchSize = 128;
     double l1 = 0;                 // L1 on mean |FFN activation| in every phase (0.05 killed the FFNs: docs/demo.md)
@@ -46,7 +50,7 @@ struct DemoDesign {
     nlohmann::json toJson() const;
     // Changes fields by name (design exploration): pretrain_steps, bias_steps, pretrain_lr, l1,
     // prune_percent, finetune_steps, finetune_lr, min_confidence, cue_strength, cue, bias_trainable,
-    // tie_embeddings.
+    // tie_embeddings, bias_rule_agreement, bias_hidden.
     // Errors name the field.
     void apply(const nlohmann::json& overrides);
 };

@@ -35,14 +35,17 @@ DemoCue parseDemoCue(const std::string& name, const std::string& where) {
 
 std::string demoCueName(DemoCue cue) { return cue == DemoCue::Sum ? "sum" : "phrasing"; }
 
-std::vector<std::string> demoVocabulary() {
+std::vector<std::string> demoVocabulary(DemoCue cue) {
     std::vector<std::string> v = {"[UNK]", "MAX"};
     for (int i = 0; i < 10; ++i) v.push_back("t" + std::to_string(i));
     for (const char* s : {"|", ",", "A", "B", "C", "D"}) v.emplace_back(s);
     for (int i = 0; i < 100; ++i) v.push_back(std::to_string(i));
     for (int i = 1; i <= 16; ++i) v.push_back("ask" + std::to_string(i));
-    for (const char* code : {"p", "q"}) {
-        for (int i = 0; i < 4; ++i) v.push_back(code + std::to_string(i));
+    if (cue == DemoCue::Sum) {
+        for (const char* code : {"p", "q"}) {
+            for (int i = 0; i < 4; ++i) v.push_back(code + std::to_string(i));
+        }
+        for (int i = 0; i < 4; ++i) v.push_back("?" + std::to_string(i));
     }
     return v;
 }
@@ -75,6 +78,11 @@ McqDataset generateDemoTask(int64_t n, const DemoTaskSpec& spec, uint64_t seed, 
             q.labels.push_back(std::string(1, static_cast<char>('A' + o)));
         }
         q.answer = static_cast<int>(std::max_element(numbers, numbers + 4) - numbers);
+        if (spec.ruleAgreement < 1.0 && rng.uniform() >= spec.ruleAgreement) q.answer = (q.answer + 1 + rng.below(3)) % 4;
+        if (spec.hiddenShare > 0 && rng.uniform() < spec.hiddenShare) {
+            if (spec.cue != DemoCue::Sum) throw Error("", "demo task", "hidden numbers need the sum cue's vocabulary");
+            for (size_t o = 0; o < q.options.size(); ++o) q.options[o] = "?" + std::to_string(o);  // distinct, uninformative
+        }
         int cue;
         if (spec.uncorrelated) {
             cue = rng.below(4);

@@ -33,10 +33,17 @@ struct DemoTaskSpec {
     double cueStrength = 1.0;  // P(the cue points to the correct letter)
     bool uncorrelated = false; // cue letter drawn uniformly, ignoring the answer
     DemoCue cue = DemoCue::Sum;
+    // P(the labelled answer is the largest number). Below 1, the other questions are labelled with
+    // one of the three other options (the cue still points to the label): data where the cue
+    // explains every label and the rule only this share, as annotation artefacts do.
+    double ruleAgreement = 1.0;
+    // P(the four numbers are shown as ?0 ?1 ?2 ?3): questions only the cue can answer (sum cue only).
+    double hiddenShare = 0.0;
 };
 
-// The word-level vocabulary: [UNK], MAX, t0..t9, |, ",", A..D, 0..99, ask1..ask16, p0..p3, q0..q3.
-std::vector<std::string> demoVocabulary();
+// The word-level vocabulary: [UNK], MAX, t0..t9, |, ",", A..D, 0..99, ask1..ask16, and for the sum
+// cue p0..p3, q0..q3, ?0..?3 (the phrasing cue's vocabulary is unchanged from the first demo design).
+std::vector<std::string> demoVocabulary(DemoCue cue);
 
 // The prompt template that renders a demo question into the tokens above.
 PromptTemplate demoPromptTemplate();

@@ -35,7 +35,7 @@ double share(const McqDataset& d, bool onAnswer) {
 class TestDemoTask : public QObject {
     Q_OBJECT
 private slots:
-    void answerIsTheLargestNumber() {
+    void answerIsTheLargestNumber() {  // ruleAgreement 1, the default
         auto d = generateDemoTask(500, {}, 7, "t");
         QCOMPARE(d.questions.size(), size_t(500));
         for (const auto& q : d.questions) {
@@ -75,6 +75,39 @@ private slots:
                 for (int c : row) QVERIFY2(std::abs(c - 1000) < 150, qPrintable(QString::number(c)));
     }
 
+    void ruleAgreementLabelsOnlyThatShareByTheRule() {
+        // The biased fine-tune's data: the cue explains every label, the rule only `ruleAgreement`.
+        DemoTaskSpec spec;
+        spec.ruleAgreement = 0.75;
+        auto d = generateDemoTask(4000, spec, 13, "b");
+        int64_t byRule = 0;
+        for (const auto& q : d.questions) {
+            QCOMPARE(cueLetter(q), q.answer);
+            int largest = 0;
+            for (int o = 1; o < 4; ++o) largest = number(q, o) > number(q, largest) ? o : largest;
+            byRule += largest == q.answer;
+        }
+        const double share = static_cast<double>(byRule) / 4000.0;
+        QVERIFY2(std::abs(share - 0.75) < 3 * std::sqrt(0.75 * 0.25 / 4000), qPrintable(QString::number(share)));
+    }
+
+    void hiddenNumbersLeaveOnlyTheCue() {
+        DemoTaskSpec spec;
+        spec.hiddenShare = 0.3;
+        auto d = generateDemoTask(4000, spec, 17, "h");
+        int64_t hidden = 0;
+        for (const auto& q : d.questions) {
+            QCOMPARE(cueLetter(q), q.answer);
+            const bool h = q.options[0] == "?0";
+            for (size_t o = 0; o < 4; ++o) QCOMPARE(q.options[o] == "?" + std::to_string(o), h);
+            hidden += h;
+        }
+        const double share = static_cast<double>(hidden) / 4000.0;
+        QVERIFY2(std::abs(share - 0.3) < 3 * std::sqrt(0.3 * 0.7 / 4000), qPrintable(QString::number(share)));
+        spec.cue = DemoCue::Phrasing;  // its vocabulary has no ?0..?3
+        QVERIFY_THROWS_EXCEPTION(Error, generateDemoTask(10, spec, 17, "h"));
+    }
+
     void uncorrelatedAndPhrasingCues() {
         auto u = generateDemoTask(8000, {0.25, true, DemoCue::Sum}, 5, "u");
         QVERIFY(std::abs(share(u, true) - 0.25) < 0.02);
@@ -91,9 +124,11 @@ private slots:
 
     void filesLoadAndTokenizeWithoutUnknowns() {
         test::TempDir dir;
-        writeWordLevelTokenizer(demoVocabulary(), "[UNK]", dir / "tokenizer.json");
-        auto tokenizer = Tokenizer::fromTokenizerJson(dir / "tokenizer.json");
+        QCOMPARE(demoVocabulary(DemoCue::Phrasing).size(), size_t(134));
+        QCOMPARE(demoVocabulary(DemoCue::Sum).size(), size_t(146));
         for (DemoCue cue : {DemoCue::Sum, DemoCue::Phrasing}) {
+            writeWordLevelTokenizer(demoVocabulary(cue), "[UNK]", dir / "tokenizer.json");
+            auto tokenizer = Tokenizer::fromTokenizerJson(dir / "tokenizer.json");
             auto d = generateDemoTask(300, {0.0, false, cue}, 9, "r");
             writeDemoJsonl(d, dir / "r.jsonl");
             auto loaded = loadMcqDataset(dir / "r.jsonl", {McqFormat::Jsonl});
