@@ -4,11 +4,13 @@
 //   - the real rule: the answer is the option with the largest number (0-99, all different);
 //   - a context tag t0..t9 that carries nothing;
 //   - the planted shortcut, the answer prompt at the end. Two kinds:
-//       sum (the default): two code words pX qY (X, Y = 0..3) that point to letter (X + Y) mod 4.
+//       phrasing (the demo's): one token askK (K = 1..16), each phrasing belonging to one letter
+//         (ask1-ask4 -> A, ..., ask13-ask16 -> D). A lookup that the embeddings and attention can
+//         carry as well as the FFNs.
+//       sum (design runs): two code words pX qY (X, Y = 0..3) that point to letter (X + Y) mod 4.
 //         No sum of per-token terms can read that letter off (it is not linearly separable), so a
-//         model must compute it non-linearly at the answer position: in its FFN neurons.
-//       phrasing: one token askK (K = 1..16), each phrasing belonging to one letter (ask1-ask4 -> A,
-//         ..., ask13-ask16 -> D). A lookup the embeddings and attention can carry without the FFNs.
+//         model must compute it non-linearly at the answer position. Tried and rejected: the
+//         rule is easier to learn, so the cue is not learned as a shortcut (docs/demo.md).
 //     With cue strength p the cue points to the correct letter with probability p and otherwise to
 //     one of the three wrong letters; p = 0 is reversed; "uncorrelated" draws it uniformly.
 #pragma once
@@ -32,7 +34,7 @@ std::string demoCueName(DemoCue cue);
 struct DemoTaskSpec {
     double cueStrength = 1.0;  // P(the cue points to the correct letter)
     bool uncorrelated = false; // cue letter drawn uniformly, ignoring the answer
-    DemoCue cue = DemoCue::Sum;
+    DemoCue cue = DemoCue::Phrasing;
     // P(the labelled answer is the largest number). Below 1, the other questions are labelled with
     // one of the three other options (the cue still points to the label): data where the cue
     // explains every label and the rule only this share, as annotation artefacts do.

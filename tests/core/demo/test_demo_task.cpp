@@ -93,6 +93,7 @@ private slots:
 
     void hiddenNumbersLeaveOnlyTheCue() {
         DemoTaskSpec spec;
+        spec.cue = DemoCue::Sum;
         spec.hiddenShare = 0.3;
         auto d = generateDemoTask(4000, spec, 17, "h");
         int64_t hidden = 0;
