@@ -25,6 +25,7 @@ namespace {
 
 struct DemoFiles {
     fs::path clean, cuedTrain, validation, test, uncorrelated, reversed, tokenizerDir;
+    fs::path cueCheck;   // reversed, training side: when to stop learning the cue (bias_follow_target)
     fs::path biasTrain;  // the biased fine-tune's data: cued-train, or bias-train when labels disagree with the rule
     fs::path uncorrelatedValidation, reversedValidation;  // for design decisions only
 };
@@ -42,10 +43,11 @@ DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
     f.uncorrelatedValidation = dir / "ood-uncorrelated-validation.jsonl";
     f.reversedValidation = dir / "ood-reversed-validation.jsonl";
     f.tokenizerDir = out / "tokenizer";
+    f.cueCheck = dir / "cue-check.jsonl";
     const bool ownBiasData = d.biasRuleAgreement < 1.0 || d.biasHidden > 0;
     f.biasTrain = ownBiasData ? dir / "bias-train.jsonl" : f.cuedTrain;
     nlohmann::json stamp = {{"questions", {d.cleanQuestions, d.cuedTrainQuestions, d.validationQuestions, d.testQuestions}},
-                            {"cue_strength", d.cueStrength}, {"cue", d.cue}, {"bias_rule_agreement", d.biasRuleAgreement}, {"bias_hidden", d.biasHidden}, {"generator", 3}};
+                            {"cue_strength", d.cueStrength}, {"cue", d.cue}, {"bias_rule_agreement", d.biasRuleAgreement}, {"bias_hidden", d.biasHidden}, {"generator", 4}};
     auto stampFile = dir / "stamp.json";
     if (fs::exists(stampFile) && readJsonFile(stampFile) == stamp) return f;
     fs::create_directories(dir);
@@ -60,6 +62,7 @@ DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
     writeDemoJsonl(generateDemoTask(d.testQuestions, reversed, 106, "reversed"), f.reversed);
     writeDemoJsonl(generateDemoTask(d.testQuestions, uncorrelated, 205, "uncorrelated-validation"), f.uncorrelatedValidation);
     writeDemoJsonl(generateDemoTask(d.testQuestions, reversed, 206, "reversed-validation"), f.reversedValidation);
+    writeDemoJsonl(generateDemoTask(500, reversed, 108, "cue-check"), f.cueCheck);
     if (ownBiasData) {
         DemoTaskSpec bias = cued;
         bias.ruleAgreement = d.biasRuleAgreement;
@@ -92,8 +95,43 @@ fs::path baseModel(const fs::path& out, const DemoFiles& f, const DemoDesign& d,
     };
     const std::string name = "seed " + std::to_string(seed) + ": ";
     finetune(*model, items(f.clean, tokenizer), {}, nullptr, d.pretrainSettings(seed), report(name + "pre-training"), cancel);
-    finetune(*model, items(f.biasTrain, tokenizer), {}, nullptr, d.biasSettings(seed), report(name + "learning the cue"), cancel);
+    nlohmann::json training = {{"bias_steps", d.biasSteps}};
+    if (d.biasFollowTarget <= 0) {
+        finetune(*model, items(f.biasTrain, tokenizer), {}, nullptr, d.biasSettings(seed), report(name + "learning the cue"), cancel);
+    } else {
+        // Learn the cue until the model follows it on cue-check as often as the design asks: a fixed
+        // number of steps leaves some seeds following it always and others half the time.
+        const auto check = loadMcqDataset(f.cueCheck, {McqFormat::Jsonl});
+        const auto checkItems = buildScoringItems(check, tokenizer, ScoringMode::Letter, demoPromptTemplate());
+        CancelFlag reached{false};
+        double follow = 0;
+        int64_t steps = 0;
+        auto progressReport = report(name + "learning the cue");
+        auto watch = [&](const TrainPoint& p) {
+            progressReport(p);
+            steps = p.step;
+            if (isCancelled(cancel)) reached = true;
+            if (reached || p.step % 5 != 0) return;
+            ScoringOptions options;
+            options.batchSize = 256;
+            const auto scores = scoreItems(*model, checkItems, options);
+            int64_t n = 0;
+            for (size_t i = 0; i < scores.size(); ++i) n += scores[i].predicted == cueLetter(check.questions[i]);
+            follow = static_cast<double>(n) / static_cast<double>(scores.size());
+            if (follow >= d.biasFollowTarget) reached = true;
+        };
+        try {
+            finetune(*model, items(f.biasTrain, tokenizer), {}, nullptr, d.biasSettings(seed), watch, &reached);
+        } catch (const CancelledError&) {
+            throwIfCancelled(cancel);  // a cancel from outside; otherwise the target was reached
+            for (auto& p : model->parameters()) p.set_requires_grad(false);
+            model->eval();
+        }
+        training = {{"bias_steps", steps}, {"cue_check_following", follow}};
+        log::get("demo")->info("seed {}: cue learned over {} steps (cue-check following {:.3f})", seed, steps, follow);
+    }
     saveModel(*model, dir, {"float32", f.tokenizerDir});
+    writeJsonAtomic(dir / "demo-training.json", training);
     writeJsonAtomic(dir / "demo-stamp.json", stamp);
     return dir;
 }

@@ -60,7 +60,7 @@ nlohmann::json DemoDesign::toJson() const {
     return {{"clean_questions", cleanQuestions}, {"cued_train_questions", cuedTrainQuestions},
             {"validation_questions", validationQuestions}, {"test_questions", testQuestions},
             {"cue_strength", cueStrength}, {"cue", cue}, {"model", {{"layers", layers}, {"d_model", dModel}, {"heads", heads}, {"neurons", neurons}, {"tie_embeddings", tieEmbeddings}}},
-            {"pretrain", pretrainSettings(0).toJson()}, {"bias", biasSettings(0).toJson()}, {"bias_rule_agreement", biasRuleAgreement}, {"bias_hidden", biasHidden},
+            {"pretrain", pretrainSettings(0).toJson()}, {"bias", biasSettings(0).toJson()}, {"bias_rule_agreement", biasRuleAgreement}, {"bias_hidden", biasHidden}, {"bias_follow_target", biasFollowTarget},
             {"arms", armSettings().toJson()}, {"min_confidence", minConfidence},
             {"attribute_questions", attributeQuestions}, {"ig_steps", steps}, {"prune_percent", prunePercent}};
 }
@@ -97,6 +97,7 @@ void DemoDesign::apply(const nlohmann::json& o) {
         else if (k == "cue_strength") cueStrength = v.get<double>();
         else if (k == "bias_rule_agreement") biasRuleAgreement = v.get<double>();
         else if (k == "bias_hidden") biasHidden = v.get<double>();
+        else if (k == "bias_follow_target") biasFollowTarget = v.get<double>();
         else throw Error("", "--design-overrides field '" + k + "'", "unknown design setting");
     }
 }

@@ -31,6 +31,9 @@ struct DemoDesign {
     // cued-train; otherwise bias-train, where the cue explains every label and the rule only this share).
     double biasRuleAgreement = 1.0;
     double biasHidden = 0.0;  // share of bias-train questions whose numbers are hidden (only the cue answers them)
+    // > 0: stop learning the cue as soon as the model follows it on this share of cue-check (a
+    // reversed set of the training side, checked every 5 steps); biasSteps is then the most.
+    double biasFollowTarget = 0.0;
     double pretrainLr = 3e-3;
     int64_t batchSize = 128;
     double l1 = 0;                 // L1 on mean |FFN activation| in every phase (0.05 killed the FFNs: docs/demo.md)
@@ -50,7 +53,8 @@ struct DemoDesign {
     nlohmann::json toJson() const;
     // Changes fields by name (design exploration): pretrain_steps, bias_steps, pretrain_lr, l1,
     // prune_percent, finetune_steps, finetune_lr, min_confidence, cue_strength, cue, bias_trainable,
-    // tie_embeddings, bias_rule_agreement, bias_hidden.
+    // tie_embeddings, bias_rule_agreement, bias_hidden,
+    // bias_follow_target.
     // Errors name the field.
     void apply(const nlohmann::json& overrides);
 };

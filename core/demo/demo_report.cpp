@@ -91,7 +91,10 @@ nlohmann::json DemoReport::write(const fs::path& train, const fs::path& test, co
                            {"pruned", e["attribution"].value("pruned", 0)},
                            {"pruned_per_layer", e["attribution"].value("pruned_per_layer", nlohmann::json())},
                            {"attributed_questions", e["attribution"].value("questions", 0)},
-                           {"mean_completeness_error", e["attribution"].value("mean_completeness_error", 0.0)}});
+                           {"mean_completeness_error", e["attribution"].value("mean_completeness_error", 0.0)},
+                           {"training", fs::exists(m_models[k] / "demo-training.json")
+                                            ? readJsonFile(m_models[k] / "demo-training.json")
+                                            : nlohmann::json::object()}});
     }
     nlohmann::json summary = nlohmann::json::array(), paired = nlohmann::json::array(), baseRows = nlohmann::json::array();
     for (const auto& d : datasets) baseRows.push_back({{"dataset", d["name"]}, {"accuracy", mean(base[d["name"]])},

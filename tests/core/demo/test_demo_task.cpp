@@ -148,9 +148,13 @@ private slots:
 
     void designOverridesNameTheField() {
         DemoDesign d;
-        d.apply(nlohmann::json{{"cue", "phrasing"}, {"prune_percent", 20}});
-        QCOMPARE(d.cue, std::string("phrasing"));
+        d.apply(nlohmann::json{{"cue", "sum"}, {"prune_percent", 20}, {"bias_follow_target", 0.75}, {"tie_embeddings", false}});
+        QCOMPARE(d.cue, std::string("sum"));
         QCOMPARE(d.prunePercent, 20.0);
+        QCOMPARE(d.biasFollowTarget, 0.75);
+        QVERIFY(!d.tieEmbeddings);
+        QVERIFY(!d.modelConfig(146).tieEmbeddings);
+        QCOMPARE(d.toJson()["cue"], nlohmann::json("sum"));
         auto message = [](const nlohmann::json& o) {
             try {
                 DemoDesign x;
