@@ -71,6 +71,15 @@ void DemoReport::addSeed(uint64_t seed, const fs::path& model, const fs::path& r
     m_groundTruth.push_back(truth);
 }
 
+namespace {
+
+std::string tokenizerSample(const fs::path& test) {
+    const auto data = loadMcqDataset(test, {McqFormat::Jsonl});
+    return data.questions.empty() ? std::string() : formatLetterPrompt(data.questions.front(), demoPromptTemplate());
+}
+
+}  // namespace
+
 nlohmann::json DemoReport::write(const fs::path& train, const fs::path& test, const fs::path& uncorrelated,
                                  const fs::path& reversed) const {
     const auto& first = m_experiments.front();
@@ -171,7 +180,9 @@ nlohmann::json DemoReport::write(const fs::path& train, const fs::path& test, co
                       {"score", {{"threshold", m_design.minConfidence}}},
                       {"attribution", {{"min_confidence", m_design.minConfidence}, {"limit", m_design.attributeQuestions},
                                        {"steps", m_design.steps}}},
-                      {"selection", {{"rule_index", 0}, {"value", m_design.prunePercent}}}}}};
+                      {"selection", {{"rule_index", 0}, {"value", m_design.prunePercent}}},
+                      // What the model panel's tokenizer box starts with: a demo question, as the model sees it.
+                      {"tokenizer_sample", tokenizerSample(test)}}}};
     writeJsonAtomic(m_out / "demo.prunescope", session);
     return report;
 }

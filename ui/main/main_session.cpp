@@ -11,6 +11,7 @@
 #include "ui/panels/attribution_panel.h"
 #include "ui/panels/compare_panel.h"
 #include "ui/panels/finetune_panel.h"
+#include "ui/panels/model_panel.h"
 #include "ui/panels/score_panel.h"
 #include "ui/panels/selection_panel.h"
 #include "ui/session/session_controller.h"
@@ -41,7 +42,8 @@ Session MainWindow::collectSession(const QString& resultsDir) {
                   {"attribution", m_attributionPanel->settings()},
                   {"selection", m_selectionPanel->settings()},
                   {"finetune", m_finetunePanel->settings()},
-                  {"split_seed", m_engine->splitSeed()}};
+                  {"split_seed", m_engine->splitSeed()},
+                  {"tokenizer_sample", m_modelPanel->tokenizerText().toStdString()}};
     if (!m_engine->promptText().isEmpty() || !m_engine->promptOption().isEmpty()) {
         s.settings["prompt"] = {{"template", m_engine->promptText().toStdString()},
                                 {"option_template", m_engine->promptOption().toStdString()}};
@@ -110,6 +112,9 @@ void MainWindow::applySession(const Session& s) {
     m_attributionPanel->applySettings(panel("attribution"));
     m_selectionPanel->applySettings(panel("selection"));
     m_finetunePanel->applySettings(panel("finetune"));
+    if (s.settings.contains("tokenizer_sample") && s.settings["tokenizer_sample"].is_string()) {
+        m_modelPanel->setTokenizerText(QString::fromStdString(s.settings["tokenizer_sample"].get<std::string>()));
+    }
     if (!s.attributions.isEmpty()) m_attributionPanel->openFile(s.attributions);
     QString error;
     if (!s.mask.isEmpty() && !m_selectionPanel->openMask(s.mask, &error)) {

@@ -153,6 +153,8 @@ void ModelPanel::showDatasets() {
 
 void ModelPanel::setTokenizerText(const QString& text) { m_text->setText(text); }
 
+QString ModelPanel::tokenizerText() const { return m_text->text(); }
+
 void ModelPanel::tokenize() {
     m_pieces.clear();
     if (!m_tokenizer) {

@@ -26,6 +26,7 @@ public:
     QString cardValue(const QString& row) const;
     QStringList cardRows() const;
     void setTokenizerText(const QString& text);
+    QString tokenizerText() const;
     QStringList tokenPieces() const { return m_pieces; }
     QTableWidget* datasetTable() const { return m_datasets; }
 

@@ -20,6 +20,7 @@
 #include "ui/main/status_widgets.h"
 #include "ui/panels/attribution_panel.h"
 #include "ui/panels/log_panel.h"
+#include "ui/panels/model_panel.h"
 #include "ui/panels/score_panel.h"
 #include "ui/session/session_controller.h"
 
@@ -130,7 +131,8 @@ void TestMainWindow::sessionPromptReachesScoringAndExperiment() {
     nlohmann::json session = {{"format", "prunescope.session"}, {"version", 1},
                               {"model", fixture.model.string()},
                               {"datasets", {{{"path", fixture.train.string()}, {"role", "train"}}}},
-                              {"settings", {{"prompt", {{"template", text}, {"option_template", option}}}}}};
+                              {"settings", {{"prompt", {{"template", text}, {"option_template", option}}},
+                                            {"tokenizer_sample", "Q: Which gas? A: B"}}}};
     writeJsonAtomic(dir / "prompt.prunescope", session);
     MainWindow window(nullptr, {false, false});
     QString error;
@@ -138,6 +140,8 @@ void TestMainWindow::sessionPromptReachesScoringAndExperiment() {
     QVERIFY(test::waitIdle(window.engine()));
     QCOMPARE(window.engine().promptText().toStdString(), text);
     QCOMPARE(window.engine().promptOption().toStdString(), option);
+    // The tokenizer box starts with the session's sample (the demo's: a question in its own words).
+    QCOMPARE(window.modelPanel()->tokenPieces().join(QString()), QStringLiteral("Q: Which gas? A: B"));
 
     auto config = window.experimentConfig();
     QVERIFY2(config.has_value(), qPrintable(window.errors().join("; ")));
@@ -153,6 +157,7 @@ void TestMainWindow::sessionPromptReachesScoringAndExperiment() {
     QVERIFY2(window.saveSession(test::qs(dir / "again.prunescope"), &error), qPrintable(error));
     auto saved = readJsonFile(dir / "again.prunescope");
     QCOMPARE(saved["settings"]["prompt"]["template"].get<std::string>(), text);
+    QCOMPARE(saved["settings"]["tokenizer_sample"].get<std::string>(), std::string("Q: Which gas? A: B"));
     QVERIFY(window.errors().isEmpty());
 }
 
