@@ -72,21 +72,26 @@ AttentionContext makeAttentionContext(const torch::Tensor& ids, const ForwardArg
     return ctx;
 }
 
+namespace {
+
+// Appends k, v (B, H, T, hd) along the sequence to layer i's cached keys and values.
+void appendToLayer(std::vector<torch::Tensor>& keys, std::vector<torch::Tensor>& values, size_t i,
+                   const torch::Tensor& k, const torch::Tensor& v) {
+    if (keys.size() <= i) {
+        keys.resize(i + 1);
+        values.resize(i + 1);
+    }
+    keys[i] = keys[i].defined() ? torch::cat({keys[i], k}, 2) : k;
+    values[i] = values[i].defined() ? torch::cat({values[i], v}, 2) : v;
+}
+
+}  // namespace
+
 std::pair<torch::Tensor, torch::Tensor> updateCache(KvCache* cache, int64_t layer,
                                                     const torch::Tensor& k, const torch::Tensor& v) {
     if (cache == nullptr) return {k, v};
     const auto i = static_cast<size_t>(layer);
-    if (cache->keys.size() <= i) {
-        cache->keys.resize(i + 1);
-        cache->values.resize(i + 1);
-    }
-    if (cache->keys[i].defined()) {
-        cache->keys[i] = torch::cat({cache->keys[i], k}, 2);
-        cache->values[i] = torch::cat({cache->values[i], v}, 2);
-    } else {
-        cache->keys[i] = k;
-        cache->values[i] = v;
-    }
+    appendToLayer(cache->keys, cache->values, i, k, v);
     return {cache->keys[i], cache->values[i]};
 }
 
@@ -129,17 +134,7 @@ torch::Tensor attendWithCache(KvCache* cache, int64_t layer, const torch::Tensor
         return attention(q, keys, values, bias);
     }
     const auto i = static_cast<size_t>(layer);
-    if (cache->rowKeys.size() <= i) {
-        cache->rowKeys.resize(i + 1);
-        cache->rowValues.resize(i + 1);
-    }
-    if (cache->rowKeys[i].defined()) {
-        cache->rowKeys[i] = torch::cat({cache->rowKeys[i], k}, 2);
-        cache->rowValues[i] = torch::cat({cache->rowValues[i], v}, 2);
-    } else {
-        cache->rowKeys[i] = k;
-        cache->rowValues[i] = v;
-    }
+    appendToLayer(cache->rowKeys, cache->rowValues, i, k, v);
     if (i >= cache->keys.size() || !cache->keys[i].defined()) {
         return attention(q, cache->rowKeys[i], cache->rowValues[i], bias);
     }
