@@ -47,13 +47,12 @@ DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
     const bool ownBiasData = d.biasRuleAgreement < 1.0 || d.biasHidden > 0;
     f.biasTrain = ownBiasData ? dir / "bias-train.jsonl" : f.cuedTrain;
     nlohmann::json stamp = {{"questions", {d.cleanQuestions, d.cuedTrainQuestions, d.validationQuestions, d.testQuestions}},
-                            {"cue_strength", d.cueStrength}, {"cue", d.cue}, {"bias_rule_agreement", d.biasRuleAgreement}, {"bias_hidden", d.biasHidden}, {"generator", 4}};
+                            {"cue_strength", d.cueStrength}, {"cue", demoCueName(d.cue)}, {"bias_rule_agreement", d.biasRuleAgreement}, {"bias_hidden", d.biasHidden}, {"generator", 4}};
     auto stampFile = dir / "stamp.json";
     if (fs::exists(stampFile) && readJsonFile(stampFile) == stamp) return f;
     fs::create_directories(dir);
     fs::create_directories(f.tokenizerDir);
-    const DemoCue cue = parseDemoCue(d.cue, "demo design field 'cue'");
-    DemoTaskSpec cued{d.cueStrength, false, cue}, uncorrelated{0.25, true, cue}, reversed{0.0, false, cue};
+    DemoTaskSpec cued{d.cueStrength, false, d.cue}, uncorrelated{0.25, true, d.cue}, reversed{0.0, false, d.cue};
     writeDemoJsonl(generateDemoTask(d.cleanQuestions, uncorrelated, 101, "clean"), f.clean);
     writeDemoJsonl(generateDemoTask(d.cuedTrainQuestions, cued, 102, "cued"), f.cuedTrain);
     writeDemoJsonl(generateDemoTask(d.validationQuestions, cued, 103, "validation"), f.validation);
@@ -69,7 +68,7 @@ DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
         bias.hiddenShare = d.biasHidden;
         writeDemoJsonl(generateDemoTask(d.cuedTrainQuestions, bias, 107, "bias"), f.biasTrain);
     }
-    writeWordLevelTokenizer(demoVocabulary(cue), "[UNK]", f.tokenizerDir / "tokenizer.json");
+    writeWordLevelTokenizer(demoVocabulary(d.cue), "[UNK]", f.tokenizerDir / "tokenizer.json");
     writeJsonAtomic(stampFile, stamp);
     return f;
 }
@@ -87,7 +86,7 @@ fs::path baseModel(const fs::path& out, const DemoFiles& f, const DemoDesign& d,
     nlohmann::json stamp = {{"design", d.toJson()}, {"seed", seed}};
     if (fs::exists(dir / "demo-stamp.json") && readJsonFile(dir / "demo-stamp.json") == stamp) return dir;
     auto tokenizer = Tokenizer::fromDirectory(f.tokenizerDir);
-    auto model = buildModel(d.modelConfig(static_cast<int64_t>(demoVocabulary(parseDemoCue(d.cue, "demo design field 'cue'")).size())), seed);
+    auto model = buildModel(d.modelConfig(static_cast<int64_t>(demoVocabulary(d.cue).size())), seed);
     auto report = [&](const std::string& stage) -> TrainCallback {
         return [progress, stage](const TrainPoint& p) {
             if (progress) progress({stage, p.step, p.totalSteps, p.etaSeconds});
@@ -114,10 +113,7 @@ fs::path baseModel(const fs::path& out, const DemoFiles& f, const DemoDesign& d,
             if (reached || p.step % 5 != 0) return;
             ScoringOptions options;
             options.batchSize = 256;
-            const auto scores = scoreItems(*model, checkItems, options);
-            int64_t n = 0;
-            for (size_t i = 0; i < scores.size(); ++i) n += scores[i].predicted == cueLetter(check.questions[i]);
-            follow = static_cast<double>(n) / static_cast<double>(scores.size());
+            follow = cueFollowing(scoreItems(*model, checkItems, options), check);
             if (follow >= d.biasFollowTarget) reached = true;
         };
         try {

@@ -1,6 +1,5 @@
 #include "core/demo/demo_design.h"
 
-#include "core/demo/synthetic_task.h"
 #include "core/model/architecture.h"
 #include "core/util/error.h"
 
@@ -59,7 +58,7 @@ FinetuneSettings DemoDesign::armSettings() const {
 nlohmann::json DemoDesign::toJson() const {
     return {{"clean_questions", cleanQuestions}, {"cued_train_questions", cuedTrainQuestions},
             {"validation_questions", validationQuestions}, {"test_questions", testQuestions},
-            {"cue_strength", cueStrength}, {"cue", cue}, {"model", {{"layers", layers}, {"d_model", dModel}, {"heads", heads}, {"neurons", neurons}, {"tie_embeddings", tieEmbeddings}}},
+            {"cue_strength", cueStrength}, {"cue", demoCueName(cue)}, {"model", {{"layers", layers}, {"d_model", dModel}, {"heads", heads}, {"neurons", neurons}, {"tie_embeddings", tieEmbeddings}}},
             {"pretrain", pretrainSettings(0).toJson()}, {"bias", biasSettings(0).toJson()}, {"bias_rule_agreement", biasRuleAgreement}, {"bias_hidden", biasHidden}, {"bias_follow_target", biasFollowTarget},
             {"arms", armSettings().toJson()}, {"min_confidence", minConfidence},
             {"attribute_questions", attributeQuestions}, {"ig_steps", steps}, {"prune_percent", prunePercent}};
@@ -82,7 +81,7 @@ void DemoDesign::apply(const nlohmann::json& o) {
         }
         if (k == "cue") {
             if (!v.is_string()) throw Error("", "--design-overrides field '" + k + "'", "expected a string (sum, phrasing)");
-            cue = demoCueName(parseDemoCue(v.get<std::string>(), "--design-overrides field 'cue'"));
+            cue = parseDemoCue(v.get<std::string>(), "--design-overrides field 'cue'");
             continue;
         }
         if (!v.is_number()) throw Error("", "--design-overrides field '" + k + "'", "expected a number");

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/demo/synthetic_task.h"
 #include "core/model/config.h"
 #include "core/train/finetune.h"
 
@@ -19,7 +20,7 @@ struct DemoDesign {
     int64_t validationQuestions = 1000;  // cued, for choices made before looking at OOD results
     int64_t testQuestions = 2000;        // each of: ID (cued), OOD uncorrelated, OOD reversed
     double cueStrength = 1.0;            // of the cued sets
-    std::string cue = "phrasing";        // the shortcut's kind: phrasing or sum (synthetic_task.h)
+    DemoCue cue = DemoCue::Phrasing;     // the shortcut's kind: phrasing or sum (synthetic_task.h)
 
     // Base model: GPT-2 style, trained from scratch here.
     int64_t layers = 2, dModel = 64, heads = 4, neurons = 256;

@@ -24,7 +24,20 @@ const char* kArms[] = {"plain", "ig", "random", "magnitude"};
 
 std::string relativeTo(const fs::path& p, const fs::path& base) { return fs::relative(p, base).generic_string(); }
 
+// What the model panel's tokenizer box starts with: the first test question, as the model sees it.
+std::string tokenizerSample(const fs::path& test) {
+    const auto data = loadMcqDataset(test, {McqFormat::Jsonl});
+    return data.questions.empty() ? std::string() : formatLetterPrompt(data.questions.front(), demoPromptTemplate());
+}
+
 }  // namespace
+
+double cueFollowing(const std::vector<QuestionScore>& scores, const McqDataset& data) {
+    if (scores.empty()) return 0;
+    int64_t follow = 0;
+    for (size_t i = 0; i < scores.size(); ++i) follow += scores[i].predicted == cueLetter(data.questions[i]);
+    return static_cast<double>(follow) / static_cast<double>(scores.size());
+}
 
 nlohmann::json groundTruth(const fs::path& modelDir, const fs::path& runDir, const fs::path& idTest,
                            const fs::path& uncorrelated, const fs::path& reversed, uint64_t seed,
@@ -50,12 +63,10 @@ nlohmann::json groundTruth(const fs::path& modelDir, const fs::path& runDir, con
         auto idScores = scoreItems(*model, idItems, o, {}, cancel);
         auto uncScores = scoreItems(*model, uncItems, o, {}, cancel);
         auto revScores = scoreItems(*model, revItems, o, {}, cancel);
-        int follow = 0;
-        for (size_t i = 0; i < revScores.size(); ++i) follow += revScores[i].predicted == cueLetter(rev.questions[i]);
         out[name] = {{"id", summarize(idScores).accuracy},
                      {"ood-uncorrelated", summarize(uncScores).accuracy},
                      {"ood-reversed", summarize(revScores).accuracy},
-                     {"reversed_cue_following", static_cast<double>(follow) / static_cast<double>(revScores.size())}};
+                     {"reversed_cue_following", cueFollowing(revScores, rev)}};
     }
     return out;
 }
@@ -70,15 +81,6 @@ void DemoReport::addSeed(uint64_t seed, const fs::path& model, const fs::path& r
     m_experiments.push_back(experiment);
     m_groundTruth.push_back(truth);
 }
-
-namespace {
-
-std::string tokenizerSample(const fs::path& test) {
-    const auto data = loadMcqDataset(test, {McqFormat::Jsonl});
-    return data.questions.empty() ? std::string() : formatLetterPrompt(data.questions.front(), demoPromptTemplate());
-}
-
-}  // namespace
 
 nlohmann::json DemoReport::write(const fs::path& train, const fs::path& test, const fs::path& uncorrelated,
                                  const fs::path& reversed) const {

@@ -8,7 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/data/mcq.h"
 #include "core/demo/demo_design.h"
+#include "core/eval/scoring.h"
 #include "core/util/progress.h"
 
 namespace prunescope {
@@ -19,6 +21,9 @@ namespace prunescope {
 nlohmann::json groundTruth(const std::filesystem::path& model, const std::filesystem::path& runDir,
                            const std::filesystem::path& idTest, const std::filesystem::path& uncorrelated,
                            const std::filesystem::path& reversed, uint64_t seed, const CancelFlag* cancel);
+
+// The share of `data`'s questions answered with the letter their cue points to.
+double cueFollowing(const std::vector<QuestionScore>& scores, const McqDataset& data);
 
 // report.md of the demo from its report.json.
 std::string demoMarkdown(const nlohmann::json& report);

@@ -149,7 +149,7 @@ private slots:
     void designOverridesNameTheField() {
         DemoDesign d;
         d.apply(nlohmann::json{{"cue", "sum"}, {"prune_percent", 20}, {"bias_follow_target", 0.75}, {"tie_embeddings", false}});
-        QCOMPARE(d.cue, std::string("sum"));
+        QVERIFY(d.cue == DemoCue::Sum);
         QCOMPARE(d.prunePercent, 20.0);
         QCOMPARE(d.biasFollowTarget, 0.75);
         QVERIFY(!d.tieEmbeddings);
