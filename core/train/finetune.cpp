@@ -82,7 +82,7 @@ double maskedAccuracy(CausalLM& model, const std::vector<ScoringItem>& items, co
 
 FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train, const std::vector<ScoringItem>& validation,
                         const NeuronMask* mask, const FinetuneSettings& s, const TrainCallback& callback,
-                        const CancelFlag* cancel) {
+                        const CancelFlag* cancel, const StopCondition& stopWhen) {
     if (train.empty()) throw Error("", "fine-tuning", "no training questions");
     if (s.batchSize < 1 || s.gradAccum < 1) throw Error("", "field 'batch_size'", "batch size and accumulation must be >= 1");
     const auto& config = model.config();
@@ -172,6 +172,10 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train, 
             point.etaSeconds = clock.eta(state.step - firstStep, total - firstStep);
             state.history.push_back(point);
             if (callback) callback(point);
+            if (stopWhen && stopWhen(point) && !last) {
+                state.stoppedEarly = true;
+                stop = true;
+            }
             if (s.checkpointEvery > 0 && state.step % s.checkpointEvery == 0 && !last && !stop) {
                 saveCheckpoint(s.checkpointDir, model, optimizer, best, state, s.toJson());
             }

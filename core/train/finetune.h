@@ -60,6 +60,8 @@ struct TrainPoint {
 };
 
 using TrainCallback = std::function<void(const TrainPoint&)>;
+// Asked after every step (after the callback): true ends training there, as early stopping does.
+using StopCondition = std::function<bool(const TrainPoint&)>;
 
 struct FinetuneResult {
     std::vector<TrainPoint> history;  // every step; validationAccuracy where evaluated
@@ -72,10 +74,11 @@ struct FinetuneResult {
 };
 
 // Trains `model` in place. `mask` (may be null) stays applied and pruned neurons stay zero.
+// `stopWhen` (may be empty) ends training early, with the result marked stoppedEarly.
 FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train,
                         const std::vector<ScoringItem>& validation, const NeuronMask* mask,
                         const FinetuneSettings& settings, const TrainCallback& callback = {},
-                        const CancelFlag* cancel = nullptr);
+                        const CancelFlag* cancel = nullptr, const StopCondition& stopWhen = {});
 
 // Accuracy of `items` with `mask` applied (the ablation preview); mask may be null.
 double maskedAccuracy(CausalLM& model, const std::vector<ScoringItem>& items, const NeuronMask* mask,

@@ -102,6 +102,29 @@ private slots:
         QVERIFY(result.history.back().loss < result.history.front().loss);
     }
 
+    void stopConditionEndsTrainingCleanly() {
+        // A stop condition ends training after the step it answers true, as early stopping does:
+        // the model comes back frozen and in evaluation mode, the result says it stopped early.
+        auto model = loadModel(m_modelDir, {"cpu", false});
+        auto s = settings();
+        std::vector<int64_t> asked;
+        auto stopWhen = [&](const TrainPoint& p) {
+            asked.push_back(p.step);
+            return p.step == 7;
+        };
+        auto result = finetune(*model, m_train, {}, nullptr, s, {}, nullptr, stopWhen);
+        QCOMPARE(result.steps, int64_t(7));
+        QVERIFY(result.stoppedEarly);
+        QCOMPARE(result.history.size(), size_t(7));
+        QCOMPARE(asked, (std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7}));
+        QVERIFY(!model->is_training());
+        for (const auto& p : model->parameters()) QVERIFY(!p.requires_grad());
+        // Never true: the full run, not marked as stopped early.
+        auto full = finetune(*model, m_train, {}, nullptr, s, {}, nullptr, [](const TrainPoint&) { return false; });
+        QCOMPARE(full.steps, s.maxSteps);
+        QVERIFY(!full.stoppedEarly);
+    }
+
     void prunedNeuronsStayZero() {
         auto model = loadModel(m_modelDir, {"cpu", false});
         const auto& c = model->config();
