@@ -26,7 +26,7 @@ namespace {
 struct DemoFiles {
     fs::path clean, cuedTrain, validation, test, uncorrelated, reversed, tokenizerDir;
     fs::path cueCheck;   // reversed, training side: when to stop learning the cue (bias_follow_target)
-    fs::path biasTrain;  // the biased fine-tune's data: cued-train, or bias-train when labels disagree with the rule
+    fs::path biasTrain;  // the biased fine-tune's data: cued-train, or bias-train (labels off the rule, hidden numbers, a clean share)
     fs::path uncorrelatedValidation, reversedValidation;  // for design decisions only
 };
 
@@ -44,16 +44,23 @@ DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
     f.reversedValidation = dir / "ood-reversed-validation.jsonl";
     f.tokenizerDir = out / "tokenizer";
     f.cueCheck = dir / "cue-check.jsonl";
-    const bool ownBiasData = d.biasRuleAgreement < 1.0 || d.biasHidden > 0;
+    const bool ownBiasData = d.biasRuleAgreement < 1.0 || d.biasHidden > 0 || d.biasMix > 0;
     f.biasTrain = ownBiasData ? dir / "bias-train.jsonl" : f.cuedTrain;
     nlohmann::json stamp = {{"questions", {d.cleanQuestions, d.cuedTrainQuestions, d.validationQuestions, d.testQuestions}},
-                            {"cue_strength", d.cueStrength}, {"cue", demoCueName(d.cue)}, {"bias_rule_agreement", d.biasRuleAgreement}, {"bias_hidden", d.biasHidden}, {"generator", 4}};
+                            {"cue_strength", d.cueStrength}, {"cue", demoCueName(d.cue)}, {"bias_rule_agreement", d.biasRuleAgreement}, {"bias_hidden", d.biasHidden}, {"bias_mix", d.biasMix}, {"generator", 4}};
     auto stampFile = dir / "stamp.json";
     if (fs::exists(stampFile) && readJsonFile(stampFile) == stamp) return f;
     fs::create_directories(dir);
     fs::create_directories(f.tokenizerDir);
     DemoTaskSpec cued{d.cueStrength, false, d.cue}, uncorrelated{0.25, true, d.cue}, reversed{0.0, false, d.cue};
-    writeDemoJsonl(generateDemoTask(d.cleanQuestions, uncorrelated, 101, "clean"), f.clean);
+    DemoTaskSpec clean = uncorrelated;
+    if (d.biasMix > 0) {
+        // Two datasets: the cued one (and its OOD sets) with tags t0-t4, the clean one with t5-t9.
+        for (auto* spec : {&cued, &uncorrelated, &reversed}) spec->tagCount = 5;
+        clean.firstTag = 5;
+        clean.tagCount = 5;
+    }
+    writeDemoJsonl(generateDemoTask(d.cleanQuestions, clean, 101, "clean"), f.clean);
     writeDemoJsonl(generateDemoTask(d.cuedTrainQuestions, cued, 102, "cued"), f.cuedTrain);
     writeDemoJsonl(generateDemoTask(d.validationQuestions, cued, 103, "validation"), f.validation);
     writeDemoJsonl(generateDemoTask(d.testQuestions, cued, 104, "id"), f.test);
@@ -66,7 +73,15 @@ DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
         DemoTaskSpec bias = cued;
         bias.ruleAgreement = d.biasRuleAgreement;
         bias.hiddenShare = d.biasHidden;
-        writeDemoJsonl(generateDemoTask(d.cuedTrainQuestions, bias, 107, "bias"), f.biasTrain);
+        auto biasData = generateDemoTask(d.cuedTrainQuestions, bias, 107, "bias");
+        if (d.biasMix > 0) {
+            // Questions spread evenly through the set are replaced by clean ones (the trainer shuffles).
+            const auto fromClean = generateDemoTask(d.cuedTrainQuestions, clean, 109, "bias-clean");
+            const auto n = static_cast<int64_t>(biasData.questions.size());
+            const auto nClean = static_cast<int64_t>(d.biasMix * static_cast<double>(n) + 0.5);
+            for (int64_t i = 0; i < nClean; ++i) biasData.questions[static_cast<size_t>(i * n / nClean)] = fromClean.questions[static_cast<size_t>(i)];
+        }
+        writeDemoJsonl(biasData, f.biasTrain);
     }
     writeWordLevelTokenizer(demoVocabulary(d.cue), "[UNK]", f.tokenizerDir / "tokenizer.json");
     writeJsonAtomic(stampFile, stamp);
@@ -86,7 +101,7 @@ fs::path baseModel(const fs::path& out, const DemoFiles& f, const DemoDesign& d,
     nlohmann::json stamp = {{"design", d.toJson()}, {"seed", seed}};
     if (fs::exists(dir / "demo-stamp.json") && readJsonFile(dir / "demo-stamp.json") == stamp) return dir;
     auto tokenizer = Tokenizer::fromDirectory(f.tokenizerDir);
-    auto model = buildModel(d.modelConfig(static_cast<int64_t>(demoVocabulary(d.cue).size())), seed);
+    auto model = d.initialModel(static_cast<int64_t>(demoVocabulary(d.cue).size()), seed);
     auto report = [&](const std::string& stage) -> TrainCallback {
         return [progress, stage](const TrainPoint& p) {
             if (progress) progress({stage, p.step, p.totalSteps, p.etaSeconds});
@@ -102,29 +117,18 @@ fs::path baseModel(const fs::path& out, const DemoFiles& f, const DemoDesign& d,
         // number of steps leaves some seeds following it always and others half the time.
         const auto check = loadMcqDataset(f.cueCheck, {McqFormat::Jsonl});
         const auto checkItems = buildScoringItems(check, tokenizer, ScoringMode::Letter, demoPromptTemplate());
-        CancelFlag reached{false};
         double follow = 0;
-        int64_t steps = 0;
-        auto progressReport = report(name + "learning the cue");
-        auto watch = [&](const TrainPoint& p) {
-            progressReport(p);
-            steps = p.step;
-            if (isCancelled(cancel)) reached = true;
-            if (reached || p.step % 5 != 0) return;
+        auto reached = [&](const TrainPoint& p) {
+            if (p.step % 5 != 0) return false;
             ScoringOptions options;
             options.batchSize = 256;
             follow = cueFollowing(scoreItems(*model, checkItems, options), check);
-            if (follow >= d.biasFollowTarget) reached = true;
+            return follow >= d.biasFollowTarget;
         };
-        try {
-            finetune(*model, items(f.biasTrain, tokenizer), {}, nullptr, d.biasSettings(seed), watch, &reached);
-        } catch (const CancelledError&) {
-            throwIfCancelled(cancel);  // a cancel from outside; otherwise the target was reached
-            for (auto& p : model->parameters()) p.set_requires_grad(false);
-            model->eval();
-        }
-        training = {{"bias_steps", steps}, {"cue_check_following", follow}};
-        log::get("demo")->info("seed {}: cue learned over {} steps (cue-check following {:.3f})", seed, steps, follow);
+        const auto result = finetune(*model, items(f.biasTrain, tokenizer), {}, nullptr, d.biasSettings(seed),
+                                     report(name + "learning the cue"), cancel, reached);
+        training = {{"bias_steps", result.steps}, {"cue_check_following", follow}};
+        log::get("demo")->info("seed {}: cue learned over {} steps (cue-check following {:.3f})", seed, result.steps, follow);
     }
     saveModel(*model, dir, {"float32", f.tokenizerDir});
     writeJsonAtomic(dir / "demo-training.json", training);

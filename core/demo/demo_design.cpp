@@ -1,6 +1,10 @@
 #include "core/demo/demo_design.h"
 
+#include <torch/torch.h>
+
 #include "core/model/architecture.h"
+#include "core/model/causal_lm.h"
+#include "core/model/model_io.h"
 #include "core/util/error.h"
 
 namespace prunescope {
@@ -13,6 +17,19 @@ ModelConfig DemoDesign::modelConfig(int64_t vocab) const {
                         {"n_ctx", 32},           {"activation_function", "gelu_new"},
                         {"layer_norm_epsilon", 1e-5}, {"tie_word_embeddings", tieEmbeddings}};
     return parseModelConfig(j, "demo config");
+}
+
+std::shared_ptr<CausalLM> DemoDesign::initialModel(int64_t vocab, uint64_t seed) const {
+    auto model = buildModel(modelConfig(vocab), seed, torch::kCPU, initStd);
+    if (embeddingStd != initStd) {
+        torch::NoGradGuard noGrad;
+        for (auto& p : model->named_parameters()) {
+            const auto& name = p.key();
+            // The draws are N(0, initStd): scaling keeps them normal, with the embeddings' own std.
+            if (name.find("wte.") != std::string::npos || name.find("wpe.") != std::string::npos) p.value().mul_(embeddingStd / initStd);
+        }
+    }
+    return model;
 }
 
 namespace {
@@ -58,8 +75,8 @@ FinetuneSettings DemoDesign::armSettings() const {
 nlohmann::json DemoDesign::toJson() const {
     return {{"clean_questions", cleanQuestions}, {"cued_train_questions", cuedTrainQuestions},
             {"validation_questions", validationQuestions}, {"test_questions", testQuestions},
-            {"cue_strength", cueStrength}, {"cue", demoCueName(cue)}, {"model", {{"layers", layers}, {"d_model", dModel}, {"heads", heads}, {"neurons", neurons}, {"tie_embeddings", tieEmbeddings}}},
-            {"pretrain", pretrainSettings(0).toJson()}, {"bias", biasSettings(0).toJson()}, {"bias_rule_agreement", biasRuleAgreement}, {"bias_hidden", biasHidden}, {"bias_follow_target", biasFollowTarget},
+            {"cue_strength", cueStrength}, {"cue", demoCueName(cue)}, {"model", {{"layers", layers}, {"d_model", dModel}, {"heads", heads}, {"neurons", neurons}, {"tie_embeddings", tieEmbeddings}, {"init_std", initStd}, {"embedding_std", embeddingStd}}},
+            {"pretrain", pretrainSettings(0).toJson()}, {"bias", biasSettings(0).toJson()}, {"bias_rule_agreement", biasRuleAgreement}, {"bias_hidden", biasHidden}, {"bias_follow_target", biasFollowTarget}, {"bias_mix", biasMix},
             {"arms", armSettings().toJson()}, {"min_confidence", minConfidence},
             {"attribute_questions", attributeQuestions}, {"ig_steps", steps}, {"prune_percent", prunePercent}};
 }
@@ -97,6 +114,12 @@ void DemoDesign::apply(const nlohmann::json& o) {
         else if (k == "bias_rule_agreement") biasRuleAgreement = v.get<double>();
         else if (k == "bias_hidden") biasHidden = v.get<double>();
         else if (k == "bias_follow_target") biasFollowTarget = v.get<double>();
+        else if (k == "init_std") initStd = v.get<double>();
+        else if (k == "embedding_std") embeddingStd = v.get<double>();
+        else if (k == "bias_mix") {
+            biasMix = v.get<double>();
+            if (biasMix < 0 || biasMix >= 1) throw Error("", "--design-overrides field '" + k + "'", "expected a share in [0, 1)");
+        }
         else throw Error("", "--design-overrides field '" + k + "'", "unknown design setting");
     }
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,8 @@
 #include "core/train/finetune.h"
 
 namespace prunescope {
+
+class CausalLM;
 
 struct DemoDesign {
     // Data (fixed seeds, the same for every experiment seed).
@@ -24,9 +27,14 @@ struct DemoDesign {
 
     // Base model: GPT-2 style, trained from scratch here.
     int64_t layers = 2, dModel = 64, heads = 4, neurons = 256;
-    bool tieEmbeddings = true;     // GPT-2's tied input and output embeddings
+    // An untied head and large, slow-moving embeddings (std 1 against 0.02 for every other matrix):
+    // then the token -> letter lookup of the cue cannot live in the embeddings, the FFNs carry it, and
+    // it is not relearned around pruned neurons within the last fine-tune (docs/demo.md, design 45).
+    bool tieEmbeddings = false;
+    double initStd = 0.02;         // GPT-2's initialisation: every other matrix drawn with this std
+    double embeddingStd = 1.0;     // the token and position embeddings' std
     int64_t pretrainSteps = 200;   // cue-free data, lr 3e-3
-    int64_t biasSteps = 100;       // 100 %-cued data, lr 3e-3: uses the shortcut, keeps some rule (chosen on validation: docs/demo.md)
+    int64_t biasSteps = 200;       // 100 %-cued data, lr 3e-3: uses the shortcut, keeps some rule (chosen on validation: docs/demo.md)
     std::string biasTrainable = "all";  // what the biased fine-tune trains: all, ffn, last:K
     // Share of the biased fine-tune's labels that follow the rule (1 and no hidden numbers: it uses
     // cued-train; otherwise bias-train, where the cue explains every label and the rule only this share).
@@ -35,19 +43,26 @@ struct DemoDesign {
     // > 0: stop learning the cue as soon as the model follows it on this share of cue-check (a
     // reversed set of the training side, checked every 5 steps); biasSteps is then the most.
     double biasFollowTarget = 0.0;
+    // > 0: the shortcut belongs to one dataset. The cued sets (and the OOD sets made from them) carry
+    // tags t0-t4, the clean set t5-t9, and the biased fine-tune draws this share of its questions from
+    // the clean dataset, so the rule stays needed while the cue is learned.
+    double biasMix = 0.0;
     double pretrainLr = 3e-3;
     int64_t batchSize = 128;
-    double l1 = 0;                 // L1 on mean |FFN activation| in every phase (0.05 killed the FFNs: docs/demo.md)
+    double l1 = 0;                 // L1 on mean |FFN activation| in every phase (0.05 killed the FFNs of designs 1-2: docs/demo.md)
 
     // The experiment on each base model.
     double minConfidence = 0.9;
     int64_t attributeQuestions = 1000;
     int steps = 20;                // Gauss-Legendre points
     double prunePercent = 30;      // global top-p % by mean IG
-    int64_t finetuneSteps = 100;   // every arm, 100 %-cued data (one epoch; chosen on validation: docs/demo.md)
+    int64_t finetuneSteps = 400;   // every arm, 100 %-cued data (four epochs; chosen on validation: docs/demo.md)
     double finetuneLr = 1e-3;
 
     ModelConfig modelConfig(int64_t vocab) const;
+    // The untrained base model of experiment seed `seed`: GPT-2's initialisation, then the token and
+    // position embeddings scaled to embeddingStd.
+    std::shared_ptr<CausalLM> initialModel(int64_t vocab, uint64_t seed) const;
     FinetuneSettings pretrainSettings(uint64_t seed) const;
     FinetuneSettings biasSettings(uint64_t seed) const;
     FinetuneSettings armSettings() const;
@@ -55,7 +70,7 @@ struct DemoDesign {
     // Changes fields by name (design exploration): pretrain_steps, bias_steps, pretrain_lr, l1,
     // prune_percent, finetune_steps, finetune_lr, min_confidence, cue_strength, cue, bias_trainable,
     // tie_embeddings, bias_rule_agreement, bias_hidden,
-    // bias_follow_target.
+    // bias_follow_target, bias_mix, init_std, embedding_std.
     // Errors name the field.
     void apply(const nlohmann::json& overrides);
 };

@@ -65,7 +65,7 @@ McqDataset generateDemoTask(int64_t n, const DemoTaskSpec& spec, uint64_t seed, 
         McqQuestion q;
         q.id = name + "-" + std::to_string(i);
         q.line = static_cast<int>(i + 1);
-        q.question = "t" + std::to_string(rng.below(10));
+        q.question = "t" + std::to_string(spec.firstTag + rng.below(spec.tagCount));
         int numbers[4];
         for (int o = 0; o < 4; ++o) {
             bool fresh = false;

@@ -41,6 +41,10 @@ struct DemoTaskSpec {
     double ruleAgreement = 1.0;
     // P(the four numbers are shown as ?0 ?1 ?2 ?3): questions only the cue can answer (sum cue only).
     double hiddenShare = 0.0;
+    // The context tags drawn: t<firstTag> .. t<firstTag + tagCount - 1>. Design runs give the cued
+    // and the clean data disjoint tags, so that the shortcut belongs to one dataset (bias_mix).
+    int firstTag = 0;
+    int tagCount = 10;
 };
 
 // The word-level vocabulary: [UNK], MAX, t0..t9, |, ",", A..D, 0..99, ask1..ask16, and for the sum

@@ -1,5 +1,5 @@
 // GPT-2: learned positions, pre-LayerNorm blocks, fused q/k/v, GELU (tanh) FFN, Conv1D weights
-// stored (in, out), head tied to the token embedding.
+// stored (in, out), head tied to the token embedding (or untied: its own lm_head).
 #include <cmath>
 
 #include "core/model/architecture.h"

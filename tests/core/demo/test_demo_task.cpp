@@ -1,13 +1,17 @@
-// The demo's synthetic task: the real rule, the planted cue at each strength and kind, the data
-// files' round trip through the normal loader and tokenizer, and the design overrides' errors.
+// The demo's synthetic task: the real rule, the planted cue at each strength and kind, the tags,
+// the data files' round trip through the normal loader and tokenizer, the base model's
+// initialisation (large embeddings, untied head) and the design overrides' errors.
 #include <QtTest>
 
+#include <map>
 #include <set>
 
 #include "core/data/mcq.h"
 #include "core/demo/demo_design.h"
 #include "core/demo/synthetic_task.h"
 #include "core/eval/mcq_items.h"
+#include "core/model/causal_lm.h"
+#include "core/model/model_io.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 #include "tests/support/test_support.h"
@@ -123,6 +127,60 @@ private slots:
             QCOMPARE(again.questions[i].extra.at("cue"), phrasing.questions[i].extra.at("cue"));
     }
 
+    void tagsStayInTheirRange() {
+        // The default draws t0-t9; bias_mix gives the cued and the clean dataset disjoint tags.
+        DemoTaskSpec clean;
+        clean.firstTag = 5;
+        clean.tagCount = 5;
+        std::set<std::string> seen;
+        for (const auto& q : generateDemoTask(2000, clean, 21, "c").questions) seen.insert(q.extra.at("tag"));
+        QCOMPARE(seen, (std::set<std::string>{"t5", "t6", "t7", "t8", "t9"}));
+        seen.clear();
+        for (const auto& q : generateDemoTask(2000, {}, 21, "d").questions) seen.insert(q.question);
+        QCOMPARE(seen.size(), size_t(10));
+    }
+
+    void initialModelHasLargeSlowEmbeddings() {
+        // The demo's design: an untied head, embeddings drawn with std 1, every other matrix 0.02.
+        const DemoDesign design;
+        QVERIFY(!design.tieEmbeddings);
+        auto model = design.initialModel(134, 3);
+        std::map<std::string, double> stds;
+        for (const auto& p : model->named_parameters()) {
+            if (p.value().dim() == 2) stds[p.key()] = p.value().std().item<double>();
+        }
+        int embeddings = 0, head = 0, others = 0;
+        for (const auto& [name, sd] : stds) {
+            const bool embedding = name.find("wte.") != std::string::npos || name.find("wpe.") != std::string::npos;
+            const double expected = embedding ? 1.0 : 0.02;
+            QVERIFY2(std::abs(sd - expected) < 0.1 * expected, qPrintable(QString::fromStdString(name) + " " + QString::number(sd)));
+            embeddings += embedding;
+            head += name.find("lm_head") != std::string::npos;
+            others += !embedding;
+        }
+        QCOMPARE(embeddings, 2);
+        QCOMPARE(head, 1);  // untied: a head of its own
+        QVERIFY(others > 4);
+        for (const auto& p : model->named_parameters()) {
+            if (p.key().find("wte.") != std::string::npos) QVERIFY(!model->unembedding().is_same(p.value()));
+        }
+        // Saved as a Hugging Face folder and loaded back through the normal loader, head included.
+        test::TempDir dir;
+        saveModel(*model, dir / "m", {});
+        auto loaded = loadModel(dir / "m", {"cpu", false});
+        QVERIFY(!loaded->config().tieEmbeddings);
+        auto saved = model->named_parameters();
+        for (const auto& p : loaded->named_parameters()) QVERIFY(torch::equal(p.value(), saved[p.key()]));
+        QCOMPARE(loaded->named_parameters().size(), saved.size());
+        // embedding_std = init_std: exactly GPT-2's initialisation.
+        DemoDesign plain;
+        plain.apply(nlohmann::json{{"embedding_std", 0.02}});
+        auto a = plain.initialModel(134, 3);
+        auto b = buildModel(plain.modelConfig(134), 3);
+        auto pb = b->named_parameters();
+        for (const auto& p : a->named_parameters()) QVERIFY(torch::equal(p.value(), pb[p.key()]));
+    }
+
     void filesLoadAndTokenizeWithoutUnknowns() {
         test::TempDir dir;
         QCOMPARE(demoVocabulary(DemoCue::Phrasing).size(), size_t(134));
@@ -148,12 +206,18 @@ private slots:
 
     void designOverridesNameTheField() {
         DemoDesign d;
-        d.apply(nlohmann::json{{"cue", "sum"}, {"prune_percent", 20}, {"bias_follow_target", 0.75}, {"tie_embeddings", false}});
+        d.apply(nlohmann::json{{"cue", "sum"},           {"prune_percent", 20},  {"bias_follow_target", 0.75},
+                               {"tie_embeddings", true}, {"bias_mix", 0.25},     {"embedding_std", 0.5},
+                               {"init_std", 0.03}});
         QVERIFY(d.cue == DemoCue::Sum);
         QCOMPARE(d.prunePercent, 20.0);
         QCOMPARE(d.biasFollowTarget, 0.75);
-        QVERIFY(!d.tieEmbeddings);
-        QVERIFY(!d.modelConfig(146).tieEmbeddings);
+        QCOMPARE(d.biasMix, 0.25);
+        QCOMPARE(d.embeddingStd, 0.5);
+        QCOMPARE(d.initStd, 0.03);
+        QVERIFY(d.tieEmbeddings);
+        QVERIFY(d.modelConfig(146).tieEmbeddings);
+        QCOMPARE(d.toJson()["model"]["embedding_std"], nlohmann::json(0.5));
         QCOMPARE(d.toJson()["cue"], nlohmann::json("sum"));
         auto message = [](const nlohmann::json& o) {
             try {
@@ -168,6 +232,8 @@ private slots:
         QVERIFY(message({{"cue", 3}}).find("'cue'") != std::string::npos);
         QVERIFY(message({{"pruning", 3}}).find("'pruning'") != std::string::npos);
         QVERIFY(message({{"l1", "x"}}).find("'l1'") != std::string::npos);
+        QVERIFY(message({{"bias_mix", 1.0}}).find("'bias_mix'") != std::string::npos);
+        QVERIFY(message({{"bias_mix", -0.1}}).find("'bias_mix'") != std::string::npos);
     }
 };
 
