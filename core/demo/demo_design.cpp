@@ -114,8 +114,10 @@ void DemoDesign::apply(const nlohmann::json& o) {
         else if (k == "bias_rule_agreement") biasRuleAgreement = v.get<double>();
         else if (k == "bias_hidden") biasHidden = v.get<double>();
         else if (k == "bias_follow_target") biasFollowTarget = v.get<double>();
-        else if (k == "init_std") initStd = v.get<double>();
-        else if (k == "embedding_std") embeddingStd = v.get<double>();
+        else if (k == "init_std" || k == "embedding_std") {
+            (k == "init_std" ? initStd : embeddingStd) = v.get<double>();
+            if (v.get<double>() <= 0) throw Error("", "--design-overrides field '" + k + "'", "expected a standard deviation > 0");
+        }
         else if (k == "bias_mix") {
             biasMix = v.get<double>();
             if (biasMix < 0 || biasMix >= 1) throw Error("", "--design-overrides field '" + k + "'", "expected a share in [0, 1)");

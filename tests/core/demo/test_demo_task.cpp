@@ -234,6 +234,8 @@ private slots:
         QVERIFY(message({{"l1", "x"}}).find("'l1'") != std::string::npos);
         QVERIFY(message({{"bias_mix", 1.0}}).find("'bias_mix'") != std::string::npos);
         QVERIFY(message({{"bias_mix", -0.1}}).find("'bias_mix'") != std::string::npos);
+        QVERIFY(message({{"init_std", 0}}).find("'init_std'") != std::string::npos);
+        QVERIFY(message({{"embedding_std", -1}}).find("'embedding_std'") != std::string::npos);
     }
 };
 
