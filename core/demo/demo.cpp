@@ -109,25 +109,28 @@ fs::path baseModel(const fs::path& out, const DemoFiles& f, const DemoDesign& d,
     };
     const std::string name = "seed " + std::to_string(seed) + ": ";
     finetune(*model, items(f.clean, tokenizer), {}, nullptr, d.pretrainSettings(seed), report(name + "pre-training"), cancel);
-    nlohmann::json training = {{"bias_steps", d.biasSteps}};
-    if (d.biasFollowTarget <= 0) {
-        finetune(*model, items(f.biasTrain, tokenizer), {}, nullptr, d.biasSettings(seed), report(name + "learning the cue"), cancel);
-    } else {
-        // Learn the cue until the model follows it on cue-check as often as the design asks: a fixed
-        // number of steps leaves some seeds following it always and others half the time.
-        const auto check = loadMcqDataset(f.cueCheck, {McqFormat::Jsonl});
-        const auto checkItems = buildScoringItems(check, tokenizer, ScoringMode::Letter, demoPromptTemplate());
-        double follow = 0;
-        auto reached = [&](const TrainPoint& p) {
+    // With bias_follow_target, learn the cue until the model follows it on cue-check as often as the
+    // design asks: a fixed number of steps leaves some seeds following it always and others half the time.
+    McqDataset check;
+    std::vector<ScoringItem> checkItems;
+    double follow = 0;
+    StopCondition reached;  // empty: learn for biasSteps
+    if (d.biasFollowTarget > 0) {
+        check = loadMcqDataset(f.cueCheck, {McqFormat::Jsonl});
+        checkItems = buildScoringItems(check, tokenizer, ScoringMode::Letter, demoPromptTemplate());
+        reached = [&](const TrainPoint& p) {
             if (p.step % 5 != 0) return false;
             ScoringOptions options;
             options.batchSize = 256;
             follow = cueFollowing(scoreItems(*model, checkItems, options), check);
             return follow >= d.biasFollowTarget;
         };
-        const auto result = finetune(*model, items(f.biasTrain, tokenizer), {}, nullptr, d.biasSettings(seed),
-                                     report(name + "learning the cue"), cancel, reached);
-        training = {{"bias_steps", result.steps}, {"cue_check_following", follow}};
+    }
+    const auto result = finetune(*model, items(f.biasTrain, tokenizer), {}, nullptr, d.biasSettings(seed),
+                                 report(name + "learning the cue"), cancel, reached);
+    nlohmann::json training = {{"bias_steps", result.steps}};
+    if (d.biasFollowTarget > 0) {
+        training["cue_check_following"] = follow;
         log::get("demo")->info("seed {}: cue learned over {} steps (cue-check following {:.3f})", seed, result.steps, follow);
     }
     saveModel(*model, dir, {"float32", f.tokenizerDir});
