@@ -8,12 +8,21 @@ CLI         = $(BUILD)/app/prunescope-cli
 GUI         = $(BUILD)/app/prunescope
 DEMO_DIR   ?= prunescope-demo
 
-.PHONY: all deps configure build test test-fast demo package clean format
+.PHONY: all deps configure build test test-fast demo package clean format reference-real
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
+	@scripts/fetch-models.sh > /dev/null
+
+# Recomputes the real-model reference numbers (tests/data/real) with Hugging Face transformers, in
+# a virtual environment made from scripts/requirements-reference.txt. Only when asked.
+reference-real: build
+	@python3 tests/reference/real_model_reference.py --venv "$$(scripts/python-env.sh reference)" \
+		--gguf "$$(scripts/fetch-models.sh)"
+	@python3 tests/reference/real_model_reference.py --venv "$$(scripts/python-env.sh reference)" \
+		--gguf "$$(scripts/fetch-models.sh)" --export-check $(CLI)
 
 configure: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) > $(BUILD).configure.log 2>&1 || \

@@ -8,7 +8,7 @@ packages=(
     libtorch-dev libopenblas0-pthread
     qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl1-mesa-dev
     libspdlog-dev nlohmann-json3-dev libpcre2-dev
-    python3 python3-numpy
+    python3 python3-numpy python3-pip python3-venv unzip
     xvfb xauth
 )
 # python3-torch is needed only to regenerate the committed reference logits (tests/reference/).

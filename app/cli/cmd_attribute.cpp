@@ -31,7 +31,7 @@ std::pair<int, int> parseShard(const std::string& text) {
 }  // namespace
 
 int runAttribute(const Argv& argv) {
-    ArgParser parser("prunescope-cli attribute --model DIR --data FILE --out attributions.safetensors [options]",
+    ArgParser parser("prunescope-cli attribute --model PATH --data FILE --out attributions.safetensors [options]",
                      "Integrated Gradients over the FFN neurons of every layer, for the questions the model answers\n"
                      "with confidence >= --min-confidence (letter scoring). Writes per-neuron sums and per-question\n"
                      "records to a safetensors file (layout: docs/attribution.md).");

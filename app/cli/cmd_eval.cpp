@@ -12,7 +12,7 @@
 namespace prunescope::cli {
 
 int runEval(const Argv& argv) {
-    ArgParser parser("prunescope-cli eval --model DIR --data FILE [options]",
+    ArgParser parser("prunescope-cli eval --model PATH --data FILE [options]",
                      "Score every question: accuracy, how confident the model is, and one JSON entry per question\n"
                      "with every option's log-probability and probability.");
     addModelOptions(parser);

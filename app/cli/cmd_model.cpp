@@ -1,5 +1,7 @@
 // Model commands: info, init-model, generate.
 #include <iostream>
+#include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -7,6 +9,8 @@
 #include "app/cli/commands.h"
 #include "app/cli/common.h"
 #include "core/model/generate.h"
+#include "core/model/gguf.h"
+#include "core/model/gguf_model.h"
 #include "core/model/model_io.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/files.h"
@@ -14,10 +18,11 @@
 namespace prunescope::cli {
 
 int runInfo(const Argv& argv) {
-    ArgParser parser("prunescope-cli info --model DIR [--json]",
-                     "Describe a Hugging Face model folder: architecture, sizes, parameter count, files.\n"
-                     "Reads config.json and the safetensors headers; with --load also loads the weights.");
-    parser.option("model", "DIR", "Model folder (config.json + *.safetensors)")
+    ArgParser parser("prunescope-cli info --model PATH [--json]",
+                     "Describe a Hugging Face model folder or a GGUF file: architecture, sizes, parameter count,\n"
+                     "files. Reads config.json and the safetensors headers (or the GGUF metadata); with --load\n"
+                     "also loads the weights.");
+    parser.option("model", "PATH", "Model folder (config.json + *.safetensors) or llama.cpp .gguf file")
         .required("model")
         .flag("json", "Print JSON instead of text")
         .flag("load", "Also load the weights (checks every tensor)");
@@ -25,8 +30,12 @@ int runInfo(const Argv& argv) {
         auto args = parser.parse(argv);
         if (!args) return int(kOk);
         std::filesystem::path dir = args->get("model");
-        auto config = readModelConfig(dir / "config.json");
-        auto files = weightFiles(dir);
+        const bool gguf = isGgufFile(dir);
+        std::optional<GgufFile> ggufFile;
+        if (gguf) ggufFile.emplace(dir);
+        auto config = gguf ? parseModelConfig(ggufConfigJson(*ggufFile), dir.string() + " (metadata)")
+                           : readModelConfig(dir / "config.json");
+        auto files = gguf ? std::vector<std::filesystem::path>{dir} : weightFiles(dir);
         if (args->has("load")) {
             startCommand({true, false}, false);
             loadModel(dir, {"cpu", false});
@@ -38,6 +47,13 @@ int runInfo(const Argv& argv) {
                             {"context", config.nCtx},         {"tied_head", config.tieEmbeddings},
                             {"parameters", config.parameterCount()}, {"stored_dtype", config.storedDtype}};
         for (const auto& f : files) j["files"].push_back(f.filename().string());
+        if (gguf) {
+            j["gguf_version"] = ggufFile->version();
+            std::map<std::string, int> types;
+            for (const auto& t : ggufFile->tensors()) ++types[ggmlTypeName(t.type)];
+            j["gguf_tensor_types"] = types;
+            j["tokenizer"] = ggufFile->has("tokenizer.ggml.model") ? ggufFile->getString("tokenizer.ggml.model") : "none";
+        }
         if (args->has("json")) {
             std::cout << j.dump(2) << "\n";
         } else {
@@ -77,9 +93,9 @@ int runInitModel(const Argv& argv) {
 }
 
 int runGenerate(const Argv& argv) {
-    ArgParser parser("prunescope-cli generate --model DIR --prompt TEXT [--max-new-tokens N] [--json]",
+    ArgParser parser("prunescope-cli generate --model PATH --prompt TEXT [--max-new-tokens N] [--json]",
                      "Greedy generation with the KV cache.");
-    parser.option("model", "DIR", "Model folder")
+    parser.option("model", "PATH", "Model folder or .gguf file")
         .required("model")
         .option("prompt", "TEXT", "Prompt text")
         .required("prompt")
@@ -92,7 +108,7 @@ int runGenerate(const Argv& argv) {
         if (!args) return int(kOk);
         startCommand({args->has("quiet"), false});
         std::filesystem::path dir = args->get("model");
-        auto tokenizer = Tokenizer::fromDirectory(dir);
+        auto tokenizer = Tokenizer::fromModel(dir);
         auto model = loadModel(dir, {args->get("device"), false});
         auto ids32 = tokenizer.encode(args->get("prompt"), true);
         std::vector<int64_t> prompt(ids32.begin(), ids32.end());

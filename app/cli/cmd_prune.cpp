@@ -59,7 +59,7 @@ int runSelect(const Argv& argv) {
         .option("like", "MASK", "Baseline: copy the per-layer counts of this mask")
         .option("baseline", "B", "With --like: random or magnitude (mean |activation| on the attributed questions)")
         .option("seed", "N", "Random baseline seed", "0")
-        .option("model", "DIR", "Magnitude baseline: the model the attributions came from")
+        .option("model", "PATH", "Magnitude baseline: the model (folder or .gguf) the attributions came from")
         .option("data", "FILE", "Magnitude baseline: the dataset the attributions came from")
         .option("device", "D", "auto, cpu, cuda", "auto")
         .option("out", "FILE", "Output mask.json (atomic)")
@@ -91,7 +91,7 @@ int runSelect(const Argv& argv) {
                     throw Error(args->get("data"), "", "is not the dataset the attributions were computed on (fingerprint differs)");
                 }
                 auto model = loadModel(args->get("model"), {args->get("device"), false});
-                auto tokenizer = Tokenizer::fromDirectory(args->get("model"));
+                auto tokenizer = Tokenizer::fromModel(args->get("model"));
                 PromptTemplate prompt;
                 const auto& p = file.meta["scoring"]["prompt"];
                 prompt.text = p.value("template", prompt.text);
@@ -131,7 +131,7 @@ int runSelect(const Argv& argv) {
 }
 
 int runFinetune(const Argv& argv) {
-    ArgParser parser("prunescope-cli finetune --model DIR --data FILE [--mask mask.json] --out DIR2 [options]",
+    ArgParser parser("prunescope-cli finetune --model PATH --data FILE [--mask mask.json] --out DIR2 [options]",
                      "Fine-tune on the train split (validation split for evaluation and keep-best), with the\n"
                      "neurons of --mask pruned throughout. Writes a Hugging Face model folder with the pruning baked\n"
                      "into the weights, plus prunescope.json (base model, mask, settings, metrics). The input folder\n"

@@ -12,6 +12,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/common.h"
 #include "core/tokenizer/tokenizer.h"
+#include "core/model/gguf_model.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
 
@@ -22,10 +23,10 @@ namespace {
 
 constexpr size_t kBenchBytes = 1 << 20;
 
-// --tokenizer names a model folder or a tokenizer.json file.
+// --tokenizer names a model folder, a GGUF file or a tokenizer.json file.
 Tokenizer openTokenizer(const fs::path& path) {
-    if (fs::is_regular_file(path)) return Tokenizer::fromTokenizerJson(path);
-    return Tokenizer::fromDirectory(path);
+    if (fs::is_regular_file(path) && !isGgufFile(path)) return Tokenizer::fromTokenizerJson(path);
+    return Tokenizer::fromModel(path);
 }
 
 // ../shared/data seen from the executable (build/app/prunescope-cli -> ../../../shared/data).

@@ -6,7 +6,7 @@
 namespace prunescope::cli {
 
 void addModelOptions(ArgParser& parser) {
-    parser.option("model", "DIR", "Hugging Face model folder (config.json, *.safetensors, tokenizer)")
+    parser.option("model", "PATH", "Hugging Face model folder (config.json, *.safetensors, tokenizer) or llama.cpp .gguf file")
         .required("model")
         .option("device", "D", "auto, cpu, cuda or cuda:N", "auto");
 }
@@ -36,7 +36,7 @@ ModelInput readModel(const Args& args) {
     ModelInput in;
     std::filesystem::path dir = args.get("model");
     in.model = loadModel(dir, {args.get("device"), false});
-    in.tokenizer = Tokenizer::fromDirectory(dir);
+    in.tokenizer = Tokenizer::fromModel(dir);
     in.description = {{"dir", std::filesystem::absolute(dir).lexically_normal().string()},
                       {"model_type", in.model->config().modelType},
                       {"fingerprint", modelFingerprint(dir)}};

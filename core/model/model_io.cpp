@@ -4,11 +4,13 @@
 #include <set>
 
 #include "core/model/architecture.h"
+#include "core/model/gguf_model.h"
 #include "core/model/safetensors.h"
 #include "core/util/device.h"
 #include "core/util/files.h"
 #include "core/util/log.h"
 #include "core/util/sha256.h"
+#include "core/tokenizer/tokenizer.h"
 
 namespace fs = std::filesystem;
 
@@ -62,7 +64,11 @@ std::vector<fs::path> weightFiles(const fs::path& dir) {
 }
 
 std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions& options) {
-    if (!fs::is_directory(dir)) throw Error(dir.string(), "", "not a folder", "give a Hugging Face model folder");
+    if (isGgufFile(dir)) return loadGgufModel(dir, options);
+    if (!fs::is_directory(dir)) {
+        throw Error(dir.string(), "", fs::exists(dir) ? "neither a model folder nor a GGUF file" : "no such file or folder",
+                    "give a Hugging Face model folder or a llama.cpp .gguf file");
+    }
     if (!fs::exists(dir / "config.json")) {
         throw Error(dir.string(), "", "no config.json in the folder", "is this a Hugging Face model folder?");
     }
@@ -167,7 +173,9 @@ void saveModel(CausalLM& model, const fs::path& dir, const ModelSaveOptions& opt
         std::vector<std::pair<std::string, at::Tensor>> tensors;
         for (auto& p : model.named_parameters()) tensors.emplace_back(p.key(), p.value().detach().to(dtype));
         writeSafetensors(staging / "model.safetensors", tensors, {{"format", "pt"}});
-        if (!options.copyFilesFrom.empty()) {
+        if (!options.copyFilesFrom.empty() && isGgufFile(options.copyFilesFrom)) {
+            writeGgufTokenizerFiles(options.copyFilesFrom, staging);
+        } else if (!options.copyFilesFrom.empty()) {
             for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
                                      "vocab.json", "merges.txt", "encoder.json", "vocab.bpe", "added_tokens.json",
                                      "tokenizer.model", "generation_config.json"}) {
@@ -186,8 +194,9 @@ std::string modelFingerprint(const fs::path& dir) {
     constexpr uint64_t kFullLimit = 2ull << 30;
     constexpr uint64_t kSample = 64 << 10;
     Sha256 h;
-    h.update(readTextFile(dir / "config.json"));
-    auto files = weightFiles(dir);
+    const bool gguf = isGgufFile(dir);
+    if (!gguf) h.update(readTextFile(dir / "config.json"));
+    auto files = gguf ? std::vector<fs::path>{dir} : weightFiles(dir);
     uint64_t total = 0;
     for (const auto& f : files) total += fs::file_size(f);
     const bool sampled = total > kFullLimit;

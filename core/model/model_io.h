@@ -15,7 +15,8 @@ struct ModelLoadOptions {
     bool keepStoredDtype = false;  // on CUDA: compute in the stored F16/BF16; CPU always computes in F32
 };
 
-// Loads `dir`. CPU float32 weights point into the memory-mapped files (no second copy); F16 and
+// Loads `dir`: a Hugging Face folder, or a llama.cpp .gguf file (see gguf_model.h; its weights are
+// dequantized once into float32). CPU float32 weights point into the memory-mapped files (no second copy); F16 and
 // BF16 are converted once. Errors name the file and the tensor or field.
 std::shared_ptr<CausalLM> loadModel(const std::filesystem::path& dir, const ModelLoadOptions& options = {});
 
@@ -30,7 +31,9 @@ void initializeWeights(CausalLM& model, uint64_t seed, double std = 0.02);
 
 struct ModelSaveOptions {
     std::string dtype = "float32";        // float32, float16, bfloat16
-    std::filesystem::path copyFilesFrom;  // tokenizer and generation files are copied from here
+    // Tokenizer and generation files are copied from this folder; from a GGUF file, its tokenizer is
+    // written as tokenizer.json + tokenizer_config.json.
+    std::filesystem::path copyFilesFrom;
 };
 
 // Writes config.json + model.safetensors (+ copied tokenizer files) into `dir`, atomically (the

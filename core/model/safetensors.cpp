@@ -1,10 +1,5 @@
 #include "core/model/safetensors.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -12,45 +7,9 @@
 
 #include "core/util/error.h"
 #include "core/util/files.h"
+#include "core/util/mapped_file.h"
 
 namespace prunescope {
-
-// A private, copy-on-write mapping of a whole file.
-class MappedFile {
-public:
-    explicit MappedFile(const std::filesystem::path& path) {
-        int fd = ::open(path.c_str(), O_RDONLY);
-        if (fd < 0) {
-            throw Error(path.string(), "", std::filesystem::exists(path) ? "cannot open file" : "no such file");
-        }
-        struct stat st {};
-        if (::fstat(fd, &st) != 0) {
-            ::close(fd);
-            throw Error(path.string(), "", "cannot stat file");
-        }
-        m_size = static_cast<size_t>(st.st_size);
-        if (m_size > 0) {
-            m_data = ::mmap(nullptr, m_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-        }
-        ::close(fd);
-        if (m_data == MAP_FAILED) {
-            m_data = nullptr;
-            throw Error(path.string(), "", "cannot memory-map file");
-        }
-    }
-    ~MappedFile() {
-        if (m_data != nullptr) ::munmap(m_data, m_size);
-    }
-    MappedFile(const MappedFile&) = delete;
-    MappedFile& operator=(const MappedFile&) = delete;
-
-    uint8_t* data() const { return static_cast<uint8_t*>(m_data); }
-    size_t size() const { return m_size; }
-
-private:
-    void* m_data = nullptr;
-    size_t m_size = 0;
-};
 
 namespace {
 

@@ -104,7 +104,7 @@ nlohmann::json Runner::run() {
     auto log = log::get("experiment");
     fs::create_directories(m_c.out);
     const std::string modelFp = modelFingerprint(m_c.model);
-    auto tokenizer = Tokenizer::fromDirectory(m_c.model);
+    auto tokenizer = Tokenizer::fromModel(m_c.model);
     nlohmann::json promptJ = {{"mode", scoringModeName(m_c.scoring)}, {"template", m_c.prompt.text},
                               {"option", m_c.prompt.option}};
     const std::string scoringKey = ExperimentCache::key({modelFp, promptJ.dump()});

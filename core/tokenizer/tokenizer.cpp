@@ -32,6 +32,11 @@ Tokenizer Tokenizer::fromLegacyGpt2(const fs::path& vocabJson, const fs::path& m
     return Tokenizer(loadLegacyGpt2(vocabJson, merges));
 }
 
+Tokenizer Tokenizer::fromModel(const fs::path& path) {
+    if (fs::is_regular_file(path)) return fromGguf(path);
+    return fromDirectory(path);
+}
+
 Tokenizer Tokenizer::fromDirectory(const fs::path& dir) {
     if (!fs::is_directory(dir)) {
         throw Error(dir.string(), "", fs::exists(dir) ? "not a folder" : "no such folder");

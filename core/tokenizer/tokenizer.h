@@ -22,6 +22,10 @@ public:
     static Tokenizer fromDirectory(const std::filesystem::path& dir);
     // tokenizer_config.json (and special_tokens_map.json) beside it are read if present.
     static Tokenizer fromTokenizerJson(const std::filesystem::path& file);
+    // The tokenizer embedded in a llama.cpp GGUF file (tokenizer.ggml.*).
+    static Tokenizer fromGguf(const std::filesystem::path& file);
+    // A model: a folder (as fromDirectory) or a GGUF file (as fromGguf).
+    static Tokenizer fromModel(const std::filesystem::path& path);
     static Tokenizer fromLegacyGpt2(const std::filesystem::path& vocabJson,
                                     const std::filesystem::path& merges);
 
@@ -57,6 +61,10 @@ private:
 // Writes a Hugging Face tokenizer.json of model type "WordLevel" (pre-tokenizer WhitespaceSplit,
 // `unkToken` appended to the vocabulary if missing, ids in `vocab` order) atomically; it loads
 // back through Tokenizer::fromTokenizerJson. Tokens must be non-empty, unique, without whitespace.
+// Writes the tokenizer of GGUF file `gguf` into folder `dir` as the tokenizer.json and
+// tokenizer_config.json it is equivalent to (for a model saved from a GGUF input).
+void writeGgufTokenizerFiles(const std::filesystem::path& gguf, const std::filesystem::path& dir);
+
 void writeWordLevelTokenizer(const std::vector<std::string>& vocab, const std::string& unkToken,
                              const std::filesystem::path& file);
 

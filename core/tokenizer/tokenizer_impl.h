@@ -19,6 +19,8 @@
 
 namespace prunescope {
 
+class GgufFile;
+
 struct Tokenizer::Impl {
     std::unique_ptr<Normalizer> normalizer;
     std::unique_ptr<PreTokenizer> preTokenizer;
@@ -36,6 +38,10 @@ struct Tokenizer::Impl {
 
 // tokenizer_json.cpp
 std::shared_ptr<Tokenizer::Impl> loadTokenizerJson(const std::filesystem::path& file);
+// The same from tokenizer.json content that came from `name` (no tokenizer_config.json read).
+std::shared_ptr<Tokenizer::Impl> buildTokenizerJson(const nlohmann::json& root, const std::string& name);
+// gguf_tokenizer.cpp: the tokenizer.json equivalent of a GGUF file's tokenizer.ggml.* metadata.
+nlohmann::json ggufTokenizerJson(const GgufFile& file);
 // tokenizer_config.cpp: bos / eos / pad, add_bos_token / add_eos_token and extra added tokens
 // from tokenizer_config.json and special_tokens_map.json in `dir`, when present.
 void applyTokenizerConfig(Tokenizer::Impl& impl, const std::filesystem::path& dir);

@@ -140,13 +140,17 @@ std::string describeKind(const nlohmann::json& root) {
 }  // namespace
 
 std::shared_ptr<Tokenizer::Impl> loadTokenizerJson(const fs::path& file) {
-    const nlohmann::json root = readJsonFile(file);
-    const std::string name = file.string();
+    auto impl = buildTokenizerJson(readJsonFile(file), file.string());
+    impl->sources.push_back(file);
+    applyTokenizerConfig(*impl, file.parent_path());
+    return impl;
+}
+
+std::shared_ptr<Tokenizer::Impl> buildTokenizerJson(const nlohmann::json& root, const std::string& name) {
     JsonField top(root, name, "");
     if (!root.is_object()) throw Error(name, "", "expected a JSON object at the top level");
 
     auto impl = std::make_shared<Tokenizer::Impl>();
-    impl->sources.push_back(file);
     impl->model = readModel(top["model"]);
     if (root.contains("normalizer")) impl->normalizer = makeNormalizer(top["normalizer"]);
     if (root.contains("pre_tokenizer")) impl->preTokenizer = makePreTokenizer(top["pre_tokenizer"]);
@@ -159,7 +163,6 @@ std::shared_ptr<Tokenizer::Impl> loadTokenizerJson(const fs::path& file) {
         if (id >= 0 && id < kMaxId) impl->pad = static_cast<int32_t>(id);
     }
     impl->kind = describeKind(root);
-    applyTokenizerConfig(*impl, file.parent_path());
     return impl;
 }
 

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "core/model/model_io.h"
 #include "core/model/config.h"
@@ -16,6 +17,19 @@ std::filesystem::path dataDir() { return PRUNESCOPE_TEST_DATA_DIR; }
 std::filesystem::path sharedDataDir() { return PRUNESCOPE_SHARED_DATA_DIR; }
 std::filesystem::path cliPath() {
     return std::filesystem::path(PRUNESCOPE_BINARY_DIR) / "app" / "prunescope-cli";
+}
+
+std::filesystem::path cachedModel(const std::string& fileName) {
+    std::filesystem::path cache;
+    if (const char* env = std::getenv("PRUNESCOPE_CACHE"); env != nullptr && *env != 0) {
+        cache = env;
+    } else if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != 0) {
+        cache = std::filesystem::path(xdg) / "prunescope";
+    } else {
+        const char* home = std::getenv("HOME");
+        cache = std::filesystem::path(home != nullptr ? home : "/") / ".cache" / "prunescope";
+    }
+    return cache / "models" / fileName;
 }
 
 TempDir::TempDir() { QVERIFY2(m_dir.isValid(), "cannot create a temporary folder"); }

@@ -18,6 +18,9 @@ namespace prunescope::test {
 std::filesystem::path dataDir();        // tests/data (committed fixtures)
 std::filesystem::path sharedDataDir();  // ../shared/data (real benchmark files)
 std::filesystem::path cliPath();        // the built prunescope-cli
+// Where scripts/fetch-models.sh puts a real model: $PRUNESCOPE_CACHE/models (default
+// ~/.cache/prunescope/models). The file may be missing; tests say which command fetches it.
+std::filesystem::path cachedModel(const std::string& fileName);
 
 // A temporary folder removed at the end of the test.
 class TempDir {

@@ -47,6 +47,7 @@ void MainWindow::createActions() {
     };
     QMenu* file = menuBar()->addMenu(tr("&File"));
     add(file, "openModel", tr("Open &Model Folder…"), QKeySequence(tr("Ctrl+Shift+O")), [this] { openModelDialog(); });
+    add(file, "openGguf", tr("Open &GGUF File…"), QKeySequence(), [this] { openGgufDialog(); });
     add(file, "addDataset", tr("Add &Dataset…"), QKeySequence(tr("Ctrl+D")), [this] { openFilesDialog(); });
     m_recentModels = file->addMenu(tr("Recent Models"));
     m_recentDatasets = file->addMenu(tr("Recent Datasets"));
@@ -159,6 +160,12 @@ void MainWindow::exportCurrentTable() {
 void MainWindow::openModelDialog() {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Model Folder"), kLastModelFolder.get());
     if (!dir.isEmpty()) openModel(dir);
+}
+
+void MainWindow::openGgufDialog() {
+    const QString file = QFileDialog::getOpenFileName(this, tr("Open GGUF File"), kLastModelFolder.get(),
+                                                      tr("llama.cpp models (*.gguf);;All files (*)"));
+    if (!file.isEmpty()) openModel(file);
 }
 
 void MainWindow::openFilesDialog() {

@@ -119,6 +119,7 @@ void MainWindow::wirePanels() {
         m_finetunePanel->setSelection(mask);
     });
     connect(m_modelPanel, &ModelPanel::openModelRequested, this, &MainWindow::openModelDialog);
+    connect(m_modelPanel, &ModelPanel::openGgufRequested, this, &MainWindow::openGgufDialog);
     connect(m_modelPanel, &ModelPanel::addDatasetRequested, this, &MainWindow::openFilesDialog);
     m_comparePanel->setRequestFactory(
         [this](const QString& arm, int seed) { return m_finetunePanel->request(arm, seed); });
@@ -210,7 +211,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
         const QString path = url.toLocalFile();
         const QFileInfo info(path);
         if (path.isEmpty() || !info.exists()) continue;
-        if (info.isDir()) {
+        if (info.isDir() || info.suffix().compare(QLatin1String("gguf"), Qt::CaseInsensitive) == 0) {
             openModel(path);
         } else if (info.suffix() == QLatin1String("prunescope")) {
             QString error;

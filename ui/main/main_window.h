@@ -95,6 +95,7 @@ private:
     void updateTitle();
     void openFilesDialog();
     void openModelDialog();
+    void openGgufDialog();
     void openSessionDialog();
     bool saveSessionDialog();
     QString guessRole(const QString& path) const;

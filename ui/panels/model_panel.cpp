@@ -28,7 +28,11 @@ ModelPanel::ModelPanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     auto* cardBox = new QGroupBox(tr("Model"), this);
     auto* cardLayout = new QVBoxLayout(cardBox);
     auto* open = new QPushButton(tr("Open Model Folder…"), cardBox);
-    cardLayout->addWidget(open);
+    auto* openGguf = new QPushButton(tr("Open GGUF File…"), cardBox);
+    auto* openRow = new QHBoxLayout;
+    openRow->addWidget(open);
+    openRow->addWidget(openGguf);
+    cardLayout->addLayout(openRow);
     auto* form = new QFormLayout;
     const QStringList rows = {tr("Folder"), tr("Architecture"), tr("Layers"), tr("Neurons per layer"),
                               tr("Neurons in all"), tr("Model width"), tr("Attention heads"), tr("Vocabulary"),
@@ -90,6 +94,7 @@ ModelPanel::ModelPanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     layout->addLayout(right, 3);
 
     connect(open, &QPushButton::clicked, this, &ModelPanel::openModelRequested);
+    connect(openGguf, &QPushButton::clicked, this, &ModelPanel::openGgufRequested);
     connect(add, &QPushButton::clicked, this, &ModelPanel::addDatasetRequested);
     connect(remove, &QPushButton::clicked, this, [this] {
         const int row = m_datasets->currentRow();

@@ -32,6 +32,7 @@ public:
 
 signals:
     void openModelRequested();
+    void openGgufRequested();
     void addDatasetRequested();
 
 private:

@@ -122,7 +122,7 @@ void EngineWorker::loadModel(const QString& dir, const QString& device) {
         const std::filesystem::path path = dir.toStdString();
         emit progressChanged({Task::LoadModel, tr("loading %1").arg(dir), 0, 0, -1});
         auto model = prunescope::loadModel(path, {device.toStdString(), false});
-        auto tokenizer = std::make_shared<const Tokenizer>(Tokenizer::fromDirectory(path));
+        auto tokenizer = std::make_shared<const Tokenizer>(Tokenizer::fromModel(path));
         s.model = model;
         s.tokenizer = tokenizer;
         s.modelDir = path;

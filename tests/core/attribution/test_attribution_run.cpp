@@ -146,7 +146,10 @@ private slots:
         QCOMPARE(batched.aggregate.count(), single.aggregate.count());
         double d = test::maxAbsDiff(batched.aggregate.sum(), single.aggregate.sum(), "batched vs one at a time") /
                    single.aggregate.sum().abs().max().item<double>();
-        QVERIFY(d < 1e-6);
+        // Float32 reductions in another order (batched products): 1.06e-6 relative with OpenBLAS's
+        // Haswell kernels on an AMD EPYC, below 1e-6 on the Intel machines before it.
+        qInfo("relative difference %.3g", d);
+        QVERIFY(d < 1e-5);
         for (size_t i = 0; i < single.aggregate.records().size(); ++i) {
             QVERIFY(std::abs(batched.aggregate.records()[i].fx - single.aggregate.records()[i].fx) < 1e-5);
         }
