@@ -219,8 +219,10 @@ Tokenizer Tokenizer::fromGguf(const std::filesystem::path& path) {
 }
 
 void writeGgufTokenizerFiles(const std::filesystem::path& path, const std::filesystem::path& dir) {
-    // The GGUF's tokenizer as the tokenizer.json it is equivalent to (see gguf_tokenizer.cpp).
+    // The GGUF's tokenizer as the tokenizer.json it is equivalent to (see gguf_tokenizer.cpp). A
+    // GGUF without one gives no files, as a folder without tokenizer files does.
     const GgufFile gguf(path);
+    if (!gguf.has("tokenizer.ggml.tokens")) return;
     writeJsonAtomic(dir / "tokenizer.json", ggufTokenizerJson(gguf));
     nlohmann::json tc = {{"tokenizer_class", "PreTrainedTokenizerFast"}};
     const auto& tokens = gguf.metadata().at("tokenizer.ggml.tokens");

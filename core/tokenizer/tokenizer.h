@@ -58,13 +58,14 @@ private:
     std::shared_ptr<const Impl> m_impl;
 };
 
+// Writes the tokenizer of GGUF file `gguf` into folder `dir` as the tokenizer.json and
+// tokenizer_config.json it is equivalent to (for a model saved from a GGUF input); nothing when the
+// file carries no tokenizer.
+void writeGgufTokenizerFiles(const std::filesystem::path& gguf, const std::filesystem::path& dir);
+
 // Writes a Hugging Face tokenizer.json of model type "WordLevel" (pre-tokenizer WhitespaceSplit,
 // `unkToken` appended to the vocabulary if missing, ids in `vocab` order) atomically; it loads
 // back through Tokenizer::fromTokenizerJson. Tokens must be non-empty, unique, without whitespace.
-// Writes the tokenizer of GGUF file `gguf` into folder `dir` as the tokenizer.json and
-// tokenizer_config.json it is equivalent to (for a model saved from a GGUF input).
-void writeGgufTokenizerFiles(const std::filesystem::path& gguf, const std::filesystem::path& dir);
-
 void writeWordLevelTokenizer(const std::vector<std::string>& vocab, const std::string& unkToken,
                              const std::filesystem::path& file);
 
