@@ -199,6 +199,37 @@ private slots:
         QVERIFY(worst <= 1e-4);
     }
 
+    // docs/examples/arc-smollm2.json, shortened (few questions, one step, one seed), runs through
+    // `prunescope-cli run` so the documented experiment cannot rot.
+    void smolExampleExperimentRuns() {
+        const auto example = (test::dataDir() / ".." / ".." / "docs" / "examples" / "arc-smollm2.json").lexically_normal();
+        auto config = readJsonFile(example);
+        test::TempDir tmp;
+        auto absolute = [&](const std::string& rel) { return (example.parent_path() / rel).lexically_normal().string(); };
+        config["model"] = m_gguf.string();
+        config["data"]["file"] = absolute(config["data"]["file"].get<std::string>());
+        config["data"]["limit"] = 60;
+        for (auto& d : config["ood"]) {
+            d["file"] = absolute(d["file"].get<std::string>());
+            d["limit"] = 8;
+        }
+        config["attribution"]["limit"] = 3;
+        config["attribution"]["min_confidence"] = 0.0;
+        config["attribution"]["steps"] = 4;
+        config["finetune"]["max_steps"] = 1;
+        config["finetune"]["batch_size"] = 2;
+        config["seeds"] = {0};
+        config["out"] = (tmp / "out").string();
+        writeJsonAtomic(tmp / "experiment.json", config);
+        auto r = test::runCli({"run", "--config", (tmp / "experiment.json").string(), "--quiet"});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        auto report = readJsonFile(tmp / "out" / "report.json");
+        QCOMPARE(report["arms"].size(), size_t(4));
+        QCOMPARE(report["results"].size(), size_t(4 * 3));  // arms x datasets (one seed)
+        QVERIFY(std::filesystem::exists(tmp / "out" / "report.md"));
+        qInfo("shortened example experiment: %zu results", report["results"].size());
+    }
+
     // stories260K's vocabulary (SentencePiece BPE, byte fallback) from the GGUF metadata: the ids
     // SentencePiece itself gives with tok512.model (the same pieces and scores).
     void stories260kTokenizerMatchesSentencePiece() {
