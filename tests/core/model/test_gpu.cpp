@@ -1,0 +1,153 @@
+// The CUDA path against the CPU, on tiny real models (GPT-2 and Llama shapes with real tokenizers):
+// forward logits, Integrated Gradients and a short fine-tune give the CPU's numbers, and pruned
+// neurons stay exactly zero on the GPU. Labelled `gpu`; without a CUDA device every test is skipped
+// with "skipped: no CUDA device" (scripts/gpu-check.sh runs them where there is one).
+#include <QtTest>
+
+#include <cstdlib>
+
+#include <torch/cuda.h>
+#include <torch/torch.h>
+
+#include "core/attribution/integrated_gradients.h"
+#include "core/data/mcq.h"
+#include "core/eval/mcq_items.h"
+#include "core/eval/scoring.h"
+#include "core/model/model_io.h"
+#include "core/prune/neuron_mask.h"
+#include "core/prune/selection.h"
+#include "core/tokenizer/tokenizer.h"
+#include "core/train/finetune.h"
+#include "tests/support/test_support.h"
+
+using namespace prunescope;
+
+namespace {
+
+McqDataset letterTask(int n, uint64_t seed) {
+    const char* words[] = {"dog", "cat", "sun", "car", "tree", "book", "milk", "rain", "fish", "lamp", "road", "door"};
+    std::mt19937_64 rng(seed);
+    McqDataset d;
+    d.name = "letters";
+    for (int i = 0; i < n; ++i) {
+        McqQuestion q;
+        q.id = std::to_string(i);
+        q.answer = static_cast<int>(rng() % 4);
+        q.question = std::string("The answer is ") + "ABCD"[q.answer] + ".";
+        for (int o = 0; o < 4; ++o) q.options.push_back(words[(rng() % 3) * 4 + static_cast<uint64_t>(o)]);
+        q.labels = {"A", "B", "C", "D"};
+        d.questions.push_back(q);
+    }
+    return d;
+}
+
+}  // namespace
+
+class TestGpu : public QObject {
+    Q_OBJECT
+    test::TempDir m_tmp;
+
+    // PRUNESCOPE_TEST_GPU_DEVICE=cpu runs the same comparisons CPU against CPU: a dry run of this
+    // file's logic on a machine without a GPU.
+    static std::string device() {
+        const char* env = std::getenv("PRUNESCOPE_TEST_GPU_DEVICE");
+        return env != nullptr && *env != 0 ? env : "cuda";
+    }
+    static torch::Device torchDevice() { return torch::Device(device()); }
+    static bool haveCuda() { return device() != "cuda" || torch::cuda::is_available(); }
+
+private slots:
+    void initTestCase() {
+        if (!haveCuda()) qInfo("skipped: no CUDA device (%s)", torch::cuda::device_count() == 0 ? "none visible" : "unavailable");
+    }
+
+    void forwardEqualsCpu_data() {
+        QTest::addColumn<QString>("arch");
+        QTest::newRow("gpt2") << "gpt2";
+        QTest::newRow("llama") << "llama";
+    }
+    void forwardEqualsCpu() {
+        if (!haveCuda()) QSKIP("skipped: no CUDA device");
+        QFETCH(QString, arch);
+        auto dir = test::makeTinyModel(m_tmp / ("fwd-" + arch.toStdString()), arch.toStdString());
+        auto cpu = loadModel(dir, {"cpu", false});
+        auto gpu = loadModel(dir, {device(), false});
+        QVERIFY(gpu->parameters().front().device() == torchDevice());
+        torch::NoGradGuard noGrad;
+        auto ids = torch::randint(0, cpu->config().nVocab, {3, 17}, torch::kLong);
+        auto a = cpu->forward(ids);
+        auto b = gpu->forward(ids.to(torchDevice()));
+        QVERIFY(b.device() == torchDevice());
+        QVERIFY(test::maxAbsDiff(a, b.cpu(), "CUDA vs CPU logits (" + arch.toStdString() + ")") <= 1e-4);
+    }
+
+    void integratedGradientsEqualCpu() {
+        if (!haveCuda()) QSKIP("skipped: no CUDA device");
+        auto dir = test::makeTinyModel(m_tmp / "ig", "llama");
+        auto tok = Tokenizer::fromDirectory(dir);
+        auto items = buildScoringItems(letterTask(4, 3), tok, ScoringMode::Letter, {});
+        auto cpu = loadModel(dir, {"cpu", false});
+        auto gpu = loadModel(dir, {device(), false});
+        for (bool naive : {false, true}) {
+            IgSettings s;
+            s.steps = 8;
+            s.naive = naive;
+            std::vector<const ScoringItem*> ptrs;
+            std::vector<int> predicted;
+            for (const auto& it : items) {
+                ptrs.push_back(&it);
+                predicted.push_back(scoreItems(*cpu, {it}, {}).front().predicted);
+            }
+            auto a = integratedGradientsBatch(*cpu, ptrs, predicted, s);
+            auto b = integratedGradientsBatch(*gpu, ptrs, predicted, s);
+            for (size_t i = 0; i < a.size(); ++i) {
+                const double scale = a[i].ig.abs().max().item<double>();
+                const double d = test::maxAbsDiff(a[i].ig, b[i].ig, naive ? "IG naive path" : "IG fast path") / scale;
+                QVERIFY2(d <= 1e-5, qPrintable(QString("relative %1").arg(d)));
+            }
+        }
+    }
+
+    void finetuneEqualsCpuAndPrunedStayZero() {
+        if (!haveCuda()) QSKIP("skipped: no CUDA device");
+        auto dir = test::makeTinyModel(m_tmp / "ft", "gpt2", 3, 0.1);
+        auto tok = Tokenizer::fromDirectory(dir);
+        auto train = buildScoringItems(letterTask(64, 1), tok, ScoringMode::Letter, {});
+        auto cpu = loadModel(dir, {"cpu", false});
+        auto gpu = loadModel(dir, {device(), false});
+        const auto& c = cpu->config();
+        SelectionSpec spec;
+        spec.percent = 20;
+        auto mask = selectNeurons(torch::randn({c.nLayer, c.nNeuron}, torch::TensorOptions().dtype(torch::kFloat)), spec);
+        FinetuneSettings s;
+        s.lr = 1e-3;
+        s.batchSize = 8;
+        s.maxSteps = 5;
+        finetune(*cpu, train, {}, &mask, s);
+        finetune(*gpu, train, {}, &mask, s);
+        auto pc = cpu->named_parameters();
+        double worst = 0;
+        for (auto& p : gpu->named_parameters()) {
+            QVERIFY(p.value().device() == torchDevice());
+            worst = std::max(worst, (p.value().cpu() - pc[p.key()]).abs().max().item<double>());
+        }
+        qInfo("5 fine-tuning steps: largest parameter difference CUDA vs CPU %.3g", worst);
+        QVERIFY(worst <= 1e-4);
+        // Pruned neurons: zero activations on the GPU with the mask applied.
+        NeuronHook hook(c.nLayer);
+        mask.applyTo(hook, torchDevice());
+        hook.recordAll(HookPositions::All);
+        ForwardArgs args;
+        args.hook = &hook;
+        torch::NoGradGuard noGrad;
+        gpu->forward(torch::tensor(train[0].context, torch::kLong).unsqueeze(0).to(torchDevice()), args);
+        for (int64_t l = 0; l < c.nLayer; ++l) {
+            if (mask.pruned[l].empty()) continue;
+            auto idx = torch::tensor(std::vector<int64_t>(mask.pruned[l].begin(), mask.pruned[l].end()), torch::kLong);
+            QCOMPARE(hook.recorded(l).cpu().index_select(-1, idx).abs().max().item<double>(), 0.0);
+        }
+    }
+};
+
+QTEST_APPLESS_MAIN(TestGpu)
+#include "test_gpu.moc"
