@@ -2,6 +2,8 @@
 // greedy decoding = argmax of the full forward pass), tokenize, eval's JSON, clear errors.
 #include <QtTest>
 
+#include <iterator>
+
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -103,6 +105,24 @@ private slots:
         auto skip = test::runCli({"eval", "--model", m_model.string(), "--data", file.string(), "--skip-invalid"});
         QCOMPARE(skip.exitCode, 0);
         QVERIFY(skip.err.find("skipped 1 invalid record") != std::string::npos);
+    }
+
+    // A broken GGUF (truncated copy of a real fixture) as --model: exit 2, the file and the tensor
+    // named, nothing written.
+    void badGgufNamesFileAndTensor() {
+        auto good = test::dataDir() / "gguf" / "models" / "llama.q8_0.gguf";
+        std::ifstream in(good, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        auto file = m_tmp / "cut.gguf";
+        std::ofstream(file, std::ios::binary) << bytes.substr(0, bytes.size() - 100);
+        auto out = m_tmp / "cut-finetuned";
+        auto r = test::runCli({"finetune", "--model", file.string(), "--data",
+                               (test::dataDir() / "mcq" / "plain.jsonl").string(), "--out", out.string(), "--quiet"});
+        std::printf("  %s", r.err.c_str());
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.find("cut.gguf") != std::string::npos);
+        QVERIFY(r.err.find("tensor '") != std::string::npos);
+        QVERIFY(!std::filesystem::exists(out));
     }
 
     void benchmarksRun() {
