@@ -8,7 +8,8 @@ CLI         = $(BUILD)/app/prunescope-cli
 GUI         = $(BUILD)/app/prunescope
 DEMO_DIR   ?= prunescope-demo
 
-.PHONY: all deps configure build test test-fast demo package clean format reference-real
+.PHONY: all deps configure build test test-fast demo package clean format reference-real \
+	configure-torch2 build-torch2 test-torch2 test-torch2-fast
 
 all: build
 
@@ -38,6 +39,34 @@ test: build
 # Everything but the tests labelled `slow`.
 test-fast: build
 	@cd $(BUILD) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j $(JOBS) -LE slow
+
+# A second build against LibTorch 2.x with CUDA: the PyPI torch wheel (CUDA 12.x) from the reference
+# virtual environment (scripts/python-env.sh, about 7 GB with its nvidia-* wheels), in build-torch2/.
+# No nvcc or CUDA toolkit is used: cmake/TorchWheel.cmake links the CUDA 12 runtime the wheel ships
+# (nvidia/*/lib beside torch/) and no other, so the executables never load a second libcudart. See
+# docs/gpu.md; scripts/gpu-check.sh runs it on a GPU.
+BUILD_TORCH2 ?= build-torch2
+
+configure-torch2: deps
+	@venv=$$(scripts/python-env.sh reference) && \
+	site=$$("$$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') && \
+	cmake -S . -B $(BUILD_TORCH2) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+		-DPRUNESCOPE_TORCH_WHEEL="$$site/torch" > $(BUILD_TORCH2).configure.log 2>&1 || \
+		(cat $(BUILD_TORCH2).configure.log; exit 1)
+	@rm -f $(BUILD_TORCH2).configure.log
+
+build-torch2: configure-torch2
+	@cmake --build $(BUILD_TORCH2) -j $(JOBS)
+
+# The whole suite on the CPU, also on a machine with a GPU (CUDA_VISIBLE_DEVICES= hides it, so
+# `--device auto` means the CPU, as in the default build); tests labelled gpu must skip (QSKIP) when
+# no CUDA device is visible. scripts/gpu-check.sh runs those on the GPU.
+test-torch2: build-torch2
+	@cd $(BUILD_TORCH2) && CUDA_VISIBLE_DEVICES= QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j $(JOBS)
+
+# What CI runs of the LibTorch 2.x build: everything but the tests labelled slow.
+test-torch2-fast: build-torch2
+	@cd $(BUILD_TORCH2) && CUDA_VISIBLE_DEVICES= QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j $(JOBS) -LE slow
 
 demo: build
 	@$(CLI) demo --quick --out $(DEMO_DIR)

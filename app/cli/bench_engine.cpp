@@ -9,6 +9,7 @@
 #include "core/attribution/integrated_gradients.h"
 #include "core/eval/scoring.h"
 #include "core/model/model_io.h"
+#include "core/util/device.h"
 #include "core/util/system_info.h"
 
 namespace prunescope::cli {
@@ -36,7 +37,8 @@ void addShapeOptions(ArgParser& p, const char* seq) {
     p.option("layers", "N", "Blocks", "12")
         .option("d-model", "D", "Hidden size", "768")
         .option("vocab", "V", "Vocabulary size", "50257")
-        .option("seq", "T", "Prompt tokens", seq);
+        .option("seq", "T", "Prompt tokens", seq)
+        .option("device", "D", "auto, cpu, cuda or cuda:N", "auto");
 }
 
 ModelConfig shapeFrom(const Args& a) {
@@ -56,11 +58,12 @@ int benchEval(const Argv& argv) {
         if (!args) return int(kOk);
         startCommand({false, false});
         auto config = shapeFrom(*args);
-        auto model = buildModel(config, 0);
+        const auto device = chooseDevice(args->get("device"));
+        auto model = buildModel(config, 0, device);
         auto items = randomItems(args->getInt("questions"), args->getInt("seq"), config.nVocab, 1);
         ScoringOptions options;
         options.batchSize = args->getInt("batch-size");
-        const double peak = measureMatmulGflops(1024, 1.0);
+        const double peak = measureMatmulGflops(1024, 1.0, device);
         scoreItems(*model, {items.begin(), items.begin() + std::min<size_t>(items.size(), 8)}, options);  // warm-up
         auto start = std::chrono::steady_clock::now();
         scoreItems(*model, items, options);
@@ -69,8 +72,9 @@ int benchEval(const Argv& argv) {
         // Every prompt token through the blocks, the head at the answer position only.
         const double flops = n * (seq * forwardFlopsPerToken(config, args->getInt("seq"), false) +
                                   2.0 * static_cast<double>(config.dModel * config.nVocab));
-        std::printf("model            gpt2 shape, %lld layers, d_model %lld, %.1fM parameters, %d thread(s)\n",
-                    (long long)config.nLayer, (long long)config.dModel, config.parameterCount() / 1e6, at::get_num_threads());
+        std::printf("model            gpt2 shape, %lld layers, d_model %lld, %.1fM parameters, %s, %d thread(s)\n",
+                    (long long)config.nLayer, (long long)config.dModel, config.parameterCount() / 1e6,
+                    deviceName(device).c_str(), at::get_num_threads());
         std::printf("questions        %lld of %lld tokens, 4 options, batch %lld\n", (long long)items.size(),
                     (long long)args->getInt("seq"), (long long)options.batchSize);
         std::printf("scoring          %.2f questions/s (%.1f ms per question)\n", n / seconds, 1e3 * seconds / n);
@@ -96,11 +100,12 @@ int benchAttribution(const Argv& argv) {
         if (!args) return int(kOk);
         startCommand({false, false});
         auto config = shapeFrom(*args);
-        auto model = buildModel(config, 0);
+        const auto device = chooseDevice(args->get("device"));
+        auto model = buildModel(config, 0, device);
         auto items = randomItems(args->getInt("questions"), args->getInt("seq"), config.nVocab, 2);
         IgSettings s;
         s.steps = static_cast<int>(args->getInt("steps"));
-        const double peak = measureMatmulGflops(1024, 1.0);
+        const double peak = measureMatmulGflops(1024, 1.0, device);
         integratedGradients(*model, items[0], 0, s);  // warm-up
         std::vector<QuestionIg> fast, naive;
         auto start = std::chrono::steady_clock::now();
@@ -137,8 +142,9 @@ int benchAttribution(const Argv& argv) {
         // Fast: prefix forward once; rows x (forward + backward ~ 3 forwards) of one token.
         const double fastFlops = (seq - 1) * perToken + rows * 3 * perToken;
         const double naiveFlops = rows * 3 * seq * perToken;
-        std::printf("model             gpt2 shape, %lld layers, d_model %lld, %.1fM parameters, %d thread(s)\n",
-                    (long long)config.nLayer, (long long)config.dModel, config.parameterCount() / 1e6, at::get_num_threads());
+        std::printf("model             gpt2 shape, %lld layers, d_model %lld, %.1fM parameters, %s, %d thread(s)\n",
+                    (long long)config.nLayer, (long long)config.dModel, config.parameterCount() / 1e6,
+                    deviceName(device).c_str(), at::get_num_threads());
         std::printf("questions         %lld of %lld tokens; %d Gauss-Legendre steps (+ F(x), F(0) rows); joint scope\n",
                     (long long)items.size(), (long long)args->getInt("seq"), s.steps);
         std::printf("fast path         %.3f s per question (%.1f GFLOP/s, %.2f of peak)\n", fastSeconds,

@@ -11,6 +11,7 @@
 #include "app/cli/common.h"
 #include "core/model/architecture.h"
 #include "core/model/model_io.h"
+#include "core/util/device.h"
 #include "core/util/system_info.h"
 
 namespace prunescope::cli {
@@ -21,7 +22,7 @@ double seconds(std::chrono::steady_clock::time_point start) {
 }
 
 int benchForward(const Argv& argv) {
-    ArgParser parser("prunescope-cli bench forward [--arch gpt2] [--layers 12] [--d-model 768] [--seq 128]",
+    ArgParser parser("prunescope-cli bench forward [--arch gpt2] [--layers 12] [--d-model 768] [--seq 128] [--device auto]",
                      "Forward-pass throughput of a randomly initialized model of the given shape, as tokens/s and\n"
                      "as a fraction of the float32 matmul peak measured in the same run.");
     parser.option("arch", "A", "gpt2, llama, mistral or qwen2", "gpt2")
@@ -32,7 +33,8 @@ int benchForward(const Argv& argv) {
         .option("vocab", "V", "Vocabulary size", "50257")
         .option("seq", "T", "Sequence length", "128")
         .option("batch", "B", "Sequences per forward pass", "8")
-        .option("seconds", "S", "Time to spend measuring", "5");
+        .option("seconds", "S", "Time to spend measuring", "5")
+        .option("device", "D", "auto, cpu, cuda or cuda:N", "auto");
     return guarded("bench forward", [&] {
         auto args = parser.parse(argv);
         if (!args) return int(kOk);
@@ -40,17 +42,20 @@ int benchForward(const Argv& argv) {
         auto config = benchConfig(args->get("arch"), args->getInt("layers"), args->getInt("d-model"),
                                   args->getInt("heads"), args->getInt("neurons"), args->getInt("vocab"),
                                   args->getInt("seq"));
-        auto model = buildModel(config, 0);
+        const auto device = chooseDevice(args->get("device"));
+        auto model = buildModel(config, 0, device);
         const int64_t batch = args->getInt("batch"), seq = args->getInt("seq");
-        auto ids = torch::randint(0, config.nVocab, {batch, seq}, torch::kLong);
+        auto ids = torch::randint(0, config.nVocab, {batch, seq}, torch::kLong).to(device);
         torch::NoGradGuard noGrad;
 
-        const double peak = measureMatmulGflops(1024, 1.0);
+        const double peak = measureMatmulGflops(1024, 1.0, device);
         model->forward(ids);  // warm-up
+        synchronize(device);
         int reps = 0;
         auto start = std::chrono::steady_clock::now();
         do {
             model->forward(ids);
+            synchronize(device);  // CUDA returns before the work is done
             ++reps;
         } while (seconds(start) < args->getDouble("seconds"));
         const double elapsed = seconds(start);
@@ -61,10 +66,10 @@ int benchForward(const Argv& argv) {
                     config.modelType.c_str(), (long long)config.nLayer, (long long)config.dModel,
                     (long long)config.nNeuron, (long long)config.nVocab, config.parameterCount() / 1e6);
         std::printf("input            batch %lld x %lld tokens, full logits\n", (long long)batch, (long long)seq);
-        std::printf("threads          %d\n", at::get_num_threads());
+        std::printf("device           %s, %d CPU thread(s)\n", deviceName(device).c_str(), at::get_num_threads());
         std::printf("forward          %.1f ms per batch, %.0f tokens/s\n", 1e3 * elapsed / reps, tokens / elapsed);
         std::printf("achieved         %.1f GFLOP/s (matmul FLOPs counted: projections, attention, head)\n", achieved);
-        std::printf("matmul peak      %.1f GFLOP/s (1024^2 float32, same run)\n", peak);
+        std::printf("matmul peak      %.1f GFLOP/s (1024^2 float32, same device, same run)\n", peak);
         std::printf("fraction of peak %.2f\n", achieved / peak);
         return int(kOk);
     });

@@ -27,4 +27,8 @@ c10::Device chooseDevice(const std::string& preference) {
 
 std::string deviceName(const c10::Device& device) { return device.str(); }
 
+void synchronize(const c10::Device& device) {
+    if (device.is_cuda()) torch::cuda::synchronize(device.index());
+}
+
 }  // namespace prunescope

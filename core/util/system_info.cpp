@@ -45,16 +45,18 @@ void configureThreads() {
     }
 }
 
-double measureMatmulGflops(int n, double seconds) {
+double measureMatmulGflops(int n, double seconds, const c10::Device& device) {
     torch::NoGradGuard noGrad;
-    auto a = torch::randn({n, n});
-    auto b = torch::randn({n, n});
+    auto a = torch::randn({n, n}, torch::TensorOptions().device(device));
+    auto b = torch::randn({n, n}, torch::TensorOptions().device(device));
     auto c = torch::mm(a, b);  // warm-up
+    synchronize(device);
     int reps = 0;
     auto start = std::chrono::steady_clock::now();
     double elapsed = 0;
     do {
         c = torch::mm(a, b);
+        synchronize(device);
         ++reps;
         elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     } while (elapsed < seconds);

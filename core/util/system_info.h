@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include <c10/core/Device.h>
+
 namespace prunescope {
 
 struct SystemInfo {
@@ -19,8 +21,8 @@ struct SystemInfo {
 // Sets LibTorch's thread count to the number of cores unless OMP_NUM_THREADS says otherwise.
 void configureThreads();
 
-// Measures float32 matmul throughput (GFLOP/s) with n x n matrices for about `seconds`.
-double measureMatmulGflops(int n = 1024, double seconds = 0.3);
+// Measures float32 matmul throughput (GFLOP/s) with n x n matrices for about `seconds`, on `device`.
+double measureMatmulGflops(int n = 1024, double seconds = 0.3, const c10::Device& device = c10::kCPU);
 
 SystemInfo probeSystem(bool measure = true);
 

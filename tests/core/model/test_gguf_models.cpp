@@ -367,7 +367,10 @@ private slots:
         saveModel(*model, tmp / "plain", {"float32", modelPath});
         QVERIFY(!fs::exists(tmp / "plain" / "tokenizer.json"));
         auto saved = loadModel(tmp / "plain", {"cpu", false});
-        QVERIFY(logitsDiff(*saved, *model, "saved folder vs GGUF") == 0);
+        // Equal weights; the saved folder's float32 tensors are memory-mapped, the GGUF's were
+        // dequantized into fresh ones, and LibTorch 2.x may pick other kernels for differently
+        // aligned inputs (1.6e-6 seen on one token; 0 with LibTorch 1.13).
+        QVERIFY(logitsDiff(*saved, *model, "saved folder vs GGUF") <= 1e-5);
     }
 
     // Files that must be refused with the file and the tensor or key named.
