@@ -238,8 +238,10 @@ private slots:
             return (example.parent_path() / rel).lexically_normal().string();
         };
         config["model"] = m_gguf.string();
-        config["data"]["file"] = absolute(config["data"]["file"].get<std::string>());
-        config["data"]["limit"] = 60;
+        for (const char* part : {"train", "validation", "test"}) {
+            config[part]["file"] = absolute(config[part]["file"].get<std::string>());
+            config[part]["limit"] = part == std::string("train") ? 40 : 6;
+        }
         for (auto& d : config["ood"]) {
             d["file"] = absolute(d["file"].get<std::string>());
             d["limit"] = 8;
@@ -256,7 +258,7 @@ private slots:
         QVERIFY2(r.exitCode == 0, r.err.c_str());
         auto report = readJsonFile(tmp / "out" / "report.json");
         QCOMPARE(report["arms"].size(), size_t(4));
-        QCOMPARE(report["results"].size(), size_t(4 * 3));  // arms x datasets (one seed)
+        QCOMPARE(report["results"].size(), size_t(4 * 3));  // arms x datasets (ID test + 2 OOD; one seed)
         QVERIFY(std::filesystem::exists(tmp / "out" / "report.md"));
         qInfo("shortened example experiment: %zu results", report["results"].size());
     }
