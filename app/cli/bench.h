@@ -19,5 +19,6 @@ double forwardFlopsPerToken(const ModelConfig& config, int64_t seq, bool headAtE
 using Argv = std::vector<std::string>;
 int benchEval(const Argv& argv);
 int benchAttribution(const Argv& argv);
+int benchMemory(const Argv& argv);
 
 }  // namespace prunescope::cli

@@ -1,5 +1,6 @@
 // `prunescope-cli attribute`, `attributions show` and `merge`: Integrated Gradients over the FFN
 // neurons for the confidently answered questions, and the files that hold the result.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -44,6 +45,8 @@ int runAttribute(const Argv& argv) {
         .flag("correct-only", "Only questions answered correctly")
         .option("limit", "N", "Attribute at most N questions (0: all selected)", "0")
         .option("steps", "M", "Integration steps", "20")
+        .option("questions-per-pass", "Q", "Questions attributed together (fewer: less memory)", "8")
+        .option("rows-per-pass", "R", "Scaled copies per forward/backward pass (0: all; set to fit the memory plan)", "0")
         .option("rule", "R", "gauss-legendre, left, right, midpoint, trapezoid", "gauss-legendre")
         .option("scope", "S", "joint (all layers together) or per-layer (one layer at a time)", "joint")
         .option("positions", "P", "last (the answer position) or all (summed)", "last")
@@ -70,6 +73,11 @@ int runAttribute(const Argv& argv) {
         job.ig.target = parseIgTarget(args->get("target"));
         job.ig.site = parseNeuronSite(args->get("site"));
         job.ig.naive = args->has("naive");
+        job.ig.questionsPerPass = static_cast<int>(args->getInt("questions-per-pass"));
+        job.ig.rowsPerPass = args->getInt("rows-per-pass");
+        if (job.ig.questionsPerPass < 1 || job.ig.rowsPerPass < 0) {
+            throw UsageError("--questions-per-pass must be >= 1 and --rows-per-pass >= 0");
+        }
         job.filter.minConfidence = args->getDouble("min-confidence");
         job.filter.correctOnly = args->has("correct-only");
         job.filter.limit = args->getInt("limit");
@@ -86,8 +94,22 @@ int runAttribute(const Argv& argv) {
 
         auto data = readData(*args, false);
         auto prompt = readPrompt(*args, data, ScoringMode::Letter);
-        auto input = readModel(*args);
-        auto items = buildScoringItems(data.selected, input.tokenizer, ScoringMode::Letter, prompt);
+        std::vector<ScoringItem> items;
+        auto input = readModel(*args, [&](const Tokenizer& tokenizer) {
+            items = buildScoringItems(data.selected, tokenizer, ScoringMode::Letter, prompt);
+            PlanSettings plan;
+            plan.job = PlanJob::Attribute;
+            plan.igSteps = job.ig.steps;
+            plan.igPerLayer = job.ig.scope == IgScope::PerLayer;
+            // No more questions at a time than will be attributed.
+            int64_t attributed = static_cast<int64_t>(items.size());
+            if (job.filter.limit > 0) attributed = std::min(attributed, job.filter.limit);
+            plan.questionsPerPass = std::max<int64_t>(1, std::min<int64_t>(job.ig.questionsPerPass, attributed));
+            plan.rowsPerPass = job.ig.rowsPerPass;
+            sizeFromItems(items, ScoringMode::Letter, plan);
+            return plan;
+        });
+        job.ig.rowsPerPass = input.plan.rowsPerPass;
         ProgressBar bar(!args->has("quiet"));
         ScoringOptions scoring;
         scoring.batchSize = args->getInt("batch-size");

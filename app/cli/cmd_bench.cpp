@@ -112,7 +112,7 @@ double forwardFlopsPerToken(const ModelConfig& c, int64_t seq, bool headAtEveryP
 
 int runBench(const Argv& argv) {
     const std::vector<std::pair<const char*, int (*)(const Argv&)>> benches = {
-        {"forward", benchForward}, {"tokenizer", benchTokenizer}, {"eval", benchEval}, {"attribution", benchAttribution}};
+        {"forward", benchForward}, {"tokenizer", benchTokenizer}, {"eval", benchEval}, {"attribution", benchAttribution}, {"memory", benchMemory}};
     if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
         std::cout << "Usage: prunescope-cli bench WHAT [OPTIONS]\n\nBenchmarks (each has --help):\n";
         for (const auto& b : benches) std::cout << "  " << b.first << "\n";

@@ -29,8 +29,15 @@ int runEval(const Argv& argv) {
         auto mode = parseScoringMode(args->get("scoring"));
         auto data = readData(*args);
         auto prompt = readPrompt(*args, data, mode);
-        auto input = readModel(*args);
-        auto items = buildScoringItems(data.selected, input.tokenizer, mode, prompt);
+        std::vector<ScoringItem> items;
+        auto input = readModel(*args, [&](const Tokenizer& tokenizer) {
+            items = buildScoringItems(data.selected, tokenizer, mode, prompt);
+            PlanSettings plan;
+            plan.job = PlanJob::Eval;
+            plan.batchSize = args->getInt("batch-size");
+            sizeFromItems(items, mode, plan);
+            return plan;
+        });
         ScoringOptions options;
         options.mode = mode;
         options.batchSize = args->getInt("batch-size");

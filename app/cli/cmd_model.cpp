@@ -11,21 +11,42 @@
 #include "core/model/generate.h"
 #include "core/model/gguf.h"
 #include "core/model/gguf_model.h"
+#include "core/model/memory_plan.h"
 #include "core/model/model_io.h"
+#include "core/attribution/integrated_gradients.h"
+#include "core/util/device.h"
+#include "core/util/memory.h"
 #include "core/tokenizer/tokenizer.h"
+#include "core/train/lora.h"
 #include "core/util/files.h"
 
 namespace prunescope::cli {
 
 int runInfo(const Argv& argv) {
-    ArgParser parser("prunescope-cli info --model PATH [--json]",
+    ArgParser parser("prunescope-cli info --model PATH [--json] [--plan JOB [job settings]]",
                      "Describe a Hugging Face model folder or a GGUF file: architecture, sizes, parameter count,\n"
                      "files. Reads config.json and the safetensors headers (or the GGUF metadata); with --load\n"
-                     "also loads the weights.");
+                     "also loads the weights. With --plan, prints the memory plan of a job (load, eval, attribute,\n"
+                     "finetune) with the settings given, against the device's free memory, and what would fit.");
     parser.option("model", "PATH", "Model folder (config.json + *.safetensors) or llama.cpp .gguf file")
         .required("model")
         .flag("json", "Print JSON instead of text")
-        .flag("load", "Also load the weights (checks every tensor)");
+        .flag("load", "Also load the weights (checks every tensor)")
+        .option("plan", "JOB", "Print the memory plan of load, eval, attribute or finetune")
+        .option("device", "D", "Device of the plan: auto, cpu, cuda or cuda:N", "auto")
+        .option("weights", "W", "How weights are held: auto, float32 or stored", "auto")
+        .option("available", "GB", "Plan against this much free memory instead of the device's")
+        .option("tokens", "N", "Longest prompt in tokens", "256")
+        .option("batch-size", "B", "Questions per pass (eval, finetune)", "8")
+        .option("steps", "M", "Integration steps (attribute)", "20")
+        .option("scope", "S", "joint or per-layer (attribute)", "joint")
+        .option("questions-per-pass", "Q", "Questions attributed together (attribute)", "8")
+        .option("rows-per-pass", "R", "Scaled copies per pass, 0: all (attribute)", "0")
+        .option("trainable", "T", "all, ffn or last:K (finetune)", "all")
+        .option("lora", "RANK", "LoRA rank, 0: off (finetune)", "0")
+        .option("lora-targets", "LIST", "LoRA target modules: attention, ffn, all or names (finetune)", "all")
+        .flag("checkpoint-activations", "Gradient checkpointing (finetune)")
+        .flag("no-validation", "No keep-best copy (finetune)");
     return guarded("info", [&] {
         auto args = parser.parse(argv);
         if (!args) return int(kOk);
@@ -35,6 +56,41 @@ int runInfo(const Argv& argv) {
         if (gguf) ggufFile.emplace(dir);
         auto config = gguf ? parseModelConfig(ggufConfigJson(*ggufFile), dir.string() + " (metadata)")
                            : readModelConfig(dir / "config.json");
+        if (args->maybe("plan")) {  // from the config alone: no weights needed
+            PlanSettings plan;
+            plan.job = parsePlanJob(args->get("plan"));
+            plan.tokens = args->getInt("tokens");
+            plan.batchSize = args->getInt("batch-size");
+            plan.igSteps = args->getInt("steps");
+            plan.igPerLayer = parseIgScope(args->get("scope")) == IgScope::PerLayer;
+            plan.questionsPerPass = args->getInt("questions-per-pass");
+            plan.rowsPerPass = args->getInt("rows-per-pass");
+            plan.trainable = args->get("trainable");
+            plan.loraRank = args->getInt("lora");
+            if (plan.loraRank > 0) {
+                plan.loraTargets = resolveLoraTargets(parseLoraTargets(args->get("lora-targets"), "--lora-targets"),
+                                                      config.modelType);
+            }
+            plan.checkpointActivations = args->has("checkpoint-activations");
+            plan.keepBest = !args->has("no-validation");
+            // A CUDA plan can be made on a machine without CUDA, for a GPU of --available GB.
+            const bool cudaPlan = args->get("device").rfind("cuda", 0) == 0;
+            const auto device = cudaPlan && args->maybe("available") ? c10::Device(c10::kCUDA, 0)
+                                                                     : chooseDevice(args->get("device"));
+            const int64_t available = args->maybe("available")
+                                          ? static_cast<int64_t>(args->getDouble("available") * 1e9)
+                                          : availableMemoryBytes(device);
+            plan.cuda = device.is_cuda();
+            plan.weightBytes = static_cast<int>(
+                c10::elementSize(heldWeightDtype(config, parseWeightHolding(args->get("weights")), available)));
+            auto result = planMemory(config, plan, available);
+            if (args->has("json")) {
+                std::cout << result.toJson().dump(2) << "\n";
+            } else {
+                std::cout << result.text();
+            }
+            return int(kOk);
+        }
         auto files = gguf ? std::vector<std::filesystem::path>{dir} : weightFiles(dir);
         if (args->has("load")) {
             startCommand({true, false}, false);
@@ -81,8 +137,10 @@ int runInitModel(const Argv& argv) {
         startCommand({false, false}, false);
         std::filesystem::path configPath = args->get("config");
         auto config = readModelConfig(configPath);
+        // Made directly in a float16 / bfloat16 dtype: an 8B shape fits in its stored bytes.
+        const auto dtype = dtypeFromName(args->get("dtype"), "--dtype");
         auto model = buildModel(config, static_cast<uint64_t>(args->getInt("seed")), torch::kCPU,
-                                args->getDouble("std"));
+                                args->getDouble("std"), dtype);
         ModelSaveOptions save;
         save.dtype = args->get("dtype");
         save.copyFilesFrom = configPath.parent_path();

@@ -13,6 +13,7 @@
 #include "core/prune/activation_stats.h"
 #include "core/prune/selection.h"
 #include "core/train/finetune.h"
+#include "core/train/lora.h"
 #include "core/util/files.h"
 #include "core/util/sha256.h"
 
@@ -131,11 +132,15 @@ int runSelect(const Argv& argv) {
 }
 
 int runFinetune(const Argv& argv) {
-    ArgParser parser("prunescope-cli finetune --model PATH --data FILE [--mask mask.json] --out DIR2 [options]",
-                     "Fine-tune on the train split (validation split for evaluation and keep-best), with the\n"
-                     "neurons of --mask pruned throughout. Writes a Hugging Face model folder with the pruning baked\n"
-                     "into the weights, plus prunescope.json (base model, mask, settings, metrics). The input folder\n"
-                     "is never written to.");
+    ArgParser parser(
+        "prunescope-cli finetune --model PATH --data FILE [--mask mask.json] --out DIR2 [options]",
+        "Fine-tune on the train split (validation split for evaluation and keep-best), with the\n"
+        "neurons of --mask pruned throughout. Writes a Hugging Face model folder with the pruning\n"
+        "baked into the weights, plus prunescope.json (base model, mask, settings, metrics). The\n"
+        "input folder is never written to. With --lora R the base weights stay frozen and only\n"
+        "rank-R LoRA adapters train; --out still gets the full model (adapters merged, pruning\n"
+        "baked in), and --save-adapter also writes the adapter as a Hugging Face PEFT folder\n"
+        "(pruned neurons zeroed in it too).");
     addModelOptions(parser);
     parser.option("data", "FILE", "Multiple-choice dataset file")
         .required("data")
@@ -148,7 +153,8 @@ int runFinetune(const Argv& argv) {
     parser.option("mask", "FILE", "mask.json of neurons to prune")
         .option("out", "DIR", "Output model folder")
         .required("out")
-        .option("config", "FILE", "Fine-tuning settings as JSON (fields as in docs/finetuning.md); flags override")
+        .option("config", "FILE",
+                "Fine-tuning settings as JSON (fields as in docs/finetuning.md); flags override")
         .option("lr", "X", "Peak learning rate", "5e-5")
         .option("weight-decay", "X", "AdamW weight decay", "0.01")
         .option("schedule", "S", "constant, linear or cosine", "cosine")
@@ -158,7 +164,19 @@ int runFinetune(const Argv& argv) {
         .option("clip", "X", "Gradient norm clip (0: none)", "1.0")
         .option("epochs", "N", "Epochs", "1")
         .option("max-steps", "N", "Stop after N steps (0: epochs)", "0")
-        .option("trainable", "T", "all, ffn or last:K", "all")
+        .option("trainable", "T", "all, ffn or last:K (full fine-tuning only)", "all")
+        .option("lora", "R",
+                "LoRA rank: train rank-R adapters on a frozen model (0: full fine-tuning)", "0")
+        .option("lora-alpha", "X", "LoRA scale numerator: the update is (alpha / R) B A", "16")
+        .option("lora-dropout", "P", "Dropout on the adapters' input while training", "0")
+        .option(
+            "lora-targets", "LIST",
+            "attention, ffn, all, or module names (q_proj,v_proj,...; GPT-2: c_attn,c_proj,c_fc)",
+            "all")
+        .option("save-adapter", "DIR",
+                "With --lora: also write the adapter here (PEFT adapter_config.json + "
+                "adapter_model.safetensors)")
+        .flag("checkpoint-activations", "Keep only each block's input and recompute the block in the backward pass (less memory, ~1.3x the time)")
         .option("eval-every", "N", "Steps between validation passes (0: end only)", "0")
         .option("patience", "N", "Early stopping after N evaluations without gain (0: off)", "0")
         .option("seed", "N", "Data order seed", "0")
@@ -184,16 +202,24 @@ int runFinetune(const Argv& argv) {
         if (given("epochs")) s.epochs = args->getInt("epochs");
         if (given("max-steps")) s.maxSteps = args->getInt("max-steps");
         if (given("trainable")) s.trainable = args->get("trainable");
+        if (args->has("checkpoint-activations")) s.checkpointActivations = true;
         if (given("eval-every")) s.evalEvery = args->getInt("eval-every");
         if (given("patience")) s.patience = args->getInt("patience");
         if (given("seed")) s.seed = static_cast<uint64_t>(args->getInt("seed"));
         if (given("l1")) s.l1Activation = args->getDouble("l1");
+        if (given("lora")) s.lora.rank = args->getInt("lora");
+        if (given("lora-alpha")) s.lora.alpha = args->getDouble("lora-alpha");
+        if (given("lora-dropout")) s.lora.dropout = args->getDouble("lora-dropout");
+        if (given("lora-targets"))
+            s.lora.targets = parseLoraTargets(args->get("lora-targets"), "settings");
         s.mode = parseScoringMode(args->get("scoring"));
         s.checkpointEvery = args->getInt("checkpoint-every");
         std::filesystem::path out = args->get("out");
         s.checkpointDir = out.string() + ".checkpoint";
         s.resume = args->has("resume");
         FinetuneSettings::fromJson(s.toJson(), "settings");  // validates the combination
+        if (args->maybe("save-adapter") && !s.lora.enabled())
+            throw UsageError("--save-adapter needs --lora R (R > 0)");
 
         McqLoadOptions load;
         load.format = parseMcqFormat(args->get("format"));
@@ -208,14 +234,28 @@ int runFinetune(const Argv& argv) {
         if (valSel.split != "none") valData = selectQuestions(all, valSel);
         DataInput promptData{all, trainData, trainSel};
         auto prompt = readPrompt(*args, promptData, s.mode);
-        auto input = readModel(*args);
+        std::vector<ScoringItem> train, validation;
+        auto input = readModel(*args, [&](const Tokenizer& tokenizer) {
+            train = buildScoringItems(trainData, tokenizer, s.mode, prompt);
+            validation = buildScoringItems(valData, tokenizer, s.mode, prompt);
+            PlanSettings plan;
+            plan.job = PlanJob::Finetune;
+            plan.batchSize = s.batchSize;
+            plan.trainable = s.trainable;
+            if (s.lora.enabled()) {
+                plan.loraRank = s.lora.rank;
+                plan.loraTargets = resolveLoraTargets(s.lora.targets, readModelConfigAt(args->get("model")).modelType);
+            }
+            plan.checkpointActivations = s.checkpointActivations;
+            plan.keepBest = s.keepBest && !validation.empty();
+            sizeFromItems(train, s.mode, plan);
+            return plan;
+        });
         std::optional<NeuronMask> mask;
         if (args->maybe("mask")) {
             mask = readMask(args->get("mask"));
             checkMaskFits(*mask, input.model->config().nLayer, input.model->config().nNeuron, args->get("mask"));
         }
-        auto train = buildScoringItems(trainData, input.tokenizer, s.mode, prompt);
-        auto validation = buildScoringItems(valData, input.tokenizer, s.mode, prompt);
         ProgressBar bar(!args->has("quiet"));
         EtaClock clock;
         auto result = finetune(*input.model, train, validation, mask ? &*mask : nullptr, s,
@@ -224,7 +264,7 @@ int runFinetune(const Argv& argv) {
                                },
                                interruptFlag());
         bar.finish();
-        if (mask) mask->bakeInto(*input.model);
+        if (mask) mask->bakeInto(*input.model);  // (with LoRA, finetune() did this already)
         ModelSaveOptions save;
         save.dtype = args->get("dtype");
         save.copyFilesFrom = args->get("model");
@@ -238,6 +278,10 @@ int runFinetune(const Argv& argv) {
                                  {"settings", s.toJson()},
                                  {"prompt", promptJson(prompt)},
                                  {"metrics", result.toJson()}};
+        if (args->maybe("save-adapter")) {
+            saveLoraAdapter(result.adapter, args->get("save-adapter"), args->get("model"));
+            record["adapter"] = args->get("save-adapter");
+        }
         writeJsonAtomic(out / "prunescope.json", record);
         std::error_code ec;
         std::filesystem::remove_all(s.checkpointDir, ec);
@@ -247,6 +291,8 @@ int runFinetune(const Argv& argv) {
             std::printf("; best validation accuracy %.4f at step %lld", result.bestValidationAccuracy, (long long)result.bestStep);
         }
         std::printf("\nwrote %s\n", out.string().c_str());
+        if (args->maybe("save-adapter"))
+            std::printf("wrote %s\n", args->get("save-adapter").c_str());
         return int(kOk);
     });
 }

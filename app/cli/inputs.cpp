@@ -1,14 +1,25 @@
 #include "app/cli/inputs.h"
 
+#include <cstdlib>
+
 #include "core/model/model_io.h"
+#include "core/util/files.h"
+#include "core/util/device.h"
+#include "core/util/error.h"
 #include "core/util/log.h"
+#include "core/util/memory.h"
 
 namespace prunescope::cli {
 
 void addModelOptions(ArgParser& parser) {
     parser.option("model", "PATH", "Hugging Face model folder (config.json, *.safetensors, tokenizer) or llama.cpp .gguf file")
         .required("model")
-        .option("device", "D", "auto, cpu, cuda or cuda:N", "auto");
+        .option("device", "D", "auto, cpu, cuda or cuda:N", "auto")
+        .option("weights", "W",
+                "How weights are held: float32, stored (bfloat16/float16 kept as in the checkpoint, widened one "
+                "matrix at a time), or auto (stored when float32 would take over half the free memory)",
+                "auto")
+        .flag("force", "Run even when the memory plan says the job will not fit");
 }
 
 void addDataOptions(ArgParser& parser, bool withLimit) {
@@ -20,7 +31,11 @@ void addDataOptions(ArgParser& parser, bool withLimit) {
         .flag("skip-invalid", "Skip invalid records (reported) instead of stopping at the first")
         .option("split", "S", "Questions to use: all, train, validation, test (seeded split)", "all")
         .option("split-seed", "N", "Seed of the train/validation/test split (80/10/10)", "0");
-    if (withLimit) parser.option("limit", "N", "Use at most the first N questions (0: all)", "0");
+    if (withLimit) {
+        parser.option("limit", "N", "Use at most the first N questions (0: all)", "0");
+    } else {
+        parser.option("score-first", "N", "Score only the first N questions of the split (0: all)", "0");
+    }
 }
 
 void addPromptOptions(ArgParser& parser) {
@@ -32,11 +47,69 @@ void addPromptOptions(ArgParser& parser) {
         .option("few-shot-split", "S", "Split the examples come from", "train");
 }
 
-ModelInput readModel(const Args& args) {
+MemoryPlan checkMemoryPlan(const Args& args, PlanSettings& settings, bool force) {
+    const std::filesystem::path dir = args.get("model");
+    const auto config = readModelConfigAt(dir);
+    const auto device = chooseDevice(args.get("device"));
+    const int64_t available = availableMemoryBytes(device);
+    const auto holding = args.maybe("weights") ? parseWeightHolding(args.get("weights")) : WeightHolding::Auto;
+    settings.cuda = device.is_cuda();
+    settings.weightBytes = static_cast<int>(c10::elementSize(heldWeightDtype(config, holding, available)));
+    auto plan = planMemory(config, settings, available);
+    if (!plan.fits() && settings.job == PlanJob::Attribute && settings.rowsPerPass == 0) {
+        if (const auto rows = fittingRowsPerPass(config, settings, available); rows > 0) {
+            settings.rowsPerPass = rows;
+            plan = planMemory(config, settings, available);
+            log::get("memory")->info("{} scaled copies per pass, to fit in {}", rows, formatBytes(available));
+        }
+    }
+    log::get("memory")->info("{}", plan.text());
+    if (const char* out = std::getenv("PRUNESCOPE_PLAN_OUT"); out != nullptr && *out != 0) {  // bench memory
+        auto json = plan.toJson();
+        json["tokens"] = settings.tokens;
+        json["rows_per_pass"] = settings.rowsPerPass;
+        writeJsonAtomic(out, json);
+    }
+    if (!plan.fits() && !force) {
+        std::string hint = plan.suggestions.empty() ? "no setting of this job fits; a machine with more memory is needed"
+                                                    : "these would fit: " + plan.suggestions.front();
+        for (size_t i = 1; i < plan.suggestions.size(); ++i) hint += "; or " + plan.suggestions[i];
+        throw Error(dir.string(), "memory plan",
+                    std::string(planJobName(settings.job)) + " needs about " + formatBytes(plan.total) + " but " +
+                        deviceName(device) + " has " + formatBytes(plan.available) + " free\n" + plan.text(),
+                    hint + " (--force runs it anyway)");
+    }
+    return plan;
+}
+
+void sizeFromItems(const std::vector<ScoringItem>& items, ScoringMode mode, PlanSettings& settings) {
+    int64_t longest = 1, scored = 1;
+    for (const auto& item : items) {
+        int64_t cont = 0, all = 0;
+        for (const auto& c : item.continuations) {
+            cont = std::max<int64_t>(cont, static_cast<int64_t>(c.size()));
+            all += static_cast<int64_t>(c.size());
+        }
+        longest = std::max<int64_t>(longest, static_cast<int64_t>(item.context.size()) +
+                                                 (mode == ScoringMode::Letter ? 1 : cont));
+        if (mode != ScoringMode::Letter) scored = std::max(scored, all);
+    }
+    settings.tokens = longest;
+    settings.scoredTokens = scored;
+}
+
+ModelInput readModel(const Args& args, const PlanFor& plan) {
     ModelInput in;
     std::filesystem::path dir = args.get("model");
-    in.model = loadModel(dir, {args.get("device"), false});
     in.tokenizer = Tokenizer::fromModel(dir);
+    if (plan) {
+        in.plan = plan(in.tokenizer);
+        checkMemoryPlan(args, in.plan, args.has("force"));
+    }
+    ModelLoadOptions load;
+    load.device = args.get("device");
+    if (args.maybe("weights")) load.weights = parseWeightHolding(args.get("weights"));
+    in.model = loadModel(dir, load);
     in.description = {{"dir", std::filesystem::absolute(dir).lexically_normal().string()},
                       {"model_type", in.model->config().modelType},
                       {"fingerprint", modelFingerprint(dir)}};
@@ -60,7 +133,7 @@ DataInput readData(const Args& args, bool withLimit) {
     }
     in.selection.split = args.get("split");
     in.selection.splitSpec.seed = static_cast<uint64_t>(args.getInt("split-seed"));
-    if (withLimit) in.selection.limit = args.getInt("limit");
+    in.selection.limit = args.getInt(withLimit ? "limit" : "score-first");
     if (args.maybe("few-shot")) {
         in.selection.fewShot = static_cast<int>(args.getInt("few-shot"));
         in.selection.fewShotSplit = args.get("few-shot-split");

@@ -1,6 +1,7 @@
 // Options shared by the commands that read a model and a dataset, and how they are read.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include "core/eval/scoring.h"
 #include "core/eval/selection.h"
 #include "core/model/causal_lm.h"
+#include "core/model/memory_plan.h"
 #include "core/tokenizer/tokenizer.h"
 
 namespace prunescope::cli {
@@ -24,8 +26,24 @@ struct ModelInput {
     std::shared_ptr<CausalLM> model;
     Tokenizer tokenizer;
     nlohmann::json description;  // {"dir", "model_type", "fingerprint"}
+    PlanSettings plan;           // the job's plan settings as run (readModel with a plan)
 };
-ModelInput readModel(const Args& args);
+// The memory plan of the job about to run, made once the tokenizer is read (the prompts' lengths
+// count) and before any weight is loaded.
+using PlanFor = std::function<PlanSettings(const Tokenizer& tokenizer)>;
+
+// Reads --model (and its tokenizer) on --device, holding weights as --weights says. With `plan`:
+// the plan is logged and, when it does not fit and --force is not given, an Error (exit 2) names
+// the estimate and the settings that would fit, before anything is allocated.
+ModelInput readModel(const Args& args, const PlanFor& plan = {});
+
+// The plan of `settings` for --model on --device with --weights (fills in the weights' bytes and
+// the device); throws as readModel does unless `force`. An attribution with rows per pass left
+// at 0 (all) that does not fit gets the largest number of rows that does (settings updated).
+MemoryPlan checkMemoryPlan(const Args& args, PlanSettings& settings, bool force);
+
+// The longest sequence the items make (tokens) and the tokens each question scores, for plans.
+void sizeFromItems(const std::vector<ScoringItem>& items, ScoringMode mode, PlanSettings& settings);
 
 struct DataInput {
     McqDataset all;        // the whole file

@@ -83,12 +83,11 @@ std::vector<std::vector<double>> runBatch(CausalLM& model, const std::vector<con
     args.attentionMask = torch::tensor(mask, torch::kLong).view({b, t}).to(device);
     args.hook = hook;
     auto hidden = model.hidden(torch::tensor(ids, torch::kLong).view({b, t}).to(device), args);  // (B, T, d)
-    auto unembedding = model.unembedding();  // (V, d)
 
     std::vector<std::vector<double>> out(batch.size());
     if (mode == ScoringMode::Letter) {
         auto last = hidden.select(1, t - 1);                                          // (B, d)
-        auto logp = torch::log_softmax(atLeastFloat(torch::matmul(last, unembedding.t())), -1);  // (B, V)
+        auto logp = torch::log_softmax(atLeastFloat(model.logits(last)), -1);  // (B, V)
         auto cpu = logp.to(torch::kCPU);
         for (size_t r = 0; r < batch.size(); ++r) {
             const auto& item = items[batch[r]->item];
@@ -109,7 +108,7 @@ std::vector<std::vector<double>> runBatch(CausalLM& model, const std::vector<con
     auto rows = torch::tensor(rowIndex, torch::kLong).to(device);
     auto pos = torch::tensor(posIndex, torch::kLong).to(device);
     auto h = hidden.index({rows, pos});                                                     // (N, d)
-    auto logp = torch::log_softmax(atLeastFloat(torch::matmul(h, unembedding.t())), -1);  // (N, V)
+    auto logp = torch::log_softmax(atLeastFloat(model.logits(h)), -1);  // (N, V)
     auto picked = logp.gather(1, torch::tensor(target, torch::kLong).to(device).unsqueeze(1)).squeeze(1).to(torch::kCPU);
     size_t k = 0;
     for (size_t r = 0; r < batch.size(); ++r) {

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/model/layers.h"
+#include "core/util/error.h"
 
 namespace prunescope {
 
@@ -18,7 +19,62 @@ KvCache KvCache::expandBatch(int64_t batch) const {
 torch::Tensor CausalLM::logits(const torch::Tensor& hidden, const torch::Tensor& rows) {
     auto w = unembedding();  // (V, d)
     if (rows.defined()) w = w.index_select(0, rows.to(w.device()));  // (R, d)
-    return torch::matmul(hidden, w.t());
+    return linearWidened(hidden, w);
+}
+
+namespace {
+
+struct BlockHolder : torch::CustomClassHolder {
+    explicit BlockHolder(BlockFn f) : fn(std::move(f)) {}
+    BlockFn fn;
+};
+
+struct Checkpoint : torch::autograd::Function<Checkpoint> {
+    static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                                 const c10::intrusive_ptr<BlockHolder>& block) {
+        ctx->saved_data["block"] = c10::IValue::make_capsule(block);
+        ctx->saved_data["rng"] = at::detail::getDefaultCPUGenerator().get_state();
+        ctx->save_for_backward({x});
+        torch::NoGradGuard noGrad;
+        return block->fn(x);
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                   torch::autograd::variable_list grads) {
+        auto block = c10::static_intrusive_pointer_cast<BlockHolder>(ctx->saved_data["block"].toCapsule());
+        auto generator = at::detail::getDefaultCPUGenerator();
+        const auto state = generator.get_state();
+        generator.set_state(ctx->saved_data["rng"].toTensor());
+        auto x = ctx->get_saved_variables()[0].detach().requires_grad_(true);
+        torch::Tensor y;
+        {
+            torch::AutoGradMode on(true);
+            y = block->fn(x);
+        }
+        generator.set_state(state);
+        torch::autograd::backward({y}, {grads[0]});
+        return {x.grad(), torch::Tensor()};
+    }
+};
+
+}  // namespace
+
+torch::Tensor checkpointed(const BlockFn& block, const torch::Tensor& x) {
+    return Checkpoint::apply(x, c10::make_intrusive<BlockHolder>(block));
+}
+
+bool isTrainableParameter(const CausalLM& model, const std::string& name, const std::string& rule) {
+    if (rule == "all") return true;
+    auto role = model.roleOf(name);
+    if (rule == "ffn") return role.ffn;
+    if (rule.rfind("last:", 0) == 0) {
+        int64_t k = std::stoll(rule.substr(5));
+        // The last k blocks, and what follows them (final norm, untied head).
+        bool afterBlocks = role.layer < 0 && name.find("embed") == std::string::npos && name.find("wte") == std::string::npos &&
+                           name.find("wpe") == std::string::npos;
+        return role.layer >= model.config().nLayer - k || afterBlocks;
+    }
+    throw Error("", "field 'trainable'", "unknown value '" + rule + "'", "use all, ffn or last:K");
 }
 
 KvCache KvCache::sharePrefix(int64_t rowsPerPrefix) const {

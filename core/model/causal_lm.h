@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,7 +45,23 @@ struct ForwardArgs {
     torch::Tensor attentionMask;  // (B, T) for the new tokens; 1 = real, 0 = padding (left padding)
     KvCache* cache = nullptr;     // when given: attends to it and appends the new keys/values
     NeuronHook* hook = nullptr;
+    // Gradient checkpointing: with gradients on and no cache, each block keeps only its input and
+    // runs again in the backward pass (see checkpointed()).
+    bool checkpoint = false;
 };
+
+// Runs `block` on x without keeping its activations for the gradient; the backward pass runs it
+// again with gradients on (the random state restored, so dropout draws the same) and passes the
+// gradient through. Parameters the block uses receive their gradients as usual. `block` must not
+// write state other than its output (hooks that record, caches).
+using BlockFn = std::function<torch::Tensor(const torch::Tensor&)>;
+torch::Tensor checkpointed(const BlockFn& block, const torch::Tensor& x);
+
+// Runs block on x, checkpointed when args ask for it and gradients are on.
+inline torch::Tensor runBlock(const ForwardArgs& args, const BlockFn& block, const torch::Tensor& x) {
+    return args.checkpoint && args.cache == nullptr && torch::GradMode::is_enabled() ? checkpointed(block, x)
+                                                                                     : block(x);
+}
 
 // What a parameter is, for choosing what trains.
 struct ParameterRole {
@@ -55,6 +73,12 @@ class CausalLM : public torch::nn::Module {
 public:
     explicit CausalLM(ModelConfig config) : m_config(std::move(config)) {}
     const ModelConfig& config() const { return m_config; }
+
+    // The dtype activations are computed in. Weights may be held narrower (bfloat16 / float16 kept
+    // as stored) and are widened layer by layer (see layers.h). Unless set, the dtype of the
+    // embedding, so a model converted with to(dtype) computes in that dtype.
+    torch::ScalarType computeDtype() { return m_computeDtype.value_or(unembedding().scalar_type()); }
+    void setComputeDtype(torch::ScalarType dtype) { m_computeDtype = dtype; }
 
     // ids (B, T) -> final hidden states (B, T, dModel), after the final norm.
     virtual torch::Tensor hidden(const torch::Tensor& ids, const ForwardArgs& args = {}) = 0;
@@ -81,7 +105,12 @@ public:
 
 private:
     ModelConfig m_config;
+    std::optional<torch::ScalarType> m_computeDtype;
 };
+
+// Whether parameter `name` trains under rule `rule`: all, ffn (the blocks' feed-forward networks)
+// or last:K (the last K blocks and what follows them: final norm, untied head).
+bool isTrainableParameter(const CausalLM& model, const std::string& name, const std::string& rule);
 
 // Shared position/mask bookkeeping for a forward call: positions (B, T) of the new tokens and the
 // additive attention bias (B, 1, T, S) over cached + new keys.

@@ -79,8 +79,12 @@ public:
 
     torch::Tensor hidden(const torch::Tensor& ids, const ForwardArgs& args) override {
         auto ctx = makeAttentionContext(ids, args, 0, torch::kFloat);
-        auto x = wte(ids) + wpe(ctx.positions);  // (B, T, d)
-        for (size_t i = 0; i < blocks.size(); ++i) x = blocks[i]->forward(x, ctx, args, static_cast<int64_t>(i));
+        auto x = wte(ids, computeDtype()) + wpe(ctx.positions, computeDtype());  // (B, T, d)
+        for (size_t i = 0; i < blocks.size(); ++i) {
+            auto block = blocks[i];
+            const auto layer = static_cast<int64_t>(i);
+            x = runBlock(args, [block, ctx, args, layer](const torch::Tensor& h) mutable { return block->forward(h, ctx, args, layer); }, x);
+        }
         extendCacheMask(args.cache, ids, args.attentionMask);
         return ln_f(x);
     }

@@ -2,16 +2,53 @@
 
 #include <cmath>
 
+#include "core/model/lora_adapter.h"
 #include "core/util/error.h"
 
 namespace prunescope {
+namespace {
+
+// x (..., in) W^T with W (out, in) narrower than x: saves the stored W (and x, when W trains).
+struct WidenedLinear : torch::autograd::Function<WidenedLinear> {
+    static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                                 const torch::Tensor& w) {
+        ctx->save_for_backward({w.requires_grad() ? x : torch::Tensor(), w});
+        return torch::matmul(x, w.to(x.scalar_type()).t());
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                   torch::autograd::variable_list grads) {
+        auto saved = ctx->get_saved_variables();
+        const auto& x = saved[0];
+        const auto& w = saved[1];
+        const auto& g = grads[0];  // (..., out)
+        torch::Tensor gx, gw;
+        if (ctx->needs_input_grad(0)) gx = torch::matmul(g, w.to(g.scalar_type()));
+        if (ctx->needs_input_grad(1)) {
+            gw = g.reshape({-1, g.size(-1)}).t().mm(x.reshape({-1, x.size(-1)})).to(w.scalar_type());
+        }
+        return {gx, gw};
+    }
+};
+
+}  // namespace
+
+torch::Tensor linearWidened(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+    if (w.scalar_type() == x.scalar_type()) return torch::linear(x, w, b);
+    auto y = WidenedLinear::apply(x, w);
+    return b.defined() ? y + inDtype(b, x.scalar_type()) : y;
+}
 
 DenseImpl::DenseImpl(int64_t in, int64_t out, bool withBias, const torch::TensorOptions& options) {
     weight = register_parameter("weight", torch::empty({out, in}, options), false);
     if (withBias) bias = register_parameter("bias", torch::empty({out}, options), false);
 }
 
-torch::Tensor DenseImpl::forward(const torch::Tensor& x) { return torch::linear(x, weight, bias); }
+torch::Tensor DenseImpl::forward(const torch::Tensor& x) {
+    auto y = linearWidened(x, weight, bias);
+    if (lora) y = y + lora->delta(x, is_training());  // (..., out)
+    return y;
+}
 
 Conv1DImpl::Conv1DImpl(int64_t in, int64_t out, const torch::TensorOptions& options) {
     weight = register_parameter("weight", torch::empty({in, out}, options), false);
@@ -19,8 +56,14 @@ Conv1DImpl::Conv1DImpl(int64_t in, int64_t out, const torch::TensorOptions& opti
 }
 
 torch::Tensor Conv1DImpl::forward(const torch::Tensor& x) {
+    if (weight.scalar_type() != x.scalar_type()) {
+        auto y = linearWidened(x, weight.t(), bias);
+        if (lora) y = y + lora->delta(x, is_training());
+        return y;
+    }
     auto flat = x.reshape({-1, x.size(-1)});  // (N, in)
     auto y = torch::addmm(bias, flat, weight);  // (N, out)
+    if (lora) y = y + lora->delta(flat, is_training());
     auto shape = x.sizes().vec();
     shape.back() = weight.size(1);
     return y.view(shape);
@@ -32,7 +75,7 @@ LayerNormImpl::LayerNormImpl(int64_t d, double eps_, const torch::TensorOptions&
 }
 
 torch::Tensor LayerNormImpl::forward(const torch::Tensor& x) {
-    return torch::layer_norm(x, {x.size(-1)}, weight, bias, eps);
+    return torch::layer_norm(x, {x.size(-1)}, inDtype(weight, x.scalar_type()), inDtype(bias, x.scalar_type()), eps);
 }
 
 RmsNormImpl::RmsNormImpl(int64_t d, double eps_, const torch::TensorOptions& options) : eps(eps_) {
@@ -42,14 +85,16 @@ RmsNormImpl::RmsNormImpl(int64_t d, double eps_, const torch::TensorOptions& opt
 torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
     auto xf = atLeastFloat(x);
     auto normed = xf * torch::rsqrt(xf.pow(2).mean(-1, true) + eps);
-    return weight * normed.to(x.scalar_type());
+    return inDtype(weight, x.scalar_type()) * normed.to(x.scalar_type());
 }
 
 EmbeddingImpl::EmbeddingImpl(int64_t n, int64_t d, const torch::TensorOptions& options) {
     weight = register_parameter("weight", torch::empty({n, d}, options), false);
 }
 
-torch::Tensor EmbeddingImpl::forward(const torch::Tensor& ids) { return torch::embedding(weight, ids); }
+torch::Tensor EmbeddingImpl::forward(const torch::Tensor& ids, torch::ScalarType dtype) {
+    return inDtype(torch::embedding(weight, ids), dtype);
+}
 
 Rope::Rope(int64_t headDim, double theta, const std::optional<RopeScaling>& scaling) {
     auto idx = torch::arange(0, headDim, 2, torch::kDouble);

@@ -1,6 +1,10 @@
 // Building blocks shared by the architectures. Parameters are created as placeholders of the
 // right shape (torch::empty, or on the meta device for counting) and filled by the loader or by
 // initializeWeights(); their names equal the checkpoint keys.
+//
+// Weights may be held in a narrower dtype than the computation (bfloat16 / float16 weights kept
+// as stored, float32 compute): every layer widens its weights to the input's dtype for the
+// product only, so a model costs its stored bytes plus one widened matrix at a time.
 #pragma once
 
 #include <cstdint>
@@ -12,12 +16,25 @@
 
 namespace prunescope {
 
+// y = x W^T + b for W (out, in) in any floating dtype, computed in x's dtype. When W is narrower,
+// it is widened for the product and again in the backward pass: only the stored W is kept for
+// the gradient, never a widened copy. Same as torch::linear when the dtypes agree.
+torch::Tensor linearWidened(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b = {});
+
+// `t` in `dtype` (no copy when it already is).
+inline torch::Tensor inDtype(const torch::Tensor& t, torch::ScalarType dtype) {
+    return t.scalar_type() == dtype ? t : t.to(dtype);
+}
+
+struct LoraAdapter;  // core/model/lora_adapter.h
+
 // Hugging Face Linear layout: weight (out, in); y = x W^T + b.
 struct DenseImpl : torch::nn::Module {
     DenseImpl(int64_t in, int64_t out, bool bias, const torch::TensorOptions& options);
     torch::Tensor forward(const torch::Tensor& x);
     torch::Tensor weight;  // (out, in)
     torch::Tensor bias;    // (out,) or undefined
+    std::shared_ptr<LoraAdapter> lora;  // not a registered parameter; null: none attached
 };
 TORCH_MODULE(Dense);
 
@@ -27,6 +44,7 @@ struct Conv1DImpl : torch::nn::Module {
     torch::Tensor forward(const torch::Tensor& x);
     torch::Tensor weight;  // (in, out)
     torch::Tensor bias;    // (out,)
+    std::shared_ptr<LoraAdapter> lora;  // not a registered parameter; null: none attached
 };
 TORCH_MODULE(Conv1D);
 
@@ -48,7 +66,8 @@ TORCH_MODULE(RmsNorm);
 
 struct EmbeddingImpl : torch::nn::Module {
     EmbeddingImpl(int64_t n, int64_t d, const torch::TensorOptions& options);
-    torch::Tensor forward(const torch::Tensor& ids);
+    // ids -> rows of the weight, in `dtype` (the model's compute dtype).
+    torch::Tensor forward(const torch::Tensor& ids, torch::ScalarType dtype);
     torch::Tensor weight;  // (n, d)
 };
 TORCH_MODULE(Embedding);

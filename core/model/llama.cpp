@@ -95,13 +95,15 @@ public:
 
     torch::Tensor hidden(const torch::Tensor& ids, const ForwardArgs& args) override {
         auto ctx = makeAttentionContext(ids, args, config().slidingWindow, torch::kFloat);
-        auto x = model->embed_tokens(ids);  // (B, T, d)
+        auto x = model->embed_tokens(ids, computeDtype());  // (B, T, d)
         auto [cos, sin] = m_rope.table(ctx.positions, x.scalar_type());
         for (size_t i = 0; i < model->blocks.size(); ++i) {
-            auto& blk = model->blocks[i];
+            auto blk = model->blocks[i];
             const auto layer = static_cast<int64_t>(i);
-            x = x + blk->self_attn->forward(blk->input_layernorm(x), ctx, cos, sin, args.cache, layer);
-            x = x + blk->mlp->forward(blk->post_attention_layernorm(x), args.hook, layer);
+            x = runBlock(args, [blk, ctx, cos = cos, sin = sin, args, layer](const torch::Tensor& h) mutable {
+                auto y = h + blk->self_attn->forward(blk->input_layernorm(h), ctx, cos, sin, args.cache, layer);
+                return y + blk->mlp->forward(blk->post_attention_layernorm(y), args.hook, layer);
+            }, x);
         }
         extendCacheMask(args.cache, ids, args.attentionMask);
         return model->norm(x);

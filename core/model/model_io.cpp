@@ -4,10 +4,12 @@
 #include <set>
 
 #include "core/model/architecture.h"
+#include "core/model/gguf.h"
 #include "core/model/gguf_model.h"
 #include "core/model/safetensors.h"
 #include "core/util/device.h"
 #include "core/util/files.h"
+#include "core/util/memory.h"
 #include "core/util/log.h"
 #include "core/util/sha256.h"
 #include "core/tokenizer/tokenizer.h"
@@ -33,6 +35,43 @@ torch::ScalarType scalarFromName(const std::string& name, const std::string& whe
 }
 
 }  // namespace
+
+WeightHolding parseWeightHolding(const std::string& text) {
+    if (text == "auto") return WeightHolding::Auto;
+    if (text == "float32") return WeightHolding::Float32;
+    if (text == "stored") return WeightHolding::Stored;
+    throw Error("", "--weights", "unknown value '" + text + "'", "use auto, float32 or stored");
+}
+
+const char* weightHoldingName(WeightHolding holding) {
+    switch (holding) {
+        case WeightHolding::Float32: return "float32";
+        case WeightHolding::Stored: return "stored";
+        case WeightHolding::Auto: break;
+    }
+    return "auto";
+}
+
+torch::ScalarType heldWeightDtype(const ModelConfig& config, WeightHolding holding, int64_t freeBytes) {
+    const bool narrow = config.storedDtype == "bfloat16" || config.storedDtype == "float16";
+    if (!narrow || holding == WeightHolding::Float32) return torch::kFloat;
+    const auto stored = scalarFromName(config.storedDtype, "config.json torch_dtype");
+    if (holding == WeightHolding::Stored) return stored;
+    const double float32Bytes = 4.0 * static_cast<double>(config.parameterCount());
+    return float32Bytes > 0.5 * static_cast<double>(freeBytes) ? stored : torch::kFloat;
+}
+
+ModelConfig readModelConfigAt(const fs::path& path) {
+    if (isGgufFile(path)) return parseModelConfig(ggufConfigJson(GgufFile(path)), path.string() + " (metadata)");
+    if (!fs::is_directory(path)) {
+        throw Error(path.string(), "", fs::exists(path) ? "neither a model folder nor a GGUF file" : "no such file or folder",
+                    "give a Hugging Face model folder or a llama.cpp .gguf file");
+    }
+    if (!fs::exists(path / "config.json")) {
+        throw Error(path.string(), "", "no config.json in the folder", "is this a Hugging Face model folder?");
+    }
+    return readModelConfig(path / "config.json");
+}
 
 std::vector<fs::path> weightFiles(const fs::path& dir) {
     if (fs::exists(dir / "model.safetensors")) return {dir / "model.safetensors"};
@@ -74,8 +113,11 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions&
     }
     auto config = readModelConfig(dir / "config.json");
     auto device = chooseDevice(options.device);
-    auto dtype = torch::kFloat;
-    if (device.is_cuda() && options.keepStoredDtype) dtype = scalarFromName(config.storedDtype, "config.json torch_dtype");
+    auto dtype = heldWeightDtype(config, options.weights, availableMemoryBytes(device));
+    auto computeDtype = torch::kFloat;
+    if (device.is_cuda() && options.keepStoredDtype) {
+        dtype = computeDtype = scalarFromName(config.storedDtype, "config.json torch_dtype");
+    }
 
     auto model = findArchitecture(config.modelType).build(config, torch::TensorOptions().dtype(dtype).device(device));
     std::map<std::string, torch::Tensor> params;
@@ -107,7 +149,9 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions&
             auto value = st.tensor(info.name);
             torch::NoGradGuard noGrad;
             if (device.is_cpu()) {
-                it->second.set_data(value.scalar_type() == dtype ? value : value.to(dtype));
+                // Held narrow: a float32 tensor stays float32 (no precision is invented or lost).
+                auto held = dtype != torch::kFloat && value.scalar_type() == torch::kFloat ? torch::kFloat : dtype;
+                it->second.set_data(value.scalar_type() == held ? value : value.to(held));
             } else {
                 it->second.copy_(value);
             }
@@ -123,10 +167,12 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions&
         log::get("model")->warn("{}: {} tensor(s) not used by the {} model, e.g. '{}'", dir.string(),
                                 unexpected.size(), config.modelType, unexpected.front());
     }
+    model->setComputeDtype(computeDtype);
     model->eval();
-    log::get("model")->info("loaded {} ({}, {} layers x {} neurons, {:.1f}M parameters) on {}", dir.string(),
-                            config.modelType, config.nLayer, config.nNeuron,
-                            static_cast<double>(config.parameterCount()) / 1e6, deviceName(device));
+    log::get("model")->info("loaded {} ({}, {} layers x {} neurons, {:.1f}M parameters, weights held in {}) on {}",
+                            dir.string(), config.modelType, config.nLayer, config.nNeuron,
+                            static_cast<double>(config.parameterCount()) / 1e6,
+                            std::string(c10::toString(dtype)), deviceName(device));
     return model;
 }
 
@@ -149,9 +195,10 @@ void initializeWeights(CausalLM& model, uint64_t seed, double std) {
 }
 
 std::shared_ptr<CausalLM> buildModel(const ModelConfig& config, uint64_t seed, const torch::Device& device,
-                                     double std) {
-    auto model = findArchitecture(config.modelType).build(config, torch::TensorOptions().dtype(torch::kFloat));
+                                     double std, torch::ScalarType dtype) {
+    auto model = findArchitecture(config.modelType).build(config, torch::TensorOptions().dtype(dtype));
     initializeWeights(*model, seed, std);
+    if (dtype == torch::kBFloat16 || dtype == torch::kHalf) model->setComputeDtype(torch::kFloat);
     model->to(device);
     model->eval();
     return model;
@@ -221,6 +268,10 @@ std::string modelFingerprint(const fs::path& dir) {
         }
     }
     return (sampled ? "sampled:" : "") + h.hexDigest();
+}
+
+torch::ScalarType dtypeFromName(const std::string& name, const std::string& where) {
+    return scalarFromName(name, where);
 }
 
 int64_t parameterBytes(CausalLM& model) {

@@ -10,23 +10,44 @@
 
 namespace prunescope {
 
+// How weights are held in memory. Computation is float32 (except CUDA with keepStoredDtype).
+enum class WeightHolding {
+    Auto,     // float32, unless float32 weights would take more than half of the free memory: then stored
+    Float32,  // widened once at load: fastest on the CPU, 2x the memory of a bfloat16 checkpoint
+    Stored,   // float16 / bfloat16 kept as stored, widened one matrix at a time during computation
+};
+WeightHolding parseWeightHolding(const std::string& text);  // auto, float32, stored
+const char* weightHoldingName(WeightHolding holding);
+
 struct ModelLoadOptions {
     std::string device = "auto";   // auto, cpu, cuda, cuda:N
     bool keepStoredDtype = false;  // on CUDA: compute in the stored F16/BF16; CPU always computes in F32
+    WeightHolding weights = WeightHolding::Auto;
 };
 
+// The dtype each stored weight is held in under `holding` for a model of `config` (float32, or
+// the checkpoint's float16 / bfloat16), with `freeBytes` of memory available (Auto's choice).
+torch::ScalarType heldWeightDtype(const ModelConfig& config, WeightHolding holding, int64_t freeBytes);
+
 // Loads `dir`: a Hugging Face folder, or a llama.cpp .gguf file (see gguf_model.h; its weights are
-// dequantized once into float32). CPU float32 weights point into the memory-mapped files (no second copy); F16 and
-// BF16 are converted once. Errors name the file and the tensor or field.
+// dequantized once into float32). CPU weights held in their stored dtype point into the
+// memory-mapped files (no second copy); others are converted once. Errors name the file and the
+// tensor or field.
 std::shared_ptr<CausalLM> loadModel(const std::filesystem::path& dir, const ModelLoadOptions& options = {});
+
+// The config of a Hugging Face folder (config.json) or of a GGUF file (its metadata), without
+// reading any weights.
+ModelConfig readModelConfigAt(const std::filesystem::path& path);
 
 // The safetensors files of a folder: model.safetensors, or the shards listed in
 // model.safetensors.index.json.
 std::vector<std::filesystem::path> weightFiles(const std::filesystem::path& dir);
 
 // A model with freshly initialized weights (N(0, std) matrices, unit norms, zero biases).
+// `dtype`: the dtype the weights are made and held in (bfloat16 halves the memory of large shapes).
 std::shared_ptr<CausalLM> buildModel(const ModelConfig& config, uint64_t seed,
-                                     const torch::Device& device = torch::kCPU, double std = 0.02);
+                                     const torch::Device& device = torch::kCPU, double std = 0.02,
+                                     torch::ScalarType dtype = torch::kFloat);
 void initializeWeights(CausalLM& model, uint64_t seed, double std = 0.02);
 
 struct ModelSaveOptions {
@@ -43,6 +64,9 @@ void saveModel(CausalLM& model, const std::filesystem::path& dir, const ModelSav
 // sha256 over config.json and the weight files (above 2 GiB of weights: their headers, sizes and
 // 256 evenly spaced 64 KiB samples, marked with a "sampled:" prefix).
 std::string modelFingerprint(const std::filesystem::path& dir);
+
+// float32, float16 or bfloat16 by name (`where` names the setting in errors).
+torch::ScalarType dtypeFromName(const std::string& name, const std::string& where);
 
 // Total bytes of the parameters as they are held now.
 int64_t parameterBytes(CausalLM& model);

@@ -1,6 +1,5 @@
 #include "core/train/checkpoint.h"
 
-#include "core/model/causal_lm.h"
 #include "core/model/safetensors.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
@@ -40,18 +39,28 @@ TrainPoint trainPointFromJson(const nlohmann::json& j) {
     return p;
 }
 
-void saveCheckpoint(const fs::path& dir, CausalLM& model, torch::optim::Optimizer& optimizer,
-                    const std::vector<torch::Tensor>& best, const TrainerState& state, const nlohmann::json& settings) {
+void saveCheckpoint(const fs::path& dir, const NamedTensors& trained,
+                    torch::optim::Optimizer& optimizer, const std::vector<torch::Tensor>& best,
+                    const TrainerState& state, const nlohmann::json& settings) {
     auto staging = stagingDirectoryFor(dir);
     try {
         std::vector<std::string> names;
         std::vector<torch::Tensor> values;
-        for (auto& p : model.named_parameters()) {
-            names.push_back(p.key());
-            values.push_back(p.value().detach());
+        for (const auto& [name, value] : trained) {
+            names.push_back(name);
+            values.push_back(value.detach());
         }
         writeParameters(staging / "model.safetensors", names, values);
-        if (!best.empty()) writeParameters(staging / "best.safetensors", names, best);
+        if (!best.empty()) {  // the trainable parameters only (undefined for frozen ones)
+            std::vector<std::string> bestNames;
+            std::vector<torch::Tensor> bestValues;
+            for (size_t i = 0; i < names.size(); ++i) {
+                if (!best[i].defined()) continue;
+                bestNames.push_back(names[i]);
+                bestValues.push_back(best[i]);
+            }
+            writeParameters(staging / "best.safetensors", bestNames, bestValues);
+        }
         torch::save(optimizer, (staging / "optimizer.pt").string());
         nlohmann::json history = nlohmann::json::array();
         for (const auto& p : state.history) history.push_back(trainPointJson(p));
@@ -68,8 +77,9 @@ void saveCheckpoint(const fs::path& dir, CausalLM& model, torch::optim::Optimize
     }
 }
 
-TrainerState loadCheckpoint(const fs::path& dir, CausalLM& model, torch::optim::Optimizer& optimizer,
-                            std::vector<torch::Tensor>& best, const nlohmann::json& settings) {
+TrainerState loadCheckpoint(const fs::path& dir, const NamedTensors& trained,
+                            torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& best,
+                            const nlohmann::json& settings) {
     if (!fs::exists(dir / "state.json")) throw Error(dir.string(), "", "no checkpoint to resume from");
     auto j = readJsonFile(dir / "state.json");
     if (j.value("settings", nlohmann::json()) != comparable(settings)) {
@@ -78,15 +88,22 @@ TrainerState loadCheckpoint(const fs::path& dir, CausalLM& model, torch::optim::
     }
     torch::NoGradGuard noGrad;
     SafetensorsFile params(dir / "model.safetensors");
-    for (auto& p : model.named_parameters()) {
-        auto t = params.tensor(p.key());
-        if (t.sizes() != p.value().sizes()) throw Error(params.path().string(), "tensor '" + p.key() + "'", "shape differs");
-        p.value().copy_(t);
+    for (const auto& [name, value] : trained) {
+        if (params.find(name) == nullptr) {
+            throw Error(params.path().string(), "tensor '" + name + "'", "missing",
+                        "resume with the same settings");
+        }
+        auto t = params.tensor(name);
+        if (t.sizes() != value.sizes())
+            throw Error(params.path().string(), "tensor '" + name + "'", "shape differs");
+        value.copy_(t);
     }
     best.clear();
     if (fs::exists(dir / "best.safetensors")) {
         SafetensorsFile b(dir / "best.safetensors");
-        for (auto& p : model.named_parameters()) best.push_back(b.tensor(p.key()).clone().to(p.value().device()));
+        for (const auto& [name, value] : trained) {
+            best.push_back(b.find(name) ? b.tensor(name).clone().to(value.device()) : torch::Tensor());
+        }
     }
     torch::load(optimizer, (dir / "optimizer.pt").string());
     TrainerState s;

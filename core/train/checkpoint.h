@@ -1,5 +1,6 @@
-// Fine-tuning checkpoints: parameters, optimizer state, the best parameters so far and the
-// trainer's position, written atomically as one folder.
+// Fine-tuning checkpoints: the trained tensors (every parameter of the model, or the LoRA
+// adapters), optimizer state, the best values so far and the trainer's position, written
+// atomically as one folder.
 #pragma once
 
 #include <filesystem>
@@ -23,12 +24,17 @@ struct TrainerState {
     std::vector<TrainPoint> history;
 };
 
-void saveCheckpoint(const std::filesystem::path& dir, CausalLM& model, torch::optim::Optimizer& optimizer,
-                    const std::vector<torch::Tensor>& best, const TrainerState& state, const nlohmann::json& settings);
+// What a checkpoint holds: names (safetensors keys) and the live tensors, in a fixed order.
+using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
-// Restores model, optimizer and best parameters; errors when the settings differ.
-TrainerState loadCheckpoint(const std::filesystem::path& dir, CausalLM& model, torch::optim::Optimizer& optimizer,
-                            std::vector<torch::Tensor>& best, const nlohmann::json& settings);
+void saveCheckpoint(const std::filesystem::path& dir, const NamedTensors& trained,
+                    torch::optim::Optimizer& optimizer, const std::vector<torch::Tensor>& best,
+                    const TrainerState& state, const nlohmann::json& settings);
+
+// Restores the trained tensors, optimizer and best values; errors when the settings differ.
+TrainerState loadCheckpoint(const std::filesystem::path& dir, const NamedTensors& trained,
+                            torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& best,
+                            const nlohmann::json& settings);
 
 nlohmann::json trainPointJson(const TrainPoint& p);
 TrainPoint trainPointFromJson(const nlohmann::json& j);

@@ -30,20 +30,6 @@ std::vector<size_t> epochOrder(size_t n, uint64_t seed, int64_t epoch) {
     return order;
 }
 
-bool isTrainable(const CausalLM& model, const std::string& name, const std::string& rule) {
-    if (rule == "all") return true;
-    auto role = model.roleOf(name);
-    if (rule == "ffn") return role.ffn;
-    if (rule.rfind("last:", 0) == 0) {
-        int64_t k = std::stoll(rule.substr(5));
-        // The last k blocks, and what follows them (final norm, untied head).
-        bool afterBlocks = role.layer < 0 && name.find("embed") == std::string::npos && name.find("wte") == std::string::npos &&
-                           name.find("wpe") == std::string::npos;
-        return role.layer >= model.config().nLayer - k || afterBlocks;
-    }
-    throw Error("", "field 'trainable'", "unknown value '" + rule + "'", "use all, ffn or last:K");
-}
-
 double learningRate(const FinetuneSettings& s, int64_t step, int64_t total) {
     const auto warmup = static_cast<int64_t>(std::llround(s.warmupFraction * static_cast<double>(total)));
     if (step < warmup) return s.lr * static_cast<double>(step + 1) / static_cast<double>(warmup);
@@ -53,17 +39,26 @@ double learningRate(const FinetuneSettings& s, int64_t step, int64_t total) {
     return s.lr * 0.5 * (1.0 + std::cos(M_PI * progress));
 }
 
-std::vector<torch::Tensor> snapshot(CausalLM& model) {
+// Copies of the trained tensors that can change (undefined for frozen ones), aligned with
+// `trained`: keep-best costs the trainable bytes only.
+std::vector<torch::Tensor> snapshot(const NamedTensors& trained) {
     std::vector<torch::Tensor> values;
-    for (const auto& p : model.parameters()) values.push_back(p.detach().clone());
+    for (const auto& p : trained) values.push_back(p.second.requires_grad() ? p.second.detach().clone() : torch::Tensor());
     return values;
 }
 
-void restore(CausalLM& model, const std::vector<torch::Tensor>& values) {
+void restore(const NamedTensors& trained, const std::vector<torch::Tensor>& values) {
     torch::NoGradGuard noGrad;
-    auto params = model.parameters();
-    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(values[i]);
+    for (size_t i = 0; i < trained.size(); ++i) {
+        if (values[i].defined()) trained[i].second.copy_(values[i]);
+    }
 }
+
+// Adapters left on the model by an exception (a cancel) are removed; merged ones are gone already.
+struct DetachOnExit {
+    LoraAttachment& lora;
+    ~DetachOnExit() { detachLora(lora); }
+};
 
 }  // namespace
 
@@ -87,16 +82,42 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train, 
     if (s.batchSize < 1 || s.gradAccum < 1) throw Error("", "field 'batch_size'", "batch size and accumulation must be >= 1");
     const auto& config = model.config();
     if (mask != nullptr) checkMaskFits(*mask, config.nLayer, config.nNeuron, "mask");
+    if (s.checkpointActivations && s.l1Activation > 0) {
+        throw Error("", "field 'checkpoint_activations'", "cannot be combined with an L1 activation penalty",
+                    "the penalty reads the recorded activations, which checkpointing does not keep");
+    }
     torch::AutoGradMode gradMode(true);
     NeuronHook hook(config.nLayer);
     if (mask != nullptr) mask->applyTo(hook, model.unembedding().device());
 
-    // Trainable parameters: weight decay on matrices only.
+    // Trainable parameters: weight decay on matrices only. With LoRA: the adapters, nothing else.
+    // Trainable weights held narrower than the compute dtype (bfloat16 kept as stored) train in
+    // float32 (AdamW's updates vanish in bfloat16); frozen ones stay as they are held.
     std::vector<torch::Tensor> decay, noDecay;
-    for (auto& p : model.named_parameters()) {
-        bool on = isTrainable(model, p.key(), s.trainable);
-        p.value().set_requires_grad(on);
-        if (on) (p.value().dim() >= 2 ? decay : noDecay).push_back(p.value());
+    NamedTensors trained;  // what checkpoints and keep-best hold
+    LoraAttachment lora;
+    DetachOnExit detachOnExit{lora};
+    if (s.lora.enabled()) {
+        if (s.trainable != "all") {
+            throw Error("", "field 'trainable'", "LoRA trains the adapters only",
+                        "leave trainable at all, or lora_rank at 0");
+        }
+        for (auto& p : model.parameters()) p.set_requires_grad(false);
+        lora = attachLora(model, s.lora, s.seed);
+        decay = lora.parameters();
+        trained = lora.namedParameters();
+    } else {
+        const auto computeDtype = model.computeDtype();
+        for (auto& p : model.named_parameters()) {
+            bool on = isTrainableParameter(model, p.key(), s.trainable);
+            if (on && p.value().scalar_type() != computeDtype) {
+                torch::NoGradGuard noGrad;
+                p.value().set_data(p.value().to(computeDtype));
+            }
+            p.value().set_requires_grad(on);
+            if (on) (p.value().dim() >= 2 ? decay : noDecay).push_back(p.value());
+            trained.emplace_back(p.key(), p.value());
+        }
     }
     if (decay.empty() && noDecay.empty()) throw Error("", "field 'trainable'", "selects no parameters");
     auto options = torch::optim::AdamWOptions(s.lr).betas({s.beta1, s.beta2}).eps(s.eps);
@@ -114,7 +135,7 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train, 
     if (s.resume && !std::filesystem::exists(s.checkpointDir / "state.json")) {
         log::get("train")->info("no checkpoint at {}: starting from the beginning", s.checkpointDir.string());
     } else if (s.resume) {
-        state = loadCheckpoint(s.checkpointDir, model, optimizer, best, s.toJson());
+        state = loadCheckpoint(s.checkpointDir, trained, optimizer, best, s.toJson());
         log::get("train")->info("resuming at step {} of {}", state.step, total);
     }
     std::vector<torch::Tensor> trainableParams = decay;
@@ -128,7 +149,7 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train, 
         if (acc > state.bestAccuracy) {
             state.bestAccuracy = acc;
             state.bestStep = state.step;
-            if (s.keepBest) best = snapshot(model);
+            if (s.keepBest) best = snapshot(trained);
             state.evalsWithoutGain = 0;
         } else {
             ++state.evalsWithoutGain;
@@ -151,7 +172,7 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train, 
                 for (size_t j = 0; j < static_cast<size_t>(s.batchSize) && position < order.size(); ++j) {
                     batch.push_back(&train[order[position++]]);
                 }
-                auto loss = questionLoss(model, batch, s.mode, hook, s.l1Activation);
+                auto loss = questionLoss(model, batch, s.mode, hook, s.l1Activation, s.checkpointActivations);
                 (loss / static_cast<double>(s.gradAccum)).backward();
                 stepLoss += loss.item<double>();
             }
@@ -177,7 +198,7 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train, 
                 stop = true;
             }
             if (s.checkpointEvery > 0 && state.step % s.checkpointEvery == 0 && !last && !stop) {
-                saveCheckpoint(s.checkpointDir, model, optimizer, best, state, s.toJson());
+                saveCheckpoint(s.checkpointDir, trained, optimizer, best, state, s.toJson());
             }
             if (stop) break;
         }
@@ -186,11 +207,15 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train, 
             state.position = 0;
         }
     }
-    if (s.keepBest && !best.empty()) restore(model, best);
+    if (s.keepBest && !best.empty()) restore(trained, best);
     for (auto& p : model.parameters()) p.set_requires_grad(false);
     model.eval();
 
     FinetuneResult result;
+    if (s.lora.enabled()) {
+        result.adapter = loraWeights(lora, mask);
+        mergeLora(lora, model, mask);
+    }
     result.history = state.history;
     result.steps = state.step;
     result.bestStep = state.bestStep;

@@ -3,7 +3,8 @@
 // mode); AdamW with warm-up and linear or cosine decay; gradient accumulation and clipping;
 // evaluation on a validation set with keep-best and early stopping; atomic checkpoints that resume
 // to exactly the uninterrupted run on the CPU. Pruned neurons stay at zero throughout (the mask
-// is applied through the neuron hook at every step).
+// is applied through the neuron hook at every step). With lora.rank > 0 the base weights stay
+// frozen and only LoRA adapters train; they are merged into the weights at the end.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/eval/scoring.h"
+#include "core/train/lora.h"
 #include "core/util/progress.h"
 
 namespace prunescope {
@@ -37,10 +39,12 @@ struct FinetuneSettings {
     int64_t maxSteps = 0;     // > 0: stop after this many optimizer steps (epochs as needed)
     uint64_t seed = 0;        // data order
     std::string trainable = "all";  // all, ffn, last:K (the last K blocks and the final norm / head)
+    LoraSettings lora;              // rank > 0: train LoRA adapters only (trainable must be all)
     int64_t evalEvery = 0;    // steps between validation passes (0: only at the end)
     bool keepBest = true;     // restore the parameters of the best validation accuracy at the end
     int64_t patience = 0;     // stop after this many evaluations without improvement (0: never)
     double l1Activation = 0;  // penalty x mean |FFN activation| at the answer position
+    bool checkpointActivations = false;  // recompute each block in the backward pass (less memory)
     int64_t checkpointEvery = 0;        // steps between checkpoints (0: none)
     std::filesystem::path checkpointDir;
     bool resume = false;
@@ -69,11 +73,14 @@ struct FinetuneResult {
     int64_t bestStep = 0;
     double bestValidationAccuracy = -1;
     bool stoppedEarly = false;
+    LoraWeights adapter;  // with LoRA: the trained (kept-best) adapter, pruned neurons zeroed
 
     nlohmann::json toJson() const;
 };
 
-// Trains `model` in place. `mask` (may be null) stays applied and pruned neurons stay zero.
+// Trains `model` in place. `mask` (may be null) stays applied and pruned neurons stay zero. With
+// LoRA, the adapters are merged into `model` at the end and the mask is baked into its weights;
+// the result keeps the adapter for saveLoraAdapter().
 // `stopWhen` (may be empty) ends training early, with the result marked stoppedEarly.
 FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train,
                         const std::vector<ScoringItem>& validation, const NeuronMask* mask,

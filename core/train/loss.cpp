@@ -9,7 +9,7 @@
 namespace prunescope {
 
 torch::Tensor questionLoss(CausalLM& model, const std::vector<const ScoringItem*>& batch, ScoringMode mode,
-                           NeuronHook& hook, double l1) {
+                           NeuronHook& hook, double l1, bool checkpoint) {
     const auto device = model.unembedding().device();
     const auto b = static_cast<int64_t>(batch.size());
     // Sequences: letter mode the prompt; continuation mode prompt + the gold option's tokens.
@@ -41,8 +41,8 @@ torch::Tensor questionLoss(CausalLM& model, const std::vector<const ScoringItem*
     ForwardArgs args;
     args.attentionMask = torch::tensor(mask, torch::kLong).view({b, t}).to(device);
     args.hook = &hook;
+    args.checkpoint = checkpoint;
     auto hidden = model.hidden(torch::tensor(ids, torch::kLong).view({b, t}).to(device), args);  // (B, T, d)
-    auto unembedding = model.unembedding();                                                      // (V, d)
 
     torch::Tensor loss;
     if (mode == ScoringMode::Letter) {
@@ -60,9 +60,9 @@ torch::Tensor questionLoss(CausalLM& model, const std::vector<const ScoringItem*
             gold.push_back(batch[r]->gold);
         }
         auto last = hidden.select(1, t - 1);                                                        // (B, d)
-        auto rows = unembedding.index_select(0, torch::tensor(optionIds, torch::kLong).to(device))  // (B*O, d)
+        auto rows = model.unembedding().index_select(0, torch::tensor(optionIds, torch::kLong).to(device))  // (B*O, d)
                         .view({b, static_cast<int64_t>(most), -1});
-        auto logits = atLeastFloat((rows * last.unsqueeze(1)).sum(-1));  // (B, O)
+        auto logits = atLeastFloat((inDtype(rows, last.scalar_type()) * last.unsqueeze(1)).sum(-1));  // (B, O)
         auto validMask = torch::tensor(valid, torch::kBool).view({b, static_cast<int64_t>(most)}).to(device);
         logits = logits.masked_fill(validMask.logical_not(), -std::numeric_limits<float>::infinity());
         loss = torch::nn::functional::cross_entropy(logits, torch::tensor(gold, torch::kLong).to(device));
@@ -78,7 +78,7 @@ torch::Tensor questionLoss(CausalLM& model, const std::vector<const ScoringItem*
         }
         auto h = hidden.index({torch::tensor(rowIndex, torch::kLong).to(device),
                                torch::tensor(posIndex, torch::kLong).to(device)});  // (N, d)
-        auto logits = atLeastFloat(torch::matmul(h, unembedding.t()));         // (N, V)
+        auto logits = atLeastFloat(model.logits(h));                            // (N, V)
         loss = torch::nn::functional::cross_entropy(logits, torch::tensor(target, torch::kLong).to(device));
     }
     if (penalize) {

@@ -6,13 +6,17 @@
 namespace prunescope {
 
 nlohmann::json FinetuneSettings::toJson() const {
-    return {{"scoring", scoringModeName(mode)}, {"lr", lr}, {"weight_decay", weightDecay},
+    nlohmann::json j = {{"scoring", scoringModeName(mode)}, {"lr", lr}, {"weight_decay", weightDecay},
             {"betas", {beta1, beta2}},          {"eps", eps}, {"schedule", schedule},
             {"warmup_fraction", warmupFraction}, {"batch_size", batchSize}, {"grad_accum", gradAccum},
             {"clip_norm", clipNorm},            {"epochs", epochs}, {"max_steps", maxSteps},
             {"seed", seed},                     {"trainable", trainable}, {"eval_every", evalEvery},
             {"keep_best", keepBest},            {"patience", patience}, {"l1_activation", l1Activation},
             {"checkpoint_every", checkpointEvery}, {"checkpoint_dir", checkpointDir.string()}, {"resume", resume}};
+    // Only when on: it changes the memory, never the result, so runs cached without it still match.
+    if (checkpointActivations) j["checkpoint_activations"] = true;
+    j.update(lora.toJson());  // empty when LoRA is off, for the same reason
+    return j;
 }
 
 FinetuneSettings FinetuneSettings::fromJson(const nlohmann::json& j, const std::string& where) {
@@ -21,7 +25,8 @@ FinetuneSettings FinetuneSettings::fromJson(const nlohmann::json& j, const std::
     static const char* known[] = {"scoring", "lr", "weight_decay", "betas", "eps", "schedule", "warmup_fraction",
                                   "batch_size", "grad_accum", "clip_norm", "epochs", "max_steps", "seed",
                                   "trainable", "eval_every", "keep_best", "patience", "l1_activation",
-                                  "checkpoint_every", "checkpoint_dir", "resume"};
+                                  "checkpoint_every", "checkpoint_dir", "resume", "checkpoint_activations",
+                                  "lora_rank", "lora_alpha", "lora_dropout", "lora_targets"};
     for (auto it = j.begin(); it != j.end(); ++it) {
         if (std::find(std::begin(known), std::end(known), it.key()) == std::end(known)) {
             throw Error(where, "field '" + it.key() + "'", "unknown fine-tuning setting");
@@ -69,6 +74,12 @@ FinetuneSettings FinetuneSettings::fromJson(const nlohmann::json& j, const std::
     s.checkpointEvery = integer("checkpoint_every", s.checkpointEvery, 0);
     s.checkpointDir = j.value("checkpoint_dir", std::string());
     s.resume = j.value("resume", false);
+    s.checkpointActivations = j.value("checkpoint_activations", false);
+    s.lora = LoraSettings::fromJson(j, where);
+    if (s.lora.enabled() && s.trainable != "all") {
+        throw Error(where, "field 'trainable'", "LoRA (lora_rank > 0) trains the adapters only",
+                    "leave trainable at all, or lora_rank at 0");
+    }
     return s;
 }
 

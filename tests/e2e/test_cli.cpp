@@ -10,6 +10,8 @@
 #include <torch/torch.h>
 
 #include "core/model/model_io.h"
+#include "core/model/safetensors.h"
+#include "core/prune/neuron_mask.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/files.h"
 #include "tests/support/test_support.h"
@@ -123,6 +125,78 @@ private slots:
         QVERIFY(r.err.find("cut.gguf") != std::string::npos);
         QVERIFY(r.err.find("tensor '") != std::string::npos);
         QVERIFY(!std::filesystem::exists(out));
+    }
+
+    // finetune --lora: the merged model in --out (pruning baked in), the PEFT adapter in
+    // --save-adapter; bad LoRA values are usage errors (exit 2) naming the setting, nothing
+    // written.
+    void finetuneWithLora() {
+        auto data = (test::dataDir() / "mcq" / "plain.jsonl").string();
+        NeuronMask mask(2, 128);
+        mask.pruned[0] = {3, 17, 90};
+        mask.pruned[1] = {5};
+        mask.scores[0] = {0, 0, 0};
+        mask.scores[1] = {0};
+        writeMask(m_tmp / "lora-mask.json", mask);
+        auto out = m_tmp / "lora-out";
+        auto adapter = m_tmp / "lora-adapter";
+        auto r = test::runCli({"finetune",
+                               "--model",
+                               m_model.string(),
+                               "--data",
+                               data,
+                               "--train-split",
+                               "all",
+                               "--validation-split",
+                               "none",
+                               "--mask",
+                               (m_tmp / "lora-mask.json").string(),
+                               "--out",
+                               out.string(),
+                               "--lora",
+                               "4",
+                               "--lora-targets",
+                               "ffn",
+                               "--lr",
+                               "1e-2",
+                               "--max-steps",
+                               "3",
+                               "--save-adapter",
+                               adapter.string(),
+                               "--quiet"});
+        std::printf("  %s%s", r.out.c_str(), r.err.c_str());
+        QCOMPARE(r.exitCode, 0);
+        auto config = readJsonFile(adapter / "adapter_config.json");
+        QCOMPARE(config["r"], nlohmann::json(4));
+        QCOMPARE(config["target_modules"], nlohmann::json({"c_fc", "mlp.c_proj"}));
+        SafetensorsFile st(adapter / "adapter_model.safetensors");
+        QCOMPARE(st.tensors().size(), size_t(2 * 2 * 2));
+        QVERIFY(st.find("base_model.model.transformer.h.1.mlp.c_fc.lora_B.weight") != nullptr);
+        QCOMPARE(readJsonFile(out / "prunescope.json")["settings"]["lora_rank"], nlohmann::json(4));
+        auto model = loadModel(out, {"cpu", false});
+        auto params = model->named_parameters();
+        QCOMPARE(params["h.0.mlp.c_fc.weight"]
+                     .index({torch::indexing::Slice(), 17})
+                     .abs()
+                     .max()
+                     .item<double>(),
+                 0.0);
+        QCOMPARE(params["h.1.mlp.c_proj.weight"][5].abs().max().item<double>(), 0.0);
+
+        for (const auto& bad :
+             std::vector<std::vector<std::string>>{{"--lora", "-1"},
+                                                   {"--lora", "4", "--lora-targets", "qkv"},
+                                                   {"--save-adapter", (m_tmp / "x").string()}}) {
+            auto badOut = m_tmp / "lora-bad";
+            std::vector<std::string> args = {"finetune", "--model", m_model.string(), "--data",
+                                             data,       "--out",   badOut.string(),  "--quiet"};
+            args.insert(args.end(), bad.begin(), bad.end());
+            auto b = test::runCli(args);
+            std::printf("  %s", b.err.c_str());
+            QCOMPARE(b.exitCode, 2);
+            QVERIFY(b.err.find("lora") != std::string::npos);
+            QVERIFY(!fs::exists(badOut));
+        }
     }
 
     void benchmarksRun() {
