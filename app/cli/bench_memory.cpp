@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -83,7 +84,9 @@ int benchMemory(const Argv& argv) {
         "config.json, then runs each case as a child process and prints the plan's estimate, the\n"
         "measured peak resident memory and their ratio, with the time. Cases: eval, attribute,\n"
         "attribute-per-layer, finetune-lora, finetune-ffn, finetune-all (each may be refused by the\n"
-        "plan; that is reported, never a kill). The model folder is kept in --work for later runs.");
+        "plan; that is reported, never a kill). Fine-tuning cases train on the first (steps, at most\n"
+        "8) batches' worth of questions, over and over, so the longest prompt the plan sizes them by\n"
+        "is reached. The model folder is kept in --work for later runs.");
     parser.option("config", "FILE", "A Hugging Face config.json (real shapes)")
         .required("config")
         .option("tokenizer", "DIR", "Folder with tokenizer.json whose ids fit the config's vocabulary")
@@ -150,8 +153,14 @@ int benchMemory(const Argv& argv) {
                      "--out", (work / (name + ".safetensors")).string()};
                 units = std::stod(questions);
             } else if (name.rfind("finetune-", 0) == 0) {
+                // A batch's worth of questions per step (at most 8 batches), many epochs: every
+                // question, the longest prompt too (which the plan sizes the activations by), is in a
+                // batch within the run.
+                const int64_t first =
+                    std::stoll(args->get("batch-size")) * std::min<int64_t>(8, std::stoll(args->get("finetune-steps")));
                 a = {"finetune", "--max-steps", args->get("finetune-steps"), "--batch-size", args->get("batch-size"),
-                     "--validation-split", "none", "--out", (work / (name + "-out")).string()};
+                     "--train-first", std::to_string(first), "--epochs", "1000", "--validation-split", "none",
+                     "--out", (work / (name + "-out")).string()};
                 if (name == "finetune-lora") {
                     a.insert(a.end(), {"--lora", args->get("lora")});
                 } else if (name == "finetune-ffn") {

@@ -148,6 +148,7 @@ int runFinetune(const Argv& argv) {
         .flag("skip-invalid", "Skip invalid records")
         .option("split-seed", "N", "Seed of the train/validation/test split (80/10/10)", "0")
         .option("train-split", "S", "Split to train on", "train")
+        .option("train-first", "N", "Train on the first N questions of that split only (0: all)", "0")
         .option("validation-split", "S", "Split to evaluate on (none: no evaluation)", "validation");
     addPromptOptions(parser);
     parser.option("mask", "FILE", "mask.json of neurons to prune")
@@ -229,6 +230,7 @@ int runFinetune(const Argv& argv) {
         trainSel.split = args->get("train-split");
         valSel.split = args->get("validation-split");
         trainSel.splitSpec.seed = valSel.splitSpec.seed = static_cast<uint64_t>(args->getInt("split-seed"));
+        trainSel.limit = args->getInt("train-first");
         auto trainData = selectQuestions(all, trainSel);
         McqDataset valData;
         if (valSel.split != "none") valData = selectQuestions(all, valSel);
@@ -238,16 +240,7 @@ int runFinetune(const Argv& argv) {
         auto input = readModel(*args, [&](const Tokenizer& tokenizer) {
             train = buildScoringItems(trainData, tokenizer, s.mode, prompt);
             validation = buildScoringItems(valData, tokenizer, s.mode, prompt);
-            PlanSettings plan;
-            plan.job = PlanJob::Finetune;
-            plan.batchSize = s.batchSize;
-            plan.trainable = s.trainable;
-            if (s.lora.enabled()) {
-                plan.loraRank = s.lora.rank;
-                plan.loraTargets = resolveLoraTargets(s.lora.targets, readModelConfigAt(args->get("model")).modelType);
-            }
-            plan.checkpointActivations = s.checkpointActivations;
-            plan.keepBest = s.keepBest && !validation.empty();
+            auto plan = finetunePlanSettings(s, readModelConfigAt(args->get("model")).modelType, !validation.empty());
             sizeFromItems(train, s.mode, plan);
             return plan;
         });

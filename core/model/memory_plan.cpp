@@ -19,11 +19,15 @@ namespace {
 struct Coefficients {
     double perD, perNeuron, perScore;
 };
-constexpr Coefficients kTrainActivations{14, 7, 3};
+// Fitted on SmolLM2-135M shapes at batch 4 and 8 (the slope between them), `bench memory`.
+constexpr Coefficients kTrainActivations{11, 5.5, 2.4};
+// LoRA keeps each adapted layer's input and the adapters' own products besides.
+constexpr Coefficients kLoraActivations{15, 7.5, 3.3};
 constexpr Coefficients kFrozenActivations{10, 6, 3};  // gradients flow to activations only
 constexpr Coefficients kInferenceTemporaries{4, 3, 2};
-// The process before any model: LibTorch, BLAS and allocator arenas (CPU only).
-constexpr int64_t kProcessBaseline = 400'000'000;
+// The process before any model: the executable and LibTorch's pages, the dataset and tokenizer
+// (CPU only; measured at 175-230 MB).
+constexpr int64_t kProcessBaseline = 200'000'000;
 
 struct ParameterCounts {
     int64_t total = 0;
@@ -129,8 +133,8 @@ MemoryPlan estimateMemory(const ModelConfig& config, const PlanSettings& s) {
     const double layers = static_cast<double>(config.nLayer);
     const double vocab = static_cast<double>(config.nVocab);
 
-    if (!s.cuda) add(plan, "process", kProcessBaseline, "LibTorch, BLAS and allocator arenas");
-    add(plan, "weights", static_cast<double>(counts.total) * s.weightBytes,
+    if (!s.cuda && !s.modelLoaded) add(plan, "process", kProcessBaseline, "LibTorch, BLAS and allocator arenas");
+    if (!s.modelLoaded) add(plan, "weights", static_cast<double>(counts.total) * s.weightBytes,
         count(counts.total) + " parameters x " + std::to_string(s.weightBytes) + " bytes" +
             (s.weightBytes < s.computeBytes ? " (held as stored)" : ""));
     if (s.weightBytes < s.computeBytes && s.job != PlanJob::Load) {
@@ -163,7 +167,8 @@ MemoryPlan estimateMemory(const ModelConfig& config, const PlanSettings& s) {
         add(plan, "logits", 3.0 * rows * vocab * 4, "per row, with its gradient");
     } else {  // finetune
         const double b = static_cast<double>(s.batchSize);
-        const double perLayer = b * tokens * floatsPerTokenLayer(config, kTrainActivations, s.tokens) * act;
+        const auto& coefficients = s.loraRank > 0 ? kLoraActivations : kTrainActivations;
+        const double perLayer = b * tokens * floatsPerTokenLayer(config, coefficients, s.tokens) * act;
         if (s.checkpointActivations) {
             add(plan, "activations", b * tokens * layers * static_cast<double>(config.dModel) * act + perLayer,
                 "each block's input kept, one block recomputed at a time (--checkpoint-activations)");
@@ -185,8 +190,8 @@ MemoryPlan estimateMemory(const ModelConfig& config, const PlanSettings& s) {
         }
         add(plan, "gradients", trained * 4, what);
         add(plan, "AdamW state", trained * 8, "two float32 moments per trainable parameter");
-        add(plan, "optimizer step", static_cast<double>(counts.largestTrainable) * 4 * 2,
-            "AdamW's temporaries for the largest trainable tensor");
+        add(plan, "gradient temporaries", static_cast<double>(counts.largestTrainable) * 4 * 4,
+            "the largest trainable tensor's gradient computed apart and accumulated, AdamW's temporaries");
         if (s.keepBest) add(plan, "keep-best copy", trained * 4, "the best validation step's trainable parameters");
     }
     // Widening narrower stored weights keeps the file's pages resident while it is read (one
@@ -194,7 +199,7 @@ MemoryPlan estimateMemory(const ModelConfig& config, const PlanSettings& s) {
     // exceeds what the job needs later.
     const std::string& stored = config.storedDtype;
     const int storedBytes = stored == "bfloat16" || stored == "float16" || stored == "half" ? 2 : 4;
-    if (!s.cuda && s.weightBytes > storedBytes) {
+    if (!s.cuda && !s.modelLoaded && s.weightBytes > storedBytes) {
         int64_t later = 0;
         for (const auto& item : plan.items) {
             if (item.name != "process" && item.name != "weights") later += item.bytes;
@@ -255,11 +260,14 @@ MemoryPlan planMemory(const ModelConfig& config, const PlanSettings& settings, i
 }
 
 int64_t fittingRowsPerPass(const ModelConfig& config, PlanSettings settings, int64_t availableBytes) {
+    // More rows than one question has change nothing: stop at the first power of two that holds them.
+    const int64_t perQuestion = (settings.igSteps + 2) * (settings.igPerLayer ? config.nLayer : 1);
     int64_t best = 0;
     for (int64_t rows = 1; rows <= (1 << 16); rows *= 2) {
         settings.rowsPerPass = rows;
         if (estimateMemory(config, settings).total > availableBytes) break;
         best = rows;
+        if (rows >= perQuestion) break;
     }
     return best;
 }

@@ -44,6 +44,9 @@ struct PlanSettings {
     std::vector<std::string> loraTargets;  // module names (q_proj, ...); empty: every linear layer of the blocks
     bool checkpointActivations = false;
     bool keepBest = true;           // a copy of the trainable parameters (with validation questions)
+    // The model is in memory already (the GUI): only what the job adds to it is counted (no
+    // process baseline, weights or loading peak).
+    bool modelLoaded = false;
 };
 
 struct PlanItem {

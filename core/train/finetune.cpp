@@ -224,4 +224,18 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train, 
     return result;
 }
 
+PlanSettings finetunePlanSettings(const FinetuneSettings& settings, const std::string& modelType, bool withValidation) {
+    PlanSettings plan;
+    plan.job = PlanJob::Finetune;
+    plan.batchSize = settings.batchSize;
+    plan.trainable = settings.trainable;
+    if (settings.lora.enabled()) {
+        plan.loraRank = settings.lora.rank;
+        plan.loraTargets = resolveLoraTargets(settings.lora.targets, modelType);
+    }
+    plan.checkpointActivations = settings.checkpointActivations;
+    plan.keepBest = settings.keepBest && withValidation;
+    return plan;
+}
+
 }  // namespace prunescope

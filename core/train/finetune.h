@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/eval/scoring.h"
+#include "core/model/memory_plan.h"
 #include "core/train/lora.h"
 #include "core/util/progress.h"
 
@@ -90,5 +91,10 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train,
 // Accuracy of `items` with `mask` applied (the ablation preview); mask may be null.
 double maskedAccuracy(CausalLM& model, const std::vector<ScoringItem>& items, const NeuronMask* mask,
                       ScoringMode mode, int64_t batchSize = 8, const CancelFlag* cancel = nullptr);
+
+// The memory plan's settings for fine-tuning a `modelType` model with `settings` (the batch,
+// trainable subset, LoRA rank and resolved targets, checkpointing, keep-best when there is a
+// validation set); the prompt length (tokens, scoredTokens) is the caller's to fill in.
+PlanSettings finetunePlanSettings(const FinetuneSettings& settings, const std::string& modelType, bool withValidation);
 
 }  // namespace prunescope

@@ -13,6 +13,7 @@
 
 #include "core/util/log.h"
 #include "ui/common/log_bridge.h"
+#include "ui/common/memory_plan_ui.h"
 #include "ui/main/error_dialog.h"
 #include "ui/main/status_widgets.h"
 #include "ui/main/window_settings.h"
@@ -177,6 +178,11 @@ void MainWindow::updateTitle() {
 
 void MainWindow::openModel(const QString& dir) {
     kLastModelFolder.set(QFileInfo(dir).absolutePath());
+    try {
+        if (!confirmPlan(this, Engine::loadPlan(dir), tr("Opening %1").arg(QFileInfo(dir).fileName()))) return;
+    } catch (const std::exception&) {
+        // no readable config: loading reports it, with the file and the field
+    }
     m_engine->loadModel(dir);
 }
 

@@ -91,8 +91,10 @@ void SystemStatus::refresh() {
     const QString device = m_engine.hasModel() ? m_engine.model().device
                                                : (s.device.isEmpty() ? tr("device ?") : s.device);
     const int64_t rss = residentBytes();
-    m_label->setText(tr("%1 · %n thread(s) · %2 in use", nullptr, s.threads)
-                         .arg(device, rss > 0 ? formatBytes(rss) : tr("memory ?")));
+    const int64_t free = m_engine.freeMemory();
+    m_label->setText(tr("%1 · %n thread(s) · %2 in use · %3 free", nullptr, s.threads)
+                         .arg(device, rss > 0 ? formatBytes(rss) : tr("memory ?"),
+                              free >= 0 ? formatBytes(free) : tr("?")));
 }
 
 }  // namespace prunescope::ui

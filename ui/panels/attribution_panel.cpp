@@ -14,6 +14,7 @@
 #include <QVBoxLayout>
 
 #include "ui/common/export_actions.h"
+#include "ui/common/memory_plan_ui.h"
 #include "ui/panels/neuron_panel.h"
 #include "ui/views/heatmap_view.h"
 #include "ui/worker/engine.h"
@@ -71,6 +72,10 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
     run->addWidget(m_run);
     run->addWidget(open);
     layout->addLayout(run);
+    m_plan = new QLabel(this);
+    m_plan->setObjectName(QStringLiteral("attributionPlan"));
+    m_plan->setAlignment(Qt::AlignRight);
+    layout->addWidget(m_plan);
 
     auto* view = new QHBoxLayout;
     m_score = new QComboBox(this);
@@ -136,6 +141,11 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
         m_neuron->clear();
         updateStatus();
     });
+    connect(m_steps, &QSpinBox::valueChanged, this, &AttributionPanel::updatePlan);
+    connect(m_scope, &QComboBox::currentTextChanged, this, &AttributionPanel::updatePlan);
+    connect(&m_engine, &Engine::modelChanged, this, &AttributionPanel::updatePlan);
+    connect(&m_engine, &Engine::taskFinished, this, &AttributionPanel::updatePlan);
+    updatePlan();
     for (auto* box : {m_steps, m_limit}) {
         connect(box, &QSpinBox::valueChanged, this, &AttributionPanel::settingsChanged);
     }
@@ -157,10 +167,45 @@ AttributionRequest AttributionPanel::request() const {
     return r;
 }
 
+MemoryPlan AttributionPanel::plan(AttributionRequest& r) const {
+    PlanSettings s;
+    s.job = PlanJob::Attribute;
+    s.igSteps = r.steps;
+    s.igPerLayer = r.scope == QStringLiteral("per-layer");
+    s.questionsPerPass = 1;  // the worker attributes one question per pass
+    s.rowsPerPass = r.rowsPerPass;
+    auto plan = m_engine.plan(s);
+    if (!plan.fits() && s.rowsPerPass == 0 && m_engine.model().config) {
+        const auto rows = fittingRowsPerPass(*m_engine.model().config, m_engine.onModel(s), m_engine.freeMemory());
+        if (rows > 0) {
+            r.rowsPerPass = int(rows);
+            s.rowsPerPass = rows;
+            plan = m_engine.plan(s);
+        }
+    }
+    return plan;
+}
+
+void AttributionPanel::updatePlan() {
+    if (!m_engine.hasModel()) {
+        m_plan->clear();
+        m_plan->setToolTip({});
+        return;
+    }
+    auto r = request();
+    const auto p = plan(r);
+    showPlan(m_plan, p);
+    if (r.rowsPerPass > 0) m_plan->setText(m_plan->text() + tr(" (%n scaled copies per pass)", nullptr, r.rowsPerPass));
+}
+
+QString AttributionPanel::planText() const { return m_plan->text(); }
+
 void AttributionPanel::startAttribution() {
+    auto r = request();
+    if (m_engine.hasModel() && !confirmPlan(this, plan(r), tr("Attribution"))) return;
     m_liveUpdates = 0;
     m_neuron->clear();
-    m_engine.attribute(request());
+    m_engine.attribute(r);
 }
 
 void AttributionPanel::openFile(const QString& file) { m_engine.openAttributions(file, m_score->currentText()); }

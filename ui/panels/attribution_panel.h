@@ -29,6 +29,10 @@ public:
 
     void startAttribution();
     AttributionRequest request() const;
+    // The memory plan of `r` on the open model; when all of a question's scaled copies at once do
+    // not fit, r.rowsPerPass is set to the most that do (as the CLI does).
+    MemoryPlan plan(AttributionRequest& r) const;
+    QString planText() const;
     void openFile(const QString& file);
     void setMinConfidence(double value);
     void setResultsDir(const QString& dir) { m_resultsDir = dir; }
@@ -50,6 +54,7 @@ private:
     void onScores(const NeuronScores& scores);
     void updateDatasets();
     void updateStatus();
+    void updatePlan();
 
     Engine& m_engine;
     QString m_resultsDir;
@@ -63,6 +68,7 @@ private:
     QComboBox* m_scope = nullptr;
     QComboBox* m_target = nullptr;
     QPushButton* m_run = nullptr;
+    QLabel* m_plan = nullptr;
     QComboBox* m_score = nullptr;
     QComboBox* m_scale = nullptr;
     QComboBox* m_order = nullptr;

@@ -1,5 +1,6 @@
 #include "ui/panels/finetune_panel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -12,6 +13,7 @@
 
 #include "ui/common/export_actions.h"
 #include "ui/common/format.h"
+#include "ui/common/memory_plan_ui.h"
 #include "ui/views/line_chart_view.h"
 #include "ui/worker/engine.h"
 
@@ -53,6 +55,11 @@ FinetunePanel::FinetunePanel(Engine& engine, QWidget* parent) : QWidget(parent),
     m_trainable = new QComboBox(box);
     m_trainable->setEditable(true);
     m_trainable->addItems({QStringLiteral("all"), QStringLiteral("ffn"), QStringLiteral("last:1"), QStringLiteral("last:2")});
+    m_lora = spin(box, 0, 4096, 0);
+    m_lora->setSpecialValueText(tr("off (full fine-tuning)"));
+    m_lora->setToolTip(tr("Train rank-R LoRA adapters on the frozen model (16 is usual for 7B models); "
+                          "pruned neurons stay pruned, the adapters are merged at the end"));
+    m_checkpoint = new QCheckBox(tr("Recompute activations (less memory, ~1.3x the time)"), box);
     m_schedule = new QComboBox(box);
     m_schedule->addItems({QStringLiteral("cosine"), QStringLiteral("linear"), QStringLiteral("constant")});
     m_warmup = dspin(box, 0.0, 1.0, defaults.warmupFraction, 2, 0.05);
@@ -69,6 +76,8 @@ FinetunePanel::FinetunePanel(Engine& engine, QWidget* parent) : QWidget(parent),
     form->addRow(tr("Learning rate:"), m_lr);
     form->addRow(tr("Batch size:"), m_batch);
     form->addRow(tr("Trainable:"), m_trainable);
+    form->addRow(tr("LoRA rank:"), m_lora);
+    form->addRow(QString(), m_checkpoint);
     form->addRow(tr("Schedule:"), m_schedule);
     form->addRow(tr("Warm-up fraction:"), m_warmup);
     form->addRow(tr("Weight decay:"), m_weightDecay);
@@ -80,6 +89,9 @@ FinetunePanel::FinetunePanel(Engine& engine, QWidget* parent) : QWidget(parent),
     m_cancel->setEnabled(false);
     buttons->addWidget(m_start);
     buttons->addWidget(m_cancel);
+    m_plan = new QLabel(this);
+    m_plan->setObjectName(QStringLiteral("finetunePlan"));
+    buttons->addWidget(m_plan, 1);
     left->addLayout(buttons);
     m_eta = new QLabel(this);
     m_result = new QLabel(this);
@@ -108,9 +120,16 @@ FinetunePanel::FinetunePanel(Engine& engine, QWidget* parent) : QWidget(parent),
     connect(&m_engine, &Engine::taskFinished, this, [this](Task t) {
         if (t == Task::Finetune) m_cancel->setEnabled(false);
     });
-    for (auto* s : {m_seed, m_epochs, m_maxSteps, m_batch, m_evalEvery})
+    for (auto* s : {m_seed, m_epochs, m_maxSteps, m_batch, m_evalEvery, m_lora})
         connect(s, &QSpinBox::valueChanged, this, &FinetunePanel::settingsChanged);
+    connect(m_checkpoint, &QCheckBox::toggled, this, &FinetunePanel::settingsChanged);
+    for (auto* s : {m_batch, m_lora}) connect(s, &QSpinBox::valueChanged, this, &FinetunePanel::updatePlan);
+    connect(m_checkpoint, &QCheckBox::toggled, this, &FinetunePanel::updatePlan);
+    connect(m_trainable, &QComboBox::currentTextChanged, this, &FinetunePanel::updatePlan);
+    connect(&m_engine, &Engine::modelChanged, this, &FinetunePanel::updatePlan);
+    connect(&m_engine, &Engine::taskFinished, this, &FinetunePanel::updatePlan);  // free memory moved
     updateArmHint();
+    updatePlan();
 }
 
 FinetuneRequest FinetunePanel::request(const QString& arm, int seed) const {
@@ -124,6 +143,8 @@ FinetuneRequest FinetunePanel::request(const QString& arm, int seed) const {
     s.lr = m_lr->value();
     s.batchSize = m_batch->value();
     s.trainable = m_trainable->currentText().toStdString();
+    s.lora.rank = m_lora->value();
+    s.checkpointActivations = m_checkpoint->isChecked();
     s.schedule = m_schedule->currentText().toStdString();
     s.warmupFraction = m_warmup->value();
     s.weightDecay = m_weightDecay->value();
@@ -132,8 +153,38 @@ FinetuneRequest FinetunePanel::request(const QString& arm, int seed) const {
     return r;
 }
 
+namespace {
+
+// The plan of `s` on the open model (without LoRA when its targets do not fit the model).
+PlanSettings finetunePlan(const Engine& engine, const FinetuneSettings& s) {
+    try {
+        return finetunePlanSettings(s, engine.model().modelType.toStdString(), true);
+    } catch (const std::exception&) {  // targets that do not fit the model: finetune() says so
+        auto plain = s;
+        plain.lora = {};
+        return finetunePlanSettings(plain, engine.model().modelType.toStdString(), true);
+    }
+}
+
+}  // namespace
+
+void FinetunePanel::updatePlan() {
+    if (!m_engine.hasModel()) {
+        m_plan->clear();
+        m_plan->setToolTip({});
+        return;
+    }
+    showPlan(m_plan, m_engine.plan(finetunePlan(m_engine, request().settings)));
+}
+
+QString FinetunePanel::planText() const { return m_plan->text(); }
+
 void FinetunePanel::start() {
     const auto r = request();
+    if (m_engine.hasModel() &&
+        !confirmPlan(this, m_engine.plan(finetunePlan(m_engine, r.settings)), tr("Fine-tuning"))) {
+        return;
+    }
     m_runLabel = QStringLiteral("%1 seed %2").arg(r.arm).arg(r.seed);
     m_chart->clear();
     m_chart->addSeries(tr("loss"), LineAxis::Left);
@@ -219,6 +270,8 @@ void FinetunePanel::applySettings(const nlohmann::json& s) {
         m_warmup->setValue(f.warmupFraction);
         m_weightDecay->setValue(f.weightDecay);
         m_evalEvery->setValue(int(f.evalEvery));
+        m_lora->setValue(int(f.lora.rank));
+        m_checkpoint->setChecked(f.checkpointActivations);
     } catch (const std::exception&) {
         // keep the form as it is: the session's fine-tuning settings are not usable
     }

@@ -9,6 +9,7 @@
 #include "core/prune/neuron_mask.h"
 #include "ui/worker/engine_types.h"
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -37,6 +38,7 @@ public:
     LineChartView* chart() const { return m_chart; }
     QString etaText() const;
     QString resultText() const;
+    QString planText() const;
     int pointCount() const { return m_points; }
 
     nlohmann::json settings() const;
@@ -49,6 +51,7 @@ private:
     void onPoint(const TrainPointValue& point);
     void onFinished(const RunResult& result);
     void updateArmHint();
+    void updatePlan();  // the memory plan beside Start
 
     Engine& m_engine;
     NeuronMask m_selection;
@@ -61,6 +64,8 @@ private:
     QDoubleSpinBox* m_lr = nullptr;
     QSpinBox* m_batch = nullptr;
     QComboBox* m_trainable = nullptr;
+    QSpinBox* m_lora = nullptr;
+    QCheckBox* m_checkpoint = nullptr;
     QComboBox* m_schedule = nullptr;
     QDoubleSpinBox* m_warmup = nullptr;
     QDoubleSpinBox* m_weightDecay = nullptr;
@@ -68,6 +73,7 @@ private:
     QLabel* m_armHint = nullptr;
     QPushButton* m_start = nullptr;
     QPushButton* m_cancel = nullptr;
+    QLabel* m_plan = nullptr;
     QLabel* m_eta = nullptr;
     QLabel* m_result = nullptr;
     LineChartView* m_chart = nullptr;

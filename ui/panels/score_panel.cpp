@@ -12,6 +12,7 @@
 
 #include "ui/common/export_actions.h"
 #include "ui/common/format.h"
+#include "ui/common/memory_plan_ui.h"
 #include "ui/panels/question_table_model.h"
 #include "ui/views/histogram_view.h"
 #include "ui/worker/engine.h"
@@ -29,6 +30,9 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     top->addWidget(m_score);
     m_summary = new QLabel(tr("Not scored yet."), this);
     top->addWidget(m_summary, 1);
+    m_plan = new QLabel(this);
+    m_plan->setObjectName(QStringLiteral("scorePlan"));
+    top->addWidget(m_plan);
     layout->addLayout(top);
 
     auto* splitter = new QSplitter(Qt::Horizontal, this);
@@ -101,11 +105,34 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
         m_results.clear();
         showDataset();
     });
+    connect(&m_engine, &Engine::modelChanged, this, &ScorePanel::updatePlan);
+    connect(&m_engine, &Engine::taskFinished, this, &ScorePanel::updatePlan);
     updateSelectionLabel();
+    updatePlan();
 }
 
+MemoryPlan ScorePanel::plan() const {
+    PlanSettings s;
+    s.job = PlanJob::Eval;
+    s.batchSize = ScoringOptions{}.batchSize;  // the worker's
+    return m_engine.plan(s);
+}
+
+void ScorePanel::updatePlan() {
+    if (!m_engine.hasModel()) {
+        m_plan->clear();
+        m_plan->setToolTip({});
+        return;
+    }
+    showPlan(m_plan, plan());
+}
+
+QString ScorePanel::planText() const { return m_plan->text(); }
+
 void ScorePanel::scoreCurrent() {
-    if (!currentDataset().isEmpty()) m_engine.score(currentDataset());
+    if (currentDataset().isEmpty()) return;
+    if (m_engine.hasModel() && !confirmPlan(this, plan(), tr("Scoring"))) return;
+    m_engine.score(currentDataset());
 }
 
 QString ScorePanel::currentDataset() const { return m_dataset->currentText(); }

@@ -41,6 +41,8 @@ public:
     HistogramView* histogram() const { return m_histogram; }
     QTableView* table() const { return m_table; }
     QString selectionText() const;
+    MemoryPlan plan() const;  // of scoring on the open model
+    QString planText() const;
     // Questions of the shown dataset with confidence >= threshold (and of those, correct).
     int selectedCount(int* correct = nullptr) const;
 
@@ -56,6 +58,7 @@ private:
     void showDataset();
     void updateDatasets();
     void updateSelectionLabel();
+    void updatePlan();
 
     Engine& m_engine;
     std::map<QString, ScoreResult> m_results;
@@ -63,6 +66,7 @@ private:
     QComboBox* m_dataset = nullptr;
     QPushButton* m_score = nullptr;
     QLabel* m_summary = nullptr;
+    QLabel* m_plan = nullptr;
     QLineEdit* m_search = nullptr;
     QComboBox* m_show = nullptr;
     QTableView* m_table = nullptr;

@@ -2,6 +2,10 @@
 
 #include "ui/worker/engine_worker.h"
 
+#include "core/model/model_io.h"
+#include "core/util/device.h"
+#include "core/util/memory.h"
+
 namespace prunescope::ui {
 namespace {
 
@@ -190,6 +194,36 @@ void Engine::buildDemo() {
 
 void Engine::cancel() {
     for (auto& p : m_pending) p.cancel->store(true);
+}
+
+PlanSettings Engine::onModel(PlanSettings settings) const {
+    if (!m_model.config) return settings;
+    settings.cuda = m_model.deviceId.startsWith(QStringLiteral("cuda"));
+    settings.modelLoaded = true;
+    settings.weightBytes = m_model.weightBytes;
+    settings.tokens = std::max<int64_t>(1, std::min<int64_t>(settings.tokens, m_model.config->nCtx));
+    return settings;
+}
+
+int64_t Engine::freeMemory() const {
+    return availableMemoryBytes(m_model.deviceId.isEmpty() ? c10::Device(c10::kCPU)
+                                                           : c10::Device(m_model.deviceId.toStdString()));
+}
+
+MemoryPlan Engine::plan(const PlanSettings& settings) const {
+    if (!m_model.config) return {};
+    return planMemory(*m_model.config, onModel(settings), freeMemory());
+}
+
+MemoryPlan Engine::loadPlan(const QString& dir, const QString& device) {
+    const auto config = readModelConfigAt(dir.toStdString());
+    const auto where = chooseDevice(device.toStdString());
+    const int64_t available = availableMemoryBytes(where);
+    PlanSettings settings;
+    settings.job = PlanJob::Load;
+    settings.cuda = where.is_cuda();
+    settings.weightBytes = static_cast<int>(c10::elementSize(heldWeightDtype(config, WeightHolding::Auto, available)));
+    return planMemory(config, settings, available);
 }
 
 }  // namespace prunescope::ui

@@ -25,6 +25,17 @@ public:
     ~Engine() override;  // cancels what runs and joins the thread
 
     void probeSystem();
+    // The memory plan of a job on the open model: what it adds to the loaded weights, against the
+    // free memory of the model's device now. settings.tokens: the caller's guess of the longest
+    // prompt (the default 256), capped by the model's context.
+    MemoryPlan plan(const PlanSettings& settings) const;
+    // `settings` made to describe the open model (device, weights as held, loaded, tokens capped).
+    PlanSettings onModel(PlanSettings settings) const;
+    // Free memory of the open model's device (the CPU without a model).
+    int64_t freeMemory() const;
+    // The plan for opening `dir` on `device` (weights held as --weights auto would); throws
+    // prunescope::Error for a folder or file without a readable config.
+    static MemoryPlan loadPlan(const QString& dir, const QString& device = QStringLiteral("auto"));
     void loadModel(const QString& dir, const QString& device = QStringLiteral("auto"));
     void loadDataset(const QString& path, const QString& role, const QString& format = {},
                      const QString& name = {});

@@ -49,6 +49,9 @@ struct ModelCard {
     QString storedDtype;
     QString activation;
     QString device;
+    QString deviceId;  // "cpu", "cuda:0": where the weights are
+    int weightBytes = 4;  // bytes per weight as held (4, or 2 when kept as stored)
+    std::shared_ptr<const ModelConfig> config;
     QString tokenizerKind;
     // Immutable and thread-safe to read: the UI tokenizes typed text itself, without the worker.
     std::shared_ptr<const Tokenizer> tokenizer;
@@ -106,6 +109,7 @@ struct AttributionRequest {
     int limit = 0;
     int topK = 20;
     QString score = "mean";
+    int rowsPerPass = 0;  // scaled copies per pass (0: all of a question's at once)
     QString outFile;  // written at the end ("" : not written)
 };
 

@@ -148,6 +148,9 @@ void EngineWorker::loadModel(const QString& dir, const QString& device) {
         card.storedDtype = QString::fromStdString(c.storedDtype);
         card.activation = QString::fromStdString(c.activation);
         card.device = QString::fromStdString(deviceName(model->unembedding().device()));
+        card.deviceId = QString::fromStdString(model->unembedding().device().str());
+        card.weightBytes = c.parameterCount() > 0 && card.memoryBytes < 3 * c.parameterCount() ? 2 : 4;
+        card.config = std::make_shared<const ModelConfig>(c);
         card.tokenizerKind = QString::fromStdString(tokenizer->kind());
         card.tokenizer = tokenizer;
         log::get("gui")->info("model {}: {} layers x {} neurons, {} parameters", dir.toStdString(),

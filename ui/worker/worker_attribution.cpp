@@ -76,6 +76,7 @@ void EngineWorker::attribute(const AttributionRequest& r, const CancelFlag* canc
         // One question per pass: the live callback then sees each question's IG (the neuron panel's
         // per-question distribution is the difference of successive running sums) and cancels land sooner.
         job.ig.questionsPerPass = 1;
+        job.ig.rowsPerPass = r.rowsPerPass;
         job.filter.minConfidence = r.minConfidence;
         job.filter.correctOnly = r.correctOnly;
         job.filter.limit = r.limit;

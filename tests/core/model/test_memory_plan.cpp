@@ -26,12 +26,6 @@ int64_t itemBytes(const MemoryPlan& plan, const std::string& name) {
     return 0;
 }
 
-int64_t parameterBytes(CausalLM& model) {
-    int64_t bytes = 0;
-    for (const auto& p : model.parameters()) bytes += static_cast<int64_t>(p.nbytes());
-    return bytes;
-}
-
 // A short real sequence's summed next-token log-likelihood, as the loss.
 torch::Tensor someLoss(CausalLM& model) {
     auto ids = torch::arange(1, 9, torch::kLong).unsqueeze(0);  // (1, 8)
@@ -58,7 +52,7 @@ private slots:
         TempDir dir;
         makeTinyModel(dir / "f32", arch.toStdString());
         auto narrow = runCli({"init-model", "--config", (dir / "f32" / "config.json").string(), "--out",
-                              (dir / "bf16").string(), "--dtype", "bfloat16", "--quiet"});
+                              (dir / "bf16").string(), "--dtype", "bfloat16"});
         QVERIFY2(narrow.exitCode == 0, narrow.err.c_str());
         PlanSettings s;
         s.job = PlanJob::Load;
@@ -185,6 +179,8 @@ private slots:
         a.job = PlanJob::Attribute;
         a.igSteps = 30;
         a.igPerLayer = true;
+        a.questionsPerPass = 1;
+        a.cuda = true;  // no process baseline: the rows are most of it
         a.tokens = 300;
         const auto all = estimateMemory(config, a);
         const int64_t available = all.total * 3 / 4;
@@ -193,7 +189,11 @@ private slots:
         QCOMPARE(rows & (rows - 1), int64_t(0));
         a.rowsPerPass = rows;
         QVERIFY(estimateMemory(config, a).total <= available);
-        a.rowsPerPass = rows * 2;
+        a.rowsPerPass = rows * 2;  // the next power of two no longer fits (it is below one question's rows)
+        QVERIFY2(rows * 2 <= (a.igSteps + 2) * config.nLayer,
+                 (std::to_string(rows) + " rows of " + std::to_string((a.igSteps + 2) * config.nLayer) + "; " +
+                  estimateMemory(config, a).text() + planMemory(config, a, available).text())
+                     .c_str());
         QVERIFY(estimateMemory(config, a).total > available);
     }
 

@@ -1,8 +1,13 @@
 // FinetunePanel on a tiny real model: the form becomes the request, a short run draws one loss
 // point per step and reports its result; a pruned arm without a selection fails with a message;
-// cancelling stops a long run.
+// cancelling stops a long run; the memory plan beside Start, and the question asked (Cancel: nothing
+// runs; Run anyway: it runs) when the plan does not fit.
+#include <QApplication>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTest>
+#include <QTimer>
 
 #include "tests/ui/ui_test_support.h"
 #include "ui/panels/finetune_panel.h"
@@ -19,6 +24,7 @@ private slots:
     void shortRunDrawsCurves();
     void prunedArmNeedsSelection();
     void cancelStopsRun();
+    void memoryPlanShownAndAsked();
 
 private:
     test::TempDir m_dir;
@@ -94,6 +100,57 @@ void TestFinetunePanel::cancelStopsRun() {
     QCOMPARE(failed.count(), 1);
     QVERIFY(failed.at(0).at(0).value<TaskError>().cancelled);
     QVERIFY(points.count() < 200 * 27);
+}
+
+namespace {
+
+// Answers the memory-plan dialog, once it shows, with the button whose text is `button`; the
+// dialog's text goes to `seen`.
+void answerPlanDialog(const QString& button, QString* seen) {
+    QTimer::singleShot(20, [button, seen] {
+        for (auto* w : QApplication::topLevelWidgets()) {
+            auto* box = qobject_cast<QMessageBox*>(w);
+            if (box == nullptr || box->objectName() != QStringLiteral("memoryPlanDialog") || !box->isVisible()) continue;
+            *seen = box->text() + "\n" + box->informativeText();
+            for (auto* b : box->buttons()) {
+                if (b->text() == button) {
+                    b->click();
+                    return;
+                }
+            }
+        }
+        answerPlanDialog(button, seen);  // not shown yet
+    });
+}
+
+}  // namespace
+
+void TestFinetunePanel::memoryPlanShownAndAsked() {
+    m_panel->applySettings({{"arm", "plain"}, {"finetune", {{"epochs", 1}, {"max_steps", 1}, {"batch_size", 2}}}});
+    QVERIFY2(m_panel->planText().contains(QStringLiteral("needs")) && m_panel->planText().contains(QStringLiteral("free")),
+             qPrintable(m_panel->planText()));
+    QVERIFY(!m_panel->planText().contains(QStringLiteral("does not fit")));
+
+    // 1 MB free: the label says so, and Start asks first.
+    qputenv("PRUNESCOPE_MEMORY_LIMIT", "1MB");
+    m_panel->applySettings({{"arm", "plain"}, {"finetune", {{"epochs", 1}, {"max_steps", 1}, {"batch_size", 4}}}});
+    QVERIFY2(m_panel->planText().contains(QStringLiteral("does not fit")), qPrintable(m_panel->planText()));
+    QSignalSpy started(m_engine.get(), &Engine::taskStarted);
+    QString seen;
+    answerPlanDialog(QStringLiteral("Cancel"), &seen);
+    m_panel->start();
+    QVERIFY2(seen.contains(QStringLiteral("Fine-tuning needs about")) && seen.contains(QStringLiteral("free")),
+             qPrintable(seen));
+    QVERIFY2(seen.contains(QStringLiteral("would fit")) || seen.contains(QStringLiteral("more memory")), qPrintable(seen));
+    QVERIFY(test::waitIdle(*m_engine));
+    QCOMPARE(started.count(), 0);  // cancelled: nothing ran
+
+    QSignalSpy finished(m_engine.get(), &Engine::finetuneFinished);
+    answerPlanDialog(QStringLiteral("Run anyway"), &seen);
+    m_panel->start();
+    QVERIFY(test::waitIdle(*m_engine, 120000));
+    QCOMPARE(finished.count(), 1);
+    qunsetenv("PRUNESCOPE_MEMORY_LIMIT");
 }
 
 QTEST_MAIN(TestFinetunePanel)
