@@ -48,11 +48,15 @@ void addPromptOptions(ArgParser& parser) {
 }
 
 MemoryPlan checkMemoryPlan(const Args& args, PlanSettings& settings, bool force) {
-    const std::filesystem::path dir = args.get("model");
-    const auto config = readModelConfigAt(dir);
-    const auto device = chooseDevice(args.get("device"));
-    const int64_t available = availableMemoryBytes(device);
     const auto holding = args.maybe("weights") ? parseWeightHolding(args.get("weights")) : WeightHolding::Auto;
+    return checkMemoryPlan(args.get("model"), args.get("device"), holding, settings, force);
+}
+
+MemoryPlan checkMemoryPlan(const std::filesystem::path& dir, const std::string& deviceSpec, WeightHolding holding,
+                           PlanSettings& settings, bool force) {
+    const auto config = readModelConfigAt(dir);
+    const auto device = chooseDevice(deviceSpec);
+    const int64_t available = availableMemoryBytes(device);
     settings.cuda = device.is_cuda();
     settings.weightBytes = static_cast<int>(c10::elementSize(heldWeightDtype(config, holding, available)));
     auto plan = planMemory(config, settings, available);

@@ -13,6 +13,7 @@
 #include "core/eval/selection.h"
 #include "core/model/causal_lm.h"
 #include "core/model/memory_plan.h"
+#include "core/model/model_io.h"
 #include "core/tokenizer/tokenizer.h"
 
 namespace prunescope::cli {
@@ -41,6 +42,9 @@ ModelInput readModel(const Args& args, const PlanFor& plan = {});
 // the device); throws as readModel does unless `force`. An attribution with rows per pass left
 // at 0 (all) that does not fit gets the largest number of rows that does (settings updated).
 MemoryPlan checkMemoryPlan(const Args& args, PlanSettings& settings, bool force);
+// The same for model `dir` on `device` with weights held as `holding` (run: no --model option).
+MemoryPlan checkMemoryPlan(const std::filesystem::path& dir, const std::string& device, WeightHolding holding,
+                           PlanSettings& settings, bool force);
 
 // The longest sequence the items make (tokens) and the tokens each question scores, for plans.
 void sizeFromItems(const std::vector<ScoringItem>& items, ScoringMode mode, PlanSettings& settings);

@@ -19,6 +19,7 @@ KvCache KvCache::expandBatch(int64_t batch) const {
 torch::Tensor CausalLM::logits(const torch::Tensor& hidden, const torch::Tensor& rows) {
     auto w = unembedding();  // (V, d)
     if (rows.defined()) w = w.index_select(0, rows.to(w.device()));  // (R, d)
+    if (w.scalar_type() == hidden.scalar_type()) return torch::matmul(hidden, w.t());
     return linearWidened(hidden, w);
 }
 

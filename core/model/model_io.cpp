@@ -167,7 +167,9 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions&
         log::get("model")->warn("{}: {} tensor(s) not used by the {} model, e.g. '{}'", dir.string(),
                                 unexpected.size(), config.modelType, unexpected.front());
     }
-    model->setComputeDtype(computeDtype);
+    // Only weights held narrower than the computation pin its dtype; otherwise it follows the
+    // weights (a model converted later, e.g. to float64, computes in float64).
+    if (dtype != computeDtype) model->setComputeDtype(computeDtype);
     model->eval();
     log::get("model")->info("loaded {} ({}, {} layers x {} neurons, {:.1f}M parameters, weights held in {}) on {}",
                             dir.string(), config.modelType, config.nLayer, config.nNeuron,

@@ -70,7 +70,8 @@ std::pair<torch::Tensor, torch::Tensor> maskedFactors(const LoraModule& m, const
 
 nlohmann::json LoraSettings::toJson() const {
     // Nothing when off: settings (and the experiment cache keys made from them) stay as before LoRA.
-    if (!enabled()) return nlohmann::json::object();
+    // (A negative rank is written, so that fromJson names it.)
+    if (rank == 0) return nlohmann::json::object();
     return {{"lora_rank", rank},
             {"lora_alpha", alpha},
             {"lora_dropout", dropout},

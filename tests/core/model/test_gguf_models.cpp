@@ -292,9 +292,12 @@ private slots:
             auto f32 = ref.tensor("logits.f32." + std::to_string(i));
             fromF32 = std::max(fromF32, (logits - f32).abs().max().item<double>());
         }
-        qInfo("llama %s: logits max |diff| against transformers %.3g (tolerance 1e-5)", t.c_str(),
+        // Float32 sums in another order: the BLAS kernel OpenBLAS picks for the CPU decides it (on
+        // one AVX-512 machine 4.5e-6 with its Haswell kernel, 1.45e-5 with its SkylakeX kernel, the
+        // same weights). The quantization itself moves the logits by 1e-4 and more (below).
+        qInfo("llama %s: logits max |diff| against transformers %.3g (tolerance 3e-5)", t.c_str(),
               worst);
-        QVERIFY(worst <= 1e-5);
+        QVERIFY(worst <= 3e-5);
         if (t != "f32") {
             qInfo("llama %s: the quantization moved the logits by up to %.3g", t.c_str(), fromF32);
             QVERIFY(fromF32 > 1e-4);
