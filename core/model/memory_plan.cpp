@@ -133,7 +133,7 @@ MemoryPlan estimateMemory(const ModelConfig& config, const PlanSettings& s) {
     const double layers = static_cast<double>(config.nLayer);
     const double vocab = static_cast<double>(config.nVocab);
 
-    if (!s.cuda && !s.modelLoaded) add(plan, "process", kProcessBaseline, "LibTorch, BLAS and allocator arenas");
+    if (!s.cuda && !s.modelLoaded) add(plan, "process", kProcessBaseline, "the executable, LibTorch, the data and tokenizer");
     if (!s.modelLoaded) add(plan, "weights", static_cast<double>(counts.total) * s.weightBytes,
         count(counts.total) + " parameters x " + std::to_string(s.weightBytes) + " bytes" +
             (s.weightBytes < s.computeBytes ? " (held as stored)" : ""));
@@ -276,7 +276,7 @@ std::string MemoryPlan::text() const {
     std::string out = "memory plan for " + job + " on " + device + ":\n";
     for (const auto& item : items) {
         char line[256];
-        std::snprintf(line, sizeof line, "  %-16s %10s  %s\n", item.name.c_str(), formatBytes(item.bytes).c_str(),
+        std::snprintf(line, sizeof line, "  %-20s %10s  %s\n", item.name.c_str(), formatBytes(item.bytes).c_str(),
                       item.detail.c_str());
         out += line;
     }

@@ -220,8 +220,8 @@ void saveModel(CausalLM& model, const fs::path& dir, const ModelSaveOptions& opt
         if (json.contains("dtype")) json["dtype"] = options.dtype;
         writeJsonAtomic(staging / "config.json", json);
         std::vector<std::pair<std::string, at::Tensor>> tensors;
-        for (auto& p : model.named_parameters()) tensors.emplace_back(p.key(), p.value().detach().to(dtype));
-        writeSafetensors(staging / "model.safetensors", tensors, {{"format", "pt"}});
+        for (auto& p : model.named_parameters()) tensors.emplace_back(p.key(), p.value().detach());
+        writeSafetensors(staging / "model.safetensors", tensors, {{"format", "pt"}}, dtype);  // converted one by one
         if (!options.copyFilesFrom.empty() && isGgufFile(options.copyFilesFrom)) {
             writeGgufTokenizerFiles(options.copyFilesFrom, staging);
         } else if (!options.copyFilesFrom.empty()) {

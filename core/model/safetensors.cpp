@@ -169,19 +169,16 @@ at::Tensor SafetensorsFile::tensor(const std::string& name) const {
 
 void writeSafetensors(const std::filesystem::path& path,
                       const std::vector<std::pair<std::string, at::Tensor>>& tensors,
-                      const std::map<std::string, std::string>& metadata) {
+                      const std::map<std::string, std::string>& metadata, std::optional<at::ScalarType> as) {
     nlohmann::json header = nlohmann::json::object();
     if (!metadata.empty()) header["__metadata__"] = metadata;
-    std::vector<at::Tensor> contiguous;
     uint64_t offset = 0;
     for (const auto& [name, t] : tensors) {
-        const DtypeEntry* entry = entryForScalar(t.scalar_type());
+        const DtypeEntry* entry = entryForScalar(as.value_or(t.scalar_type()));
         if (entry == nullptr) throw Error(path.string(), "tensor '" + name + "'", "dtype cannot be stored in safetensors");
-        auto c = t.detach().to(torch::kCPU).contiguous();
-        uint64_t bytes = static_cast<uint64_t>(c.numel()) * entry->size;
-        header[name] = {{"dtype", entry->name}, {"shape", c.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
+        uint64_t bytes = static_cast<uint64_t>(t.numel()) * entry->size;
+        header[name] = {{"dtype", entry->name}, {"shape", t.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
         offset += bytes;
-        contiguous.push_back(c);
     }
     std::string text = header.dump();
     while ((8 + text.size()) % 8 != 0) text.push_back(' ');
@@ -190,7 +187,8 @@ void writeSafetensors(const std::filesystem::path& path,
     AtomicFile out(path);
     out.stream().write(reinterpret_cast<const char*>(len), 8);
     out.stream().write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const auto& c : contiguous) {
+    for (const auto& [name, t] : tensors) {
+        auto c = t.detach().to(torch::kCPU).to(as.value_or(t.scalar_type())).contiguous();  // one at a time
         out.stream().write(static_cast<const char*>(c.data_ptr()),
                            static_cast<std::streamsize>(c.numel() * c.element_size()));
     }
