@@ -222,7 +222,11 @@ MemoryPlan planMemory(const ModelConfig& config, const PlanSettings& settings, i
         change(s);
         candidates.push_back(s);
     };
-    if (settings.weightBytes == 4 && settings.computeBytes == 4) with([](PlanSettings& s) { s.weightBytes = 2; });
+    // How weights are held is chosen at load: no suggestion for a model in memory already.
+    const bool canHoldNarrow = !settings.modelLoaded;
+    if (canHoldNarrow && settings.weightBytes == 4 && settings.computeBytes == 4) {
+        with([](PlanSettings& s) { s.weightBytes = 2; });
+    }
     if (settings.job == PlanJob::Finetune) {
         for (int64_t b = settings.batchSize / 2; b >= 1; b /= 2) with([b](PlanSettings& s) { s.batchSize = b; });
         if (!settings.checkpointActivations) with([](PlanSettings& s) { s.checkpointActivations = true; });
@@ -231,12 +235,12 @@ MemoryPlan planMemory(const ModelConfig& config, const PlanSettings& settings, i
         with([](PlanSettings& s) {
             s.loraRank = s.loraRank > 0 ? s.loraRank : 16;
             s.checkpointActivations = true;
-            s.weightBytes = std::min(s.weightBytes, 2);
+            if (!s.modelLoaded) s.weightBytes = std::min(s.weightBytes, 2);
         });
         with([](PlanSettings& s) {
             s.loraRank = s.loraRank > 0 ? s.loraRank : 16;
             s.checkpointActivations = true;
-            s.weightBytes = std::min(s.weightBytes, 2);
+            if (!s.modelLoaded) s.weightBytes = std::min(s.weightBytes, 2);
             s.batchSize = 1;
         });
     } else if (settings.job == PlanJob::Eval) {

@@ -33,7 +33,7 @@ bool confirmPlan(QWidget* parent, const MemoryPlan& plan, const QString& job) {
     if (plan.suggestions.empty()) {
         hint = QObject::tr("No setting of this job fits; it needs a machine with more memory.");
     } else {
-        hint = QObject::tr("These settings would fit (command-line names):");
+        hint = QObject::tr("These settings would fit (command-line names; the panel has the same settings):");
         for (const auto& s : plan.suggestions) hint += QStringLiteral("\n• ") + QString::fromStdString(s);
     }
     box.setInformativeText(hint + QObject::tr("\n\nRunning anyway may make the system swap or stop the program."));

@@ -52,6 +52,8 @@ FinetunePanel::FinetunePanel(Engine& engine, QWidget* parent) : QWidget(parent),
     m_maxSteps->setSpecialValueText(tr("no limit"));
     m_lr = dspin(box, 1e-7, 1.0, defaults.lr, 7, 1e-5);
     m_batch = spin(box, 1, 4096, int(defaults.batchSize));
+    m_gradAccum = spin(box, 1, 4096, int(defaults.gradAccum));
+    m_gradAccum->setToolTip(tr("Batches per optimizer step: the same effective batch with less memory"));
     m_trainable = new QComboBox(box);
     m_trainable->setEditable(true);
     m_trainable->addItems({QStringLiteral("all"), QStringLiteral("ffn"), QStringLiteral("last:1"), QStringLiteral("last:2")});
@@ -75,6 +77,7 @@ FinetunePanel::FinetunePanel(Engine& engine, QWidget* parent) : QWidget(parent),
     form->addRow(tr("Max steps:"), m_maxSteps);
     form->addRow(tr("Learning rate:"), m_lr);
     form->addRow(tr("Batch size:"), m_batch);
+    form->addRow(tr("Gradient accumulation:"), m_gradAccum);
     form->addRow(tr("Trainable:"), m_trainable);
     form->addRow(tr("LoRA rank:"), m_lora);
     form->addRow(QString(), m_checkpoint);
@@ -120,7 +123,7 @@ FinetunePanel::FinetunePanel(Engine& engine, QWidget* parent) : QWidget(parent),
     connect(&m_engine, &Engine::taskFinished, this, [this](Task t) {
         if (t == Task::Finetune) m_cancel->setEnabled(false);
     });
-    for (auto* s : {m_seed, m_epochs, m_maxSteps, m_batch, m_evalEvery, m_lora})
+    for (auto* s : {m_seed, m_epochs, m_maxSteps, m_batch, m_gradAccum, m_evalEvery, m_lora})
         connect(s, &QSpinBox::valueChanged, this, &FinetunePanel::settingsChanged);
     connect(m_checkpoint, &QCheckBox::toggled, this, &FinetunePanel::settingsChanged);
     for (auto* s : {m_batch, m_lora}) connect(s, &QSpinBox::valueChanged, this, &FinetunePanel::updatePlan);
@@ -142,6 +145,7 @@ FinetuneRequest FinetunePanel::request(const QString& arm, int seed) const {
     s.maxSteps = m_maxSteps->value();
     s.lr = m_lr->value();
     s.batchSize = m_batch->value();
+    s.gradAccum = m_gradAccum->value();
     s.trainable = m_trainable->currentText().toStdString();
     s.lora.rank = m_lora->value();
     s.checkpointActivations = m_checkpoint->isChecked();
@@ -265,6 +269,7 @@ void FinetunePanel::applySettings(const nlohmann::json& s) {
         m_maxSteps->setValue(int(f.maxSteps));
         m_lr->setValue(f.lr);
         m_batch->setValue(int(f.batchSize));
+        m_gradAccum->setValue(int(f.gradAccum));
         m_trainable->setCurrentText(QString::fromStdString(f.trainable));
         m_schedule->setCurrentText(QString::fromStdString(f.schedule));
         m_warmup->setValue(f.warmupFraction);

@@ -63,6 +63,7 @@ private:
     QSpinBox* m_maxSteps = nullptr;
     QDoubleSpinBox* m_lr = nullptr;
     QSpinBox* m_batch = nullptr;
+    QSpinBox* m_gradAccum = nullptr;
     QComboBox* m_trainable = nullptr;
     QSpinBox* m_lora = nullptr;
     QCheckBox* m_checkpoint = nullptr;

@@ -175,6 +175,18 @@ private slots:
         QVERIFY(planMemory(config, s, full.total).fits());
         QVERIFY(planMemory(config, s, -1).fits());  // unknown free memory: taken to fit
 
+        // A model in memory already (the GUI): only what the job adds, and no suggestion about
+        // how the weights are held (that is chosen at load).
+        PlanSettings loaded = s;
+        loaded.modelLoaded = true;
+        const auto added = estimateMemory(config, loaded);
+        QCOMPARE(itemBytes(added, "weights"), int64_t(0));
+        QCOMPARE(itemBytes(added, "process"), int64_t(0));
+        QCOMPARE(added.total, full.total - itemBytes(full, "weights") - itemBytes(full, "process"));
+        for (const auto& suggestion : planMemory(config, loaded, added.total / 3).suggestions) {
+            QVERIFY2(suggestion.find("--weights") == std::string::npos, suggestion.c_str());
+        }
+
         PlanSettings a;
         a.job = PlanJob::Attribute;
         a.igSteps = 30;
