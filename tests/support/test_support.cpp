@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 
 #include "core/model/model_io.h"
 #include "core/model/config.h"
@@ -88,6 +89,24 @@ double maxAbsDiff(const at::Tensor& a, const at::Tensor& b, const std::string& w
     }
     double d = x.numel() == 0 ? 0.0 : (x - y).abs().max().item<double>();
     std::printf("%s: max |diff| = %.3g\n", what.c_str(), d);
+    return d;
+}
+
+McqDataset letterTask(int n, uint64_t seed) {
+    const char* words[] = {"dog",  "cat",  "sun",  "car",  "tree", "book",
+                           "milk", "rain", "fish", "lamp", "road", "door"};
+    std::mt19937_64 rng(seed);
+    McqDataset d;
+    d.name = "letters";
+    for (int i = 0; i < n; ++i) {
+        McqQuestion q;
+        q.id = std::to_string(i);
+        q.answer = static_cast<int>(rng() % 4);
+        q.question = std::string("The answer is ") + "ABCD"[q.answer] + ".";
+        for (int o = 0; o < 4; ++o) q.options.push_back(words[(rng() % 3) * 4 + static_cast<uint64_t>(o)]);
+        q.labels = {"A", "B", "C", "D"};
+        d.questions.push_back(q);
+    }
     return d;
 }
 

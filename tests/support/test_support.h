@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/data/mcq.h"
+
 namespace at {
 class Tensor;
 }
@@ -49,5 +51,9 @@ std::filesystem::path makeTinyModel(const std::filesystem::path& dir, const std:
 
 // Largest |a - b|, printed with `what`; both tensors are compared on the CPU in float64.
 double maxAbsDiff(const at::Tensor& a, const at::Tensor& b, const std::string& what);
+
+// n questions "The answer is C." with four random words as options: learnable by copying the
+// letter (the fine-tuning tests' task).
+McqDataset letterTask(int n, uint64_t seed);
 
 }  // namespace prunescope::test

@@ -22,29 +22,6 @@
 
 using namespace prunescope;
 
-namespace {
-
-McqDataset letterTask(int n, uint64_t seed) {
-    const char* words[] = {"dog",  "cat",  "sun",  "car",  "tree", "book",
-                           "milk", "rain", "fish", "lamp", "road", "door"};
-    std::mt19937_64 rng(seed);
-    McqDataset d;
-    d.name = "letters";
-    for (int i = 0; i < n; ++i) {
-        McqQuestion q;
-        q.id = std::to_string(i);
-        q.answer = static_cast<int>(rng() % 4);
-        q.question = std::string("The answer is ") + "ABCD"[q.answer] + ".";
-        for (int o = 0; o < 4; ++o)
-            q.options.push_back(words[(rng() % 3) * 4 + static_cast<uint64_t>(o)]);
-        q.labels = {"A", "B", "C", "D"};
-        d.questions.push_back(q);
-    }
-    return d;
-}
-
-}  // namespace
-
 class TestGpu : public QObject {
     Q_OBJECT
     test::TempDir m_tmp;
@@ -90,7 +67,7 @@ private slots:
         if (!haveCuda()) QSKIP("skipped: no CUDA device");
         auto dir = test::makeTinyModel(m_tmp / "ig", "llama");
         auto tok = Tokenizer::fromDirectory(dir);
-        auto items = buildScoringItems(letterTask(4, 3), tok, ScoringMode::Letter, {});
+        auto items = buildScoringItems(test::letterTask(4, 3), tok, ScoringMode::Letter, {});
         auto cpu = loadModel(dir, {"cpu", false});
         auto gpu = loadModel(dir, {device(), false});
         for (bool naive : {false, true}) {
@@ -119,7 +96,7 @@ private slots:
         if (!haveCuda()) QSKIP("skipped: no CUDA device");
         auto dir = test::makeTinyModel(m_tmp / "ft", "gpt2", 3, 0.1);
         auto tok = Tokenizer::fromDirectory(dir);
-        auto train = buildScoringItems(letterTask(64, 1), tok, ScoringMode::Letter, {});
+        auto train = buildScoringItems(test::letterTask(64, 1), tok, ScoringMode::Letter, {});
         auto cpu = loadModel(dir, {"cpu", false});
         auto gpu = loadModel(dir, {device(), false});
         const auto& c = cpu->config();

@@ -20,24 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// "The answer is C." with four random words: learnable by copying the letter.
-McqDataset letterTask(int n, uint64_t seed) {
-    const char* words[] = {"dog", "cat", "sun", "car", "tree", "book", "milk", "rain", "fish", "lamp", "road", "door"};
-    std::mt19937_64 rng(seed);
-    McqDataset d;
-    d.name = "letters";
-    for (int i = 0; i < n; ++i) {
-        McqQuestion q;
-        q.id = std::to_string(i);
-        q.answer = static_cast<int>(rng() % 4);
-        q.question = std::string("The answer is ") + "ABCD"[q.answer] + ".";
-        for (int o = 0; o < 4; ++o) q.options.push_back(std::string(words[(rng() % 3) * 4 + static_cast<uint64_t>(o)]));
-        q.labels = {"A", "B", "C", "D"};
-        d.questions.push_back(q);
-    }
-    return d;
-}
-
 bool sameParameters(CausalLM& a, CausalLM& b) {
     auto pa = a.parameters(), pb = b.parameters();
     for (size_t i = 0; i < pa.size(); ++i) {
@@ -68,8 +50,8 @@ private slots:
     void initTestCase() {
         m_modelDir = test::makeTinyModel(m_tmp / "model", "gpt2", 3, 0.1);
         auto tok = Tokenizer::fromDirectory(m_modelDir);
-        m_train = buildScoringItems(letterTask(400, 1), tok, ScoringMode::Letter, {});
-        m_validation = buildScoringItems(letterTask(64, 2), tok, ScoringMode::Letter, {});
+        m_train = buildScoringItems(test::letterTask(400, 1), tok, ScoringMode::Letter, {});
+        m_validation = buildScoringItems(test::letterTask(64, 2), tok, ScoringMode::Letter, {});
     }
 
     void lossFallsOnALearnableTask() {
@@ -94,7 +76,7 @@ private slots:
     void continuationModeTrains() {
         auto model = loadModel(m_modelDir, {"cpu", false});
         auto tok = Tokenizer::fromDirectory(m_modelDir);
-        auto train = buildScoringItems(letterTask(200, 3), tok, ScoringMode::Continuation, {});
+        auto train = buildScoringItems(test::letterTask(200, 3), tok, ScoringMode::Continuation, {});
         auto s = settings();
         s.mode = ScoringMode::Continuation;
         s.maxSteps = 30;

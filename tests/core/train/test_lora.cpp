@@ -28,26 +28,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// "The answer is C." with four random words: learnable by copying the letter.
-McqDataset letterTask(int n, uint64_t seed) {
-    const char* words[] = {"dog",  "cat",  "sun",  "car",  "tree", "book",
-                           "milk", "rain", "fish", "lamp", "road", "door"};
-    std::mt19937_64 rng(seed);
-    McqDataset d;
-    d.name = "letters";
-    for (int i = 0; i < n; ++i) {
-        McqQuestion q;
-        q.id = std::to_string(i);
-        q.answer = static_cast<int>(rng() % 4);
-        q.question = std::string("The answer is ") + "ABCD"[q.answer] + ".";
-        for (int o = 0; o < 4; ++o)
-            q.options.push_back(std::string(words[(rng() % 3) * 4 + static_cast<uint64_t>(o)]));
-        q.labels = {"A", "B", "C", "D"};
-        d.questions.push_back(q);
-    }
-    return d;
-}
-
 NeuronMask randomMask(const CausalLM& model, double percent, uint64_t seed) {
     const auto& c = model.config();
     torch::manual_seed(seed);
@@ -111,8 +91,8 @@ private slots:
         for (const std::string arch : {"llama", "gpt2"}) {
             m_models[arch] = test::makeTinyModel(m_tmp / arch, arch, 5, 0.1);
             auto tok = Tokenizer::fromDirectory(m_models[arch]);
-            m_train[arch] = buildScoringItems(letterTask(400, 1), tok, ScoringMode::Letter, {});
-            m_validation[arch] = buildScoringItems(letterTask(64, 2), tok, ScoringMode::Letter, {});
+            m_train[arch] = buildScoringItems(test::letterTask(400, 1), tok, ScoringMode::Letter, {});
+            m_validation[arch] = buildScoringItems(test::letterTask(64, 2), tok, ScoringMode::Letter, {});
         }
     }
 
