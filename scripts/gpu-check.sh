@@ -9,7 +9,7 @@
 # 3. checks that the executable loads the wheel's CUDA libraries and one libcudart only;
 # 4. checks that LibTorch sees the GPU (a tiny `bench forward --device cuda`);
 # 5. ctest -L gpu in build-torch2/ (the tests labelled gpu; none found is a failure);
-# 6. prunescope-cli bench forward and bench attribution on cuda, short settings;
+# 6. prunescope-cli bench forward and bench attribution on cuda, short settings, float32 and bfloat16;
 # then prints a summary table. Steps 3-6 all run even when one fails; the exit status is non-zero
 # when any step failed. Every step prints its command and its time. About 1-2 minutes once
 # build-torch2/ and the environment exist; the first build takes longer (see docs/gpu.md).
@@ -108,11 +108,11 @@ step "ctest -L gpu" 300 env QT_QPA_PLATFORM=offscreen \
 fwd="" attr=""
 if ((cuda_ok)); then
     if step "bench forward cuda" 120 "$cli" bench forward --device cuda --arch gpt2 --layers 12 --d-model 768 \
-        --seq 128 --batch 8 --seconds 3; then
+        --seq 128 --batch 8 --seconds 3 --dtype bfloat16; then
         fwd=$(cat "$out")
     fi
     if step "bench attribution cuda" 240 "$cli" bench attribution --device cuda --questions 4 --seq 128 --steps 20 \
-        --naive-questions 2; then
+        --naive-questions 2 --dtype bfloat16; then
         attr=$(cat "$out")
     fi
 else
@@ -128,6 +128,7 @@ if [[ -n $fwd ]]; then
     echo
     echo "forward      $(field "$fwd" forward)"
     echo "             $(field "$fwd" achieved) | peak $(field "$fwd" 'matmul peak') | fraction $(field "$fwd" 'fraction of peak')"
+    echo "             bfloat16 $(field "$fwd" bfloat16)"
 fi
 if [[ -n $attr ]]; then
     echo "attribution  fast $(field "$attr" 'fast path')"
@@ -135,6 +136,8 @@ if [[ -n $attr ]]; then
     echo "             speed-up $(field "$attr" 'speed-up')"
     echo "             max diff $(field "$attr" 'max relative diff')"
     echo "             completeness $(field "$attr" completeness)"
+    echo "             bfloat16 $(field "$attr" 'bfloat16  batched')"
+    echo "             bfloat16 $(field "$attr" 'bfloat16  vs f32  mean')"
 fi
 if ((failed)); then
     echo "gpu-check: FAILED (see above and $log)" >&2

@@ -22,9 +22,12 @@ double seconds(std::chrono::steady_clock::time_point start) {
 }
 
 int benchForward(const Argv& argv) {
-    ArgParser parser("prunescope-cli bench forward [--arch gpt2] [--layers 12] [--d-model 768] [--seq 128] [--device auto]",
+    ArgParser parser("prunescope-cli bench forward [--arch gpt2] [--layers 12] [--d-model 768] [--seq 128] [--device auto]\n"
+                     "                              [--dtype bfloat16]",
                      "Forward-pass throughput of a randomly initialized model of the given shape, as tokens/s and\n"
-                     "as a fraction of the float32 matmul peak measured in the same run.");
+                     "as a fraction of the float32 matmul peak measured in the same run. With --dtype bfloat16 (or\n"
+                     "float16) the same model runs again in that dtype: the speed-up over float32, the dtype's own\n"
+                     "matmul peak, and how far its logits are from float32's.");
     parser.option("arch", "A", "gpt2, llama, mistral or qwen2", "gpt2")
         .option("layers", "N", "Blocks", "12")
         .option("d-model", "D", "Hidden size", "768")
@@ -33,8 +36,9 @@ int benchForward(const Argv& argv) {
         .option("vocab", "V", "Vocabulary size", "50257")
         .option("seq", "T", "Sequence length", "128")
         .option("batch", "B", "Sequences per forward pass", "8")
-        .option("seconds", "S", "Time to spend measuring", "5")
-        .option("device", "D", "auto, cpu, cuda or cuda:N", "auto");
+        .option("seconds", "S", "Time to spend measuring (each dtype)", "5")
+        .option("device", "D", "auto, cpu, cuda or cuda:N", "auto")
+        .option("dtype", "T", "Also measure this compute dtype beside float32: bfloat16 or float16", "float32");
     return guarded("bench forward", [&] {
         auto args = parser.parse(argv);
         if (!args) return int(kOk);
@@ -48,29 +52,51 @@ int benchForward(const Argv& argv) {
         auto ids = torch::randint(0, config.nVocab, {batch, seq}, torch::kLong).to(device);
         torch::NoGradGuard noGrad;
 
+        const auto dtype = dtypeFromName(args->get("dtype"), "--dtype");
+        if (dtype != torch::kFloat) checkComputeDtype(dtype, device, "--dtype");
+
+        // Seconds per forward pass, after a warm-up, for about --seconds.
+        auto timeForward = [&] {
+            model->forward(ids);  // warm-up
+            synchronize(device);
+            int reps = 0;
+            auto start = std::chrono::steady_clock::now();
+            do {
+                model->forward(ids);
+                synchronize(device);  // CUDA returns before the work is done
+                ++reps;
+            } while (seconds(start) < args->getDouble("seconds"));
+            return seconds(start) / reps;
+        };
         const double peak = measureMatmulGflops(1024, 1.0, device);
-        model->forward(ids);  // warm-up
-        synchronize(device);
-        int reps = 0;
-        auto start = std::chrono::steady_clock::now();
-        do {
-            model->forward(ids);
-            synchronize(device);  // CUDA returns before the work is done
-            ++reps;
-        } while (seconds(start) < args->getDouble("seconds"));
-        const double elapsed = seconds(start);
-        const double tokens = static_cast<double>(batch * seq * reps);
-        const double flops = forwardFlopsPerToken(config, seq, true) * tokens;
-        const double achieved = flops / elapsed / 1e9;
+        const double perBatch = timeForward();
+        const double tokensPerBatch = static_cast<double>(batch * seq);
+        const double flopsPerBatch = forwardFlopsPerToken(config, seq, true) * tokensPerBatch;
+        const double achieved = flopsPerBatch / perBatch / 1e9;
         std::printf("model            %s, %lld layers, d_model %lld, %lld neurons, vocab %lld, %.1fM parameters\n",
                     config.modelType.c_str(), (long long)config.nLayer, (long long)config.dModel,
                     (long long)config.nNeuron, (long long)config.nVocab, config.parameterCount() / 1e6);
         std::printf("input            batch %lld x %lld tokens, full logits\n", (long long)batch, (long long)seq);
         std::printf("device           %s, %d CPU thread(s)\n", deviceName(device).c_str(), at::get_num_threads());
-        std::printf("forward          %.1f ms per batch, %.0f tokens/s\n", 1e3 * elapsed / reps, tokens / elapsed);
+        std::printf("forward          %.1f ms per batch, %.0f tokens/s (float32)\n", 1e3 * perBatch, tokensPerBatch / perBatch);
         std::printf("achieved         %.1f GFLOP/s (matmul FLOPs counted: projections, attention, head)\n", achieved);
         std::printf("matmul peak      %.1f GFLOP/s (1024^2 float32, same device, same run)\n", peak);
         std::printf("fraction of peak %.2f\n", achieved / peak);
+        if (dtype != torch::kFloat) {
+            const auto name = dtypeName(dtype);
+            auto reference = model->forward(ids).to(torch::kFloat);
+            setComputeDtype(*model, dtype);
+            const double narrowPerBatch = timeForward();
+            const double narrowPeak = measureMatmulGflops(1024, 1.0, device, dtype);
+            const double narrowAchieved = flopsPerBatch / narrowPerBatch / 1e9;
+            auto logits = model->forward(ids).to(torch::kFloat);
+            const double diff = (logits - reference).abs().max().item<double>() / reference.abs().max().item<double>();
+            std::printf("%-16s %.1f ms per batch, %.0f tokens/s: %.2fx the speed of float32\n", name.c_str(),
+                        1e3 * narrowPerBatch, tokensPerBatch / narrowPerBatch, perBatch / narrowPerBatch);
+            std::printf("%-16s %.1f GFLOP/s achieved; matmul peak %.1f GFLOP/s (%.2fx float32's, same run)\n",
+                        name.c_str(), narrowAchieved, narrowPeak, narrowPeak / peak);
+            std::printf("%-16s logits differ from float32's by %.2e of their largest magnitude\n", name.c_str(), diff);
+        }
         return int(kOk);
     });
 }

@@ -35,6 +35,7 @@ int runInfo(const Argv& argv) {
         .option("plan", "JOB", "Print the memory plan of load, eval, attribute or finetune")
         .option("device", "D", "Device of the plan: auto, cpu, cuda or cuda:N", "auto")
         .option("weights", "W", "How weights are held: auto, float32 or stored", "auto")
+        .option("dtype", "T", "Compute dtype of the plan: float32, bfloat16 or float16", "float32")
         .option("available", "GB", "Plan against this much free memory instead of the device's")
         .option("tokens", "N", "Longest prompt in tokens", "256")
         .option("batch-size", "B", "Questions per pass (eval, finetune)", "8")
@@ -81,8 +82,11 @@ int runInfo(const Argv& argv) {
                                           ? static_cast<int64_t>(args->getDouble("available") * 1e9)
                                           : availableMemoryBytes(device);
             plan.cuda = device.is_cuda();
-            plan.weightBytes = static_cast<int>(
-                c10::elementSize(heldWeightDtype(config, parseWeightHolding(args->get("weights")), available)));
+            const auto compute = dtypeFromName(args->get("dtype"), "--dtype");
+            plan.computeBytes = static_cast<int>(c10::elementSize(compute));
+            plan.weightBytes = compute != torch::kFloat ? plan.computeBytes
+                                                        : static_cast<int>(c10::elementSize(heldWeightDtype(
+                                                              config, parseWeightHolding(args->get("weights")), available)));
             auto result = planMemory(config, plan, available);
             if (args->has("json")) {
                 std::cout << result.toJson().dump(2) << "\n";
@@ -94,7 +98,7 @@ int runInfo(const Argv& argv) {
         auto files = gguf ? std::vector<std::filesystem::path>{dir} : weightFiles(dir);
         if (args->has("load")) {
             startCommand({true, false}, false);
-            loadModel(dir, {"cpu", false});
+            loadModel(dir, {"cpu"});
         }
         nlohmann::json j = {{"model_type", config.modelType}, {"layers", config.nLayer},
                             {"d_model", config.dModel},       {"heads", config.nHead},
@@ -167,7 +171,7 @@ int runGenerate(const Argv& argv) {
         startCommand({args->has("quiet"), false});
         std::filesystem::path dir = args->get("model");
         auto tokenizer = Tokenizer::fromModel(dir);
-        auto model = loadModel(dir, {args->get("device"), false});
+        auto model = loadModel(dir, {args->get("device")});
         auto ids32 = tokenizer.encode(args->get("prompt"), true);
         std::vector<int64_t> prompt(ids32.begin(), ids32.end());
         std::optional<int64_t> eos = tokenizer.eosId() ? std::optional<int64_t>(*tokenizer.eosId())

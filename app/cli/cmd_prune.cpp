@@ -91,7 +91,7 @@ int runSelect(const Argv& argv) {
                 if (data.fingerprint() != ds.value("fingerprint", "")) {
                     throw Error(args->get("data"), "", "is not the dataset the attributions were computed on (fingerprint differs)");
                 }
-                auto model = loadModel(args->get("model"), {args->get("device"), false});
+                auto model = loadModel(args->get("model"), {args->get("device")});
                 auto tokenizer = Tokenizer::fromModel(args->get("model"));
                 PromptTemplate prompt;
                 const auto& p = file.meta["scoring"]["prompt"];
@@ -184,7 +184,7 @@ int runFinetune(const Argv& argv) {
         .option("l1", "X", "L1 penalty on mean |FFN activation|", "0")
         .option("checkpoint-every", "N", "Steps between checkpoints (OUT.checkpoint)", "0")
         .flag("resume", "Continue from OUT.checkpoint")
-        .option("dtype", "T", "Saved dtype: float32, float16, bfloat16", "float32")
+        .option("save-dtype", "T", "Dtype of the saved weights: float32, float16, bfloat16", "float32")
         .flag("quiet", "Only warnings and errors on stderr");
     return guarded("finetune", [&] {
         auto args = parser.parse(argv);
@@ -259,7 +259,7 @@ int runFinetune(const Argv& argv) {
         bar.finish();
         if (mask) mask->bakeInto(*input.model);  // (with LoRA, finetune() did this already)
         ModelSaveOptions save;
-        save.dtype = args->get("dtype");
+        save.dtype = args->get("save-dtype");
         save.copyFilesFrom = args->get("model");
         saveModel(*input.model, out, save);
         nlohmann::json record = {{"base_model", input.description},

@@ -30,8 +30,11 @@ void checkExperimentMemory(ExperimentConfig& c, bool force) {
     const auto items = buildScoringItems(train, tokenizer, c.scoring, c.prompt);
     auto finetune = finetunePlanSettings(c.finetune, readModelConfigAt(c.model).modelType, true);
     sizeFromItems(items, c.scoring, finetune);
+    const int computeBytes = static_cast<int>(c10::elementSize(dtypeFromName(c.dtype, "field 'dtype'")));
+    finetune.computeBytes = computeBytes;
     checkMemoryPlan(c.model, c.device, WeightHolding::Auto, finetune, force);
     PlanSettings attribute;
+    attribute.computeBytes = computeBytes;
     attribute.job = PlanJob::Attribute;
     attribute.igSteps = c.attribution.ig.steps;
     attribute.igPerLayer = c.attribution.ig.scope == IgScope::PerLayer;

@@ -19,6 +19,10 @@ void addModelOptions(ArgParser& parser) {
                 "How weights are held: float32, stored (bfloat16/float16 kept as in the checkpoint, widened one "
                 "matrix at a time), or auto (stored when float32 would take over half the free memory)",
                 "auto")
+        .option("dtype", "T",
+                "Compute dtype: float32, bfloat16 or float16 (the weights are then held in it too; norms, softmax, "
+                "losses and Integrated Gradients' gates and sums stay float32; see docs/precision.md)",
+                "float32")
         .flag("force", "Run even when the memory plan says the job will not fit");
 }
 
@@ -47,9 +51,22 @@ void addPromptOptions(ArgParser& parser) {
         .option("few-shot-split", "S", "Split the examples come from", "train");
 }
 
+ModelLoadOptions modelLoadOptions(const Args& args) {
+    ModelLoadOptions load;
+    load.device = args.get("device");
+    if (args.maybe("dtype")) load.compute = dtypeFromName(args.get("dtype"), "--dtype");
+    if (args.maybe("weights")) load.weights = parseWeightHolding(args.get("weights"));
+    if (load.compute != torch::kFloat && args.has("weights") && load.weights == WeightHolding::Float32) {
+        throw UsageError("--weights float32 and --dtype " + args.get("dtype") +
+                         " disagree: a narrow compute dtype holds the weights in it");
+    }
+    return load;
+}
+
 MemoryPlan checkMemoryPlan(const Args& args, PlanSettings& settings, bool force) {
-    const auto holding = args.maybe("weights") ? parseWeightHolding(args.get("weights")) : WeightHolding::Auto;
-    return checkMemoryPlan(args.get("model"), args.get("device"), holding, settings, force);
+    const auto load = modelLoadOptions(args);
+    if (load.compute != torch::kFloat) settings.computeBytes = static_cast<int>(c10::elementSize(load.compute));
+    return checkMemoryPlan(args.get("model"), args.get("device"), load.weights, settings, force);
 }
 
 MemoryPlan checkMemoryPlan(const std::filesystem::path& dir, const std::string& deviceSpec, WeightHolding holding,
@@ -58,7 +75,10 @@ MemoryPlan checkMemoryPlan(const std::filesystem::path& dir, const std::string& 
     const auto device = chooseDevice(deviceSpec);
     const int64_t available = availableMemoryBytes(device);
     settings.cuda = device.is_cuda();
-    settings.weightBytes = static_cast<int>(c10::elementSize(heldWeightDtype(config, holding, available)));
+    // A narrow compute dtype holds the weights in it; float32 computation holds them as `holding` says.
+    settings.weightBytes = settings.computeBytes < 4
+                               ? settings.computeBytes
+                               : static_cast<int>(c10::elementSize(heldWeightDtype(config, holding, available)));
     auto plan = planMemory(config, settings, available);
     if (!plan.fits() && settings.job == PlanJob::Attribute && settings.rowsPerPass == 0) {
         if (const auto rows = fittingRowsPerPass(config, settings, available); rows > 0) {
@@ -110,13 +130,11 @@ ModelInput readModel(const Args& args, const PlanFor& plan) {
         in.plan = plan(in.tokenizer);
         checkMemoryPlan(args, in.plan, args.has("force"));
     }
-    ModelLoadOptions load;
-    load.device = args.get("device");
-    if (args.maybe("weights")) load.weights = parseWeightHolding(args.get("weights"));
-    in.model = loadModel(dir, load);
+    in.model = loadModel(dir, modelLoadOptions(args));
     in.description = {{"dir", std::filesystem::absolute(dir).lexically_normal().string()},
                       {"model_type", in.model->config().modelType},
                       {"fingerprint", modelFingerprint(dir)}};
+    if (const auto dtype = in.model->computeDtype(); dtype != torch::kFloat) in.description["dtype"] = dtypeName(dtype);
     return in;
 }
 

@@ -33,7 +33,10 @@ struct ModelInput {
 // count) and before any weight is loaded.
 using PlanFor = std::function<PlanSettings(const Tokenizer& tokenizer)>;
 
-// Reads --model (and its tokenizer) on --device, holding weights as --weights says. With `plan`:
+// --device, --dtype and --weights as load options (a usage error when they disagree).
+ModelLoadOptions modelLoadOptions(const Args& args);
+
+// Reads --model (and its tokenizer) on --device in --dtype, holding weights as --weights says. With `plan`:
 // the plan is logged and, when it does not fit and --force is not given, an Error (exit 2) names
 // the estimate and the settings that would fit, before anything is allocated.
 ModelInput readModel(const Args& args, const PlanFor& plan = {});

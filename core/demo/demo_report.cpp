@@ -42,7 +42,7 @@ double cueFollowing(const std::vector<QuestionScore>& scores, const McqDataset& 
 nlohmann::json groundTruth(const fs::path& modelDir, const fs::path& runDir, const fs::path& idTest,
                            const fs::path& uncorrelated, const fs::path& reversed, uint64_t seed,
                            const CancelFlag* cancel) {
-    auto model = loadModel(modelDir, {"cpu", false});
+    auto model = loadModel(modelDir, {"cpu"});
     auto tokenizer = Tokenizer::fromDirectory(modelDir);
     auto load = [&](const fs::path& f) { return loadMcqDataset(f, {McqFormat::Jsonl}); };
     auto id = load(idTest), unc = load(uncorrelated), rev = load(reversed);

@@ -280,6 +280,7 @@ std::shared_ptr<CausalLM> loadGgufModel(const fs::path& path, const ModelLoadOpt
                                 unexpected.size(), config.modelType, unexpected.front());
     }
     if (!device.is_cpu()) model->to(device);
+    if (options.compute != torch::kFloat) setComputeDtype(*model, options.compute);
     model->eval();
     log::get("model")->info(
         "loaded {} (GGUF v{}, {}, {} layers x {} neurons, {:.1f}M parameters) on {}", where,

@@ -91,7 +91,11 @@ std::string count(int64_t n) {
 std::string flagsOf(const PlanSettings& from, const PlanSettings& to) {
     std::string flags;
     auto flag = [&](const std::string& f) { flags += (flags.empty() ? "" : " ") + f; };
-    if (to.weightBytes != from.weightBytes) flag("--weights stored");
+    if (to.computeBytes != from.computeBytes) {
+        flag("--dtype bfloat16");
+    } else if (to.weightBytes != from.weightBytes) {
+        flag("--weights stored");
+    }
     if (to.loraRank != from.loraRank) flag("--lora " + std::to_string(to.loraRank));
     if (to.trainable != from.trainable) flag("--trainable " + to.trainable);
     if (to.checkpointActivations != from.checkpointActivations) flag("--checkpoint-activations");
@@ -251,6 +255,10 @@ MemoryPlan planMemory(const ModelConfig& config, const PlanSettings& settings, i
         }
         const int64_t rows = fittingRowsPerPass(config, settings, availableBytes);
         if (rows > 0) with([rows](PlanSettings& s) { s.rowsPerPass = rows; });
+    }
+    // Last, as it changes the numbers: computing in bfloat16 halves the weights and activations.
+    if (canHoldNarrow && settings.computeBytes == 4 && settings.job != PlanJob::Load) {
+        with([](PlanSettings& s) { s.weightBytes = s.computeBytes = 2; });
     }
     for (const auto& c : candidates) {
         if (!fits(c)) continue;

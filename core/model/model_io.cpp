@@ -113,11 +113,10 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions&
     }
     auto config = readModelConfig(dir / "config.json");
     auto device = chooseDevice(options.device);
-    auto dtype = heldWeightDtype(config, options.weights, availableMemoryBytes(device));
-    auto computeDtype = torch::kFloat;
-    if (device.is_cuda() && options.keepStoredDtype) {
-        dtype = computeDtype = scalarFromName(config.storedDtype, "config.json torch_dtype");
-    }
+    const auto computeDtype = options.compute;
+    const bool narrowCompute = computeDtype != torch::kFloat;
+    if (narrowCompute) checkComputeDtype(computeDtype, device, "--dtype");
+    const auto dtype = narrowCompute ? computeDtype : heldWeightDtype(config, options.weights, availableMemoryBytes(device));
 
     auto model = findArchitecture(config.modelType).build(config, torch::TensorOptions().dtype(dtype).device(device));
     std::map<std::string, torch::Tensor> params;
@@ -149,8 +148,10 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions&
             auto value = st.tensor(info.name);
             torch::NoGradGuard noGrad;
             if (device.is_cpu()) {
-                // Held narrow: a float32 tensor stays float32 (no precision is invented or lost).
-                auto held = dtype != torch::kFloat && value.scalar_type() == torch::kFloat ? torch::kFloat : dtype;
+                // Held narrow as stored: a float32 tensor stays float32 (no precision is lost). A
+                // narrow compute dtype holds every weight in it.
+                auto held = !narrowCompute && dtype != torch::kFloat && value.scalar_type() == torch::kFloat ? torch::kFloat
+                                                                                                            : dtype;
                 it->second.set_data(value.scalar_type() == held ? value : value.to(held));
             } else {
                 it->second.copy_(value);
@@ -167,9 +168,10 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions&
         log::get("model")->warn("{}: {} tensor(s) not used by the {} model, e.g. '{}'", dir.string(),
                                 unexpected.size(), config.modelType, unexpected.front());
     }
-    // Only weights held narrower than the computation pin its dtype; otherwise it follows the
-    // weights (a model converted later, e.g. to float64, computes in float64).
-    if (dtype != computeDtype) model->setComputeDtype(computeDtype);
+    // Weights held narrower than the computation, and a narrow compute dtype (whose trainable
+    // weights may become float32 masters), pin the dtype; otherwise it follows the weights (a
+    // model converted later, e.g. to float64, computes in float64).
+    if (narrowCompute || dtype != computeDtype) model->setComputeDtype(computeDtype);
     model->eval();
     log::get("model")->info("loaded {} ({}, {} layers x {} neurons, {:.1f}M parameters, weights held in {}) on {}",
                             dir.string(), config.modelType, config.nLayer, config.nNeuron,
@@ -274,6 +276,41 @@ std::string modelFingerprint(const fs::path& dir) {
 
 torch::ScalarType dtypeFromName(const std::string& name, const std::string& where) {
     return scalarFromName(name, where);
+}
+
+std::string dtypeName(torch::ScalarType dtype) {
+    switch (dtype) {
+        case torch::kFloat: return "float32";
+        case torch::kHalf: return "float16";
+        case torch::kBFloat16: return "bfloat16";
+        case torch::kDouble: return "float64";
+        default: return c10::toString(dtype);
+    }
+}
+
+void checkComputeDtype(torch::ScalarType dtype, const torch::Device& device, const std::string& where) {
+    if (dtype == torch::kFloat) return;
+    try {
+        auto a = torch::ones({2, 2}, torch::TensorOptions().dtype(dtype).device(device));
+        (void)torch::matmul(a, a);
+    } catch (const c10::Error&) {
+        throw Error("", where,
+                    dtypeName(dtype) + " computation is not supported on " + deviceName(device) +
+                        " by this build's LibTorch " + TORCH_VERSION,
+                    dtype == torch::kHalf ? "use bfloat16 or float32 on the CPU; float16 needs a GPU or LibTorch 2.x"
+                                          : "use float32");
+    }
+}
+
+void setComputeDtype(CausalLM& model, torch::ScalarType compute) {
+    if (compute != torch::kFloat) {
+        checkComputeDtype(compute, model.unembedding().device(), "--dtype");
+        torch::NoGradGuard noGrad;
+        for (auto& p : model.parameters()) {
+            if (p.scalar_type() != compute) p.set_data(p.to(compute));
+        }
+    }
+    model.setComputeDtype(compute);
 }
 
 int64_t parameterBytes(CausalLM& model) {

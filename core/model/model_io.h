@@ -10,7 +10,8 @@
 
 namespace prunescope {
 
-// How weights are held in memory. Computation is float32 (except CUDA with keepStoredDtype).
+// How weights are held in memory when the computation is float32 (the default). With a narrow
+// compute dtype (ModelLoadOptions::compute) the weights are held in that dtype.
 enum class WeightHolding {
     Auto,     // float32, unless float32 weights would take more than half of the free memory: then stored
     Float32,  // widened once at load: fastest on the CPU, 2x the memory of a bfloat16 checkpoint
@@ -20,10 +21,18 @@ WeightHolding parseWeightHolding(const std::string& text);  // auto, float32, st
 const char* weightHoldingName(WeightHolding holding);
 
 struct ModelLoadOptions {
-    std::string device = "auto";   // auto, cpu, cuda, cuda:N
-    bool keepStoredDtype = false;  // on CUDA: compute in the stored F16/BF16; CPU always computes in F32
-    WeightHolding weights = WeightHolding::Auto;
+    std::string device = "auto";  // auto, cpu, cuda, cuda:N
+    // The dtype activations are computed in: float32, or bfloat16 / float16, which hold the weights
+    // in that dtype too (a checkpoint stored in it is used as mapped, others are converted once).
+    // Reductions stay in float32 either way (norms, softmax, log-softmax, Integrated Gradients'
+    // gates and sums): see docs/precision.md.
+    torch::ScalarType compute = torch::kFloat;
+    WeightHolding weights = WeightHolding::Auto;  // float32 compute only
 };
+
+// Converts every parameter that is not in `compute` (one at a time, so the peak is one tensor
+// more) and pins the model's compute dtype. float32 leaves narrow held weights as they are.
+void setComputeDtype(CausalLM& model, torch::ScalarType compute);
 
 // The dtype each stored weight is held in under `holding` for a model of `config` (float32, or
 // the checkpoint's float16 / bfloat16), with `freeBytes` of memory available (Auto's choice).
@@ -67,6 +76,12 @@ std::string modelFingerprint(const std::filesystem::path& dir);
 
 // float32, float16 or bfloat16 by name (`where` names the setting in errors).
 torch::ScalarType dtypeFromName(const std::string& name, const std::string& where);
+// The inverse: float32, float16, bfloat16, float64.
+std::string dtypeName(torch::ScalarType dtype);
+
+// Throws a clear error when this LibTorch cannot multiply matrices in `dtype` on `device` (float16
+// on the CPU before LibTorch 2.x); `where` names the setting.
+void checkComputeDtype(torch::ScalarType dtype, const torch::Device& device, const std::string& where);
 
 // Total bytes of the parameters as they are held now.
 int64_t parameterBytes(CausalLM& model);

@@ -38,14 +38,21 @@ at::Tensor NeuronHook::apply(int64_t layer, NeuronSite site, const at::Tensor& a
     if (site != m_site) return act;
     auto& l = m_layers.at(layer);
     at::Tensor out = act;  // (B, T, nNeuron)
-    if (l.mask.defined()) out = out * l.mask;
+    const auto dtype = act.scalar_type();
+    if (l.mask.defined()) out = out * (l.mask.scalar_type() == dtype ? l.mask : l.mask.to(dtype));
     if (l.scale.defined()) {
+        // The gates keep their own dtype (float32): with bfloat16 / float16 activations the
+        // product, and so the gradient that reaches the gates, is formed in float32 and only the
+        // scaled activation goes back to the compute dtype.
         auto factor = l.scale.unsqueeze(1);  // (B, 1, nNeuron)
+        auto scaled = [&](const at::Tensor& x) {
+            return x.scalar_type() == factor.scalar_type() ? x * factor : (x.to(factor.scalar_type()) * factor).to(dtype);
+        };
         const int64_t t = out.size(1);
         if (l.scaleWhere == HookPositions::All || t == 1) {
-            out = out * factor;
+            out = scaled(out);
         } else {
-            out = torch::cat({out.slice(1, 0, t - 1), out.slice(1, t - 1) * factor}, 1);
+            out = torch::cat({out.slice(1, 0, t - 1), scaled(out.slice(1, t - 1))}, 1);
         }
     }
     if (l.record) {

@@ -107,7 +107,9 @@ nlohmann::json Runner::run() {
     auto tokenizer = Tokenizer::fromModel(m_c.model);
     nlohmann::json promptJ = {{"mode", scoringModeName(m_c.scoring)}, {"template", m_c.prompt.text},
                               {"option", m_c.prompt.option}};
-    const std::string scoringKey = ExperimentCache::key({modelFp, promptJ.dump()});
+    // Everything cached follows from the scores: a narrow compute dtype keys them apart.
+    const std::string scoringKey = m_c.dtype == "float32" ? ExperimentCache::key({modelFp, promptJ.dump()})
+                                                          : ExperimentCache::key({modelFp, promptJ.dump(), "dtype " + m_c.dtype});
 
     auto train = loadSet(m_c.train, m_c.splitSeed, tokenizer, m_c.scoring, m_c.prompt);
     auto validation = loadSet(m_c.validation, m_c.splitSeed, tokenizer, m_c.scoring, m_c.prompt);
@@ -119,7 +121,9 @@ nlohmann::json Runner::run() {
               train.items.size(), validation.items.size(), evalSets[0].items.size(), m_c.ood.size(),
               nlohmann::json(m_c.arms).dump(), m_c.seeds.size());
 
-    ModelLoadOptions loadOptions{m_c.device, false};
+    ModelLoadOptions loadOptions;
+    loadOptions.device = m_c.device;
+    loadOptions.compute = dtypeFromName(m_c.dtype, "experiment field 'dtype'");
     auto base = loadModel(m_c.model, loadOptions);
     ExperimentReport report(m_c, modelFp);
 

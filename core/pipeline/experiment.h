@@ -44,6 +44,7 @@ struct ExperimentConfig {
     std::vector<std::string> arms = {"plain", "ig", "random", "magnitude"};
     std::vector<uint64_t> seeds = {0, 1, 2, 3, 4};
     std::string device = "auto";
+    std::string dtype = "float32";       // compute dtype: float32, bfloat16, float16
     std::filesystem::path out;           // report.json, report.md, plots, cache/
 
     nlohmann::json toJson() const;

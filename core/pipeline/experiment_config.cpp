@@ -92,7 +92,7 @@ DatasetRef readDataset(const Reader& r, const fs::path& base, const std::string&
 ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::string& file, const fs::path& base) {
     Reader r(json, file, "");
     r.allow({"model", "data", "train", "validation", "test", "ood", "scoring", "attribution", "selection", "finetune",
-             "arms", "seeds", "device", "out", "split_seed"});
+             "arms", "seeds", "device", "dtype", "out", "split_seed"});
     ExperimentConfig c;
     if (!r.has("model")) throw Error(file, "field 'model'", "missing");
     c.model = r.string("model", "");
@@ -206,6 +206,10 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
         if (c.seeds.empty()) throw Error(file, "field 'seeds'", "is empty");
     }
     c.device = r.string("device", c.device);
+    c.dtype = r.string("dtype", c.dtype);
+    if (c.dtype != "float32" && c.dtype != "bfloat16" && c.dtype != "float16") {
+        throw Error(file, "field 'dtype'", "unknown compute dtype '" + c.dtype + "'", "use float32, bfloat16 or float16");
+    }
     if (!r.has("out")) throw Error(file, "field 'out'", "missing");
     c.out = r.string("out", "");
     if (c.out.is_relative()) c.out = base / c.out;
@@ -244,6 +248,7 @@ nlohmann::json ExperimentConfig::toJson() const {
             {"arms", arms},
             {"seeds", seeds},
             {"device", device},
+            {"dtype", dtype},
             {"out", out.string()}};
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/eval/scoring.h"
 #include "core/model/causal_lm.h"
+#include "core/model/layers.h"
 
 namespace prunescope {
 namespace {
@@ -49,7 +50,7 @@ at::Tensor meanAbsActivation(CausalLM& model, const std::vector<ScoringItem>& it
     auto sum = torch::zeros({c.nLayer, c.nNeuron}, torch::kDouble);
     forEachBatch(model, items, indices, batchSize, cancel, progress, [&](const NeuronHook& hook, size_t, size_t) {
         for (int64_t l = 0; l < c.nLayer; ++l) {
-            sum[l] += hook.recorded(l).abs().sum(0).to(torch::kCPU, torch::kDouble);  // (B, nNeuron) -> (nNeuron,)
+            sum[l] += atLeastFloat(hook.recorded(l)).abs().sum(0).to(torch::kCPU, torch::kDouble);  // (B, nNeuron) -> (nNeuron,)
         }
     });
     return indices.empty() ? sum : sum / static_cast<double>(indices.size());

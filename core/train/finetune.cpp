@@ -91,8 +91,9 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train, 
     if (mask != nullptr) mask->applyTo(hook, model.unembedding().device());
 
     // Trainable parameters: weight decay on matrices only. With LoRA: the adapters, nothing else.
-    // Trainable weights held narrower than the compute dtype (bfloat16 kept as stored) train in
-    // float32 (AdamW's updates vanish in bfloat16); frozen ones stay as they are held.
+    // Trainable weights held in bfloat16 / float16 (kept as stored, or a narrow compute dtype)
+    // train as float32 masters (AdamW's updates vanish in bfloat16) that the layers narrow for
+    // each product; frozen ones stay as they are held.
     std::vector<torch::Tensor> decay, noDecay;
     NamedTensors trained;  // what checkpoints and keep-best hold
     LoraAttachment lora;
@@ -107,12 +108,11 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train, 
         decay = lora.parameters();
         trained = lora.namedParameters();
     } else {
-        const auto computeDtype = model.computeDtype();
         for (auto& p : model.named_parameters()) {
             bool on = isTrainableParameter(model, p.key(), s.trainable);
-            if (on && p.value().scalar_type() != computeDtype) {
+            if (on && (p.value().scalar_type() == torch::kBFloat16 || p.value().scalar_type() == torch::kHalf)) {
                 torch::NoGradGuard noGrad;
-                p.value().set_data(p.value().to(computeDtype));
+                p.value().set_data(p.value().to(torch::kFloat));
             }
             p.value().set_requires_grad(on);
             if (on) (p.value().dim() >= 2 ? decay : noDecay).push_back(p.value());

@@ -45,10 +45,10 @@ void configureThreads() {
     }
 }
 
-double measureMatmulGflops(int n, double seconds, const c10::Device& device) {
+double measureMatmulGflops(int n, double seconds, const c10::Device& device, c10::ScalarType dtype) {
     torch::NoGradGuard noGrad;
-    auto a = torch::randn({n, n}, torch::TensorOptions().device(device));
-    auto b = torch::randn({n, n}, torch::TensorOptions().device(device));
+    auto a = torch::randn({n, n}, torch::TensorOptions().device(device)).to(dtype);
+    auto b = torch::randn({n, n}, torch::TensorOptions().device(device)).to(dtype);
     auto c = torch::mm(a, b);  // warm-up
     synchronize(device);
     int reps = 0;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
 
 namespace prunescope {
 
@@ -21,8 +22,9 @@ struct SystemInfo {
 // Sets LibTorch's thread count to the number of cores unless OMP_NUM_THREADS says otherwise.
 void configureThreads();
 
-// Measures float32 matmul throughput (GFLOP/s) with n x n matrices for about `seconds`, on `device`.
-double measureMatmulGflops(int n = 1024, double seconds = 0.3, const c10::Device& device = c10::kCPU);
+// Measures matmul throughput (GFLOP/s) with n x n matrices of `dtype` for about `seconds`, on `device`.
+double measureMatmulGflops(int n = 1024, double seconds = 0.3, const c10::Device& device = c10::kCPU,
+                           c10::ScalarType dtype = c10::kFloat);
 
 SystemInfo probeSystem(bool measure = true);
 

@@ -56,7 +56,7 @@ private slots:
         QCOMPARE(prompt, (std::vector<int64_t>{464, 3139, 286, 4881, 318}));  // GPT-2 BPE
         QCOMPARE(generated.size(), size_t(8));
         // Reference: no cache, the whole sequence every step.
-        auto model = loadModel(m_model, {"cpu", false});
+        auto model = loadModel(m_model, {"cpu"});
         torch::NoGradGuard noGrad;
         std::vector<int64_t> seq = prompt;
         for (int step = 0; step < 8; ++step) {
@@ -173,7 +173,7 @@ private slots:
         QCOMPARE(st.tensors().size(), size_t(2 * 2 * 2));
         QVERIFY(st.find("base_model.model.transformer.h.1.mlp.c_fc.lora_B.weight") != nullptr);
         QCOMPARE(readJsonFile(out / "prunescope.json")["settings"]["lora_rank"], nlohmann::json(4));
-        auto model = loadModel(out, {"cpu", false});
+        auto model = loadModel(out, {"cpu"});
         auto params = model->named_parameters();
         QCOMPARE(params["h.0.mlp.c_fc.weight"]
                      .index({torch::indexing::Slice(), 17})

@@ -179,7 +179,9 @@ void MainWindow::updateTitle() {
 void MainWindow::openModel(const QString& dir) {
     kLastModelFolder.set(QFileInfo(dir).absolutePath());
     try {
-        if (!confirmPlan(this, Engine::loadPlan(dir), tr("Opening %1").arg(QFileInfo(dir).fileName()))) return;
+        if (!confirmPlan(this, Engine::loadPlan(dir, QStringLiteral("auto"), m_engine->computeDtype()),
+                         tr("Opening %1").arg(QFileInfo(dir).fileName())))
+            return;
     } catch (const std::exception&) {
         // no readable config: loading reports it, with the file and the field
     }

@@ -1,5 +1,6 @@
 #include "ui/panels/model_panel.h"
 
+#include <QComboBox>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -13,12 +14,16 @@
 #include "core/tokenizer/tokenizer.h"
 #include "ui/common/export_actions.h"
 #include "ui/common/format.h"
+#include "ui/session/setting.h"
 #include "ui/worker/engine.h"
 
 namespace prunescope::ui {
 namespace {
 
 const char* const kPieceColors[] = {"#dbeafe", "#fde68a", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa"};
+
+// The dtype models are opened to compute in (prunescope-cli --dtype).
+const Setting<QString> kComputeDtype{"model/computeDtype", QStringLiteral("float32")};
 
 }  // namespace
 
@@ -33,10 +38,27 @@ ModelPanel::ModelPanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     openRow->addWidget(open);
     openRow->addWidget(openGguf);
     cardLayout->addLayout(openRow);
+    auto* dtypeRow = new QHBoxLayout;
+    m_dtype = new QComboBox(cardBox);
+    m_dtype->setObjectName(QStringLiteral("computeDtype"));
+    m_dtype->addItems({QStringLiteral("float32"), QStringLiteral("bfloat16"), QStringLiteral("float16")});
+    m_dtype->setToolTip(tr("What the model computes in. bfloat16 and float16 hold the weights in that dtype (half "
+                           "the memory of float32) and run faster where the hardware has such units (GPUs, CPUs "
+                           "with AMX); norms, softmax, losses and Integrated Gradients' gates and sums stay "
+                           "float32. See docs/precision.md for how far the scores move."));
+    const int stored = m_dtype->findText(kComputeDtype.get());
+    m_dtype->setCurrentIndex(stored >= 0 ? stored : 0);
+    m_engine.setComputeDtype(m_dtype->currentText());
+    m_dtypeNote = new QLabel(cardBox);
+    m_dtypeNote->setWordWrap(true);
+    dtypeRow->addWidget(new QLabel(tr("Compute in:"), cardBox));
+    dtypeRow->addWidget(m_dtype);
+    dtypeRow->addWidget(m_dtypeNote, 1);
+    cardLayout->addLayout(dtypeRow);
     auto* form = new QFormLayout;
     const QStringList rows = {tr("Folder"), tr("Architecture"), tr("Layers"), tr("Neurons per layer"),
                               tr("Neurons in all"), tr("Model width"), tr("Attention heads"), tr("Vocabulary"),
-                              tr("Context"), tr("Parameters"), tr("Stored dtype"), tr("Memory"), tr("Device"),
+                              tr("Context"), tr("Parameters"), tr("Stored dtype"), tr("Compute dtype"), tr("Memory"), tr("Device"),
                               tr("Activation"), tr("Tokenizer")};
     for (const auto& row : rows) {
         auto* value = new QLabel(tr("—"), cardBox);
@@ -102,6 +124,11 @@ ModelPanel::ModelPanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
         QString name = m_datasets->item(row, 0)->text();
         m_engine.removeDataset(name);
     });
+    connect(m_dtype, &QComboBox::currentTextChanged, this, [this](const QString& dtype) {
+        kComputeDtype.set(dtype);
+        m_engine.setComputeDtype(dtype);
+        showDtypeNote();
+    });
     connect(m_text, &QLineEdit::textChanged, this, &ModelPanel::tokenize);
     connect(&m_engine, &Engine::modelChanged, this, &ModelPanel::showCard);
     connect(&m_engine, &Engine::datasetsChanged, this, &ModelPanel::showDatasets);
@@ -134,6 +161,7 @@ void ModelPanel::showCard(const ModelCard& c) {
         QString::number(c.nCtx),
         tr("%1 (%2)").arg(formatCount(c.parameters)).arg(c.parameters),
         c.storedDtype,
+        c.computeDtype,
         formatBytes(c.memoryBytes),
         c.device,
         c.activation,
@@ -141,7 +169,16 @@ void ModelPanel::showCard(const ModelCard& c) {
     };
     for (size_t i = 0; i < m_card.size() && i < size_t(values.size()); ++i) m_card[i].second->setText(values[int(i)]);
     m_tokenizer = c.tokenizer;
+    showDtypeNote();
     tokenize();
+}
+
+void ModelPanel::showDtypeNote() {
+    const auto& open = m_engine.model();
+    const bool differs = m_engine.hasModel() && open.computeDtype != m_dtype->currentText();
+    m_dtypeNote->setText(differs ? tr("the open model computes in %1; this applies when a model is opened next")
+                                       .arg(open.computeDtype)
+                                 : QString());
 }
 
 void ModelPanel::showDatasets() {

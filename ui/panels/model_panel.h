@@ -9,6 +9,7 @@
 
 #include "ui/worker/engine_types.h"
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QTableWidget;
@@ -39,11 +40,14 @@ private:
     void showCard(const ModelCard& card);
     void showDatasets();
     void tokenize();
+    void showDtypeNote();
 
     Engine& m_engine;
     std::shared_ptr<const Tokenizer> m_tokenizer;
     std::vector<std::pair<QString, QLabel*>> m_card;
     QTableWidget* m_datasets = nullptr;
+    QComboBox* m_dtype = nullptr;
+    QLabel* m_dtypeNote = nullptr;
     QLineEdit* m_text = nullptr;
     QLabel* m_tokens = nullptr;
     QLabel* m_tokenCount = nullptr;

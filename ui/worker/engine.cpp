@@ -124,7 +124,9 @@ void Engine::probeSystem() {
 }
 
 void Engine::loadModel(const QString& dir, const QString& device) {
-    post(Task::LoadModel, [dir, device](EngineWorker& w, const CancelFlag*) { w.loadModel(dir, device); });
+    post(Task::LoadModel, [dir, device, dtype = m_computeDtype](EngineWorker& w, const CancelFlag*) {
+        w.loadModel(dir, device, dtype);
+    });
 }
 
 void Engine::loadDataset(const QString& path, const QString& role, const QString& format,
@@ -201,6 +203,7 @@ PlanSettings Engine::onModel(PlanSettings settings) const {
     settings.cuda = m_model.deviceId.startsWith(QStringLiteral("cuda"));
     settings.modelLoaded = true;
     settings.weightBytes = m_model.weightBytes;
+    settings.computeBytes = m_model.computeDtype == QStringLiteral("float32") || m_model.computeDtype.isEmpty() ? 4 : 2;
     settings.tokens = std::max<int64_t>(1, std::min<int64_t>(settings.tokens, m_model.config->nCtx));
     return settings;
 }
@@ -215,14 +218,18 @@ MemoryPlan Engine::plan(const PlanSettings& settings) const {
     return planMemory(*m_model.config, onModel(settings), freeMemory());
 }
 
-MemoryPlan Engine::loadPlan(const QString& dir, const QString& device) {
+MemoryPlan Engine::loadPlan(const QString& dir, const QString& device, const QString& dtype) {
     const auto config = readModelConfigAt(dir.toStdString());
     const auto where = chooseDevice(device.toStdString());
     const int64_t available = availableMemoryBytes(where);
+    const auto compute = dtypeFromName(dtype.toStdString(), "compute dtype");
     PlanSettings settings;
     settings.job = PlanJob::Load;
     settings.cuda = where.is_cuda();
-    settings.weightBytes = static_cast<int>(c10::elementSize(heldWeightDtype(config, WeightHolding::Auto, available)));
+    settings.computeBytes = static_cast<int>(c10::elementSize(compute));
+    settings.weightBytes = compute != torch::kFloat
+                               ? settings.computeBytes
+                               : static_cast<int>(c10::elementSize(heldWeightDtype(config, WeightHolding::Auto, available)));
     return planMemory(config, settings, available);
 }
 

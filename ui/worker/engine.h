@@ -35,8 +35,14 @@ public:
     int64_t freeMemory() const;
     // The plan for opening `dir` on `device` (weights held as --weights auto would); throws
     // prunescope::Error for a folder or file without a readable config.
-    static MemoryPlan loadPlan(const QString& dir, const QString& device = QStringLiteral("auto"));
+    // `dtype`: the compute dtype (float32, bfloat16, float16; narrow ones hold the weights in it).
+    static MemoryPlan loadPlan(const QString& dir, const QString& device = QStringLiteral("auto"),
+                               const QString& dtype = QStringLiteral("float32"));
+    // Opens `dir` computing in computeDtype().
     void loadModel(const QString& dir, const QString& device = QStringLiteral("auto"));
+    // The compute dtype the next model is opened in (the open one keeps its own: model().computeDtype).
+    void setComputeDtype(const QString& dtype) { m_computeDtype = dtype; }
+    QString computeDtype() const { return m_computeDtype; }
     void loadDataset(const QString& path, const QString& role, const QString& format = {},
                      const QString& name = {});
     void removeDataset(const QString& name);
@@ -112,6 +118,7 @@ private:
     SystemValue m_system;
     int m_splitSeed = 0;
     QString m_promptText, m_promptOption;
+    QString m_computeDtype = QStringLiteral("float32");
 };
 
 }  // namespace prunescope::ui

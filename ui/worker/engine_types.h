@@ -47,10 +47,11 @@ struct ModelCard {
     int64_t parameters = 0;
     int64_t memoryBytes = 0;
     QString storedDtype;
+    QString computeDtype;  // float32, bfloat16, float16: what activations are computed in
     QString activation;
     QString device;
     QString deviceId;  // "cpu", "cuda:0": where the weights are
-    int weightBytes = 4;  // bytes per weight as held (4, or 2 when kept as stored)
+    int weightBytes = 4;  // bytes per weight as held (4, or 2 when kept as stored or computing narrow)
     std::shared_ptr<const ModelConfig> config;
     QString tokenizerKind;
     // Immutable and thread-safe to read: the UI tokenizes typed text itself, without the worker.

@@ -116,17 +116,19 @@ void EngineWorker::probeSystem() {
     });
 }
 
-void EngineWorker::loadModel(const QString& dir, const QString& device) {
+void EngineWorker::loadModel(const QString& dir, const QString& device, const QString& dtype) {
     runTask(Task::LoadModel, [&] {
         auto& s = *m_state;
         const std::filesystem::path path = dir.toStdString();
         emit progressChanged({Task::LoadModel, tr("loading %1").arg(dir), 0, 0, -1});
-        auto model = prunescope::loadModel(path, {device.toStdString(), false});
+        const auto compute = dtypeFromName(dtype.toStdString(), "compute dtype");
+        auto model = prunescope::loadModel(path, {device.toStdString(), compute});
         auto tokenizer = std::make_shared<const Tokenizer>(Tokenizer::fromModel(path));
         s.model = model;
         s.tokenizer = tokenizer;
         s.modelDir = path;
         s.device = device.toStdString();
+        s.dtype = compute;
         s.resetResults();
         for (auto& d : s.datasets) {
             d.items.clear();
@@ -146,6 +148,7 @@ void EngineWorker::loadModel(const QString& dir, const QString& device) {
         card.parameters = c.parameterCount();
         card.memoryBytes = parameterBytes(*model);
         card.storedDtype = QString::fromStdString(c.storedDtype);
+        card.computeDtype = QString::fromStdString(dtypeName(model->computeDtype()));
         card.activation = QString::fromStdString(c.activation);
         card.device = QString::fromStdString(deviceName(model->unembedding().device()));
         card.deviceId = QString::fromStdString(model->unembedding().device().str());

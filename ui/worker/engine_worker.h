@@ -21,7 +21,7 @@ public:
 
     // All of these run on the worker thread. `cancel` may be null.
     void probeSystem();
-    void loadModel(const QString& dir, const QString& device);
+    void loadModel(const QString& dir, const QString& device, const QString& dtype);
     void loadDataset(const QString& path, const QString& role, const QString& format,
                      const QString& name, int splitSeed);
     void removeDataset(const QString& name);

@@ -27,6 +27,7 @@ struct WorkerDataset {
 struct EngineWorker::State {
     std::filesystem::path modelDir;
     std::string device = "auto";
+    torch::ScalarType dtype = torch::kFloat;  // compute dtype of the open model (runs reload it so)
     std::shared_ptr<CausalLM> model;
     std::shared_ptr<const Tokenizer> tokenizer;
     PromptTemplate prompt;

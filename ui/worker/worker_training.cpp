@@ -121,7 +121,7 @@ void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) 
                                    summary.meanConfidence});
         }
         // Train a fresh copy: the base model stays as it is for the other arms.
-        auto model = prunescope::loadModel(s.modelDir, {s.device, false});
+        auto model = prunescope::loadModel(s.modelDir, {s.device, s.dtype});
         FinetuneSettings settings = r.settings;
         settings.seed = uint64_t(r.seed);
         settings.mode = ScoringMode::Letter;

@@ -40,7 +40,7 @@ class TestAttributionRun : public QObject {
 private slots:
     void initTestCase() {
         m_modelDir = test::makeTinyModel(m_tmp / "model", "gpt2");
-        m_model = loadModel(m_modelDir, {"cpu", false});
+        m_model = loadModel(m_modelDir, {"cpu"});
         m_data = loadMcqDataset(test::sharedDataDir() / "mcq/arc-hf-jsonl/ARC-Easy-validation.jsonl");
         m_data.questions.resize(40);
         m_items = buildScoringItems(m_data, Tokenizer::fromDirectory(m_modelDir), ScoringMode::Letter, {});

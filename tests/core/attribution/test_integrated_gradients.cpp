@@ -15,7 +15,7 @@ using namespace prunescope;
 namespace {
 
 std::shared_ptr<CausalLM> tinyModel(const QString& name) {
-    return loadModel(test::dataDir() / "models" / name.toStdString(), {"cpu", false});
+    return loadModel(test::dataDir() / "models" / name.toStdString(), {"cpu"});
 }
 
 ScoringItem randomItem(int64_t vocab, int64_t length, uint64_t seed) {

@@ -167,7 +167,7 @@ private slots:
         // Saved as a Hugging Face folder and loaded back through the normal loader, head included.
         test::TempDir dir;
         saveModel(*model, dir / "m", {});
-        auto loaded = loadModel(dir / "m", {"cpu", false});
+        auto loaded = loadModel(dir / "m", {"cpu"});
         QVERIFY(!loaded->config().tieEmbeddings);
         auto saved = model->named_parameters();
         for (const auto& p : loaded->named_parameters()) QVERIFY(torch::equal(p.value(), saved[p.key()]));

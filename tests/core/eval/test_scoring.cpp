@@ -50,10 +50,10 @@ private slots:
     void initTestCase() {
         auto g = test::makeTinyModel(m_tmp / "gpt2", "gpt2");
         auto l = test::makeTinyModel(m_tmp / "llama", "llama");
-        m_gpt2 = loadModel(g, {"cpu", false});
-        m_llama = loadModel(l, {"cpu", false});
-        m_gpt2Double = loadModel(g, {"cpu", false});
-        m_llamaDouble = loadModel(l, {"cpu", false});
+        m_gpt2 = loadModel(g, {"cpu"});
+        m_llama = loadModel(l, {"cpu"});
+        m_gpt2Double = loadModel(g, {"cpu"});
+        m_llamaDouble = loadModel(l, {"cpu"});
         m_gpt2Double->to(torch::kDouble);
         m_llamaDouble->to(torch::kDouble);
         m_gpt2Tok = Tokenizer::fromDirectory(g);

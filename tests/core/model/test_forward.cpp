@@ -40,7 +40,7 @@ private slots:
         QFETCH(QString, name);
         auto dir = modelDir(name.toUtf8().constData());
         auto expected = readJsonFile(dir / "expected.json");
-        auto model = loadModel(dir, {"cpu", false});
+        auto model = loadModel(dir, {"cpu"});
         torch::NoGradGuard noGrad;
         auto input = ids(expected);
         auto logits = model->forward(input);  // (B, T, V)
@@ -57,7 +57,7 @@ private slots:
     void kvCacheEqualsFullForward_data() { matchesReference_data(); }
     void kvCacheEqualsFullForward() {
         QFETCH(QString, name);
-        auto model = loadModel(modelDir(name.toUtf8().constData()), {"cpu", false});
+        auto model = loadModel(modelDir(name.toUtf8().constData()), {"cpu"});
         torch::NoGradGuard noGrad;
         auto input = torch::randint(0, model->config().nVocab, {2, 11}, torch::kLong);
         auto full = model->forward(input);
@@ -78,7 +78,7 @@ private slots:
     void sharedPrefixEqualsFullForward_data() { matchesReference_data(); }
     void sharedPrefixEqualsFullForward() {
         QFETCH(QString, name);
-        auto model = loadModel(modelDir(name.toUtf8().constData()), {"cpu", false});
+        auto model = loadModel(modelDir(name.toUtf8().constData()), {"cpu"});
         torch::NoGradGuard noGrad;
         const int64_t rows = 3, prefix = 8;
         auto shared = torch::randint(0, model->config().nVocab, {1, prefix}, torch::kLong);
@@ -101,7 +101,7 @@ private slots:
     void leftPaddingChangesNothing_data() { matchesReference_data(); }
     void leftPaddingChangesNothing() {
         QFETCH(QString, name);
-        auto model = loadModel(modelDir(name.toUtf8().constData()), {"cpu", false});
+        auto model = loadModel(modelDir(name.toUtf8().constData()), {"cpu"});
         torch::NoGradGuard noGrad;
         auto a = torch::randint(0, model->config().nVocab, {1, 9}, torch::kLong);
         auto b = torch::randint(0, model->config().nVocab, {1, 6}, torch::kLong);
@@ -116,7 +116,7 @@ private slots:
     }
 
     void neededRowsOnly() {
-        auto model = loadModel(modelDir("llama"), {"cpu", false});
+        auto model = loadModel(modelDir("llama"), {"cpu"});
         torch::NoGradGuard noGrad;
         auto input = torch::randint(0, model->config().nVocab, {2, 7}, torch::kLong);
         auto h = model->hidden(input);
@@ -130,8 +130,8 @@ private slots:
     void maskEqualsZeroedWeights() {
         QFETCH(QString, name);
         auto dir = modelDir(name.toUtf8().constData());
-        auto model = loadModel(dir, {"cpu", false});
-        auto zeroed = loadModel(dir, {"cpu", false});
+        auto model = loadModel(dir, {"cpu"});
+        auto zeroed = loadModel(dir, {"cpu"});
         const auto& c = model->config();
         torch::NoGradGuard noGrad;
         NeuronHook hook(c.nLayer);
@@ -151,7 +151,7 @@ private slots:
     }
 
     void scaleOneEqualsNoHook() {
-        auto model = loadModel(modelDir("qwen2"), {"cpu", false});
+        auto model = loadModel(modelDir("qwen2"), {"cpu"});
         const auto& c = model->config();
         auto input = torch::randint(0, c.nVocab, {3, 6}, torch::kLong);
         NeuronHook hook(c.nLayer);
@@ -165,7 +165,7 @@ private slots:
     }
 
     void recordsActivations() {
-        auto model = loadModel(modelDir("gpt2"), {"cpu", false});
+        auto model = loadModel(modelDir("gpt2"), {"cpu"});
         const auto& c = model->config();
         torch::NoGradGuard noGrad;
         NeuronHook hook(c.nLayer);

@@ -55,7 +55,7 @@ std::map<std::string, torch::Tensor> paramsOf(CausalLM& model) {
 // The folder model with the 1-D values the script stored in the GGUF files (the tiny models hold
 // only 1 and 0 there, which would hide a norm or bias loaded into the wrong place).
 std::shared_ptr<CausalLM> folderModel(const std::string& arch) {
-    auto model = loadModel(test::dataDir() / "models" / arch, {"cpu", false});
+    auto model = loadModel(test::dataDir() / "models" / arch, {"cpu"});
     SafetensorsFile st(ggufDir() / "overrides.safetensors");
     auto params = paramsOf(*model);
     torch::NoGradGuard noGrad;
@@ -93,7 +93,7 @@ double logitsDiff(CausalLM& a, CausalLM& b, const std::string& what) {
 }
 
 void loadOnCpu(const fs::path& path) {
-    loadModel(path, {"cpu", false});
+    loadModel(path, {"cpu"});
 }
 
 // Where the value of GGUF key `key` starts (after its u32 value type).
@@ -225,7 +225,7 @@ private slots:
         QFETCH(QString, arch);
         const std::string name = arch.toStdString();
         auto folder = folderModel(name);
-        auto gguf = loadModel(ggufDir() / (name + ".f32.gguf"), {"cpu", false});
+        auto gguf = loadModel(ggufDir() / (name + ".f32.gguf"), {"cpu"});
         QCOMPARE(gguf->config().modelType, name);
         auto want = paramsOf(*folder), got = paramsOf(*gguf);
         for (const auto& [key, value] : want) {
@@ -267,7 +267,7 @@ private slots:
         for (auto& c : upper)
             c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         QVERIFY2(types[upper] >= 14, "the file's matrices are not of the type its name says");
-        auto model = loadModel(path, {"cpu", false});
+        auto model = loadModel(path, {"cpu"});
         auto params = paramsOf(*model);
         SafetensorsFile ref(ggufDir() / "llama-quant-reference.safetensors");
         const std::string prefix = "weight." + t + ".";
@@ -355,7 +355,7 @@ private slots:
     // tokenizer files.
     void savedFolderKeepsTokenizer() {
         const fs::path modelPath = ggufDir() / "llama.f32.gguf";
-        auto model = loadModel(modelPath, {"cpu", false});
+        auto model = loadModel(modelPath, {"cpu"});
         test::TempDir tmp;
         const auto texts = tokenizerTexts();
         for (const char* vocab : {"vocab-llama-spm.gguf", "vocab-gpt2.gguf", "vocab-qwen2.gguf"}) {
@@ -369,7 +369,7 @@ private slots:
         }
         saveModel(*model, tmp / "plain", {"float32", modelPath});
         QVERIFY(!fs::exists(tmp / "plain" / "tokenizer.json"));
-        auto saved = loadModel(tmp / "plain", {"cpu", false});
+        auto saved = loadModel(tmp / "plain", {"cpu"});
         // Equal weights; the saved folder's float32 tensors are memory-mapped, the GGUF's were
         // dequantized into fresh ones, and LibTorch 2.x may pick other kernels for differently
         // aligned inputs (1.6e-6 seen on one token; 0 with LibTorch 1.13).

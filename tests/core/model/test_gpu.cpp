@@ -9,6 +9,7 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include "core/attribution/ig_agreement.h"
 #include "core/attribution/integrated_gradients.h"
 #include "core/data/mcq.h"
 #include "core/eval/mcq_items.h"
@@ -51,8 +52,8 @@ private slots:
         if (!haveCuda()) QSKIP("skipped: no CUDA device");
         QFETCH(QString, arch);
         auto dir = test::makeTinyModel(m_tmp / ("fwd-" + arch.toStdString()), arch.toStdString());
-        auto cpu = loadModel(dir, {"cpu", false});
-        auto gpu = loadModel(dir, {device(), false});
+        auto cpu = loadModel(dir, {"cpu"});
+        auto gpu = loadModel(dir, {device()});
         QVERIFY(gpu->parameters().front().device() == torchDevice());
         torch::NoGradGuard noGrad;
         auto ids = torch::randint(0, cpu->config().nVocab, {3, 17}, torch::kLong);
@@ -68,8 +69,8 @@ private slots:
         auto dir = test::makeTinyModel(m_tmp / "ig", "llama");
         auto tok = Tokenizer::fromDirectory(dir);
         auto items = buildScoringItems(test::letterTask(4, 3), tok, ScoringMode::Letter, {});
-        auto cpu = loadModel(dir, {"cpu", false});
-        auto gpu = loadModel(dir, {device(), false});
+        auto cpu = loadModel(dir, {"cpu"});
+        auto gpu = loadModel(dir, {device()});
         for (bool naive : {false, true}) {
             IgSettings s;
             s.steps = 8;
@@ -92,13 +93,38 @@ private slots:
         }
     }
 
+    // bfloat16 on the GPU (tensor cores) against float32 on the CPU: the same agreement bounds as
+    // the CPU's bfloat16 in test_precision.
+    void bfloat16AgreesWithFloat32() {
+        if (!haveCuda()) QSKIP("skipped: no CUDA device");
+        auto dir = test::makeTinyModel(m_tmp / "bf16", "llama", 5, 0.1);
+        auto tok = Tokenizer::fromDirectory(dir);
+        auto items = buildScoringItems(test::letterTask(4, 9), tok, ScoringMode::Letter, {});
+        auto cpu = loadModel(dir, {"cpu"});
+        auto gpu = loadModel(dir, {device(), torch::kBFloat16});
+        QCOMPARE(gpu->computeDtype(), torch::kBFloat16);
+        std::vector<const ScoringItem*> ptrs;
+        for (const auto& it : items) ptrs.push_back(&it);
+        const std::vector<int> predicted(items.size(), 2);
+        auto a = integratedGradientsBatch(*cpu, ptrs, predicted, IgSettings{});
+        auto b = integratedGradientsBatch(*gpu, ptrs, predicted, IgSettings{});
+        for (size_t i = 0; i < a.size(); ++i) {
+            const auto agreement = compareScores(a[i].ig, b[i].ig, 0.05);
+            std::printf("  question %zu: Spearman %.4f, top-5%% overlap %.2f, completeness %.1e\n", i,
+                        agreement.spearman, agreement.topOverlap, b[i].completenessError);
+            QVERIFY(agreement.spearman > 0.9);
+            QVERIFY(agreement.topOverlap >= 0.6);
+            QVERIFY(b[i].completenessError < 0.05);
+        }
+    }
+
     void finetuneEqualsCpuAndPrunedStayZero() {
         if (!haveCuda()) QSKIP("skipped: no CUDA device");
         auto dir = test::makeTinyModel(m_tmp / "ft", "gpt2", 3, 0.1);
         auto tok = Tokenizer::fromDirectory(dir);
         auto train = buildScoringItems(test::letterTask(64, 1), tok, ScoringMode::Letter, {});
-        auto cpu = loadModel(dir, {"cpu", false});
-        auto gpu = loadModel(dir, {device(), false});
+        auto cpu = loadModel(dir, {"cpu"});
+        auto gpu = loadModel(dir, {device()});
         const auto& c = cpu->config();
         SelectionSpec spec;
         spec.percent = 20;

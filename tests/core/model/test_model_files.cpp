@@ -151,7 +151,7 @@ private slots:
         auto dir = copyModel(tmp / "m");
         auto file = dir / "model.safetensors";
         fs::resize_file(file, fs::file_size(file) - 100);
-        expectError([&] { loadModel(dir, {"cpu", false}); }, "model.safetensors", "tensor '", "run past the end");
+        expectError([&] { loadModel(dir, {"cpu"}); }, "model.safetensors", "tensor '", "run past the end");
     }
 
     void tensorMissing() {
@@ -163,7 +163,7 @@ private slots:
             if (t.name != "h.1.mlp.c_fc.weight") kept.emplace_back(t.name, st.tensor(t.name).clone());
         }
         writeSafetensors(dir / "model.safetensors", kept);
-        expectError([&] { loadModel(dir, {"cpu", false}); }, "model.safetensors", "tensor 'h.1.mlp.c_fc.weight'",
+        expectError([&] { loadModel(dir, {"cpu"}); }, "model.safetensors", "tensor 'h.1.mlp.c_fc.weight'",
                     "missing");
     }
 
@@ -173,7 +173,7 @@ private slots:
         auto config = readJsonFile(dir / "config.json");
         config["n_inner"] = 40;
         writeJsonAtomic(dir / "config.json", config);
-        expectError([&] { loadModel(dir, {"cpu", false}); }, "model.safetensors", "tensor 'h.",
+        expectError([&] { loadModel(dir, {"cpu"}); }, "model.safetensors", "tensor 'h.",
                     "config.json implies");
     }
 
@@ -183,7 +183,7 @@ private slots:
         auto config = readJsonFile(dir / "config.json");
         config["model_type"] = "falcon";
         writeJsonAtomic(dir / "config.json", config);
-        expectError([&] { loadModel(dir, {"cpu", false}); }, "config.json", "field 'model_type'",
+        expectError([&] { loadModel(dir, {"cpu"}); }, "config.json", "field 'model_type'",
                     "unknown model_type 'falcon'");
     }
 
@@ -191,7 +191,7 @@ private slots:
         test::TempDir tmp;
         auto dir = copyModel(tmp / "m");
         writeFileAtomic(dir / "config.json", "{\"model_type\": \"gpt2\",\n \"n_layer\": }\n");
-        expectError([&] { loadModel(dir, {"cpu", false}); }, "config.json", "line 2", "malformed JSON");
+        expectError([&] { loadModel(dir, {"cpu"}); }, "config.json", "line 2", "malformed JSON");
     }
 
     void wrongFieldType() {
@@ -200,7 +200,7 @@ private slots:
         auto config = readJsonFile(dir / "config.json");
         config["num_hidden_layers"] = "two";
         writeJsonAtomic(dir / "config.json", config);
-        expectError([&] { loadModel(dir, {"cpu", false}); }, "config.json", "field 'num_hidden_layers'",
+        expectError([&] { loadModel(dir, {"cpu"}); }, "config.json", "field 'num_hidden_layers'",
                     "expected an integer");
     }
 
@@ -220,8 +220,8 @@ private slots:
         writeSafetensors(tmp / "s" / "model-00001-of-00002.safetensors", first);
         writeSafetensors(tmp / "s" / "model-00002-of-00002.safetensors", second);
         writeJsonAtomic(tmp / "s" / "model.safetensors.index.json", index);
-        auto a = loadModel(src, {"cpu", false});
-        auto b = loadModel(tmp / "s", {"cpu", false});
+        auto a = loadModel(src, {"cpu"});
+        auto b = loadModel(tmp / "s", {"cpu"});
         torch::NoGradGuard noGrad;
         auto input = torch::randint(0, 97, {1, 6}, torch::kLong);
         QVERIFY(torch::equal(a->forward(input), b->forward(input)));
@@ -231,14 +231,14 @@ private slots:
         test::TempDir tmp;
         auto src = test::dataDir() / "models" / "qwen2";
         auto before = sha256File(src / "model.safetensors");
-        auto model = loadModel(src, {"cpu", false});
+        auto model = loadModel(src, {"cpu"});
         {
             torch::NoGradGuard noGrad;
             for (auto& p : model->parameters()) p.add_(0.01);  // writes go to private pages only
         }
         saveModel(*model, tmp / "out", {"float32", src});
         QCOMPARE(sha256File(src / "model.safetensors"), before);
-        auto back = loadModel(tmp / "out", {"cpu", false});
+        auto back = loadModel(tmp / "out", {"cpu"});
         torch::NoGradGuard noGrad;
         auto input = torch::randint(0, 97, {2, 5}, torch::kLong);
         QVERIFY(torch::equal(model->forward(input), back->forward(input)));

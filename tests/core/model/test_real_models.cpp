@@ -53,7 +53,7 @@ private slots:
         m_ref = readJsonFile(test::dataDir() / "real" / "smollm2-reference.json");
         QElapsedTimer timer;
         timer.start();
-        m_model = loadModel(m_gguf, {"cpu", false});
+        m_model = loadModel(m_gguf, {"cpu"});
         m_tokenizer = Tokenizer::fromModel(m_gguf);
         qInfo("SmolLM2-135M GGUF loaded (dequantized) in %.2f s", timer.elapsed() / 1000.0);
         QCOMPARE(m_model->config().nLayer, int64_t(30));
@@ -188,7 +188,7 @@ private slots:
                               "tokenizer_config.json", "prunescope.json"}) {
             QVERIFY2(std::filesystem::exists(out / f), f);
         }
-        auto model = loadModel(out, {"cpu", false});
+        auto model = loadModel(out, {"cpu"});
         // The tokenizer written from the GGUF gives the GGUF tokenizer's ids.
         auto tokenizer = Tokenizer::fromDirectory(out);
         for (const auto& c : m_ref["tokenizer_cases"]) {
@@ -293,7 +293,7 @@ private slots:
     void stories260kGreedyMatchesPublished() {
         auto path = test::sharedDataDir() / "models" / "stories260K" / "stories260K.gguf";
         if (!std::filesystem::exists(path)) QSKIP("../shared/data/models/stories260K is not here");
-        auto model = loadModel(path, {"cpu", false});
+        auto model = loadModel(path, {"cpu"});
         auto tokenizer = Tokenizer::fromModel(path);
         QCOMPARE(tokenizer.bosId().value_or(-1), 1);
         auto out = generateGreedy(*model, {1}, 200, std::nullopt);

@@ -142,8 +142,8 @@ private slots:
     void bakedEqualsMasked() {
         for (const char* name : {"gpt2", "llama", "qwen2"}) {
             auto dir = test::dataDir() / "models" / name;
-            auto masked = loadModel(dir, {"cpu", false});
-            auto baked = loadModel(dir, {"cpu", false});
+            auto masked = loadModel(dir, {"cpu"});
+            auto baked = loadModel(dir, {"cpu"});
             const auto& c = masked->config();
             SelectionSpec spec;
             spec.percent = 25;
@@ -160,7 +160,7 @@ private slots:
             // Saved and loaded back, the baked model still computes the masked one.
             test::TempDir out;
             saveModel(*baked, out / "m", {"float32", dir});
-            QVERIFY(test::maxAbsDiff(loadModel(out / "m", {"cpu", false})->forward(ids), masked->forward(ids, args),
+            QVERIFY(test::maxAbsDiff(loadModel(out / "m", {"cpu"})->forward(ids), masked->forward(ids, args),
                                      std::string(name) + " saved baked vs masked") < 1e-6);
         }
     }

@@ -55,7 +55,7 @@ private slots:
     }
 
     void lossFallsOnALearnableTask() {
-        auto model = loadModel(m_modelDir, {"cpu", false});
+        auto model = loadModel(m_modelDir, {"cpu"});
         double before = maskedAccuracy(*model, m_validation, nullptr, ScoringMode::Letter);
         auto s = settings();
         s.maxSteps = 150;
@@ -74,7 +74,7 @@ private slots:
     }
 
     void continuationModeTrains() {
-        auto model = loadModel(m_modelDir, {"cpu", false});
+        auto model = loadModel(m_modelDir, {"cpu"});
         auto tok = Tokenizer::fromDirectory(m_modelDir);
         auto train = buildScoringItems(test::letterTask(200, 3), tok, ScoringMode::Continuation, {});
         auto s = settings();
@@ -87,7 +87,7 @@ private slots:
     void stopConditionEndsTrainingCleanly() {
         // A stop condition ends training after the step it answers true, as early stopping does:
         // the model comes back frozen and in evaluation mode, the result says it stopped early.
-        auto model = loadModel(m_modelDir, {"cpu", false});
+        auto model = loadModel(m_modelDir, {"cpu"});
         auto s = settings();
         std::vector<int64_t> asked;
         auto stopWhen = [&](const TrainPoint& p) {
@@ -108,7 +108,7 @@ private slots:
     }
 
     void prunedNeuronsStayZero() {
-        auto model = loadModel(m_modelDir, {"cpu", false});
+        auto model = loadModel(m_modelDir, {"cpu"});
         const auto& c = model->config();
         SelectionSpec spec;
         spec.percent = 30;
@@ -148,10 +148,10 @@ private slots:
         auto s = settings();
         s.gradAccum = 2;
         s.batchSize = 8;
-        auto whole = loadModel(m_modelDir, {"cpu", false});
+        auto whole = loadModel(m_modelDir, {"cpu"});
         auto wholeResult = finetune(*whole, m_train, m_validation, nullptr, s);
 
-        auto part = loadModel(m_modelDir, {"cpu", false});
+        auto part = loadModel(m_modelDir, {"cpu"});
         s.checkpointEvery = 4;
         s.checkpointDir = m_tmp / "ckpt";
         CancelFlag cancel{false};
@@ -159,7 +159,7 @@ private slots:
             if (p.step == 13) cancel = true;
         };
         QVERIFY_THROWS_EXCEPTION(CancelledError, finetune(*part, m_train, m_validation, nullptr, s, stopAt, &cancel));
-        auto resumedModel = loadModel(m_modelDir, {"cpu", false});  // a fresh process would start like this
+        auto resumedModel = loadModel(m_modelDir, {"cpu"});  // a fresh process would start like this
         s.resume = true;
         auto resumed = finetune(*resumedModel, m_train, m_validation, nullptr, s);
         QCOMPARE(resumed.steps, wholeResult.steps);
@@ -170,7 +170,7 @@ private slots:
     }
 
     void keepBestRestoresTheBestParameters() {
-        auto model = loadModel(m_modelDir, {"cpu", false});
+        auto model = loadModel(m_modelDir, {"cpu"});
         auto s = settings();
         s.maxSteps = 30;
         s.evalEvery = 3;
@@ -203,8 +203,8 @@ private slots:
     }
 
     void trainableSubsets() {
-        auto model = loadModel(m_modelDir, {"cpu", false});
-        auto before = loadModel(m_modelDir, {"cpu", false});
+        auto model = loadModel(m_modelDir, {"cpu"});
+        auto before = loadModel(m_modelDir, {"cpu"});
         auto s = settings();
         s.maxSteps = 3;
         s.trainable = "ffn";

@@ -107,7 +107,7 @@ private slots:
     void mergedEqualsUnmerged() {
         QFETCH(QString, arch);
         QFETCH(bool, masked);
-        auto model = loadModel(m_models[arch.toStdString()], {"cpu", false});
+        auto model = loadModel(m_models[arch.toStdString()], {"cpu"});
         auto base = logitsOf(*model, probe(arch.toStdString()));
         auto mask = randomMask(*model, 30, 3);
         const NeuronMask* m = masked ? &mask : nullptr;
@@ -143,7 +143,7 @@ private slots:
     void prunedNeuronsStayZero() {
         QFETCH(QString, arch);
         const auto a = arch.toStdString();
-        auto model = loadModel(m_models[a], {"cpu", false});
+        auto model = loadModel(m_models[a], {"cpu"});
         auto mask = randomMask(*model, 30, 4);
         auto result = finetune(*model, m_train[a], m_validation[a], &mask, settings());
         auto params = model->named_parameters();
@@ -181,8 +181,8 @@ private slots:
     void onlyAdaptersTrain() {
         // Adapters on the attention projections only: every other weight is bit-identical after
         // training and merging, the attention weights changed, and the loss falls.
-        auto model = loadModel(m_models["llama"], {"cpu", false});
-        auto before = loadModel(m_models["llama"], {"cpu", false});
+        auto model = loadModel(m_models["llama"], {"cpu"});
+        auto before = loadModel(m_models["llama"], {"cpu"});
         auto s = settings();
         s.maxSteps = 40;
         s.evalEvery = 0;
@@ -220,7 +220,7 @@ private slots:
         QFETCH(QString, arch);
         const auto a = arch.toStdString();
         const bool gpt2 = a == "gpt2";
-        auto model = loadModel(m_models[a], {"cpu", false});
+        auto model = loadModel(m_models[a], {"cpu"});
         auto mask = randomMask(*model, 25, 5);
         auto s = settings();
         s.lora.alpha = 12;
@@ -282,7 +282,7 @@ private slots:
 
         // Applied by hand to the base model with the mask baked in, as PEFT would: W += (alpha / r)
         // B A, transposed when fan_in_fan_out.
-        auto base = loadModel(m_models[a], {"cpu", false});
+        auto base = loadModel(m_models[a], {"cpu"});
         mask.bakeInto(*base);
         auto ids = probe(a);
         QVERIFY(test::maxAbsDiff(logitsOf(*base, ids), logitsOf(*model, ids),
@@ -308,10 +308,10 @@ private slots:
         auto s = settings();
         s.maxSteps = 12;
         s.lora.dropout = 0;
-        auto whole = loadModel(m_models["gpt2"], {"cpu", false});
+        auto whole = loadModel(m_models["gpt2"], {"cpu"});
         auto wholeResult = finetune(*whole, m_train["gpt2"], m_validation["gpt2"], nullptr, s);
 
-        auto part = loadModel(m_models["gpt2"], {"cpu", false});
+        auto part = loadModel(m_models["gpt2"], {"cpu"});
         s.checkpointEvery = 3;
         s.checkpointDir = m_tmp / "lora-ckpt";
         CancelFlag cancel{false};
@@ -326,7 +326,7 @@ private slots:
         // Only the adapters were checkpointed.
         SafetensorsFile ckpt(s.checkpointDir / "model.safetensors");
         QCOMPARE(ckpt.tensors().size(), size_t(2 * 2 * 4));
-        auto resumedModel = loadModel(m_models["gpt2"], {"cpu", false});
+        auto resumedModel = loadModel(m_models["gpt2"], {"cpu"});
         s.resume = true;
         auto resumed = finetune(*resumedModel, m_train["gpt2"], m_validation["gpt2"], nullptr, s);
         QCOMPARE(resumed.steps, wholeResult.steps);
@@ -395,7 +395,7 @@ private slots:
     }
 
     void targetMissingFromTheModelIsAnError() {
-        auto model = loadModel(m_models["gpt2"], {"cpu", false});
+        auto model = loadModel(m_models["gpt2"], {"cpu"});
         LoraSettings ls;
         ls.rank = 2;
         ls.targets = {"q_proj"};

@@ -1,5 +1,8 @@
 // ModelPanel: the model card of a real tiny model, the datasets table, the tokenizer box.
+#include <QComboBox>
+#include <QLabel>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTableWidget>
 #include <QTest>
 
@@ -12,7 +15,9 @@ using namespace prunescope::ui;
 class TestModelPanel : public QObject {
     Q_OBJECT
 private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
     void cardShowsTheModel();
+    void computeDtypeChoiceOpensInIt();
     void tokenizerSplitsTypedText();
     void datasetsTableListsSplits();
 };
@@ -37,6 +42,37 @@ void TestModelPanel::cardShowsTheModel() {
     QVERIFY2(params.contains(QString::number(engine.model().parameters)), qPrintable(params));
     QVERIFY2(panel.cardValue(QStringLiteral("Memory")).endsWith(QStringLiteral("MiB")),
              qPrintable(panel.cardValue(QStringLiteral("Memory"))));
+}
+
+void TestModelPanel::computeDtypeChoiceOpensInIt() {
+    test::TempDir dir;
+    auto fixture = test::makeGuiFixture(dir.path(), 20, 10);
+    Engine engine;
+    ModelPanel panel(engine);
+    auto* combo = panel.findChild<QComboBox*>(QStringLiteral("computeDtype"));
+    QVERIFY(combo != nullptr);
+    QCOMPARE(combo->currentText(), QStringLiteral("float32"));  // the default
+    engine.loadModel(test::qs(fixture.model), QStringLiteral("cpu"));
+    QVERIFY(test::waitIdle(engine));
+    QCOMPARE(panel.cardValue(QStringLiteral("Compute dtype")), QStringLiteral("float32"));
+    const int64_t float32Bytes = engine.model().memoryBytes;
+
+    combo->setCurrentText(QStringLiteral("bfloat16"));
+    QCOMPARE(engine.computeDtype(), QStringLiteral("bfloat16"));
+    // The open model keeps computing in float32 until it is opened again, and the panel says so.
+    bool noted = false;
+    for (auto* label : panel.findChildren<QLabel*>()) noted = noted || label->text().contains(QStringLiteral("opened next"));
+    QVERIFY(noted);
+    engine.loadModel(test::qs(fixture.model), QStringLiteral("cpu"));
+    QVERIFY(test::waitIdle(engine));
+    QCOMPARE(panel.cardValue(QStringLiteral("Compute dtype")), QStringLiteral("bfloat16"));
+    QCOMPARE(engine.model().memoryBytes * 2, float32Bytes);
+    QCOMPARE(engine.model().weightBytes, 2);
+
+    // Remembered for the next start.
+    ModelPanel again(engine);
+    QCOMPARE(again.findChild<QComboBox*>(QStringLiteral("computeDtype"))->currentText(), QStringLiteral("bfloat16"));
+    combo->setCurrentText(QStringLiteral("float32"));
 }
 
 void TestModelPanel::tokenizerSplitsTypedText() {

@@ -81,7 +81,7 @@ void TestEngineWorker::scoringMatchesTheCore() {
     const auto result = scored.at(0).at(0).value<ScoreResult>();
     QCOMPARE(int(result.rows.size()), 30);
     // The same questions scored by the core directly, on this thread.
-    auto model = loadModel(m_fixture.model, {"cpu", false});
+    auto model = loadModel(m_fixture.model, {"cpu"});
     auto tokenizer = Tokenizer::fromDirectory(m_fixture.model);
     auto data = loadMcqDataset(m_fixture.test);
     torch::NoGradGuard noGrad;
@@ -208,7 +208,7 @@ void TestEngineWorker::neuronDetailAndPreview() {
     std::printf("neuron (1, 7): mean of per-question IG %.6g, displayed score %.6g\n", mean, double(d.score));
     QVERIFY(std::abs(mean - d.score) <= 1e-5 * std::max(1.0, std::abs(mean)));
     // The top promoted token's logit, computed here: unembedding (V, d) @ output weights (d,).
-    auto model = loadModel(m_fixture.model, {"cpu", false});
+    auto model = loadModel(m_fixture.model, {"cpu"});
     torch::NoGradGuard noGrad;
     auto logits = model->unembedding().matmul(model->neuronOutputWeights(1)[7]);
     const double top = logits.max().item<double>();
