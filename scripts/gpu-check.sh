@@ -137,7 +137,7 @@ if [[ -n $attr ]]; then
     echo "             max diff $(field "$attr" 'max relative diff')"
     echo "             completeness $(field "$attr" completeness)"
     echo "             bfloat16 $(field "$attr" 'bfloat16  batched')"
-    echo "             bfloat16 $(field "$attr" 'bfloat16  vs f32  mean')"
+    echo "             bfloat16 mean over questions: $(field "$attr" 'bfloat16  vs f32  mean over questions:')"
 fi
 if ((failed)); then
     echo "gpu-check: FAILED (see above and $log)" >&2

@@ -114,6 +114,18 @@ double meanCompleteness(const std::vector<QuestionIg>& r) {
     return r.empty() ? 0 : sum / static_cast<double>(r.size());
 }
 
+// Mean |F(x) − F(0)| (per scope block): the scale the completeness error is relative to.
+double meanTargetChange(const std::vector<QuestionIg>& r) {
+    double sum = 0, n = 0;
+    for (const auto& q : r) {
+        for (double f0 : q.f0) {
+            sum += std::abs(q.fx - f0);
+            n += 1;
+        }
+    }
+    return n > 0 ? sum / n : 0;
+}
+
 // The reduced-precision run against float32: per question, and on the mean over the questions
 // (what selection ranks).
 void printAgreement(const std::vector<QuestionIg>& ref, const std::vector<QuestionIg>& other, const char* dtype) {
@@ -156,6 +168,7 @@ int benchAttribution(const Argv& argv) {
         .option("steps", "M", "Gauss-Legendre steps", "20")
         .option("naive-rows", "R", "Scaled copies per pass in the naive path", "6")
         .option("naive-questions", "N", "Questions timed on the naive path (the slow one; 0: skip it)", "3")
+        .option("scope", "S", "joint or per-layer", "joint")
         .option("dtype", "T", "Also run in this compute dtype and compare: bfloat16 or float16 (float32: no)", "float32")
         .option("model", "PATH", "A real model (folder or .gguf) instead of the random shape")
         .option("data", "FILE", "With --model: the questions (letter prompts)");
@@ -197,6 +210,7 @@ int benchAttribution(const Argv& argv) {
         const auto& config = model->config();
         IgSettings s;
         s.steps = static_cast<int>(args->getInt("steps"));
+        s.scope = parseIgScope(args->get("scope"));
         const double peak = measureMatmulGflops(1024, 1.0, device);
         integratedGradients(*model, items[0], predicted[0], s);  // warm-up
         std::vector<QuestionIg> fast, naive;
@@ -227,14 +241,14 @@ int benchAttribution(const Argv& argv) {
         for (const auto& item : items) seq += static_cast<double>(item.context.size());
         seq /= static_cast<double>(items.size());
         const double n = static_cast<double>(items.size());
-        const double rows = static_cast<double>(s.steps + 2);
+        const double rows = static_cast<double>(s.steps + 1) * (s.scope == IgScope::PerLayer ? static_cast<double>(config.nLayer) : 1.0) + 1;
         const double perToken = forwardFlopsPerToken(config, static_cast<int64_t>(seq), false);
         // Fast: prefix forward once; rows x (forward + backward ~ 3 forwards) of one token.
         const double fastFlops = (seq - 1) * perToken + rows * 3 * perToken;
         const double naiveFlops = rows * 3 * seq * perToken;
         std::printf("model             %s, %s, %d thread(s)\n", what.c_str(), deviceName(device).c_str(), at::get_num_threads());
-        std::printf("questions         %lld of %.0f tokens (mean); %d Gauss-Legendre steps (+ F(x), F(0) rows); joint scope\n",
-                    (long long)items.size(), seq, s.steps);
+        std::printf("questions         %lld of %.0f tokens (mean); %d Gauss-Legendre steps (+ F(x), F(0) rows); %s scope\n",
+                    (long long)items.size(), seq, s.steps, igScopeName(s.scope));
         std::printf("fast path         %.3f s per question (%.1f GFLOP/s, %.2f of peak)\n", fastSeconds,
                     fastFlops / fastSeconds / 1e9, fastFlops / fastSeconds / 1e9 / peak);
         std::printf("fast, batched     %.3f s per question (%zu questions per pass; %.1f GFLOP/s, %.2f of peak)\n",
@@ -249,8 +263,10 @@ int benchAttribution(const Argv& argv) {
         } else {
             std::printf("max relative diff %.2e (batched vs fast)\n", maxRelBatched);
         }
-        std::printf("completeness      mean relative error %.2e (fast), %.2e (batched), %.2e (naive)\n",
-                    meanCompleteness(fast), meanCompleteness(batched.results), meanCompleteness(naive));
+        std::printf("completeness      mean relative error %.2e (fast), %.2e (batched)", meanCompleteness(fast),
+                    meanCompleteness(batched.results));
+        if (naiveCount > 0) std::printf(", %.2e (naive)", meanCompleteness(naive));
+        std::printf("; mean |F(x) - F(0)| %.3g\n", meanTargetChange(batched.results));
         std::printf("matmul peak       %.1f GFLOP/s (float32, same run)\n", peak);
         if (dtype != torch::kFloat) {
             const auto name = dtypeName(dtype);
@@ -260,8 +276,9 @@ int benchAttribution(const Argv& argv) {
             const auto narrow = timedBatch(*model, items, predicted, s, device);
             std::printf("%-9s batched %.3f s per question: %.2fx the speed of float32 batched\n", name.c_str(),
                         narrow.secondsPerQuestion, batched.secondsPerQuestion / narrow.secondsPerQuestion);
-            std::printf("%-9s         completeness: mean relative error %.2e (float32: %.2e)\n", name.c_str(),
-                        meanCompleteness(narrow.results), meanCompleteness(batched.results));
+            std::printf("%-9s         completeness: mean relative error %.2e (float32: %.2e); mean |F(x) - F(0)| %.3g\n",
+                        name.c_str(), meanCompleteness(narrow.results), meanCompleteness(batched.results),
+                        meanTargetChange(narrow.results));
             printAgreement(batched.results, narrow.results, name.c_str());
             std::printf("%-9s peak    %.1f GFLOP/s matmul (%.2fx float32's, same run)\n", name.c_str(), narrowPeak,
                         narrowPeak / peak);

@@ -128,9 +128,22 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
         first = end;
     }
     result.meta["complete"] = true;
-    if (!mine.empty()) {
+    if (mine.size() > start) {
+        const double meanError = errorSum / static_cast<double>(mine.size() - start);
         log::get("attribution")->info("{} question(s) attributed; mean completeness error {:.2e}", mine.size() - start,
-                                      (mine.size() > start) ? errorSum / static_cast<double>(mine.size() - start) : 0.0);
+                                      meanError);
+        // Σ IG far from F(x) − F(0): the quadrature has not converged (seen with the joint scope
+        // on real models) or rounding dominates (bfloat16): docs/attribution.md, docs/precision.md.
+        if (meanError > kCompletenessWarning) {
+            const bool narrow = model.computeDtype() == torch::kBFloat16 || model.computeDtype() == torch::kHalf;
+            std::string remedies = "more --steps";
+            if (job.ig.scope == IgScope::Joint) remedies += ", --scope per-layer";
+            if (narrow) remedies += ", --dtype float32";
+            log::get("attribution")->warn(
+                "mean completeness error {:.2g}: Σ IG is far from F(x) − F(0) ({} steps, {} scope{}), so the scores "
+                "are unreliable; try {} (docs/attribution.md)",
+                meanError, job.ig.steps, igScopeName(job.ig.scope), narrow ? ", reduced precision" : "", remedies);
+        }
     }
     return result;
 }

@@ -28,6 +28,9 @@ std::vector<size_t> selectConfident(const std::vector<QuestionScore>& scores, co
 // Shard k (0-based) of n: a contiguous slice of `selected`.
 std::vector<size_t> shardSlice(const std::vector<size_t>& selected, int shardIndex, int shardCount);
 
+// A run whose mean completeness error exceeds this is logged as a warning (not converged).
+inline constexpr double kCompletenessWarning = 0.1;
+
 struct AttributionJob {
     IgSettings ig;
     QuestionFilter filter;

@@ -31,6 +31,17 @@ struct WidenedLinear : torch::autograd::Function<WidenedLinear> {
     }
 };
 
+torch::Tensor activateFloat(const torch::Tensor& x, const std::string& activation) {
+    if (activation == "gelu_new" || activation == "gelu_pytorch_tanh" || activation == "gelu_fast") {
+        return torch::gelu(x, "tanh");
+    }
+    if (activation == "gelu") return torch::gelu(x);
+    if (activation == "silu" || activation == "swish") return torch::silu(x);
+    if (activation == "relu") return torch::relu(x);
+    throw Error("config.json", "field 'activation'", "unsupported activation '" + activation + "'",
+                "supported: gelu_new, gelu_pytorch_tanh, gelu, silu, relu");
+}
+
 }  // namespace
 
 torch::Tensor linearWidened(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
@@ -75,7 +86,11 @@ LayerNormImpl::LayerNormImpl(int64_t d, double eps_, const torch::TensorOptions&
 }
 
 torch::Tensor LayerNormImpl::forward(const torch::Tensor& x) {
-    return torch::layer_norm(x, {x.size(-1)}, inDtype(weight, x.scalar_type()), inDtype(bias, x.scalar_type()), eps);
+    // Statistics in float32 for bfloat16 / float16 activations, whatever the LibTorch kernel does
+    // (1.13's CPU kernel keeps less precision than 2.x's); the result goes back to x's dtype.
+    const auto xf = atLeastFloat(x);
+    auto y = torch::layer_norm(xf, {x.size(-1)}, inDtype(weight, xf.scalar_type()), inDtype(bias, xf.scalar_type()), eps);
+    return inDtype(y, x.scalar_type());
 }
 
 RmsNormImpl::RmsNormImpl(int64_t d, double eps_, const torch::TensorOptions& options) : eps(eps_) {
@@ -148,14 +163,9 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
 }
 
 torch::Tensor activate(const torch::Tensor& x, const std::string& activation) {
-    if (activation == "gelu_new" || activation == "gelu_pytorch_tanh" || activation == "gelu_fast") {
-        return torch::gelu(x, "tanh");
-    }
-    if (activation == "gelu") return torch::gelu(x);
-    if (activation == "silu" || activation == "swish") return torch::silu(x);
-    if (activation == "relu") return torch::relu(x);
-    throw Error("config.json", "field 'activation'", "unsupported activation '" + activation + "'",
-                "supported: gelu_new, gelu_pytorch_tanh, gelu, silu, relu");
+    // In float32 for bfloat16 / float16 inputs (cast back after): LibTorch 1.13's bfloat16 GELU
+    // alone doubles the completeness error of bfloat16 Integrated Gradients (docs/precision.md).
+    return inDtype(activateFloat(atLeastFloat(x), activation), x.scalar_type());
 }
 
 }  // namespace prunescope

@@ -182,6 +182,28 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(Error, runAttribution(*m_model, m_data, m_items, m_scores, j));
     }
 
+    // A run whose integral has not converged says so (max-logit with two midpoint steps is far from
+    // complete); a converged one does not.
+    void unconvergedRunWarns() {
+        auto data = (test::sharedDataDir() / "mcq/arc-hf-jsonl/ARC-Easy-train.jsonl").string();
+        std::vector<std::string> common = {"attribute", "--model", m_modelDir.string(), "--data", data,
+                                           "--min-confidence", "0", "--limit", "4", "--quiet"};
+        auto rough = common;
+        rough.insert(rough.end(), {"--target", "max-logit", "--rule", "midpoint", "--steps", "2", "--out",
+                                   (m_tmp / "rough.safetensors").string()});
+        auto r = test::runCli(rough);
+        QCOMPARE(r.exitCode, 0);
+        std::printf("  %s", r.err.c_str());
+        QVERIFY(r.err.find("completeness error") != std::string::npos);
+        QVERIFY(r.err.find("unreliable") != std::string::npos);
+        QVERIFY(r.err.find("--steps") != std::string::npos);
+        auto fine = common;
+        fine.insert(fine.end(), {"--out", (m_tmp / "fine.safetensors").string()});
+        auto f = test::runCli(fine);
+        QCOMPARE(f.exitCode, 0);
+        QVERIFY(f.err.find("unreliable") == std::string::npos);
+    }
+
     // Through the CLI: SIGTERM mid-run exits 130 without an output file; --resume finishes it and
     // gives what an uninterrupted run gives.
     void cliCancelAndResume() {
