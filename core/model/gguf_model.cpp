@@ -283,9 +283,9 @@ std::shared_ptr<CausalLM> loadGgufModel(const fs::path& path, const ModelLoadOpt
     if (options.compute != torch::kFloat) setComputeDtype(*model, options.compute);
     model->eval();
     log::get("model")->info(
-        "loaded {} (GGUF v{}, {}, {} layers x {} neurons, {:.1f}M parameters) on {}", where,
+        "loaded {} (GGUF v{}, {}, {} layers x {} neurons, {:.1f}M parameters, computing in {}) on {}", where,
         file.version(), config.modelType, config.nLayer, config.nNeuron,
-        static_cast<double>(config.parameterCount()) / 1e6, deviceName(device));
+        static_cast<double>(config.parameterCount()) / 1e6, dtypeName(model->computeDtype()), deviceName(device));
     return model;
 }
 

@@ -173,10 +173,10 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions&
     // model converted later, e.g. to float64, computes in float64).
     if (narrowCompute || dtype != computeDtype) model->setComputeDtype(computeDtype);
     model->eval();
-    log::get("model")->info("loaded {} ({}, {} layers x {} neurons, {:.1f}M parameters, weights held in {}) on {}",
-                            dir.string(), config.modelType, config.nLayer, config.nNeuron,
-                            static_cast<double>(config.parameterCount()) / 1e6,
-                            std::string(c10::toString(dtype)), deviceName(device));
+    log::get("model")->info(
+        "loaded {} ({}, {} layers x {} neurons, {:.1f}M parameters, weights held in {}, computing in {}) on {}",
+        dir.string(), config.modelType, config.nLayer, config.nNeuron, static_cast<double>(config.parameterCount()) / 1e6,
+        dtypeName(dtype), dtypeName(computeDtype), deviceName(device));
     return model;
 }
 

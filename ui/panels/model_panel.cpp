@@ -51,9 +51,15 @@ ModelPanel::ModelPanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     m_engine.setComputeDtype(m_dtype->currentText());
     m_dtypeNote = new QLabel(cardBox);
     m_dtypeNote->setWordWrap(true);
+    m_reopen = new QPushButton(tr("Reopen"), cardBox);
+    m_reopen->setObjectName(QStringLiteral("reopenInDtype"));
+    m_reopen->setToolTip(tr("Open the model again in the chosen dtype (its scores and attributions in memory are "
+                            "cleared, as when opening any model; files are kept)"));
+    m_reopen->hide();
     dtypeRow->addWidget(new QLabel(tr("Compute in:"), cardBox));
     dtypeRow->addWidget(m_dtype);
     dtypeRow->addWidget(m_dtypeNote, 1);
+    dtypeRow->addWidget(m_reopen);
     cardLayout->addLayout(dtypeRow);
     auto* form = new QFormLayout;
     const QStringList rows = {tr("Folder"), tr("Architecture"), tr("Layers"), tr("Neurons per layer"),
@@ -129,6 +135,9 @@ ModelPanel::ModelPanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
         m_engine.setComputeDtype(dtype);
         showDtypeNote();
     });
+    connect(m_reopen, &QPushButton::clicked, this, [this] {
+        if (m_engine.hasModel()) m_engine.loadModel(m_engine.model().dir);
+    });
     connect(m_text, &QLineEdit::textChanged, this, &ModelPanel::tokenize);
     connect(&m_engine, &Engine::modelChanged, this, &ModelPanel::showCard);
     connect(&m_engine, &Engine::datasetsChanged, this, &ModelPanel::showDatasets);
@@ -179,6 +188,7 @@ void ModelPanel::showDtypeNote() {
     m_dtypeNote->setText(differs ? tr("the open model computes in %1; this applies when a model is opened next")
                                        .arg(open.computeDtype)
                                  : QString());
+    m_reopen->setVisible(differs);
 }
 
 void ModelPanel::showDatasets() {

@@ -12,6 +12,7 @@
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QTableWidget;
 
 namespace prunescope::ui {
@@ -48,6 +49,7 @@ private:
     QTableWidget* m_datasets = nullptr;
     QComboBox* m_dtype = nullptr;
     QLabel* m_dtypeNote = nullptr;
+    QPushButton* m_reopen = nullptr;
     QLineEdit* m_text = nullptr;
     QLabel* m_tokens = nullptr;
     QLabel* m_tokenCount = nullptr;

@@ -1,6 +1,7 @@
 // ModelPanel: the model card of a real tiny model, the datasets table, the tokenizer box.
 #include <QComboBox>
 #include <QLabel>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -63,8 +64,11 @@ void TestModelPanel::computeDtypeChoiceOpensInIt() {
     bool noted = false;
     for (auto* label : panel.findChildren<QLabel*>()) noted = noted || label->text().contains(QStringLiteral("opened next"));
     QVERIFY(noted);
-    engine.loadModel(test::qs(fixture.model), QStringLiteral("cpu"));
+    auto* reopen = panel.findChild<QPushButton*>(QStringLiteral("reopenInDtype"));
+    QVERIFY(reopen != nullptr && !reopen->isHidden());
+    reopen->click();  // opens the same model again, now in bfloat16
     QVERIFY(test::waitIdle(engine));
+    QVERIFY(reopen->isHidden());
     QCOMPARE(panel.cardValue(QStringLiteral("Compute dtype")), QStringLiteral("bfloat16"));
     QCOMPARE(engine.model().memoryBytes * 2, float32Bytes);
     QCOMPARE(engine.model().weightBytes, 2);
