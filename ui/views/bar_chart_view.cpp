@@ -97,8 +97,12 @@ bool BarChartView::setData(QStringList categories, QStringList series,
             m_items->errorBars.append(errorBars);
         }
     }
-    const double pad = 0.08 * std::max(hi - lo, 1e-9);
-    p->yAxis->setRange(lo < 0 ? lo - pad : 0.0, hi > 0 ? hi + pad : pad);
+    // Headroom above the tallest bar (and its error bar); with a legend, a band it fits in (about
+    // one row per series), so it never covers a group of bars.
+    const double span = std::max(hi - lo, 1e-9);
+    const double pad = 0.08 * span;
+    const double top = nSeries > 1 ? (0.08 + 0.07 * double(nSeries)) * span : pad;
+    p->yAxis->setRange(lo < 0 ? lo - pad : 0.0, hi > 0 ? hi + top : top);
     p->legend->setVisible(nSeries > 1);
     requestReplot();
     return true;
