@@ -255,6 +255,17 @@ MemoryPlan planMemory(const ModelConfig& config, const PlanSettings& settings, i
         }
         const int64_t rows = fittingRowsPerPass(config, settings, availableBytes);
         if (rows > 0) with([rows](PlanSettings& s) { s.rowsPerPass = rows; });
+        // Weights held as stored and fewer rows per pass together (an 8B model on 24 GB): the
+        // numbers of float32 computation, before any suggestion that changes them.
+        if (canHoldNarrow && settings.weightBytes == 4 && settings.computeBytes == 4) {
+            PlanSettings narrow = settings;
+            narrow.weightBytes = 2;
+            const int64_t narrowRows = fittingRowsPerPass(config, narrow, availableBytes);
+            if (narrowRows > 0) with([narrowRows](PlanSettings& s) {
+                s.weightBytes = 2;
+                s.rowsPerPass = narrowRows;
+            });
+        }
     }
     // Last, as it changes the numbers: computing in bfloat16 halves the weights and activations.
     if (canHoldNarrow && settings.computeBytes == 4 && settings.job != PlanJob::Load) {

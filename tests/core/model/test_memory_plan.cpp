@@ -209,6 +209,20 @@ private slots:
         QVERIFY(estimateMemory(config, a).total > available);
     }
 
+    // An 8B bfloat16 checkpoint attributed on 20 GB with float32 weights: the first suggestion keeps
+    // the numbers (weights as stored, fewer rows per pass), bfloat16 computation comes last.
+    void suggestionsKeepTheNumbersFirst() {
+        const auto config = readModelConfigAt(sharedDataDir() / "configs" / "Llama-3.1-8B");
+        PlanSettings s;
+        s.job = PlanJob::Attribute;
+        const auto plan = planMemory(config, s, 20'000'000'000);
+        QVERIFY(!plan.fits());
+        for (const auto& line : plan.suggestions) std::printf("  would fit: %s\n", line.c_str());
+        QVERIFY(plan.suggestions.size() >= 2);
+        QVERIFY2(plan.suggestions.front().find("--weights stored --rows-per-pass") == 0, plan.suggestions.front().c_str());
+        QCOMPARE(plan.suggestions.back(), std::string("--dtype bfloat16"));
+    }
+
     void byteSizes() {
         QCOMPARE(parseByteSize("123"), int64_t(123));
         QCOMPARE(parseByteSize("12GB"), int64_t(12'000'000'000));
