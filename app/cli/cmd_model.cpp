@@ -84,9 +84,8 @@ int runInfo(const Argv& argv) {
             plan.cuda = device.is_cuda();
             const auto compute = dtypeFromName(args->get("dtype"), "--dtype");
             plan.computeBytes = static_cast<int>(c10::elementSize(compute));
-            plan.weightBytes = compute != torch::kFloat ? plan.computeBytes
-                                                        : static_cast<int>(c10::elementSize(heldWeightDtype(
-                                                              config, parseWeightHolding(args->get("weights")), available)));
+            plan.weightBytes = static_cast<int>(c10::elementSize(
+                heldWeightDtype(config, parseWeightHolding(args->get("weights")), available, compute)));
             auto result = planMemory(config, plan, available);
             if (args->has("json")) {
                 std::cout << result.toJson().dump(2) << "\n";

@@ -52,7 +52,9 @@ const char* weightHoldingName(WeightHolding holding) {
     return "auto";
 }
 
-torch::ScalarType heldWeightDtype(const ModelConfig& config, WeightHolding holding, int64_t freeBytes) {
+torch::ScalarType heldWeightDtype(const ModelConfig& config, WeightHolding holding, int64_t freeBytes,
+                                  torch::ScalarType compute) {
+    if (compute != torch::kFloat) return compute;
     const bool narrow = config.storedDtype == "bfloat16" || config.storedDtype == "float16";
     if (!narrow || holding == WeightHolding::Float32) return torch::kFloat;
     const auto stored = scalarFromName(config.storedDtype, "config.json torch_dtype");
@@ -116,7 +118,7 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions&
     const auto computeDtype = options.compute;
     const bool narrowCompute = computeDtype != torch::kFloat;
     if (narrowCompute) checkComputeDtype(computeDtype, device, "--dtype");
-    const auto dtype = narrowCompute ? computeDtype : heldWeightDtype(config, options.weights, availableMemoryBytes(device));
+    const auto dtype = heldWeightDtype(config, options.weights, availableMemoryBytes(device), computeDtype);
 
     auto model = findArchitecture(config.modelType).build(config, torch::TensorOptions().dtype(dtype).device(device));
     std::map<std::string, torch::Tensor> params;

@@ -35,8 +35,10 @@ struct ModelLoadOptions {
 void setComputeDtype(CausalLM& model, torch::ScalarType compute);
 
 // The dtype each stored weight is held in under `holding` for a model of `config` (float32, or
-// the checkpoint's float16 / bfloat16), with `freeBytes` of memory available (Auto's choice).
-torch::ScalarType heldWeightDtype(const ModelConfig& config, WeightHolding holding, int64_t freeBytes);
+// the checkpoint's float16 / bfloat16), with `freeBytes` of memory available (Auto's choice). A
+// narrow `compute` dtype holds every weight in it, whatever `holding` says.
+torch::ScalarType heldWeightDtype(const ModelConfig& config, WeightHolding holding, int64_t freeBytes,
+                                  torch::ScalarType compute = torch::kFloat);
 
 // Loads `dir`: a Hugging Face folder, or a llama.cpp .gguf file (see gguf_model.h; its weights are
 // dequantized once into float32). CPU weights held in their stored dtype point into the

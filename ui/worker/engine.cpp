@@ -227,9 +227,8 @@ MemoryPlan Engine::loadPlan(const QString& dir, const QString& device, const QSt
     settings.job = PlanJob::Load;
     settings.cuda = where.is_cuda();
     settings.computeBytes = static_cast<int>(c10::elementSize(compute));
-    settings.weightBytes = compute != torch::kFloat
-                               ? settings.computeBytes
-                               : static_cast<int>(c10::elementSize(heldWeightDtype(config, WeightHolding::Auto, available)));
+    settings.weightBytes =
+        static_cast<int>(c10::elementSize(heldWeightDtype(config, WeightHolding::Auto, available, compute)));
     return planMemory(config, settings, available);
 }
 
