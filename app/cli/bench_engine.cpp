@@ -240,7 +240,6 @@ int benchAttribution(const Argv& argv) {
         double seq = 0;
         for (const auto& item : items) seq += static_cast<double>(item.context.size());
         seq /= static_cast<double>(items.size());
-        const double n = static_cast<double>(items.size());
         const double rows = static_cast<double>(s.steps + 1) * (s.scope == IgScope::PerLayer ? static_cast<double>(config.nLayer) : 1.0) + 1;
         const double perToken = forwardFlopsPerToken(config, static_cast<int64_t>(seq), false);
         // Fast: prefix forward once; rows x (forward + backward ~ 3 forwards) of one token.

@@ -1,5 +1,7 @@
 #include "core/model/config.h"
 
+#include <cmath>
+
 #include "core/model/architecture.h"
 #include "core/model/config_fields.h"
 #include "core/util/files.h"
@@ -66,6 +68,32 @@ nlohmann::json modelConfigToJson(const ModelConfig& config) {
     if (config.bosTokenId) json["bos_token_id"] = *config.bosTokenId;
     if (config.eosTokenId) json["eos_token_id"] = *config.eosTokenId;
     return json;
+}
+
+std::vector<double> ropeInverseFrequencies(int64_t headDim, double theta,
+                                           const std::optional<RopeScaling>& scaling) {
+    std::vector<double> inv(static_cast<size_t>(headDim / 2));
+    for (size_t i = 0; i < inv.size(); ++i)
+        inv[i] = 1.0 / std::pow(theta, static_cast<double>(2 * i) / static_cast<double>(headDim));
+    if (!scaling) return inv;
+    if (scaling->type == "linear") {
+        for (double& f : inv) f /= scaling->factor;
+    } else if (scaling->type == "llama3") {
+        const double oldLen = static_cast<double>(scaling->originalMaxPositions);
+        const double lowWavelen = oldLen / scaling->lowFreqFactor;
+        const double highWavelen = oldLen / scaling->highFreqFactor;
+        for (double& f : inv) {
+            const double wavelen = 2 * M_PI / f;
+            if (wavelen > lowWavelen) {
+                f /= scaling->factor;
+            } else if (wavelen >= highWavelen) {
+                const double smooth = (oldLen / wavelen - scaling->lowFreqFactor) /
+                                      (scaling->highFreqFactor - scaling->lowFreqFactor);
+                f = (1 - smooth) * f / scaling->factor + smooth * f;
+            }
+        }
+    }
+    return inv;
 }
 
 }  // namespace prunescope

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -53,5 +54,11 @@ ModelConfig readModelConfig(const std::filesystem::path& configJson);
 
 // Builds the config.json for a ModelConfig (used for models Prunescope creates).
 nlohmann::json modelConfigToJson(const ModelConfig& config);
+
+// Rotary inverse frequencies theta^(-2i/headDim), i < headDim / 2, with the scaling applied as
+// Hugging Face's rope_scaling types define it (linear: all divided by `factor`; llama3: long
+// wavelengths divided by `factor`, short ones kept, the band between interpolated).
+std::vector<double> ropeInverseFrequencies(int64_t headDim, double theta,
+                                           const std::optional<RopeScaling>& scaling);
 
 }  // namespace prunescope

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
 
 #include "core/model/architecture.h"
+#include "core/model/config.h"
 #include "core/model/gguf.h"
 #include "core/model/model_io.h"
 #include "core/util/device.h"
@@ -22,6 +24,89 @@ namespace {
 
 bool isLlamaFamily(const std::string& arch) {
     return arch == "llama" || arch == "mistral" || arch == "qwen2";
+}
+
+// Llama 3.1-style files carry the rope scaling as a tensor: rope_freqs.weight holds, per rotary
+// frequency, the divisor llama.cpp applies to it (1 for short wavelengths, `factor` for long ones,
+// interpolated between). Hugging Face describes the same rotation by four numbers (rope_type
+// "llama3": factor, low/high_freq_factor, original_max_position_embeddings), which is what the
+// rest of Prunescope and a saved config.json use. They are recovered here: `factor` is the largest
+// divisor, and the band between gives low and high through
+//     1 / divisor = (1 - s) / factor + s,   s = (original / wavelength - low) / (high - low).
+// Only the ratios original/low and original/high are determined by the divisors, so `original` is
+// taken as Llama 3's 8192 (the value of every Meta release) and low and high follow; the rotation is
+// the same for any choice. The recovered parameters must reproduce every stored divisor, or the file
+// is refused: its factors follow some other rule.
+std::optional<nlohmann::json> llama3ScalingFromFactors(const GgufFile& f, const GgufTensorInfo& info,
+                                                       int64_t headDim, double theta) {
+    const std::string place = "tensor 'rope_freqs.weight'";
+    if (info.numel() != headDim / 2 || info.dims.size() != 1) {
+        throw Error(f.path().string(), place,
+                    "has " + std::to_string(info.numel()) + " values; the model's " +
+                        std::to_string(headDim) + "-dimensional heads rotate " +
+                        std::to_string(headDim / 2) + " frequencies");
+    }
+    const std::vector<float> divisors = f.dequantize(info);
+    float factor = 0;
+    for (float d : divisors) {
+        if (!std::isfinite(d) || d <= 0) {
+            throw Error(f.path().string(), place,
+                        "holds " + std::to_string(d) + "; rope factors must be positive");
+        }
+        factor = std::max(factor, d);
+    }
+    if (factor == 1.0F) return std::nullopt;  // no scaling at all
+    constexpr double kOriginal = 8192;
+    const auto plain = ropeInverseFrequencies(headDim, theta, std::nullopt);
+    // Least-squares line s = a x + b through the band's points, x = original / wavelength.
+    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (size_t i = 0; i < divisors.size(); ++i) {
+        const double d = divisors[i];
+        if (d <= 1.0 + 1e-6 || d >= factor * (1.0 - 1e-6)) continue;
+        const double x = kOriginal * plain[i] / (2 * M_PI);
+        const double y = (1.0 / d - 1.0 / factor) / (1.0 - 1.0 / factor);
+        n += 1, sx += x, sy += y, sxx += x * x, sxy += x * y;
+    }
+    const double det = n * sxx - sx * sx;
+    const std::string unsupported =
+        "per-frequency rope factors that do not follow Llama 3's rule (rope_type 'llama3')";
+    if (n < 2 || det <= 0) {
+        throw Error(f.path().string(), place, unsupported,
+                    "fewer than two frequencies lie between the unscaled and the scaled band, so "
+                    "the band cannot be recovered; use the Hugging Face folder of this model");
+    }
+    const double a = (n * sxy - sx * sy) / det;
+    const double b = (sy - a * sx) / n;
+    if (!(a > 0)) throw Error(f.path().string(), place, unsupported);
+    RopeScaling s;
+    s.type = "llama3";
+    s.factor = factor;
+    s.originalMaxPositions = static_cast<int64_t>(kOriginal);
+    s.lowFreqFactor = -b / a;
+    s.highFreqFactor = s.lowFreqFactor + 1.0 / a;
+    // Prefer round numbers (1 and 4 rather than 0.99999994 and 4.0000001) when they reproduce the
+    // divisors as well.
+    auto reproduces = [&](const RopeScaling& candidate) {
+        const auto scaled = ropeInverseFrequencies(headDim, theta, candidate);
+        for (size_t i = 0; i < divisors.size(); ++i) {
+            const double divisor = plain[i] / scaled[i];
+            if (std::abs(divisor - divisors[i]) > 1e-5 * divisors[i]) return false;
+        }
+        return true;
+    };
+    RopeScaling rounded = s;
+    rounded.lowFreqFactor = std::round(s.lowFreqFactor * 1e4) / 1e4;
+    rounded.highFreqFactor = std::round(s.highFreqFactor * 1e4) / 1e4;
+    if (reproduces(rounded)) {
+        s = rounded;
+    } else if (!reproduces(s)) {
+        throw Error(f.path().string(), place, unsupported);
+    }
+    return nlohmann::json{{"rope_type", "llama3"},
+                          {"factor", s.factor},
+                          {"low_freq_factor", s.lowFreqFactor},
+                          {"high_freq_factor", s.highFreqFactor},
+                          {"original_max_position_embeddings", s.originalMaxPositions}};
 }
 
 std::string shapeText(c10::IntArrayRef shape) {
@@ -149,10 +234,15 @@ nlohmann::json ggufConfigJson(const GgufFile& f) {
                             "supported: none, linear");
             }
         }
-        if (f.find("rope_freqs.weight") != nullptr) {
-            throw Error(file, "tensor 'rope_freqs.weight'",
-                        "per-frequency rope factors (Llama 3.1 style) are not read from GGUF yet",
-                        "use the Hugging Face folder of this model");
+        if (const GgufTensorInfo* freqs = f.find("rope_freqs.weight")) {
+            if (j.contains("rope_scaling")) {
+                throw Error(file, "tensor 'rope_freqs.weight'",
+                            "per-frequency rope factors beside '" + k("rope.scaling.type") +
+                                "'; not supported");
+            }
+            auto scaling =
+                llama3ScalingFromFactors(f, *freqs, headDim, j["rope_theta"].get<double>());
+            if (scaling) j["rope_scaling"] = *scaling;
         }
         if (arch == "mistral" && f.has(k("attention.sliding_window"))) {
             j["sliding_window"] = f.getInt(k("attention.sliding_window"));

@@ -112,25 +112,8 @@ torch::Tensor EmbeddingImpl::forward(const torch::Tensor& ids, torch::ScalarType
 }
 
 Rope::Rope(int64_t headDim, double theta, const std::optional<RopeScaling>& scaling) {
-    auto idx = torch::arange(0, headDim, 2, torch::kDouble);
-    m_invFreq = 1.0 / torch::pow(theta, idx / static_cast<double>(headDim));  // (hd/2,)
-    if (!scaling) return;
-    if (scaling->type == "linear") {
-        m_invFreq = m_invFreq / scaling->factor;
-    } else if (scaling->type == "llama3") {
-        // Llama 3.1: long wavelengths are divided by `factor`, short ones kept, the band between
-        // interpolated smoothly.
-        const double oldLen = static_cast<double>(scaling->originalMaxPositions);
-        const double lowWavelen = oldLen / scaling->lowFreqFactor;
-        const double highWavelen = oldLen / scaling->highFreqFactor;
-        auto wavelen = 2 * M_PI / m_invFreq;
-        auto scaled = torch::where(wavelen > lowWavelen, m_invFreq / scaling->factor, m_invFreq);
-        auto smooth = (oldLen / wavelen - scaling->lowFreqFactor) /
-                      (scaling->highFreqFactor - scaling->lowFreqFactor);
-        auto smoothed = (1 - smooth) * scaled / scaling->factor + smooth * scaled;
-        auto medium = (wavelen >= highWavelen) & (wavelen <= lowWavelen);
-        m_invFreq = torch::where(medium, smoothed, scaled);
-    }
+    const auto inv = ropeInverseFrequencies(headDim, theta, scaling);
+    m_invFreq = torch::tensor(inv, torch::kDouble);  // (hd/2,)
 }
 
 std::pair<torch::Tensor, torch::Tensor> Rope::table(const torch::Tensor& positions,

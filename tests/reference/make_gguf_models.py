@@ -21,8 +21,8 @@ tests/data/gguf/models/:
   llama.<type>.gguf         the llama model with its matrices in F16, BF16, Q8_0, Q4_0 and Q5_1
                             (gguf.quants.quantize). Rows that are not whole blocks (ffn_down: 40
                             values) fall back to F16, as the converter does; 1-D tensors stay F32.
-                            Q4_K and Q6_K are not written: gguf-py cannot quantize K-quants, and
-                            their 256-value blocks do not fit rows of 32 or 40 values anyway.
+                            K-quants' 256-value blocks do not fit rows of 32 or 40 values: see
+                            llama31.kquant.gguf.
   llama-quant-reference.safetensors
                             ids.<i> (token ids); logits.<type>.<i>: Hugging Face transformers'
                             LlamaForCausalLM run with the folder's weights + overrides, every
@@ -46,6 +46,22 @@ tests/data/gguf/models/:
                             whole vocabularies (1.8 MB and 5.9 MB of metadata) would not fit the
                             size budget; the test cuts the original files the same way.
   bad-vocab-count.gguf      deliberately wrong: the llama model (Q4_0) with a 96-token vocabulary.
+  llama31.kquant.gguf       a whole model in K-quants with Llama 3.1's rope scaling: one block of
+                            Llama 3.1's rotary settings (theta 500000; rope_scaling llama3, factor 8,
+                            low 1, high 4, original 8192, written as the converter does: a
+                            rope_freqs.weight tensor of per-frequency divisors and no scaling key),
+                            hidden 256, 4 heads of 64 (2 key/value heads), 512 FFN neurons, 97
+                            tokens. Its matrices are Q2_K, Q3_K, Q4_K, Q5_K and Q6_K (each row a
+                            whole number of 256-value blocks; ffn_down's rows are two blocks). gguf-py
+                            cannot quantize K-quants, so the blocks are random bytes (any bit pattern
+                            is a valid block) with their fp16 scale fields set so that each matrix has
+                            a standard deviation of about 0.05: a random-weight model, like the others.
+  llama31-kquant-reference.safetensors
+                            ids.<i>; logits.<i>: transformers' LlamaForCausalLM built from that
+                            configuration (rope_scaling llama3) with gguf.quants.dequantize() of every
+                            tensor (q/k rows put back); weight.<Hugging Face key>: rows 0, 1, 63 and
+                            the last of that dequantization, for every matrix; sums.<key>: the sum, the
+                            sum of |w| and of w^2 over the whole matrix (float64).
 
 Special-token ids, add_bos_token etc. and merges come from gguf.SpecialVocab, as in the converter.
 
@@ -415,6 +431,147 @@ def write_bad_vocab_count():
     write_model(OUT / "bad-vocab-count.gguf", "llama", config, tensors, T.Q4_0, "q4_0", vocab)
 
 
+# ---- a whole model in K-quants, with Llama 3.1's rope scaling -----------------------------------
+
+LLAMA31 = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_act": "silu",
+           "hidden_size": 256, "intermediate_size": 512, "num_hidden_layers": 1,
+           "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 64, "vocab_size": 97,
+           "max_position_embeddings": 131072, "rms_norm_eps": 1e-5, "rope_theta": 500000.0,
+           "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                            "high_freq_factor": 4.0, "original_max_position_embeddings": 8192},
+           "tie_word_embeddings": False, "torch_dtype": "float32"}
+# GGUF name -> (type, rows, row length), in the converter's tensor order.
+LLAMA31_TENSORS = [
+    ("token_embd.weight", T.Q4_K, 97, 256),
+    ("blk.0.attn_norm.weight", T.F32, 1, 256),
+    ("blk.0.attn_q.weight", T.Q2_K, 256, 256),
+    ("blk.0.attn_k.weight", T.Q3_K, 128, 256),
+    ("blk.0.attn_v.weight", T.Q6_K, 128, 256),
+    ("blk.0.attn_output.weight", T.Q5_K, 256, 256),
+    ("blk.0.ffn_norm.weight", T.F32, 1, 256),
+    ("blk.0.ffn_gate.weight", T.Q4_K, 512, 256),
+    ("blk.0.ffn_up.weight", T.Q5_K, 512, 256),
+    ("blk.0.ffn_down.weight", T.Q6_K, 256, 512),
+    ("output_norm.weight", T.F32, 1, 256),
+    ("output.weight", T.Q6_K, 97, 256),
+]
+# Byte offsets of each K-quant block's fp16 scales (d, and dmin where the type has one).
+K_SCALE_FIELDS = {T.Q2_K: [80, 82], T.Q3_K: [108], T.Q4_K: [0, 2], T.Q5_K: [0, 2], T.Q6_K: [208]}
+LLAMA31_ROWS = [0, 1, 63, -1]  # rows of each matrix kept in the reference (-1: the last)
+IDS_K = [[1, 5, 17, 42], [int(i) for i in np.random.default_rng(31).integers(0, 97, 160)]]
+
+
+def llama3_rope_divisors(config):
+    """rope_freqs.weight as llama.cpp's converter computes it for rope_type llama3: per frequency,
+    the divisor of theta^(-2i/d) (1 for short wavelengths, `factor` for long, smooth between)."""
+    import math
+
+    s = config["rope_scaling"]
+    dim = config["head_dim"]
+    freqs = 1.0 / (config["rope_theta"] ** (torch.arange(0, dim, 2, dtype=torch.float32) / dim))
+    original = s["original_max_position_embeddings"]
+    low_wavelen = original / s["low_freq_factor"]
+    high_wavelen = original / s["high_freq_factor"]
+    divisors = []
+    for freq in freqs.tolist():
+        wavelen = 2 * math.pi / freq
+        if wavelen < high_wavelen:
+            divisors.append(1.0)
+        elif wavelen > low_wavelen:
+            divisors.append(s["factor"])
+        else:
+            smooth = (original / wavelen - s["low_freq_factor"]) / (s["high_freq_factor"] - s["low_freq_factor"])
+            divisors.append(1 / ((1 - smooth) / s["factor"] + smooth))
+    return np.array(divisors, dtype=np.float32)
+
+
+def random_k_blocks(rng, qtype, rows, row_length, std):
+    """Random bytes for rows x row_length values of `qtype`, scales set for the given std."""
+    block, size = gguf.GGML_QUANT_SIZES[qtype]
+    n_blocks = rows * row_length // block
+    blocks = rng.integers(0, 256, size=(n_blocks, size), dtype=np.uint8)
+    one = np.full(n_blocks, 1.0, dtype=np.float16).view(np.uint8).reshape(n_blocks, 2)
+    for offset in K_SCALE_FIELDS[qtype]:
+        blocks[:, offset:offset + 2] = one
+    # Values are linear in (d, dmin) together: scale both to reach the wanted spread.
+    spread = gguf.quants.dequantize(blocks.reshape(rows, -1), qtype).std()
+    scale = np.full(n_blocks, std / spread, dtype=np.float16).view(np.uint8).reshape(n_blocks, 2)
+    for offset in K_SCALE_FIELDS[qtype]:
+        blocks[:, offset:offset + 2] = scale
+    return blocks.reshape(rows, -1)
+
+
+def write_llama31_kquant():
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LLAMA31
+    rng = np.random.default_rng(2024_07_23)  # Llama 3.1's release date
+    path = OUT / "llama31.kquant.gguf"
+    writer = gguf.GGUFWriter(str(path), arch="llama")
+    writer.add_name("prunescope tiny llama 3.1 (K-quants)")
+    writer.add_file_type(gguf.LlamaFileType.MOSTLY_Q4_K_M)
+    writer.add_vocab_size(config["vocab_size"])
+    writer.add_context_length(config["max_position_embeddings"])
+    writer.add_embedding_length(config["hidden_size"])
+    writer.add_feed_forward_length(config["intermediate_size"])
+    writer.add_block_count(config["num_hidden_layers"])
+    writer.add_head_count(config["num_attention_heads"])
+    writer.add_head_count_kv(config["num_key_value_heads"])
+    writer.add_layer_norm_rms_eps(config["rms_norm_eps"])
+    writer.add_rope_freq_base(config["rope_theta"])
+    writer.add_rope_dimension_count(config["head_dim"])
+    writer.add_tensor("rope_freqs.weight", llama3_rope_divisors(config))
+    for name, qtype, rows, length in LLAMA31_TENSORS:
+        if qtype == T.F32:
+            writer.add_tensor(name, (1.0 + 0.3 * rng.standard_normal(length)).astype(np.float32))
+        else:
+            writer.add_tensor(name, random_k_blocks(rng, qtype, rows, length, 0.05), raw_dtype=qtype)
+    finish(writer)
+
+    reader = gguf.GGUFReader(str(path))
+    weights = {}
+    for t in reader.tensors:
+        if t.name == "rope_freqs.weight":
+            continue
+        w = gguf.quants.dequantize(np.array(t.data), t.tensor_type).astype(np.float32)
+        w = w.reshape([int(d) for d in reversed(t.shape)])
+        if ".attn_q." in t.name:
+            w = from_rotary_order(w, config["num_attention_heads"])
+        elif ".attn_k." in t.name:
+            w = from_rotary_order(w, config["num_key_value_heads"])
+        key = {"token_embd.weight": "model.embed_tokens.weight", "output.weight": "lm_head.weight",
+               "output_norm.weight": "model.norm.weight"}.get(t.name)
+        if key is None:
+            m = re.fullmatch(r"blk\.(\d+)\.(.+)\.weight", t.name)
+            part = {v: k for k, v in LLAMA_BLOCK.items()}[m[2]]
+            key = f"model.layers.{m[1]}.{part}.weight"
+        weights[key] = w
+
+    def logits(rope_scaling):
+        hf = {k: v for k, v in config.items() if k not in ("architectures", "model_type", "torch_dtype")}
+        hf["rope_scaling"] = rope_scaling
+        model = LlamaForCausalLM(LlamaConfig(**hf, attn_implementation="eager")).eval()
+        missing, unexpected = model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()},
+                                                    strict=False)
+        assert not unexpected and all("rotary" in m for m in missing), (missing, unexpected)
+        with torch.no_grad():
+            return [model(torch.tensor([ids])).logits[0].numpy().astype(np.float32) for ids in IDS_K]
+
+    reference = {f"ids.{i}": np.array(ids, dtype=np.int64) for i, ids in enumerate(IDS_K)}
+    scaled = logits(config["rope_scaling"])
+    unscaled = logits(None)
+    for i, value in enumerate(scaled):
+        reference[f"logits.{i}"] = value
+    for key, w in weights.items():
+        if w.ndim == 2:  # rows LLAMA31_ROWS exactly, and sums over the whole matrix
+            reference[f"weight.{key}"] = np.ascontiguousarray(w[[r if r >= 0 else w.shape[0] + r for r in LLAMA31_ROWS]])
+            w64 = w.astype(np.float64)
+            reference[f"sums.{key}"] = np.array([w64.sum(), np.abs(w64).sum(), (w64 * w64).sum()])
+    save_file(reference, str(OUT / "llama31-kquant-reference.safetensors"))
+    print(f"{path.name}: logits std {scaled[1].std():.3g}; without the rope scaling they would "
+          f"differ by up to {max(np.abs(a - b).max() for a, b in zip(scaled, unscaled)):.3g}")
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     overrides = make_overrides()
@@ -427,6 +584,7 @@ def main():
     write_gpt2_vocab()
     write_qwen2_vocab()
     write_bad_vocab_count()
+    write_llama31_kquant()
     total = 0
     for path in sorted(OUT.iterdir()):
         total += path.stat().st_size

@@ -8,6 +8,9 @@
 //  - tokenizers: the same ids as the Hugging Face folder (Mistral's SentencePiece vocabulary at
 //    full size; GPT-2's and Qwen's byte-level BPE cut to their first 4096 tokens, the folders cut
 //    here the same way), and the shared test vectors wherever the cut cannot change them;
+//  - a whole model in K-quants (Q2_K..Q6_K) with Llama 3.1's rope scaling stored as llama.cpp
+//    stores it (a rope_freqs.weight tensor): parameters equal to gguf-py's dequantization, the
+//    rope_scaling recovered, logits equal to transformers' with rope_type llama3;
 //  - a GGUF-loaded model saved as a folder with the GGUF's tokenizer; bad files.
 #include <QtTest>
 
@@ -304,6 +307,65 @@ private slots:
         }
     }
 
+    // A whole model in K-quants, with Llama 3.1's per-frequency rope divisors.
+    void kquantLlama31() {
+        const fs::path path = ggufDir() / "llama31.kquant.gguf";
+        std::map<std::string, int> types;
+        for (const auto& info : GgufFile(path).tensors())
+            ++types[ggmlTypeName(info.type)];
+        for (const char* t : {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+            QVERIFY2(types[t] >= 1, t);
+        auto model = loadModel(path, {"cpu"});
+        const auto& rope = model->config().ropeScaling;
+        QVERIFY(rope.has_value());
+        qInfo("rope_scaling from rope_freqs.weight: %s factor %g, low %g, high %g, original %lld",
+              rope->type.c_str(), rope->factor, rope->lowFreqFactor, rope->highFreqFactor,
+              static_cast<long long>(rope->originalMaxPositions));
+        QCOMPARE(rope->type, std::string("llama3"));
+        QCOMPARE(rope->factor, 8.0);
+        QCOMPARE(rope->lowFreqFactor, 1.0);
+        QCOMPARE(rope->highFreqFactor, 4.0);
+        QCOMPARE(rope->originalMaxPositions, int64_t{8192});
+
+        SafetensorsFile ref(ggufDir() / "llama31-kquant-reference.safetensors");
+        auto params = paramsOf(*model);
+        int matrices = 0;
+        for (const auto& info : ref.tensors()) {
+            if (info.name.rfind("weight.", 0) != 0) continue;
+            const std::string key = info.name.substr(7);
+            const auto w = params.at(model->parameterNameFor(key)).to(torch::kDouble);
+            const int64_t n = w.size(0);
+            auto rows = w.index_select(0, torch::tensor({int64_t{0}, int64_t{1}, int64_t{63}, n - 1}));
+            QVERIFY2(test::maxAbsDiff(rows, ref.tensor(info.name).to(torch::kDouble),
+                                      key + " vs gguf-py dequantized") == 0,
+                     key.c_str());
+            auto sums = ref.tensor("sums." + key).to(torch::kDouble);
+            auto ours = torch::stack({w.sum(), w.abs().sum(), (w * w).sum()});
+            const double rel = ((ours - sums).abs() / sums.abs()).max().item<double>();
+            QVERIFY2(rel <= 1e-9, (key + ": sums differ by " + std::to_string(rel)).c_str());
+            ++matrices;
+        }
+        QCOMPARE(matrices, 9);
+
+        torch::NoGradGuard noGrad;
+        double worst = 0;
+        const auto ids = referenceIds(ref);
+        for (size_t i = 0; i < ids.size(); ++i) {
+            worst = std::max(worst, test::maxAbsDiff(model->forward(ids[i])[0],
+                                                     ref.tensor("logits." + std::to_string(i)),
+                                                     "llama 3.1 K-quants vs transformers, sequence " +
+                                                         std::to_string(i)));
+        }
+        // The 160-token sequence makes float32 rounding of rotary angles up to 160 rad visible:
+        // against the same model in float64 (inverse frequencies in float64 too), transformers'
+        // float32 run differs by 1.0e-4 and Prunescope's by 7.0e-5 (measured when the tolerance was
+        // set); the two float32 runs differ by 7.9e-5. Without the rope scaling the logits would
+        // move by 1.34.
+        qInfo("llama 3.1 K-quants: logits max |diff| against transformers %.3g (tolerance 2e-4)",
+              worst);
+        QVERIFY(worst <= 2e-4);
+    }
+
     // The GGUF tokenizers give the ids of the Hugging Face folders they were converted from.
     void tokenizerMatchesFolder_data() {
         QTest::addColumn<QString>("gguf");
@@ -409,6 +471,23 @@ private slots:
             const fs::path path = tmp / "kv4.gguf";
             writeFileAtomic(path, b);
             expectError([&] { loadOnCpu(path); }, path, "tensor 'blk.0.attn_k.weight'", "[32, 32]");
+        }
+        {  // rope divisors that do not follow Llama 3's rule
+            const fs::path source = ggufDir() / "llama31.kquant.gguf";
+            std::string b = readTextFile(source);
+            const GgufFile file(source);
+            const GgufTensorInfo& info = *file.find("rope_freqs.weight");
+            std::vector<float> divisors = file.dequantize(info);
+            const std::string stored(reinterpret_cast<const char*>(divisors.data()),
+                                     divisors.size() * sizeof(float));
+            const size_t at = b.find(stored);
+            QVERIFY(at != std::string::npos);
+            divisors[16] = 7.5F;  // one frequency of the band, moved
+            std::memcpy(&b[at], divisors.data(), stored.size());
+            const fs::path path = tmp / "rope.gguf";
+            writeFileAtomic(path, b);
+            expectError([&] { loadOnCpu(path); }, path, "tensor 'rope_freqs.weight'",
+                        "do not follow Llama 3's rule");
         }
         const fs::path badCount = ggufDir() / "bad-vocab-count.gguf";
         expectError([&] { loadOnCpu(badCount); }, badCount, "key 'tokenizer.ggml.tokens'",
