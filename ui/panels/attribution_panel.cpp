@@ -13,6 +13,9 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <array>
+
 #include "ui/common/export_actions.h"
 #include "ui/common/memory_plan_ui.h"
 #include "ui/panels/neuron_panel.h"
@@ -21,6 +24,11 @@
 
 namespace prunescope::ui {
 namespace {
+
+// The Range combo's choices (quantile of |score| where the colour scale ends).
+constexpr std::array<double, 4> kColorRanges = {1.0, 0.999, 0.99, 0.95};
+constexpr int kDefaultColorRangeIndex = 2;
+static_assert(kColorRanges[kDefaultColorRangeIndex] == HeatmapView::kDefaultColorRange);
 
 const QStringList kScoreNames = {QStringLiteral("mean"), QStringLiteral("mean-abs"), QStringLiteral("positive-mean"),
                                  QStringLiteral("layer-normalized"), QStringLiteral("std"), QStringLiteral("topk")};
@@ -83,6 +91,16 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
     m_scale = new QComboBox(this);
     m_scale->addItems({tr("Linear"), tr("Log"), tr("Signed")});
     m_scale->setCurrentIndex(2);
+    m_range = new QComboBox(this);
+    m_range->setObjectName(QStringLiteral("colourRange"));
+    for (const double q : kColorRanges) {
+        m_range->addItem(q >= 1.0 ? tr("All") : tr("%1 %").arg(q * 100.0, 0, 'g', 3), q);
+    }
+    m_range->setCurrentIndex(kDefaultColorRangeIndex);
+    m_range->setToolTip(
+        tr("Where the colour scale ends, as a quantile of |score|: with 99 %, the 1 % of neurons "
+           "with the largest |score| take the end colours and the rest spread over the scale. "
+           "All: the scale ends at the largest |score|, which one strong neuron can set."));
     m_order = new QComboBox(this);
     m_order->addItems({tr("By index"), tr("By score")});
     auto* reset = new QPushButton(tr("Reset Zoom"), this);
@@ -91,6 +109,8 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
     view->addWidget(m_score);
     view->addWidget(new QLabel(tr("Colour scale:"), this));
     view->addWidget(m_scale);
+    view->addWidget(new QLabel(tr("Range:"), this));
+    view->addWidget(m_range);
     view->addWidget(new QLabel(tr("Neuron order:"), this));
     view->addWidget(m_order);
     view->addWidget(reset);
@@ -121,6 +141,10 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
     });
     connect(m_scale, &QComboBox::currentIndexChanged, this, [this](int i) {
         m_heatmap->setColorScale(HeatmapScale(i));
+        emit settingsChanged();
+    });
+    connect(m_range, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_heatmap->setColorRange(kColorRanges[size_t(i)]);
         emit settingsChanged();
     });
     connect(m_order, &QComboBox::currentIndexChanged, this, [this](int i) {
@@ -256,6 +280,7 @@ nlohmann::json AttributionPanel::settings() const {
             {"target", m_target->currentText().toStdString()},
             {"score", m_score->currentText().toStdString()},
             {"scale", m_scale->currentIndex()},
+            {"colour_range", kColorRanges[size_t(m_range->currentIndex())]},
             {"order", m_order->currentIndex()}};
 }
 
@@ -273,6 +298,12 @@ void AttributionPanel::applySettings(const nlohmann::json& s) {
         if (kScoreNames.contains(text("score"))) m_score->setCurrentText(text("score"));
     }
     m_scale->setCurrentIndex(std::clamp(s.value("scale", 2), 0, 2));
+    {
+        const double range = s.value("colour_range", kColorRanges[kDefaultColorRangeIndex]);
+        const auto at = std::find(kColorRanges.begin(), kColorRanges.end(), range);
+        m_range->setCurrentIndex(at == kColorRanges.end() ? kDefaultColorRangeIndex
+                                                          : int(at - kColorRanges.begin()));
+    }
     m_order->setCurrentIndex(std::clamp(s.value("order", 0), 0, 1));
     if (!text("dataset").isEmpty() && m_dataset->findText(text("dataset")) >= 0) {
         m_dataset->setCurrentText(text("dataset"));

@@ -71,6 +71,7 @@ private:
     QLabel* m_plan = nullptr;
     QComboBox* m_score = nullptr;
     QComboBox* m_scale = nullptr;
+    QComboBox* m_range = nullptr;  // colour range: kColorRanges
     QComboBox* m_order = nullptr;
     QLabel* m_status = nullptr;
     HeatmapView* m_heatmap = nullptr;

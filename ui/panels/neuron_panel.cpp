@@ -65,6 +65,7 @@ NeuronPanel::NeuronPanel(QWidget* parent) : QWidget(parent) {
     m_ig = new BarChartView(this);
     m_ig->setValueLabel(tr("questions"));
     m_ig->setCategoryLabel(tr("IG of this neuron"));
+
     m_activation = new BarChartView(this);
     m_activation->setValueLabel(tr("questions"));
     m_activation->setCategoryLabel(tr("activation at the answer position"));
@@ -91,6 +92,7 @@ QString NeuronPanel::title() const { return m_title->text(); }
 void NeuronPanel::clear() {
     m_hasDetail = false;
     m_title->setText(tr("<i>Click a cell of the heatmap to inspect that neuron.</i>"));
+    m_ig->setEmptyText({});
     m_ig->setData({}, {}, {});
     m_activation->setData({}, {}, {});
     m_questions->setRowCount(0);
@@ -105,7 +107,7 @@ void NeuronPanel::setDetail(const NeuronDetail& d) {
     m_detail = d;
     m_hasDetail = true;
     QString igNote = d.igPerQuestion.empty()
-                         ? tr("per-question IG not kept (file read from disk or over the memory budget)")
+                         ? tr("per-question IG not kept (attributions read from a file, or over the memory budget)")
                          : tr("IG over %n question(s)", nullptr, int(d.igPerQuestion.size()));
     m_title->setText(tr("<b>Layer %1, neuron %2</b> — score %3, rank %4 in its layer; IG mean %5 ± %6; %7")
                          .arg(d.layer)
@@ -115,6 +117,11 @@ void NeuronPanel::setDetail(const NeuronDetail& d) {
                          .arg(d.igMean, 0, 'g', 3)
                          .arg(d.igStd, 0, 'g', 3)
                          .arg(igNote));
+    m_ig->setEmptyText(
+        d.igPerQuestion.empty()
+            ? tr("Each question's IG is kept\nfor runs made in this window.\nA file holds "
+                 "the mean ± std\n(in the title above).")
+            : QString());
     setChart(m_ig, d.igPerQuestion, tr("IG"));
     setChart(m_activation, d.activations, tr("activation"));
     m_questions->setRowCount(int(d.exciting.size()));

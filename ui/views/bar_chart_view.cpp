@@ -10,6 +10,7 @@
 namespace prunescope::ui {
 
 struct BarChartView::Items {
+    QCPItemText* emptyText = nullptr;
     QCPBarsGroup* group = nullptr;
     QList<QCPBars*> bars;
     QList<QCPErrorBars*> errorBars;
@@ -21,6 +22,14 @@ BarChartView::BarChartView(QWidget* parent) : PlotView(parent), m_items(std::mak
     p->xAxis->setTickLength(0, 4);
     p->legend->setVisible(false);
     p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    m_items->emptyText = new QCPItemText(p);
+    m_items->emptyText->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_items->emptyText->position->setCoords(0.5, 0.5);
+    m_items->emptyText->setPositionAlignment(Qt::AlignCenter);
+    m_items->emptyText->setTextAlignment(Qt::AlignCenter);
+    m_items->emptyText->setColor(QColor(90, 90, 90));
+    m_items->emptyText->setVisible(false);
+    connect(p, &QCustomPlot::beforeReplot, this, &BarChartView::updateLabels);
 }
 
 BarChartView::~BarChartView() = default;
@@ -41,6 +50,8 @@ bool BarChartView::setData(QStringList categories, QStringList series,
         m_series.clear();
         m_values.clear();
         m_errors.clear();
+        m_labelStride = 0;
+        updateLabels();
         requestReplot();
         return false;
     }
@@ -52,12 +63,9 @@ bool BarChartView::setData(QStringList categories, QStringList series,
     QCustomPlot* p = plot();
     const int nKey = int(nCategory);
     QVector<double> keys(nKey);
-    auto ticker = QSharedPointer<QCPAxisTickerText>::create();
-    for (size_t c = 0; c < nCategory; ++c) {
-        keys[int(c)] = double(c + 1);
-        ticker->addTick(keys[int(c)], m_categories[int(c)]);
-    }
-    p->xAxis->setTicker(ticker);
+    for (size_t c = 0; c < nCategory; ++c) keys[int(c)] = double(c + 1);
+    m_labelStride = 0;
+    updateLabels();
     p->xAxis->setRange(0.4, nCategory + 0.6);
 
     m_items->group = new QCPBarsGroup(p);
@@ -103,9 +111,39 @@ bool BarChartView::setData(QStringList categories, QStringList series,
     const double pad = 0.08 * span;
     const double top = nSeries > 1 ? (0.08 + 0.07 * double(nSeries)) * span : pad;
     p->yAxis->setRange(lo < 0 ? lo - pad : 0.0, hi > 0 ? hi + top : top);
+    if (nCategory == 0) p->yAxis->setRange(0.0, 1.0);  // no 8e-11 ticks over nothing
+    p->yAxis->setTickLabels(nCategory > 0);
     p->legend->setVisible(nSeries > 1);
     requestReplot();
     return true;
+}
+
+void BarChartView::setEmptyText(const QString& text) {
+    m_emptyText = text;
+    updateLabels();
+    requestReplot();
+}
+
+void BarChartView::updateLabels() {
+    QCustomPlot* p = plot();
+    m_items->emptyText->setText(m_emptyText);
+    m_items->emptyText->setVisible(m_categories.isEmpty() && !m_emptyText.isEmpty());
+    // The width the axis will have: the viewport less the axis rect's margins (the y axis labels).
+    const QMargins margins = p->axisRect()->margins();
+    const double width = std::max(1, p->viewport().width() - margins.left() - margins.right());
+    const double perCategory = width / (double(m_categories.size()) + 0.2);
+    const QFontMetrics metrics(p->xAxis->tickLabelFont());
+    int widest = 0;
+    for (const QString& label : std::as_const(m_categories))
+        widest = std::max(widest, metrics.horizontalAdvance(label));
+    constexpr int kGap = 10;  // pixels between neighbouring labels
+    const int stride = std::max(1, int(std::ceil((widest + kGap) / std::max(perCategory, 1.0))));
+    if (stride == m_labelStride) return;
+    m_labelStride = stride;
+    auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+    for (int c = 0; c < int(m_categories.size()); c += stride)
+        ticker->addTick(double(c + 1), m_categories[c]);
+    p->xAxis->setTicker(ticker);
 }
 
 void BarChartView::setValueLabel(const QString& label) {

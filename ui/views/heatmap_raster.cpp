@@ -72,6 +72,14 @@ void HeatmapRaster::setScale(HeatmapScale scale) {
     m_indicesDirty = m_colorsDirty = true;
 }
 
+void HeatmapRaster::setColorRange(double quantile) {
+    quantile = std::clamp(quantile, 0.5, 1.0);
+    if (quantile == m_colorRange) return;
+    m_colorRange = quantile;
+    computeRange();
+    m_indicesDirty = m_colorsDirty = true;
+}
+
 void HeatmapRaster::setThreshold(std::optional<float> threshold) {
     if (threshold == m_threshold) return;
     m_threshold = threshold;
@@ -174,6 +182,23 @@ void HeatmapRaster::computeRange() {
         const float a = std::fabs(v);
         maxAbs = std::max(maxAbs, a);
         if (a > 0) minPositiveAbs = std::min(minPositiveAbs, a);
+    }
+    m_largestAbs = maxAbs;
+    m_nSaturated = 0;
+    if (m_colorRange < 1.0 && maxAbs > 0) {
+        std::vector<float> magnitudes;
+        magnitudes.reserve(m_scores.size());
+        for (const float v : m_scores)
+            if (std::isfinite(v)) magnitudes.push_back(std::fabs(v));
+        const auto k = size_t(std::floor(m_colorRange * double(magnitudes.size() - 1)));
+        std::nth_element(magnitudes.begin(), magnitudes.begin() + std::ptrdiff_t(k), magnitudes.end());
+        const float clip = magnitudes[k];
+        if (clip > 0 && clip < maxAbs) {
+            for (const float v : m_scores) m_nSaturated += std::fabs(v) > clip ? 1 : 0;
+            maxAbs = clip;
+            lo = std::max(lo, -clip);
+            hi = std::min(hi, clip);
+        }
     }
     m_mapping.setRange(
         std::isfinite(lo) ? lo : 0.0f, std::isfinite(hi) ? hi : 0.0f, maxAbs,

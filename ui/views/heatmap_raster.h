@@ -32,6 +32,10 @@ public:
     void setOrder(HeatmapOrder order);
     void setBinRule(HeatmapBinRule rule);
     void setScale(HeatmapScale scale);
+    // The colour scale ends at this quantile of |score| (1: the largest); cells beyond it take the
+    // end colours. A real model's scores have a few neurons far above the rest, and a scale set by
+    // the largest leaves everything else the middle colour.
+    void setColorRange(double quantile);
     void setThreshold(std::optional<float> threshold);  // |bin value| below it is faded
     void setSelection(std::vector<uint8_t> mask);       // (layer, neuron); empty: none
 
@@ -44,6 +48,10 @@ public:
     HeatmapOrder order() const { return m_order; }
     HeatmapScale scale() const { return m_mapping.scale; }
     HeatmapBinRule binRule() const { return m_binRule; }
+    double colorRange() const { return m_colorRange; }
+    // Cells with |score| above the colour range, and the largest |score| (0 when nothing is cut).
+    int saturatedCount() const { return m_nSaturated; }
+    float largestAbs() const { return m_largestAbs; }
     std::optional<float> threshold() const { return m_threshold; }
     const HeatmapColorMapping& mapping() const { return m_mapping; }
 
@@ -94,6 +102,9 @@ private:
     HeatmapBinRule m_binRule = HeatmapBinRule::MaxAbs;
     HeatmapColorMapping m_mapping;
     std::optional<float> m_threshold;
+    double m_colorRange = 1.0;
+    int m_nSaturated = 0;
+    float m_largestAbs = 0.0f;
 
     int m_first = 0, m_end = 0, m_nBin = 0;  // geometry of the current bins
     std::vector<float> m_bins;               // (layer, bin)

@@ -76,6 +76,7 @@ HeatmapView::HeatmapView(QWidget* parent) : PlotView(parent) {
     p->xAxis->grid()->setVisible(false);
     p->yAxis->grid()->setVisible(false);
 
+    m_raster.setColorRange(kDefaultColorRange);
     m_layer = new HeatmapLayer(p, &m_raster);
     auto* colorScale = new QCPColorScale(p);
     colorScale->setBarWidth(12);
@@ -128,6 +129,12 @@ bool HeatmapView::updateScores(const std::vector<float>& scores) {
 
 void HeatmapView::setColorScale(HeatmapScale scale) {
     m_raster.setScale(scale);
+    updateColorScaleLegend();
+    requestReplot();
+}
+
+void HeatmapView::setColorRange(double quantile) {
+    m_raster.setColorRange(quantile);
     updateColorScaleLegend();
     requestReplot();
 }
@@ -273,11 +280,14 @@ void HeatmapView::updateColorScaleLegend() {
         gradient.setColorStopAt(t, QColor(HeatmapPalette::color(kind, t)));
     }
     scale->setGradient(gradient);
+    const int nBeyond = m_raster.saturatedCount();
+    const QString beyond =
+        nBeyond > 0 ? tr(", %n beyond the scale", "", nBeyond) : QString();
     if (kind == HeatmapScale::Log && m.maxAbs() > 0) {
         scale->setDataScaleType(QCPAxis::stLogarithmic);
         scale->axis()->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
         scale->setDataRange(QCPRange(m.logFloor(), m.maxAbs()));
-        scale->setLabel(tr("|score| (log)"));
+        scale->setLabel(tr("|score| (log)") + beyond);
         return;
     }
     scale->setDataScaleType(QCPAxis::stLinear);
@@ -289,7 +299,7 @@ void HeatmapView::updateColorScaleLegend() {
         const double hi = m.maxValue() > m.minValue() ? m.maxValue() : m.minValue() + 1.0;
         scale->setDataRange(QCPRange(m.minValue(), hi));
     }
-    scale->setLabel(tr("score"));
+    scale->setLabel(tr("score") + beyond);
 }
 
 void HeatmapView::dataChanged() {

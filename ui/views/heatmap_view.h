@@ -28,6 +28,10 @@ public:
     // Same shape, new values (running mean during attribution); false if the size differs.
     bool updateScores(const std::vector<float>& scores);
     void setColorScale(HeatmapScale scale);
+    // The colour scale ends at this quantile of |score|; beyond it, the end colours (the legend
+    // says how many cells). Default kDefaultColorRange: the top 1 % saturate.
+    static constexpr double kDefaultColorRange = 0.99;
+    void setColorRange(double quantile);
     void setOrder(HeatmapOrder order);
     void setBinRule(HeatmapBinRule rule);
     // (layer, neuron) mask; selected neurons get a marker strip under their layer's row.

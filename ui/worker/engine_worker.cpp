@@ -88,7 +88,10 @@ void EngineWorker::runTask(Task task, const std::function<void()>& body) {
         details << tr("Full message: %1").arg(QString::fromUtf8(e.what()));
         error.details = details.join('\n');
     } catch (const c10::Error& e) {
-        error.message = tr("LibTorch error during %1.").arg(taskName(task).toLower());
+        // The message without LibTorch's C++ backtrace (which goes to the details).
+        QString what = QString::fromUtf8(e.what_without_backtrace()).trimmed();
+        what = what.left(what.indexOf('\n') < 0 ? what.size() : what.indexOf('\n'));
+        error.message = tr("LibTorch error during %1: %2").arg(taskName(task).toLower(), what);
         error.details = QString::fromUtf8(e.what());
     } catch (const std::exception& e) {
         error.message = QString::fromUtf8(e.what());

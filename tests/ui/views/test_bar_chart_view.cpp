@@ -11,6 +11,7 @@ private slots:
     void groupedBarsWithErrors();
     void singleSeriesWithoutErrors();
     void mismatchedShapesAreRejected();
+    void labelsThinOutWhenTheyWouldOverlap();
 };
 
 void TestBarChartView::groupedBarsWithErrors() {
@@ -52,6 +53,37 @@ void TestBarChartView::mismatchedShapesAreRejected() {
     QVERIFY(!view.setData({"a"}, {"s"}, {{1.0}}, {{1.0, 2.0}}));  // errors' shape
     QCOMPARE(view.categoryCount(), 0);
     QVERIFY(view.setData({"a"}, {"s"}, {{1.0}}, {{0.5}}));
+}
+
+// A histogram of 16 bins labelled "4.14", "4.16", ... : in a narrow plot only every k-th label is
+// drawn (they overlapped); in a wide one, all of them.
+void TestBarChartView::labelsThinOutWhenTheyWouldOverlap() {
+    BarChartView view;
+    QStringList bins;
+    std::vector<std::vector<double>> counts;
+    for (int b = 0; b < 16; ++b) {
+        bins << QString::number(4.14 + 0.0306 * b, 'g', 3);
+        counts.push_back({double(b % 5)});
+    }
+    QVERIFY(view.setData(bins, {"activation"}, counts));
+    view.resize(300, 250);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.replotNow();
+    const int narrow = view.labelStride();
+    qInfo("300 px: every %d-th label", narrow);
+    QVERIFY(narrow >= 2);
+    view.resize(1600, 250);
+    view.replotNow();
+    view.replotNow();  // the first replot lays out at the new width
+    qInfo("1600 px: every %d-th label", view.labelStride());
+    QCOMPARE(view.labelStride(), 1);
+
+    // No data: a message instead of bare axes.
+    view.setEmptyText(QStringLiteral("nothing to show"));
+    QVERIFY(view.setData({}, {}, {}));
+    view.replotNow();
+    QCOMPARE(view.categoryCount(), 0);
 }
 
 QTEST_MAIN(TestBarChartView)

@@ -56,6 +56,7 @@ private slots:
     void signedScaleMapsZeroToMidpoint();
     void linearAndLogScalesSpanTheTable();
     void thresholdFadesWeakBins();
+    void colourRangeSaturatesTheTop();
     void selectionMarksBins();
     void clickEmitsNeuron();
     void clickInScoreOrderEmitsNeuronIndex();
@@ -252,6 +253,41 @@ void TestHeatmapView::linearAndLogScalesSpanTheTable() {
     }
     qInfo("Log scale: largest index difference to direct rounding: %d", worst);
     QVERIFY(worst <= 1);  // only at a step, where float rounding may fall either way
+}
+
+// One strong neuron among 999 weak ones: with the full range the weak ones all get nearly the
+// middle colour; with the 99 % range they spread over the scale and the strong one saturates.
+void TestHeatmapView::colourRangeSaturatesTheTop() {
+    std::vector<float> scores(1000);
+    for (int i = 0; i < 1000; ++i) scores[size_t(i)] = 0.001f * float(i % 100) - 0.05f;  // [-0.05, 0.049]
+    scores[156] = 4.2f;  // layer 0, neuron 156 of the SmolLM2 screenshot
+    HeatmapRaster r;
+    r.setScores(1, 1000, scores);
+    r.setScale(HeatmapScale::Signed);
+    r.update(0, 1000, 1000);
+    QCOMPARE(r.colorRange(), 1.0);
+    QCOMPARE(r.saturatedCount(), 0);
+    const int mid = HeatmapPalette::kSize / 2;
+    QVERIFY(std::abs(r.mapping().index(0.049f) - mid) <= 2);  // a weak neuron: the middle colour
+
+    r.setColorRange(0.99);
+    r.update(0, 1000, 1000);
+    // The 99th percentile of |score| over 1000 values: 0.05 (the weak neurons' largest |score|).
+    QCOMPARE(r.mapping().maxAbs(), 0.05f);
+    QCOMPARE(r.saturatedCount(), 1);
+    QCOMPARE(r.largestAbs(), 4.2f);
+    QCOMPARE(r.mapping().index(4.2f), HeatmapPalette::kSize - 1);
+    QVERIFY(r.mapping().index(0.049f) >= HeatmapPalette::kSize - 6);  // near the end colour
+    QVERIFY(r.mapping().index(-0.05f) == 0);
+    QCOMPARE(r.image().pixel(156, 0), HeatmapPalette::table(HeatmapScale::Signed).back());
+    // Scores are kept: only the colours change.
+    QCOMPARE(r.score(0, 156), 4.2f);
+
+    // A view starts at the 99 % range and names the saturated cells on its colour bar.
+    HeatmapView view;
+    view.setScores(1, 1000, scores);
+    QCOMPARE(view.raster().colorRange(), HeatmapView::kDefaultColorRange);
+    QCOMPARE(view.raster().saturatedCount(), 1);
 }
 
 void TestHeatmapView::thresholdFadesWeakBins() {
