@@ -5,6 +5,7 @@
 #include "core/eval/scoring.h"
 #include "core/model/causal_lm.h"
 #include "core/model/layers.h"
+#include "core/util/error.h"
 
 namespace prunescope {
 namespace {
@@ -14,6 +15,13 @@ namespace {
 template <typename Use>
 void forEachBatch(CausalLM& model, const std::vector<ScoringItem>& items, const std::vector<size_t>& indices,
                   int64_t batchSize, const CancelFlag* cancel, const ProgressFn& progress, Use use) {
+    for (const size_t i : indices) {
+        if (i >= items.size()) {
+            throw Error("", "question " + std::to_string(i),
+                        "no such question: the set has " + std::to_string(items.size()),
+                        "question indices must come from the set they were recorded on");
+        }
+    }
     torch::NoGradGuard noGrad;
     const auto device = model.unembedding().device();
     NeuronHook hook(model.config().nLayer);

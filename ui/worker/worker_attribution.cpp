@@ -157,10 +157,23 @@ void EngineWorker::openAttributions(const QString& file, const QString& score) {
         s.aggregate = std::move(read.aggregate);
         s.scoreName = score.toStdString();
         s.attributionFile = file.toStdString();
-        const std::string dataName = read.meta.value("dataset", nlohmann::json::object()).value("name", "");
-        auto* set = s.find(dataName);
-        if (set == nullptr) set = s.firstWithRole("train");
-        if (set != nullptr) s.attributionDataset = set->info.name.toStdString();
+        // The file's question indices count in the set it was made on: use them with a set of
+        // this session only when it is that set (same fingerprint). Otherwise the activation and
+        // magnitude views take the first questions of the training set instead.
+        const auto dataset = read.meta.value("dataset", nlohmann::json::object());
+        const std::string dataName = dataset.value("name", "");
+        const std::string dataFingerprint = dataset.value("fingerprint", "");
+        const WorkerDataset* match = nullptr;
+        for (const auto& d : s.datasets)
+            if (!dataFingerprint.empty() && d.data.fingerprint() == dataFingerprint) match = &d;
+        if (match != nullptr) {
+            s.attributionDataset = match->info.name.toStdString();
+        } else if (!s.datasets.empty()) {
+            log::get("gui")->warn(
+                "{}: made on dataset '{}', which is not open in this session (no open set has its "
+                "fingerprint); the neuron views use the first questions of the training set",
+                file.toStdString(), dataName);
+        }
         emitNeuronScores(int(s.aggregate->count()), int(s.aggregate->count()), true);
     });
 }
@@ -197,14 +210,18 @@ void EngineWorker::neuronDetail(int layer, int neuron, const CancelFlag* cancel)
         const size_t flat = size_t(layer) * size_t(c.nNeuron) + size_t(neuron);
         for (const auto& q : s.questionIg) d.igPerQuestion.push_back(q[flat]);
 
-        // Activation over the attributed questions (or the first ones of the attribution set).
+        // Activation over the attributed questions (or, when the set they were attributed on is
+        // not open, the first questions of the training set).
         auto* set = s.find(s.attributionDataset);
+        const bool attributedSet = set != nullptr;
         if (set == nullptr) set = s.firstWithRole("train");
         if (set != nullptr) {
             s.ensureItems(*set);
             std::vector<size_t> indices;
-            for (const auto& rec : s.aggregate->records())
-                if (rec.index >= 0 && size_t(rec.index) < set->items.size()) indices.push_back(size_t(rec.index));
+            for (const auto& rec : s.aggregate->records()) {
+                if (attributedSet && rec.index >= 0 && size_t(rec.index) < set->items.size())
+                    indices.push_back(size_t(rec.index));
+            }
             if (indices.empty())
                 for (size_t i = 0; i < std::min(set->items.size(), kActivationQuestions); ++i) indices.push_back(i);
             std::vector<ScoringItem> items;

@@ -91,8 +91,11 @@ void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) 
             } else if (r.arm == "magnitude") {
                 if (!s.magnitude.defined()) {
                     std::vector<size_t> indices;
-                    if (s.aggregate && s.attributionDataset == train->info.name.toStdString())
-                        for (const auto& rec : s.aggregate->records()) indices.push_back(size_t(rec.index));
+                    if (s.aggregate && s.attributionDataset == train->info.name.toStdString()) {
+                        for (const auto& rec : s.aggregate->records())
+                            if (rec.index >= 0 && size_t(rec.index) < train->items.size())
+                                indices.push_back(size_t(rec.index));
+                    }
                     if (indices.empty())
                         for (size_t i = 0; i < std::min(train->items.size(), kMagnitudeQuestions); ++i)
                             indices.push_back(i);

@@ -7,6 +7,8 @@
 
 #include "core/model/model_io.h"
 #include "core/model/neuron_hook.h"
+#include "core/eval/scoring.h"
+#include "core/prune/activation_stats.h"
 #include "core/prune/neuron_mask.h"
 #include "core/prune/selection.h"
 #include "core/util/error.h"
@@ -137,6 +139,31 @@ private slots:
         expectMaskError(R"({"format": "prunescope.mask", "layers": 2, "neurons": 4, "total": 3, "pruned": [{"layer": 1, "neuron": 2}]})",
                         "field 'total'");
         expectMaskError(R"({"format": "prunescope.mask", "neurons": 4, "pruned": []})", "field 'layers'");
+    }
+
+    // The magnitude baseline's mean |activation| equals the mean of the per-question activations;
+    // a question index past the set is an Error, not a read past the end (a GUI session once passed
+    // an attributions file's indices from another set).
+    void activationStatsAgreeAndCheckIndices() {
+        auto model = loadModel(test::dataDir() / "models" / "llama", {"cpu"});
+        std::vector<ScoringItem> items(3);
+        items[0].context = {1, 5, 17, 42};
+        items[1].context = {3, 9};
+        items[2].context = {8, 21, 77, 64, 2, 11};
+        const auto mean = meanAbsActivation(*model, items, {0, 2}, 2);
+        const auto& c = model->config();
+        for (int64_t layer : {int64_t{0}, c.nLayer - 1}) {
+            const auto a = neuronActivations(*model, items, layer, 7);
+            const double expected = (std::fabs(a[0]) + std::fabs(a[2])) / 2;
+            QVERIFY(std::fabs(mean[layer][7].item<double>() - expected) <= 1e-6 * (1 + expected));
+        }
+        try {
+            meanAbsActivation(*model, items, {0, 3});
+            QFAIL("no error");
+        } catch (const Error& e) {
+            qInfo("%s", e.what());
+            QCOMPARE(e.place(), std::string("question 3"));
+        }
     }
 
     void bakedEqualsMasked() {
