@@ -311,7 +311,8 @@ private slots:
     void kquantLlama31() {
         const fs::path path = ggufDir() / "llama31.kquant.gguf";
         std::map<std::string, int> types;
-        for (const auto& info : GgufFile(path).tensors())
+        const GgufFile file(path);
+        for (const auto& info : file.tensors())
             ++types[ggmlTypeName(info.type)];
         for (const char* t : {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
             QVERIFY2(types[t] >= 1, t);
