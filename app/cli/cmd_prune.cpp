@@ -146,6 +146,8 @@ int runFinetune(const Argv& argv) {
         .required("data")
         .option("format", "F", "Dataset format", "auto")
         .flag("skip-invalid", "Skip invalid records")
+        .option("labels", "FILE", "PIQA / Social IQa: the answers file (default: beside --data)")
+        .flag("strict", "Refuse records that repeat an option's text (kept as published otherwise)")
         .option("split-seed", "N", "Seed of the train/validation/test split (80/10/10)", "0")
         .option("train-split", "S", "Split to train on", "train")
         .option("train-first", "N", "Train on the first N questions of that split only (0: all)", "0")
@@ -225,6 +227,8 @@ int runFinetune(const Argv& argv) {
         McqLoadOptions load;
         load.format = parseMcqFormat(args->get("format"));
         load.skipInvalid = args->has("skip-invalid");
+        load.strict = args->has("strict");
+        if (args->maybe("labels")) load.labelsFile = args->get("labels");
         auto all = loadMcqDataset(args->get("data"), load);
         QuestionSelection trainSel, valSel;
         trainSel.split = args->get("train-split");

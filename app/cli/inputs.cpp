@@ -33,6 +33,11 @@ void addDataOptions(ArgParser& parser, bool withLimit) {
         .required("data")
         .option("format", "F", "Dataset format: " + formats, "auto")
         .flag("skip-invalid", "Skip invalid records (reported) instead of stopping at the first")
+        .option("labels", "FILE",
+                "PIQA / Social IQa: the answers file (default: <data stem>-labels.lst beside --data)")
+        .flag("strict",
+              "Refuse records that repeat an option's text (by default they load as published, "
+              "with one warning per file: CommonsenseQA and MMLU have some)")
         .option("split", "S", "Questions to use: all, train, validation, test (seeded split)", "all")
         .option("split-seed", "N", "Seed of the train/validation/test split (80/10/10)", "0");
     if (withLimit) {
@@ -143,6 +148,8 @@ DataInput readData(const Args& args, bool withLimit) {
     McqLoadOptions load;
     load.format = parseMcqFormat(args.get("format"));
     load.skipInvalid = args.has("skip-invalid");
+    load.strict = args.has("strict");
+    if (args.maybe("labels")) load.labelsFile = args.get("labels");
     in.all = loadMcqDataset(args.get("data"), load);
     if (!in.all.skipped.empty()) {
         std::string lines;

@@ -34,7 +34,28 @@ McqDataset loadMcqDataset(const std::filesystem::path& file, const McqLoadOption
         case McqFormat::ArcJsonl:
         case McqFormat::OpenBookQaJsonl:
         case McqFormat::CommonsenseQaJsonl:
+        case McqFormat::QascJsonl:
             detail::readNestedJsonl(text, out);
+            break;
+        case McqFormat::PiqaJsonl:
+        case McqFormat::SiqaJsonl: {
+            const auto labels = options.labelsFile.empty() ? detail::defaultLabelsFile(file)
+                                                           : options.labelsFile;
+            if (format == McqFormat::PiqaJsonl) {
+                detail::readPiqaJsonl(text, labels, out);
+            } else {
+                detail::readSiqaJsonl(text, labels, out);
+            }
+            break;
+        }
+        case McqFormat::HellaswagJsonl:
+            detail::readHellaswagJsonl(text, out);
+            break;
+        case McqFormat::WinograndeJsonl:
+            detail::readWinograndeJsonl(text, out);
+            break;
+        case McqFormat::TruthfulQaMc1:
+            detail::readTruthfulQaMc1(text, out);
             break;
         case McqFormat::ArcHfJsonl:
         case McqFormat::CommonsenseQaHfJsonl:

@@ -26,12 +26,18 @@ constexpr FormatName kFormatNames[] = {
     {McqFormat::MmluCsv, "mmlu"},
     {McqFormat::Jsonl, "jsonl"},
     {McqFormat::Csv, "csv"},
+    {McqFormat::PiqaJsonl, "piqa"},
+    {McqFormat::SiqaJsonl, "siqa"},
+    {McqFormat::HellaswagJsonl, "hellaswag"},
+    {McqFormat::WinograndeJsonl, "winogrande"},
+    {McqFormat::TruthfulQaMc1, "truthfulqa-mc1"},
+    {McqFormat::QascJsonl, "qasc"},
 };
 
 constexpr const char* kForceHint =
-    "name the format with --format (arc, arc-hf, openbookqa, "
-    "openbookqa-jsonl, commonsenseqa, commonsenseqa-hf, sciq, "
-    "mmlu, jsonl, csv)";
+    "name the format with --format (arc, arc-hf, openbookqa, openbookqa-jsonl, commonsenseqa, "
+    "commonsenseqa-hf, sciq, mmlu, jsonl, csv, piqa, siqa, hellaswag, winogrande, truthfulqa-mc1, "
+    "qasc)";
 
 // OpenBookQA ids look like "7-980" (book fact - question number).
 bool isOpenBookQaId(const nlohmann::json& record) {
@@ -62,6 +68,16 @@ McqFormat sniffJsonl(std::string_view text, const detail::McqCollector& out) {
             continue;
         }
         const std::string place = "line " + std::to_string(line.number);
+        // Benchmarks with their own field names, by the fields only they have.
+        if (record.is_object()) {
+            if (record.contains("goal") && record.contains("sol1")) return McqFormat::PiqaJsonl;
+            if (record.contains("context") && record.contains("answerA")) return McqFormat::SiqaJsonl;
+            if (record.contains("ctx") && record.contains("endings")) return McqFormat::HellaswagJsonl;
+            if (record.contains("sentence") && record.contains("option1")) {
+                return McqFormat::WinograndeJsonl;
+            }
+            if (record.contains("mc1_targets")) return McqFormat::TruthfulQaMc1;
+        }
         if (!record.is_object() || !record.contains("question")) {
             out.fatal(place, "cannot tell the format: the record has no 'question' field",
                       kForceHint);
@@ -69,6 +85,7 @@ McqFormat sniffJsonl(std::string_view text, const detail::McqCollector& out) {
         const auto& question = record["question"];
         if (question.is_object()) {
             if (question.contains("question_concept")) return McqFormat::CommonsenseQaJsonl;
+            if (record.contains("combinedfact")) return McqFormat::QascJsonl;
             if (record.contains("fact1") || isOpenBookQaId(record)) {
                 return McqFormat::OpenBookQaJsonl;
             }
@@ -144,7 +161,12 @@ McqFormat sniffMcqFormat(const std::filesystem::path& file, std::string_view tex
     if (ext == ".csv") return sniffCsv(text, out);
     std::string_view body = trimView(text);
     if (body.empty()) out.fatal("", "no questions found (the file is empty)");
-    if (body.front() == '[') return McqFormat::SciqJson;
+    if (body.front() == '[') {
+        // TruthfulQA's mc_task.json is an array too; its records name mc1_targets early.
+        const std::string_view head = body.substr(0, 4096);
+        return head.find("\"mc1_targets\"") != std::string_view::npos ? McqFormat::TruthfulQaMc1
+                                                                     : McqFormat::SciqJson;
+    }
     if (body.front() == '{' || ext == ".jsonl" || ext == ".json" || ext == ".ndjson") {
         return sniffJsonl(text, out);
     }

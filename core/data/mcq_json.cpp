@@ -6,40 +6,40 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/data/mcq_json_fields.h"
 #include "core/data/mcq_readers.h"
 #include "core/data/text_util.h"
 #include "core/util/files.h"
 
 namespace prunescope::detail {
-namespace {
 
 using nlohmann::json;
 
-std::string describe(const json& value) {
+std::string describe(const nlohmann::json& value) {
     std::string type = value.type_name();
     if (value.is_primitive() && !value.is_string()) type += " " + value.dump();
     return type;
 }
 
-const json& member(const json& object, const char* key, const std::string& path) {
+const nlohmann::json& member(const nlohmann::json& object, const char* key, const std::string& path) {
     auto it = object.find(key);
     if (it == object.end()) throw RecordError{path, "missing field"};
     return *it;
 }
 
-std::string stringMember(const json& object, const char* key, const std::string& path) {
+std::string stringMember(const nlohmann::json& object, const char* key, const std::string& path) {
     const json& value = member(object, key, path);
     if (!value.is_string()) throw RecordError{path, "expected a string, found " + describe(value)};
     return value.get<std::string>();
 }
 
-const json& arrayMember(const json& object, const char* key, const std::string& path) {
+const nlohmann::json& arrayMember(const nlohmann::json& object, const char* key, const std::string& path) {
     const json& value = member(object, key, path);
     if (!value.is_array()) throw RecordError{path, "expected an array, found " + describe(value)};
     return value;
 }
 
-std::string optionalId(const json& record) {
+std::string optionalId(const nlohmann::json& record) {
     auto it = record.find("id");
     if (it == record.end() || it->is_null()) return {};
     if (it->is_string()) return it->get<std::string>();
@@ -47,8 +47,7 @@ std::string optionalId(const json& record) {
     throw RecordError{"id", "expected a string, found " + describe(*it)};
 }
 
-// Scalar members not in `used` go to `extra`: strings as they are, numbers and booleans as JSON.
-void copyScalars(const json& object, std::initializer_list<const char*> used,
+void copyScalars(const nlohmann::json& object, std::initializer_list<const char*> used,
                  std::map<std::string, std::string>& extra) {
     for (auto it = object.begin(); it != object.end(); ++it) {
         bool isUsed = false;
@@ -59,7 +58,7 @@ void copyScalars(const json& object, std::initializer_list<const char*> used,
     }
 }
 
-json parseLine(std::string_view text) {
+nlohmann::json parseLine(std::string_view text) {
     try {
         return json::parse(text.begin(), text.end());
     } catch (const json::parse_error& e) {
@@ -71,7 +70,7 @@ json parseLine(std::string_view text) {
 }
 
 void forEachJsonLine(std::string_view text, McqCollector& out,
-                     const std::function<RawQuestion(const json&)>& build) {
+                     const std::function<RawQuestion(const nlohmann::json&)>& build) {
     for (const TextLine& line : splitLines(text)) {
         if (trimView(line.text).empty()) continue;
         out.add(line.number, [&] {
@@ -87,6 +86,8 @@ void forEachJsonLine(std::string_view text, McqCollector& out,
         });
     }
 }
+
+namespace {
 
 RawQuestion nestedRecord(const json& record) {
     RawQuestion raw;

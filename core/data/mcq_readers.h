@@ -27,6 +27,17 @@ void readMmluCsv(std::string_view text, const std::string& stem, McqCollector& o
 // Csv: a header row naming question, option and answer columns.
 void readHeaderCsv(std::string_view text, McqCollector& out);
 
+// Benchmarks with their own field names (mcq_benchmarks.cpp). PIQA's answers (0/1) and Social
+// IQa's (1..3) are in `labels`, one per record, in order; a count mismatch names both files.
+void readPiqaJsonl(std::string_view text, const std::filesystem::path& labels, McqCollector& out);
+void readSiqaJsonl(std::string_view text, const std::filesystem::path& labels, McqCollector& out);
+void readHellaswagJsonl(std::string_view text, McqCollector& out);
+void readWinograndeJsonl(std::string_view text, McqCollector& out);
+// mc_task.json (a JSON array) or the Hugging Face export (JSONL).
+void readTruthfulQaMc1(std::string_view text, McqCollector& out);
+// Where the PIQA and Social IQa releases keep the answers of `data`: <stem>-labels.lst beside it.
+std::filesystem::path defaultLabelsFile(const std::filesystem::path& data);
+
 // Auto-detection from the file name and text (see docs/datasets.md); throws through `out`.
 McqFormat sniffMcqFormat(const std::filesystem::path& file, std::string_view text,
                          const McqCollector& out);

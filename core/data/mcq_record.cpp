@@ -4,6 +4,7 @@
 
 #include "core/data/text_util.h"
 #include "core/util/error.h"
+#include "core/util/log.h"
 
 namespace prunescope::detail {
 namespace {
@@ -69,7 +70,7 @@ void McqCollector::fatal(const std::string& place, const std::string& message,
     throw Error(m_fileName, place, message, hint);
 }
 
-McqQuestion McqCollector::validate(int line, RawQuestion raw) const {
+McqQuestion McqCollector::validate(int line, RawQuestion raw) {
     McqQuestion q;
     q.line = line;
     q.id = raw.id.empty() ? m_file.filename().string() + ":" + std::to_string(line) : raw.id;
@@ -89,16 +90,18 @@ McqQuestion McqCollector::validate(int line, RawQuestion raw) const {
                                                 std::to_string(kMaxOptions) + " are supported"};
     }
     std::unordered_map<std::string, size_t> seen;
+    bool repeats = false;
     for (size_t i = 0; i < raw.options.size(); ++i) {
         checkUtf8(raw.options[i], optionField(raw, i));
         q.options.push_back(trim(raw.options[i]));
         if (q.options.back().empty()) throw RecordError{optionField(raw, i), "empty option"};
         auto [it, fresh] = seen.emplace(q.options.back(), i);
-        if (!fresh) {
+        if (!fresh && m_options.strict) {
             throw RecordError{optionField(raw, i), "duplicate option " +
                                                        quoteText(q.options.back()) + " (same as " +
                                                        optionField(raw, it->second) + ")"};
         }
+        repeats = repeats || !fresh;
     }
 
     if (raw.labels.empty()) {
@@ -146,6 +149,7 @@ McqQuestion McqCollector::validate(int line, RawQuestion raw) const {
     for (auto& [key, value] : raw.extra)
         checkUtf8(value, key);
     q.extra = std::move(raw.extra);
+    if (repeats) m_data.duplicateOptionLines.push_back(line);  // only once the record is valid
     return q;
 }
 
@@ -159,6 +163,17 @@ McqDataset McqCollector::finish(McqFormat format) {
         fatal(m_unit + " " + std::to_string(first.line),
               "all " + std::to_string(m_data.skipped.size()) +
                   " records are invalid; the first: " + first.reason);
+    }
+    if (const auto& lines = m_data.duplicateOptionLines; !lines.empty()) {
+        constexpr size_t kShown = 10;
+        std::string shown;
+        for (size_t i = 0; i < lines.size() && i < kShown; ++i)
+            shown += (i ? ", " : "") + std::to_string(lines[i]);
+        log::get("data")->warn(
+            "{}: {} of {} records repeat an option's text ({} {}{}); kept as published, each "
+            "answer is its labelled option (--strict refuses them)",
+            m_fileName, lines.size(), m_data.questions.size(), m_unit + (lines.size() > 1 ? "s" : ""),
+            shown, lines.size() > kShown ? ", ..." : "");
     }
     return std::move(m_data);
 }

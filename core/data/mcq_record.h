@@ -55,7 +55,7 @@ public:
     McqDataset finish(McqFormat format);
 
 private:
-    McqQuestion validate(int line, RawQuestion raw) const;
+    McqQuestion validate(int line, RawQuestion raw);
 
     std::filesystem::path m_file;
     std::string m_fileName;

@@ -89,7 +89,7 @@ DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
 }
 
 std::vector<ScoringItem> items(const fs::path& file, const Tokenizer& tokenizer) {
-    return buildScoringItems(loadMcqDataset(file, {McqFormat::Jsonl}), tokenizer, ScoringMode::Letter,
+    return buildScoringItems(loadMcqDataset(file, withFormat(McqFormat::Jsonl)), tokenizer, ScoringMode::Letter,
                              demoPromptTemplate());
 }
 
@@ -116,7 +116,7 @@ fs::path baseModel(const fs::path& out, const DemoFiles& f, const DemoDesign& d,
     double follow = 0;
     StopCondition reached;  // empty: learn for biasSteps
     if (d.biasFollowTarget > 0) {
-        check = loadMcqDataset(f.cueCheck, {McqFormat::Jsonl});
+        check = loadMcqDataset(f.cueCheck, withFormat(McqFormat::Jsonl));
         checkItems = buildScoringItems(check, tokenizer, ScoringMode::Letter, demoPromptTemplate());
         reached = [&](const TrainPoint& p) {
             if (p.step % 5 != 0) return false;

@@ -26,7 +26,7 @@ std::string relativeTo(const fs::path& p, const fs::path& base) { return fs::rel
 
 // What the model panel's tokenizer box starts with: the first test question, as the model sees it.
 std::string tokenizerSample(const fs::path& test) {
-    const auto data = loadMcqDataset(test, {McqFormat::Jsonl});
+    const auto data = loadMcqDataset(test, withFormat(McqFormat::Jsonl));
     return data.questions.empty() ? std::string() : formatLetterPrompt(data.questions.front(), demoPromptTemplate());
 }
 
@@ -44,7 +44,7 @@ nlohmann::json groundTruth(const fs::path& modelDir, const fs::path& runDir, con
                            const CancelFlag* cancel) {
     auto model = loadModel(modelDir, {"cpu"});
     auto tokenizer = Tokenizer::fromDirectory(modelDir);
-    auto load = [&](const fs::path& f) { return loadMcqDataset(f, {McqFormat::Jsonl}); };
+    auto load = [&](const fs::path& f) { return loadMcqDataset(f, withFormat(McqFormat::Jsonl)); };
     auto id = load(idTest), unc = load(uncorrelated), rev = load(reversed);
     auto prompt = demoPromptTemplate();
     auto idItems = buildScoringItems(id, tokenizer, ScoringMode::Letter, prompt);

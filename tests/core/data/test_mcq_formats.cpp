@@ -6,6 +6,7 @@
 
 #include "core/data/mcq.h"
 #include "core/util/error.h"
+#include "core/util/files.h"
 #include "tests/core/data/mcq_test_util.h"
 #include "tests/support/test_support.h"
 
@@ -239,7 +240,131 @@ private slots:
         QTest::newRow("jsonl") << "plain.jsonl" << McqFormat::Jsonl;
         QTest::newRow("csv letters") << "plain-letters.csv" << McqFormat::Csv;
         QTest::newRow("csv numbered") << "plain-numbered.csv" << McqFormat::Csv;
+        QTest::newRow("piqa") << "piqa/valid.jsonl" << McqFormat::PiqaJsonl;
+        QTest::newRow("siqa") << "siqa/dev.jsonl" << McqFormat::SiqaJsonl;
+        QTest::newRow("hellaswag") << "hellaswag_val.jsonl" << McqFormat::HellaswagJsonl;
+        QTest::newRow("winogrande") << "winogrande_dev.jsonl" << McqFormat::WinograndeJsonl;
+        QTest::newRow("truthfulqa release") << "truthfulqa-mc_task.json" << McqFormat::TruthfulQaMc1;
+        QTest::newRow("truthfulqa hf") << "truthfulqa-hf-validation.jsonl" << McqFormat::TruthfulQaMc1;
+        QTest::newRow("qasc") << "qasc-dev.jsonl" << McqFormat::QascJsonl;
     }
+    // PIQA: goal + sol1/sol2, the answers (0/1) in valid-labels.lst beside valid.jsonl.
+    void piqaWithLabelsFile() {
+        McqDataset d = load(fixture("piqa/valid.jsonl"));
+        QCOMPARE(d.format, McqFormat::PiqaJsonl);
+        QCOMPARE(d.questions.size(), size_t(3));
+        const McqQuestion& q = d.questions[1];
+        QCOMPARE(q.id, std::string("hm-2"));
+        QCOMPARE(q.question, std::string("How do I loosen a stuck jar lid?"));
+        QCOMPARE(q.options.size(), size_t(2));
+        QCOMPARE(q.answer, 0);
+        QCOMPARE(d.questions[2].answer, 1);
+        QCOMPARE(q.labels, strings({"A", "B"}));
+
+        test::TempDir dir;  // a labels file named explicitly; and one answer short
+        const fs::path labels = dir / "answers.txt";
+        writeFileAtomic(labels, "1\n1\n1\n");
+        McqLoadOptions options;
+        options.labelsFile = labels;
+        QCOMPARE(loadMcqDataset(fixture("piqa/valid.jsonl"), options).questions[0].answer, 1);
+        writeFileAtomic(labels, "1\n1\n");
+        try {
+            loadMcqDataset(fixture("piqa/valid.jsonl"), options);
+            QFAIL("no error");
+        } catch (const Error& e) {
+            qInfo("%s", e.what());
+            QCOMPARE(e.file(), fixture("piqa/valid.jsonl").string());
+            QVERIFY2(e.message().find("3 records, but 2 answers in " + labels.string()) == 0, e.what());
+        }
+        writeFileAtomic(labels, "1\n2\n0\n");  // PIQA has two solutions: 2 is out of range
+        try {
+            loadMcqDataset(fixture("piqa/valid.jsonl"), options);
+            QFAIL("no error");
+        } catch (const Error& e) {
+            qInfo("%s", e.what());
+            QCOMPARE(e.place(), std::string("line 2, field 'answers.txt line 2'"));
+        }
+        // No labels file beside a copy of the data: the error says where it looked.
+        const fs::path copy = dir / "train.jsonl";
+        writeFileAtomic(copy, readTextFile(fixture("piqa/valid.jsonl")));
+        try {
+            loadMcqDataset(copy);
+            QFAIL("no error");
+        } catch (const Error& e) {
+            qInfo("%s", e.what());
+            QVERIFY2(e.message().find((dir / "train-labels.lst").string()) != std::string::npos, e.what());
+            QVERIFY2(e.hint().find("--labels FILE") != std::string::npos, e.what());
+        }
+    }
+
+    // Social IQa: context + question, answerA..C, the answers (1..3) in dev-labels.lst.
+    void siqaWithLabelsFile() {
+        McqDataset d = load(fixture("siqa/dev.jsonl"));
+        QCOMPARE(d.format, McqFormat::SiqaJsonl);
+        QCOMPARE(d.questions.size(), size_t(2));
+        const McqQuestion& q = d.questions[0];
+        QCOMPARE(q.question, std::string("Jordan forgot the keys at the office and had to wait "
+                                         "outside for an hour. How would Jordan feel afterwards?"));
+        QCOMPARE(q.options, strings({"annoyed with themselves", "proud of the evening",
+                                     "eager to go back inside the office"}));
+        QCOMPARE(q.answer, 0);  // "1"
+        QCOMPARE(d.questions[1].answer, 1);  // "2"
+        QCOMPARE(q.extra.at("question"), std::string("How would Jordan feel afterwards?"));
+    }
+
+    void hellaswagRelease() {
+        McqDataset d = load(fixture("hellaswag_val.jsonl"));
+        QCOMPARE(d.format, McqFormat::HellaswagJsonl);
+        QCOMPARE(d.questions.size(), size_t(2));
+        const McqQuestion& q = d.questions[0];
+        QCOMPARE(q.id, std::string("4"));
+        QCOMPARE(q.question, std::string("A man lays two slices of bread on a board. he"));
+        QCOMPARE(q.options.size(), size_t(4));
+        QCOMPARE(q.options[2], std::string("spreads butter on both slices with a knife."));
+        QCOMPARE(q.answer, 2);
+        QCOMPARE(q.extra.at("activity_label"), std::string("Making a sandwich"));
+        QCOMPARE(q.extra.at("ctx_b"), std::string("he"));
+        QCOMPARE(d.questions[1].extra.at("split_type"), std::string("zeroshot"));
+    }
+
+    void winograndeRelease() {
+        McqDataset d = load(fixture("winogrande_dev.jsonl"));
+        QCOMPARE(d.format, McqFormat::WinograndeJsonl);
+        QCOMPARE(d.questions.size(), size_t(3));
+        const McqQuestion& q = d.questions[0];
+        QCOMPARE(q.id, std::string("hand-made-1"));
+        QVERIFY(q.question.find(" _ ") != std::string::npos);
+        QCOMPARE(q.options, strings({"trophy", "suitcase"}));
+        QCOMPARE(q.answer, 1);  // "2"
+        QCOMPARE(d.questions[2].answer, 0);  // "1"
+    }
+
+    // TruthfulQA MC1: the release's mc_task.json (answers as object keys, in order) and the
+    // Hugging Face export (choices / labels) give the same records.
+    void truthfulQaMc1() {
+        McqDataset release = load(fixture("truthfulqa-mc_task.json"));
+        QCOMPARE(release.format, McqFormat::TruthfulQaMc1);
+        QCOMPARE(release.questions.size(), size_t(2));
+        const McqQuestion& q = release.questions[0];
+        QCOMPARE(q.question, std::string("What happens if you swallow chewing gum?"));
+        QCOMPARE(q.options, strings({"It passes through your digestive system.",
+                                     "It stays in your stomach for seven years.",
+                                     "It sticks to your heart.", "You will die."}));
+        QCOMPARE(q.answer, 0);
+        McqDataset hf = load(fixture("truthfulqa-hf-validation.jsonl"));
+        QCOMPARE(hf.format, McqFormat::TruthfulQaMc1);
+        QCOMPARE(hf.fingerprint(), release.fingerprint());
+    }
+
+    void qascRelease() {
+        McqDataset d = load(fixture("qasc-dev.jsonl"));
+        QCOMPARE(d.format, McqFormat::QascJsonl);
+        const McqQuestion& q = d.questions[0];
+        QCOMPARE(q.options.size(), size_t(8));
+        QCOMPARE(q.answer, 1);
+        QCOMPARE(q.extra.at("combinedfact"), std::string("Plants use sunlight to make food."));
+    }
+
     void autoDetection() {
         QFETCH(QString, file);
         QFETCH(McqFormat, format);
@@ -267,7 +392,7 @@ private slots:
             QCOMPARE(mcqFormatName(parseMcqFormat(name)), name);
         }
         QCOMPARE(parseMcqFormat("ARC-HF"), McqFormat::ArcHfJsonl);
-        QCOMPARE(mcqFormatNames().size(), size_t(11));
+        QCOMPARE(mcqFormatNames().size(), size_t(17));
         try {
             parseMcqFormat("race");
             QFAIL("no error");

@@ -2,11 +2,16 @@
 // skips and reports; the RFC 4180 reader underneath.
 #include <QtTest>
 
+#include <algorithm>
 #include <fstream>
+#include <sstream>
+
+#include <spdlog/sinks/ostream_sink.h>
 
 #include "core/data/csv_reader.h"
 #include "core/data/mcq.h"
 #include "core/util/error.h"
+#include "core/util/log.h"
 #include "tests/support/test_support.h"
 
 using namespace prunescope;
@@ -205,6 +210,7 @@ private slots:
         const fs::path path = writeFile(dir, name.toStdString(), content);
         McqLoadOptions options;
         options.format = parseMcqFormat(format.toStdString());
+        options.strict = true;  // the duplicate-option rows (see duplicateOptionsLoadAsPublished)
         try {
             McqDataset d = loadMcqDataset(path, options);
             QFAIL(qPrintable("no error; loaded " + QString::number(d.questions.size())));
@@ -287,6 +293,60 @@ private slots:
         const fs::path open = writeFile(dir, "o_test.csv", "Q1,a,b,c,d,A\n\"Q2,a,b,c,d,A\n");
         options.format = McqFormat::Auto;
         QVERIFY_THROWS_EXCEPTION(Error, loadMcqDataset(open, options));
+    }
+
+    // Records that repeat an option's text load as published (CommonsenseQA's dev file has 24,
+    // MMLU's high_school_chemistry_test.csv some), with one warning per file naming the count and
+    // the first lines; the answer stays the labelled option, also when its text is the repeated one.
+    // --strict (McqLoadOptions::strict) refuses them.
+    void duplicateOptionsLoadAsPublished() {
+        // CommonsenseQA's release layout (the record at line 23 of its dev file repeats this text).
+        const std::string kRepeated =
+            R"("question":{"question_concept":"c","choices":[{"label":"A","text":"indestructible"},)"
+            R"({"label":"B","text":"x"},{"label":"C","text":"indestructible"}],"stem":"Q?"},"answerKey":"C"})"
+            "\n";
+        const std::string kPlain =
+            R"("question":{"question_concept":"c","choices":[{"label":"A","text":"a"},)"
+            R"({"label":"B","text":"b"}],"stem":"Q?"},"answerKey":"A"})"
+            "\n";
+        test::TempDir dir;
+        std::string text;
+        for (int line = 1; line <= 14; ++line) {
+            if (line == 2 || (line >= 4 && line <= 13)) {  // 11 records; the answer is the repeat
+                text += "{\"id\":\"d" + std::to_string(line) + "\"," + kRepeated;
+            } else {
+                text += "{\"id\":\"g" + std::to_string(line) + "\"," + kPlain;
+            }
+        }
+        const fs::path path = writeFile(dir, "dev_rand_split.jsonl", QByteArray::fromStdString(text));
+        auto messages = std::make_shared<std::ostringstream>();
+        auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(*messages);
+        log::addSink(sink);
+        McqDataset d = loadMcqDataset(path);
+        log::removeSink(sink);
+        QCOMPARE(d.questions.size(), size_t(14));
+        QCOMPARE(d.duplicateOptionLines, (std::vector<int>{2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}));
+        QCOMPARE(d.questions[1].options,
+                 (std::vector<std::string>{"indestructible", "x", "indestructible"}));
+        QCOMPARE(d.questions[1].answer, 2);  // "C", not the first "indestructible"
+        const std::string logged = messages->str();
+        qInfo("%s", logged.c_str());
+        QVERIFY2(logged.find(path.string() + ": 11 of 14 records repeat an option's text (lines 2, 4, 5, 6, "
+                             "7, 8, 9, 10, 11, 12, ...); kept as published") != std::string::npos,
+                 logged.c_str());
+        QCOMPARE(logged.find("repeat an option"), logged.rfind("repeat an option"));  // once per file
+
+        McqLoadOptions strict;
+        strict.strict = true;
+        try {
+            loadMcqDataset(path, strict);
+            QFAIL("no error with strict");
+        } catch (const Error& e) {
+            QCOMPARE(e.place(), std::string("line 2, field 'question.choices[2].text'"));
+            QVERIFY2(e.message().find("duplicate option 'indestructible' (same as "
+                                      "question.choices[0].text)") == 0,
+                     e.what());
+        }
     }
 
     void allInvalidIsAnError() {

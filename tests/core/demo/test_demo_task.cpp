@@ -190,7 +190,7 @@ private slots:
             auto tokenizer = Tokenizer::fromTokenizerJson(dir / "tokenizer.json");
             auto d = generateDemoTask(300, {0.0, false, cue}, 9, "r");
             writeDemoJsonl(d, dir / "r.jsonl");
-            auto loaded = loadMcqDataset(dir / "r.jsonl", {McqFormat::Jsonl});
+            auto loaded = loadMcqDataset(dir / "r.jsonl", withFormat(McqFormat::Jsonl));
             QCOMPARE(loaded.questions.size(), d.questions.size());
             auto items = buildScoringItems(loaded, tokenizer, ScoringMode::Letter, demoPromptTemplate());
             const int64_t promptTokens = cue == DemoCue::Sum ? 18 : 17;
