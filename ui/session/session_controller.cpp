@@ -1,5 +1,6 @@
 #include "ui/session/session_controller.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFileInfo>
 #include <QStandardPaths>
@@ -22,16 +23,33 @@ QString SessionController::autosavePath() {
     return QDir(dir).filePath(QStringLiteral("autosave.prunescope"));
 }
 
-QString SessionController::resultsDir() const {
-    const QString session = m_path.isEmpty() ? autosavePath() : m_path;
+QString SessionController::recoveryPath(const QString& sessionPath) {
+    if (sessionPath.isEmpty()) return autosavePath();
+    const QString absolute = QFileInfo(sessionPath).absoluteFilePath();
+    const QString hash = QString::fromLatin1(
+        QCryptographicHash::hash(absolute.toUtf8(), QCryptographicHash::Sha256).toHex().left(12));
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
+    return QDir(dir).filePath(QStringLiteral("recovery/%1-%2.prunescope")
+                                  .arg(QFileInfo(absolute).completeBaseName(), hash));
+}
+
+namespace {
+
+QString resultsBeside(const QString& session) {
     const QFileInfo info(session);
     return info.absoluteDir().filePath(info.completeBaseName() + QStringLiteral("-results"));
 }
 
-bool SessionController::write(const QString& path, QString* error) {
+}  // namespace
+
+QString SessionController::resultsDir() const {
+    return resultsBeside(m_path.isEmpty() ? autosavePath() : m_path);
+}
+
+bool SessionController::write(const QString& path, const QString& resultsDir, QString* error) {
     try {
-        QDir().mkpath(resultsDir());
-        Session session = m_collect ? m_collect(resultsDir()) : Session{};
+        QDir().mkpath(resultsDir);
+        Session session = m_collect ? m_collect(resultsDir) : Session{};
         writeSession(path, session);
         return true;
     } catch (const std::exception& e) {
@@ -46,7 +64,7 @@ bool SessionController::save(const QString& path, QString* error) {
     const QString absolute = QFileInfo(path).absoluteFilePath();
     const QString previous = m_path;
     setPath(absolute);  // results go beside the new file
-    if (!write(absolute, error)) {
+    if (!write(absolute, resultsDir(), error)) {
         setPath(previous);
         return false;
     }
@@ -57,8 +75,9 @@ bool SessionController::save(const QString& path, QString* error) {
 }
 
 bool SessionController::autosave(QString* error) {
-    const QString target = m_path.isEmpty() ? autosavePath() : m_path;
-    if (!write(target, error)) return false;
+    const QString target = recoveryPath(m_path);
+    QDir().mkpath(QFileInfo(target).absolutePath());
+    if (!write(target, resultsBeside(target), error)) return false;
     setDirty(false);
     emit autosaveFinished(target);
     return true;

@@ -1,6 +1,8 @@
 // The window's current session: its file, where its result files go, saving, opening, the recent
-// list and autosave (every kAutosaveSeconds while there are unsaved changes: to the session file,
-// or to autosave.prunescope in the application data folder for a session never saved).
+// list and autosave. Autosave (every kAutosaveSeconds while there are unsaved changes) never writes
+// the user's session file or its results folder: it goes to a recovery file in the application
+// data folder (autosave.prunescope for a session never saved, recovery/<name>-<hash>.prunescope for
+// a saved one), with its own results folder beside it. The user's file changes only on Save.
 #pragma once
 
 #include <QObject>
@@ -26,6 +28,8 @@ public:
     // Result files of this session: "<folder>/<stem>-results", or the unsaved-session folder.
     QString resultsDir() const;
     static QString autosavePath();
+    // Where autosave writes while the session is `sessionPath` (empty: never saved).
+    static QString recoveryPath(const QString& sessionPath);
 
     bool save(const QString& path, QString* error = nullptr);
     bool autosave(QString* error = nullptr);
@@ -44,7 +48,7 @@ signals:
     void saveFailed(const QString& message);
 
 private:
-    bool write(const QString& path, QString* error);
+    bool write(const QString& path, const QString& resultsDir, QString* error);
     void setPath(const QString& path);
     void setDirty(bool dirty);
 

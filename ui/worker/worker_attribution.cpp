@@ -161,7 +161,7 @@ void EngineWorker::openAttributions(const QString& file, const QString& score) {
         // this session only when it is that set (same fingerprint). Otherwise the activation and
         // magnitude views take the first questions of the training set instead.
         const auto dataset = read.meta.value("dataset", nlohmann::json::object());
-        const std::string dataName = dataset.value("name", "");
+        const std::string dataName = dataset.value("name", dataset.value("file", std::string("?")));
         const std::string dataFingerprint = dataset.value("fingerprint", "");
         const WorkerDataset* match = nullptr;
         for (const auto& d : s.datasets)
@@ -170,7 +170,7 @@ void EngineWorker::openAttributions(const QString& file, const QString& score) {
             s.attributionDataset = match->info.name.toStdString();
         } else if (!s.datasets.empty()) {
             log::get("gui")->warn(
-                "{}: made on dataset '{}', which is not open in this session (no open set has its "
+                "{}: made on {}, which is not open in this session (no open set has its "
                 "fingerprint); the neuron views use the first questions of the training set",
                 file.toStdString(), dataName);
         }

@@ -115,6 +115,13 @@ void TestSession::errorsNameTheField() {
     }
 }
 
+namespace {
+QByteArray readAll(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+}  // namespace
+
 void TestSession::controllerSavesOpensAndAutosaves() {
     test::TempDir dir;
     SessionController controller;
@@ -145,6 +152,24 @@ void TestSession::controllerSavesOpensAndAutosaves() {
     QVERIFY(opened.has_value());
     QCOMPARE(opened->mask, qs(dir / "s-results" / "mask.json"));
     QCOMPARE(collected, 2);
+    // Autosave of a saved session: the user's file and results stay as saved; the state goes to a
+    // recovery file with its own results folder.
+    const QByteArray saved = readAll(file);
+    controller.markDirty();
+    QString seenResults;
+    controller.setCollector([&](const QString& resultsDir) {
+        seenResults = resultsDir;
+        Session s;
+        s.model = qs(dir / "other-model");
+        return s;
+    });
+    QVERIFY(controller.autosave());
+    QCOMPARE(readAll(file), saved);
+    const QString recovery = SessionController::recoveryPath(file);
+    QVERIFY(recovery != file && QFile::exists(recovery));
+    QVERIFY(!seenResults.startsWith(controller.resultsDir()));
+    QCOMPARE(controller.path(), file);
+    QCOMPARE(readSession(recovery).model, qs(dir / "other-model"));
     QVERIFY(!controller.open(qs(dir / "missing.prunescope"), &error).has_value());
     QVERIFY(error.contains(QStringLiteral("missing.prunescope")));
     QCOMPARE(controller.path(), file);  // a failed open changes nothing
