@@ -7,6 +7,7 @@
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileInfo>
+#include <QMessageBox>
 #include <QMimeData>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -203,9 +204,38 @@ void MainWindow::addDataset(const QString& path, const QString& role) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (m_session->isDirty()) {
+        QuitChoice choice = QuitChoice::Discard;
+        if (m_options.quitPrompt) {
+            choice = m_options.quitPrompt();
+        } else if (m_options.interactive) {
+            const auto answer = QMessageBox::question(
+                this, tr("Unsaved Changes"),
+                tr("The session has unsaved changes. Save them before quitting?\n\n"
+                   "Discard leaves the session file as it was (a recovery copy of this state is "
+                   "kept in the application's data folder)."),
+                QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+            choice = answer == QMessageBox::Save      ? QuitChoice::Save
+                     : answer == QMessageBox::Discard ? QuitChoice::Discard
+                                                      : QuitChoice::Cancel;
+        }
+        if (choice == QuitChoice::Cancel) {
+            event->ignore();
+            return;
+        }
+        if (choice == QuitChoice::Save) {
+            const bool saved = m_session->path().isEmpty() ? saveSessionDialog()
+                                                           : saveSession(m_session->path());
+            if (!saved) {
+                event->ignore();
+                return;
+            }
+        } else {
+            m_session->autosave();  // the recovery file, never the session file
+        }
+    }
     kWindowGeometry.set(saveGeometry());
     kWindowState.set(saveState());
-    if (m_session->isDirty()) m_session->autosave();
     m_engine->cancel();
     event->accept();
 }

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <QMainWindow>
+
+#include <functional>
 #include <QStringList>
 
 #include <map>
@@ -32,9 +34,15 @@ class SelectionPanel;
 class SessionController;
 class TaskStatus;
 
+// What to do with unsaved changes when the window closes.
+enum class QuitChoice { Save, Discard, Cancel };
+
 struct MainWindowOptions {
     bool interactive = true;  // false: no dialogs (tests, screenshots); errors are logged and kept
     bool offerDemo = true;    // on first start, open or offer the built-in demo
+    // Asked on closing with unsaved changes; empty: a Save / Discard / Cancel dialog when
+    // interactive, else Discard. Discarding still leaves the state in the recovery file.
+    std::function<QuitChoice()> quitPrompt;
 };
 
 class MainWindow : public QMainWindow {

@@ -2,6 +2,7 @@
 // with the versions; the log panel receives the core's log; a session saved from one window
 // opens the same model and datasets in another; dropping a model folder opens it.
 #include <QAction>
+#include <QFile>
 #include <QMimeData>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -14,6 +15,7 @@
 #include "core/pipeline/experiment.h"
 #include "core/util/files.h"
 #include "core/util/log.h"
+#include "tests/support/test_support.h"
 #include "tests/ui/ui_test_support.h"
 #include "ui/common/log_bridge.h"
 #include "ui/main/main_window.h"
@@ -37,7 +39,53 @@ private slots:
     void sessionRoundTrip();
     void dropOpensModel();
     void sessionPromptReachesScoringAndExperiment();
+    void quitAsksAboutUnsavedChanges();
 };
+
+// Closing with unsaved changes asks: Cancel keeps the window open, Discard leaves the session file
+// as saved (the state goes to the recovery file), Save writes the session file.
+void TestMainWindow::quitAsksAboutUnsavedChanges() {
+    test::TempDir dir;
+    const QString file = QString::fromStdString((dir / "s.prunescope").string());
+    auto readAll = [](const QString& path) {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    };
+    QuitChoice choice = QuitChoice::Cancel;
+    int asked = 0;
+    MainWindowOptions options{false, false};
+    options.quitPrompt = [&] {
+        ++asked;
+        return choice;
+    };
+    MainWindow window(nullptr, options);
+    window.show();
+    QVERIFY(window.saveSession(file));
+    QVERIFY(!window.session().isDirty());
+    QVERIFY(window.close());  // nothing unsaved: no question
+    QCOMPARE(asked, 0);
+
+    window.show();
+    window.session().markDirty();
+    QVERIFY(!window.close());
+    QCOMPARE(asked, 1);
+    QVERIFY(window.isVisible());
+
+    const QByteArray saved = readAll(file);
+    QVERIFY(!saved.isEmpty());
+    choice = QuitChoice::Discard;
+    QVERIFY(window.close());
+    QCOMPARE(readAll(file), saved);
+    QVERIFY(QFile::exists(SessionController::recoveryPath(file)));
+
+    window.show();
+    window.session().markDirty();
+    QFile::remove(file);
+    choice = QuitChoice::Save;
+    QVERIFY(window.close());
+    QVERIFY(QFile::exists(file));
+    QVERIFY(!window.session().isDirty());
+}
 
 void TestMainWindow::rendersWithPanelsAndActions() {
     MainWindow window(nullptr, {false, false});
