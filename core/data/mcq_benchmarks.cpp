@@ -1,7 +1,12 @@
 // Benchmarks with their own field names: PIQA and Social IQa (answers in a separate labels file),
 // HellaSwag, WinoGrande and TruthfulQA MC1. (QASC is ARC-shaped: readNestedJsonl.) Field
 // mappings in docs/datasets.md.
+#include <algorithm>
 #include <charconv>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
