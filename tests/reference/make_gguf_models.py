@@ -18,7 +18,7 @@ tests/data/gguf/models/:
                             output.weight written as a copy of token_embd, as llama.cpp's GPT-2
                             converter does; qwen2 (tied): no output.weight. Architecture "mistral"
                             keeps the sliding window (llama.cpp itself converts Mistral as "llama").
-  llama.<type>.gguf         the llama model with its matrices in F16, BF16, Q8_0, Q4_0 and Q5_1
+  llama.<type>.gguf         the llama model with its matrices in F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1
                             (gguf.quants.quantize). Rows that are not whole blocks (ffn_down: 40
                             values) fall back to F16, as the converter does; 1-D tensors stay F32.
                             K-quants' 256-value blocks do not fit rows of 32 or 40 values: see
@@ -85,10 +85,12 @@ TOKENIZERS = ROOT.parent / "shared" / "data" / "tokenizers"
 OUT = ROOT / "tests" / "data" / "gguf" / "models"
 K_BPE = 4096  # tokens kept of GPT-2's and Qwen's byte-level vocabularies (before added tokens)
 ARCHS = ["gpt2", "llama", "mistral", "qwen2"]
-QUANT_TYPES = {"f16": T.F16, "bf16": T.BF16, "q8_0": T.Q8_0, "q4_0": T.Q4_0, "q5_1": T.Q5_1}
+QUANT_TYPES = {"f16": T.F16, "bf16": T.BF16, "q8_0": T.Q8_0, "q4_0": T.Q4_0, "q4_1": T.Q4_1,
+               "q5_0": T.Q5_0, "q5_1": T.Q5_1}
 FILE_TYPES = {"f32": gguf.LlamaFileType.ALL_F32, "f16": gguf.LlamaFileType.MOSTLY_F16,
               "bf16": gguf.LlamaFileType.MOSTLY_BF16, "q8_0": gguf.LlamaFileType.MOSTLY_Q8_0,
-              "q4_0": gguf.LlamaFileType.MOSTLY_Q4_0, "q5_1": gguf.LlamaFileType.MOSTLY_Q5_1}
+              "q4_0": gguf.LlamaFileType.MOSTLY_Q4_0, "q4_1": gguf.LlamaFileType.MOSTLY_Q4_1,
+              "q5_0": gguf.LlamaFileType.MOSTLY_Q5_0, "q5_1": gguf.LlamaFileType.MOSTLY_Q5_1}
 # Token sequences for the reference logits (ids < 97); longer than mistral's sliding window of 4.
 IDS = [[5], [1, 17, 42, 96, 3, 64, 8, 21, 77], [int(i) for i in np.random.default_rng(3).integers(0, 97, 24)]]
 

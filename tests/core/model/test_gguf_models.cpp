@@ -3,7 +3,7 @@
 // against what they were converted from:
 //  - gpt2, llama, mistral, qwen2 in F32: every parameter bit for bit and the logits equal to the
 //    folder model's (un-permuted rotary rows, transposed Conv1D weights, names, tied heads);
-//  - llama in F16, BF16, Q8_0, Q4_0, Q5_1: parameters equal to gguf-py's own dequantization, logits
+//  - llama in F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1: parameters equal to gguf-py's own dequantization, logits
 //    equal to transformers' on those weights;
 //  - tokenizers: the same ids as the Hugging Face folder (Mistral's SentencePiece vocabulary at
 //    full size; GPT-2's and Qwen's byte-level BPE cut to their first 4096 tokens, the folders cut
@@ -255,7 +255,7 @@ private slots:
     // rows un-permuted by the script), logits equal to transformers' on the same weights.
     void quantizedLlama_data() {
         QTest::addColumn<QString>("type");
-        for (const char* t : {"f32", "f16", "bf16", "q8_0", "q4_0", "q5_1"})
+        for (const char* t : {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1"})
             QTest::newRow(t) << t;
     }
     void quantizedLlama() {
