@@ -1,5 +1,7 @@
 #include "ui/panels/compare_panel.h"
 
+#include <algorithm>
+
 #include <QCheckBox>
 #include <QFile>
 #include <QFileDialog>
@@ -144,8 +146,18 @@ void ComparePanel::runFullExperiment() {
 void ComparePanel::addRun(const RunResult& run) {
     m_runs.push_back(run);
     setReport(buildReport(m_runs));
-    m_source->setText(tr("Built from %n fine-tuning run(s) made in this window.", nullptr, int(m_runs.size())));
+    QString text = tr("Built from %n fine-tuning run(s) made in this window.", nullptr, int(m_runs.size()));
+    const bool nothingToCompare =
+        std::all_of(m_runs.begin(), m_runs.end(), [](const RunResult& r) { return r.results.empty(); });
+    if (nothingToCompare) {
+        text += QLatin1Char(' ') +
+                tr("They have no accuracies to compare: no dataset with the role test or ood was open "
+                   "(add one on Model & Data, then run the arms again).");
+    }
+    m_source->setText(text);
 }
+
+QString ComparePanel::sourceText() const { return m_source->text(); }
 
 void ComparePanel::clear() {
     m_runs.clear();

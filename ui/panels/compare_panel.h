@@ -47,6 +47,7 @@ public:
     bool openReport(const QString& file, QString* error = nullptr);
     bool saveReport(const QString& file, QString* error = nullptr) const;
     int runCount() const { return int(m_runs.size()); }
+    QString sourceText() const;  // where the report shown comes from (the line above the table)
 
     QTableWidget* table() const { return m_table; }
     QTableWidget* pairedTable() const { return m_paired; }

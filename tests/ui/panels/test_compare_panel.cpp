@@ -88,6 +88,16 @@ void TestComparePanel::panelShowsReport() {
     QCOMPARE(chart->seriesCount(), 3);
     QVERIFY(chart->hasErrors());
     QVERIFY(std::abs(chart->value(1, 2) - (0.40 + 0.32 + 0.38) / 3) < 1e-12);
+    QVERIFY(!panel.sourceText().contains(QStringLiteral("no accuracies")));
+
+    // Runs made with no test or ood set open: the panel says why the table is empty.
+    ComparePanel bare(engine);
+    RunResult r = run("plain", 0, 0.6, 0.3);
+    r.base.clear();
+    r.results.clear();
+    bare.addRun(r);
+    QVERIFY2(bare.sourceText().contains(QStringLiteral("no dataset with the role test or ood")),
+             qPrintable(bare.sourceText()));
 }
 
 void TestComparePanel::reportFileRoundTrip() {
