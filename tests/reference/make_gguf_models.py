@@ -237,20 +237,32 @@ def finish(writer):
 
 # ---- the quantized llama variants and their reference -----------------------------------------
 
-def dequantized_weights(path, arch, config):
-    """Hugging Face key -> gguf.quants.dequantize() of the tensor's bytes in `path`, HF order."""
+def hf_key(name):
+    """Hugging Face key of a llama-family GGUF tensor name (gguf_name's inverse)."""
+    simple = {"token_embd.weight": "model.embed_tokens.weight", "output_norm.weight": "model.norm.weight",
+              "output.weight": "lm_head.weight"}
+    if name in simple:
+        return simple[name]
+    m = re.fullmatch(r"blk\.(\d+)\.(.+)\.(weight|bias)", name)
+    part = {v: k for k, v in LLAMA_BLOCK.items()}[m[2]]
+    return f"model.layers.{m[1]}.{part}.{m[3]}"
+
+
+def dequantized_weights(path, config):
+    """Hugging Face key -> gguf.quants.dequantize() of each llama tensor in `path`, HF order
+    (q/k rows put back); tensors without a parameter (rope_freqs) are left out."""
     reader = gguf.GGUFReader(str(path))
-    by_name = {t.name: t for t in reader.tensors}
     out = {}
-    for name, key, _ in converted_tensors(arch, config, read_model(arch)[1], {}):
-        t = by_name[name]
+    for t in reader.tensors:
+        if t.name == "rope_freqs.weight":
+            continue
         w = gguf.quants.dequantize(np.array(t.data), t.tensor_type).astype(np.float32)
         w = w.reshape([int(d) for d in reversed(t.shape)])
-        if ".attn_q." in name:
+        if ".attn_q." in t.name:
             w = from_rotary_order(w, config["num_attention_heads"])
-        elif ".attn_k." in name:
+        elif ".attn_k." in t.name:
             w = from_rotary_order(w, config["num_key_value_heads"])
-        out[key] = w
+        out[hf_key(t.name)] = w
     return out
 
 
@@ -279,7 +291,7 @@ def write_llama_variants(overrides):
     for type_name, qtype in QUANT_TYPES.items():
         path = OUT / f"{arch}.{type_name}.gguf"
         write_model(path, arch, config, tensors, qtype, type_name)
-        deq = dequantized_weights(path, arch, config)
+        deq = dequantized_weights(path, config)
         for key in deq:
             if deq[key].ndim == 1:  # F32 in the file: the overrides, unchanged
                 assert np.array_equal(deq[key], exact[key]), key
@@ -510,18 +522,7 @@ def write_llama31_kquant():
     rng = np.random.default_rng(2024_07_23)  # Llama 3.1's release date
     path = OUT / "llama31.kquant.gguf"
     writer = gguf.GGUFWriter(str(path), arch="llama")
-    writer.add_name("prunescope tiny llama 3.1 (K-quants)")
-    writer.add_file_type(gguf.LlamaFileType.MOSTLY_Q4_K_M)
-    writer.add_vocab_size(config["vocab_size"])
-    writer.add_context_length(config["max_position_embeddings"])
-    writer.add_embedding_length(config["hidden_size"])
-    writer.add_feed_forward_length(config["intermediate_size"])
-    writer.add_block_count(config["num_hidden_layers"])
-    writer.add_head_count(config["num_attention_heads"])
-    writer.add_head_count_kv(config["num_key_value_heads"])
-    writer.add_layer_norm_rms_eps(config["rms_norm_eps"])
-    writer.add_rope_freq_base(config["rope_theta"])
-    writer.add_rope_dimension_count(config["head_dim"])
+    add_hparams(writer, "llama", config, gguf.LlamaFileType.MOSTLY_Q4_K_M)
     writer.add_tensor("rope_freqs.weight", llama3_rope_divisors(config))
     for name, qtype, rows, length in LLAMA31_TENSORS:
         if qtype == T.F32:
@@ -530,24 +531,7 @@ def write_llama31_kquant():
             writer.add_tensor(name, random_k_blocks(rng, qtype, rows, length, 0.05), raw_dtype=qtype)
     finish(writer)
 
-    reader = gguf.GGUFReader(str(path))
-    weights = {}
-    for t in reader.tensors:
-        if t.name == "rope_freqs.weight":
-            continue
-        w = gguf.quants.dequantize(np.array(t.data), t.tensor_type).astype(np.float32)
-        w = w.reshape([int(d) for d in reversed(t.shape)])
-        if ".attn_q." in t.name:
-            w = from_rotary_order(w, config["num_attention_heads"])
-        elif ".attn_k." in t.name:
-            w = from_rotary_order(w, config["num_key_value_heads"])
-        key = {"token_embd.weight": "model.embed_tokens.weight", "output.weight": "lm_head.weight",
-               "output_norm.weight": "model.norm.weight"}.get(t.name)
-        if key is None:
-            m = re.fullmatch(r"blk\.(\d+)\.(.+)\.weight", t.name)
-            part = {v: k for k, v in LLAMA_BLOCK.items()}[m[2]]
-            key = f"model.layers.{m[1]}.{part}.weight"
-        weights[key] = w
+    weights = dequantized_weights(path, config)
 
     def logits(rope_scaling):
         hf = {k: v for k, v in config.items() if k not in ("architectures", "model_type", "torch_dtype")}
