@@ -89,8 +89,7 @@ void EngineWorker::runTask(Task task, const std::function<void()>& body) {
         error.details = details.join('\n');
     } catch (const c10::Error& e) {
         // The message without LibTorch's C++ backtrace (which goes to the details).
-        QString what = QString::fromUtf8(e.what_without_backtrace()).trimmed();
-        what = what.left(what.indexOf('\n') < 0 ? what.size() : what.indexOf('\n'));
+        const QString what = QString::fromUtf8(e.what_without_backtrace()).trimmed().section('\n', 0, 0);
         error.message = tr("LibTorch error during %1: %2").arg(taskName(task).toLower(), what);
         error.details = QString::fromUtf8(e.what());
     } catch (const std::exception& e) {
