@@ -42,7 +42,7 @@ struct MainWindowOptions {
     bool offerDemo = true;    // on first start, open or offer the built-in demo
     // Asked on closing with unsaved changes; empty: a Save / Discard / Cancel dialog when
     // interactive, else Discard. Discarding still leaves the state in the recovery file.
-    std::function<QuitChoice()> quitPrompt;
+    std::function<QuitChoice()> quitPrompt = {};
 };
 
 class MainWindow : public QMainWindow {
