@@ -2,6 +2,7 @@
 // GPT-2-small-shaped random model, against the matmul peak measured in the same run.
 #include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "app/cli/args.h"
 #include "app/cli/bench.h"
@@ -49,6 +50,32 @@ ModelConfig shapeFrom(const Args& a) {
     return benchConfig("gpt2", a.getInt("layers"), a.getInt("d-model"), 0, 0, a.getInt("vocab"), a.getInt("seq"));
 }
 
+// The same scoring under other splits of the cores between LibTorch's threads (element-wise work)
+// and OpenBLAS's own (matrix products), against the default run's `seconds`.
+void compareThreads(CausalLM& model, const std::vector<ScoringItem>& items, const ScoringOptions& options,
+                    double seconds) {
+    const int torchThreads = at::get_num_threads(), blasThreads = openBlasThreadCount();
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    struct Split {
+        int torch, blas;
+    };
+    std::vector<Split> splits = {{cores, cores}, {1, cores}, {1, 1}};
+    if (blasThreads == 0) splits = {{cores, 0}, {1, 0}};  // one pool: only LibTorch's count matters
+    std::printf("\nthreads (same run; default: LibTorch %d, OpenBLAS %s): %.2f s\n", torchThreads,
+                blasThreads > 0 ? std::to_string(blasThreads).c_str() : "none of its own", seconds);
+    for (const auto& split : splits) {
+        at::set_num_threads(split.torch);
+        if (split.blas > 0) setOpenBlasThreadCount(split.blas);
+        auto start = std::chrono::steady_clock::now();
+        scoreItems(model, items, options);
+        const double t = since(start);
+        std::printf("  LibTorch %2d, OpenBLAS %-2s  %7.2f s  %5.2fx the default's time\n", split.torch,
+                    split.blas > 0 ? std::to_string(split.blas).c_str() : "-", t, t / seconds);
+    }
+    at::set_num_threads(torchThreads);
+    if (blasThreads > 0) setOpenBlasThreadCount(blasThreads);
+}
+
 }  // namespace
 
 int benchEval(const Argv& argv) {
@@ -56,7 +83,9 @@ int benchEval(const Argv& argv) {
                      "Letter scoring throughput (questions/s) of a GPT-2-small-shaped random model on 4-option\n"
                      "questions, and the fraction of the float32 matmul peak measured in the same run.");
     addShapeOptions(parser, "100");
-    parser.option("questions", "N", "Questions", "64").option("batch-size", "B", "Sequences per forward pass", "8");
+    parser.option("questions", "N", "Questions", "64")
+        .option("batch-size", "B", "Sequences per forward pass", "8")
+        .flag("compare-threads", "Also time LibTorch's and OpenBLAS's thread counts against each other (same run)");
     return guarded("bench eval", [&] {
         auto args = parser.parse(argv);
         if (!args) return int(kOk);
@@ -84,6 +113,7 @@ int benchEval(const Argv& argv) {
         std::printf("scoring          %.2f questions/s (%.1f ms per question)\n", n / seconds, 1e3 * seconds / n);
         std::printf("achieved         %.1f GFLOP/s\nmatmul peak      %.1f GFLOP/s (same run)\nfraction of peak %.2f\n",
                     flops / seconds / 1e9, peak, flops / seconds / 1e9 / peak);
+        if (args->has("compare-threads")) compareThreads(*model, items, options, seconds);
         return int(kOk);
     });
 }

@@ -1,5 +1,7 @@
 #include "core/util/system_info.h"
 
+#include <dlfcn.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -35,10 +37,44 @@ std::string mappedBlasKind() {
     return kind;
 }
 
+// OpenBLAS built with its own pthreads (Debian's libopenblas0-pthread) runs matrix products on a
+// thread per core of its own.
+bool openBlasHasOwnThreads() {
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        if (line.find("openblas-pthread") != std::string::npos || line.find("libopenblasp") != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace
+
+int openBlasThreadCount() {
+    if (!openBlasHasOwnThreads()) return 0;
+    using GetThreads = int (*)();
+    auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    return get != nullptr ? get() : 0;
+}
+
+void setOpenBlasThreadCount(int threads) {
+    using SetThreads = void (*)(int);
+    auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+    if (set != nullptr && openBlasHasOwnThreads()) set(threads);
+}
 
 void configureThreads() {
     if (std::getenv("OMP_NUM_THREADS") != nullptr) return;
+    // OpenBLAS's threads and LibTorch's OpenMP threads both spin while they wait, each kind on the
+    // cores the other needs: on 2 cores, scoring SmolLM2 took 54 s with both at 2 threads, 29 s
+    // with both at 1, and 20 s with OpenBLAS at 2 and LibTorch at 1 (docs/benchmarks.md). The
+    // matrix products keep every core; the element-wise work stays on the calling thread.
+    if (openBlasHasOwnThreads()) {
+        at::set_num_threads(1);
+        return;
+    }
     unsigned cores = std::thread::hardware_concurrency();
     if (cores > 0 && at::get_num_threads() < static_cast<int>(cores)) {
         at::set_num_threads(static_cast<int>(cores));
@@ -70,6 +106,7 @@ SystemInfo probeSystem(bool measure) {
     auto device = chooseDevice("auto");
     info.device = deviceName(device);
     info.threads = at::get_num_threads();
+    info.blasThreads = openBlasThreadCount();
     if (measure) {
         // Reference BLAS needs ~0.7 s for one 1024^2 product: measure a smaller one first.
         double small = measureMatmulGflops(256, 0.05);
@@ -85,8 +122,10 @@ SystemInfo probeSystem(bool measure) {
 
 void logSystemInfo(const SystemInfo& info) {
     auto log = log::get("system");
-    log->info("LibTorch {}, device {}, {} thread(s), matmul {:.0f} GFLOP/s ({})", info.torchVersion,
-              info.device, info.threads, info.matmulGflops, info.throughputClass);
+    const std::string blas =
+        info.blasThreads > 0 ? " (matrix products on OpenBLAS's " + std::to_string(info.blasThreads) + ")" : "";
+    log->info("LibTorch {}, device {}, {} thread(s){}, matmul {:.0f} GFLOP/s ({})", info.torchVersion,
+              info.device, info.threads, blas, info.matmulGflops, info.throughputClass);
     if (info.slowBlas) {
         log->warn(
             "matrix products run at {:.1f} GFLOP/s: LibTorch is using the slow reference BLAS. "

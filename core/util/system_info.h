@@ -14,13 +14,20 @@ struct SystemInfo {
     std::string torchVersion;
     std::string device;        // "cpu" or "cuda:0 (NVIDIA ...)"
     int threads = 1;           // intra-op threads LibTorch uses
+    int blasThreads = 0;       // OpenBLAS's own threads for matrix products (0: it has none)
     double matmulGflops = 0;   // measured, float32 1024x1024 matmul on the CPU
     std::string throughputClass;  // "optimized BLAS", "slow (reference BLAS?)"
     bool slowBlas = false;
 };
 
-// Sets LibTorch's thread count to the number of cores unless OMP_NUM_THREADS says otherwise.
+// Sets LibTorch's thread count unless OMP_NUM_THREADS says otherwise: the number of cores, or 1
+// where OpenBLAS runs the matrix products on threads of its own (see system_info.cpp).
 void configureThreads();
+
+// OpenBLAS's own thread count: 0 when LibTorch's BLAS is not OpenBLAS with threads of its own
+// (MKL and OpenMP builds share LibTorch's threads). Setting it does nothing then.
+int openBlasThreadCount();
+void setOpenBlasThreadCount(int threads);
 
 // Measures matmul throughput (GFLOP/s) with n x n matrices of `dtype` for about `seconds`, on `device`.
 double measureMatmulGflops(int n = 1024, double seconds = 0.3, const c10::Device& device = c10::kCPU,

@@ -170,7 +170,7 @@ struct DatasetAccuracy {
 
 struct SystemValue {
     QString device;
-    int threads = 1;
+    int threads = 1;  // the threads doing the heavy work: LibTorch's, or OpenBLAS's where it has its own
     QString versions;  // Prunescope and LibTorch
 };
 

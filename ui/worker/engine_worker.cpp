@@ -1,6 +1,8 @@
 // EngineWorker: task wrapper, system probe, model and dataset loading, scoring.
 #include "ui/worker/engine_worker.h"
 
+#include <algorithm>
+
 #include <torch/torch.h>
 
 #include "core/eval/mcq_items.h"
@@ -113,7 +115,7 @@ ProgressFn EngineWorker::progressFor(Task task) {
 void EngineWorker::probeSystem() {
     runTask(Task::None, [&] {
         auto info = prunescope::probeSystem(false);
-        emit systemChanged({QString::fromStdString(info.device), info.threads,
+        emit systemChanged({QString::fromStdString(info.device), std::max(info.threads, info.blasThreads),
                             QString::fromStdString(describeVersions())});
     });
 }
