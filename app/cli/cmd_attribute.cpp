@@ -88,8 +88,8 @@ int runAttribute(const Argv& argv) {
         std::filesystem::path out = args->get("out");
         job.checkpointPath = out.string() + ".checkpoint";
         job.resume = args->has("resume");
-        if (parseScoringMode(args->get("scoring")) != ScoringMode::Letter) {
-            throw UsageError("attribution needs --scoring letter (the answer is one token)");
+        if (readScoringMode(*args) != ScoringMode::Letter) {
+            throw UsageError("attribution needs letter scoring (the answer is one token): --scoring letter, or a letter preset (mmlu, commonsenseqa)");
         }
 
         auto data = readData(*args, false);

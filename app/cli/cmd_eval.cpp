@@ -26,7 +26,7 @@ int runEval(const Argv& argv) {
         auto args = parser.parse(argv);
         if (!args) return int(kOk);
         startCommand({args->has("quiet"), false});
-        auto mode = parseScoringMode(args->get("scoring"));
+        auto mode = readScoringMode(*args);
         auto data = readData(*args);
         auto prompt = readPrompt(*args, data, mode);
         std::vector<ScoringItem> items;

@@ -215,7 +215,7 @@ int runFinetune(const Argv& argv) {
         if (given("lora-dropout")) s.lora.dropout = args->getDouble("lora-dropout");
         if (given("lora-targets"))
             s.lora.targets = parseLoraTargets(args->get("lora-targets"), "settings");
-        s.mode = parseScoringMode(args->get("scoring"));
+        s.mode = readScoringMode(*args);
         s.checkpointEvery = args->getInt("checkpoint-every");
         std::filesystem::path out = args->get("out");
         s.checkpointDir = out.string() + ".checkpoint";

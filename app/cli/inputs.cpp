@@ -52,6 +52,10 @@ void addPromptOptions(ArgParser& parser) {
         .option("template", "T", "Prompt template with {question} and {options}",
                 "Question: {question}\\n{options}\\nAnswer:")
         .option("option-template", "T", "One option line, with {letter} and {text}", "{letter}. {text}")
+        .option("task-preset", "NAME",
+                "lm-evaluation-harness's prompt for a benchmark: arc, openbookqa, piqa, siqa, hellaswag, winogrande,\n"
+                "sciq, truthfulqa-mc1, mmlu, commonsenseqa; it sets --scoring and replaces --template\n"
+                "(docs/datasets.md, Task presets)", "none")
         .option("few-shot", "K", "Examples prepended to every prompt", "0")
         .option("few-shot-split", "S", "Split the examples come from", "train");
 }
@@ -188,17 +192,36 @@ std::string unescape(const std::string& text) {
 
 }  // namespace
 
+ScoringMode readScoringMode(const Args& args) {
+    const TaskPreset preset = parseTaskPreset(args.get("task-preset"));
+    if (preset == TaskPreset::None) return parseScoringMode(args.get("scoring"));
+    const ScoringMode mode = taskPresetScoresLetters(preset) ? ScoringMode::Letter : ScoringMode::Continuation;
+    if (args.has("scoring") && parseScoringMode(args.get("scoring")) != mode) {
+        throw UsageError("--task-preset " + taskPresetName(preset) + " scores " +
+                         (mode == ScoringMode::Letter ? "answer letters" : "the options' text") + ", not --scoring " +
+                         args.get("scoring"));
+    }
+    if (args.has("template") || args.has("option-template")) {
+        throw UsageError("--task-preset " + taskPresetName(preset) + " writes the prompt itself: leave out --template");
+    }
+    return mode;
+}
+
 PromptTemplate readPrompt(const Args& args, const DataInput& data, ScoringMode mode) {
     PromptTemplate prompt;
     prompt.text = unescape(args.get("template"));
     prompt.option = unescape(args.get("option-template"));
+    prompt.task = parseTaskPreset(args.get("task-preset"));
     validateTemplate(prompt);
     prompt.fewShotPrefix = fewShotPrefix(data.all, data.selection, mode == ScoringMode::Letter, prompt);
     return prompt;
 }
 
 nlohmann::json promptJson(const PromptTemplate& prompt) {
-    return {{"template", prompt.text}, {"option_template", prompt.option}, {"few_shot_prefix", prompt.fewShotPrefix}};
+    return {{"template", prompt.text},
+            {"option_template", prompt.option},
+            {"task_preset", taskPresetName(prompt.task)},
+            {"few_shot_prefix", prompt.fewShotPrefix}};
 }
 
 }  // namespace prunescope::cli

@@ -60,6 +60,8 @@ struct DataInput {
 DataInput readData(const Args& args, bool withLimit = true);
 
 PromptTemplate readPrompt(const Args& args, const DataInput& data, ScoringMode mode);
+// --scoring, or the mode --task-preset implies (a UsageError when the two disagree).
+ScoringMode readScoringMode(const Args& args);
 nlohmann::json promptJson(const PromptTemplate& prompt);
 
 }  // namespace prunescope::cli

@@ -175,6 +175,7 @@ std::string formatQuestionOnly(const McqQuestion& question, const PromptTemplate
 
 std::string fewShotExamples(const std::vector<McqQuestion>& examples,
                             const PromptTemplate& prompt) {
+    if (prompt.task != TaskPreset::None) return taskFewShotExamples(examples, prompt.task);
     PromptTemplate bare = prompt;
     bare.fewShotPrefix.clear();
     std::string out;
@@ -186,6 +187,7 @@ std::string fewShotExamples(const std::vector<McqQuestion>& examples,
 
 std::string fewShotContinuationExamples(const std::vector<McqQuestion>& examples,
                                         const PromptTemplate& prompt) {
+    if (prompt.task != TaskPreset::None) return taskFewShotExamples(examples, prompt.task);
     PromptTemplate bare = prompt;
     bare.fewShotPrefix.clear();
     std::string out;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/data/mcq.h"
+#include "core/data/task_preset.h"
 
 namespace prunescope {
 
@@ -18,6 +19,9 @@ struct PromptTemplate {
     std::string option = "{letter}. {text}";
     // Prepended verbatim to every prompt (build it with fewShotExamples()).
     std::string fewShotPrefix;
+    // Not None: lm-evaluation-harness's prompt for that benchmark replaces `text` and `option`
+    // (core/data/task_preset.h), and the few-shot examples are written its way.
+    TaskPreset task = TaskPreset::None;
 };
 
 // 0 -> "A" ... 25 -> "Z"; an Error outside 0..25.
@@ -31,6 +35,7 @@ std::string formatLetterPrompt(const McqQuestion& question, const PromptTemplate
 std::string formatQuestionOnly(const McqQuestion& question, const PromptTemplate& prompt);
 
 // For each example: its letter prompt (without fewShotPrefix) + " " + gold letter + "\n\n".
+// With a task preset, both are taskFewShotExamples().
 std::string fewShotExamples(const std::vector<McqQuestion>& examples, const PromptTemplate& prompt);
 // For each example: its question-only prompt + " " + gold option text + "\n\n".
 std::string fewShotContinuationExamples(const std::vector<McqQuestion>& examples,

@@ -26,10 +26,43 @@ int codePoints(const std::string& text) {
     return n;
 }
 
+// A task preset's requests: the contexts and continuations it names, split into tokens the way
+// lm-evaluation-harness does (encode(context + continuation) after encode(context)).
+ScoringItem presetItem(const McqQuestion& q, const Tokenizer& tokenizer, ScoringMode mode, const PromptTemplate& prompt) {
+    const std::string where = "question '" + q.id + "'";
+    const bool letters = taskPresetScoresLetters(prompt.task);
+    if (letters != (mode == ScoringMode::Letter)) {
+        throw Error("", "--task-preset " + taskPresetName(prompt.task),
+                    std::string("this preset scores ") + (letters ? "answer letters" : "the options' text") +
+                        ", not " + scoringModeName(mode) + "s",
+                    std::string("use --scoring ") + (letters ? "letter" : "continuation") + " with it");
+    }
+    const TaskTexts texts = taskTexts(q, prompt.task, prompt.fewShotPrefix);
+    ScoringItem item;
+    item.gold = q.answer;
+    std::vector<std::vector<int64_t>> contexts;
+    for (const auto& context : texts.contexts) contexts.push_back(encode(tokenizer, context));
+    item.context = contexts[0];
+    for (size_t i = 0; i < texts.continuations.size(); ++i) {
+        const size_t c = texts.contexts.size() == 1 ? 0 : i;
+        auto cont = continuationTokens(tokenizer, texts.contexts[c], contexts[c], texts.continuations[i]);
+        if (cont.empty()) throw Error("", where, "option " + std::to_string(i + 1) + " encodes to no tokens");
+        if (letters && cont.size() != 1) {
+            throw Error("", where, "the answer letter '" + texts.continuations[i] + "' is " + std::to_string(cont.size()) +
+                                       " tokens for this tokenizer, letter scoring needs one");
+        }
+        item.continuations.push_back(std::move(cont));
+        item.optionChars.push_back(codePoints(texts.choices[i]));
+    }
+    if (texts.contexts.size() > 1) item.optionContexts = std::move(contexts);
+    return item;
+}
+
 }  // namespace
 
 ScoringItem buildScoringItem(const McqQuestion& q, const Tokenizer& tokenizer, ScoringMode mode,
                              const PromptTemplate& prompt) {
+    if (prompt.task != TaskPreset::None) return presetItem(q, tokenizer, mode, prompt);
     ScoringItem item;
     item.gold = q.answer;
     const std::string where = "question '" + q.id + "'";
@@ -63,7 +96,7 @@ ScoringItem buildScoringItem(const McqQuestion& q, const Tokenizer& tokenizer, S
         auto cont = continuationTokens(tokenizer, text, item.context, " " + option);
         if (cont.empty()) throw Error("", where, "option '" + option + "' encodes to no tokens");
         item.continuations.push_back(cont);
-        item.optionChars.push_back(codePoints(" " + option));
+        item.optionChars.push_back(codePoints(option));  // the option without its " ", as lm-eval counts
     }
     return item;
 }

@@ -130,11 +130,19 @@ std::vector<QuestionScore> scoreItems(CausalLM& model, const std::vector<Scoring
         const auto& item = items[i];
         if (item.context.empty()) throw Error("", "question " + std::to_string(i + 1), "empty prompt");
         if (options.mode == ScoringMode::Letter) {
+            if (!item.optionContexts.empty()) {
+                throw Error("", "question " + std::to_string(i + 1), "an option with a context of its own needs continuation scoring");
+            }
             sequences.push_back({i, 0, item.context, 0});
             continue;
         }
+        if (!item.optionContexts.empty() && item.optionContexts.size() != item.continuations.size()) {
+            throw Error("", "question " + std::to_string(i + 1), "one context per option expected");
+        }
         for (size_t o = 0; o < item.continuations.size(); ++o) {
-            Sequence s{i, o, item.context, item.continuations[o].size()};
+            const auto& context = item.optionContexts.empty() ? item.context : item.optionContexts[o];
+            if (context.empty()) throw Error("", "question " + std::to_string(i + 1), "empty prompt");
+            Sequence s{i, o, context, item.continuations[o].size()};
             s.tokens.insert(s.tokens.end(), item.continuations[o].begin(), item.continuations[o].end());
             sequences.push_back(std::move(s));
         }

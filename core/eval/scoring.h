@@ -19,11 +19,15 @@ ScoringMode parseScoringMode(const std::string& name);  // "letter", "continuati
 const char* scoringModeName(ScoringMode mode);
 
 // One question, tokenized. Letter mode: each continuation is the one token of its letter
-// (" A", " B", ...). Continuation mode: each is the tokens of " " + option text.
+// (" A", " B", ...). Continuation mode: each is the tokens of " " + option text (or what a task
+// preset scores).
 struct ScoringItem {
     std::vector<int64_t> context;
+    // Partial scoring (WinoGrande): option i's own context, with `context` = optionContexts[0];
+    // empty: every option follows `context`. Continuation mode only.
+    std::vector<std::vector<int64_t>> optionContexts;
     std::vector<std::vector<int64_t>> continuations;
-    std::vector<int> optionChars;  // characters of each option's continuation text (acc_norm)
+    std::vector<int> optionChars;  // characters of each option's text, without the " " (acc_norm, as lm-eval)
     int gold = -1;
 };
 

@@ -107,6 +107,7 @@ nlohmann::json Runner::run() {
     auto tokenizer = Tokenizer::fromModel(m_c.model);
     nlohmann::json promptJ = {{"mode", scoringModeName(m_c.scoring)}, {"template", m_c.prompt.text},
                               {"option", m_c.prompt.option}};
+    if (m_c.prompt.task != TaskPreset::None) promptJ["task_preset"] = taskPresetName(m_c.prompt.task);
     // Everything cached follows from the scores: a narrow compute dtype keys them apart.
     const std::string scoringKey = m_c.dtype == "float32" ? ExperimentCache::key({modelFp, promptJ.dump()})
                                                           : ExperimentCache::key({modelFp, promptJ.dump(), "dtype " + m_c.dtype});
@@ -153,6 +154,7 @@ nlohmann::json Runner::run() {
                                  {"fingerprint", attrSet.fingerprint}}},
                     {"scoring", {{"mode", "letter"}, {"prompt", {{"template", m_c.prompt.text},
                                                                  {"option_template", m_c.prompt.option},
+                                                                 {"task_preset", taskPresetName(m_c.prompt.task)},
                                                                  {"few_shot_prefix", ""}}}}}};
         const std::string attrKey = ExperimentCache::key(
             {scoringKey, attrSet.fingerprint, igSettingsJson(job.ig, job.topK).dump(),

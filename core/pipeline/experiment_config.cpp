@@ -127,8 +127,19 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
     }
     if (r.has("scoring")) {
         auto s = r.child("scoring");
-        s.allow({"mode", "template", "option_template", "batch_size"});
-        c.scoring = s.field("mode", [](const std::string& v) { return parseScoringMode(v.empty() ? "letter" : v); });
+        s.allow({"mode", "template", "option_template", "task_preset", "batch_size"});
+        c.prompt.task = s.field("task_preset", [](const std::string& v) {
+            return parseTaskPreset(v.empty() ? "none" : v, "scoring.task_preset");
+        });
+        const ScoringMode presetMode = taskPresetScoresLetters(c.prompt.task) ? ScoringMode::Letter : ScoringMode::Continuation;
+        c.scoring = s.field("mode", [&](const std::string& v) {
+            return v.empty() ? (c.prompt.task == TaskPreset::None ? ScoringMode::Letter : presetMode) : parseScoringMode(v);
+        });
+        if (c.prompt.task != TaskPreset::None && c.scoring != presetMode) {
+            throw Error(file, "field 'scoring.mode'",
+                        "the task preset " + taskPresetName(c.prompt.task) + " scores " +
+                            (presetMode == ScoringMode::Letter ? "letters" : "continuations"));
+        }
         c.prompt.text = s.string("template", c.prompt.text);
         c.prompt.option = s.string("option_template", c.prompt.option);
         c.batchSize = s.integer("batch_size", c.batchSize, 1);
@@ -241,7 +252,8 @@ nlohmann::json ExperimentConfig::toJson() const {
             {"split_seed", splitSeed},
             {"ood", ood},
             {"scoring", {{"mode", scoringModeName(scoring)}, {"template", prompt.text},
-                         {"option_template", prompt.option}, {"batch_size", batchSize}}},
+                         {"option_template", prompt.option}, {"task_preset", taskPresetName(prompt.task)},
+                         {"batch_size", batchSize}}},
             {"attribution", attr},
             {"selection", sel},
             {"finetune", finetune.toJson()},

@@ -12,11 +12,13 @@ torch::Tensor questionLoss(CausalLM& model, const std::vector<const ScoringItem*
                            NeuronHook& hook, double l1, bool checkpoint) {
     const auto device = model.unembedding().device();
     const auto b = static_cast<int64_t>(batch.size());
-    // Sequences: letter mode the prompt; continuation mode prompt + the gold option's tokens.
+    // Sequences: letter mode the prompt; continuation mode the (gold option's) prompt + its tokens.
     std::vector<std::vector<int64_t>> seqs;
     for (const auto* item : batch) {
         if (item->gold < 0) throw Error("", "fine-tuning", "a training question has no gold answer");
-        auto s = item->context;
+        const auto gold = static_cast<size_t>(item->gold);
+        auto s = mode == ScoringMode::Continuation && !item->optionContexts.empty() ? item->optionContexts[gold]
+                                                                                    : item->context;
         if (mode == ScoringMode::Continuation) {
             const auto& cont = item->continuations[static_cast<size_t>(item->gold)];
             s.insert(s.end(), cont.begin(), cont.end());

@@ -95,6 +95,35 @@ private slots:
         QVERIFY(c.out.find("accuracy (norm)") != std::string::npos);
     }
 
+    // --task-preset: lm-eval's prompt, the scoring mode it implies, recorded in the results; a
+    // contradicting --scoring or --template is a usage error (exit 2).
+    void evalWithTaskPreset() {
+        auto data = (test::dataDir() / "mcq" / "winogrande_dev.jsonl").string();
+        auto out = m_tmp / "wino.json";
+        auto r = test::runCli({"eval", "--model", m_model.string(), "--data", data, "--task-preset", "winogrande",
+                               "--out", out.string(), "--quiet"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.find("accuracy (norm)") != std::string::npos);  // continuation scoring
+        auto j = readJsonFile(out);
+        QCOMPARE(j["settings"]["scoring"].get<std::string>(), std::string("continuation"));
+        QCOMPARE(j["settings"]["prompt"]["task_preset"].get<std::string>(), std::string("winogrande"));
+        QCOMPARE(j["questions"].size(), size_t(3));
+        auto bad = test::runCli({"eval", "--model", m_model.string(), "--data", data, "--task-preset", "winogrande",
+                                 "--scoring", "letter", "--quiet"});
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY(bad.err.find("--task-preset winogrande") != std::string::npos);
+        auto unknown = test::runCli({"eval", "--model", m_model.string(), "--data", data, "--task-preset", "wino"});
+        QCOMPARE(unknown.exitCode, 2);
+        QVERIFY(unknown.err.find("unknown task preset 'wino'") != std::string::npos);
+        // A preset whose fields the file lacks names the question.
+        auto arc = (test::sharedDataDir() / "mcq/arc-hf-jsonl/ARC-Easy-validation.jsonl").string();
+        auto missing = test::runCli({"eval", "--model", m_model.string(), "--data", arc, "--task-preset", "hellaswag",
+                                     "--limit", "2", "--quiet"});
+        QCOMPARE(missing.exitCode, 2);
+        QVERIFY(missing.err.find("activity_label") != std::string::npos);
+        QVERIFY(missing.err.find("line 1") != std::string::npos);
+    }
+
     void badDataNamesFileAndLine() {
         auto file = m_tmp / "bad.jsonl";
         std::ofstream(file) << R"({"question": "Q1", "choices": ["a", "b"], "answer": 0})" "\n"

@@ -44,9 +44,10 @@ Session MainWindow::collectSession(const QString& resultsDir) {
                   {"finetune", m_finetunePanel->settings()},
                   {"split_seed", m_engine->splitSeed()},
                   {"tokenizer_sample", m_modelPanel->tokenizerText().toStdString()}};
-    if (!m_engine->promptText().isEmpty() || !m_engine->promptOption().isEmpty()) {
+    if (!m_engine->promptText().isEmpty() || !m_engine->promptOption().isEmpty() || !m_engine->promptPreset().isEmpty()) {
         s.settings["prompt"] = {{"template", m_engine->promptText().toStdString()},
                                 {"option_template", m_engine->promptOption().toStdString()}};
+        if (!m_engine->promptPreset().isEmpty()) s.settings["prompt"]["task_preset"] = m_engine->promptPreset().toStdString();
     }
     return s;
 }
@@ -82,7 +83,12 @@ std::optional<std::pair<nlohmann::json, QString>> MainWindow::experimentConfig()
     const auto attribution = m_attributionPanel->request();
     const auto finetune = m_finetunePanel->request();
     config["split_seed"] = m_engine->splitSeed();
-    config["scoring"] = {{"mode", "letter"}};
+    config["scoring"] = nlohmann::json::object();
+    if (!m_engine->promptPreset().isEmpty()) {
+        config["scoring"]["task_preset"] = m_engine->promptPreset().toStdString();  // it sets the mode
+    } else {
+        config["scoring"]["mode"] = "letter";
+    }
     if (!m_engine->promptText().isEmpty()) config["scoring"]["template"] = m_engine->promptText().toStdString();
     if (!m_engine->promptOption().isEmpty()) config["scoring"]["option_template"] = m_engine->promptOption().toStdString();
     config["attribution"] = {{"steps", attribution.steps}, {"scope", attribution.scope.toStdString()},
@@ -102,8 +108,10 @@ void MainWindow::applySession(const Session& s) {
     // The worker runs requests in order: model, datasets, then the attributions that need them.
     m_engine->setSplitSeed(s.settings.value("split_seed", 0));
     const auto prompt = s.settings.value("prompt", nlohmann::json::object());
+    const QString preset = QString::fromStdString(prompt.value("task_preset", std::string()));
     m_engine->setPrompt(QString::fromStdString(prompt.value("template", std::string())),
-                        QString::fromStdString(prompt.value("option_template", std::string())));
+                        QString::fromStdString(prompt.value("option_template", std::string())), preset);
+    m_scorePanel->showPreset(preset);
     for (const auto& name : m_engine->datasetNames()) m_engine->removeDataset(name);
     if (!s.model.isEmpty()) m_engine->loadModel(s.model);
     for (const auto& d : s.datasets) m_engine->loadDataset(d.path, d.role, d.format, d.name);

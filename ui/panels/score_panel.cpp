@@ -6,10 +6,14 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
+#include "core/data/task_preset.h"
 #include "ui/common/export_actions.h"
 #include "ui/common/format.h"
 #include "ui/common/memory_plan_ui.h"
@@ -26,6 +30,23 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     m_dataset = new QComboBox(this);
     m_dataset->setMinimumContentsLength(24);
     top->addWidget(m_dataset);
+    top->addWidget(new QLabel(tr("Prompt:"), this));
+    m_preset = new QComboBox(this);
+    m_preset->setObjectName(QStringLiteral("promptPreset"));
+    m_preset->addItem(tr("Prunescope (letters)"), QString());
+    for (const auto& name : taskPresetNames()) {
+        const TaskPreset preset = parseTaskPreset(name);
+        if (preset == TaskPreset::None) continue;
+        m_preset->addItem(tr("lm-eval %1 (%2)")
+                              .arg(QString::fromStdString(name),
+                                   taskPresetScoresLetters(preset) ? tr("letters") : tr("continuations")),
+                          QString::fromStdString(name));
+    }
+    m_preset->setToolTip(tr("How each question is put to the model. Prunescope's prompt lists the options and "
+                            "scores the answer letter (what attribution needs). The lm-eval presets use "
+                            "lm-evaluation-harness's prompt for that benchmark, so accuracies compare with "
+                            "published ones; most score each option's text, which attribution cannot use."));
+    top->addWidget(m_preset);
     m_score = new QPushButton(tr("Score (F5)"), this);
     top->addWidget(m_score);
     m_summary = new QLabel(tr("Not scored yet."), this);
@@ -87,6 +108,13 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     layout->addWidget(splitter, 1);
 
     connect(m_score, &QPushButton::clicked, this, &ScorePanel::scoreCurrent);
+    connect(m_preset, &QComboBox::currentIndexChanged, this, [this] {
+        // New prompt, new scores: the old ones no longer describe what the model is asked.
+        m_engine.setPrompt(m_engine.promptText(), m_engine.promptOption(), m_preset->currentData().toString());
+        m_results.clear();
+        showDataset();
+        emit settingsChanged();
+    });
     connect(m_dataset, &QComboBox::currentTextChanged, this, &ScorePanel::showDataset);
     connect(m_search, &QLineEdit::textChanged, m_filter, &QuestionFilterModel::setText);
     connect(m_show, &QComboBox::currentIndexChanged, this, [this](int i) {
@@ -109,6 +137,12 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     connect(&m_engine, &Engine::taskFinished, this, &ScorePanel::updatePlan);
     updateSelectionLabel();
     updatePlan();
+}
+
+void ScorePanel::showPreset(const QString& preset) {
+    const int i = m_preset->findData(preset == QLatin1String("none") ? QString() : preset);
+    const QSignalBlocker block(m_preset);
+    m_preset->setCurrentIndex(std::max(0, i));
 }
 
 MemoryPlan ScorePanel::plan() const {
@@ -190,10 +224,11 @@ void ScorePanel::showDataset() {
             correct.push_back(row.correct ? 1 : 0);
         }
         m_histogram->setData(confidence, correct);
-        m_summary->setText(tr("%1 questions, accuracy %2, mean confidence %3")
-                               .arg(r->rows.size())
-                               .arg(formatPercent(r->accuracy))
-                               .arg(formatPercent(r->meanConfidence)));
+        QString text = tr("%1 questions, accuracy %2").arg(r->rows.size()).arg(formatPercent(r->accuracy));
+        if (r->accuracyNorm) text += tr(" (normalized %1)").arg(formatPercent(*r->accuracyNorm));
+        text += tr(", mean confidence %1").arg(formatPercent(r->meanConfidence));
+        if (!r->preset.isEmpty() && r->preset != QLatin1String("none")) text += tr(" · lm-eval %1 prompt").arg(r->preset);
+        m_summary->setText(text);
     }
     updateSelectionLabel();
 }

@@ -29,6 +29,8 @@ public:
     explicit ScorePanel(Engine& engine, QWidget* parent = nullptr);
 
     void scoreCurrent();  // scores the dataset chosen in the combo box
+    // Shows the engine's task preset in the Prompt box (a session's); emits nothing.
+    void showPreset(const QString& preset);
     QString currentDataset() const;
     void setCurrentDataset(const QString& name);
     double threshold() const;
@@ -64,6 +66,7 @@ private:
     std::map<QString, ScoreResult> m_results;
     QString m_wantedDataset;  // from the session, chosen once it is loaded
     QComboBox* m_dataset = nullptr;
+    QComboBox* m_preset = nullptr;  // Prompt: Prunescope's or an lm-eval task preset
     QPushButton* m_score = nullptr;
     QLabel* m_summary = nullptr;
     QLabel* m_plan = nullptr;

@@ -2,8 +2,11 @@
 
 #include "ui/worker/engine_worker.h"
 
+#include "core/data/task_preset.h"
 #include "core/model/model_io.h"
 #include "core/util/device.h"
+#include "core/util/error.h"
+#include "core/util/log.h"
 #include "core/util/memory.h"
 
 namespace prunescope::ui {
@@ -138,12 +141,20 @@ void Engine::loadDataset(const QString& path, const QString& role, const QString
     });
 }
 
-void Engine::setPrompt(const QString& text, const QString& option) {
+void Engine::setPrompt(const QString& text, const QString& option, const QString& preset) {
     m_promptText = text;
     m_promptOption = option;
+    m_promptPreset = preset == QLatin1String("none") ? QString() : preset;
+    try {
+        if (!m_promptPreset.isEmpty()) parseTaskPreset(m_promptPreset.toStdString(), "session field 'prompt.task_preset'");
+    } catch (const Error& e) {
+        log::get("session")->warn("{}; using Prunescope's prompt", e.what());
+        m_promptPreset.clear();
+    }
     EngineWorker* worker = m_worker;
     QMetaObject::invokeMethod(
-        m_worker, [worker, text, option] { worker->setPrompt(text, option); }, Qt::QueuedConnection);
+        m_worker, [worker, text, option, p = m_promptPreset] { worker->setPrompt(text, option, p); },
+        Qt::QueuedConnection);
 }
 
 void Engine::removeDataset(const QString& name) {

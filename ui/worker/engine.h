@@ -73,10 +73,12 @@ public:
     void setSplitSeed(int seed) { m_splitSeed = seed; }
     // The prompt every dataset is rendered with ({question}, {options}, {extra.NAME}; one option
     // line with {letter} and {text}). Empty strings restore the default. Applies to datasets
-    // scored afterwards (their items are rebuilt).
-    void setPrompt(const QString& text, const QString& option);
+    // scored afterwards (their items are rebuilt). `preset`: a task preset (lm-evaluation-harness's
+    // prompt, core/data/task_preset.h) that replaces the template; empty or "none" for none.
+    void setPrompt(const QString& text, const QString& option, const QString& preset = {});
     QString promptText() const { return m_promptText; }
     QString promptOption() const { return m_promptOption; }
+    QString promptPreset() const { return m_promptPreset; }  // empty: none
 
 signals:
     void busyChanged(bool busy);
@@ -117,7 +119,7 @@ private:
     std::deque<QString> m_loadingRoles;  // roles of the LoadData requests not finished yet
     SystemValue m_system;
     int m_splitSeed = 0;
-    QString m_promptText, m_promptOption;
+    QString m_promptText, m_promptOption, m_promptPreset;
     QString m_computeDtype = QStringLiteral("float32");
 };
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -84,7 +85,9 @@ struct QuestionRow {
 struct ScoreResult {
     QString dataset;
     std::vector<QuestionRow> rows;
+    QString preset;  // the task preset the scores were made with ("none": Prunescope's prompt)
     double accuracy = 0;
+    std::optional<double> accuracyNorm;  // continuation scoring (lm-eval's acc_norm)
     double meanConfidence = 0;
 };
 

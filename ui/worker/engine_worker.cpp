@@ -48,10 +48,15 @@ void EngineWorker::State::requireModel() const {
     if (!model) throw Error("", "", "no model is open", "open a model folder first (File > Open Model)");
 }
 
+ScoringMode EngineWorker::State::scoringMode() const {
+    return prompt.task == TaskPreset::None || taskPresetScoresLetters(prompt.task) ? ScoringMode::Letter
+                                                                                   : ScoringMode::Continuation;
+}
+
 void EngineWorker::State::ensureItems(WorkerDataset& set) {
     requireModel();
     if (set.items.empty() && !set.data.questions.empty()) {
-        set.items = buildScoringItems(set.data, *tokenizer, ScoringMode::Letter, prompt);
+        set.items = buildScoringItems(set.data, *tokenizer, scoringMode(), prompt);
     }
 }
 
@@ -199,11 +204,13 @@ void EngineWorker::loadDataset(const QString& path, const QString& role, const Q
     });
 }
 
-void EngineWorker::setPrompt(const QString& text, const QString& option) {
+void EngineWorker::setPrompt(const QString& text, const QString& option, const QString& preset) {
     PromptTemplate prompt;
     if (!text.isEmpty()) prompt.text = text.toStdString();
     if (!option.isEmpty()) prompt.option = option.toStdString();
+    if (!preset.isEmpty()) prompt.task = parseTaskPreset(preset.toStdString(), "prompt preset");
     m_state->prompt = prompt;
+    m_state->previewBase.reset();
     for (auto& d : m_state->datasets) {
         d.items.clear();  // rebuilt with the new prompt on first use
         d.scores.clear();
@@ -226,11 +233,14 @@ void EngineWorker::scoreDataset(State& s, const QString& name, const CancelFlag*
     if (set == nullptr) throw Error("", "", "no dataset named '" + name.toStdString() + "'");
     s.ensureItems(*set);
     ScoringOptions options;
+    options.mode = s.scoringMode();
     set->scores = scoreItems(*s.model, set->items, options, progressFor(Task::Score), cancel);
     ScoreResult result;
     result.dataset = name;
+    result.preset = QString::fromStdString(taskPresetName(s.prompt.task));
     const auto summary = summarize(set->scores);
     result.accuracy = summary.accuracy;
+    if (options.mode == ScoringMode::Continuation) result.accuracyNorm = summary.accuracyNorm;
     result.meanConfidence = summary.meanConfidence;
     result.rows.reserve(set->scores.size());
     for (size_t i = 0; i < set->scores.size(); ++i) {

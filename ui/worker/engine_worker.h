@@ -25,7 +25,7 @@ public:
     void loadDataset(const QString& path, const QString& role, const QString& format,
                      const QString& name, int splitSeed);
     void removeDataset(const QString& name);
-    void setPrompt(const QString& text, const QString& option);
+    void setPrompt(const QString& text, const QString& option, const QString& preset);
     void score(const QString& dataset, const CancelFlag* cancel);
     void attribute(const AttributionRequest& request, const CancelFlag* cancel);
     void openAttributions(const QString& file, const QString& score);

@@ -66,6 +66,12 @@ void EngineWorker::attribute(const AttributionRequest& r, const CancelFlag* canc
             throw Error("", "", "no dataset to attribute on", "add a training dataset first");
         }
         const QString name = set->info.name;
+        if (s.scoringMode() != ScoringMode::Letter) {
+            throw Error("", "attribution",
+                        "attribution needs the answer letters scored (one token per option); the " +
+                            taskPresetName(s.prompt.task) + " preset scores the options' text",
+                        "choose Prunescope's prompt, or the mmlu or commonsenseqa preset, on the Score panel");
+        }
         if (set->scores.empty()) scoreDataset(s, name, cancel);
         set = s.find(name.toStdString());  // scoring may not move it, but stay safe
 

@@ -20,7 +20,7 @@ namespace prunescope::ui {
 struct WorkerDataset {
     DatasetInfo info;
     McqDataset data;
-    std::vector<ScoringItem> items;     // letter-scoring items, built on first use
+    std::vector<ScoringItem> items;     // scoring items (State::scoringMode()), built on first use
     std::vector<QuestionScore> scores;  // the base model's, empty until scored
 };
 
@@ -48,7 +48,9 @@ struct EngineWorker::State {
     WorkerDataset* find(const std::string& name);
     WorkerDataset* firstWithRole(const std::string& role);
     void requireModel() const;
-    // Builds the letter items of `set` if needed.
+    // Letters, or the continuations a task preset scores (prompt.task).
+    ScoringMode scoringMode() const;
+    // Builds the scoring items of `set` if needed.
     void ensureItems(WorkerDataset& set);
     void resetResults();
 };

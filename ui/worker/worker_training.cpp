@@ -30,11 +30,12 @@ WorkerDataset& validationSet(EngineWorker::State& s) {
 }
 
 // Accuracy and mean confidence of `items` with `mask` (may be null) applied.
-DatasetAccuracy evaluate(CausalLM& model, const WorkerDataset& set, const NeuronMask* mask,
+DatasetAccuracy evaluate(CausalLM& model, const WorkerDataset& set, const NeuronMask* mask, ScoringMode mode,
                          const CancelFlag* cancel) {
     NeuronHook hook(model.config().nLayer);
     if (mask != nullptr) mask->applyTo(hook, model.unembedding().device());
     ScoringOptions options;
+    options.mode = mode;
     options.hook = &hook;
     const auto summary = summarize(scoreItems(model, set.items, options, {}, cancel));
     return {set.info.name, set.info.role == "ood" ? "ood" : "id", summary.accuracy, summary.meanConfidence};
@@ -50,13 +51,13 @@ void EngineWorker::preview(uint64_t generation, const NeuronMask& mask, const Ca
         auto& set = validationSet(s);
         checkMaskFits(mask, s.model->config().nLayer, s.model->config().nNeuron, "selection");
         emit progressChanged({Task::Preview, tr("ablation preview"), 0, 2, -1});
-        if (!s.previewBase) s.previewBase = maskedAccuracy(*s.model, set.items, nullptr, ScoringMode::Letter, 8, cancel);
+        if (!s.previewBase) s.previewBase = maskedAccuracy(*s.model, set.items, nullptr, s.scoringMode(), 8, cancel);
         emit progressChanged({Task::Preview, tr("ablation preview"), 1, 2, -1});
         PreviewResult result;
         result.generation = generation;
         result.dataset = set.info.name;
         result.baseAccuracy = *s.previewBase;
-        result.maskedAccuracy = maskedAccuracy(*s.model, set.items, &mask, ScoringMode::Letter, 8, cancel);
+        result.maskedAccuracy = maskedAccuracy(*s.model, set.items, &mask, s.scoringMode(), 8, cancel);
         result.pruned = mask.count();
         result.questions = int(set.items.size());
         emit previewFinished(result);
@@ -118,7 +119,11 @@ void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) 
             if (d.info.role == "test" || d.info.role == "ood") evalSets.push_back(&d);
         for (auto* d : evalSets) {
             s.ensureItems(*d);
-            if (d->scores.empty()) d->scores = scoreItems(*s.model, d->items, {}, progressFor(Task::Score), cancel);
+            if (d->scores.empty()) {
+                ScoringOptions options;
+                options.mode = s.scoringMode();
+                d->scores = scoreItems(*s.model, d->items, options, progressFor(Task::Score), cancel);
+            }
             const auto summary = summarize(d->scores);
             result.base.push_back({d->info.name, d->info.role == "ood" ? "ood" : "id", summary.accuracy,
                                    summary.meanConfidence});
@@ -127,7 +132,7 @@ void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) 
         auto model = prunescope::loadModel(s.modelDir, {s.device, s.dtype});
         FinetuneSettings settings = r.settings;
         settings.seed = uint64_t(r.seed);
-        settings.mode = ScoringMode::Letter;
+        settings.mode = s.scoringMode();
         const QString label = QStringLiteral("%1 seed %2").arg(r.arm).arg(r.seed);
         ProgressThrottle progress(50);
         auto callback = [&](const TrainPoint& p) {
@@ -150,7 +155,7 @@ void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) 
         result.steps = trained.steps;
         result.bestValidationAccuracy = trained.bestValidationAccuracy;
         torch::NoGradGuard noGrad;
-        for (auto* d : evalSets) result.results.push_back(evaluate(*model, *d, mask ? &*mask : nullptr, cancel));
+        for (auto* d : evalSets) result.results.push_back(evaluate(*model, *d, mask ? &*mask : nullptr, s.scoringMode(), cancel));
         log::get("gui")->info("fine-tuned {}: {} steps, best validation accuracy {:.3f}", label.toStdString(),
                               trained.steps, trained.bestValidationAccuracy);
         emit finetuneFinished(result);

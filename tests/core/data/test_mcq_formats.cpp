@@ -315,7 +315,7 @@ private slots:
     void hellaswagRelease() {
         McqDataset d = load(fixture("hellaswag_val.jsonl"));
         QCOMPARE(d.format, McqFormat::HellaswagJsonl);
-        QCOMPARE(d.questions.size(), size_t(2));
+        QCOMPARE(d.questions.size(), size_t(3));
         const McqQuestion& q = d.questions[0];
         QCOMPARE(q.id, std::string("4"));
         QCOMPARE(q.question, std::string("A man lays two slices of bread on a board. he"));

@@ -10,6 +10,7 @@
 #include "core/eval/scoring.h"
 #include "core/model/model_io.h"
 #include "core/tokenizer/tokenizer.h"
+#include "core/util/error.h"
 #include "tests/support/test_support.h"
 
 using namespace prunescope;
@@ -26,12 +27,14 @@ std::vector<double> referenceLogProbs(CausalLM& model, const ScoringItem& item, 
         for (const auto& c : item.continuations) out.push_back(logp[c[0]].item<double>());
         return out;
     }
-    for (const auto& c : item.continuations) {
-        std::vector<int64_t> seq = item.context;
+    for (size_t o = 0; o < item.continuations.size(); ++o) {
+        const auto& c = item.continuations[o];
+        const auto& context = item.optionContexts.empty() ? item.context : item.optionContexts[o];
+        std::vector<int64_t> seq = context;
         seq.insert(seq.end(), c.begin(), c.end());
         auto logp = torch::log_softmax(model.forward(torch::tensor(seq, torch::kLong).unsqueeze(0))[0].to(torch::kDouble), -1);
         double sum = 0;
-        for (size_t k = 0; k < c.size(); ++k) sum += logp[static_cast<int64_t>(item.context.size() + k - 1)][c[k]].item<double>();
+        for (size_t k = 0; k < c.size(); ++k) sum += logp[static_cast<int64_t>(context.size() + k - 1)][c[k]].item<double>();
         out.push_back(sum);
     }
     return out;
@@ -60,6 +63,63 @@ private slots:
         m_llamaTok = Tokenizer::fromDirectory(l);
         m_data = loadMcqDataset(test::sharedDataDir() / "mcq/arc-hf-jsonl/ARC-Challenge-validation.jsonl");
         m_data.questions.resize(23);  // an odd count: the last batch is partial
+    }
+
+    // Task presets: WinoGrande's partial scoring (one context per option, the same continuation),
+    // HellaSwag's and ARC's continuations, MMLU's letters; batched scores equal the slow reference.
+    void presetsEqualSlowReference_data() {
+        QTest::addColumn<QString>("preset");
+        QTest::addColumn<QString>("file");
+        QTest::newRow("winogrande") << "winogrande" << "winogrande_dev.jsonl";
+        QTest::newRow("hellaswag") << "hellaswag" << "hellaswag_val.jsonl";
+        QTest::newRow("arc") << "arc" << "arc-hf-challenge-validation-head40.jsonl";
+        QTest::newRow("mmlu") << "mmlu" << "college_physics_test.csv";
+    }
+    void presetsEqualSlowReference() {
+        QFETCH(QString, preset);
+        QFETCH(QString, file);
+        auto data = loadMcqDataset(test::dataDir() / "mcq" / file.toStdString());
+        PromptTemplate prompt;
+        prompt.task = parseTaskPreset(preset.toStdString());
+        const auto mode = taskPresetScoresLetters(prompt.task) ? ScoringMode::Letter : ScoringMode::Continuation;
+        auto items = buildScoringItems(data, m_gpt2Tok, mode, prompt);
+        if (prompt.task == TaskPreset::Winogrande) {
+            for (const auto& item : items) {
+                QCOMPARE(item.optionContexts.size(), size_t(2));
+                QVERIFY(item.optionContexts[0] != item.optionContexts[1]);
+                QCOMPARE(item.continuations[0], item.continuations[1]);
+            }
+        } else {
+            for (const auto& item : items) QVERIFY(item.optionContexts.empty());
+        }
+        const auto other = mode == ScoringMode::Letter ? ScoringMode::Continuation : ScoringMode::Letter;
+        QVERIFY_THROWS_EXCEPTION(Error, buildScoringItems(data, m_gpt2Tok, other, prompt));
+        ScoringOptions options;
+        options.mode = mode;
+        options.batchSize = 3;
+        auto scores = scoreItems(*m_gpt2Double, items, options);
+        double worst = 0;
+        for (size_t i = 0; i < items.size(); ++i) {
+            auto ref = referenceLogProbs(*m_gpt2Double, items[i], mode);
+            for (size_t o = 0; o < ref.size(); ++o) worst = std::max(worst, std::abs(ref[o] - scores[i].logProbs[o]));
+            QCOMPARE(scores[i].predicted, scoreFromLogProbs(ref, items[i]).predicted);
+        }
+        std::printf("  %s: max |log p - reference| = %.3g over %zu questions\n", QTest::currentDataTag(), worst,
+                    items.size());
+        QVERIFY(worst < 1e-9);
+    }
+
+    // acc_norm divides by the option's length in characters without the " " (lm-eval's len(choice)).
+    void normalisesByTheChoiceLength() {
+        auto data = loadMcqDataset(test::dataDir() / "mcq" / "arc-hf-challenge-validation-head40.jsonl");
+        PromptTemplate prompt;
+        for (TaskPreset task : {TaskPreset::None, TaskPreset::Arc}) {
+            prompt.task = task;
+            auto item = buildScoringItem(data.questions[0], m_gpt2Tok, ScoringMode::Continuation, prompt);
+            for (size_t o = 0; o < item.optionChars.size(); ++o) {
+                QCOMPARE(item.optionChars[o], static_cast<int>(data.questions[0].options[o].size()));  // ASCII
+            }
+        }
     }
 
     void equalsSlowReference_data() {

@@ -2,7 +2,7 @@
 //  - SmolLM2-135M-Instruct (Q4_1/Q8_0 GGUF) against Hugging Face transformers loading the same file
 //    (tests/reference/real_model_reference.py wrote tests/data/real/smollm2-*): tokenizer ids,
 //    full-vocabulary logits, greedy generation, letter scoring on all 570 ARC-Easy validation
-//    questions;
+//    questions, lm-evaluation-harness's prompts (task presets) on ARC and OpenBookQA test questions;
 //  - stories260K (F32 GGUF with its SentencePiece vocabulary) against the greedy continuation its
 //    authors publish (llama2.c's test_all.py).
 #include <QtTest>
@@ -170,6 +170,45 @@ private slots:
         QVERIFY(same >= static_cast<int>(std::ceil(0.995 * n)));
         QVERIFY(std::abs(correct - refCorrect) / n <= 0.005);
         QCOMPARE(refCorrect / n, m_ref["arc_easy_validation"]["accuracy"].get<double>());
+    }
+
+    // lm-evaluation-harness's prompts (task presets) on the first 40 questions of the ARC-Easy,
+    // ARC-Challenge and OpenBookQA test sets: every option's log-likelihood against transformers
+    // on the same text (tests/reference/task_parity_reference.py), and acc / acc_norm.
+    void smolTaskPresetsMatchTransformers() {
+        const auto ref = readJsonFile(test::dataDir() / "real" / "smollm2-task-parity.json");
+        const auto perSet = ref["questions_per_set"].get<size_t>();
+        for (const auto& set : ref["sets"]) {
+            auto data = loadMcqDataset(test::sharedDataDir() / "mcq" / set["file"].get<std::string>());
+            data.questions.resize(perSet);
+            PromptTemplate prompt;
+            prompt.task = parseTaskPreset(set["preset"].get<std::string>());
+            auto items = buildScoringItems(data, m_tokenizer, ScoringMode::Continuation, prompt);
+            ScoringOptions options;
+            options.mode = ScoringMode::Continuation;
+            auto scores = scoreItems(*m_model, items, options);
+            const auto lls = set["log_likelihoods"].get<std::vector<std::vector<double>>>();
+            const auto gold = set["gold"].get<std::vector<int>>();
+            QCOMPARE(scores.size(), lls.size());
+            double worst = 0;
+            int same = 0;
+            for (size_t i = 0; i < scores.size(); ++i) {
+                QCOMPARE(scores[i].gold, gold[i]);
+                QCOMPARE(scores[i].logProbs.size(), lls[i].size());
+                for (size_t o = 0; o < lls[i].size(); ++o) worst = std::max(worst, std::abs(scores[i].logProbs[o] - lls[i][o]));
+                same += scores[i].predicted == scoreFromLogProbs(lls[i], items[i]).predicted;
+            }
+            const auto summary = summarize(scores);
+            const double n = static_cast<double>(scores.size());
+            qInfo("%s: %zu questions, max |log-likelihood diff| %.3g, same prediction %d/%zu; acc %.4f (transformers %.4f), "
+                  "acc_norm %.4f (transformers %.4f)",
+                  set["file"].get<std::string>().c_str(), scores.size(), worst, same, scores.size(), summary.accuracy,
+                  set["acc"].get<double>(), summary.accuracyNorm, set["acc_norm"].get<double>());
+            QVERIFY(worst < 1e-3);  // float32 sums over up to ~40 tokens of a dequantized 135M model
+            QVERIFY(same >= static_cast<int>(std::ceil(0.995 * n)));
+            QVERIFY(std::abs(summary.accuracy - set["acc"].get<double>()) <= 0.005);
+            QVERIFY(std::abs(summary.accuracyNorm - set["acc_norm"].get<double>()) <= 0.005);
+        }
     }
 
     // `finetune` from the GGUF with a mask writes a Hugging Face folder that transformers loads and

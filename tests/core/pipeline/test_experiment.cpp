@@ -122,6 +122,21 @@ private slots:
         QTest::newRow("ood file") << R"({"ood": [{"name": "x"}]})" << "field 'ood[0].file'";
         QTest::newRow("template") << R"({"scoring": {"template": "{question}"}})" << "field 'scoring.template'";
         QTest::newRow("data file") << R"({"data": {"file": null, "limit": 3}})" << "field 'data.file'";
+        QTest::newRow("preset") << R"({"scoring": {"task_preset": "arc-easy"}})" << "field 'scoring.task_preset'";
+        QTest::newRow("preset mode") << R"({"scoring": {"task_preset": "mmlu", "mode": "continuation"}})"
+                                     << "field 'scoring.mode'";
+    }
+
+    // A task preset sets the scoring mode it needs and is written back with the config.
+    void taskPresetSetsTheMode() {
+        auto j = m_config;
+        j.merge_patch(nlohmann::json::parse(R"({"scoring": {"task_preset": "commonsenseqa"}})"));
+        auto c = config(j);
+        QCOMPARE(c.prompt.task, TaskPreset::CommonsenseQa);
+        QCOMPARE(c.scoring, ScoringMode::Letter);
+        QCOMPARE(c.toJson()["scoring"]["task_preset"].get<std::string>(), std::string("commonsenseqa"));
+        j.merge_patch(nlohmann::json::parse(R"({"scoring": {"task_preset": "arc"}})"));
+        QCOMPARE(config(j).scoring, ScoringMode::Continuation);
     }
     void invalidConfigsNameTheField() {
         QFETCH(QString, patch);

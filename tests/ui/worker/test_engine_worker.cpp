@@ -28,6 +28,7 @@ private slots:
     void initTestCase();
     void loadsModelAndDatasets();
     void scoringMatchesTheCore();
+    void taskPresetScoresContinuations();
     void errorsArriveAsSignals();
     void cancelMidRunKeepsUiResponsive();
     void neuronDetailAndPreview();
@@ -95,6 +96,48 @@ void TestEngineWorker::scoringMatchesTheCore() {
     std::printf("scoring through the worker vs the core: max |confidence diff| = %.3g\n", maxDiff);
     QVERIFY(maxDiff < 1e-9);
     QVERIFY(std::abs(result.accuracy - summarize(scores).accuracy) < 1e-12);
+}
+
+// An lm-eval task preset (ARC: the options' text after "Question: ...\nAnswer:") scores as the core
+// does, reports acc_norm, and attribution then refuses with a reason instead of failing deep down.
+void TestEngineWorker::taskPresetScoresContinuations() {
+    Engine engine;
+    loadAll(engine);
+    engine.setPrompt({}, {}, QStringLiteral("arc"));
+    QCOMPARE(engine.promptPreset(), QStringLiteral("arc"));
+    QSignalSpy scored(&engine, &Engine::scoringFinished);
+    QSignalSpy failed(&engine, &Engine::taskFailed);
+    engine.score(QStringLiteral("arc-easy-test"));
+    QVERIFY(test::waitIdle(engine));
+    QCOMPARE(scored.count(), 1);
+    const auto result = scored.at(0).at(0).value<ScoreResult>();
+    QCOMPARE(result.preset, QStringLiteral("arc"));
+    QVERIFY(result.accuracyNorm.has_value());
+    auto model = loadModel(m_fixture.model, {"cpu"});
+    auto tokenizer = Tokenizer::fromDirectory(m_fixture.model);
+    PromptTemplate prompt;
+    prompt.task = TaskPreset::Arc;
+    ScoringOptions options;
+    options.mode = ScoringMode::Continuation;
+    torch::NoGradGuard noGrad;
+    auto scores = scoreItems(*model, buildScoringItems(loadMcqDataset(m_fixture.test), tokenizer,
+                                                       ScoringMode::Continuation, prompt), options);
+    double maxDiff = 0;
+    for (size_t i = 0; i < scores.size(); ++i) maxDiff = std::max(maxDiff, std::abs(scores[i].confidence - result.rows[i].confidence));
+    QVERIFY(maxDiff < 1e-9);
+    QVERIFY(std::abs(*result.accuracyNorm - summarize(scores).accuracyNorm) < 1e-12);
+
+    AttributionRequest request;
+    request.dataset = QStringLiteral("arc-easy-train");
+    request.steps = 2;
+    engine.attribute(request);
+    QVERIFY(test::waitIdle(engine));
+    QCOMPARE(failed.count(), 1);
+    const auto error = failed.at(0).at(0).value<TaskError>();
+    QVERIFY2(error.message.contains(QStringLiteral("attribution needs the answer letters")), qPrintable(error.message));
+
+    engine.setPrompt({}, {}, QStringLiteral("no-such-preset"));  // a bad session value: Prunescope's prompt
+    QVERIFY(engine.promptPreset().isEmpty());
 }
 
 void TestEngineWorker::errorsArriveAsSignals() {
