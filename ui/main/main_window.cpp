@@ -162,12 +162,18 @@ void MainWindow::onTaskFailed(const TaskError& error) {
         if (error.task != Task::Preview) statusBar()->showMessage(error.message, 4000);
         return;
     }
-    showError(tr("%1 failed").arg(taskName(error.task)), error.message, error.details);
+    // The worker has logged it, once: only the dialog here.
+    m_errors << error.message;
+    if (m_options.interactive) {
+        showErrorDialog(this, tr("%1 failed").arg(taskName(error.task)), error.message, error.details);
+    }
 }
 
 void MainWindow::showError(const QString& title, const QString& message, const QString& details) {
     m_errors << message;
-    m_logPanel->appendMessage(4, QStringLiteral("gui"), message + (details.isEmpty() ? QString() : QStringLiteral(" — ") + details));
+    QString line = message;
+    if (!details.isEmpty()) line += QStringLiteral(" — ") + QString(details).replace('\n', QStringLiteral("; "));
+    log::get("gui")->error("{}", line.toStdString());  // to the log panel and stderr, once
     if (m_options.interactive) showErrorDialog(this, title, message, details);
 }
 

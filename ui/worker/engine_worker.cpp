@@ -79,6 +79,7 @@ void EngineWorker::runTask(Task task, const std::function<void()>& body) {
     torch::NoGradGuard noGrad;  // autograd guards are thread-local: set here, on the worker
     TaskError error;
     error.task = task;
+    std::string logLine;  // the one line the log gets (the main window adds nothing)
     try {
         body();
         emit taskFinished(task);
@@ -94,6 +95,7 @@ void EngineWorker::runTask(Task task, const std::function<void()>& body) {
         if (!e.hint().empty()) details << tr("Hint: %1").arg(QString::fromStdString(e.hint()));
         details << tr("Full message: %1").arg(QString::fromUtf8(e.what()));
         error.details = details.join('\n');
+        logLine = e.what();  // file, place, message and hint
     } catch (const c10::Error& e) {
         // The message without LibTorch's C++ backtrace (which goes to the details).
         const QString what = QString::fromUtf8(e.what_without_backtrace()).trimmed().section('\n', 0, 0);
@@ -103,8 +105,8 @@ void EngineWorker::runTask(Task task, const std::function<void()>& body) {
         error.message = QString::fromUtf8(e.what());
         error.details = tr("Task: %1 (std::exception)").arg(taskName(task));
     }
-    log::get("gui")->log(error.cancelled ? spdlog::level::info : spdlog::level::err, "{}",
-                         error.message.toStdString());
+    if (logLine.empty()) logLine = error.message.toStdString();
+    log::get("gui")->log(error.cancelled ? spdlog::level::info : spdlog::level::err, "{}", logLine);
     emit taskFailed(error);
     emit taskFinished(task);
 }

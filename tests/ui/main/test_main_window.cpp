@@ -135,6 +135,12 @@ void TestMainWindow::logPanelGetsCoreMessages() {
     QVERIFY(window.logPanel()->text().contains(QStringLiteral("[warning] test:")));
     window.logPanel()->setMinimumLevel(4);  // errors only
     QVERIFY(!window.logPanel()->text().contains(QStringLiteral("a message from the core")));
+    // A failed task is logged once (it was three times: the worker, the window, the details).
+    window.engine().score(QStringLiteral("nothing"));
+    QVERIFY(test::waitIdle(window.engine()));
+    QTRY_COMPARE(window.errors().size(), 1);
+    QCoreApplication::processEvents();
+    QCOMPARE(window.logPanel()->text().count(QStringLiteral("no model is open")), 1);
 }
 
 void TestMainWindow::sessionRoundTrip() {
