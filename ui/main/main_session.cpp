@@ -1,7 +1,9 @@
 // MainWindow: sessions (what is saved, how a session is reopened) and the built-in demo.
 #include <QDir>
 #include <QFileInfo>
+#include <QLocale>
 #include <QMessageBox>
+#include <QPushButton>
 
 #include <memory>
 
@@ -134,18 +136,72 @@ void MainWindow::applySession(const Session& s) {
     }
 }
 
-bool MainWindow::openSession(const QString& file, QString* error) {
-    auto session = m_session->open(file, error);
-    if (!session) return false;
-    applySession(*session);
+RecoveryChoice MainWindow::askRecovery(const QString& session, const QString& recovery) {
+    if (m_options.recoveryPrompt) return m_options.recoveryPrompt(session, recovery);
+    if (!m_options.interactive) return RecoveryChoice::Ignore;
+    const QString when = QLocale().toString(QFileInfo(recovery).lastModified(), QLocale::ShortFormat);
+    QMessageBox box(QMessageBox::Question, tr("Unsaved Changes Found"),
+                    session.isEmpty()
+                        ? tr("An unsaved session from %1 was kept when Prunescope last closed. Restore it?").arg(when)
+                        : tr("%1 has changes from %2 that were never saved to it. Restore them?")
+                              .arg(QFileInfo(session).fileName(), when),
+                    QMessageBox::NoButton, this);
+    box.setInformativeText(tr("Restored changes stay unsaved until you save. The recovery copy is %1.").arg(recovery));
+    QPushButton* restore = box.addButton(tr("Restore"), QMessageBox::AcceptRole);
+    box.addButton(session.isEmpty() ? tr("Not Now") : tr("Open Saved Version"), QMessageBox::RejectRole);
+    QPushButton* discard = box.addButton(tr("Delete the Changes"), QMessageBox::DestructiveRole);
+    box.setDefaultButton(restore);
+    box.exec();
+    const QAbstractButton* clicked = box.clickedButton();
+    if (clicked == restore) return RecoveryChoice::Restore;
+    if (clicked == discard) return RecoveryChoice::Discard;
+    return RecoveryChoice::Ignore;
+}
+
+void MainWindow::showSession(const Session& session, bool unsaved) {
+    applySession(session);
     rebuildRecentMenus();
-    // The queued loads mark the session changed; it is as saved until the user edits it.
+    // The queued loads mark the session changed; when they are done it is as saved (or, restored
+    // from a recovery file, unsaved) until the user edits it.
+    const auto settle = [this, unsaved] {
+        if (unsaved) {
+            m_session->markDirty();
+        } else {
+            m_session->markClean();
+        }
+    };
+    if (!m_engine->busy()) {  // nothing to load (a session without a model or data)
+        settle();
+        return;
+    }
     auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(m_engine.get(), &Engine::busyChanged, this, [this, connection](bool busy) {
+    *connection = connect(m_engine.get(), &Engine::busyChanged, this, [connection, settle](bool busy) {
         if (busy) return;
         disconnect(*connection);
-        m_session->markClean();
+        settle();
     });
+}
+
+bool MainWindow::openSession(const QString& file, QString* error) {
+    const QString absolute = QFileInfo(file).absoluteFilePath();
+    if (const QString recovery = SessionController::pendingRecovery(absolute); !recovery.isEmpty()) {
+        switch (askRecovery(absolute, recovery)) {
+            case RecoveryChoice::Restore:
+                if (auto session = m_session->openRecovered(absolute, error)) {
+                    showSession(*session, true);
+                    return true;
+                }
+                return false;
+            case RecoveryChoice::Discard:
+                SessionController::discardRecovery(absolute);
+                break;
+            case RecoveryChoice::Ignore:
+                break;
+        }
+    }
+    auto session = m_session->open(file, error);
+    if (!session) return false;
+    showSession(*session, false);
     return true;
 }
 
@@ -161,6 +217,19 @@ bool MainWindow::saveSession(const QString& file, QString* error) {
 }
 
 void MainWindow::firstStart() {
+    if (const QString recovery = SessionController::pendingRecovery({}); !recovery.isEmpty()) {
+        const auto choice = askRecovery({}, recovery);
+        if (choice == RecoveryChoice::Restore) {
+            QString error;
+            if (auto session = m_session->openRecovered({}, &error)) {
+                showSession(*session, true);
+            } else {
+                showError(tr("Restoring the unsaved session failed"), error, {});
+            }
+            return;
+        }
+        if (choice == RecoveryChoice::Discard) SessionController::discardRecovery({});
+    }
     if (!m_options.offerDemo || kFirstStartDone.get()) return;
     kFirstStartDone.set(true);
     tryDemo();

@@ -36,6 +36,9 @@ class TaskStatus;
 
 // What to do with unsaved changes when the window closes.
 enum class QuitChoice { Save, Discard, Cancel };
+// A recovery file with changes the session file lacks: restore them, open the saved version (the
+// recovery file stays), or open the saved version and delete the recovery file.
+enum class RecoveryChoice { Restore, Ignore, Discard };
 
 struct MainWindowOptions {
     bool interactive = true;  // false: no dialogs (tests, screenshots); errors are logged and kept
@@ -43,6 +46,10 @@ struct MainWindowOptions {
     // Asked on closing with unsaved changes; empty: a Save / Discard / Cancel dialog when
     // interactive, else Discard. Discarding still leaves the state in the recovery file.
     std::function<QuitChoice()> quitPrompt = {};
+    // Asked when a session (or, on start, the unsaved session) has a newer recovery file; gets
+    // the session's path (empty: unsaved) and the recovery file's. Empty: a dialog when
+    // interactive, else Ignore.
+    std::function<RecoveryChoice(const QString& session, const QString& recovery)> recoveryPrompt = {};
 };
 
 class MainWindow : public QMainWindow {
@@ -73,10 +80,12 @@ public:
     void openModel(const QString& dir);
     // role: train, test or ood; empty: train if there is none yet, then test, then ood.
     void addDataset(const QString& path, const QString& role = {});
+    // Opens `file`; when a recovery file holds newer changes, asks whether to restore them.
     bool openSession(const QString& file, QString* error = nullptr);
     bool saveSession(const QString& file, QString* error = nullptr);
     void tryDemo();
-    // On the very first start (kFirstStartDone unset): open or offer the built-in demo.
+    // On start without a session: offers the unsaved session's recovery file if there is one; on
+    // the very first start (kFirstStartDone unset), opens or offers the built-in demo.
     void firstStart();
     static QString aboutText();
     // The pipeline's experiment config for this session and the folder it runs in (Run Full
@@ -100,6 +109,9 @@ private:
     void showError(const QString& title, const QString& message, const QString& details);
     Session collectSession(const QString& resultsDir);  // main_session.cpp
     void applySession(const Session& session);
+    // Applies `session` once its loads are done: as saved (clean) or with unsaved changes.
+    void showSession(const Session& session, bool unsaved);
+    RecoveryChoice askRecovery(const QString& session, const QString& recovery);
     void updateTitle();
     void openFilesDialog();
     void openModelDialog();

@@ -2,6 +2,7 @@
 
 #include <QCryptographicHash>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QStandardPaths>
 
@@ -32,6 +33,19 @@ QString SessionController::recoveryPath(const QString& sessionPath) {
     return QDir(dir).filePath(QStringLiteral("recovery/%1-%2.prunescope")
                                   .arg(QFileInfo(absolute).completeBaseName(), hash));
 }
+
+QString SessionController::pendingRecovery(const QString& sessionPath) {
+    const QString recovery = recoveryPath(sessionPath);
+    const QFileInfo info(recovery);
+    if (!info.exists()) return {};
+    if (!sessionPath.isEmpty()) {
+        const QFileInfo session(sessionPath);
+        if (session.exists() && session.lastModified() >= info.lastModified()) return {};
+    }
+    return recovery;
+}
+
+void SessionController::discardRecovery(const QString& sessionPath) { QFile::remove(recoveryPath(sessionPath)); }
 
 namespace {
 
@@ -70,6 +84,9 @@ bool SessionController::save(const QString& path, QString* error) {
     }
     kRecentSessions.add(absolute);
     kLastSessionFolder.set(QFileInfo(absolute).absolutePath());
+    // What the recovery files held is in the session file now.
+    discardRecovery(absolute);
+    if (previous.isEmpty()) discardRecovery({});
     setDirty(false);
     return true;
 }
@@ -90,6 +107,18 @@ std::optional<Session> SessionController::open(const QString& path, QString* err
         setPath(absolute == autosavePath() ? QString() : absolute);
         if (!m_path.isEmpty()) kRecentSessions.add(absolute);
         setDirty(false);
+        return session;
+    } catch (const std::exception& e) {
+        if (error) *error = QString::fromUtf8(e.what());
+        return std::nullopt;
+    }
+}
+
+std::optional<Session> SessionController::openRecovered(const QString& sessionPath, QString* error) {
+    try {
+        Session session = readSession(recoveryPath(sessionPath));
+        setPath(sessionPath.isEmpty() ? QString() : QFileInfo(sessionPath).absoluteFilePath());
+        setDirty(true);
         return session;
     } catch (const std::exception& e) {
         if (error) *error = QString::fromUtf8(e.what());

@@ -30,10 +30,18 @@ public:
     static QString autosavePath();
     // Where autosave writes while the session is `sessionPath` (empty: never saved).
     static QString recoveryPath(const QString& sessionPath);
+    // The recovery file of `sessionPath` when it holds changes the session file lacks (it exists
+    // and is newer than the session file); empty otherwise.
+    static QString pendingRecovery(const QString& sessionPath);
+    // Deletes the recovery file of `sessionPath` (the user chose the saved version).
+    static void discardRecovery(const QString& sessionPath);
 
     bool save(const QString& path, QString* error = nullptr);
     bool autosave(QString* error = nullptr);
     std::optional<Session> open(const QString& path, QString* error = nullptr);
+    // Reads the recovery file of `sessionPath` (empty: the unsaved session) as that session, with
+    // its changes unsaved: Save writes them to `sessionPath`.
+    std::optional<Session> openRecovered(const QString& sessionPath, QString* error = nullptr);
     void reset();  // a new, unsaved session
 
     void markDirty();

@@ -3,6 +3,7 @@
 // opens the same model and datasets in another; dropping a model folder opens it.
 #include <QAction>
 #include <QFile>
+#include <QFileInfo>
 #include <QMimeData>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -40,7 +41,87 @@ private slots:
     void dropOpensModel();
     void sessionPromptReachesScoringAndExperiment();
     void quitAsksAboutUnsavedChanges();
+    void recoveryIsOffered();
 };
+
+// Changes that reached only the recovery file (autosave, or Discard on quit) are offered when the
+// session is opened again: Restore brings them back unsaved, Ignore opens the file as saved,
+// Discard deletes them; saving removes the recovery file. The unsaved session is offered on start.
+void TestMainWindow::recoveryIsOffered() {
+    test::TempDir dir;
+    const QString file = QString::fromStdString((dir / "r.prunescope").string());
+    RecoveryChoice choice = RecoveryChoice::Ignore;
+    QStringList asked;
+    MainWindowOptions options{false, false};
+    options.recoveryPrompt = [&](const QString& session, const QString& recovery) {
+        asked << session << recovery;
+        return choice;
+    };
+    {
+        MainWindow window(nullptr, options);
+        window.engine().setSplitSeed(3);
+        QVERIFY(window.saveSession(file));
+        QVERIFY(!QFile::exists(SessionController::recoveryPath(file)));
+        QTest::qWait(1100);  // file times: the recovery file is newer
+        window.engine().setSplitSeed(7);
+        window.session().markDirty();
+        QVERIFY(window.session().autosave());
+    }
+    const QString recovery = SessionController::recoveryPath(file);
+    QCOMPARE(SessionController::pendingRecovery(file), recovery);
+    {
+        choice = RecoveryChoice::Ignore;
+        MainWindow window(nullptr, options);
+        QVERIFY(window.openSession(file));
+        QVERIFY(test::waitIdle(window.engine()));
+        QCOMPARE(asked, QStringList({QFileInfo(file).absoluteFilePath(), recovery}));
+        QCOMPARE(window.engine().splitSeed(), 3);
+        QVERIFY(!window.session().isDirty());
+        QVERIFY(QFile::exists(recovery));  // still there
+    }
+    {
+        choice = RecoveryChoice::Restore;
+        MainWindow window(nullptr, options);
+        QVERIFY(window.openSession(file));
+        QVERIFY(test::waitIdle(window.engine()));
+        QCOMPARE(window.engine().splitSeed(), 7);
+        QVERIFY(window.session().isDirty());
+        QCOMPARE(window.session().path(), QFileInfo(file).absoluteFilePath());
+        QVERIFY(window.saveSession(file));  // the changes reach the session file; recovery goes
+        QVERIFY(!QFile::exists(recovery));
+    }
+    {
+        asked.clear();
+        MainWindow window(nullptr, options);
+        QVERIFY(window.openSession(file));
+        QVERIFY(asked.isEmpty());  // nothing pending
+        QCOMPARE(window.engine().splitSeed(), 7);
+    }
+    // The unsaved session, on start.
+    {
+        MainWindow window(nullptr, options);
+        window.engine().setSplitSeed(11);
+        window.session().markDirty();
+        QVERIFY(window.session().autosave());
+    }
+    {
+        asked.clear();
+        choice = RecoveryChoice::Restore;
+        MainWindow window(nullptr, options);
+        window.firstStart();
+        QVERIFY(test::waitIdle(window.engine()));
+        QCOMPARE(asked, QStringList({QString(), SessionController::autosavePath()}));
+        QCOMPARE(window.engine().splitSeed(), 11);
+        QVERIFY(window.session().path().isEmpty());
+        QVERIFY(window.session().isDirty());
+    }
+    {
+        choice = RecoveryChoice::Discard;
+        MainWindow window(nullptr, options);
+        window.firstStart();
+        QVERIFY(!QFile::exists(SessionController::autosavePath()));
+    }
+}
 
 // Closing with unsaved changes asks: Cancel keeps the window open, Discard leaves the session file
 // as saved (the state goes to the recovery file), Save writes the session file.
