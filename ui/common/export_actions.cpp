@@ -4,6 +4,7 @@
 #include <QAbstractItemView>
 #include <QCoreApplication>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QMenu>
 #include <QMessageBox>
 #include <QSaveFile>
@@ -27,8 +28,7 @@ QString csvField(QString text) {
 }
 
 QString exportPath(QWidget* parent, const QString& suggestedName, const QString& filter) {
-    const QString dir = kLastExportFolder.get();
-    const QString path = QFileDialog::getSaveFileName(parent, tr("Export"), dir + QLatin1Char('/') + suggestedName, filter);
+    const QString path = QFileDialog::getSaveFileName(parent, tr("Export"), startPath(kLastExportFolder, suggestedName), filter);
     if (!path.isEmpty()) kLastExportFolder.set(QFileInfo(path).absolutePath());
     return path;
 }

@@ -7,6 +7,7 @@
 #include <QInputDialog>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QStatusBar>
 #include <QTabWidget>
 
 #include <torch/version.h>
@@ -32,6 +33,16 @@
 #include <QTableWidget>
 
 namespace prunescope::ui {
+namespace {
+
+// The platform's key for a standard action, or `fallback` where the platform has none (plain X11
+// without a desktop theme binds no Save As or Quit; the documented keys must work there too).
+QKeySequence standardKey(QKeySequence::StandardKey key, const char* fallback) {
+    const auto bindings = QKeySequence::keyBindings(key);
+    return bindings.isEmpty() ? QKeySequence(QString::fromLatin1(fallback)) : bindings.front();
+}
+
+}  // namespace
 
 void MainWindow::createActions() {
     auto add = [this](QMenu* menu, const char* name, const QString& text, const QKeySequence& key,
@@ -57,18 +68,23 @@ void MainWindow::createActions() {
         if (m_session->path().isEmpty()) saveSessionDialog();
         else saveSession(m_session->path());
     });
-    add(file, "saveSessionAs", tr("Save Session &As…"), QKeySequence::SaveAs, [this] { saveSessionDialog(); });
+    add(file, "saveSessionAs", tr("Save Session &As…"), standardKey(QKeySequence::SaveAs, "Ctrl+Shift+S"),
+        [this] { saveSessionDialog(); });
     m_recentSessions = file->addMenu(tr("Recent Sessions"));
     file->addSeparator();
     add(file, "exportPlot", tr("&Export Plot…"), QKeySequence(tr("Ctrl+E")), [this] { exportCurrentPlot(); });
     add(file, "exportTable", tr("Export &Table as CSV…"), QKeySequence(tr("Ctrl+Shift+E")),
         [this] { exportCurrentTable(); });
     file->addSeparator();
-    add(file, "quit", tr("&Quit"), QKeySequence::Quit, [this] { close(); });
+    add(file, "quit", tr("&Quit"), standardKey(QKeySequence::Quit, "Ctrl+Q"), [this] { close(); });
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     add(run, "score", tr("&Score"), QKeySequence(Qt::Key_F5), [this] {
         showPanel(Panel::Score);
+        if (m_scorePanel->currentDataset().isEmpty()) {
+            statusBar()->showMessage(tr("Nothing to score: add a dataset first (File ▸ Add Dataset…, Ctrl+D)."), 6000);
+            return;
+        }
         m_scorePanel->scoreCurrent();
     });
     add(run, "attribute", tr("&Attribute"), QKeySequence(Qt::Key_F6), [this] {
@@ -158,19 +174,19 @@ void MainWindow::exportCurrentTable() {
 }
 
 void MainWindow::openModelDialog() {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Model Folder"), kLastModelFolder.get());
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Model Folder"), startFolder(kLastModelFolder));
     if (!dir.isEmpty()) openModel(dir);
 }
 
 void MainWindow::openGgufDialog() {
-    const QString file = QFileDialog::getOpenFileName(this, tr("Open GGUF File"), kLastModelFolder.get(),
+    const QString file = QFileDialog::getOpenFileName(this, tr("Open GGUF File"), startFolder(kLastModelFolder),
                                                       tr("llama.cpp models (*.gguf);;All files (*)"));
     if (!file.isEmpty()) openModel(file);
 }
 
 void MainWindow::openFilesDialog() {
     const QStringList files = QFileDialog::getOpenFileNames(
-        this, tr("Add Datasets"), kLastDataFolder.get(),
+        this, tr("Add Datasets"), startFolder(kLastDataFolder),
         tr("Multiple-choice datasets (*.jsonl *.json *.csv *.tsv);;All files (*)"));
     for (const auto& f : files) {
         const QStringList roles = {QStringLiteral("train"), QStringLiteral("test"), QStringLiteral("ood")};
@@ -183,14 +199,14 @@ void MainWindow::openFilesDialog() {
 }
 
 void MainWindow::openSessionDialog() {
-    const QString file = QFileDialog::getOpenFileName(this, tr("Open Session"), kLastSessionFolder.get(),
+    const QString file = QFileDialog::getOpenFileName(this, tr("Open Session"), startFolder(kLastSessionFolder),
                                                       tr("Prunescope sessions (*.prunescope)"));
     QString error;
     if (!file.isEmpty() && !openSession(file, &error)) showError(tr("Opening the session failed"), error, {});
 }
 
 bool MainWindow::saveSessionDialog() {
-    QString file = QFileDialog::getSaveFileName(this, tr("Save Session"), kLastSessionFolder.get(),
+    QString file = QFileDialog::getSaveFileName(this, tr("Save Session"), startFolder(kLastSessionFolder),
                                                 tr("Prunescope sessions (*.prunescope)"));
     if (file.isEmpty()) return false;
     if (!file.endsWith(QLatin1String(".prunescope"))) file += QStringLiteral(".prunescope");

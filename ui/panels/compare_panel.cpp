@@ -5,6 +5,7 @@
 #include <QCheckBox>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -22,6 +23,7 @@
 #include "ui/common/export_actions.h"
 #include "ui/common/format.h"
 #include "ui/report/report_model.h"
+#include "ui/session/session_settings.h"
 #include "ui/views/bar_chart_view.h"
 #include "ui/worker/engine.h"
 
@@ -112,13 +114,15 @@ ComparePanel::ComparePanel(Engine& engine, QWidget* parent) : QWidget(parent), m
     });
     connect(experiment, &QPushButton::clicked, this, &ComparePanel::runFullExperiment);
     connect(open, &QPushButton::clicked, this, [this] {
-        const QString file = QFileDialog::getOpenFileName(this, tr("Open Report"), {}, tr("Report (*.json)"));
+        const QString file =
+            QFileDialog::getOpenFileName(this, tr("Open Report"), startFolder(kLastExportFolder), tr("Report (*.json)"));
         QString error;
         if (!file.isEmpty() && !openReport(file, &error)) QMessageBox::warning(this, tr("Open failed"), error);
     });
     connect(save, &QPushButton::clicked, this, [this] {
-        const QString file = QFileDialog::getSaveFileName(this, tr("Save Report"), QStringLiteral("report.json"),
-                                                          tr("Report (*.json)"));
+        const QString file = QFileDialog::getSaveFileName(
+            this, tr("Save Report"), startPath(kLastExportFolder, QStringLiteral("report.json")), tr("Report (*.json)"));
+        if (!file.isEmpty()) kLastExportFolder.set(QFileInfo(file).absolutePath());
         QString error;
         if (!file.isEmpty() && !saveReport(file, &error)) QMessageBox::warning(this, tr("Save failed"), error);
     });

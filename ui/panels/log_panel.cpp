@@ -3,11 +3,14 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QVBoxLayout>
+
+#include "ui/session/session_settings.h"
 
 namespace prunescope::ui {
 namespace {
@@ -44,8 +47,10 @@ LogPanel::LogPanel(QWidget* parent) : QWidget(parent) {
         m_view->clear();
     });
     connect(save, &QPushButton::clicked, this, [this] {
-        const QString file = QFileDialog::getSaveFileName(this, tr("Save Log"), QStringLiteral("prunescope.log"));
+        const QString file =
+            QFileDialog::getSaveFileName(this, tr("Save Log"), startPath(kLastExportFolder, QStringLiteral("prunescope.log")));
         if (file.isEmpty()) return;
+        kLastExportFolder.set(QFileInfo(file).absolutePath());
         QSaveFile out(file);
         if (out.open(QIODevice::WriteOnly)) {
             out.write(text().toUtf8());

@@ -213,7 +213,7 @@ void ScorePanel::showDataset() {
     if (r == nullptr) {
         m_model->setRows({});
         m_histogram->setData({}, {});
-        m_summary->setText(currentDataset().isEmpty() ? tr("Add a dataset on the Model panel.")
+        m_summary->setText(currentDataset().isEmpty() ? tr("No dataset yet: File ▸ Add Dataset… (Ctrl+D).")
                                                       : tr("Not scored yet: press Score."));
     } else {
         m_model->setRows(r->rows);

@@ -23,6 +23,7 @@
 #include "ui/common/export_actions.h"
 #include "ui/common/format.h"
 #include "ui/common/neuron_selection.h"
+#include "ui/session/session_settings.h"
 #include "ui/views/bar_chart_view.h"
 #include "ui/views/heatmap_view.h"
 #include "ui/worker/engine.h"
@@ -108,13 +109,15 @@ SelectionPanel::SelectionPanel(Engine& engine, QWidget* parent) : QWidget(parent
     connect(m_autoPreview, &QCheckBox::toggled, this, &SelectionPanel::setAutoPreview);
     connect(previewButton, &QPushButton::clicked, this, &SelectionPanel::previewNow);
     connect(save, &QPushButton::clicked, this, [this] {
-        const QString file = QFileDialog::getSaveFileName(this, tr("Save Mask"), QStringLiteral("mask.json"),
-                                                          tr("Mask (*.json)"));
+        const QString file = QFileDialog::getSaveFileName(
+            this, tr("Save Mask"), startPath(kLastExportFolder, QStringLiteral("mask.json")), tr("Mask (*.json)"));
+        if (!file.isEmpty()) kLastExportFolder.set(QFileInfo(file).absolutePath());
         QString error;
         if (!file.isEmpty() && !saveMask(file, &error)) QMessageBox::warning(this, tr("Save failed"), error);
     });
     connect(open, &QPushButton::clicked, this, [this] {
-        const QString file = QFileDialog::getOpenFileName(this, tr("Open Mask"), {}, tr("Mask (*.json)"));
+        const QString file =
+            QFileDialog::getOpenFileName(this, tr("Open Mask"), startFolder(kLastExportFolder), tr("Mask (*.json)"));
         QString error;
         if (!file.isEmpty() && !openMask(file, &error)) QMessageBox::warning(this, tr("Open failed"), error);
     });

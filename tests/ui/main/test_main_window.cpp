@@ -184,7 +184,8 @@ void TestMainWindow::rendersWithPanelsAndActions() {
         {"cancel", QKeySequence(Qt::Key_Escape)},    {"saveSession", QKeySequence::Save},
         {"openSession", QKeySequence::Open},         {"openModel", QKeySequence(QStringLiteral("Ctrl+Shift+O"))},
         {"addDataset", QKeySequence(QStringLiteral("Ctrl+D"))}, {"exportPlot", QKeySequence(QStringLiteral("Ctrl+E"))},
-        {"panel3", QKeySequence(QStringLiteral("Ctrl+3"))}, {"toggleLog", QKeySequence(QStringLiteral("Ctrl+L"))}};
+        {"panel3", QKeySequence(QStringLiteral("Ctrl+3"))}, {"toggleLog", QKeySequence(QStringLiteral("Ctrl+L"))},
+        {"saveSessionAs", QKeySequence(QStringLiteral("Ctrl+Shift+S"))}, {"quit", QKeySequence(QStringLiteral("Ctrl+Q"))}};
     for (const auto& [name, key] : shortcuts) {
         QAction* a = window.action(name);
         QVERIFY2(a != nullptr, qPrintable(name));

@@ -185,6 +185,16 @@ void TestSession::typedSettingsAndRecentList() {
     recent.clear();
     for (const char* p : {"a", "b", "c", "d", "b"}) recent.add(QString::fromLatin1(p));
     QCOMPARE(recent.paths(), QStringList({"b", "d", "c"}));
+    // File dialogs start in the last folder used, or home: never the working folder ("/" from a menu).
+    const Setting<QString> folder{"test/folder", QString()};
+    folder.reset();
+    QCOMPARE(startFolder(folder), QDir::homePath());
+    test::TempDir dir;
+    folder.set(qs(dir.path()));
+    QCOMPARE(startFolder(folder), qs(dir.path()));
+    QCOMPARE(startPath(folder, QStringLiteral("mask.json")), QDir(qs(dir.path())).filePath(QStringLiteral("mask.json")));
+    folder.set(qs(dir / "gone"));  // a folder deleted since
+    QCOMPARE(startFolder(folder), QDir::homePath());
 }
 
 QTEST_MAIN(TestSession)
