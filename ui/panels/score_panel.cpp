@@ -1,6 +1,7 @@
 #include "ui/panels/score_panel.h"
 
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -100,6 +101,18 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
                             right);
     hint->setWordWrap(true);
     rightLayout->addWidget(m_histogram, 1);
+    auto* thresholdRow = new QHBoxLayout;
+    thresholdRow->addWidget(new QLabel(tr("Threshold:"), right));
+    m_thresholdBox = new QDoubleSpinBox(right);
+    m_thresholdBox->setObjectName(QStringLiteral("confidenceThreshold"));
+    m_thresholdBox->setRange(0.0, 1.0);
+    m_thresholdBox->setDecimals(3);
+    m_thresholdBox->setSingleStep(0.01);
+    m_thresholdBox->setValue(m_histogram->threshold());
+    m_thresholdBox->setToolTip(tr("The minimum confidence of the questions attribution runs on (the line in the plot)."));
+    thresholdRow->addWidget(m_thresholdBox);
+    thresholdRow->addStretch(1);
+    rightLayout->addLayout(thresholdRow);
     rightLayout->addWidget(m_selection);
     rightLayout->addWidget(hint);
     splitter->addWidget(right);
@@ -121,7 +134,12 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
         m_filter->setShow(QuestionFilterModel::Show(i));
         emit settingsChanged();
     });
+    connect(m_thresholdBox, &QDoubleSpinBox::valueChanged, m_histogram, &HistogramView::setThreshold);
     connect(m_histogram, &HistogramView::thresholdChanged, this, [this](double t) {
+        {
+            const QSignalBlocker block(m_thresholdBox);
+            m_thresholdBox->setValue(t);
+        }
         m_filter->setThreshold(t);
         updateSelectionLabel();
         emit thresholdChanged(t);

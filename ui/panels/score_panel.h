@@ -11,6 +11,7 @@
 #include "ui/worker/engine_types.h"
 
 class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -76,6 +77,7 @@ private:
     QuestionTableModel* m_model = nullptr;
     QuestionFilterModel* m_filter = nullptr;
     HistogramView* m_histogram = nullptr;
+    QDoubleSpinBox* m_thresholdBox = nullptr;  // the threshold typed in (the plot's line, in numbers)
     QLabel* m_selection = nullptr;
 };
 

@@ -1,6 +1,7 @@
 // ScorePanel: the question table model and its filters / numeric sorting, and the panel on a real
 // tiny model: scoring fills the table and the histogram; dragging the threshold changes the
 // count of questions it selects and is emitted for the attribution.
+#include <QDoubleSpinBox>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
@@ -104,6 +105,13 @@ void TestScorePanel::scoringFillsTableAndHistogram() {
     // The "at or above the threshold" filter shows the same questions.
     panel.filterModel()->setShow(QuestionFilterModel::Show::AtOrAboveThreshold);
     QCOMPARE(panel.filterModel()->rowCount(), atOrAbove);
+    // The Threshold box shows it, and typing a value moves the line.
+    auto* box = panel.findChild<QDoubleSpinBox*>(QStringLiteral("confidenceThreshold"));
+    QVERIFY(box != nullptr);
+    QVERIFY(std::abs(box->value() - t) < 1e-3);
+    box->setValue(0.75);
+    QCOMPARE(panel.threshold(), 0.75);
+    panel.setThreshold(t);
     // Dragging on the histogram moves it too.
     QSignalSpy dragged(panel.histogram(), &HistogramView::thresholdChanged);
     panel.histogram()->replotNow();
@@ -111,7 +119,7 @@ void TestScorePanel::scoringFillsTableAndHistogram() {
     QTest::mouseRelease(panel.histogram()->plotWidget(), Qt::LeftButton, {}, panel.histogram()->positionFor(0.1));
     QVERIFY(dragged.count() >= 1);
     QVERIFY(std::abs(panel.threshold() - 0.1) < 0.02);
-    QCOMPARE(threshold.count(), 1 + dragged.count());
+    QCOMPARE(threshold.count(), 3 + dragged.count());  // set, typed 0.75, set back, dragged
 }
 
 QTEST_MAIN(TestScorePanel)
