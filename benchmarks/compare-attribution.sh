@@ -10,7 +10,8 @@
 # one question at a time, the same questions batched --questions per pass, as attribution runs do with
 # 8, and its naive path on --naive-questions questions); PyTorch runs both variants of ig_pytorch.py
 # one question at a time on --py-questions questions. Threads: OMP_NUM_THREADS for prunescope-cli (it
-# has no --threads), torch.set_num_threads for Python. Python: the environment printed by
+# has no --threads; on the Debian build OpenBLAS reads it and LibTorch keeps 1, docs/benchmarks.md),
+# torch.set_num_threads for Python. Python: the environment printed by
 # `scripts/python-env.sh reference` (made on first use), or $PYTHON.
 #
 # Duration: the full GPT-2-small shape (12 layers, d 768, T 128, m 20, 2 threads) is estimated at about
@@ -82,7 +83,11 @@ per_pass = int(number(r"fast, batched.*\((\d+) questions per pass"))
 one = number(r"fast path\s+([0-9.]+) s per question")
 naive = number(r"naive path\s+([0-9.]+) s per question")
 ps_questions = int(number(r"questions\s+(\d+) of"))
+# The cores it computes on: LibTorch's threads, or OpenBLAS's where it has its own (the Debian build).
 ps_threads = int(number(r"(\d+) thread\(s\)"))
+blas = re.search(r"matrix products on OpenBLAS's (\d+)", text)
+if blas:
+    ps_threads = max(ps_threads, int(blas.group(1)))
 ps_peak = number(r"matmul peak\s+([0-9.]+) GFLOP/s")
 ps_error = number(r"completeness\s+mean relative error ([0-9.e+-]+) \(fast\)")
 libtorch = re.search(r"LibTorch ([0-9.]+)", err)

@@ -2,6 +2,7 @@
 // GPT-2-small-shaped random model, against the matmul peak measured in the same run.
 #include <chrono>
 #include <cstdio>
+#include <string>
 #include <thread>
 
 #include "app/cli/args.h"
@@ -19,6 +20,13 @@
 
 namespace prunescope::cli {
 namespace {
+
+// "2 thread(s)", or "1 thread(s), matrix products on OpenBLAS's 2" where OpenBLAS has its own.
+std::string threadsText() {
+    std::string text = std::to_string(at::get_num_threads()) + " thread(s)";
+    if (const int blas = openBlasThreadCount(); blas > 0) text += ", matrix products on OpenBLAS's " + std::to_string(blas);
+    return text;
+}
 
 double since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -105,9 +113,9 @@ int benchEval(const Argv& argv) {
         // Every prompt token through the blocks, the head at the answer position only.
         const double flops = n * (seq * forwardFlopsPerToken(config, args->getInt("seq"), false) +
                                   2.0 * static_cast<double>(config.dModel * config.nVocab));
-        std::printf("model            gpt2 shape, %lld layers, d_model %lld, %.1fM parameters, %s, %d thread(s)\n",
+        std::printf("model            gpt2 shape, %lld layers, d_model %lld, %.1fM parameters, %s, %s\n",
                     (long long)config.nLayer, (long long)config.dModel, config.parameterCount() / 1e6,
-                    deviceName(device).c_str(), at::get_num_threads());
+                    deviceName(device).c_str(), threadsText().c_str());
         std::printf("questions        %lld of %lld tokens, 4 options, batch %lld\n", (long long)items.size(),
                     (long long)args->getInt("seq"), (long long)options.batchSize);
         std::printf("scoring          %.2f questions/s (%.1f ms per question)\n", n / seconds, 1e3 * seconds / n);
@@ -275,7 +283,7 @@ int benchAttribution(const Argv& argv) {
         // Fast: prefix forward once; rows x (forward + backward ~ 3 forwards) of one token.
         const double fastFlops = (seq - 1) * perToken + rows * 3 * perToken;
         const double naiveFlops = rows * 3 * seq * perToken;
-        std::printf("model             %s, %s, %d thread(s)\n", what.c_str(), deviceName(device).c_str(), at::get_num_threads());
+        std::printf("model             %s, %s, %s\n", what.c_str(), deviceName(device).c_str(), threadsText().c_str());
         std::printf("questions         %lld of %.0f tokens (mean); %d Gauss-Legendre steps (+ F(x), F(0) rows); %s scope\n",
                     (long long)items.size(), seq, s.steps, igScopeName(s.scope));
         std::printf("fast path         %.3f s per question (%.1f GFLOP/s, %.2f of peak)\n", fastSeconds,

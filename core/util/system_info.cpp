@@ -66,15 +66,16 @@ void setOpenBlasThreadCount(int threads) {
 }
 
 void configureThreads() {
-    if (std::getenv("OMP_NUM_THREADS") != nullptr) return;
     // OpenBLAS's threads and LibTorch's OpenMP threads both spin while they wait, each kind on the
     // cores the other needs: on 2 cores, scoring SmolLM2 took 54 s with both at 2 threads, 29 s
     // with both at 1, and 20 s with OpenBLAS at 2 and LibTorch at 1 (docs/benchmarks.md). The
-    // matrix products keep every core; the element-wise work stays on the calling thread.
+    // matrix products keep the cores (OpenBLAS reads OMP_NUM_THREADS itself, so that still says
+    // how many); the element-wise work stays on the calling thread.
     if (openBlasHasOwnThreads()) {
         at::set_num_threads(1);
         return;
     }
+    if (std::getenv("OMP_NUM_THREADS") != nullptr) return;
     unsigned cores = std::thread::hardware_concurrency();
     if (cores > 0 && at::get_num_threads() < static_cast<int>(cores)) {
         at::set_num_threads(static_cast<int>(cores));

@@ -20,8 +20,9 @@ struct SystemInfo {
     bool slowBlas = false;
 };
 
-// Sets LibTorch's thread count unless OMP_NUM_THREADS says otherwise: the number of cores, or 1
-// where OpenBLAS runs the matrix products on threads of its own (see system_info.cpp).
+// Sets LibTorch's thread count: 1 where OpenBLAS runs the matrix products on threads of its own
+// (OMP_NUM_THREADS, which OpenBLAS reads, then says how many it uses; see system_info.cpp);
+// otherwise the number of cores unless OMP_NUM_THREADS says otherwise.
 void configureThreads();
 
 // OpenBLAS's own thread count: 0 when LibTorch's BLAS is not OpenBLAS with threads of its own
