@@ -187,8 +187,20 @@ AttributionRequest AttributionPanel::request() const {
     r.correctOnly = m_correctOnly->isChecked();
     r.limit = m_limit->value();
     r.score = m_score->currentText();
-    if (!m_resultsDir.isEmpty()) r.outFile = QDir(m_resultsDir).filePath(QStringLiteral("attributions.safetensors"));
+    if (!m_resultsDir.isEmpty()) r.outFile = freshOutFile();
     return r;
+}
+
+QString AttributionPanel::freshOutFile() const {
+    // attributions.safetensors, then attributions-2.safetensors, ...: a new run never replaces the
+    // file of an earlier one (a saved session may point at it), nor one still being written.
+    const QDir dir(m_resultsDir);
+    for (int n = 1;; ++n) {
+        const QString name = n == 1 ? QStringLiteral("attributions.safetensors")
+                                    : QStringLiteral("attributions-%1.safetensors").arg(n);
+        const QString path = dir.filePath(name);
+        if (!QFileInfo::exists(path) && !m_startedFiles.contains(path)) return path;
+    }
 }
 
 MemoryPlan AttributionPanel::plan(AttributionRequest& r) const {
@@ -227,6 +239,7 @@ QString AttributionPanel::planText() const { return m_plan->text(); }
 void AttributionPanel::startAttribution() {
     auto r = request();
     if (m_engine.hasModel() && !confirmPlan(this, plan(r), tr("Attribution"))) return;
+    if (!r.outFile.isEmpty()) m_startedFiles << r.outFile;
     m_liveUpdates = 0;
     m_neuron->clear();
     m_engine.attribute(r);

@@ -28,6 +28,8 @@ public:
     explicit AttributionPanel(Engine& engine, QWidget* parent = nullptr);
 
     void startAttribution();
+    // The settings of a run; its file is the first attributions[-N].safetensors in the results
+    // folder that neither exists nor was given to a run started here.
     AttributionRequest request() const;
     // The memory plan of `r` on the open model; when all of a question's scaled copies at once do
     // not fit, r.rowsPerPass is set to the most that do (as the CLI does).
@@ -55,9 +57,11 @@ private:
     void updateDatasets();
     void updateStatus();
     void updatePlan();
+    QString freshOutFile() const;
 
     Engine& m_engine;
     QString m_resultsDir;
+    QStringList m_startedFiles;  // files of the runs started here (written when they finish)
     NeuronScores m_scores;
     int m_liveUpdates = 0;
     QComboBox* m_dataset = nullptr;

@@ -2,6 +2,8 @@
 // the final scores), the score / scale / order controls change what is drawn, and a click on a
 // cell opens that neuron's details.
 #include <QComboBox>
+#include <QFile>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTest>
@@ -66,6 +68,20 @@ void TestAttributionPanel::runFillsHeatmap() {
     QCOMPARE(m_panel->heatmap()->raster().nNeuron(), 128);
     // The heatmap holds exactly the scores received.
     for (int n = 0; n < 128; n += 17) QCOMPARE(m_panel->heatmap()->raster().score(1, n), s.values[size_t(128 + n)]);
+
+    // A second run writes a new file: the first one (a saved session may point at it) is kept as it was.
+    const QString first = s.file;
+    QFile in(first);
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    const QByteArray before = in.readAll();
+    in.close();
+    QVERIFY(m_panel->request().outFile.endsWith(QStringLiteral("attributions-2.safetensors")));
+    m_panel->startAttribution();
+    QVERIFY(test::waitIdle(*m_engine));
+    QVERIFY(m_panel->scores().file.endsWith(QStringLiteral("attributions-2.safetensors")));
+    QCOMPARE(m_panel->scores().questions, 5);
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    QCOMPARE(in.readAll(), before);
 }
 
 void TestAttributionPanel::scoreScaleAndOrder() {
