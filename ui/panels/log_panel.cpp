@@ -7,6 +7,7 @@
 #include <QHBoxLayout>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSaveFile>
 #include <QVBoxLayout>
 
@@ -82,6 +83,9 @@ void LogPanel::rerender() {
     for (const auto& m : m_messages)
         if (m.level >= m_minLevel) lines << m.line;
     m_view->setPlainText(lines.join(QLatin1Char('\n')));
+    // setPlainText shows the top; the newest lines are what matters, and new ones keep the view
+    // following only while it is at the bottom.
+    m_view->verticalScrollBar()->setValue(m_view->verticalScrollBar()->maximum());
 }
 
 }  // namespace prunescope::ui

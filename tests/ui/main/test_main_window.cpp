@@ -5,6 +5,8 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QMimeData>
+#include <QPlainTextEdit>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -37,6 +39,7 @@ private slots:
     void rendersWithPanelsAndActions();
     void aboutShowsVersions();
     void logPanelGetsCoreMessages();
+    void logPanelFollowsNewLines();
     void sessionRoundTrip();
     void dropOpensModel();
     void sessionPromptReachesScoringAndExperiment();
@@ -207,6 +210,24 @@ void TestMainWindow::aboutShowsVersions() {
     QVERIFY(text.contains(QString::fromLatin1(qVersion())));
     QVERIFY(text.contains(QStringLiteral(TORCH_VERSION)));
     QVERIFY(text.contains(QStringLiteral(PRUNESCOPE_VERSION)));
+}
+
+// Changing the level filter used to leave the log at its top, where new lines no longer scrolled it.
+void TestMainWindow::logPanelFollowsNewLines() {
+    LogPanel panel;
+    panel.resize(600, 200);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    for (int i = 0; i < 300; ++i) panel.appendMessage(2, QStringLiteral("test"), QStringLiteral("line %1").arg(i));
+    auto* bar = panel.findChild<QPlainTextEdit*>()->verticalScrollBar();
+    QCoreApplication::processEvents();
+    QVERIFY(bar->maximum() > 0);
+    panel.setMinimumLevel(1);
+    QCoreApplication::processEvents();
+    QCOMPARE(bar->value(), bar->maximum());
+    panel.appendMessage(2, QStringLiteral("test"), QStringLiteral("newest"));
+    QCoreApplication::processEvents();
+    QCOMPARE(bar->value(), bar->maximum());
 }
 
 void TestMainWindow::logPanelGetsCoreMessages() {
