@@ -45,7 +45,7 @@ WorkerDataset* EngineWorker::State::firstWithRole(const std::string& role) {
 }
 
 void EngineWorker::State::requireModel() const {
-    if (!model) throw Error("", "", "no model is open", "open a model folder first (File > Open Model)");
+    if (!model) throw Error("", "", "no model is open", "open one first: File ▸ Open Model Folder… (Ctrl+Shift+O) or Open GGUF File…");
 }
 
 ScoringMode EngineWorker::State::scoringMode() const {
