@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "core/eval/mcq_items.h"
 #include "core/model/model_io.h"
 #include "core/util/files.h"
 #include "core/util/device.h"
@@ -195,7 +196,7 @@ std::string unescape(const std::string& text) {
 ScoringMode readScoringMode(const Args& args) {
     const TaskPreset preset = parseTaskPreset(args.get("task-preset"));
     if (preset == TaskPreset::None) return parseScoringMode(args.get("scoring"));
-    const ScoringMode mode = taskPresetScoresLetters(preset) ? ScoringMode::Letter : ScoringMode::Continuation;
+    const ScoringMode mode = presetScoringMode(preset);
     if (args.has("scoring") && parseScoringMode(args.get("scoring")) != mode) {
         throw UsageError("--task-preset " + taskPresetName(preset) + " scores " +
                          (mode == ScoringMode::Letter ? "answer letters" : "the options' text") + ", not --scoring " +

@@ -164,8 +164,7 @@ std::string description(const McqQuestion& q, TaskPreset preset) {
 }  // namespace
 
 TaskPreset parseTaskPreset(const std::string& name, const std::string& field) {
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::string lower = detail::toLower(name);
     for (const auto& entry : kNames) {
         if (lower == entry.name) return entry.preset;
     }

@@ -60,6 +60,11 @@ ScoringItem presetItem(const McqQuestion& q, const Tokenizer& tokenizer, Scoring
 
 }  // namespace
 
+ScoringMode presetScoringMode(TaskPreset preset) {
+    return preset == TaskPreset::None || taskPresetScoresLetters(preset) ? ScoringMode::Letter
+                                                                         : ScoringMode::Continuation;
+}
+
 ScoringItem buildScoringItem(const McqQuestion& q, const Tokenizer& tokenizer, ScoringMode mode,
                              const PromptTemplate& prompt) {
     if (prompt.task != TaskPreset::None) return presetItem(q, tokenizer, mode, prompt);

@@ -12,6 +12,10 @@ namespace prunescope {
 
 class Tokenizer;
 
+// The scoring mode a task preset needs: letters for Prunescope's own prompt (None) and the letter
+// presets, continuations for the others.
+ScoringMode presetScoringMode(TaskPreset preset);
+
 // Letter mode: the context is the letter prompt; each option's continuation is the single token of
 // " " + letter after it. An Error when a letter is not one token for this tokenizer.
 // Continuation mode: the context is the question-only prompt; option i's continuation is

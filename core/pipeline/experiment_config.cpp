@@ -1,6 +1,7 @@
 // experiment.json: parsing with errors that name the field, and back to JSON for the report.
 #include <set>
 
+#include "core/eval/mcq_items.h"
 #include "core/pipeline/experiment.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
@@ -131,10 +132,8 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
         c.prompt.task = s.field("task_preset", [](const std::string& v) {
             return parseTaskPreset(v.empty() ? "none" : v, "scoring.task_preset");
         });
-        const ScoringMode presetMode = taskPresetScoresLetters(c.prompt.task) ? ScoringMode::Letter : ScoringMode::Continuation;
-        c.scoring = s.field("mode", [&](const std::string& v) {
-            return v.empty() ? (c.prompt.task == TaskPreset::None ? ScoringMode::Letter : presetMode) : parseScoringMode(v);
-        });
+        const ScoringMode presetMode = presetScoringMode(c.prompt.task);
+        c.scoring = s.field("mode", [&](const std::string& v) { return v.empty() ? presetMode : parseScoringMode(v); });
         if (c.prompt.task != TaskPreset::None && c.scoring != presetMode) {
             throw Error(file, "field 'scoring.mode'",
                         "the task preset " + taskPresetName(c.prompt.task) + " scores " +

@@ -20,7 +20,7 @@ torch::Tensor questionLoss(CausalLM& model, const std::vector<const ScoringItem*
         auto s = mode == ScoringMode::Continuation && !item->optionContexts.empty() ? item->optionContexts[gold]
                                                                                     : item->context;
         if (mode == ScoringMode::Continuation) {
-            const auto& cont = item->continuations[static_cast<size_t>(item->gold)];
+            const auto& cont = item->continuations[gold];
             s.insert(s.end(), cont.begin(), cont.end());
         }
         seqs.push_back(std::move(s));

@@ -49,8 +49,7 @@ void EngineWorker::State::requireModel() const {
 }
 
 ScoringMode EngineWorker::State::scoringMode() const {
-    return prompt.task == TaskPreset::None || taskPresetScoresLetters(prompt.task) ? ScoringMode::Letter
-                                                                                   : ScoringMode::Continuation;
+    return presetScoringMode(prompt.task);
 }
 
 void EngineWorker::State::ensureItems(WorkerDataset& set) {

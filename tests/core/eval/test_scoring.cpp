@@ -81,7 +81,7 @@ private slots:
         auto data = loadMcqDataset(test::dataDir() / "mcq" / file.toStdString());
         PromptTemplate prompt;
         prompt.task = parseTaskPreset(preset.toStdString());
-        const auto mode = taskPresetScoresLetters(prompt.task) ? ScoringMode::Letter : ScoringMode::Continuation;
+        const auto mode = presetScoringMode(prompt.task);
         auto items = buildScoringItems(data, m_gpt2Tok, mode, prompt);
         if (prompt.task == TaskPreset::Winogrande) {
             for (const auto& item : items) {
