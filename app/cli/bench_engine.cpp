@@ -21,12 +21,7 @@
 namespace prunescope::cli {
 namespace {
 
-// "2 thread(s)", or "1 thread(s), matrix products on OpenBLAS's 2" where OpenBLAS has its own.
-std::string threadsText() {
-    std::string text = std::to_string(at::get_num_threads()) + " thread(s)";
-    if (const int blas = openBlasThreadCount(); blas > 0) text += ", matrix products on OpenBLAS's " + std::to_string(blas);
-    return text;
-}
+std::string threadsText() { return describeThreads(at::get_num_threads(), openBlasThreadCount()); }
 
 double since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();

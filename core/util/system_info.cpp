@@ -38,16 +38,19 @@ std::string mappedBlasKind() {
 }
 
 // OpenBLAS built with its own pthreads (Debian's libopenblas0-pthread) runs matrix products on a
-// thread per core of its own.
+// thread per core of its own. LibTorch's BLAS is loaded with the process: read the maps once.
 bool openBlasHasOwnThreads() {
-    std::ifstream maps("/proc/self/maps");
-    std::string line;
-    while (std::getline(maps, line)) {
-        if (line.find("openblas-pthread") != std::string::npos || line.find("libopenblasp") != std::string::npos) {
-            return true;
+    static const bool own = [] {
+        std::ifstream maps("/proc/self/maps");
+        std::string line;
+        while (std::getline(maps, line)) {
+            if (line.find("openblas-pthread") != std::string::npos || line.find("libopenblasp") != std::string::npos) {
+                return true;
+            }
         }
-    }
-    return false;
+        return false;
+    }();
+    return own;
 }
 
 }  // namespace
@@ -63,6 +66,12 @@ void setOpenBlasThreadCount(int threads) {
     using SetThreads = void (*)(int);
     auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
     if (set != nullptr && openBlasHasOwnThreads()) set(threads);
+}
+
+std::string describeThreads(int threads, int blasThreads) {
+    std::string text = std::to_string(threads) + " thread(s)";
+    if (blasThreads > 0) text += " (matrix products on OpenBLAS's " + std::to_string(blasThreads) + ")";
+    return text;
 }
 
 void configureThreads() {
@@ -123,10 +132,8 @@ SystemInfo probeSystem(bool measure) {
 
 void logSystemInfo(const SystemInfo& info) {
     auto log = log::get("system");
-    const std::string blas =
-        info.blasThreads > 0 ? " (matrix products on OpenBLAS's " + std::to_string(info.blasThreads) + ")" : "";
-    log->info("LibTorch {}, device {}, {} thread(s){}, matmul {:.0f} GFLOP/s ({})", info.torchVersion,
-              info.device, info.threads, blas, info.matmulGflops, info.throughputClass);
+    log->info("LibTorch {}, device {}, {}, matmul {:.0f} GFLOP/s ({})", info.torchVersion, info.device,
+              describeThreads(info.threads, info.blasThreads), info.matmulGflops, info.throughputClass);
     if (info.slowBlas) {
         log->warn(
             "matrix products run at {:.1f} GFLOP/s: LibTorch is using the slow reference BLAS. "

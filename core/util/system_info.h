@@ -29,6 +29,8 @@ void configureThreads();
 // (MKL and OpenMP builds share LibTorch's threads). Setting it does nothing then.
 int openBlasThreadCount();
 void setOpenBlasThreadCount(int threads);
+// "2 thread(s)", or "1 thread(s) (matrix products on OpenBLAS's 2)" where OpenBLAS has its own.
+std::string describeThreads(int threads, int blasThreads);
 
 // Measures matmul throughput (GFLOP/s) with n x n matrices of `dtype` for about `seconds`, on `device`.
 double measureMatmulGflops(int n = 1024, double seconds = 0.3, const c10::Device& device = c10::kCPU,
