@@ -27,13 +27,14 @@ QString csvField(QString text) {
     return text;
 }
 
-QString exportPath(QWidget* parent, const QString& suggestedName, const QString& filter) {
-    const QString path = QFileDialog::getSaveFileName(parent, tr("Export"), startPath(kLastExportFolder, suggestedName), filter);
+
+}  // namespace
+
+QString askSavePath(QWidget* parent, const QString& title, const QString& suggestedName, const QString& filter) {
+    const QString path = QFileDialog::getSaveFileName(parent, title, startPath(kLastExportFolder, suggestedName), filter);
     if (!path.isEmpty()) kLastExportFolder.set(QFileInfo(path).absolutePath());
     return path;
 }
-
-}  // namespace
 
 bool writeCsv(const QAbstractItemModel& model, const QString& path, QString* error) {
     QSaveFile file(path);
@@ -59,7 +60,7 @@ bool writeCsv(const QAbstractItemModel& model, const QString& path, QString* err
 }
 
 void exportPlotWithDialog(QWidget* plot, const QString& suggestedName) {
-    const QString path = exportPath(plot, suggestedName + QStringLiteral(".png"),
+    const QString path = askSavePath(plot, tr("Export"), suggestedName + QStringLiteral(".png"),
                                     tr("PNG image (*.png);;SVG vector image (*.svg);;PDF document (*.pdf)"));
     if (path.isEmpty()) return;
     QString error;
@@ -68,7 +69,7 @@ void exportPlotWithDialog(QWidget* plot, const QString& suggestedName) {
 
 void exportTableWithDialog(QAbstractItemView* table, const QString& suggestedName) {
     if (table->model() == nullptr) return;
-    const QString path = exportPath(table, suggestedName + QStringLiteral(".csv"), tr("CSV table (*.csv)"));
+    const QString path = askSavePath(table, tr("Export"), suggestedName + QStringLiteral(".csv"), tr("CSV table (*.csv)"));
     if (path.isEmpty()) return;
     QString error;
     if (!writeCsv(*table->model(), path, &error)) QMessageBox::warning(table, tr("Export failed"), error);

@@ -14,6 +14,10 @@ namespace prunescope::ui {
 // when the file cannot be written.
 bool writeCsv(const QAbstractItemModel& model, const QString& path, QString* error = nullptr);
 
+// A save dialog that starts in the folder of the last export (or home) and remembers the folder
+// chosen; empty when cancelled. For plots, tables, masks, reports and logs.
+QString askSavePath(QWidget* parent, const QString& title, const QString& suggestedName, const QString& filter = {});
+
 // Asks for a file and exports `plot` (a PlotView or any widget); errors are shown in a dialog.
 void exportPlotWithDialog(QWidget* plot, const QString& suggestedName);
 void exportTableWithDialog(QAbstractItemView* table, const QString& suggestedName);

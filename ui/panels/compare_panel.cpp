@@ -5,7 +5,6 @@
 #include <QCheckBox>
 #include <QFile>
 #include <QFileDialog>
-#include <QFileInfo>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -120,9 +119,7 @@ ComparePanel::ComparePanel(Engine& engine, QWidget* parent) : QWidget(parent), m
         if (!file.isEmpty() && !openReport(file, &error)) QMessageBox::warning(this, tr("Open failed"), error);
     });
     connect(save, &QPushButton::clicked, this, [this] {
-        const QString file = QFileDialog::getSaveFileName(
-            this, tr("Save Report"), startPath(kLastExportFolder, QStringLiteral("report.json")), tr("Report (*.json)"));
-        if (!file.isEmpty()) kLastExportFolder.set(QFileInfo(file).absolutePath());
+        const QString file = askSavePath(this, tr("Save Report"), QStringLiteral("report.json"), tr("Report (*.json)"));
         QString error;
         if (!file.isEmpty() && !saveReport(file, &error)) QMessageBox::warning(this, tr("Save failed"), error);
     });

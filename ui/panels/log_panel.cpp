@@ -2,16 +2,14 @@
 
 #include <QComboBox>
 #include <QDateTime>
-#include <QFileDialog>
-#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QScrollBar>
 #include <QSaveFile>
+#include <QScrollBar>
 #include <QVBoxLayout>
 
-#include "ui/session/session_settings.h"
+#include "ui/common/export_actions.h"
 
 namespace prunescope::ui {
 namespace {
@@ -48,10 +46,8 @@ LogPanel::LogPanel(QWidget* parent) : QWidget(parent) {
         m_view->clear();
     });
     connect(save, &QPushButton::clicked, this, [this] {
-        const QString file =
-            QFileDialog::getSaveFileName(this, tr("Save Log"), startPath(kLastExportFolder, QStringLiteral("prunescope.log")));
+        const QString file = askSavePath(this, tr("Save Log"), QStringLiteral("prunescope.log"));
         if (file.isEmpty()) return;
-        kLastExportFolder.set(QFileInfo(file).absolutePath());
         QSaveFile out(file);
         if (out.open(QIODevice::WriteOnly)) {
             out.write(text().toUtf8());

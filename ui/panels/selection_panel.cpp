@@ -109,9 +109,7 @@ SelectionPanel::SelectionPanel(Engine& engine, QWidget* parent) : QWidget(parent
     connect(m_autoPreview, &QCheckBox::toggled, this, &SelectionPanel::setAutoPreview);
     connect(previewButton, &QPushButton::clicked, this, &SelectionPanel::previewNow);
     connect(save, &QPushButton::clicked, this, [this] {
-        const QString file = QFileDialog::getSaveFileName(
-            this, tr("Save Mask"), startPath(kLastExportFolder, QStringLiteral("mask.json")), tr("Mask (*.json)"));
-        if (!file.isEmpty()) kLastExportFolder.set(QFileInfo(file).absolutePath());
+        const QString file = askSavePath(this, tr("Save Mask"), QStringLiteral("mask.json"), tr("Mask (*.json)"));
         QString error;
         if (!file.isEmpty() && !saveMask(file, &error)) QMessageBox::warning(this, tr("Save failed"), error);
     });
