@@ -135,6 +135,24 @@ def stories_tokenizer_reference(strings):
           f"differ with the model's whitespace normalization")
 
 
+def load_smollm2(gguf):
+    """transformers' tokenizer and float32 model from the GGUF, the tokenizer with the "smollm"
+    pre-tokenizer applied (see the module docstring); also the unpatched tokenizer."""
+    import torch
+    from tokenizers import pre_tokenizers
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder, name = str(gguf.parent), gguf.name
+    tok = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+    plain = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+    tok.backend_tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Digits(individual_digits=True),
+         pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=True)])
+    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
+    model.eval()
+    return tok, plain, model
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gguf", required=True, type=pathlib.Path)
@@ -159,20 +177,12 @@ def main():
     import torch
     import transformers
     from safetensors.torch import save_file
-    from tokenizers import pre_tokenizers
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     torch.set_num_threads(os.cpu_count() or 1)
     torch.manual_seed(0)
     t0 = time.time()
-    folder, name = str(args.gguf.parent), args.gguf.name
-    tok = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    plain = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    tok.backend_tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.Digits(individual_digits=True),
-         pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=True)])
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
-    model.eval()
+    name = args.gguf.name
+    tok, plain, model = load_smollm2(args.gguf)
     load_s = time.time() - t0
 
     def encode(text):

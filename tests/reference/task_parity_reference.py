@@ -206,19 +206,12 @@ PARITY_SETS = [
 def parity(gguf, full):
     import torch
     import transformers
-    from tokenizers import pre_tokenizers
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from real_model_reference import load_smollm2  # the same tokenizer and model as its references
 
     torch.set_num_threads(os.cpu_count() or 1)
-    folder, name = str(gguf.parent), gguf.name
-    tok = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    # tokenizer.ggml.pre "smollm": every digit its own piece before the GPT-2 split (as in
-    # real_model_reference.py, where transformers' GGUF tokenizer otherwise ignores it).
-    tok.backend_tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.Digits(individual_digits=True),
-         pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=True)])
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
-    model.eval()
+    name = gguf.name
+    tok, _, model = load_smollm2(gguf)
 
     def encode(text):
         return tok(text, add_special_tokens=False)["input_ids"]
