@@ -1,5 +1,7 @@
 #include "app/cli/args.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <iostream>
 #include <sstream>
 
@@ -21,6 +23,17 @@ std::vector<std::string> Args::getAll(const std::string& name) const {
     auto it = m_values.find(name);
     return it == m_values.end() ? std::vector<std::string>{} : it->second;
 }
+
+namespace {
+
+// 0.9 -> "0.9", 1e-05 -> "1e-05": the shortest form that reads back the same.
+std::string formatNumber(double v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.15g", v);
+    return text;
+}
+
+}  // namespace
 
 int64_t Args::getInt(const std::string& name) const {
     std::string text = get(name);
@@ -44,17 +57,54 @@ double Args::getDouble(const std::string& name) const {
     throw UsageError("--" + name + " expects a number, got '" + text + "'");
 }
 
+int64_t Args::get(const IntSetting& setting) const {
+    const std::string name = optionName(setting.key);
+    const int64_t v = getInt(name);
+    if (v < setting.min || v > setting.max) {
+        throw UsageError("--" + name + " must be between " + std::to_string(setting.min) + " and " +
+                         std::to_string(setting.max) + ", got " + std::to_string(v));
+    }
+    return v;
+}
+
+double Args::get(const RealSetting& setting) const {
+    const std::string name = optionName(setting.key);
+    const double v = getDouble(name);
+    if (!(v >= setting.min && v <= setting.max)) {
+        throw UsageError("--" + name + " must be between " + formatNumber(setting.min) + " and " +
+                         formatNumber(setting.max) + ", got " + get(name));
+    }
+    return v;
+}
+
+ArgParser& ArgParser::option(const IntSetting& setting) {
+    return option(optionName(setting.key), "N", setting.help, std::to_string(setting.value));
+}
+
+ArgParser& ArgParser::option(const RealSetting& setting) {
+    return option(optionName(setting.key), "X", setting.help, formatNumber(setting.value));
+}
+
+ArgParser& ArgParser::flag(const BoolSetting& setting) { return flag(optionName(setting.key), setting.help); }
+
 ArgParser::ArgParser(std::string usage, std::string summary)
     : m_usage(std::move(usage)), m_summary(std::move(summary)) {}
 
 ArgParser& ArgParser::option(const std::string& name, const std::string& valueName,
                              const std::string& help, const std::string& defaultValue) {
-    m_specs.push_back({name, valueName, help, defaultValue, false, false});
+    m_specs.push_back({name, valueName, help, defaultValue, false, false, {}});
     return *this;
 }
 
 ArgParser& ArgParser::flag(const std::string& name, const std::string& help) {
-    m_specs.push_back({name, "", help, "", true, false});
+    m_specs.push_back({name, "", help, "", true, false, {}});
+    return *this;
+}
+
+ArgParser& ArgParser::alias(const std::string& name, const std::string& other) {
+    for (auto& s : m_specs) {
+        if (s.name == name) s.aliases.push_back(other);
+    }
     return *this;
 }
 
@@ -78,7 +128,7 @@ ArgParser& ArgParser::epilog(const std::string& text) {
 
 const ArgParser::Spec* ArgParser::find(const std::string& name) const {
     for (const auto& s : m_specs) {
-        if (s.name == name) return &s;
+        if (s.name == name || std::find(s.aliases.begin(), s.aliases.end(), name) != s.aliases.end()) return &s;
     }
     return nullptr;
 }
@@ -101,6 +151,7 @@ std::optional<Args> ArgParser::parse(const std::vector<std::string>& argv) const
             }
             const Spec* spec = find(name);
             if (spec == nullptr) throw UsageError("unknown option --" + name);
+            name = spec->name;  // an alias counts as the option itself
             if (spec->isFlag) {
                 if (inlineValue) throw UsageError("--" + name + " takes no value");
                 args.m_values[name].push_back("1");
@@ -132,6 +183,7 @@ std::string ArgParser::help() const {
     out << "\nOptions:\n";
     for (const auto& s : m_specs) {
         std::string head = "  --" + s.name + (s.isFlag ? "" : " " + s.valueName);
+        for (const auto& a : s.aliases) head += ", --" + a;
         out << head << "\n      " << s.help;
         if (s.isRequired) out << " (required)";
         if (!s.defaultValue.empty()) out << " [default: " << s.defaultValue << "]";

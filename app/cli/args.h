@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/settings/setting.h"
+
 namespace prunescope::cli {
 
 // Bad command-line usage: the CLI prints it with a pointer to --help and exits with code 2.
@@ -23,6 +25,19 @@ public:
     int64_t getInt(const std::string& name) const;
     double getDouble(const std::string& name) const;
     std::vector<std::string> getAll(const std::string& name) const;  // repeatable options
+
+    // A setting's option (ArgParser::option(setting)), range-checked: a UsageError names the option.
+    int64_t get(const IntSetting& setting) const;
+    double get(const RealSetting& setting) const;
+    bool get(const BoolSetting& setting) const { return has(optionName(setting.key)); }
+    template <class E, size_t N>
+    E get(const ChoiceSetting<E, N>& setting) const {
+        const std::string text = get(optionName(setting.key));
+        for (const auto& c : setting.choices)
+            if (text == c.name) return c.value;
+        throw UsageError("--" + optionName(setting.key) + ": unknown value '" + text + "' (use one of " +
+                         setting.names() + ")");
+    }
     const std::vector<std::string>& positionals() const { return m_positionals; }
 
 private:
@@ -40,6 +55,19 @@ public:
     ArgParser& option(const std::string& name, const std::string& valueName, const std::string& help,
                       const std::string& defaultValue = {});
     ArgParser& flag(const std::string& name, const std::string& help);
+    // --key-with-dashes, its help and default from the setting declared in core.
+    ArgParser& option(const IntSetting& setting);
+    ArgParser& option(const RealSetting& setting);
+    ArgParser& flag(const BoolSetting& setting);
+    template <class E, size_t N>
+    ArgParser& option(const ChoiceSetting<E, N>& setting) {
+        std::string help = std::string(setting.help) + ":";
+        for (size_t i = 0; i < N; ++i)
+            help += std::string(i ? "," : "") + " " + setting.choices[i].name + " (" + setting.choices[i].help + ")";
+        return option(optionName(setting.key), "NAME", help, setting.nameOf(setting.value));
+    }
+    // Another name for option `name` (a name it had before it took its setting's key).
+    ArgParser& alias(const std::string& name, const std::string& other);
     ArgParser& required(const std::string& name);
     ArgParser& positionals(const std::string& name, const std::string& help);
     ArgParser& epilog(const std::string& text);
@@ -53,6 +81,7 @@ private:
         std::string name, valueName, help, defaultValue;
         bool isFlag = false;
         bool isRequired = false;
+        std::vector<std::string> aliases;
     };
     const Spec* find(const std::string& name) const;
 

@@ -20,5 +20,6 @@ using Argv = std::vector<std::string>;
 int benchEval(const Argv& argv);
 int benchAttribution(const Argv& argv);
 int benchMemory(const Argv& argv);
+int benchFrontEnds(const Argv& argv);
 
 }  // namespace prunescope::cli

@@ -41,24 +41,23 @@ int runAttribute(const Argv& argv) {
     addPromptOptions(parser);
     parser.option("out", "FILE", "Output attributions.safetensors (written atomically at the end)")
         .required("out")
-        .option("min-confidence", "P", "Attribute questions with confidence >= P", "0.9")
-        .flag("correct-only", "Only questions answered correctly")
-        .option("limit", "N", "Attribute at most N questions (0: all selected)", "0")
-        .option("steps", "M", "Integration steps", "20")
-        .option("questions-per-pass", "Q", "Questions attributed together (fewer: less memory)", "8")
-        .option("rows-per-pass", "R", "Scaled copies per forward/backward pass (0: all; set to fit the memory plan)", "0")
-        .option("rule", "R", "gauss-legendre, left, right, midpoint, trapezoid", "gauss-legendre")
-        .option("scope", "S", "joint (all layers together) or per-layer (one layer at a time)", "joint")
-        .option("positions", "P", "last (the answer position) or all (summed)", "last")
-        .option("target", "T", "predicted (log-prob of the predicted option), gold (its probability), max-logit",
-                "predicted")
-        .option("site", "S", "activation, or gate (SwiGLU models' gate_proj output)", "activation")
-        .option("top-k", "K", "Neurons kept per question in the per-question records", "20")
+        .option(settings::kMinConfidence)
+        .flag(settings::kCorrectOnly)
+        .option(settings::kAttributeLimit)
+        .option(settings::kIgSteps)
+        .option(settings::kQuestionsPerPass)
+        .option(settings::kRowsPerPass)
+        .option(settings::kIgRule)
+        .option(settings::kIgScope)
+        .option(settings::kIgPositions)
+        .option(settings::kIgTarget)
+        .option(settings::kNeuronSite)
+        .option(settings::kTopK)
         .flag("naive", "Re-run the whole prompt for every step (the slow reference path)")
         .option("shard", "k/N", "Process the k-th of N contiguous slices of the selected questions", "1/1")
         .option("checkpoint-every", "N", "Write resumable state every N questions (to OUT.checkpoint)", "0")
         .flag("resume", "Continue from OUT.checkpoint")
-        .option("batch-size", "B", "Sequences per forward pass in the confidence pass", "8")
+        .option(settings::kScoringBatchSize)
         .flag("quiet", "No progress bar; only warnings and errors on stderr");
     return guarded("attribute", [&] {
         auto args = parser.parse(argv);
@@ -66,22 +65,20 @@ int runAttribute(const Argv& argv) {
         startCommand({args->has("quiet"), false});
         auto [shardIndex, shardCount] = parseShard(args->get("shard"));
         AttributionJob job;
-        job.ig.steps = static_cast<int>(args->getInt("steps"));
-        job.ig.rule = parseIgRule(args->get("rule"));
-        job.ig.scope = parseIgScope(args->get("scope"));
-        job.ig.positions = parseIgPositions(args->get("positions"));
-        job.ig.target = parseIgTarget(args->get("target"));
-        job.ig.site = parseNeuronSite(args->get("site"));
+        using namespace settings;
+        job.ig.steps = static_cast<int>(args->get(kIgSteps));
+        job.ig.rule = args->get(kIgRule);
+        job.ig.scope = args->get(kIgScope);
+        job.ig.positions = args->get(kIgPositions);
+        job.ig.target = args->get(kIgTarget);
+        job.ig.site = args->get(kNeuronSite);
         job.ig.naive = args->has("naive");
-        job.ig.questionsPerPass = static_cast<int>(args->getInt("questions-per-pass"));
-        job.ig.rowsPerPass = args->getInt("rows-per-pass");
-        if (job.ig.questionsPerPass < 1 || job.ig.rowsPerPass < 0) {
-            throw UsageError("--questions-per-pass must be >= 1 and --rows-per-pass >= 0");
-        }
-        job.filter.minConfidence = args->getDouble("min-confidence");
-        job.filter.correctOnly = args->has("correct-only");
-        job.filter.limit = args->getInt("limit");
-        job.topK = static_cast<int>(args->getInt("top-k"));
+        job.ig.questionsPerPass = static_cast<int>(args->get(kQuestionsPerPass));
+        job.ig.rowsPerPass = args->get(kRowsPerPass);
+        job.filter.minConfidence = args->get(kMinConfidence);
+        job.filter.correctOnly = args->get(kCorrectOnly);
+        job.filter.limit = args->get(kAttributeLimit);
+        job.topK = static_cast<int>(args->get(kTopK));
         job.shardIndex = shardIndex;
         job.shardCount = shardCount;
         job.checkpointEvery = args->getInt("checkpoint-every");
@@ -112,19 +109,12 @@ int runAttribute(const Argv& argv) {
         job.ig.rowsPerPass = input.plan.rowsPerPass;
         ProgressBar bar(!args->has("quiet"));
         ScoringOptions scoring;
-        scoring.batchSize = args->getInt("batch-size");
-        auto scores = scoreItems(*input.model, items, scoring, bar.callback(), interruptFlag());
+        scoring.batchSize = args->get(settings::kScoringBatchSize);
+        auto scores = scoreForAttribution(*input.model, items, job.filter, scoring, bar.callback(), interruptFlag());
         bar.finish();
-        job.meta = {{"model", input.description},
-                    {"dataset",
-                     {{"file", std::filesystem::absolute(data.all.source).lexically_normal().string()},
-                      {"format", mcqFormatName(data.all.format)},
-                      {"fingerprint", data.selected.fingerprint()},
-                      {"split", data.selection.split},
-                      {"split_seed", data.selection.splitSpec.seed}}},
-                    {"scoring", {{"mode", "letter"}, {"prompt", promptJson(prompt)}}}};
+        job.source = {args->get("model"), data.selection.split, data.selection.splitSpec.seed, prompt};
         auto result = runAttribution(*input.model, data.selected, items, scores, job,
-                                     [&](const Progress& p, const IgAggregate&) { bar.update(p); }, interruptFlag());
+                                     [&](const AttributionUpdate& u) { bar.update(u.progress); }, interruptFlag());
         bar.finish();
         writeAttributionFile(out, result.aggregate, result.meta);
         std::error_code ec;
@@ -132,9 +122,9 @@ int runAttribute(const Argv& argv) {
         double meanError = 0;
         for (const auto& r : result.aggregate.records()) meanError += r.completenessError;
         const auto n = result.aggregate.count();
-        std::printf("attributed %lld of %lld selected questions (confidence >= %.2f of %zu scored)\n", (long long)n,
-                    (long long)result.meta["selection"]["selected"].get<int64_t>(), job.filter.minConfidence,
-                    scores.size());
+        std::printf("attributed %lld of %lld selected questions (confidence >= %.2f of %zu scored, of %zu)\n",
+                    (long long)n, (long long)result.meta["selection"]["selected"].get<int64_t>(),
+                    job.filter.minConfidence, scores.size(), items.size());
         if (n > 0) std::printf("mean completeness error %.3g\n", meanError / static_cast<double>(n));
         std::printf("wrote %s\n", out.string().c_str());
         return int(kOk);

@@ -138,7 +138,8 @@ double forwardFlopsPerToken(const ModelConfig& c, int64_t seq, bool headAtEveryP
 
 int runBench(const Argv& argv) {
     const std::vector<std::pair<const char*, int (*)(const Argv&)>> benches = {
-        {"forward", benchForward}, {"tokenizer", benchTokenizer}, {"eval", benchEval}, {"attribution", benchAttribution}, {"memory", benchMemory}};
+        {"forward", benchForward}, {"tokenizer", benchTokenizer}, {"eval", benchEval}, {"attribution", benchAttribution}, {"memory", benchMemory},
+        {"front-ends", benchFrontEnds}};
     if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
         std::cout << "Usage: prunescope-cli bench WHAT [OPTIONS]\n\nBenchmarks (each has --help):\n";
         for (const auto& b : benches) std::cout << "  " << b.first << "\n";

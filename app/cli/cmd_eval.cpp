@@ -18,7 +18,7 @@ int runEval(const Argv& argv) {
     addModelOptions(parser);
     addDataOptions(parser);
     addPromptOptions(parser);
-    parser.option("batch-size", "B", "Sequences per forward pass", "8")
+    parser.option(settings::kScoringBatchSize)
         .option("mask", "FILE", "mask.json: evaluate with these neurons pruned (ablation preview)")
         .option("out", "FILE", "Write the results JSON here (atomically)")
         .flag("quiet", "No progress bar; only warnings and errors on stderr");
@@ -34,13 +34,13 @@ int runEval(const Argv& argv) {
             items = buildScoringItems(data.selected, tokenizer, mode, prompt);
             PlanSettings plan;
             plan.job = PlanJob::Eval;
-            plan.batchSize = args->getInt("batch-size");
+            plan.batchSize = args->get(settings::kScoringBatchSize);
             sizeFromItems(items, mode, plan);
             return plan;
         });
         ScoringOptions options;
         options.mode = mode;
-        options.batchSize = args->getInt("batch-size");
+        options.batchSize = args->get(settings::kScoringBatchSize);
         NeuronHook hook(input.model->config().nLayer);
         std::optional<NeuronMask> mask;
         if (args->maybe("mask")) {

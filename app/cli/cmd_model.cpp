@@ -38,11 +38,11 @@ int runInfo(const Argv& argv) {
         .option("dtype", "T", "Compute dtype of the plan: float32, bfloat16 or float16", "float32")
         .option("available", "GB", "Plan against this much free memory instead of the device's")
         .option("tokens", "N", "Longest prompt in tokens", "256")
-        .option("batch-size", "B", "Questions per pass (eval, finetune)", "8")
-        .option("steps", "M", "Integration steps (attribute)", "20")
-        .option("scope", "S", "joint or per-layer (attribute)", "joint")
-        .option("questions-per-pass", "Q", "Questions attributed together (attribute)", "8")
-        .option("rows-per-pass", "R", "Scaled copies per pass, 0: all (attribute)", "0")
+        .option(settings::kScoringBatchSize)
+        .option(settings::kIgSteps)
+        .option(settings::kIgScope)
+        .option(settings::kQuestionsPerPass)
+        .option(settings::kRowsPerPass)
         .option("trainable", "T", "all, ffn or last:K (finetune)", "all")
         .option("lora", "RANK", "LoRA rank, 0: off (finetune)", "0")
         .option("lora-targets", "LIST", "LoRA target modules: attention, ffn, all or names (finetune)", "all")
@@ -61,11 +61,11 @@ int runInfo(const Argv& argv) {
             PlanSettings plan;
             plan.job = parsePlanJob(args->get("plan"));
             plan.tokens = args->getInt("tokens");
-            plan.batchSize = args->getInt("batch-size");
-            plan.igSteps = args->getInt("steps");
-            plan.igPerLayer = parseIgScope(args->get("scope")) == IgScope::PerLayer;
-            plan.questionsPerPass = args->getInt("questions-per-pass");
-            plan.rowsPerPass = args->getInt("rows-per-pass");
+            plan.batchSize = args->get(settings::kScoringBatchSize);
+            plan.igSteps = args->get(settings::kIgSteps);
+            plan.igPerLayer = args->get(settings::kIgScope) == IgScope::PerLayer;
+            plan.questionsPerPass = args->get(settings::kQuestionsPerPass);
+            plan.rowsPerPass = args->get(settings::kRowsPerPass);
             plan.trainable = args->get("trainable");
             plan.loraRank = args->getInt("lora");
             if (plan.loraRank > 0) {

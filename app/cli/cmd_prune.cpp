@@ -158,20 +158,22 @@ int runFinetune(const Argv& argv) {
         .required("out")
         .option("config", "FILE",
                 "Fine-tuning settings as JSON (fields as in docs/finetuning.md); flags override")
-        .option("lr", "X", "Peak learning rate", "5e-5")
-        .option("weight-decay", "X", "AdamW weight decay", "0.01")
+        .option(settings::kLearningRate)
+        .option(settings::kWeightDecay)
         .option("schedule", "S", "constant, linear or cosine", "cosine")
-        .option("warmup", "F", "Warm-up fraction of the steps", "0.1")
-        .option("batch-size", "B", "Questions per micro-batch", "8")
-        .option("grad-accum", "N", "Micro-batches per step", "1")
-        .option("clip", "X", "Gradient norm clip (0: none)", "1.0")
-        .option("epochs", "N", "Epochs", "1")
-        .option("max-steps", "N", "Stop after N steps (0: epochs)", "0")
+        .option(settings::kWarmupFraction)
+        .alias("warmup-fraction", "warmup")
+        .option(settings::kTrainBatchSize)
+        .option(settings::kGradAccum)
+        .option(settings::kClipNorm)
+        .alias("clip-norm", "clip")
+        .option(settings::kEpochs)
+        .option(settings::kMaxSteps)
         .option("trainable", "T", "all, ffn or last:K (full fine-tuning only)", "all")
-        .option("lora", "R",
-                "LoRA rank: train rank-R adapters on a frozen model (0: full fine-tuning)", "0")
-        .option("lora-alpha", "X", "LoRA scale numerator: the update is (alpha / R) B A", "16")
-        .option("lora-dropout", "P", "Dropout on the adapters' input while training", "0")
+        .option(settings::kLoraRank)
+        .alias("lora-rank", "lora")
+        .option(settings::kLoraAlpha)
+        .option(settings::kLoraDropout)
         .option(
             "lora-targets", "LIST",
             "attention, ffn, all, or module names (q_proj,v_proj,...; GPT-2: c_attn,c_proj,c_fc)",
@@ -180,10 +182,11 @@ int runFinetune(const Argv& argv) {
                 "With --lora: also write the adapter here (PEFT adapter_config.json + "
                 "adapter_model.safetensors)")
         .flag("checkpoint-activations", "Keep only each block's input and recompute the block in the backward pass (less memory, ~1.3x the time)")
-        .option("eval-every", "N", "Steps between validation passes (0: end only)", "0")
-        .option("patience", "N", "Early stopping after N evaluations without gain (0: off)", "0")
-        .option("seed", "N", "Data order seed", "0")
-        .option("l1", "X", "L1 penalty on mean |FFN activation|", "0")
+        .option(settings::kEvalEvery)
+        .option(settings::kPatience)
+        .option(settings::kTrainSeed)
+        .option(settings::kL1Activation)
+        .alias("l1-activation", "l1")
         .option("checkpoint-every", "N", "Steps between checkpoints (OUT.checkpoint)", "0")
         .flag("resume", "Continue from OUT.checkpoint")
         .option("save-dtype", "T", "Dtype of the saved weights: float32, float16, bfloat16", "float32")
@@ -195,24 +198,25 @@ int runFinetune(const Argv& argv) {
         FinetuneSettings s;
         if (args->maybe("config")) s = FinetuneSettings::fromJson(readJsonFile(args->get("config")), args->get("config"));
         auto given = [&](const char* name) { return args->has(name) || !args->maybe("config"); };
-        if (given("lr")) s.lr = args->getDouble("lr");
-        if (given("weight-decay")) s.weightDecay = args->getDouble("weight-decay");
+        using namespace settings;
+        if (given("lr")) s.lr = args->get(kLearningRate);
+        if (given("weight-decay")) s.weightDecay = args->get(kWeightDecay);
         if (given("schedule")) s.schedule = args->get("schedule");
-        if (given("warmup")) s.warmupFraction = args->getDouble("warmup");
-        if (given("batch-size")) s.batchSize = args->getInt("batch-size");
-        if (given("grad-accum")) s.gradAccum = args->getInt("grad-accum");
-        if (given("clip")) s.clipNorm = args->getDouble("clip");
-        if (given("epochs")) s.epochs = args->getInt("epochs");
-        if (given("max-steps")) s.maxSteps = args->getInt("max-steps");
+        if (given("warmup-fraction")) s.warmupFraction = args->get(kWarmupFraction);
+        if (given("batch-size")) s.batchSize = args->get(kTrainBatchSize);
+        if (given("grad-accum")) s.gradAccum = args->get(kGradAccum);
+        if (given("clip-norm")) s.clipNorm = args->get(kClipNorm);
+        if (given("epochs")) s.epochs = args->get(kEpochs);
+        if (given("max-steps")) s.maxSteps = args->get(kMaxSteps);
         if (given("trainable")) s.trainable = args->get("trainable");
         if (args->has("checkpoint-activations")) s.checkpointActivations = true;
-        if (given("eval-every")) s.evalEvery = args->getInt("eval-every");
-        if (given("patience")) s.patience = args->getInt("patience");
-        if (given("seed")) s.seed = static_cast<uint64_t>(args->getInt("seed"));
-        if (given("l1")) s.l1Activation = args->getDouble("l1");
-        if (given("lora")) s.lora.rank = args->getInt("lora");
-        if (given("lora-alpha")) s.lora.alpha = args->getDouble("lora-alpha");
-        if (given("lora-dropout")) s.lora.dropout = args->getDouble("lora-dropout");
+        if (given("eval-every")) s.evalEvery = args->get(kEvalEvery);
+        if (given("patience")) s.patience = args->get(kPatience);
+        if (given("seed")) s.seed = static_cast<uint64_t>(args->get(kTrainSeed));
+        if (given("l1-activation")) s.l1Activation = args->get(kL1Activation);
+        if (given("lora-rank")) s.lora.rank = args->get(kLoraRank);
+        if (given("lora-alpha")) s.lora.alpha = args->get(kLoraAlpha);
+        if (given("lora-dropout")) s.lora.dropout = args->get(kLoraDropout);
         if (given("lora-targets"))
             s.lora.targets = parseLoraTargets(args->get("lora-targets"), "settings");
         s.mode = readScoringMode(*args);

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "core/eval/mcq_items.h"
+#include "core/eval/provenance.h"
 #include "core/model/model_io.h"
 #include "core/util/files.h"
 #include "core/util/device.h"
@@ -141,10 +142,7 @@ ModelInput readModel(const Args& args, const PlanFor& plan) {
         checkMemoryPlan(args, in.plan, args.has("force"));
     }
     in.model = loadModel(dir, modelLoadOptions(args));
-    in.description = {{"dir", std::filesystem::absolute(dir).lexically_normal().string()},
-                      {"model_type", in.model->config().modelType},
-                      {"fingerprint", modelFingerprint(dir)}};
-    if (const auto dtype = in.model->computeDtype(); dtype != torch::kFloat) in.description["dtype"] = dtypeName(dtype);
+    in.description = modelProvenance(*in.model, dir);
     return in;
 }
 
@@ -216,13 +214,6 @@ PromptTemplate readPrompt(const Args& args, const DataInput& data, ScoringMode m
     validateTemplate(prompt);
     prompt.fewShotPrefix = fewShotPrefix(data.all, data.selection, mode == ScoringMode::Letter, prompt);
     return prompt;
-}
-
-nlohmann::json promptJson(const PromptTemplate& prompt) {
-    return {{"template", prompt.text},
-            {"option_template", prompt.option},
-            {"task_preset", taskPresetName(prompt.task)},
-            {"few_shot_prefix", prompt.fewShotPrefix}};
 }
 
 }  // namespace prunescope::cli

@@ -9,6 +9,7 @@
 #include "app/cli/args.h"
 #include "core/data/mcq.h"
 #include "core/data/prompt.h"
+#include "core/eval/provenance.h"
 #include "core/eval/scoring.h"
 #include "core/eval/selection.h"
 #include "core/model/causal_lm.h"
@@ -26,7 +27,7 @@ void addPromptOptions(ArgParser& parser);
 struct ModelInput {
     std::shared_ptr<CausalLM> model;
     Tokenizer tokenizer;
-    nlohmann::json description;  // {"dir", "model_type", "fingerprint"}
+    nlohmann::json description;  // modelProvenance()
     PlanSettings plan;           // the job's plan settings as run (readModel with a plan)
 };
 // The memory plan of the job about to run, made once the tokenizer is read (the prompts' lengths
@@ -62,6 +63,5 @@ DataInput readData(const Args& args, bool withLimit = true);
 PromptTemplate readPrompt(const Args& args, const DataInput& data, ScoringMode mode);
 // --scoring, or the mode --task-preset implies (a UsageError when the two disagree).
 ScoringMode readScoringMode(const Args& args);
-nlohmann::json promptJson(const PromptTemplate& prompt);
 
 }  // namespace prunescope::cli

@@ -10,13 +10,13 @@
 #include "core/util/error.h"
 #include "core/util/log.h"
 
-#ifdef PRUNESCOPE_CLI_PLOTS
+#ifdef PRUNESCOPE_CLI_QT
 #include "ui/report/report_plots.h"
 #endif
 
 namespace prunescope::cli {
 
-#ifdef PRUNESCOPE_CLI_PLOTS
+#ifdef PRUNESCOPE_CLI_QT
 namespace {
 
 namespace fs = std::filesystem;

@@ -6,29 +6,6 @@
 
 namespace prunescope {
 
-NeuronScore parseNeuronScore(const std::string& name) {
-    if (name == "mean") return NeuronScore::Mean;
-    if (name == "mean-abs") return NeuronScore::MeanAbs;
-    if (name == "positive-mean") return NeuronScore::PositiveMean;
-    if (name == "layer-normalized") return NeuronScore::LayerNormalized;
-    if (name == "std") return NeuronScore::Std;
-    if (name == "topk") return NeuronScore::TopKFrequency;
-    throw Error("", "--score", "unknown score '" + name + "'",
-                "use mean, mean-abs, positive-mean, layer-normalized, std or topk");
-}
-
-const char* neuronScoreName(NeuronScore s) {
-    switch (s) {
-        case NeuronScore::Mean: return "mean";
-        case NeuronScore::MeanAbs: return "mean-abs";
-        case NeuronScore::PositiveMean: return "positive-mean";
-        case NeuronScore::LayerNormalized: return "layer-normalized";
-        case NeuronScore::Std: return "std";
-        case NeuronScore::TopKFrequency: return "topk";
-    }
-    return "?";
-}
-
 IgAggregate::IgAggregate(int64_t nLayer, int64_t nNeuron, int topK)
     : m_nLayer(nLayer), m_nNeuron(nNeuron), m_topK(topK) {
     auto zeros = [&] { return torch::zeros({nLayer, nNeuron}, torch::kDouble); };

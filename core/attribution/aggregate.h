@@ -8,11 +8,10 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "core/settings/ig_settings.h"
+
 namespace prunescope {
 
-enum class NeuronScore { Mean, MeanAbs, PositiveMean, LayerNormalized, Std, TopKFrequency };
-NeuronScore parseNeuronScore(const std::string& name);  // mean, mean-abs, positive-mean, layer-normalized, std, topk
-const char* neuronScoreName(NeuronScore score);
 
 struct TopNeuron {
     int32_t layer = 0;

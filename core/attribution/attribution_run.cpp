@@ -4,17 +4,25 @@
 #include <torch/version.h>
 
 #include "core/attribution/attribution_file.h"
+#include "core/eval/provenance.h"
 #include "core/model/causal_lm.h"
 #include "core/util/error.h"
 #include "core/util/log.h"
 
 namespace prunescope {
 
+namespace {
+
+bool passes(const QuestionScore& score, const QuestionFilter& filter) {
+    return score.confidence >= filter.minConfidence && (!filter.correctOnly || score.correct);
+}
+
+}  // namespace
+
 std::vector<size_t> selectConfident(const std::vector<QuestionScore>& scores, const QuestionFilter& filter) {
     std::vector<size_t> out;
     for (size_t i = 0; i < scores.size(); ++i) {
-        if (scores[i].confidence < filter.minConfidence) continue;
-        if (filter.correctOnly && !scores[i].correct) continue;
+        if (!passes(scores[i], filter)) continue;
         out.push_back(i);
         if (filter.limit > 0 && static_cast<int64_t>(out.size()) >= filter.limit) break;
     }
@@ -23,7 +31,7 @@ std::vector<size_t> selectConfident(const std::vector<QuestionScore>& scores, co
 
 std::vector<size_t> shardSlice(const std::vector<size_t>& selected, int shardIndex, int shardCount) {
     if (shardCount < 1 || shardIndex < 0 || shardIndex >= shardCount) {
-        throw Error("", "--shard", "shard " + std::to_string(shardIndex + 1) + "/" + std::to_string(shardCount) +
+        throw Error("", "setting 'shard'", "shard " + std::to_string(shardIndex + 1) + "/" + std::to_string(shardCount) +
                                        " is out of range");
     }
     const size_t n = selected.size();
@@ -32,33 +40,80 @@ std::vector<size_t> shardSlice(const std::vector<size_t>& selected, int shardInd
     return {selected.begin() + static_cast<std::ptrdiff_t>(begin), selected.begin() + static_cast<std::ptrdiff_t>(end)};
 }
 
+std::vector<QuestionScore> scoreForAttribution(CausalLM& model, const std::vector<ScoringItem>& items,
+                                               const QuestionFilter& filter, const ScoringOptions& options,
+                                               const ProgressFn& progress, const CancelFlag* cancel) {
+    if (filter.limit <= 0) return scoreItems(model, items, options, progress, cancel);
+    // Chunks of a few batches: large enough to keep the batches full, small enough not to score
+    // far past the limit.
+    const size_t chunk = static_cast<size_t>(std::max<int64_t>(64, 4 * options.batchSize));
+    const auto total = static_cast<int64_t>(items.size());
+    std::vector<QuestionScore> scores;
+    int64_t selected = 0;
+    for (size_t first = 0; first < items.size() && selected < filter.limit; first += chunk) {
+        const size_t end = std::min(items.size(), first + chunk);
+        const std::vector<ScoringItem> part(items.begin() + static_cast<std::ptrdiff_t>(first),
+                                            items.begin() + static_cast<std::ptrdiff_t>(end));
+        const auto offset = static_cast<int64_t>(first);
+        ProgressFn partProgress;
+        if (progress) {
+            partProgress = [&](const Progress& p) {
+                Progress whole = p;
+                whole.done = offset + p.done;
+                whole.total = total;
+                whole.etaSeconds = -1;  // unknown: the run stops when enough questions pass
+                progress(whole);
+            };
+        }
+        for (auto& s : scoreItems(model, part, options, partProgress, cancel)) {
+            selected += passes(s, filter) ? 1 : 0;
+            scores.push_back(std::move(s));
+        }
+    }
+    return scores;
+}
+
 nlohmann::json igSettingsJson(const IgSettings& s, int topK) {
-    return {{"target", igTargetName(s.target)}, {"scope", igScopeName(s.scope)},
-            {"positions", igPositionsName(s.positions)}, {"rule", igRuleName(s.rule)},
-            {"steps", s.steps}, {"site", neuronSiteName(s.site)},
-            {"baseline", "zero activation"}, {"top_k", topK}};
+    using namespace settings;
+    return {{kIgTarget.key, igTargetName(s.target)}, {kIgScope.key, igScopeName(s.scope)},
+            {kIgPositions.key, igPositionsName(s.positions)}, {kIgRule.key, igRuleName(s.rule)},
+            {kIgSteps.key, s.steps}, {kNeuronSite.key, neuronSiteName(s.site)},
+            {"baseline", "zero activation"}, {kTopK.key, topK}};
+}
+
+nlohmann::json attributionSettingsJson(const IgSettings& ig, const QuestionFilter& filter, int topK) {
+    using namespace settings;
+    auto out = igSettingsJson(ig, topK);
+    out.erase("baseline");
+    out[kMinConfidence.key] = filter.minConfidence;
+    out[kCorrectOnly.key] = filter.correctOnly;
+    out[kAttributeLimit.key] = filter.limit;
+    return out;
 }
 
 AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const std::vector<ScoringItem>& items,
                                  const std::vector<QuestionScore>& scores, const AttributionJob& job,
                                  const AttributionLive& live, const CancelFlag* cancel) {
-    if (items.size() != scores.size() || items.size() != data.questions.size()) {
-        throw std::logic_error("runAttribution: items, scores and questions differ in number");
+    if (items.size() != data.questions.size() || scores.size() > items.size()) {
+        throw std::logic_error("runAttribution: more scores than items, or items and questions differ in number");
     }
     const auto& config = model.config();
     if (job.ig.site == NeuronSite::Gate && config.modelType == "gpt2") {
-        throw Error("", "--site gate", "GPT-2 has no gate projection", "use --site activation");
+        throw Error("", "setting 'site'", config.modelType + " has no gate projection", "use the activation site");
     }
     auto selected = selectConfident(scores, job.filter);
     auto mine = shardSlice(selected, job.shardIndex, job.shardCount);
 
     AttributionResult result;
-    result.meta = job.meta;
+    result.meta = {{"model", modelProvenance(model, job.source.modelDir)},
+                   {"dataset", datasetProvenance(data, job.source.split, job.source.splitSeed)},
+                   {"scoring", {{"mode", "letter"}, {"prompt", promptJson(job.source.prompt)}}}};
     result.meta["settings"] = igSettingsJson(job.ig, job.topK);
-    result.meta["selection"] = {{"min_confidence", job.filter.minConfidence},
-                                {"correct_only", job.filter.correctOnly},
-                                {"limit", job.filter.limit},
+    result.meta["selection"] = {{settings::kMinConfidence.key, job.filter.minConfidence},
+                                {settings::kCorrectOnly.key, job.filter.correctOnly},
+                                {settings::kAttributeLimit.key, job.filter.limit},
                                 {"scored", scores.size()},
+                                {"questions", items.size()},
                                 {"selected", selected.size()}};
     result.meta["shard"] = {{"index", job.shardIndex}, {"count", job.shardCount}, {"questions", mine.size()}};
     result.meta["versions"] = {{"prunescope", PRUNESCOPE_VERSION}, {"libtorch", TORCH_VERSION}};
@@ -118,8 +173,10 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
             errorSum += ig.completenessError;
             result.aggregate.add(ig.ig, std::move(record));
         }
-        if (live) live(clock.make("attribution", static_cast<int64_t>(end), static_cast<int64_t>(mine.size())),
-                       result.aggregate);
+        if (live) {
+            const auto progress = clock.make("attribution", static_cast<int64_t>(end), static_cast<int64_t>(mine.size()));
+            live({progress, result.aggregate, igs});
+        }
         // A checkpoint whenever the group crossed a multiple of checkpointEvery.
         const auto every = static_cast<size_t>(std::max<int64_t>(0, job.checkpointEvery));
         if (every > 0 && end / every > first / every && end < mine.size()) {
@@ -136,9 +193,9 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
         // on real models) or rounding dominates (bfloat16): docs/attribution.md, docs/precision.md.
         if (meanError > kCompletenessWarning) {
             const bool narrow = model.computeDtype() == torch::kBFloat16 || model.computeDtype() == torch::kHalf;
-            std::string remedies = "more --steps";
-            if (job.ig.scope == IgScope::Joint) remedies += ", --scope per-layer";
-            if (narrow) remedies += ", --dtype float32";
+            std::string remedies = "more steps";
+            if (job.ig.scope == IgScope::Joint) remedies += ", the per-layer scope";
+            if (narrow) remedies += ", float32 computation";
             log::get("attribution")->warn(
                 "mean completeness error {:.2g}: Σ IG is far from F(x) − F(0) ({} steps, {} scope{}), so the scores "
                 "are unreliable; try {} (docs/attribution.md)",

@@ -7,37 +7,10 @@
 #include "core/eval/scoring.h"
 #include "core/model/causal_lm.h"
 #include "core/model/layers.h"
+#include "core/model/neuron_hook.h"
 #include "core/util/error.h"
 
 namespace prunescope {
-
-IgTarget parseIgTarget(const std::string& name) {
-    if (name == "predicted") return IgTarget::PredictedLogProb;
-    if (name == "gold") return IgTarget::GoldProb;
-    if (name == "max-logit") return IgTarget::MaxLogit;
-    throw Error("", "--target", "unknown target '" + name + "'", "use predicted, gold or max-logit");
-}
-const char* igTargetName(IgTarget t) {
-    return t == IgTarget::PredictedLogProb ? "predicted" : t == IgTarget::GoldProb ? "gold" : "max-logit";
-}
-IgScope parseIgScope(const std::string& name) {
-    if (name == "joint") return IgScope::Joint;
-    if (name == "per-layer") return IgScope::PerLayer;
-    throw Error("", "--scope", "unknown scope '" + name + "'", "use joint or per-layer");
-}
-const char* igScopeName(IgScope s) { return s == IgScope::Joint ? "joint" : "per-layer"; }
-HookPositions parseIgPositions(const std::string& name) {
-    if (name == "last") return HookPositions::Last;
-    if (name == "all") return HookPositions::All;
-    throw Error("", "--positions", "unknown positions '" + name + "'", "use last or all");
-}
-const char* igPositionsName(HookPositions p) { return p == HookPositions::Last ? "last" : "all"; }
-NeuronSite parseNeuronSite(const std::string& name) {
-    if (name == "activation") return NeuronSite::Activation;
-    if (name == "gate") return NeuronSite::Gate;
-    throw Error("", "--site", "unknown site '" + name + "'", "use activation or gate");
-}
-const char* neuronSiteName(NeuronSite s) { return s == NeuronSite::Activation ? "activation" : "gate"; }
 
 namespace {
 
@@ -82,7 +55,7 @@ void checkItem(const ScoringItem& item, const IgSettings& settings) {
         if (c.size() != 1) throw Error("", "attribution", "needs letter-scored questions (one token per option)");
     }
     if (item.context.empty()) throw Error("", "attribution", "empty prompt");
-    if (settings.target == IgTarget::GoldProb && item.gold < 0) throw Error("", "--target gold", "question has no gold answer");
+    if (settings.target == IgTarget::GoldProb && item.gold < 0) throw Error("", "setting 'target'", "a question has no gold answer", "use the predicted target");
 }
 
 // |Σ IG − (F(x) − F(0))| / |F(x) − F(0)|, summed over the scope blocks.

@@ -14,36 +14,12 @@
 #include <ATen/core/Tensor.h>
 
 #include "core/attribution/quadrature.h"
-#include "core/model/neuron_hook.h"
+#include "core/settings/ig_settings.h"
 
 namespace prunescope {
 
 class CausalLM;
 struct ScoringItem;
-
-enum class IgTarget { PredictedLogProb, GoldProb, MaxLogit };
-enum class IgScope { Joint, PerLayer };
-
-IgTarget parseIgTarget(const std::string& name);  // predicted, gold, max-logit
-const char* igTargetName(IgTarget target);
-IgScope parseIgScope(const std::string& name);    // joint, per-layer
-const char* igScopeName(IgScope scope);
-HookPositions parseIgPositions(const std::string& name);  // last, all
-const char* igPositionsName(HookPositions positions);
-NeuronSite parseNeuronSite(const std::string& name);      // activation, gate
-const char* neuronSiteName(NeuronSite site);
-
-struct IgSettings {
-    IgTarget target = IgTarget::PredictedLogProb;
-    IgScope scope = IgScope::Joint;
-    HookPositions positions = HookPositions::Last;
-    IgRule rule = IgRule::GaussLegendre;
-    int steps = 20;
-    NeuronSite site = NeuronSite::Activation;
-    bool naive = false;       // re-run the whole sequence for every α (the reference path)
-    int64_t rowsPerPass = 0;  // scaled copies per forward/backward (0: all in the fast path, 8 naive)
-    int questionsPerPass = 8; // questions attributed together in the fast path (attribution runs)
-};
 
 struct QuestionIg {
     at::Tensor ig;              // (nLayer, nNeuron) float64, on the CPU

@@ -6,29 +6,8 @@
 
 namespace prunescope {
 
-IgRule parseIgRule(const std::string& name) {
-    if (name == "gauss-legendre" || name == "gauss") return IgRule::GaussLegendre;
-    if (name == "left") return IgRule::Left;
-    if (name == "right") return IgRule::Right;
-    if (name == "midpoint") return IgRule::Midpoint;
-    if (name == "trapezoid") return IgRule::Trapezoid;
-    throw Error("", "--rule", "unknown integration rule '" + name + "'",
-                "use gauss-legendre, left, right, midpoint or trapezoid");
-}
-
-const char* igRuleName(IgRule rule) {
-    switch (rule) {
-        case IgRule::GaussLegendre: return "gauss-legendre";
-        case IgRule::Left: return "left";
-        case IgRule::Right: return "right";
-        case IgRule::Midpoint: return "midpoint";
-        case IgRule::Trapezoid: return "trapezoid";
-    }
-    return "?";
-}
-
 Quadrature quadrature(IgRule rule, int steps) {
-    if (steps < 1 || steps > 4096) throw Error("", "--steps", "must be between 1 and 4096");
+    checked(settings::kIgSteps, steps);
     Quadrature q;
     const double m = steps;
     switch (rule) {

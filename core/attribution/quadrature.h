@@ -4,12 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "core/settings/ig_settings.h"
+
 namespace prunescope {
-
-enum class IgRule { GaussLegendre, Left, Right, Midpoint, Trapezoid };
-
-IgRule parseIgRule(const std::string& name);  // gauss-legendre, left, right, midpoint, trapezoid
-const char* igRuleName(IgRule rule);
 
 struct Quadrature {
     std::vector<double> alphas;   // points in [0, 1]

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/settings/split_settings.h"
+
 namespace prunescope {
 
 struct McqQuestion {
@@ -98,10 +100,10 @@ McqFormat detectMcqFormat(const std::filesystem::path& file);
 
 // Fractions of the questions; they must be >= 0 and sum to 1.
 struct SplitSpec {
-    double train = 0.8;
-    double validation = 0.1;
-    double test = 0.1;
-    uint64_t seed = 0;
+    double train = 1.0 - settings::kValidationFraction.value - settings::kTestFraction.value;
+    double validation = settings::kValidationFraction.value;
+    double test = settings::kTestFraction.value;
+    uint64_t seed = static_cast<uint64_t>(settings::kSplitSeed.value);
 };
 
 struct McqSplits {

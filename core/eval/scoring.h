@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/settings/batch_settings.h"
 #include "core/util/progress.h"
 
 namespace prunescope {
@@ -45,7 +46,7 @@ struct QuestionScore {
 
 struct ScoringOptions {
     ScoringMode mode = ScoringMode::Letter;
-    int64_t batchSize = 8;     // sequences per forward pass
+    int64_t batchSize = settings::kScoringBatchSize.value;  // sequences per forward pass
     NeuronHook* hook = nullptr;  // e.g. a pruning mask for the ablation preview
 };
 

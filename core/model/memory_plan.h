@@ -17,6 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/settings/ig_settings.h"
+#include "core/settings/batch_settings.h"
 #include "core/model/config.h"
 
 namespace prunescope {
@@ -30,13 +32,13 @@ struct PlanSettings {
     bool cuda = false;          // the device: CUDA (no process baseline counted) or the CPU
     int weightBytes = 4;        // bytes per weight as held: 4 (float32) or 2 (bfloat16 / float16 kept)
     int computeBytes = 4;       // bytes per activation: 4, or 2 when computing in the stored dtype
-    int64_t batchSize = 8;      // questions per pass (eval, finetune)
+    int64_t batchSize = settings::kScoringBatchSize.value;  // questions per pass (eval, finetune)
     int64_t tokens = 256;       // the longest prompt, in tokens
     int64_t scoredTokens = 1;   // tokens scored per question: 1 (letter) or the option's length
     // attribute
-    int64_t igSteps = 20;
+    int64_t igSteps = settings::kIgSteps.value;
     bool igPerLayer = false;    // scope per-layer: every layer's gates in its own rows
-    int64_t questionsPerPass = 8;
+    int64_t questionsPerPass = settings::kQuestionsPerPass.value;
     int64_t rowsPerPass = 0;    // 0: all scaled copies of a pass at once
     // finetune
     std::string trainable = "all";  // all, ffn, last:K

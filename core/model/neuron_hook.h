@@ -8,10 +8,9 @@
 
 #include <ATen/core/Tensor.h>
 
-namespace prunescope {
+#include "core/settings/ig_settings.h"  // HookPositions, NeuronSite
 
-enum class HookPositions { All, Last };
-enum class NeuronSite { Activation, Gate };  // Gate: SwiGLU models' gate_proj output
+namespace prunescope {
 
 class NeuronHook {
 public:

@@ -148,21 +148,14 @@ nlohmann::json Runner::run() {
             writeJsonAtomic(scoresPath, scoresJson(scores));
         }
         AttributionJob job = m_c.attribution;
-        job.meta = {{"model", {{"dir", m_c.model.string()}, {"fingerprint", modelFp}}},
-                    {"dataset", {{"file", attrSet.ref.file.string()}, {"split", attrSet.ref.split},
-                                 {"split_seed", m_c.splitSeed}, {"format", attrSet.ref.format},
-                                 {"fingerprint", attrSet.fingerprint}}},
-                    {"scoring", {{"mode", "letter"}, {"prompt", {{"template", m_c.prompt.text},
-                                                                 {"option_template", m_c.prompt.option},
-                                                                 {"task_preset", taskPresetName(m_c.prompt.task)},
-                                                                 {"few_shot_prefix", ""}}}}}};
+        job.source = {m_c.model, attrSet.ref.split, m_c.splitSeed, m_c.prompt};
         const std::string attrKey = ExperimentCache::key(
             {scoringKey, attrSet.fingerprint, igSettingsJson(job.ig, job.topK).dump(),
              nlohmann::json{job.filter.minConfidence, job.filter.correctOnly, job.filter.limit}.dump()});
         auto attrPath = m_cache.path("attributions", attrKey, ".safetensors");
         if (!fs::exists(attrPath)) {
             auto result = runAttribution(*base, attrSet.data, attrSet.items, scores, job,
-                                         [&](const Progress& p, const IgAggregate&) { if (m_progress) m_progress(p); },
+                                         [&](const AttributionUpdate& u) { if (m_progress) m_progress(u.progress); },
                                          m_cancel);
             writeAttributionFile(attrPath, result.aggregate, result.meta);
         }

@@ -35,7 +35,7 @@ struct ExperimentConfig {
     uint64_t splitSeed = 0;
     ScoringMode scoring = ScoringMode::Letter;
     PromptTemplate prompt;
-    int64_t batchSize = 8;
+    int64_t batchSize = settings::kScoringBatchSize.value;
     std::string attributeOn = "train";   // which ID set the confidence pass and IG use: train or validation
     AttributionJob attribution;          // IG settings and the question filter
     NeuronScore score = NeuronScore::Mean;

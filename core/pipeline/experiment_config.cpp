@@ -11,6 +11,13 @@ namespace fs = std::filesystem;
 namespace prunescope {
 namespace {
 
+std::string formatBound(double v) {
+    std::string text = std::to_string(v);
+    while (text.size() > 1 && text.back() == '0') text.pop_back();
+    if (!text.empty() && text.back() == '.') text.pop_back();
+    return text;
+}
+
 class Reader {
 public:
     Reader(const nlohmann::json& j, std::string file, std::string path) : m_j(j), m_file(std::move(file)), m_path(std::move(path)) {
@@ -45,6 +52,25 @@ public:
         if (!has(key)) return fallback;
         if (!m_j[key].is_boolean()) throw Error(m_file, where(key), "expected true or false");
         return m_j[key].get<bool>();
+    }
+    // A setting declared in core (core/settings/setting.h), range-checked.
+    int64_t get(const IntSetting& s, int64_t fallback) const {
+        const auto v = integer(s.key, fallback, s.min);
+        if (v > s.max) throw Error(m_file, where(s.key), "must be <= " + std::to_string(s.max));
+        return v;
+    }
+    double get(const RealSetting& s, double fallback) const {
+        const double v = number(s.key, fallback);
+        if (!(v >= s.min && v <= s.max)) {
+            throw Error(m_file, where(s.key), "must be in [" + formatBound(s.min) + ", " + formatBound(s.max) + "]");
+        }
+        return v;
+    }
+    bool get(const BoolSetting& s, bool fallback) const { return boolean(s.key, fallback); }
+    template <class E, size_t N>
+    E get(const ChoiceSetting<E, N>& s, E fallback) const {
+        if (!has(s.key)) return fallback;
+        return field(s.key, [&](const std::string& v) { return s.parse(v); });
     }
     Reader child(const char* key) const { return Reader(m_j[key], m_file, pathOf(key)); }
     std::string pathOf(const std::string& key) const {
@@ -98,7 +124,7 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
     if (!r.has("model")) throw Error(file, "field 'model'", "missing");
     c.model = r.string("model", "");
     if (c.model.is_relative()) c.model = base / c.model;
-    c.splitSeed = static_cast<uint64_t>(r.integer("split_seed", 0));
+    c.splitSeed = static_cast<uint64_t>(r.get(settings::kSplitSeed, settings::kSplitSeed.value));
     if (r.has("data")) {
         // One file, split 80/10/10 with a seed.
         auto d = r.child("data");
@@ -141,7 +167,7 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
         }
         c.prompt.text = s.string("template", c.prompt.text);
         c.prompt.option = s.string("option_template", c.prompt.option);
-        c.batchSize = s.integer("batch_size", c.batchSize, 1);
+        c.batchSize = s.get(settings::kScoringBatchSize, c.batchSize);
         try {
             validateTemplate(c.prompt);
         } catch (const Error& e) {
@@ -150,22 +176,25 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
     }
     if (r.has("attribution")) {
         auto a = r.child("attribution");
-        a.allow({"on", "min_confidence", "correct_only", "limit", "steps", "rule", "scope", "positions", "target", "site", "top_k"});
+        using namespace settings;
+        a.allow({"on", kMinConfidence.key, kCorrectOnly.key, kAttributeLimit.key, kIgSteps.key, kIgRule.key,
+                 kIgScope.key, kIgPositions.key, kIgTarget.key, kNeuronSite.key, kTopK.key});
         c.attributeOn = a.string("on", c.attributeOn);
         if (c.attributeOn != "train" && c.attributeOn != "validation") {
             throw Error(file, "field 'attribution.on'", "must be train or validation");
         }
         auto& job = c.attribution;
-        job.filter.minConfidence = a.number("min_confidence", job.filter.minConfidence);
-        job.filter.correctOnly = a.boolean("correct_only", false);
-        job.filter.limit = a.integer("limit", 0);
-        job.ig.steps = static_cast<int>(a.integer("steps", job.ig.steps, 1));
-        if (a.has("rule")) job.ig.rule = a.field("rule", parseIgRule);
-        if (a.has("scope")) job.ig.scope = a.field("scope", parseIgScope);
-        if (a.has("positions")) job.ig.positions = a.field("positions", parseIgPositions);
-        if (a.has("target")) job.ig.target = a.field("target", parseIgTarget);
-        if (a.has("site")) job.ig.site = a.field("site", parseNeuronSite);
-        job.topK = static_cast<int>(a.integer("top_k", job.topK, 0));
+        using namespace settings;
+        job.filter.minConfidence = a.get(kMinConfidence, job.filter.minConfidence);
+        job.filter.correctOnly = a.get(kCorrectOnly, job.filter.correctOnly);
+        job.filter.limit = a.get(kAttributeLimit, job.filter.limit);
+        job.ig.steps = static_cast<int>(a.get(kIgSteps, job.ig.steps));
+        job.ig.rule = a.get(kIgRule, job.ig.rule);
+        job.ig.scope = a.get(kIgScope, job.ig.scope);
+        job.ig.positions = a.get(kIgPositions, job.ig.positions);
+        job.ig.target = a.get(kIgTarget, job.ig.target);
+        job.ig.site = a.get(kNeuronSite, job.ig.site);
+        job.topK = static_cast<int>(a.get(kTopK, job.topK));
     }
     if (r.has("selection")) {
         auto s = r.child("selection");
@@ -239,11 +268,8 @@ nlohmann::json ExperimentConfig::toJson() const {
     for (const auto& d : this->ood) ood.push_back(ds(d));
     auto sel = selection.toJson();
     sel["score"] = neuronScoreName(score);
-    auto attr = igSettingsJson(attribution.ig, attribution.topK);
+    auto attr = attributionSettingsJson(attribution.ig, attribution.filter, attribution.topK);
     attr["on"] = attributeOn;
-    attr["min_confidence"] = attribution.filter.minConfidence;
-    attr["correct_only"] = attribution.filter.correctOnly;
-    attr["limit"] = attribution.filter.limit;
     return {{"model", model.string()},
             {"train", ds(train)},
             {"validation", ds(validation)},

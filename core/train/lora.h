@@ -16,6 +16,8 @@
 #include <ATen/core/Tensor.h>
 #include <nlohmann/json.hpp>
 
+#include "core/settings/train_settings.h"
+
 namespace prunescope {
 
 class CausalLM;
@@ -25,9 +27,9 @@ struct DenseImpl;
 struct Conv1DImpl;
 
 struct LoraSettings {
-    int64_t rank = 0;  // 0: LoRA off (full fine-tuning)
-    double alpha = 16;
-    double dropout = 0;
+    int64_t rank = settings::kLoraRank.value;  // 0: LoRA off (full fine-tuning)
+    double alpha = settings::kLoraAlpha.value;
+    double dropout = settings::kLoraDropout.value;
     // Module names (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj; GPT-2: c_attn,
     // c_proj, c_fc, attn.c_proj, mlp.c_proj) or the groups attention, ffn, all.
     std::vector<std::string> targets = {"all"};

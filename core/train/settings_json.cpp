@@ -37,6 +37,15 @@ FinetuneSettings FinetuneSettings::fromJson(const nlohmann::json& j, const std::
         if (!j[key].is_number()) throw Error(where, std::string("field '") + key + "'", "expected a number");
         return j[key].get<double>();
     };
+    // A setting declared in core/settings/train_settings.h, range-checked.
+    auto real = [&](const RealSetting& setting, double fallback) {
+        const double v = number(setting.key, fallback);
+        if (!(v >= setting.min && v <= setting.max)) {
+            throw Error(where, std::string("field '") + setting.key + "'",
+                        "must be between " + std::to_string(setting.min) + " and " + std::to_string(setting.max));
+        }
+        return v;
+    };
     auto integer = [&](const char* key, int64_t fallback, int64_t minimum) {
         if (!j.contains(key)) return fallback;
         if (!j[key].is_number_integer()) throw Error(where, std::string("field '") + key + "'", "expected an integer");
@@ -45,9 +54,9 @@ FinetuneSettings FinetuneSettings::fromJson(const nlohmann::json& j, const std::
         return v;
     };
     if (j.contains("scoring")) s.mode = parseScoringMode(j["scoring"].get<std::string>());
-    s.lr = number("lr", s.lr);
-    if (s.lr <= 0) throw Error(where, "field 'lr'", "must be positive");
-    s.weightDecay = number("weight_decay", s.weightDecay);
+    using namespace settings;
+    s.lr = real(kLearningRate, s.lr);
+    s.weightDecay = real(kWeightDecay, s.weightDecay);
     if (j.contains("betas")) {
         if (!j["betas"].is_array() || j["betas"].size() != 2) throw Error(where, "field 'betas'", "expected [beta1, beta2]");
         s.beta1 = j["betas"][0].get<double>();
@@ -58,19 +67,18 @@ FinetuneSettings FinetuneSettings::fromJson(const nlohmann::json& j, const std::
     if (s.schedule != "constant" && s.schedule != "linear" && s.schedule != "cosine") {
         throw Error(where, "field 'schedule'", "unknown schedule '" + s.schedule + "'", "use constant, linear or cosine");
     }
-    s.warmupFraction = number("warmup_fraction", s.warmupFraction);
-    if (s.warmupFraction < 0 || s.warmupFraction > 1) throw Error(where, "field 'warmup_fraction'", "must be in [0, 1]");
-    s.batchSize = integer("batch_size", s.batchSize, 1);
-    s.gradAccum = integer("grad_accum", s.gradAccum, 1);
-    s.clipNorm = number("clip_norm", s.clipNorm);
-    s.epochs = integer("epochs", s.epochs, 1);
-    s.maxSteps = integer("max_steps", s.maxSteps, 0);
-    s.seed = static_cast<uint64_t>(integer("seed", static_cast<int64_t>(s.seed), 0));
+    s.warmupFraction = real(kWarmupFraction, s.warmupFraction);
+    s.batchSize = integer(kTrainBatchSize.key, s.batchSize, kTrainBatchSize.min);
+    s.gradAccum = integer(kGradAccum.key, s.gradAccum, kGradAccum.min);
+    s.clipNorm = real(kClipNorm, s.clipNorm);
+    s.epochs = integer(kEpochs.key, s.epochs, kEpochs.min);
+    s.maxSteps = integer(kMaxSteps.key, s.maxSteps, kMaxSteps.min);
+    s.seed = static_cast<uint64_t>(integer(kTrainSeed.key, static_cast<int64_t>(s.seed), kTrainSeed.min));
     s.trainable = j.value("trainable", s.trainable);
-    s.evalEvery = integer("eval_every", s.evalEvery, 0);
+    s.evalEvery = integer(kEvalEvery.key, s.evalEvery, kEvalEvery.min);
     s.keepBest = j.value("keep_best", s.keepBest);
-    s.patience = integer("patience", s.patience, 0);
-    s.l1Activation = number("l1_activation", s.l1Activation);
+    s.patience = integer(kPatience.key, s.patience, kPatience.min);
+    s.l1Activation = real(kL1Activation, s.l1Activation);
     s.checkpointEvery = integer("checkpoint_every", s.checkpointEvery, 0);
     s.checkpointDir = j.value("checkpoint_dir", std::string());
     s.resume = j.value("resume", false);

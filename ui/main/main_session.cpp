@@ -7,9 +7,12 @@
 
 #include <memory>
 
+#include "core/attribution/attribution_run.h"
 #include "core/demo/demo.h"
 #include "core/prune/neuron_mask.h"
 #include "ui/main/main_window.h"
+
+#include "core/attribution/attribution_run.h"
 #include "ui/panels/attribution_panel.h"
 #include "ui/panels/compare_panel.h"
 #include "ui/panels/finetune_panel.h"
@@ -93,12 +96,9 @@ std::optional<std::pair<nlohmann::json, QString>> MainWindow::experimentConfig()
     }
     if (!m_engine->promptText().isEmpty()) config["scoring"]["template"] = m_engine->promptText().toStdString();
     if (!m_engine->promptOption().isEmpty()) config["scoring"]["option_template"] = m_engine->promptOption().toStdString();
-    config["attribution"] = {{"steps", attribution.steps}, {"scope", attribution.scope.toStdString()},
-                             {"target", attribution.target.toStdString()},
-                             {"min_confidence", attribution.minConfidence}, {"correct_only", attribution.correctOnly},
-                             {"limit", attribution.limit}};
+    config["attribution"] = attributionSettingsJson(attribution.ig, attribution.filter, attribution.topK);
     config["selection"] = m_selectionPanel->spec().toJson();
-    config["selection"]["score"] = attribution.score.toStdString();
+    config["selection"]["score"] = neuronScoreName(attribution.score);
     config["finetune"] = finetune.settings.toJson();
     config["arms"] = {"plain", "ig", "random", "magnitude"};
     config["seeds"] = {0, 1, 2, 3, 4};

@@ -18,6 +18,7 @@
 
 #include "ui/common/export_actions.h"
 #include "ui/common/memory_plan_ui.h"
+#include "ui/common/setting_widgets.h"
 #include "ui/panels/neuron_panel.h"
 #include "ui/views/heatmap_view.h"
 #include "ui/worker/engine.h"
@@ -30,37 +31,20 @@ constexpr std::array<double, 4> kColorRanges = {1.0, 0.999, 0.99, 0.95};
 constexpr int kDefaultColorRangeIndex = 2;
 static_assert(kColorRanges[kDefaultColorRangeIndex] == HeatmapView::kDefaultColorRange);
 
-const QStringList kScoreNames = {QStringLiteral("mean"), QStringLiteral("mean-abs"), QStringLiteral("positive-mean"),
-                                 QStringLiteral("layer-normalized"), QStringLiteral("std"), QStringLiteral("topk")};
-
-QSpinBox* spin(QWidget* parent, int lo, int hi, int value) {
-    auto* s = new QSpinBox(parent);
-    s->setRange(lo, hi);
-    s->setValue(value);
-    return s;
-}
-
 }  // namespace
 
 AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(parent), m_engine(engine) {
     auto* layout = new QVBoxLayout(this);
     auto* run = new QHBoxLayout;
     m_dataset = new QComboBox(this);
-    m_minConfidence = new QDoubleSpinBox(this);
-    m_minConfidence->setRange(0.0, 1.0);
-    m_minConfidence->setSingleStep(0.05);
-    m_minConfidence->setDecimals(2);
-    m_minConfidence->setValue(0.5);
-    m_minConfidence->setToolTip(tr("Attribute the questions answered with at least this confidence (the Score "
-                                   "panel's threshold line)"));
-    m_correctOnly = new QCheckBox(tr("correct only"), this);
-    m_limit = spin(this, 0, 1000000, 0);
+    m_minConfidence = settingSpinBox(settings::kMinConfidence, this);
+    m_minConfidence->setToolTip(m_minConfidence->toolTip() + tr(" (the Score panel's threshold line)"));
+    m_correctOnly = settingCheckBox(settings::kCorrectOnly, this);
+    m_limit = settingSpinBox(settings::kAttributeLimit, this);
     m_limit->setSpecialValueText(tr("all"));
-    m_steps = spin(this, 1, 512, 20);
-    m_scope = new QComboBox(this);
-    m_scope->addItems({QStringLiteral("joint"), QStringLiteral("per-layer")});
-    m_target = new QComboBox(this);
-    m_target->addItems({QStringLiteral("predicted"), QStringLiteral("gold"), QStringLiteral("max-logit")});
+    m_steps = settingSpinBox(settings::kIgSteps, this);
+    m_scope = settingComboBox(settings::kIgScope, this);
+    m_target = settingComboBox(settings::kIgTarget, this);
     m_run = new QPushButton(tr("Attribute (F6)"), this);
     auto* open = new QPushButton(tr("Open…"), this);
     run->addWidget(new QLabel(tr("Dataset:"), this));
@@ -86,8 +70,7 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
     layout->addWidget(m_plan);
 
     auto* view = new QHBoxLayout;
-    m_score = new QComboBox(this);
-    m_score->addItems(kScoreNames);
+    m_score = settingComboBox(settings::kNeuronScore, this);
     m_scale = new QComboBox(this);
     m_scale->addItems({tr("Linear"), tr("Log"), tr("Signed")});
     m_scale->setCurrentIndex(2);
@@ -180,13 +163,13 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
 AttributionRequest AttributionPanel::request() const {
     AttributionRequest r;
     r.dataset = m_dataset->currentText();
-    r.steps = m_steps->value();
-    r.scope = m_scope->currentText();
-    r.target = m_target->currentText();
-    r.minConfidence = m_minConfidence->value();
-    r.correctOnly = m_correctOnly->isChecked();
-    r.limit = m_limit->value();
-    r.score = m_score->currentText();
+    r.ig.steps = m_steps->value();
+    r.ig.scope = settingValue(settings::kIgScope, m_scope);
+    r.ig.target = settingValue(settings::kIgTarget, m_target);
+    r.filter.minConfidence = m_minConfidence->value();
+    r.filter.correctOnly = m_correctOnly->isChecked();
+    r.filter.limit = m_limit->value();
+    r.score = settingValue(settings::kNeuronScore, m_score);
     if (!m_resultsDir.isEmpty()) r.outFile = freshOutFile();
     return r;
 }
@@ -206,15 +189,15 @@ QString AttributionPanel::freshOutFile() const {
 MemoryPlan AttributionPanel::plan(AttributionRequest& r) const {
     PlanSettings s;
     s.job = PlanJob::Attribute;
-    s.igSteps = r.steps;
-    s.igPerLayer = r.scope == QStringLiteral("per-layer");
-    s.questionsPerPass = 1;  // the worker attributes one question per pass
-    s.rowsPerPass = r.rowsPerPass;
+    s.igSteps = r.ig.steps;
+    s.igPerLayer = r.ig.scope == IgScope::PerLayer;
+    s.questionsPerPass = r.ig.questionsPerPass;
+    s.rowsPerPass = r.ig.rowsPerPass;
     auto plan = m_engine.plan(s);
     if (!plan.fits() && s.rowsPerPass == 0 && m_engine.model().config) {
         const auto rows = fittingRowsPerPass(*m_engine.model().config, m_engine.onModel(s), m_engine.freeMemory());
         if (rows > 0) {
-            r.rowsPerPass = int(rows);
+            r.ig.rowsPerPass = rows;
             s.rowsPerPass = rows;
             plan = m_engine.plan(s);
         }
@@ -231,7 +214,9 @@ void AttributionPanel::updatePlan() {
     auto r = request();
     const auto p = plan(r);
     showPlan(m_plan, p);
-    if (r.rowsPerPass > 0) m_plan->setText(m_plan->text() + tr(" (%n scaled copies per pass)", nullptr, r.rowsPerPass));
+    if (r.ig.rowsPerPass > 0) {
+        m_plan->setText(m_plan->text() + tr(" (%n scaled copies per pass)", nullptr, int(r.ig.rowsPerPass)));
+    }
 }
 
 QString AttributionPanel::planText() const { return m_plan->text(); }
@@ -285,13 +270,13 @@ void AttributionPanel::updateStatus() {
 
 nlohmann::json AttributionPanel::settings() const {
     return {{"dataset", m_dataset->currentText().toStdString()},
-            {"min_confidence", m_minConfidence->value()},
-            {"correct_only", m_correctOnly->isChecked()},
-            {"limit", m_limit->value()},
-            {"steps", m_steps->value()},
-            {"scope", m_scope->currentText().toStdString()},
-            {"target", m_target->currentText().toStdString()},
-            {"score", m_score->currentText().toStdString()},
+            {settings::kMinConfidence.key, m_minConfidence->value()},
+            {settings::kCorrectOnly.key, m_correctOnly->isChecked()},
+            {settings::kAttributeLimit.key, m_limit->value()},
+            {settings::kIgSteps.key, m_steps->value()},
+            {settings::kIgScope.key, m_scope->currentText().toStdString()},
+            {settings::kIgTarget.key, m_target->currentText().toStdString()},
+            {settings::kNeuronScore.key, m_score->currentText().toStdString()},
             {"scale", m_scale->currentIndex()},
             {"colour_range", kColorRanges[size_t(m_range->currentIndex())]},
             {"order", m_order->currentIndex()}};
@@ -300,15 +285,17 @@ nlohmann::json AttributionPanel::settings() const {
 void AttributionPanel::applySettings(const nlohmann::json& s) {
     if (!s.is_object()) return;
     auto text = [&](const char* key) { return QString::fromStdString(s.value(key, std::string())); };
-    if (s.contains("min_confidence")) m_minConfidence->setValue(s.value("min_confidence", 0.5));
-    m_correctOnly->setChecked(s.value("correct_only", false));
-    m_limit->setValue(s.value("limit", 0));
-    m_steps->setValue(s.value("steps", 20));
-    if (!text("scope").isEmpty()) m_scope->setCurrentText(text("scope"));
-    if (!text("target").isEmpty()) m_target->setCurrentText(text("target"));
+    using namespace settings;
+    // A setting the session does not name keeps its value.
+    m_minConfidence->setValue(s.value(kMinConfidence.key, m_minConfidence->value()));
+    m_correctOnly->setChecked(s.value(kCorrectOnly.key, m_correctOnly->isChecked()));
+    m_limit->setValue(s.value(kAttributeLimit.key, m_limit->value()));
+    m_steps->setValue(s.value(kIgSteps.key, m_steps->value()));
+    selectSetting(kIgScope, m_scope, s.value(kIgScope.key, std::string()));
+    selectSetting(kIgTarget, m_target, s.value(kIgTarget.key, std::string()));
     {
         const QSignalBlocker block(m_score);  // the scores are read with this name when opened
-        if (kScoreNames.contains(text("score"))) m_score->setCurrentText(text("score"));
+        selectSetting(kNeuronScore, m_score, s.value(kNeuronScore.key, std::string()));
     }
     m_scale->setCurrentIndex(std::clamp(s.value("scale", 2), 0, 2));
     {

@@ -14,59 +14,40 @@
 #include "ui/common/export_actions.h"
 #include "ui/common/format.h"
 #include "ui/common/memory_plan_ui.h"
+#include "ui/common/setting_widgets.h"
 #include "ui/views/line_chart_view.h"
 #include "ui/worker/engine.h"
 
 namespace prunescope::ui {
-namespace {
-
-QSpinBox* spin(QWidget* parent, int lo, int hi, int value) {
-    auto* s = new QSpinBox(parent);
-    s->setRange(lo, hi);
-    s->setValue(value);
-    return s;
-}
-
-QDoubleSpinBox* dspin(QWidget* parent, double lo, double hi, double value, int decimals, double step) {
-    auto* s = new QDoubleSpinBox(parent);
-    s->setRange(lo, hi);
-    s->setDecimals(decimals);
-    s->setSingleStep(step);
-    s->setValue(value);
-    return s;
-}
-
-}  // namespace
 
 FinetunePanel::FinetunePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_engine(engine) {
     auto* layout = new QHBoxLayout(this);
     auto* left = new QVBoxLayout;
     auto* box = new QGroupBox(tr("Settings"), this);
     auto* form = new QFormLayout(box);
-    const FinetuneSettings defaults;
     m_arm = new QComboBox(box);
     m_arm->addItems({QStringLiteral("plain"), QStringLiteral("ig"), QStringLiteral("random"), QStringLiteral("magnitude")});
-    m_seed = spin(box, 0, 1000000, 0);
-    m_epochs = spin(box, 1, 1000, int(defaults.epochs));
-    m_maxSteps = spin(box, 0, 10000000, 0);
+    using namespace settings;
+    m_seed = settingSpinBox(kTrainSeed, box);
+    m_epochs = settingSpinBox(kEpochs, box);
+    m_maxSteps = settingSpinBox(kMaxSteps, box);
     m_maxSteps->setSpecialValueText(tr("no limit"));
-    m_lr = dspin(box, 1e-7, 1.0, defaults.lr, 7, 1e-5);
-    m_batch = spin(box, 1, 4096, int(defaults.batchSize));
-    m_gradAccum = spin(box, 1, 4096, int(defaults.gradAccum));
-    m_gradAccum->setToolTip(tr("Batches per optimizer step: the same effective batch with less memory"));
+    m_lr = settingSpinBox(kLearningRate, box, 7, 1e-5);
+    m_batch = settingSpinBox(kTrainBatchSize, box);
+    m_gradAccum = settingSpinBox(kGradAccum, box);
     m_trainable = new QComboBox(box);
     m_trainable->setEditable(true);
     m_trainable->addItems({QStringLiteral("all"), QStringLiteral("ffn"), QStringLiteral("last:1"), QStringLiteral("last:2")});
-    m_lora = spin(box, 0, 4096, 0);
+    m_lora = settingSpinBox(kLoraRank, box);
     m_lora->setSpecialValueText(tr("off (full fine-tuning)"));
     m_lora->setToolTip(tr("Train rank-R LoRA adapters on the frozen model (16 is usual for 7B models); "
                           "pruned neurons stay pruned, the adapters are merged at the end"));
     m_checkpoint = new QCheckBox(tr("Recompute activations (less memory, ~1.3x the time)"), box);
     m_schedule = new QComboBox(box);
     m_schedule->addItems({QStringLiteral("cosine"), QStringLiteral("linear"), QStringLiteral("constant")});
-    m_warmup = dspin(box, 0.0, 1.0, defaults.warmupFraction, 2, 0.05);
-    m_weightDecay = dspin(box, 0.0, 1.0, defaults.weightDecay, 4, 0.01);
-    m_evalEvery = spin(box, 0, 1000000, 0);
+    m_warmup = settingSpinBox(kWarmupFraction, box, 2, 0.05);
+    m_weightDecay = settingSpinBox(kWeightDecay, box, 4, 0.01);
+    m_evalEvery = settingSpinBox(kEvalEvery, box);
     m_evalEvery->setSpecialValueText(tr("at the end"));
     form->addRow(tr("Arm:"), m_arm);
     m_armHint = new QLabel(box);
@@ -281,7 +262,7 @@ void FinetunePanel::applySettings(const nlohmann::json& s) {
         // keep the form as it is: the session's fine-tuning settings are not usable
     }
     if (s.contains("arm") && s["arm"].is_string()) m_arm->setCurrentText(QString::fromStdString(s["arm"].get<std::string>()));
-    m_seed->setValue(s.value("seed", 0));
+    m_seed->setValue(s.value(settings::kTrainSeed.key, m_seed->value()));
 }
 
 }  // namespace prunescope::ui

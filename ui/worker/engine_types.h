@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/settings/ig_settings.h"
 #include "core/prune/neuron_mask.h"
 #include "core/train/finetune.h"
 
@@ -105,15 +106,10 @@ struct NeuronScores {
 
 struct AttributionRequest {
     QString dataset;
-    int steps = 20;
-    QString scope = "joint";
-    QString target = "predicted";
-    double minConfidence = 0.5;
-    bool correctOnly = false;
-    int limit = 0;
-    int topK = 20;
-    QString score = "mean";
-    int rowsPerPass = 0;  // scaled copies per pass (0: all of a question's at once)
+    IgSettings ig;          // core's defaults unless the panel sets them
+    QuestionFilter filter;
+    int topK = static_cast<int>(settings::kTopK.value);
+    NeuronScore score = settings::kNeuronScore.value;  // what the heatmap shows
     QString outFile;  // written at the end ("" : not written)
 };
 

@@ -184,9 +184,11 @@ void EngineWorker::loadDataset(const QString& path, const QString& role, const Q
             throw Error(path.toStdString(), "", "no valid questions in the file");
         }
         const QString base = name.isEmpty() ? QString::fromStdString(data.name) : name;
-        auto add = [&](McqDataset set, const QString& setName, const QString& setRole) {
+        auto add = [&](McqDataset set, const QString& setName, const QString& setRole, const char* split) {
             if (s.find(setName.toStdString()) != nullptr) removeDataset(setName);
             WorkerDataset d;
+            d.split = split;
+            d.splitSeed = uint64_t(splitSeed);
             d.info = {setName, path, setRole, QString::fromStdString(mcqFormatName(data.format)),
                       int(set.questions.size()), int(data.skipped.size())};
             d.data = std::move(set);
@@ -194,13 +196,17 @@ void EngineWorker::loadDataset(const QString& path, const QString& role, const Q
             emit datasetChanged(s.datasets.back().info);
         };
         if (role == "train") {
-            SplitSpec spec{0.9, 0.1, 0.0, uint64_t(splitSeed)};
+            // Test and OOD sets are files of their own here: the training file keeps the test share.
+            SplitSpec spec;
+            spec.train += spec.test;
+            spec.test = 0.0;
+            spec.seed = uint64_t(splitSeed);
             auto splits = splitDataset(data, spec);
-            add(std::move(splits.train), base, "train");
-            add(std::move(splits.validation), base + tr(" (validation)"), "validation");
+            add(std::move(splits.train), base, "train", "train");
+            add(std::move(splits.validation), base + tr(" (validation)"), "validation", "validation");
             s.previewBase.reset();
         } else {
-            add(std::move(data), base, role);
+            add(std::move(data), base, role, "all");
         }
     });
 }

@@ -76,48 +76,29 @@ void EngineWorker::attribute(const AttributionRequest& r, const CancelFlag* canc
         set = s.find(name.toStdString());  // scoring may not move it, but stay safe
 
         AttributionJob job;
-        job.ig.steps = r.steps;
-        job.ig.scope = parseIgScope(r.scope.toStdString());
-        job.ig.target = parseIgTarget(r.target.toStdString());
-        // One question per pass: the live callback then sees each question's IG (the neuron panel's
-        // per-question distribution is the difference of successive running sums) and cancels land sooner.
-        job.ig.questionsPerPass = 1;
-        job.ig.rowsPerPass = r.rowsPerPass;
-        job.filter.minConfidence = r.minConfidence;
-        job.filter.correctOnly = r.correctOnly;
-        job.filter.limit = r.limit;
+        job.ig = r.ig;
+        job.filter = r.filter;
         job.topK = r.topK;
-        job.meta = {{"model",
-                     {{"dir", s.modelDir.string()},
-                      {"model_type", s.model->config().modelType},
-                      {"fingerprint", modelFingerprint(s.modelDir)}}},
-                    {"dataset",
-                     {{"file", set->info.path.toStdString()},
-                      {"name", name.toStdString()},
-                      {"fingerprint", set->data.fingerprint()}}},
-                    {"scoring", {{"mode", "letter"}}}};
+        job.source = {s.modelDir, set->split, set->splitSeed, s.prompt};
         const size_t selected = selectConfident(set->scores, job.filter).size();
         if (selected == 0) {
-            throw Error("", "", "no question has confidence >= " + std::to_string(r.minConfidence),
+            throw Error("", "", "no question has confidence >= " + std::to_string(r.filter.minConfidence),
                         "lower the confidence threshold (drag the line on the Score panel)");
         }
-        parseNeuronScore(r.score.toStdString());  // validate before the long run
         s.resetResults();
-        s.scoreName = r.score.toStdString();
+        s.scoreName = neuronScoreName(r.score);
         s.attributionDataset = name.toStdString();
         const auto& c = s.model->config();
         const size_t perQuestion = size_t(c.nLayer * c.nNeuron) * sizeof(float);
         const size_t keep = std::max<size_t>(1, kQuestionIgBudgetBytes / std::max<size_t>(1, perQuestion));
         s.questionIgComplete = selected <= keep;
 
-        at::Tensor previousSum;  // (nLayer, nNeuron) float64: the running sum before this question
         ProgressThrottle frames(kFrameIntervalMs), progress(kProgressIntervalMs);
-        auto live = [&](const Progress& p, const IgAggregate& agg) {
-            if (s.questionIg.size() < keep) {
-                auto sum = agg.sum();
-                s.questionIg.push_back(toFloats(previousSum.defined() ? sum - previousSum : sum));
-                previousSum = sum.clone();
-            }
+        auto live = [&](const AttributionUpdate& u) {
+            for (const auto& q : u.questions)
+                if (s.questionIg.size() < keep) s.questionIg.push_back(toFloats(q.ig));
+            const Progress& p = u.progress;
+            const IgAggregate& agg = u.aggregate;
             if (progress.ready(p.done, p.total)) {
                 emit progressChanged({Task::Attribute, tr("attribution"), p.done, p.total, p.etaSeconds});
             }
@@ -125,8 +106,8 @@ void EngineWorker::attribute(const AttributionRequest& r, const CancelFlag* canc
                 NeuronScores out;
                 out.nLayer = int(agg.nLayer());
                 out.nNeuron = int(agg.nNeuron());
-                out.values = toFloats(agg.score(parseNeuronScore(s.scoreName)));
-                out.scoreName = r.score;
+                out.values = toFloats(agg.score(r.score));
+                out.scoreName = QString::fromLatin1(neuronScoreName(r.score));
                 out.questions = int(p.done);
                 out.total = int(p.total);
                 emit neuronScoresChanged(out);

@@ -20,6 +20,8 @@ namespace prunescope::ui {
 struct WorkerDataset {
     DatasetInfo info;
     McqDataset data;
+    std::string split = "all";  // the part of the file it is: all, train or validation
+    uint64_t splitSeed = 0;
     std::vector<ScoringItem> items;     // scoring items (State::scoringMode()), built on first use
     std::vector<QuestionScore> scores;  // the base model's, empty until scored
 };

@@ -33,7 +33,7 @@ class TestAttributionRun : public QObject {
         j.filter.minConfidence = 0.3;
         j.ig.steps = 8;
         j.topK = 5;
-        j.meta = {{"model", {{"fingerprint", "test"}}}, {"dataset", {{"fingerprint", m_data.fingerprint()}}}};
+        j.source.modelDir = m_modelDir;
         return j;
     }
 
@@ -155,6 +155,88 @@ private slots:
         }
     }
 
+    // The live callback carries each question's own IG, in the order attributed, after every
+    // group: they add up to the aggregate and equal a run of one question per pass.
+    void liveUpdatesCarryEachQuestion() {
+        auto j = job();
+        j.ig.questionsPerPass = 3;
+        std::vector<torch::Tensor> seen;
+        int updates = 0;
+        int64_t lastDone = 0;
+        auto result = runAttribution(*m_model, m_data, m_items, m_scores, j, [&](const AttributionUpdate& u) {
+            ++updates;
+            QVERIFY(u.questions.size() <= 3);
+            for (const auto& q : u.questions) seen.push_back(q.ig.clone());
+            QCOMPARE(u.progress.done, int64_t(seen.size()));
+            QCOMPARE(u.aggregate.count(), int64_t(seen.size()));
+            lastDone = u.progress.done;
+        });
+        QCOMPARE(int64_t(seen.size()), result.aggregate.count());
+        QCOMPARE(lastDone, result.aggregate.count());
+        QCOMPARE(updates, int((seen.size() + 2) / 3));
+        QVERIFY(torch::allclose(torch::stack(seen).sum(0), result.aggregate.sum(), 1e-12, 1e-12));
+        auto one = job();
+        one.ig.questionsPerPass = 1;
+        std::vector<torch::Tensor> single;
+        runAttribution(*m_model, m_data, m_items, m_scores, one, [&](const AttributionUpdate& u) {
+            QCOMPARE(u.questions.size(), size_t(1));
+            single.push_back(u.questions[0].ig.clone());
+        });
+        QCOMPARE(single.size(), seen.size());
+        for (size_t i = 0; i < seen.size(); ++i) {
+            const double scale = single[i].abs().max().item<double>();
+            QVERIFY(test::maxAbsDiff(seen[i], single[i], "question's IG, batched vs alone") / scale < 1e-5);
+        }
+    }
+
+    // One provenance record, whoever runs it: the model, the data and the prompt as given.
+    void provenanceRecord() {
+        auto j = job();
+        j.source.split = "train";
+        j.source.splitSeed = 7;
+        j.source.prompt.text = "Q: {question}\n{options}\nA:";
+        auto meta = runAttribution(*m_model, m_data, m_items, m_scores, j).meta;
+        QCOMPARE(meta["model"]["dir"].get<std::string>(), fs::absolute(m_modelDir).lexically_normal().string());
+        QCOMPARE(meta["model"]["model_type"].get<std::string>(), std::string("gpt2"));
+        QCOMPARE(meta["model"]["fingerprint"].get<std::string>(), modelFingerprint(m_modelDir));
+        QVERIFY(!meta["model"].contains("dtype"));  // float32
+        QCOMPARE(meta["dataset"]["fingerprint"].get<std::string>(), m_data.fingerprint());
+        QCOMPARE(meta["dataset"]["format"].get<std::string>(), mcqFormatName(m_data.format));
+        QCOMPARE(meta["dataset"]["file"].get<std::string>(), fs::absolute(m_data.source).lexically_normal().string());
+        QCOMPARE(meta["dataset"]["split"].get<std::string>(), std::string("train"));
+        QCOMPARE(meta["dataset"]["split_seed"].get<int>(), 7);
+        QCOMPARE(meta["scoring"]["prompt"]["template"].get<std::string>(), j.source.prompt.text);
+        QCOMPARE(meta["scoring"]["prompt"]["task_preset"].get<std::string>(), std::string("none"));
+        QCOMPARE(meta["selection"]["questions"].get<size_t>(), m_items.size());
+    }
+
+    // With a limit, the confidence pass stops once enough questions pass the filter, and the run
+    // attributes exactly what it would with every question scored.
+    void lazyScoringForALimit() {
+        QuestionFilter filter;
+        filter.minConfidence = 0.3;
+        filter.limit = 3;
+        ScoringOptions options;
+        options.batchSize = 4;
+        std::vector<ScoringItem> many;  // 40 * 5 items: more than one chunk
+        for (int k = 0; k < 5; ++k) many.insert(many.end(), m_items.begin(), m_items.end());
+        auto partial = scoreForAttribution(*m_model, many, filter, options);
+        const auto chosen = selectConfident(m_scores, filter);
+        QCOMPARE(chosen.size(), size_t(3));
+        QVERIFY(partial.size() >= chosen.back() + 1);
+        QVERIFY2(partial.size() < many.size(), "scored every question although 3 were enough");
+        for (size_t i = 0; i < partial.size(); ++i) QVERIFY(std::abs(partial[i].confidence - m_scores[i % m_scores.size()].confidence) < 1e-5);
+        filter.limit = 0;
+        QCOMPARE(scoreForAttribution(*m_model, m_items, filter, options).size(), m_items.size());
+        // The run on the partial scores equals the run on all of them.
+        auto j = job();
+        j.filter.limit = 3;
+        auto lazy = runAttribution(*m_model, m_data, m_items, std::vector<QuestionScore>(m_scores.begin(), m_scores.begin() + std::ptrdiff_t(chosen.back() + 1)), j);
+        auto full = runAttribution(*m_model, m_data, m_items, m_scores, j);
+        QCOMPARE(lazy.aggregate.count(), int64_t(3));
+        QVERIFY(torch::equal(lazy.aggregate.sum(), full.aggregate.sum()));
+    }
+
     // Batches start at multiples of questionsPerPass and checkpoints fall at batch ends, so a resumed
     // run batches exactly as the uninterrupted one: the sums are equal to the bit.
     void resumedEqualsUninterrupted() {
@@ -166,7 +248,7 @@ private slots:
         j.checkpointPath = m_tmp / "run.checkpoint";
         CancelFlag cancel{false};
         int seen = 0;
-        auto stopAfterFive = [&](const Progress&, const IgAggregate&) {
+        auto stopAfterFive = [&](const AttributionUpdate&) {
             if (++seen == 2) cancel = true;  // after 2 batches: 4 questions
         };
         QVERIFY_THROWS_EXCEPTION(CancelledError, runAttribution(*m_model, m_data, m_items, m_scores, j, stopAfterFive, &cancel));
@@ -196,7 +278,7 @@ private slots:
         std::printf("  %s", r.err.c_str());
         QVERIFY(r.err.find("completeness error") != std::string::npos);
         QVERIFY(r.err.find("unreliable") != std::string::npos);
-        QVERIFY(r.err.find("--steps") != std::string::npos);
+        QVERIFY(r.err.find("more steps") != std::string::npos);
         auto fine = common;
         fine.insert(fine.end(), {"--out", (m_tmp / "fine.safetensors").string()});
         auto f = test::runCli(fine);

@@ -57,7 +57,7 @@ void TestGuiEndToEnd::wholeFlow() {
     QCOMPARE(scored.count(), 1);
     QCOMPARE(int(scored.at(0).at(0).value<ScoreResult>().rows.size()), 54);
     window.scorePanel()->setThreshold(0.0);
-    QCOMPARE(window.attributionPanel()->request().minConfidence, 0.0);
+    QCOMPARE(window.attributionPanel()->request().filter.minConfidence, 0.0);
 
     // Attribute (F6): 8 questions, 4 steps; the heatmap gets the final scores.
     window.attributionPanel()->applySettings({{"limit", 8}, {"steps", 4}, {"min_confidence", 0.0}});

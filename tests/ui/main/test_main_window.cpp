@@ -273,7 +273,7 @@ void TestMainWindow::sessionRoundTrip() {
     QCOMPARE(window.engine().datasets()[2].role, QStringLiteral("test"));
     QCOMPARE(window.engine().datasets()[3].role, QStringLiteral("ood"));
     QCOMPARE(window.scorePanel()->threshold(), 0.3);
-    QCOMPARE(window.attributionPanel()->request().minConfidence, 0.3);
+    QCOMPARE(window.attributionPanel()->request().filter.minConfidence, 0.3);
     QVERIFY(!window.session().isDirty());
     QVERIFY(window.windowTitle().startsWith(QStringLiteral("session.prunescope")));
     QVERIFY(window.errors().isEmpty());

@@ -49,17 +49,26 @@ void TestAttributionPanel::runFillsHeatmap() {
     m_panel->setMinConfidence(0.0);
     auto request = m_panel->request();
     QCOMPARE(request.dataset, QStringLiteral("arc-easy-train"));
-    QCOMPARE(request.minConfidence, 0.0);
+    QCOMPARE(request.filter.minConfidence, 0.0);
     QVERIFY(request.outFile.endsWith(QStringLiteral("attributions.safetensors")));
-    m_panel->applySettings({{"limit", 5}, {"steps", 4}});
-    QCOMPARE(m_panel->request().limit, 5);
+    // Ten questions attributed eight at a time: the first group arrives as a live frame (the
+    // running mean over 8 of 10), then the final one.
+    m_panel->applySettings({{"limit", 10}, {"steps", 4}});
+    QCOMPARE(m_panel->request().filter.limit, 10);
+    QCOMPARE(m_panel->request().filter.minConfidence, 0.0);  // kept: the settings did not name it
+    QCOMPARE(m_panel->request().ig.questionsPerPass, 8);
     QSignalSpy frames(m_engine.get(), &Engine::neuronScoresChanged);
     m_panel->startAttribution();
     QVERIFY(test::waitIdle(*m_engine));
-    QVERIFY(frames.count() >= 1);
+    QCOMPARE(frames.count(), 2);
+    const auto live = frames.at(0).at(0).value<NeuronScores>();
+    QVERIFY(!live.final);
+    QCOMPARE(live.questions, 8);
+    QCOMPARE(live.total, 10);
+    QCOMPARE(m_panel->liveUpdates(), 1);
     const auto& s = m_panel->scores();
     QVERIFY(s.final);
-    QCOMPARE(s.questions, 5);
+    QCOMPARE(s.questions, 10);
     QCOMPARE(s.nLayer, 2);
     QCOMPARE(s.nNeuron, 128);
     QVERIFY(QFileInfo::exists(s.file));
@@ -79,7 +88,7 @@ void TestAttributionPanel::runFillsHeatmap() {
     m_panel->startAttribution();
     QVERIFY(test::waitIdle(*m_engine));
     QVERIFY(m_panel->scores().file.endsWith(QStringLiteral("attributions-2.safetensors")));
-    QCOMPARE(m_panel->scores().questions, 5);
+    QCOMPARE(m_panel->scores().questions, 10);
     QVERIFY(in.open(QIODevice::ReadOnly));
     QCOMPARE(in.readAll(), before);
 }
@@ -118,11 +127,18 @@ void TestAttributionPanel::clickOpensNeuron() {
     QCOMPARE(panel->detail().neuron, neuron);
     QVERIFY2(panel->title().contains(QStringLiteral("neuron %1").arg(neuron)), qPrintable(panel->title()));
     QCOMPARE(panel->tokenTable()->rowCount(), 15);
-    QVERIFY(panel->questionTable()->rowCount() == 5);
+    QVERIFY(panel->questionTable()->rowCount() == 10);
     QCOMPARE(panel->igChart()->seriesCount(), 1);
     double total = 0;
     for (int c = 0; c < panel->igChart()->categoryCount(); ++c) total += panel->igChart()->value(c, 0);
-    QCOMPARE(total, 5.0);  // one count per attributed question
+    QCOMPARE(total, 10.0);  // one count per attributed question
+    // Each question's own IG (from the batched run's live updates) averages to the neuron's mean.
+    const auto& d = panel->detail();
+    QCOMPARE(d.igPerQuestion.size(), size_t(10));
+    double sum = 0;
+    for (float v : d.igPerQuestion) sum += v;
+    QVERIFY2(std::abs(sum / 10.0 - d.igMean) <= 1e-5 * std::max(1.0, std::abs(d.igMean)),
+             qPrintable(QStringLiteral("mean of per-question IG %1, neuron mean %2").arg(sum / 10.0).arg(d.igMean)));
 }
 
 void TestAttributionPanel::binValuesCountsEverything() {

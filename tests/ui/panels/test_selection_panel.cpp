@@ -44,9 +44,9 @@ void TestSelectionPanel::initTestCase() {
     m_engine->loadDataset(test::qs(m_fixture.train), QStringLiteral("train"));
     QSignalSpy frames(m_engine.get(), &Engine::neuronScoresChanged);
     AttributionRequest request;
-    request.minConfidence = 0.0;
-    request.limit = 4;
-    request.steps = 4;
+    request.filter.minConfidence = 0.0;
+    request.filter.limit = 4;
+    request.ig.steps = 4;
     m_engine->attribute(request);
     QVERIFY(test::waitIdle(*m_engine));
     m_scores = frames.last().at(0).value<NeuronScores>();

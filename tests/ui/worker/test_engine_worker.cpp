@@ -129,7 +129,7 @@ void TestEngineWorker::taskPresetScoresContinuations() {
 
     AttributionRequest request;
     request.dataset = QStringLiteral("arc-easy-train");
-    request.steps = 2;
+    request.ig.steps = 2;
     engine.attribute(request);
     QVERIFY(test::waitIdle(engine));
     QCOMPARE(failed.count(), 1);
@@ -185,8 +185,8 @@ void TestEngineWorker::cancelMidRunKeepsUiResponsive() {
 
     AttributionRequest request;
     request.dataset = QStringLiteral("arc-easy-train");
-    request.minConfidence = 0.0;
-    request.steps = 256;  // about 20 ms a question here: the run lasts seconds
+    request.filter.minConfidence = 0.0;
+    request.ig.steps = 256;  // about 20 ms a question here: the run lasts seconds
     engine.attribute(request);
     last = Clock::now();
     ticker.start();
@@ -208,8 +208,8 @@ void TestEngineWorker::cancelMidRunKeepsUiResponsive() {
     QVERIFY2(maxGapMs < 2000, qPrintable(QStringLiteral("UI thread blocked for %1 ms").arg(maxGapMs)));
 
     // The engine works after a cancel: a short run finishes with final scores.
-    request.limit = 3;
-    request.steps = 2;
+    request.filter.limit = 3;
+    request.ig.steps = 2;
     engine.attribute(request);
     QVERIFY(test::waitIdle(engine));
     const auto final = frames.last().at(0).value<NeuronScores>();
@@ -224,9 +224,9 @@ void TestEngineWorker::neuronDetailAndPreview() {
     QSignalSpy frames(&engine, &Engine::neuronScoresChanged);
     AttributionRequest request;
     request.dataset = QStringLiteral("arc-easy-train");
-    request.minConfidence = 0.0;
-    request.limit = 6;
-    request.steps = 4;
+    request.filter.minConfidence = 0.0;
+    request.filter.limit = 6;
+    request.ig.steps = 4;
     request.outFile = test::qs(m_dir / "run" / "attributions.safetensors");
     engine.attribute(request);
     QVERIFY(test::waitIdle(engine));

@@ -1,0 +1,113 @@
+// The settings of an attribution run, declared once (core/settings/setting.h): Integrated Gradients'
+// target, scope, quadrature and batching, and which questions are attributed. No LibTorch here:
+// the GUI's request types and panels include it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/settings/setting.h"
+
+namespace prunescope {
+
+enum class IgTarget { PredictedLogProb, GoldProb, MaxLogit };
+enum class IgRule { GaussLegendre, Left, Right, Midpoint, Trapezoid };  // core/attribution/quadrature.h
+// Where FFN neurons are read and scaled (core/model/neuron_hook.h).
+enum class HookPositions { All, Last };
+enum class NeuronSite { Activation, Gate };  // Gate: SwiGLU models' gate_proj output
+enum class IgScope { Joint, PerLayer };
+// How the per-question IG of a run becomes one score per neuron (IgAggregate::score).
+enum class NeuronScore { Mean, MeanAbs, PositiveMean, LayerNormalized, Std, TopKFrequency };
+
+namespace settings {
+
+inline constexpr ChoiceSetting<IgTarget, 3> kIgTarget{
+    "target", "Target", "What IG attributes",
+    IgTarget::PredictedLogProb,
+    {{{IgTarget::PredictedLogProb, "predicted", "log-probability of the predicted option (over the options)"},
+      {IgTarget::GoldProb, "gold", "probability of the correct option"},
+      {IgTarget::MaxLogit, "max-logit", "the largest option logit"}}}};
+inline constexpr ChoiceSetting<IgScope, 2> kIgScope{
+    "scope", "Scope", "Which neurons are scaled together along the path",
+    IgScope::Joint,
+    {{{IgScope::Joint, "joint", "all layers together (completeness over all neurons)"},
+      {IgScope::PerLayer, "per-layer", "one layer at a time (Knowledge Neurons)"}}}};
+inline constexpr ChoiceSetting<HookPositions, 2> kIgPositions{
+    "positions", "Positions", "Where the neurons are scaled",
+    HookPositions::Last,
+    {{{HookPositions::Last, "last", "the answer position"}, {HookPositions::All, "all", "every position (summed)"}}}};
+inline constexpr ChoiceSetting<IgRule, 5> kIgRule{
+    "rule", "Rule", "Quadrature rule of the path integral",
+    IgRule::GaussLegendre,
+    {{{IgRule::GaussLegendre, "gauss-legendre", "exact for polynomials of degree 2*steps - 1"},
+      {IgRule::Left, "left", "left Riemann sum"},
+      {IgRule::Right, "right", "right Riemann sum"},
+      {IgRule::Midpoint, "midpoint", "midpoint Riemann sum"},
+      {IgRule::Trapezoid, "trapezoid", "trapezoid rule (steps + 1 points)"}}}};
+inline constexpr ChoiceSetting<NeuronSite, 2> kNeuronSite{
+    "site", "Site", "Which activation is a neuron",
+    NeuronSite::Activation,
+    {{{NeuronSite::Activation, "activation", "the FFN's intermediate activation"},
+      {NeuronSite::Gate, "gate", "SwiGLU models' gate_proj output"}}}};
+inline constexpr ChoiceSetting<NeuronScore, 6> kNeuronScore{
+    "score", "Score", "How the questions' IG becomes one score per neuron",
+    NeuronScore::Mean,
+    {{{NeuronScore::Mean, "mean", "mean IG over the questions (signed)"},
+      {NeuronScore::MeanAbs, "mean-abs", "mean |IG|"},
+      {NeuronScore::PositiveMean, "positive-mean", "mean of max(IG, 0)"},
+      {NeuronScore::LayerNormalized, "layer-normalized", "mean / the layer's largest |mean|"},
+      {NeuronScore::Std, "std", "standard deviation over the questions"},
+      {NeuronScore::TopKFrequency, "topk", "how often the neuron is among a question's top k"}}}};
+inline constexpr IntSetting kIgSteps{"steps", "Steps", "Integration steps per question", 20, 1, 4096};
+inline constexpr IntSetting kQuestionsPerPass{"questions_per_pass", "Questions per pass",
+                                              "Questions attributed together (fewer: less memory)", 8, 1, 4096};
+inline constexpr IntSetting kRowsPerPass{"rows_per_pass", "Rows per pass",
+                                         "Scaled copies per forward/backward pass (0: all; set to fit the memory plan)",
+                                         0, 0, 1 << 20};
+inline constexpr IntSetting kTopK{"top_k", "Top k", "Neurons kept per question in the per-question records", 20, 0,
+                                  1 << 20};
+inline constexpr RealSetting kMinConfidence{"min_confidence", "Min. confidence",
+                                            "Attribute the questions answered with at least this confidence", 0.9, 0.0,
+                                            1.0};
+inline constexpr BoolSetting kCorrectOnly{"correct_only", "Correct only", "Only questions answered correctly", false};
+inline constexpr IntSetting kAttributeLimit{"limit", "Limit",
+                                            "Attribute the first N selected questions (0: all); scoring stops once N "
+                                            "are found",
+                                            0, 0, INT64_MAX};
+
+}  // namespace settings
+
+inline IgRule parseIgRule(const std::string& name) {
+    return name == "gauss" ? IgRule::GaussLegendre : settings::kIgRule.parse(name);
+}
+inline const char* igRuleName(IgRule rule) { return settings::kIgRule.nameOf(rule); }
+inline IgTarget parseIgTarget(const std::string& name) { return settings::kIgTarget.parse(name); }
+inline const char* igTargetName(IgTarget target) { return settings::kIgTarget.nameOf(target); }
+inline IgScope parseIgScope(const std::string& name) { return settings::kIgScope.parse(name); }
+inline const char* igScopeName(IgScope scope) { return settings::kIgScope.nameOf(scope); }
+inline HookPositions parseIgPositions(const std::string& name) { return settings::kIgPositions.parse(name); }
+inline const char* igPositionsName(HookPositions positions) { return settings::kIgPositions.nameOf(positions); }
+inline NeuronScore parseNeuronScore(const std::string& name) { return settings::kNeuronScore.parse(name); }
+inline const char* neuronScoreName(NeuronScore score) { return settings::kNeuronScore.nameOf(score); }
+inline NeuronSite parseNeuronSite(const std::string& name) { return settings::kNeuronSite.parse(name); }
+inline const char* neuronSiteName(NeuronSite site) { return settings::kNeuronSite.nameOf(site); }
+
+struct IgSettings {
+    IgTarget target = settings::kIgTarget.value;
+    IgScope scope = settings::kIgScope.value;
+    HookPositions positions = settings::kIgPositions.value;
+    IgRule rule = settings::kIgRule.value;
+    int steps = static_cast<int>(settings::kIgSteps.value);
+    NeuronSite site = settings::kNeuronSite.value;
+    bool naive = false;  // re-run the whole sequence for every α (the reference path)
+    int64_t rowsPerPass = settings::kRowsPerPass.value;  // 0: all in the fast path, 8 naive
+    int questionsPerPass = static_cast<int>(settings::kQuestionsPerPass.value);  // the fast path, in runs
+};
+
+struct QuestionFilter {
+    double minConfidence = settings::kMinConfidence.value;
+    bool correctOnly = settings::kCorrectOnly.value;
+    int64_t limit = settings::kAttributeLimit.value;  // the first this many in dataset order; 0: no limit
+};
+
+}  // namespace prunescope
