@@ -5,9 +5,12 @@
 
 #include <torch/torch.h>
 
+#include <numeric>
+
 #include "core/attribution/integrated_gradients.h"
 #include "core/eval/scoring.h"
 #include "core/model/model_io.h"
+#include "core/prune/neuron_mask.h"
 #include "tests/support/test_support.h"
 
 using namespace prunescope;
@@ -33,6 +36,52 @@ int predictedOption(CausalLM& model, const ScoringItem& item) {
     auto h = model.hidden(torch::tensor(item.context, torch::kLong).unsqueeze(0));
     auto logits = model.logits(h[0][-1], torch::tensor({10, 17, 24, 31}, torch::kLong));
     return static_cast<int>(logits.argmax().item<int64_t>());
+}
+
+// F(x) and F(0) by plain forward passes, without the IG code: the target over the option letters
+// at the last position (log-softmax at the predicted option, or softmax at the gold one) of the
+// model as it is, and of a copy whose FFN neurons in `layers` are baked to zero (NeuronMask, the
+// pruning path). With positions "last" only the last position runs in the zeroed copy: the
+// prompt's keys and values come from the intact model through the cache, as IG scales the last
+// position only.
+struct PlainF {
+    double fx = 0;
+    double f0 = 0;
+};
+
+double plainTarget(const torch::Tensor& logits, IgTarget target, int predicted, int gold) {
+    auto options = logits.index_select(0, torch::tensor({10, 17, 24, 31}, torch::kLong)).to(torch::kDouble);  // (4,)
+    if (target == IgTarget::GoldProb) return torch::softmax(options, 0)[gold].item<double>();
+    return torch::log_softmax(options, 0)[predicted].item<double>();
+}
+
+PlainF plainF(const QString& name, const ScoringItem& item, const IgSettings& s, int predicted,
+              const std::vector<int64_t>& layers) {
+    torch::NoGradGuard noGrad;
+    auto lm = tinyModel(name);
+    auto zeroed = tinyModel(name);
+    const auto& c = lm->config();
+    NeuronMask all(c.nLayer, c.nNeuron);
+    for (int64_t l : layers) {
+        for (int32_t i = 0; i < c.nNeuron; ++i) all.pruned[size_t(l)].push_back(i);
+    }
+    all.bakeInto(*zeroed);
+    auto ids = torch::tensor(item.context, torch::kLong).unsqueeze(0);  // (1, T)
+    PlainF f;
+    f.fx = plainTarget(lm->forward(ids)[0][-1], s.target, predicted, item.gold);
+    torch::Tensor last;  // (nVocab,)
+    if (s.positions == HookPositions::All) {
+        last = zeroed->forward(ids)[0][-1];
+    } else {
+        KvCache cache;
+        ForwardArgs args;
+        args.cache = &cache;
+        const int64_t t = ids.size(1);
+        lm->hidden(ids.slice(1, 0, t - 1), args);
+        last = zeroed->forward(ids.slice(1, t - 1), args)[0][-1];
+    }
+    f.f0 = plainTarget(last, s.target, predicted, item.gold);
+    return f;
 }
 
 double relDiff(const torch::Tensor& a, const torch::Tensor& b) {
@@ -87,12 +136,22 @@ private slots:
         s.steps = 64;
         s.target = parseIgTarget(target.toStdString());
         s.positions = parseIgPositions(positions.toStdString());
-        auto ig = integratedGradients(*lm, item, predictedOption(*lm, item), s);
+        const int predicted = predictedOption(*lm, item);
+        auto ig = integratedGradients(*lm, item, predicted, s);
         const double delta = ig.fx - ig.f0[0];
         std::printf("  %s: F(x)=%.5f F(0)=%.5f sum IG=%.5f rel. error %.2e\n", QTest::currentDataTag(), ig.fx,
                     ig.f0[0], ig.ig.sum().item<double>(), ig.completenessError);
         QVERIFY(std::abs(delta) > 1e-3);  // not a vacuous check
         QVERIFY(ig.completenessError < 1e-3);
+        // The same against F(x) and F(0) from plain forward passes (every layer's neurons zeroed).
+        std::vector<int64_t> layers(size_t(lm->config().nLayer));
+        std::iota(layers.begin(), layers.end(), 0);
+        const auto f = plainF(model, item, s, predicted, layers);
+        const double error = std::abs(ig.ig.sum().item<double>() - (f.fx - f.f0)) / std::abs(f.fx - f.f0);
+        std::printf("  plain forward: F(x)=%.5f F(0)=%.5f; |sum IG - (F(x) - F(0))| / |F(x) - F(0)| = %.2e\n", f.fx,
+                    f.f0, error);
+        QVERIFY(std::abs(f.fx - f.f0) > 1e-3);
+        QVERIFY(error < 1e-3);
     }
 
     // The label-free target max_v logit_v is not smooth where the argmax changes along the path, so
@@ -121,10 +180,24 @@ private slots:
         IgSettings s;
         s.steps = 64;
         s.scope = IgScope::PerLayer;
-        auto ig = integratedGradients(*lm, item, predictedOption(*lm, item), s);
+        const int predicted = predictedOption(*lm, item);
+        auto ig = integratedGradients(*lm, item, predicted, s);
         std::printf("  per-layer completeness error %.2e\n", ig.completenessError);
         QCOMPARE(ig.f0.size(), size_t(lm->config().nLayer));
         QVERIFY(ig.completenessError < 1e-3);
+        // Layer by layer against plain forward passes with only that layer's neurons zeroed.
+        double error = 0, scale = 0;
+        for (int64_t l = 0; l < lm->config().nLayer; ++l) {
+            const auto f = plainF("llama", item, s, predicted, {l});
+            const double sum = ig.ig[l].sum().item<double>();
+            std::printf("  layer %lld: plain F(x)-F(0)=%.5f, sum IG=%.5f\n", (long long)l, f.fx - f.f0, sum);
+            error += std::abs(sum - (f.fx - f.f0));
+            scale += std::abs(f.fx - f.f0);
+        }
+        std::printf("  per-layer, plain forward: sum |sum IG - (F(x) - F(0))| / sum |F(x) - F(0)| = %.2e\n",
+                    error / scale);
+        QVERIFY(scale > 1e-3);
+        QVERIFY(error / scale < 1e-3);
     }
 
     void fastPathEqualsNaive_data() {

@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+
 #include "core/data/mcq.h"
 #include "core/eval/mcq_items.h"
 #include "core/eval/report.h"
@@ -38,6 +40,49 @@ std::vector<double> referenceLogProbs(CausalLM& model, const ScoringItem& item, 
         out.push_back(sum);
     }
     return out;
+}
+
+// What a score must say, worked out here from reference log-probabilities: the argmax (the first
+// on a tie), the softmax over the options at it, whether it is the gold option, and acc_norm's
+// argmax of log p / characters when the item has option lengths.
+struct Expected {
+    int predicted = 0;
+    double confidence = 0;
+    int predictedNorm = -1;
+};
+
+Expected expectedScore(const std::vector<double>& ref, const ScoringItem& item) {
+    Expected e;
+    for (size_t o = 1; o < ref.size(); ++o) {
+        if (ref[o] > ref[static_cast<size_t>(e.predicted)]) e.predicted = static_cast<int>(o);
+    }
+    double sum = 0;
+    for (double v : ref) sum += std::exp(v - ref[static_cast<size_t>(e.predicted)]);
+    e.confidence = 1.0 / sum;  // exp(0) / Σ exp(ref - max)
+    if (item.optionChars.size() == ref.size()) {
+        auto perChar = [&](size_t o) { return ref[o] / item.optionChars[o]; };
+        e.predictedNorm = 0;
+        for (size_t o = 1; o < ref.size(); ++o) {
+            if (perChar(o) > perChar(static_cast<size_t>(e.predictedNorm))) e.predictedNorm = static_cast<int>(o);
+        }
+    }
+    return e;
+}
+
+// |confidence - expected| when the prediction, gold, correctness (and acc_norm's) are as expected;
+// infinity otherwise.
+double checkScore(const QuestionScore& score, const std::vector<double>& ref, const ScoringItem& item) {
+    const auto e = expectedScore(ref, item);
+    if (score.predicted != e.predicted) {
+        std::printf("  predicted %d, expected %d from log p", score.predicted, e.predicted);
+        for (double v : ref) std::printf(" %.6f", v);
+        std::printf("\n");
+    }
+    const bool same = score.predicted == e.predicted && score.gold == item.gold &&
+                      score.correct == (e.predicted == item.gold);
+    const bool sameNorm = e.predictedNorm < 0 || (score.predictedNorm == e.predictedNorm &&
+                                                  score.correctNorm == (e.predictedNorm == item.gold));
+    return same && sameNorm ? std::abs(score.confidence - e.confidence) : INFINITY;
 }
 
 }  // namespace
@@ -98,15 +143,16 @@ private slots:
         options.mode = mode;
         options.batchSize = 3;
         auto scores = scoreItems(*m_gpt2Double, items, options);
-        double worst = 0;
+        double worst = 0, worstConfidence = 0;
         for (size_t i = 0; i < items.size(); ++i) {
             auto ref = referenceLogProbs(*m_gpt2Double, items[i], mode);
             for (size_t o = 0; o < ref.size(); ++o) worst = std::max(worst, std::abs(ref[o] - scores[i].logProbs[o]));
-            QCOMPARE(scores[i].predicted, scoreFromLogProbs(ref, items[i]).predicted);
+            worstConfidence = std::max(worstConfidence, checkScore(scores[i], ref, items[i]));
         }
-        std::printf("  %s: max |log p - reference| = %.3g over %zu questions\n", QTest::currentDataTag(), worst,
-                    items.size());
+        std::printf("  %s: max |log p - reference| = %.3g, max |confidence - reference| = %.3g over %zu questions\n",
+                    QTest::currentDataTag(), worst, worstConfidence, items.size());
         QVERIFY(worst < 1e-9);
+        QVERIFY(worstConfidence < 1e-9);
     }
 
     // acc_norm divides by the option's length in characters without the " " (lm-eval's len(choice)).
@@ -154,19 +200,19 @@ private slots:
         QCOMPARE(scores.size(), items.size());
         // float64: padding and batching must change nothing beyond rounding (1e-9). float32: the
         // same within 1e-5 relative to the option's log-likelihood (a sum over its tokens).
-        double worst = 0;
+        double worst = 0, worstConfidence = 0;
         for (size_t i = 0; i < items.size(); ++i) {
             auto ref = referenceLogProbs(model, items[i], scoringMode);
             for (size_t o = 0; o < ref.size(); ++o) {
                 worst = std::max(worst, std::abs(ref[o] - scores[i].logProbs[o]) / std::max(1.0, std::abs(ref[o])));
             }
-            auto expected = scoreFromLogProbs(ref, items[i]);
-            QCOMPARE(scores[i].predicted, expected.predicted);
             QCOMPARE(scores[i].gold, m_data.questions[i].answer);
+            worstConfidence = std::max(worstConfidence, checkScore(scores[i], ref, items[i]));
         }
-        std::printf("  %s: max |log p - reference| / max(1, |log p|) = %.3g over %zu questions\n",
-                    QTest::currentDataTag(), worst, items.size());
+        std::printf("  %s: max |log p - reference| / max(1, |log p|) = %.3g, max |confidence - reference| = %.3g "
+                    "over %zu questions\n", QTest::currentDataTag(), worst, worstConfidence, items.size());
         QVERIFY(worst < (float64 ? 1e-9 : 1e-5));
+        QVERIFY(worstConfidence < (float64 ? 1e-9 : 1e-5));
     }
 
     void letterItemsUseOneTokenPerLetter() {

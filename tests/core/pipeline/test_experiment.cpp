@@ -1,13 +1,24 @@
 // The experiment pipeline on a tiny model and real ARC files: it finishes and reports every arm,
-// seed and dataset; baselines keep the IG mask's per-layer counts; a re-run recomputes nothing and
-// a changed setting recomputes only what depends on it; invalid configs name the field.
+// seed and dataset; its numbers agree with its own per-question records, with the dataset sizes
+// and with the saved fine-tuned models scored again here; each pruned arm's model has exactly its
+// mask's neurons zeroed; baselines keep the IG mask's per-layer counts; a re-run recomputes nothing
+// and a changed setting recomputes only what depends on it; invalid configs name the field.
 #include <QtTest>
 
+#include <torch/torch.h>
+
+#include <cmath>
+#include <fstream>
 #include <set>
 
+#include "core/eval/mcq_items.h"
+#include "core/eval/scoring.h"
+#include "core/model/model_io.h"
+#include "core/model/safetensors.h"
 #include "core/pipeline/experiment.h"
 #include "core/pipeline/experiment_report.h"
 #include "core/prune/neuron_mask.h"
+#include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
 #include "tests/support/test_support.h"
@@ -23,6 +34,48 @@ std::map<std::string, fs::file_time_type> cacheEntries(const fs::path& dir) {
     return out;
 }
 
+int64_t jsonlLines(const fs::path& file) {
+    std::ifstream in(file);
+    int64_t n = 0;
+    for (std::string line; std::getline(in, line);) n += !line.empty();
+    return n;
+}
+
+double meanOf(const nlohmann::json& values) {
+    double sum = 0;
+    for (const auto& v : values) sum += v.get<double>();
+    return values.empty() ? 0.0 : sum / static_cast<double>(values.size());
+}
+
+using NeuronSet = std::set<std::pair<int64_t, int64_t>>;
+
+NeuronSet neuronsOf(const NeuronMask& mask) {
+    NeuronSet out;
+    for (int64_t l = 0; l < mask.nLayer; ++l) {
+        for (auto i : mask.pruned[static_cast<size_t>(l)]) out.insert({l, i});
+    }
+    return out;
+}
+
+// The neurons whose output weights are all exactly zero (pruned and baked in).
+NeuronSet zeroNeurons(CausalLM& model) {
+    NeuronSet out;
+    for (int64_t l = 0; l < model.config().nLayer; ++l) {
+        auto zero = (model.neuronOutputWeights(l).abs().amax(1) == 0).nonzero().flatten();  // (K,)
+        for (int64_t k = 0; k < zero.size(0); ++k) out.insert({l, zero[k].item<int64_t>()});
+    }
+    return out;
+}
+
+// The base model with a fine-tuned run's saved parameters (cache/run-*/model.safetensors).
+std::shared_ptr<CausalLM> loadRun(const fs::path& modelDir, const fs::path& parameters) {
+    auto model = loadModel(modelDir, {"cpu"});
+    SafetensorsFile st(parameters);
+    torch::NoGradGuard noGrad;
+    for (auto& p : model->named_parameters()) p.value().copy_(st.tensor(p.key()));
+    return model;
+}
+
 }  // namespace
 
 class TestExperiment : public QObject {
@@ -31,6 +84,137 @@ class TestExperiment : public QObject {
     nlohmann::json m_config;
 
     ExperimentConfig config(const nlohmann::json& j) { return parseExperimentConfig(j, "experiment.json", m_tmp.path()); }
+
+    // The datasets hold what the config selects: the seeded 10 % test split of the ARC-Easy file
+    // (floor(n · 0.1) of n questions) and the first 40 ARC-Challenge questions.
+    void checkCounts(const nlohmann::json& report) {
+        auto arc = test::sharedDataDir() / "mcq/arc-hf-jsonl";
+        const int64_t nTest = jsonlLines(arc / "ARC-Easy-validation.jsonl") / 10;
+        QCOMPARE(report["datasets"][0]["questions"].get<int64_t>(), nTest);
+        QCOMPARE(report["datasets"][1]["questions"].get<int64_t>(), int64_t(40));
+        QCOMPARE(report["confidence"]["base"]["correct"].size(), size_t(nTest));
+        for (const auto& s : report["summary"]) QCOMPARE(s["n"].get<int>(), 2);  // seeds
+    }
+
+    // Every accuracy equals the one recomputed from per-question records: the report's own
+    // (confidence.<arm>.correct on the test split, for the arm's first seed) and the cached
+    // evaluations' predictions against the gold answers of the files; the summary's mean and
+    // standard deviation are those of the seeds' accuracies.
+    void checkAccuraciesAgreeWithRecords(const nlohmann::json& report) {
+        const std::string id = report["datasets"][0]["name"];
+        auto accuracy = [&](const std::string& arm, uint64_t seed, const std::string& dataset) {
+            for (const auto& r : report["results"]) {
+                if (r["arm"] == arm && r["seed"] == seed && r["dataset"] == dataset) return r["accuracy"].get<double>();
+            }
+            return -1.0;
+        };
+        QCOMPARE(report["base"][0]["accuracy"].get<double>(), meanOf(report["confidence"]["base"]["correct"]));
+        for (const char* arm : {"plain", "ig", "random", "magnitude"}) {
+            const auto& c = report["confidence"][arm];
+            QCOMPARE(accuracy(arm, c["seed"].get<uint64_t>(), id), meanOf(c["correct"]));
+        }
+        for (const auto& s : report["summary"]) {
+            const double a = accuracy(s["arm"], 0, s["dataset"]), b = accuracy(s["arm"], 1, s["dataset"]);
+            QVERIFY(a >= 0 && b >= 0);
+            QVERIFY(std::abs(s["mean"].get<double>() - (a + b) / 2) < 1e-12);
+            QVERIFY(std::abs(s["std"].get<double>() - std::abs(a - b) / std::sqrt(2.0)) < 1e-12);
+        }
+        // Gold answers of the two evaluation sets, by size (57 and 40 questions).
+        auto arc = test::sharedDataDir() / "mcq/arc-hf-jsonl";
+        std::map<size_t, std::vector<int>> gold;
+        const auto nTest = report["datasets"][0]["questions"].get<size_t>();
+        for (const auto& q : splitDataset(loadMcqDataset(arc / "ARC-Easy-validation.jsonl"), {}).test.questions) {
+            gold[nTest].push_back(q.answer);
+        }
+        auto ood = loadMcqDataset(arc / "ARC-Challenge-validation.jsonl");
+        for (size_t i = 0; i < 40; ++i) gold[40].push_back(ood.questions[i].answer);
+        QCOMPARE(gold.size(), size_t(2));
+        int evals = 0;
+        std::multiset<double> cachedAccuracies;
+        for (const auto& e : fs::directory_iterator(m_tmp / "out" / "cache")) {
+            if (e.path().filename().string().rfind("eval-", 0) != 0) continue;
+            auto j = readJsonFile(e.path());
+            const auto& g = gold[j["predicted"].size()];
+            QVERIFY2(!g.empty(), e.path().c_str());
+            int correct = 0;
+            for (size_t i = 0; i < g.size(); ++i) {
+                const bool right = j["predicted"][i].get<int>() == g[i];
+                QCOMPARE(j["correct"][i].get<int>(), right ? 1 : 0);
+                correct += right;
+            }
+            QCOMPARE(j["accuracy"].get<double>(), double(correct) / double(g.size()));
+            cachedAccuracies.insert(j["accuracy"].get<double>());
+            ++evals;
+        }
+        QCOMPARE(evals, 2 + 4 * 2 * 2);  // base + arms x seeds, on both sets
+        std::multiset<double> reported;
+        for (const auto& r : report["base"]) reported.insert(r["accuracy"].get<double>());
+        for (const auto& r : report["results"]) reported.insert(r["accuracy"].get<double>());
+        QVERIFY(reported == cachedAccuracies);
+    }
+
+    // The masks: the IG mask has the count the selection asks for; the baselines keep its per-layer
+    // counts but not its neurons, and each random seed draws its own. The saved fine-tuned models:
+    // exactly their mask's neurons are zero (none in the plain arm), and scored again here on the
+    // test split they give the reported accuracies.
+    void checkMasksAndModels(const nlohmann::json& report) {
+        auto ig = readMask(m_tmp / "out" / "mask-ig.json");
+        QCOMPARE(ig.perLayerCounts(), (std::vector<int64_t>{13, 13}));  // 10 % of 128, rounded
+        QCOMPARE(report["attribution"]["pruned"].get<int64_t>(), int64_t(26));
+        std::map<std::string, NeuronSet> masks = {{"ig", neuronsOf(ig)}};
+        for (const char* name : {"random-seed0", "random-seed1", "magnitude"}) {
+            auto m = readMask(m_tmp / "out" / ("mask-" + std::string(name) + ".json"));
+            QCOMPARE(m.perLayerCounts(), ig.perLayerCounts());
+            masks[name] = neuronsOf(m);
+        }
+        QCOMPARE(masks.size(), size_t(4));
+        for (const auto& [a, sa] : masks) {
+            QCOMPARE(sa.size(), size_t(26));
+            for (const auto& [b, sb] : masks) QVERIFY2(a == b || sa != sb, (a + " = " + b).c_str());
+        }
+
+        const std::string id = report["datasets"][0]["name"];
+        auto arc = test::sharedDataDir() / "mcq/arc-hf-jsonl";
+        auto testSplit = splitDataset(loadMcqDataset(arc / "ARC-Easy-validation.jsonl"), {}).test;
+        auto items = buildScoringItems(testSplit, Tokenizer::fromModel(m_tmp / "model"), ScoringMode::Letter, {});
+        auto base = loadModel(m_tmp / "model", {"cpu"});
+        QVERIFY(zeroNeurons(*base).empty());
+        std::map<std::string, std::multiset<double>> rescored, reported;
+        for (const auto& r : report["results"]) {
+            if (r["dataset"] != id) continue;
+            std::string arm = r["arm"];
+            if (arm == "random") arm += "-seed" + std::to_string(r["seed"].get<uint64_t>());
+            reported[arm].insert(r["accuracy"].get<double>());
+        }
+        int runs = 0;
+        for (const auto& e : fs::directory_iterator(m_tmp / "out" / "cache")) {
+            if (e.path().filename().string().rfind("run-", 0) != 0) continue;
+            ++runs;
+            auto model = loadRun(m_tmp / "model", e.path() / "model.safetensors");
+            const auto zero = zeroNeurons(*model);
+            std::string arm = zero.empty() ? "plain" : "";
+            for (const auto& [name, set] : masks) {
+                if (zero == set) arm = name;
+            }
+            QVERIFY2(!arm.empty(), qPrintable(QString("%1: %2 zero neurons match no mask")
+                                                  .arg(e.path().filename().c_str()).arg(zero.size())));
+            QVERIFY(!torch::equal(model->unembedding(), base->unembedding()));  // it trained
+            torch::NoGradGuard noGrad;
+            auto scores = scoreItems(*model, items, {});
+            int correct = 0;
+            for (size_t i = 0; i < scores.size(); ++i) correct += scores[i].predicted == testSplit.questions[i].answer;
+            rescored[arm].insert(double(correct) / double(items.size()));
+        }
+        QCOMPARE(runs, 4 * 2);
+        for (const auto& [arm, values] : reported) {
+            std::printf("  %s: reported", arm.c_str());
+            for (double v : values) std::printf(" %.4f", v);
+            std::printf("; saved model(s) scored here");
+            for (double v : rescored[arm]) std::printf(" %.4f", v);
+            std::printf("\n");
+        }
+        QVERIFY(rescored == reported);
+    }
 
 private slots:
     void initTestCase() {
@@ -55,16 +239,12 @@ private slots:
         QCOMPARE(report["summary"].size(), size_t(4 * 2));
         QCOMPARE(report["datasets"][0]["kind"].get<std::string>(), std::string("id"));
         QCOMPARE(report["datasets"][1]["name"].get<std::string>(), std::string("challenge"));
-        for (const auto& r : report["results"]) {
-            double a = r["accuracy"].get<double>();
-            QVERIFY(a >= 0 && a <= 1);
-        }
-        // Baselines prune as many neurons per layer as the IG mask.
-        auto ig = readMask(m_tmp / "out" / "mask-ig.json");
-        QCOMPARE(ig.perLayerCounts(), (std::vector<int64_t>{13, 13}));  // 10 % of 128, rounded
-        QCOMPARE(readMask(m_tmp / "out" / "mask-random-seed1.json").perLayerCounts(), ig.perLayerCounts());
-        QCOMPARE(readMask(m_tmp / "out" / "mask-magnitude.json").perLayerCounts(), ig.perLayerCounts());
         std::printf("%s", reportMarkdown(report).substr(0, 900).c_str());
+        checkCounts(report);
+        if (QTest::currentTestFailed()) return;
+        checkAccuraciesAgreeWithRecords(report);
+        if (QTest::currentTestFailed()) return;
+        checkMasksAndModels(report);
     }
 
     void rerunRecomputesOnlyWhatChanged() {

@@ -1,9 +1,11 @@
 // Fine-tuning: the loss falls on a learnable task; pruned neurons stay exactly zero and the baked
-// model equals the masked one; a resumed run equals the uninterrupted run; bad settings are errors
-// naming the field.
+// model equals the masked one; a resumed run equals the uninterrupted run; keep-best returns the
+// best evaluation's parameters, not the last step's; bad settings are errors naming the field.
 #include <QtTest>
 
 #include <torch/torch.h>
+
+#include <map>
 
 #include "core/data/mcq.h"
 #include "core/eval/mcq_items.h"
@@ -169,14 +171,63 @@ private slots:
         QVERIFY(sameParameters(*resumedModel, *whole));
     }
 
+    // A validation set that training makes worse: its gold answer is the letter after the one the
+    // question names, so its accuracy falls as the model learns to copy the letter and the best
+    // evaluation comes before the last step. The parameters at every evaluation are copied in the
+    // callback (it runs right after the evaluation). With keep-best the returned model holds the
+    // best evaluation's parameters and accuracy; without it, the last step's.
     void keepBestRestoresTheBestParameters() {
-        auto model = loadModel(m_modelDir, {"cpu"});
+        auto misleading = m_validation;
+        for (auto& item : misleading) item.gold = (item.gold + 1) % 4;
         auto s = settings();
         s.maxSteps = 30;
         s.evalEvery = 3;
-        auto result = finetune(*model, m_train, m_validation, nullptr, s);
-        double acc = maskedAccuracy(*model, m_validation, nullptr, ScoringMode::Letter);
-        QCOMPARE(acc, result.bestValidationAccuracy);
+        for (bool keepBest : {true, false}) {
+            s.keepBest = keepBest;
+            auto model = loadModel(m_modelDir, {"cpu"});
+            std::map<int64_t, std::pair<double, std::vector<torch::Tensor>>> evaluated;  // step -> accuracy, parameters
+            auto copyAtEvaluation = [&](const TrainPoint& p) {
+                if (!p.validationAccuracy) return;
+                std::vector<torch::Tensor> parameters;
+                for (const auto& t : model->parameters()) parameters.push_back(t.detach().clone());
+                evaluated[p.step] = {*p.validationAccuracy, parameters};
+            };
+            auto result = finetune(*model, m_train, misleading, nullptr, s, copyAtEvaluation);
+            QCOMPARE(evaluated.size(), size_t(10));
+            int64_t bestStep = 0;
+            double best = -1;
+            for (const auto& [step, e] : evaluated) {
+                if (e.first > best) {  // the first of equal accuracies
+                    best = e.first;
+                    bestStep = step;
+                }
+            }
+            const auto& last = evaluated.rbegin()->second;
+            std::printf("  keep-best %s: validation accuracy by step:", keepBest ? "on" : "off");
+            for (const auto& [step, e] : evaluated) std::printf(" %lld:%.3f", (long long)step, e.first);
+            std::printf("; best at step %lld\n", (long long)bestStep);
+            QCOMPARE(result.bestStep, bestStep);
+            QCOMPARE(result.bestValidationAccuracy, best);
+            QVERIFY2(bestStep < s.maxSteps && last.first < best, "the case needs a best step before the last");
+
+            const double acc = maskedAccuracy(*model, misleading, nullptr, ScoringMode::Letter);
+            auto equals = [&](const std::vector<torch::Tensor>& snapshot) {
+                auto now = model->parameters();
+                for (size_t i = 0; i < now.size(); ++i) {
+                    if (!torch::equal(now[i], snapshot[i])) return false;
+                }
+                return true;
+            };
+            if (keepBest) {
+                QCOMPARE(acc, best);
+                QVERIFY(equals(evaluated[bestStep].second));
+                QVERIFY(!equals(last.second));
+            } else {
+                QCOMPARE(acc, last.first);
+                QVERIFY(equals(last.second));
+                QVERIFY(!equals(evaluated[bestStep].second));
+            }
+        }
     }
 
     void badSettingsNameTheField_data() {

@@ -4,11 +4,13 @@
 // arms run from the same window -> save the session, export a plot and a table.
 #include <QAction>
 #include <QFile>
+#include <QImage>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTest>
 
+#include "tests/ui/plot_content.h"
 #include "tests/ui/ui_test_support.h"
 #include "ui/common/export_actions.h"
 #include "ui/main/main_window.h"
@@ -125,6 +127,12 @@ void TestGuiEndToEnd::wholeFlow() {
         QVERIFY2(exportPlot(window.attributionPanel()->heatmap(), out, &error), qPrintable(error));
         QVERIFY(QFileInfo(out).size() > 100);
     }
+    // The PNG shows the attribution heatmap's cells, in varied colours, not a blank image.
+    const QImage png(test::qs(dir / "heatmap.png"));
+    const auto heatmap = test::plotContent(png), middle = test::plotContent(test::plotMiddle(png));
+    test::printPlotContent("heatmap.png", heatmap);
+    test::printPlotContent("its middle", middle);
+    QVERIFY(heatmap.data > 0.1 && middle.data > 0.1 && middle.dataColours >= 20);
     const QString csv = test::qs(dir / "compare.csv");
     QVERIFY2(writeCsv(*compare->table()->model(), csv, &error), qPrintable(error));
     QFile in(csv);

@@ -1,15 +1,19 @@
 // renderReportPlots as the CLI calls it: no QApplication exists, so it makes its own on the
 // offscreen platform for each call. Writes accuracy.png, confidence.png and heatmap.png only
-// when their data is given; a bad report or an unwritable folder is an error, not a crash.
+// when their data is given, each with its data drawn (a blank image of the right size fails); a
+// bad report or an unwritable destination is an error, not a crash.
 #include <QCoreApplication>
 #include <QImage>
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <string>
 
 #include <unistd.h>
 
+#include "tests/ui/plot_content.h"
 #include "ui/report/report_model.h"
 #include "ui/report/report_plots.h"
 
@@ -35,6 +39,21 @@ RunResult run(const char* arm, int seed, double a, double b) {
 }
 
 QImage image(const fs::path& file) { return QImage(QString::fromStdString(file.string())); }
+
+// The data of each plot are drawn in colours; axes, text and background are not. The heatmap's
+// cells (random scores) must also vary in colour inside the axes, not be one flat fill.
+void checkDrawn(const char* name, const QImage& img) {
+    using namespace prunescope::test;
+    const std::string what = name;
+    const auto c = plotContent(img);
+    printPlotContent(name, c);
+    check(c.data > (what == "heatmap.png" ? 0.3 : 0.1) && c.dataColours >= 2, (what + " has its data drawn").c_str());
+    if (what == "heatmap.png") {
+        const auto middle = plotContent(plotMiddle(img));
+        printPlotContent("its middle", middle);
+        check(middle.data > 0.5 && middle.dataColours >= 50, "the heatmap's cells vary in colour");
+    }
+}
 
 }  // namespace
 
@@ -67,6 +86,7 @@ int main() {
         const QImage img = image(dir / "all" / name);
         std::printf("  %s: %dx%d\n", name, img.width(), img.height());
         check(!img.isNull() && img.width() >= 400 && img.height() >= 200, name);
+        checkDrawn(name, img);
     }
     check(QCoreApplication::instance() == nullptr, "the call's application is gone afterwards");
 
@@ -77,6 +97,7 @@ int main() {
     heatmapOnly.scores = input.scores;
     check(renderReportPlots(heatmapOnly, dir / "heatmap", &error), "renders a second time in the same process");
     check(fs::exists(dir / "heatmap" / "heatmap.png"), "heatmap.png written");
+    checkDrawn("heatmap.png", image(dir / "heatmap" / "heatmap.png"));
     check(!fs::exists(dir / "heatmap" / "accuracy.png") && !fs::exists(dir / "heatmap" / "confidence.png"),
           "no plot without its data");
     // Confidence before only: one histogram.
@@ -86,19 +107,35 @@ int main() {
     check(renderReportPlots(before, dir / "before", &error), "confidence before only");
     check(image(dir / "before" / "confidence.png").width() < image(dir / "all" / "confidence.png").width(),
           "one histogram is narrower than two");
+    checkDrawn("confidence.png", image(dir / "before" / "confidence.png"));
     // Errors.
     ReportPlotInput bad;
     bad.report = {{"format", "prunescope.report"}, {"summary", "not an array"}};
     error.clear();
     check(!renderReportPlots(bad, dir / "bad", &error) && !error.empty(), "a malformed report is an error");
     std::printf("  error: %s\n", error.c_str());
-    fs::create_directories(dir / "ro");
-    fs::permissions(dir / "ro", fs::perms::owner_read | fs::perms::owner_exec);
-    error.clear();
-    const bool wrote = renderReportPlots(heatmapOnly, dir / "ro", &error);
-    check(!wrote || ::geteuid() == 0, "an unwritable folder is an error");
-    std::printf("  error: %s\n", error.c_str());
-    fs::permissions(dir / "ro", fs::perms::owner_all);
+    // Destinations no user can write, root included: below a regular file, a regular file itself,
+    // and a plot file whose name is taken by a folder.
+    std::ofstream(dir / "file") << "not a folder\n";
+    fs::create_directories(dir / "taken" / "heatmap.png");
+    for (const fs::path& to : {dir / "file" / "plots", dir / "file", dir / "taken"}) {
+        error.clear();
+        const bool wrote = renderReportPlots(heatmapOnly, to, &error);
+        check(!wrote && !error.empty(), ("an unwritable destination is an error: " + to.filename().string()).c_str());
+        std::printf("  error: %s\n", error.c_str());
+    }
+    // Permissions do not bind root: the read-only folder says so instead of passing silently.
+    if (::geteuid() == 0) {
+        std::printf("SKIP: a read-only folder (running as root, which may write there)\n");
+    } else {
+        fs::create_directories(dir / "ro");
+        fs::permissions(dir / "ro", fs::perms::owner_read | fs::perms::owner_exec);
+        error.clear();
+        const bool wrote = renderReportPlots(heatmapOnly, dir / "ro", &error);
+        check(!wrote && !error.empty(), "a read-only folder is an error");
+        std::printf("  error: %s\n", error.c_str());
+        fs::permissions(dir / "ro", fs::perms::owner_all);
+    }
     fs::remove_all(dir);
     std::printf("%s\n", failures == 0 ? "ALL PASSED" : "FAILURES");
     return failures == 0 ? 0 : 1;

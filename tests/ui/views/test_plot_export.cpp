@@ -1,5 +1,7 @@
-// exportPlot / exportTo: PNG, SVG and PDF files with the right headers, and clear failures.
+// exportPlot / exportTo: PNG, SVG and PDF files with the right headers, PNGs with the data drawn
+// (a blank image of the right size fails), and clear failures.
 // Set PRUNESCOPE_VIEWS_EXPORT_DIR to keep the files for a look.
+#include "tests/ui/plot_content.h"
 #include "ui/views/bar_chart_view.h"
 #include "ui/views/heatmap_view.h"
 #include "ui/views/histogram_view.h"
@@ -12,6 +14,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <map>
 #include <memory>
 
 using namespace prunescope::ui;
@@ -117,6 +120,17 @@ void TestPlotExport::writesEachFormat() {
     if (suffix == QLatin1String("png")) {
         const QImage image(path);
         QCOMPARE(image.size(), QSize(640, 420));
+        // The data are drawn in colours (axes and text are grey): enough pixels of them, and, in
+        // the middle of the heatmap (its cells, not the colour bar), a spread of colours.
+        const auto c = prunescope::test::plotContent(image);
+        prunescope::test::printPlotContent(qPrintable(kind), c);
+        const std::map<QString, double> least = {{"heatmap", 0.3}, {"histogram", 0.2}, {"bars", 0.2}, {"lines", 0.003}};
+        QVERIFY2(c.data > least.at(kind) && c.dataColours >= 2, "too few pixels in data colours");
+        if (kind == QLatin1String("heatmap")) {
+            const auto middle = prunescope::test::plotContent(prunescope::test::plotMiddle(image));
+            prunescope::test::printPlotContent("its middle", middle);
+            QVERIFY2(middle.data > 0.5 && middle.dataColours >= 50, "the heatmap's cells do not vary in colour");
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 // Engine + EngineWorker on a tiny real model: loading, scoring (checked against the core called
-// directly), errors as signals, attribution with live frames, cancelling mid-run while the UI
-// thread stays responsive (the longest gap between 10 ms timer ticks is printed), neuron details,
-// previews (stale ones cancelled) and a short fine-tuning run.
+// directly), errors as signals, attribution with live frames drawn on the UI thread and a cancel
+// sent from it that stops the run midway (the longest gap between 10 ms timer ticks is printed,
+// never asserted), neuron details, previews (stale ones cancelled) and a short fine-tuning run.
 #include <QSignalSpy>
 #include <QTest>
 #include <QTimer>
@@ -169,6 +169,8 @@ void TestEngineWorker::cancelMidRunKeepsUiResponsive() {
     panel.show();
     QSignalSpy failed(&engine, &Engine::taskFailed);
     QSignalSpy frames(&engine, &Engine::neuronScoresChanged);
+    qsizetype framesAtCancelReport = -1;
+    connect(&engine, &Engine::taskFailed, this, [&] { framesAtCancelReport = frames.count(); });
 
     using Clock = std::chrono::steady_clock;
     auto last = Clock::now();
@@ -186,7 +188,7 @@ void TestEngineWorker::cancelMidRunKeepsUiResponsive() {
     AttributionRequest request;
     request.dataset = QStringLiteral("arc-easy-train");
     request.filter.minConfidence = 0.0;
-    request.ig.steps = 256;  // about 20 ms a question here: the run lasts seconds
+    request.ig.steps = 1024;  // the run lasts seconds: the cancel comes before its end
     engine.attribute(request);
     last = Clock::now();
     ticker.start();
@@ -200,12 +202,18 @@ void TestEngineWorker::cancelMidRunKeepsUiResponsive() {
     std::printf("UI thread during attribution: %d ticks of 10 ms, longest gap %.1f ms; %d live frame(s) drawn "
                 "(%d received)\n", ticks, maxGapMs, panel.liveUpdates(), liveFrames);
     QVERIFY(panel.liveUpdates() >= 4);
-    bool cancelled = false;
-    for (const auto& args : failed) cancelled = cancelled || args.at(0).value<TaskError>().cancelled;
-    QVERIFY2(cancelled, "the attribution was not reported as cancelled");
-    QVERIFY(!frames.last().at(0).value<NeuronScores>().final);
-    // Only catches a blocked UI thread; the figure itself is printed above.
-    QVERIFY2(maxGapMs < 2000, qPrintable(QStringLiteral("UI thread blocked for %1 ms").arg(maxGapMs)));
+    // The UI thread drew those frames and sent the cancel while the run was going: the cancel
+    // stopped it, reported once, as cancelled, for the attribution; no frame came after that
+    // report; the last frame is a live one, short of the questions the run had to attribute.
+    QCOMPARE(failed.count(), 1);
+    const auto error = failed.at(0).at(0).value<TaskError>();
+    QVERIFY2(error.cancelled, "the attribution was not reported as cancelled");
+    QCOMPARE(error.task, Task::Attribute);
+    QCOMPARE(frames.count(), framesAtCancelReport);
+    const auto stopped = frames.last().at(0).value<NeuronScores>();
+    QVERIFY(!stopped.final);
+    std::printf("cancelled after %d of %d questions\n", stopped.questions, stopped.total);
+    QVERIFY(stopped.questions >= 1 && stopped.questions < stopped.total);
 
     // The engine works after a cancel: a short run finishes with final scores.
     request.filter.limit = 3;
