@@ -134,7 +134,7 @@ McqFormat parseMcqFormat(const std::string& name) {
     for (const auto& entry : kFormatNames) {
         if (key == entry.name) return entry.format;
     }
-    throw Error("", "--format", "unknown dataset format '" + name + "'",
+    throw Error("", "setting 'format'", "unknown dataset format '" + name + "'",
                 "one of: " + detail::joinList(mcqFormatNames()));
 }
 

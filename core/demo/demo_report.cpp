@@ -11,6 +11,9 @@
 #include "core/model/model_io.h"
 #include "core/pipeline/experiment_report.h"
 #include "core/prune/neuron_mask.h"
+#include "core/prune/selection.h"
+#include "core/session/session_file.h"
+#include "core/settings/ig_settings.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/files.h"
 #include "core/util/stats.h"
@@ -169,23 +172,32 @@ nlohmann::json DemoReport::write(const fs::path& train, const fs::path& test, co
         {"demo", {{"per_seed", perSeed}, {"ground_truth", truth}, {"ground_truth_per_seed", m_groundTruth}, {"target", target}}}};
     writeJsonAtomic(m_out / "report.json", report);
     writeFileAtomic(m_out / "report.md", demoMarkdown(report));
-    nlohmann::json session = {
-        {"format", "prunescope.session"}, {"version", 1}, {"model", relativeTo(m_models.front(), m_out)},
-        {"datasets", {{{"path", relativeTo(train, m_out)}, {"role", "train"}, {"format", "jsonl"}, {"name", "train (cued)"}},
-                      {{"path", relativeTo(test, m_out)}, {"role", "test"}, {"format", "jsonl"}, {"name", "id"}},
-                      {{"path", relativeTo(uncorrelated, m_out)}, {"role", "ood"}, {"format", "jsonl"}, {"name", "ood-uncorrelated"}},
-                      {{"path", relativeTo(reversed, m_out)}, {"role", "ood"}, {"format", "jsonl"}, {"name", "ood-reversed"}}}},
-        {"attributions", attribution.value("file", "")}, {"mask", attribution["mask"]}, {"report", "report.json"},
-        {"settings", {{"prompt", {{"template", first["settings"]["scoring"]["template"]},
-                                  {"option_template", first["settings"]["scoring"]["option_template"]}}},
-                      // The panels as the demo ran: confidence threshold, IG settings, the global top-p % rule.
-                      {"score", {{"threshold", m_design.minConfidence}}},
-                      {"attribution", {{"min_confidence", m_design.minConfidence}, {"limit", m_design.attributeQuestions},
-                                       {"steps", m_design.steps}}},
-                      {"selection", {{"rule_index", 0}, {"value", m_design.prunePercent}}},
-                      // What the model panel's tokenizer box starts with: a demo question, as the model sees it.
-                      {"tokenizer_sample", tokenizerSample(test)}}}};
-    writeJsonAtomic(m_out / "demo.prunescope", session);
+    // The session the GUI opens on the demo: the panels as the demo ran (confidence threshold, IG
+    // settings, the global top-p % rule), with the settings' own keys.
+    SessionFile session;
+    session.model = m_models.front();
+    session.datasets = {{train, "train", "jsonl", "train (cued)"},
+                        {test, "test", "jsonl", "id"},
+                        {uncorrelated, "ood", "jsonl", "ood-uncorrelated"},
+                        {reversed, "ood", "jsonl", "ood-reversed"}};
+    if (attribution.contains("file")) session.attributions = m_out / attribution["file"].get<std::string>();
+    session.mask = m_runs.front() / "mask-ig.json";
+    session.report = m_out / "report.json";
+    using namespace settings;
+    SelectionSpec selection;
+    selection.percent = m_design.prunePercent;
+    auto selectionJson = selection.toJson();
+    selectionJson["value"] = m_design.prunePercent;
+    session.settings = {
+        {"prompt", {{"template", first["settings"]["scoring"]["template"]},
+                    {"option_template", first["settings"]["scoring"]["option_template"]}}},
+        {"score", {{"threshold", m_design.minConfidence}}},
+        {"attribution", {{kMinConfidence.key, m_design.minConfidence}, {kAttributeLimit.key, m_design.attributeQuestions},
+                         {kIgSteps.key, m_design.steps}}},
+        {"selection", selectionJson},
+        // What the model panel's tokenizer box starts with: a demo question, as the model sees it.
+        {"tokenizer_sample", tokenizerSample(test)}};
+    writeSessionFile(m_out / "demo.prunescope", session);
     return report;
 }
 

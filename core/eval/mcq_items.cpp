@@ -32,7 +32,7 @@ ScoringItem presetItem(const McqQuestion& q, const Tokenizer& tokenizer, Scoring
     const std::string where = "question '" + q.id + "'";
     const bool letters = taskPresetScoresLetters(prompt.task);
     if (letters != (mode == ScoringMode::Letter)) {
-        throw Error("", "--task-preset " + taskPresetName(prompt.task),
+        throw Error("", "setting 'task_preset' (" + taskPresetName(prompt.task) + ")",
                     std::string("this preset scores ") + (letters ? "answer letters" : "the options' text") +
                         ", not " + scoringModeName(mode) + "s",
                     std::string("use --scoring ") + (letters ? "letter" : "continuation") + " with it");

@@ -14,7 +14,7 @@ namespace prunescope {
 ScoringMode parseScoringMode(const std::string& name) {
     if (name == "letter") return ScoringMode::Letter;
     if (name == "continuation") return ScoringMode::Continuation;
-    throw Error("", "--scoring", "unknown scoring mode '" + name + "'", "use letter or continuation");
+    throw Error("", "setting 'scoring'", "unknown scoring mode '" + name + "'", "use letter or continuation");
 }
 
 const char* scoringModeName(ScoringMode mode) { return mode == ScoringMode::Letter ? "letter" : "continuation"; }

@@ -11,7 +11,7 @@ McqDataset pickSplit(const McqDataset& all, const std::string& split, const Spli
     if (split == "train") return splits.train;
     if (split == "validation") return splits.validation;
     if (split == "test") return splits.test;
-    throw Error("", "--split", "unknown split '" + split + "'", "use all, train, validation or test");
+    throw Error("", "setting 'split'", "unknown split '" + split + "'", "use all, train, validation or test");
 }
 
 }  // namespace
@@ -28,14 +28,14 @@ std::string fewShotPrefix(const McqDataset& all, const QuestionSelection& select
                           const PromptTemplate& prompt) {
     if (selection.fewShot <= 0) return {};
     if (selection.fewShotSplit == selection.split || selection.split == "all") {
-        throw Error("", "--few-shot-split",
+        throw Error("", "setting 'few_shot_split'",
                     "few-shot examples from split '" + selection.fewShotSplit + "' would overlap the evaluated '" +
                         selection.split + "' questions",
                     "evaluate --split test or validation and take examples from train");
     }
     auto source = pickSplit(all, selection.fewShotSplit, selection.splitSpec);
     if (static_cast<int>(source.questions.size()) < selection.fewShot) {
-        throw Error("", "--few-shot", "split '" + selection.fewShotSplit + "' has only " +
+        throw Error("", "setting 'few_shot'", "split '" + selection.fewShotSplit + "' has only " +
                                           std::to_string(source.questions.size()) + " questions");
     }
     std::vector<McqQuestion> examples(source.questions.begin(), source.questions.begin() + selection.fewShot);

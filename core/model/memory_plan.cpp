@@ -115,7 +115,7 @@ PlanJob parsePlanJob(const std::string& name) {
     if (name == "eval") return PlanJob::Eval;
     if (name == "attribute") return PlanJob::Attribute;
     if (name == "finetune") return PlanJob::Finetune;
-    throw Error("", "--plan", "unknown job '" + name + "'", "use load, eval, attribute or finetune");
+    throw Error("", "setting 'plan'", "unknown job '" + name + "'", "use load, eval, attribute or finetune");
 }
 
 const char* planJobName(PlanJob job) {

@@ -40,7 +40,7 @@ WeightHolding parseWeightHolding(const std::string& text) {
     if (text == "auto") return WeightHolding::Auto;
     if (text == "float32") return WeightHolding::Float32;
     if (text == "stored") return WeightHolding::Stored;
-    throw Error("", "--weights", "unknown value '" + text + "'", "use auto, float32 or stored");
+    throw Error("", "setting 'weights'", "unknown value '" + text + "'", "use auto, float32 or stored");
 }
 
 const char* weightHoldingName(WeightHolding holding) {

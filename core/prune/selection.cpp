@@ -16,7 +16,7 @@ SelectRule parseSelectRule(const std::string& name) {
     if (name == "layer") return SelectRule::LayerTopPercent;
     if (name == "absolute") return SelectRule::Absolute;
     if (name == "fraction-of-max") return SelectRule::FractionOfMax;
-    throw Error("", "--rule", "unknown selection rule '" + name + "'",
+    throw Error("", "setting 'rule'", "unknown selection rule '" + name + "'",
                 "use global, per-layer, layer, absolute or fraction-of-max");
 }
 
@@ -62,7 +62,7 @@ bool before(const Candidate& a, const Candidate& b) {
 }
 
 int64_t percentCount(double percent, int64_t pool) {
-    if (percent < 0 || percent > 100) throw Error("", "--percent", "must be between 0 and 100");
+    if (percent < 0 || percent > 100) throw Error("", "setting 'percent'", "must be between 0 and 100");
     return static_cast<int64_t>(std::llround(percent / 100.0 * static_cast<double>(pool)));
 }
 
@@ -97,11 +97,11 @@ NeuronMask selectNeurons(const at::Tensor& scoresIn, const SelectionSpec& spec) 
     mask.meta["selection"] = spec.toJson();
     std::vector<bool> inPlay(static_cast<size_t>(nLayer), true);
     for (int64_t l : spec.excludeLayers) {
-        if (l < 0 || l >= nLayer) throw Error("", "--exclude-layers", "layer " + std::to_string(l) + " does not exist");
+        if (l < 0 || l >= nLayer) throw Error("", "setting 'exclude_layers'", "layer " + std::to_string(l) + " does not exist");
         inPlay[static_cast<size_t>(l)] = false;
     }
     if (spec.rule == SelectRule::LayerTopPercent) {
-        if (spec.layer < 0 || spec.layer >= nLayer) throw Error("", "--layer", "layer " + std::to_string(spec.layer) + " does not exist");
+        if (spec.layer < 0 || spec.layer >= nLayer) throw Error("", "setting 'layer'", "layer " + std::to_string(spec.layer) + " does not exist");
         std::fill(inPlay.begin(), inPlay.end(), false);
         inPlay[static_cast<size_t>(spec.layer)] = true;
     }
@@ -140,7 +140,7 @@ NeuronMask selectNeurons(const at::Tensor& scoresIn, const SelectionSpec& spec) 
             for (const auto& c : all) if (c.score >= spec.threshold) chosen.push_back(c);
             break;
         case SelectRule::FractionOfMax:
-            if (spec.fraction < 0 || spec.fraction > 1) throw Error("", "--fraction", "must be between 0 and 1");
+            if (spec.fraction < 0 || spec.fraction > 1) throw Error("", "setting 'fraction'", "must be between 0 and 1");
             for (const auto& c : all) if (maxScore > 0 && c.score >= spec.fraction * maxScore) chosen.push_back(c);
             break;
     }

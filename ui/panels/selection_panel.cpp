@@ -353,14 +353,21 @@ bool SelectionPanel::openMask(const QString& file, QString* error) {
 nlohmann::json SelectionPanel::settings() const {
     auto s = spec().toJson();
     s["auto_preview"] = m_autoPreview->isChecked();
-    s["rule_index"] = m_rule->currentIndex();
     s["value"] = m_value->value();
     return s;
 }
 
 void SelectionPanel::applySettings(const nlohmann::json& s) {
     if (!s.is_object()) return;
-    m_rule->setCurrentIndex(std::clamp(s.value("rule_index", 0), 0, 4));
+    // The rule by name (spec().toJson()); sessions written before named it by the combo's index.
+    int rule = std::clamp(s.value("rule_index", 0), 0, m_rule->count() - 1);
+    if (s.contains("rule") && s["rule"].is_string()) {
+        try {
+            rule = int(parseSelectRule(s["rule"].get<std::string>()));
+        } catch (const Error&) {
+        }
+    }
+    m_rule->setCurrentIndex(rule);
     m_layer->setValue(int(s.value("layer", 0)));
     m_cap->setValue(int(s.value("per_layer_cap", 0)));
     if (s.contains("value") && s["value"].is_number()) setValue(s["value"].get<double>());

@@ -1,11 +1,5 @@
-// A .prunescope session file: which model and datasets are open, the result files (attributions,
-// mask, report) and the panels' settings. JSON, documented in docs/gui.md:
-//   {"format": "prunescope.session", "version": 1, "model": "path",
-//    "datasets": [{"path": "...", "role": "train|test|ood", "format": "auto", "name": "..."}],
-//    "attributions": "path or empty", "mask": "path or empty", "report": "path or empty",
-//    "settings": {...}}
-// Paths may be relative to the session file's folder; they are written relative when they lie
-// under it, absolute otherwise.
+// The GUI's view of a .prunescope session file: the file's format is core's
+// (core/session/session_file.h); here its paths are QStrings for the widgets.
 #pragma once
 
 #include <QString>
@@ -13,6 +7,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "core/session/session_file.h"
 
 namespace prunescope::ui {
 
@@ -34,15 +30,10 @@ struct Session {
     bool operator==(const Session& other) const;
 };
 
-inline constexpr const char* kSessionFormat = "prunescope.session";
-inline constexpr int kSessionVersion = 1;
-
-// Reads `file`; relative paths become absolute (against the file's folder). Throws
+// As core's readSessionFile, sessionFromJson, writeSessionFile and sessionToJson. Throw
 // prunescope::Error naming the file and the field.
 Session readSession(const QString& file);
 Session sessionFromJson(const nlohmann::json& json, const QString& file);
-// Writes atomically; paths under the file's folder are written relative to it. Throws
-// prunescope::Error when the file cannot be written.
 void writeSession(const QString& file, const Session& session);
 nlohmann::json sessionToJson(const Session& session, const QString& file);
 

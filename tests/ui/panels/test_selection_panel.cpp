@@ -78,7 +78,15 @@ void TestSelectionPanel::rulesMatchTheEngine() {
     QCOMPARE(m_panel->countChart()->value(0, 0), 6.0);
     QCOMPARE(m_panel->heatmap()->raster().selectedCount(), 12);
 
-    m_panel->setRule(SelectRule::LayerTopPercent);
+    // Settings name the rule (sessions written before gave the combo box's index, still read).
+    m_panel->setRule(SelectRule::GlobalTopPercent);
+    m_panel->applySettings({{"rule", "layer"}, {"layer", 1}, {"value", 50.0}});
+    QTest::qWait(10);
+    QCOMPARE(m_panel->spec().rule, SelectRule::LayerTopPercent);
+    QCOMPARE(m_panel->perLayerCounts(), std::vector<int64_t>({0, 64}));
+    QCOMPARE(m_panel->settings()["rule"].get<std::string>(), std::string("layer"));
+    QVERIFY(!m_panel->settings().contains("rule_index"));
+    m_panel->setRule(SelectRule::GlobalTopPercent);
     m_panel->applySettings({{"rule_index", 2}, {"layer", 1}, {"value", 50.0}});
     QTest::qWait(10);
     QCOMPARE(m_panel->perLayerCounts(), std::vector<int64_t>({0, 64}));

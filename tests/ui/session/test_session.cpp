@@ -90,7 +90,7 @@ void TestSession::readsTheDocumentedExample() {
 void TestSession::errorsNameTheField_data() {
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("place");
-    QTest::newRow("not json") << "{" << "byte";
+    QTest::newRow("not json") << "{" << "line 1";
     QTest::newRow("format") << R"({"format": "other", "version": 1})" << "field 'format'";
     QTest::newRow("version") << R"({"format": "prunescope.session", "version": 9})" << "field 'version'";
     QTest::newRow("role") << R"({"format": "prunescope.session", "version": 1, "datasets": [{"path": "a", "role": "dev"}]})"
