@@ -128,7 +128,7 @@ double forwardFlopsPerToken(const ModelConfig& c, int64_t seq, bool headAtEveryP
     const double d = static_cast<double>(c.dModel);
     const double kv = static_cast<double>(c.nKvHead * c.headDim);
     const double q = static_cast<double>(c.nHead * c.headDim);
-    const double ffnMats = c.modelType == "gpt2" ? 2 : 3;
+    const double ffnMats = c.traits().gatedFfn ? 3 : 2;
     const double perLayer = 2 * (d * q + 2 * d * kv + q * d)        // q, k, v, o projections
                             + 2 * ffnMats * d * static_cast<double>(c.nNeuron)  // FFN
                             + 2 * 2 * q * static_cast<double>(seq + 1) / 2;     // scores and mix, causal average

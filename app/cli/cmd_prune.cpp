@@ -51,12 +51,12 @@ int runSelect(const Argv& argv) {
     parser.option("attributions", "FILE", "attributions.safetensors from 'prunescope-cli attribute'")
         .option("rule", "R", "global, per-layer, layer (one layer), absolute, fraction-of-max", "global")
         .option("score", "S", "mean, mean-abs, positive-mean, layer-normalized, std, topk", "mean")
-        .option("percent", "P", "Top-p rules: percent of the neurons in play", "1")
-        .option("layer", "L", "Rule 'layer': the layer", "0")
-        .option("threshold", "T", "Rule 'absolute': score >= T", "0")
-        .option("fraction", "F", "Rule 'fraction-of-max': score >= F x max", "0.2")
+        .option(settings::kPrunePercent)
+        .option(settings::kSelectLayer)
+        .option(settings::kSelectThreshold)
+        .option(settings::kFractionOfMax)
         .option("exclude-layers", "L,L", "Layers never pruned")
-        .option("per-layer-cap", "N", "At most N neurons per layer (0: no cap)", "0")
+        .option(settings::kPerLayerCap)
         .option("like", "MASK", "Baseline: copy the per-layer counts of this mask")
         .option("baseline", "B", "With --like: random or magnitude (mean |activation| on the attributed questions)")
         .option("seed", "N", "Random baseline seed", "0")
@@ -110,12 +110,12 @@ int runSelect(const Argv& argv) {
             auto file = readAttributionFile(args->get("attributions"));
             SelectionSpec spec;
             spec.rule = parseSelectRule(args->get("rule"));
-            spec.percent = args->getDouble("percent");
-            spec.layer = args->getInt("layer");
-            spec.threshold = args->getDouble("threshold");
-            spec.fraction = args->getDouble("fraction");
+            spec.percent = args->get(settings::kPrunePercent);
+            spec.layer = args->get(settings::kSelectLayer);
+            spec.threshold = args->get(settings::kSelectThreshold);
+            spec.fraction = args->get(settings::kFractionOfMax);
             spec.excludeLayers = parseLayerList(args->get("exclude-layers"));
-            spec.perLayerCap = args->getInt("per-layer-cap");
+            spec.perLayerCap = args->get(settings::kPerLayerCap);
             auto score = parseNeuronScore(args->get("score"));
             mask = selectNeurons(file.aggregate.score(score), spec);
             mask.meta["score"] = neuronScoreName(score);

@@ -98,7 +98,7 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
         throw std::logic_error("runAttribution: more scores than items, or items and questions differ in number");
     }
     const auto& config = model.config();
-    if (job.ig.site == NeuronSite::Gate && config.modelType == "gpt2") {
+    if (job.ig.site == NeuronSite::Gate && !config.traits().gatedFfn) {
         throw Error("", "setting 'site'", config.modelType + " has no gate projection", "use the activation site");
     }
     auto selected = selectConfident(scores, job.filter);

@@ -16,10 +16,47 @@ namespace {
 
 // One scaled copy of the input: the gates of `layer` (all layers when -1) at `alpha`, the rest 1.
 struct Row {
+    enum class Kind { Step, Input, Baseline };  // a quadrature point, F(x) (α = 1), F(0) (α = 0)
+    Kind kind = Kind::Step;
     int64_t layer = -1;
     double alpha = 0;
-    double weight = 0;  // quadrature weight; 0 for the F(x) / F(0) rows
+    double weight = 0;  // quadrature weight (steps only)
+
+    bool scales(int64_t l) const { return layer == -1 || layer == l; }
+    double gate(int64_t l) const { return scales(l) ? alpha : 1.0; }
+    double stepWeight(int64_t l) const { return kind == Kind::Step && scales(l) ? weight : 0.0; }
 };
+
+// The gates of `count` rows, the whole list repeated `copies` times (one copy per question), as one
+// (copies * count, nNeuron) tensor per layer that requires grad, set on `hook` at `where`.
+std::vector<torch::Tensor> makeGates(const Row* rows, size_t count, int64_t copies, int64_t nLayer, int64_t nNeuron,
+                                     const torch::Device& device, NeuronHook& hook, HookPositions where) {
+    std::vector<torch::Tensor> gates;
+    const auto n = copies * static_cast<int64_t>(count);
+    for (int64_t l = 0; l < nLayer; ++l) {
+        std::vector<float> values;
+        values.reserve(static_cast<size_t>(n));
+        for (int64_t c = 0; c < copies; ++c)
+            for (size_t k = 0; k < count; ++k) values.push_back(static_cast<float>(rows[k].gate(l)));
+        auto g = torch::tensor(values).to(device).unsqueeze(1).expand({n, nNeuron}).contiguous().requires_grad_(true);
+        hook.setScale(l, g, where);
+        gates.push_back(g);
+    }
+    return gates;
+}
+
+// Takes F(x) (and the prediction there) or F(0) from an endpoint row's target value; quadrature
+// rows carry none.
+template <typename Argmax>
+void takeEndpoint(const Row& row, double value, IgTarget target, const Argmax& argmax, QuestionIg& out,
+                  std::vector<double>& f0) {
+    if (row.kind == Row::Kind::Input) {
+        out.fx = value;
+        if (target != IgTarget::MaxLogit) out.predicted = argmax();
+    } else if (row.kind == Row::Kind::Baseline) {
+        f0[row.layer == -1 ? 0 : static_cast<size_t>(row.layer)] = value;
+    }
+}
 
 // The target for each row: (R, nOptions) option logits or (R, V) full logits -> (R,)
 torch::Tensor target(const torch::Tensor& logits, IgTarget target, int predicted, int gold) {
@@ -43,10 +80,10 @@ std::vector<Row> makeRows(const IgSettings& settings, int64_t nLayer, std::vecto
     const auto q = quadrature(settings.rule, settings.steps);
     std::vector<Row> rows;
     for (int64_t b : blocks) {
-        for (size_t k = 0; k < q.alphas.size(); ++k) rows.push_back({b, q.alphas[k], q.weights[k]});
-        rows.push_back({b, 0.0, 0.0});
+        for (size_t k = 0; k < q.alphas.size(); ++k) rows.push_back({Row::Kind::Step, b, q.alphas[k], q.weights[k]});
+        rows.push_back({Row::Kind::Baseline, b, 0.0, 0.0});
     }
-    rows.push_back({-1, 1.0, 0.0});
+    rows.push_back({Row::Kind::Input, -1, 1.0, 0.0});
     return rows;
 }
 
@@ -101,7 +138,6 @@ QuestionIg integratedGradients(CausalLM& model, const ScoringItem& item, int pre
     QuestionIg out;
     out.ig = torch::zeros({nLayer, nNeuron}, torch::kDouble);
     std::vector<double> f0(blocks.size(), 0.0);
-    double fx = 0;
     const int64_t perPass = settings.rowsPerPass > 0 ? settings.rowsPerPass
                             : fast                    ? static_cast<int64_t>(rows.size())
                                                       : 8;
@@ -110,16 +146,7 @@ QuestionIg integratedGradients(CausalLM& model, const ScoringItem& item, int pre
         const auto r = static_cast<int64_t>(end - start);
         // Gates per layer: (R, nNeuron), α on the rows that scale this layer, 1 elsewhere.
         NeuronHook hook(nLayer, settings.site);
-        std::vector<torch::Tensor> gates;
-        for (int64_t l = 0; l < nLayer; ++l) {
-            std::vector<float> values(static_cast<size_t>(r));
-            for (size_t j = start; j < end; ++j) {
-                values[j - start] = static_cast<float>(rows[j].layer == -1 || rows[j].layer == l ? rows[j].alpha : 1.0);
-            }
-            auto g = torch::tensor(values).to(device).unsqueeze(1).expand({r, nNeuron}).contiguous().requires_grad_(true);
-            hook.setScale(l, g, settings.positions);
-            gates.push_back(g);
-        }
+        auto gates = makeGates(rows.data() + start, end - start, 1, nLayer, nNeuron, device, hook, settings.positions);
         ForwardArgs args;
         args.hook = &hook;
         torch::Tensor hidden;
@@ -140,27 +167,15 @@ QuestionIg integratedGradients(CausalLM& model, const ScoringItem& item, int pre
         for (int64_t l = 0; l < nLayer; ++l) {
             auto g = grads[static_cast<size_t>(l)].detach().to(torch::kCPU, torch::kDouble);  // (R, nNeuron)
             for (size_t j = start; j < end; ++j) {
-                const auto& row = rows[j];
-                if (row.weight != 0 && (row.layer == -1 || row.layer == l)) {
-                    out.ig[l].add_(g[static_cast<int64_t>(j - start)], row.weight);
-                }
+                if (const double w = rows[j].stepWeight(l); w != 0) out.ig[l].add_(g[static_cast<int64_t>(j - start)], w);
             }
         }
         for (size_t j = start; j < end; ++j) {
-            const auto& row = rows[j];
-            double value = fcpu[static_cast<int64_t>(j - start)].item<double>();
-            if (row.alpha == 1.0 && row.weight == 0) {
-                fx = value;
-                if (settings.target != IgTarget::MaxLogit) {
-                    out.predicted = static_cast<int>(logits[static_cast<int64_t>(j - start)].argmax().item<int64_t>());
-                }
-            } else if (row.alpha == 0.0 && row.weight == 0) {
-                size_t b = row.layer == -1 ? 0 : static_cast<size_t>(row.layer);
-                f0[b] = value;
-            }
+            const auto i = static_cast<int64_t>(j - start);
+            takeEndpoint(rows[j], fcpu[i].item<double>(), settings.target,
+                         [&] { return static_cast<int>(logits[i].argmax().item<int64_t>()); }, out, f0);
         }
     }
-    out.fx = fx;
     out.f0 = f0;
     out.completenessError = completenessError(out, blocks);
     return out;
@@ -207,15 +222,7 @@ std::vector<QuestionIg> fastGroup(CausalLM& model, const std::vector<const Scori
     }
 
     NeuronHook hook(nLayer, settings.site);
-    std::vector<torch::Tensor> gates;
-    for (int64_t l = 0; l < nLayer; ++l) {
-        std::vector<float> values;
-        for (int64_t j = 0; j < q; ++j)
-            for (const auto& row : rows) values.push_back(static_cast<float>(row.layer == -1 || row.layer == l ? row.alpha : 1.0));
-        auto g = torch::tensor(values).to(device).unsqueeze(1).expand({q * r, nNeuron}).contiguous().requires_grad_(true);
-        hook.setScale(l, g, HookPositions::Last);
-        gates.push_back(g);
-    }
+    auto gates = makeGates(rows.data(), rows.size(), q, nLayer, nNeuron, device, hook, HookPositions::Last);
     KvCache cache = prefixCache.sharePrefix(r);
     ForwardArgs args;
     args.hook = &hook;
@@ -246,21 +253,15 @@ std::vector<QuestionIg> fastGroup(CausalLM& model, const std::vector<const Scori
         result.ig = torch::zeros({nLayer, nNeuron}, torch::kDouble);
         for (int64_t l = 0; l < nLayer; ++l) {
             std::vector<double> w;
-            for (const auto& row : rows) w.push_back(row.weight != 0 && (row.layer == -1 || row.layer == l) ? row.weight : 0.0);
+            for (const auto& row : rows) w.push_back(row.stepWeight(l));
             result.ig[l] = torch::matmul(torch::tensor(w, torch::kDouble), gcpu[static_cast<size_t>(l)].slice(0, j * r, (j + 1) * r));
         }
         std::vector<double> f0(blocks.size(), 0.0);
         const double* fj = fcpu.data_ptr<double>() + j * r;
         for (int64_t k = 0; k < r; ++k) {
-            const auto& row = rows[static_cast<size_t>(k)];
-            if (row.alpha == 1.0 && row.weight == 0) {
-                result.fx = fj[k];
-                if (settings.target != IgTarget::MaxLogit) {
-                    result.predicted = static_cast<int>(logitsOf[static_cast<size_t>(j)][k].argmax().item<int64_t>());
-                }
-            } else if (row.alpha == 0.0 && row.weight == 0) {
-                f0[row.layer == -1 ? 0 : static_cast<size_t>(row.layer)] = fj[k];
-            }
+            takeEndpoint(rows[static_cast<size_t>(k)], fj[k], settings.target,
+                         [&] { return static_cast<int>(logitsOf[static_cast<size_t>(j)][k].argmax().item<int64_t>()); },
+                         result, f0);
         }
         result.f0 = f0;
         result.completenessError = completenessError(result, blocks);

@@ -149,7 +149,7 @@ std::vector<QuestionScore> scoreItems(CausalLM& model, const std::vector<Scoring
     }
     const int64_t nCtx = model.config().nCtx;
     for (const auto& s : sequences) {
-        if (static_cast<int64_t>(s.tokens.size()) > nCtx && model.config().modelType == "gpt2") {
+        if (static_cast<int64_t>(s.tokens.size()) > nCtx && model.config().traits().learnedPositions) {
             throw Error("", "question " + std::to_string(s.item + 1),
                         "prompt of " + std::to_string(s.tokens.size()) + " tokens exceeds the model's context of " +
                             std::to_string(nCtx));

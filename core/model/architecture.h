@@ -23,6 +23,7 @@ struct Architecture {
     nlohmann::json (*configToJson)(const ModelConfig& config);
     // The model with placeholder parameters (allocated with `options`, not initialized).
     std::shared_ptr<CausalLM> (*build)(const ModelConfig& config, const torch::TensorOptions& options);
+    ArchitectureTraits traits;
 };
 
 const Architecture& findArchitecture(const std::string& modelType, const std::string& file = "config.json");

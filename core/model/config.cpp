@@ -8,6 +8,8 @@
 
 namespace prunescope {
 
+const ArchitectureTraits& ModelConfig::traits() const { return findArchitecture(modelType).traits; }
+
 int64_t ModelConfig::parameterCount() const {
     auto model = findArchitecture(modelType).build(*this, torch::TensorOptions().device(torch::kMeta));
     int64_t total = 0;

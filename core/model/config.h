@@ -20,6 +20,17 @@ struct RopeScaling {
     int64_t originalMaxPositions = 8192;  // llama3
 };
 
+// What an architecture implies beyond its config.json keys; each architecture's file says
+// (core/model/architecture.h), so nothing else tests model_type.
+struct ArchitectureTraits {
+    bool gatedFfn = true;           // SwiGLU: act(gate_proj x) * up_proj x -> down_proj; false: c_fc -> act -> c_proj
+    bool learnedPositions = false;  // absolute position embeddings: no position at or past nCtx
+    bool conv1dWeights = false;     // Hugging Face stores the projections as (in, out): GPT-2's Conv1D
+    const char* peftPrefix = "";    // where the Hugging Face class keeps the blocks (PEFT adapter keys)
+    std::vector<std::string> attentionModules = {"q_proj", "k_proj", "v_proj", "o_proj"};  // LoRA "attention"
+    std::vector<std::string> ffnModules = {"gate_proj", "up_proj", "down_proj"};           // LoRA "ffn"
+};
+
 struct ModelConfig {
     std::string modelType;  // config.json "model_type": gpt2, llama, mistral, qwen2
     int64_t nLayer = 0;
@@ -46,6 +57,8 @@ struct ModelConfig {
 
     // Parameters as stored: embeddings, blocks, final norm, and the head unless tied.
     int64_t parameterCount() const;
+    // The architecture's traits (an Error for an unknown model_type).
+    const ArchitectureTraits& traits() const;
 };
 
 // Parses config.json text (from `file`) into a ModelConfig; errors name the file and the field.

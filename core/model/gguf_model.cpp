@@ -333,7 +333,7 @@ std::shared_ptr<CausalLM> loadGgufModel(const fs::path& path, const ModelLoadOpt
         // GGUF lists dims fastest-first; Hugging Face shapes are the reverse. GPT-2's Conv1D
         // weights are stored (in, out) by Hugging Face and were transposed by the converter.
         std::vector<int64_t> shape(info.dims.rbegin(), info.dims.rend());
-        const bool conv1d = config.modelType == "gpt2" && info.dims.size() == 2 &&
+        const bool conv1d = config.traits().conv1dWeights && info.dims.size() == 2 &&
                             name.rfind("h.", 0) == 0 && name.find("ln_") == std::string::npos;
         torch::Tensor& param = it->second;
         std::vector<int64_t> expected(param.sizes().begin(), param.sizes().end());

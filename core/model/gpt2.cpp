@@ -176,6 +176,8 @@ std::shared_ptr<CausalLM> buildGpt2(const ModelConfig& c, const torch::TensorOpt
 
 }  // namespace
 
-const Architecture kGpt2Architecture{"gpt2", parseGpt2, gpt2ToJson, buildGpt2};
+const Architecture kGpt2Architecture{"gpt2", parseGpt2, gpt2ToJson, buildGpt2,
+                                     ArchitectureTraits{false, true, true, "transformer.", {"c_attn", "attn.c_proj"},
+                                                        {"c_fc", "mlp.c_proj"}}};
 
 }  // namespace prunescope

@@ -234,6 +234,6 @@ const Architecture kLlamaArchitecture{
         j["architectures"] = {"LlamaForCausalLM"};
         return j;
     },
-    buildLlamaFamily};
+    buildLlamaFamily, {}};
 
 }  // namespace prunescope

@@ -19,6 +19,6 @@ nlohmann::json mistralToJson(const ModelConfig& c) {
 
 }  // namespace
 
-const Architecture kMistralArchitecture{"mistral", parseMistral, mistralToJson, buildLlamaFamily};
+const Architecture kMistralArchitecture{"mistral", parseMistral, mistralToJson, buildLlamaFamily, {}};
 
 }  // namespace prunescope

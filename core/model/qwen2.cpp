@@ -24,6 +24,6 @@ nlohmann::json qwen2ToJson(const ModelConfig& c) {
 
 }  // namespace
 
-const Architecture kQwen2Architecture{"qwen2", parseQwen2, qwen2ToJson, buildLlamaFamily};
+const Architecture kQwen2Architecture{"qwen2", parseQwen2, qwen2ToJson, buildLlamaFamily, {}};
 
 }  // namespace prunescope

@@ -199,20 +199,20 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
     if (r.has("selection")) {
         auto s = r.child("selection");
         s.allow({"score", "rule", "percent", "layer", "threshold", "fraction", "exclude_layers", "per_layer_cap"});
-        if (s.has("score")) c.score = s.field("score", parseNeuronScore);
+        c.score = s.get(settings::kNeuronScore, c.score);
         if (s.has("rule")) c.selection.rule = s.field("rule", parseSelectRule);
-        c.selection.percent = s.number("percent", c.selection.percent);
-        if (c.selection.percent < 0 || c.selection.percent > 100) throw Error(file, "field 'selection.percent'", "must be in [0, 100]");
-        c.selection.layer = s.integer("layer", 0);
-        c.selection.threshold = s.number("threshold", 0);
-        c.selection.fraction = s.number("fraction", c.selection.fraction);
+        using namespace settings;
+        c.selection.percent = s.get(kPrunePercent, c.selection.percent);
+        c.selection.layer = s.get(kSelectLayer, c.selection.layer);
+        c.selection.threshold = s.get(kSelectThreshold, c.selection.threshold);
+        c.selection.fraction = s.get(kFractionOfMax, c.selection.fraction);
         if (s.has("exclude_layers")) {
             for (const auto& l : s.raw("exclude_layers")) {
                 if (!l.is_number_integer()) throw Error(file, "field 'selection.exclude_layers'", "expected layer numbers");
                 c.selection.excludeLayers.push_back(l.get<int64_t>());
             }
         }
-        c.selection.perLayerCap = s.integer("per_layer_cap", 0);
+        c.selection.perLayerCap = s.get(kPerLayerCap, c.selection.perLayerCap);
     }
     if (r.has("finetune")) {
         try {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/prune/neuron_mask.h"
+#include "core/settings/selection_settings.h"
 
 namespace prunescope {
 
@@ -26,12 +27,12 @@ const char* selectRuleName(SelectRule rule);
 
 struct SelectionSpec {
     SelectRule rule = SelectRule::GlobalTopPercent;
-    double percent = 1.0;    // top-p rules: p in percent (0..100)
-    int64_t layer = 0;       // LayerTopPercent
-    double threshold = 0.0;  // Absolute
-    double fraction = 0.2;   // FractionOfMax
+    double percent = settings::kPrunePercent.value;       // top-p rules: p in percent (0..100)
+    int64_t layer = settings::kSelectLayer.value;         // LayerTopPercent
+    double threshold = settings::kSelectThreshold.value;  // Absolute
+    double fraction = settings::kFractionOfMax.value;     // FractionOfMax
     std::vector<int64_t> excludeLayers;
-    int64_t perLayerCap = 0;  // at most this many per layer (0: no cap), keeping the highest
+    int64_t perLayerCap = settings::kPerLayerCap.value;  // at most this many per layer (0: no cap), keeping the highest
 
     nlohmann::json toJson() const;
 };

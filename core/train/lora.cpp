@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "core/model/architecture.h"
 #include "core/model/causal_lm.h"
 #include "core/model/layers.h"
 #include "core/model/lora_adapter.h"
@@ -47,9 +48,15 @@ NeuronAxis neuronAxisOf(const std::string& name) {
 
 // The module path in the Hugging Face model class PEFT wraps (GPT2LMHeadModel keeps its blocks
 // under "transformer.").
-std::string peftPath(const std::string& name, const std::string& modelType) {
-    if (modelType == "gpt2" && name.rfind("lm_head", 0) != 0) return "transformer." + name;
-    return name;
+std::string joinNames(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+std::string peftPath(const std::string& name, const ModelConfig& config) {
+    if (name.rfind("lm_head", 0) == 0) return name;
+    return config.traits().peftPrefix + name;
 }
 
 // A's columns / B's rows that belong to pruned neurons, zeroed in copies of a and b.
@@ -147,13 +154,9 @@ std::vector<std::string> parseLoraTargets(const std::string& text, const std::st
 
 std::vector<std::string> resolveLoraTargets(const std::vector<std::string>& targets,
                                             const std::string& modelType) {
-    const bool gpt2 = modelType == "gpt2";
-    const std::vector<std::string> attention =
-        gpt2 ? std::vector<std::string>{"c_attn", "attn.c_proj"}
-             : std::vector<std::string>{"q_proj", "k_proj", "v_proj", "o_proj"};
-    const std::vector<std::string> ffn =
-        gpt2 ? std::vector<std::string>{"c_fc", "mlp.c_proj"}
-             : std::vector<std::string>{"gate_proj", "up_proj", "down_proj"};
+    const auto& traits = findArchitecture(modelType).traits;
+    const std::vector<std::string>& attention = traits.attentionModules;
+    const std::vector<std::string>& ffn = traits.ffnModules;
     std::vector<std::string> out;
     for (const auto& t : targets) {
         if (t == "attention" || t == "all")
@@ -201,7 +204,7 @@ LoraAttachment attachLora(CausalLM& model, const LoraSettings& settings, uint64_
     LoraAttachment lora;
     lora.settings = settings;
     lora.targetModules = resolveLoraTargets(settings.targets, config.modelType);
-    lora.fanInFanOut = config.modelType == "gpt2";
+    lora.fanInFanOut = config.traits().conv1dWeights;
     const double scale = settings.alpha / static_cast<double>(settings.rank);
     auto gen = at::detail::createCPUGenerator(seed);
     std::vector<bool> used(lora.targetModules.size(), false);
@@ -237,7 +240,7 @@ LoraAttachment attachLora(CausalLM& model, const LoraSettings& settings, uint64_
         adapter->dropout = settings.dropout;
         LoraModule m;
         m.name = name;
-        m.path = peftPath(name, config.modelType);
+        m.path = peftPath(name, config);
         m.layer = model.roleOf(name + ".weight").layer;
         m.neurons = neuronAxisOf(name);
         m.adapter = adapter;
@@ -252,9 +255,8 @@ LoraAttachment attachLora(CausalLM& model, const LoraSettings& settings, uint64_
         throw Error("", "field 'lora_targets'",
                     "'" + lora.targetModules[i] + "' matches no linear layer of this " +
                         config.modelType + " model",
-                    config.modelType == "gpt2" ? "GPT-2 has c_attn, c_proj, c_fc"
-                                               : "use q_proj, k_proj, v_proj, o_proj, "
-                                                 "gate_proj, up_proj, down_proj");
+                    "use attention, ffn, all or " + joinNames(config.traits().attentionModules) + ", " +
+                        joinNames(config.traits().ffnModules));
     }
     int64_t values = 0;
     for (const auto& t : lora.parameters())

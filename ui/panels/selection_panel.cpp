@@ -204,9 +204,9 @@ void SelectionPanel::onRuleChanged() {
     updateRanges();
     const auto rule = SelectRule(m_rule->currentIndex());
     m_updating = true;
-    if (isPercentRule(rule)) m_value->setValue(1.0);
+    if (isPercentRule(rule)) m_value->setValue(settings::kPrunePercent.value);
     else if (rule == SelectRule::Absolute) m_value->setValue(m_minScore + 0.9 * (m_maxScore - m_minScore));
-    else m_value->setValue(0.5);
+    else m_value->setValue(settings::kFractionOfMax.value);
     m_slider->setValue(valueToSlider(m_value->value()));
     m_updating = false;
     scheduleRecompute();
