@@ -62,6 +62,7 @@ void EngineWorker::State::ensureItems(WorkerDataset& set) {
 void EngineWorker::State::resetResults() {
     aggregate.reset();
     attributionDataset.clear();
+    attributedIndices.clear();
     attributionFile.clear();
     questionIg.clear();
     questionIgComplete = false;

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
 
 #include "core/attribution/attribution_file.h"
 #include "core/attribution/attribution_run.h"
@@ -36,6 +39,31 @@ std::vector<TokenScore> topTokens(const at::Tensor& logits, const Tokenizer& tok
         out.push_back({QString::fromStdString(tokenizer.idToToken(int32_t(index[j].item<int64_t>()))),
                        float(values[j].item<double>())});
     }
+    return out;
+}
+
+// The open set read from the same file as an attributions file made on another part of it (by
+// path), when every question id there is unique; null otherwise.
+const WorkerDataset* sameFileById(const EngineWorker::State& s, const std::string& file, const IgAggregate& aggregate) {
+    if (file.empty() || aggregate.count() == 0) return nullptr;
+    const auto wanted = std::filesystem::absolute(file).lexically_normal();
+    for (const auto& d : s.datasets) {
+        if (std::filesystem::absolute(d.info.path.toStdString()).lexically_normal() != wanted) continue;
+        std::set<std::string> ids;
+        for (const auto& q : d.data.questions)
+            if (q.id.empty() || !ids.insert(q.id).second) return nullptr;
+        return &d;
+    }
+    return nullptr;
+}
+
+// For each record of `aggregate` whose question id is in `set`: its index there.
+std::vector<size_t> indicesById(const WorkerDataset& set, const IgAggregate& aggregate) {
+    std::map<std::string, size_t> index;
+    for (size_t i = 0; i < set.data.questions.size(); ++i) index[set.data.questions[i].id] = i;
+    std::vector<size_t> out;
+    for (const auto& rec : aggregate.records())
+        if (auto it = index.find(rec.id); it != index.end()) out.push_back(it->second);
     return out;
 }
 
@@ -115,6 +143,7 @@ void EngineWorker::attribute(const AttributionRequest& r, const CancelFlag* canc
         };
         auto result = runAttribution(*s.model, set->data, set->items, set->scores, job, live, cancel);
         s.aggregate = std::move(result.aggregate);
+        for (const auto& rec : s.aggregate->records()) s.attributedIndices.push_back(size_t(rec.index));
         if (!r.outFile.isEmpty()) {
             const std::filesystem::path out = r.outFile.toStdString();
             if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
@@ -155,6 +184,13 @@ void EngineWorker::openAttributions(const QString& file, const QString& score) {
             if (!dataFingerprint.empty() && d.data.fingerprint() == dataFingerprint) match = &d;
         if (match != nullptr) {
             s.attributionDataset = match->info.name.toStdString();
+            for (const auto& rec : s.aggregate->records()) s.attributedIndices.push_back(size_t(rec.index));
+        } else if (const auto* sameFile = sameFileById(s, dataset.value("file", std::string()), *s.aggregate)) {
+            s.attributionDataset = sameFile->info.name.toStdString();
+            s.attributedIndices = indicesById(*sameFile, *s.aggregate);
+            log::get("gui")->info("{}: made on another part of {}; {} of its {} questions are in {}", file.toStdString(),
+                                  dataName, s.attributedIndices.size(), s.aggregate->count(),
+                                  sameFile->info.name.toStdString());
         } else if (!s.datasets.empty()) {
             log::get("gui")->warn(
                 "{}: made on {}, which is not open in this session (no open set has its "
@@ -205,15 +241,14 @@ void EngineWorker::neuronDetail(int layer, int neuron, const CancelFlag* cancel)
         if (set != nullptr) {
             s.ensureItems(*set);
             std::vector<size_t> indices;
-            for (const auto& rec : s.aggregate->records()) {
-                if (attributedSet && rec.index >= 0 && size_t(rec.index) < set->items.size())
-                    indices.push_back(size_t(rec.index));
-            }
+            if (attributedSet)
+                for (size_t i : s.attributedIndices)
+                    if (i < set->items.size()) indices.push_back(i);
             if (indices.empty())
                 for (size_t i = 0; i < std::min(set->items.size(), kActivationQuestions); ++i) indices.push_back(i);
             std::vector<ScoringItem> items;
             for (size_t i : indices) items.push_back(set->items[i]);
-            d.activations = neuronActivations(*s.model, items, layer, neuron, 8, cancel);
+            d.activations = neuronActivations(*s.model, items, layer, neuron, settings::kScoringBatchSize.value, cancel);
             std::vector<size_t> order(d.activations.size());
             for (size_t i = 0; i < order.size(); ++i) order[i] = i;
             std::sort(order.begin(), order.end(),

@@ -39,6 +39,10 @@ struct EngineWorker::State {
     // for runs made in this window, each question's IG ((layer, neuron) float32, within a budget).
     std::optional<IgAggregate> aggregate;
     std::string attributionDataset;
+    // The attributed questions' indices in attributionDataset's items: the records' own indices
+    // when that set is the one attributed, matched by question id when it is another part of the
+    // same file (the demo attributes its whole training file; the window splits it 90/10).
+    std::vector<size_t> attributedIndices;
     std::string scoreName = "mean";
     std::string attributionFile;
     std::vector<std::vector<float>> questionIg;

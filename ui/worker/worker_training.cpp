@@ -93,14 +93,13 @@ void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) 
                 if (!s.magnitude.defined()) {
                     std::vector<size_t> indices;
                     if (s.aggregate && s.attributionDataset == train->info.name.toStdString()) {
-                        for (const auto& rec : s.aggregate->records())
-                            if (rec.index >= 0 && size_t(rec.index) < train->items.size())
-                                indices.push_back(size_t(rec.index));
+                        for (size_t i : s.attributedIndices)
+                            if (i < train->items.size()) indices.push_back(i);
                     }
                     if (indices.empty())
                         for (size_t i = 0; i < std::min(train->items.size(), kMagnitudeQuestions); ++i)
                             indices.push_back(i);
-                    s.magnitude = meanAbsActivation(*s.model, train->items, indices, 8,
+                    s.magnitude = meanAbsActivation(*s.model, train->items, indices, settings::kScoringBatchSize.value,
                                                     progressFor(Task::Finetune), cancel);
                 }
                 mask = magnitudeLike(r.selection, s.magnitude);

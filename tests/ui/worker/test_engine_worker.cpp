@@ -10,7 +10,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <set>
 
+#include "core/attribution/attribution_file.h"
+#include "core/attribution/attribution_run.h"
 #include "core/eval/mcq_items.h"
 #include "core/train/finetune.h"
 #include "core/model/model_io.h"
@@ -266,6 +269,41 @@ void TestEngineWorker::neuronDetailAndPreview() {
     std::printf("top promoted logit: worker %.6g, direct %.6g\n", double(d.promoted[0].value), top);
     QVERIFY(std::abs(d.promoted[0].value - top) < 1e-4);
     for (size_t i = 1; i < d.promoted.size(); ++i) QVERIFY(d.promoted[i - 1].value >= d.promoted[i].value);
+
+    // A file attributed on the whole training file (as the demo's is) opened here, where the file is
+    // split 90/10: its questions are found in the train part by id, not taken from its start.
+    {
+        auto whole = loadMcqDataset(m_fixture.train);
+        auto wholeItems = buildScoringItems(whole, Tokenizer::fromDirectory(m_fixture.model), ScoringMode::Letter, {});
+        AttributionJob job;
+        job.ig.steps = 4;
+        job.filter.minConfidence = 0.0;
+        job.filter.limit = 40;
+        job.source.modelDir = m_fixture.model;
+        auto result = runAttribution(*model, whole, wholeItems, scoreItems(*model, wholeItems, {}), job);
+        const auto file = m_dir / "whole-file.safetensors";
+        writeAttributionFile(file, result.aggregate, result.meta);
+        std::set<std::string> trainIds;
+        for (const auto& q : splitDataset(whole, SplitSpec{0.9, 0.1, 0.0, 0}).train.questions) trainIds.insert(q.id);
+        size_t inTrain = 0;
+        for (const auto& rec : result.aggregate.records()) inTrain += trainIds.count(rec.id);
+        QVERIFY(inTrain > 0 && inTrain < 40);  // the seed-0 split leaves some of the first 40 out
+        engine.openAttributions(test::qs(file));
+        QVERIFY(test::waitIdle(engine));
+        QSignalSpy again(&engine, &Engine::neuronDetailFinished);
+        engine.requestNeuron(1, 7);
+        QVERIFY(test::waitIdle(engine));
+        QCOMPARE(again.count(), 1);
+        const auto opened = again.at(0).at(0).value<NeuronDetail>();
+        std::printf("opened file: %zu of 40 attributed questions are in the train part; activations over %zu\n",
+                    inTrain, opened.activations.size());
+        QCOMPARE(opened.activations.size(), inTrain);
+        std::set<QString> attributedTexts;
+        for (const auto& rec : result.aggregate.records())
+            attributedTexts.insert(QString::fromStdString(whole.questions[size_t(rec.index)].question));
+        QVERIFY(!opened.exciting.empty());
+        for (const auto& q : opened.exciting) QVERIFY2(attributedTexts.count(q.question) == 1, qPrintable(q.question));
+    }
 
     // Two previews in a row: the first is cancelled or superseded; the last one's result arrives.
     auto tensor = torch::from_blob(const_cast<float*>(scores.values.data()), {2, 128}, torch::kFloat32);
