@@ -53,6 +53,7 @@ int runAttribute(const Argv& argv) {
         .option(settings::kIgTarget)
         .option(settings::kNeuronSite)
         .option(settings::kTopK)
+        .option(settings::kCompletenessTolerance)
         .flag("naive", "Re-run the whole prompt for every step (the slow reference path)")
         .option("shard", "k/N", "Process the k-th of N contiguous slices of the selected questions", "1/1")
         .option("checkpoint-every", "N", "Write resumable state every N questions (to OUT.checkpoint)", "0")
@@ -79,6 +80,7 @@ int runAttribute(const Argv& argv) {
         job.filter.correctOnly = args->get(kCorrectOnly);
         job.filter.limit = args->get(kAttributeLimit);
         job.topK = static_cast<int>(args->get(kTopK));
+        job.completenessTolerance = args->get(kCompletenessTolerance);
         job.shardIndex = shardIndex;
         job.shardCount = shardCount;
         job.checkpointEvery = args->getInt("checkpoint-every");
@@ -125,7 +127,14 @@ int runAttribute(const Argv& argv) {
         std::printf("attributed %lld of %lld selected questions (confidence >= %.2f of %zu scored, of %zu)\n",
                     (long long)n, (long long)result.meta["selection"]["selected"].get<int64_t>(),
                     job.filter.minConfidence, scores.size(), items.size());
-        if (n > 0) std::printf("mean completeness error %.3g\n", meanError / static_cast<double>(n));
+        if (n > 0) {
+            std::printf("mean completeness error %.3g; %lld question(s) above %g\n", meanError / static_cast<double>(n),
+                        (long long)std::count_if(result.aggregate.records().begin(), result.aggregate.records().end(),
+                                                 [&](const QuestionRecord& r) {
+                                                     return r.completenessError > job.completenessTolerance;
+                                                 }),
+                        job.completenessTolerance);
+        }
         std::printf("wrote %s\n", out.string().c_str());
         return int(kOk);
     });

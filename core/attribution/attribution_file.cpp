@@ -55,6 +55,21 @@ void writeAttributionFile(const std::filesystem::path& path, const IgAggregate& 
                                 torch::TensorOptions().dtype(t))
             .clone();
     };
+    // How many questions' Σ IG misses F(x) − F(0) by more than the run's tolerance (recounted
+    // here, so merged shards and checkpoints count all their questions).
+    double tolerance = settings::kCompletenessTolerance.value;
+    if (meta.contains("completeness") && meta["completeness"].contains("tolerance")) {
+        tolerance = meta["completeness"]["tolerance"].get<double>();
+    }
+    int64_t over = 0;
+    double errorSum = 0;
+    for (double e : error) {
+        over += e > tolerance ? 1 : 0;
+        errorSum += e;
+    }
+    meta["completeness"] = {{"tolerance", tolerance},
+                            {"over_tolerance", over},
+                            {"mean_error", q > 0 ? errorSum / static_cast<double>(q) : 0.0}};
     meta["format_version"] = kFormatVersion;
     meta["count"] = q;
     meta["top_k"] = k;

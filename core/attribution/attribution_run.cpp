@@ -118,6 +118,7 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
     result.meta["shard"] = {{"index", job.shardIndex}, {"count", job.shardCount}, {"questions", mine.size()}};
     result.meta["versions"] = {{"prunescope", PRUNESCOPE_VERSION}, {"libtorch", TORCH_VERSION}};
     result.meta["complete"] = false;
+    result.meta["completeness"] = {{"tolerance", job.completenessTolerance}};  // counts: writeAttributionFile
     result.aggregate = IgAggregate(config.nLayer, config.nNeuron, job.topK);
 
     size_t start = 0;
@@ -185,6 +186,14 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
         first = end;
     }
     result.meta["complete"] = true;
+    int64_t over = 0;
+    for (const auto& r : result.aggregate.records()) over += r.completenessError > job.completenessTolerance ? 1 : 0;
+    if (over > 0) {
+        log::get("attribution")->warn(
+            "{} of {} question(s) have a completeness error above {:g}: their Σ IG misses F(x) − F(0) by more "
+            "than that share (counted in the file's completeness.over_tolerance; docs/attribution.md)",
+            over, result.aggregate.count(), job.completenessTolerance);
+    }
     if (mine.size() > start) {
         const double meanError = errorSum / static_cast<double>(mine.size() - start);
         log::get("attribution")->info("{} question(s) attributed; mean completeness error {:.2e}", mine.size() - start,

@@ -42,6 +42,7 @@ struct AttributionJob {
     int topK = static_cast<int>(settings::kTopK.value);
     int shardIndex = 0;  // 0-based
     int shardCount = 1;
+    double completenessTolerance = settings::kCompletenessTolerance.value;  // questions above it are counted
     int64_t checkpointEvery = 0;           // questions between checkpoints; 0: none
     std::filesystem::path checkpointPath;  // where checkpoints go
     bool resume = false;                   // continue from checkpointPath

@@ -178,7 +178,8 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
         auto a = r.child("attribution");
         using namespace settings;
         a.allow({"on", kMinConfidence.key, kCorrectOnly.key, kAttributeLimit.key, kIgSteps.key, kIgRule.key,
-                 kIgScope.key, kIgPositions.key, kIgTarget.key, kNeuronSite.key, kTopK.key});
+                 kIgScope.key, kIgPositions.key, kIgTarget.key, kNeuronSite.key, kTopK.key,
+                 kCompletenessTolerance.key});
         c.attributeOn = a.string("on", c.attributeOn);
         if (c.attributeOn != "train" && c.attributeOn != "validation") {
             throw Error(file, "field 'attribution.on'", "must be train or validation");
@@ -195,6 +196,7 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
         job.ig.target = a.get(kIgTarget, job.ig.target);
         job.ig.site = a.get(kNeuronSite, job.ig.site);
         job.topK = static_cast<int>(a.get(kTopK, job.topK));
+        job.completenessTolerance = a.get(kCompletenessTolerance, job.completenessTolerance);
     }
     if (r.has("selection")) {
         auto s = r.child("selection");
@@ -270,6 +272,7 @@ nlohmann::json ExperimentConfig::toJson() const {
     sel["score"] = neuronScoreName(score);
     auto attr = attributionSettingsJson(attribution.ig, attribution.filter, attribution.topK);
     attr["on"] = attributeOn;
+    attr[settings::kCompletenessTolerance.key] = attribution.completenessTolerance;
     return {{"model", model.string()},
             {"train", ds(train)},
             {"validation", ds(validation)},

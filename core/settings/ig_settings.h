@@ -70,6 +70,10 @@ inline constexpr RealSetting kMinConfidence{"min_confidence", "Min. confidence",
                                             "Attribute the questions answered with at least this confidence", 0.9, 0.0,
                                             1.0};
 inline constexpr BoolSetting kCorrectOnly{"correct_only", "Correct only", "Only questions answered correctly", false};
+inline constexpr RealSetting kCompletenessTolerance{
+    "completeness_tolerance", "Completeness tolerance",
+    "Count and warn about questions whose sum of IG misses F(x) - F(0) by more than this share of it", 0.01, 0.0,
+    1e9};
 inline constexpr IntSetting kAttributeLimit{"limit", "Limit",
                                             "Attribute the first N selected questions (0: all); scoring stops once N "
                                             "are found",

@@ -279,11 +279,30 @@ private slots:
         QVERIFY(r.err.find("completeness error") != std::string::npos);
         QVERIFY(r.err.find("unreliable") != std::string::npos);
         QVERIFY(r.err.find("more steps") != std::string::npos);
+        // Every question whose error is above the tolerance (1 % by default) is counted in the file.
+        QVERIFY(r.err.find("have a completeness error above 0.01") != std::string::npos);
+        auto countOver = [](const AttributionFile& f, double tolerance) {
+            int64_t n = 0;
+            for (const auto& q : f.aggregate.records()) n += q.completenessError > tolerance ? 1 : 0;
+            return n;
+        };
+        const auto roughFile = readAttributionFile(m_tmp / "rough.safetensors");
+        QCOMPARE(roughFile.meta["completeness"]["tolerance"].get<double>(), 0.01);
+        QCOMPARE(roughFile.meta["completeness"]["over_tolerance"].get<int64_t>(), countOver(roughFile, 0.01));
+        QVERIFY(roughFile.meta["completeness"]["over_tolerance"].get<int64_t>() > 0);
         auto fine = common;
         fine.insert(fine.end(), {"--out", (m_tmp / "fine.safetensors").string()});
         auto f = test::runCli(fine);
         QCOMPARE(f.exitCode, 0);
         QVERIFY(f.err.find("unreliable") == std::string::npos);
+        // A loose tolerance counts none: no question here misses by 1000 times F(x) - F(0).
+        auto loose = common;
+        loose.insert(loose.end(), {"--target", "max-logit", "--rule", "midpoint", "--steps", "2",
+                                   "--completeness-tolerance", "1000", "--out", (m_tmp / "loose.safetensors").string()});
+        QCOMPARE(test::runCli(loose).exitCode, 0);
+        const auto looseFile = readAttributionFile(m_tmp / "loose.safetensors");
+        QCOMPARE(looseFile.meta["completeness"]["over_tolerance"].get<int64_t>(), countOver(looseFile, 1000));
+        QCOMPARE(looseFile.meta["completeness"]["over_tolerance"].get<int64_t>(), int64_t(0));
     }
 
     // Through the CLI: SIGTERM mid-run exits 130 without an output file; --resume finishes it and
