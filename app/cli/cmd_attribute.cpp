@@ -129,10 +129,7 @@ int runAttribute(const Argv& argv) {
                     job.filter.minConfidence, scores.size(), items.size());
         if (n > 0) {
             std::printf("mean completeness error %.3g; %lld question(s) above %g\n", meanError / static_cast<double>(n),
-                        (long long)std::count_if(result.aggregate.records().begin(), result.aggregate.records().end(),
-                                                 [&](const QuestionRecord& r) {
-                                                     return r.completenessError > job.completenessTolerance;
-                                                 }),
+                        (long long)countOverTolerance(result.aggregate, job.completenessTolerance),
                         job.completenessTolerance);
         }
         std::printf("wrote %s\n", out.string().c_str());

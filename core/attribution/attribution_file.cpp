@@ -22,6 +22,12 @@ at::Tensor column(const std::vector<QuestionRecord>& records, T (*get)(const Que
 
 }  // namespace
 
+int64_t countOverTolerance(const IgAggregate& aggregate, double tolerance) {
+    int64_t over = 0;
+    for (const auto& r : aggregate.records()) over += r.completenessError > tolerance ? 1 : 0;
+    return over;
+}
+
 void writeAttributionFile(const std::filesystem::path& path, const IgAggregate& a, nlohmann::json meta) {
     const auto& records = a.records();
     const auto q = static_cast<int64_t>(records.size());
@@ -61,14 +67,10 @@ void writeAttributionFile(const std::filesystem::path& path, const IgAggregate& 
     if (meta.contains("completeness") && meta["completeness"].contains("tolerance")) {
         tolerance = meta["completeness"]["tolerance"].get<double>();
     }
-    int64_t over = 0;
     double errorSum = 0;
-    for (double e : error) {
-        over += e > tolerance ? 1 : 0;
-        errorSum += e;
-    }
+    for (double e : error) errorSum += e;
     meta["completeness"] = {{"tolerance", tolerance},
-                            {"over_tolerance", over},
+                            {"over_tolerance", countOverTolerance(a, tolerance)},
                             {"mean_error", q > 0 ? errorSum / static_cast<double>(q) : 0.0}};
     meta["format_version"] = kFormatVersion;
     meta["count"] = q;

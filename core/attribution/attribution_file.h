@@ -11,6 +11,9 @@
 
 namespace prunescope {
 
+// Questions whose completeness error exceeds `tolerance` (the file's completeness.over_tolerance).
+int64_t countOverTolerance(const IgAggregate& aggregate, double tolerance);
+
 struct AttributionFile {
     IgAggregate aggregate;
     nlohmann::json meta;  // format_version, model, dataset, settings, selection, shard, question_ids, versions, complete

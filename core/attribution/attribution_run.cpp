@@ -186,9 +186,7 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
         first = end;
     }
     result.meta["complete"] = true;
-    int64_t over = 0;
-    for (const auto& r : result.aggregate.records()) over += r.completenessError > job.completenessTolerance ? 1 : 0;
-    if (over > 0) {
+    if (const int64_t over = countOverTolerance(result.aggregate, job.completenessTolerance); over > 0) {
         log::get("attribution")->warn(
             "{} of {} question(s) have a completeness error above {:g}: their Σ IG misses F(x) − F(0) by more "
             "than that share (counted in the file's completeness.over_tolerance; docs/attribution.md)",
