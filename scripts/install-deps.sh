@@ -9,7 +9,7 @@ packages=(
     qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl1-mesa-dev
     libspdlog-dev nlohmann-json3-dev libpcre2-dev
     python3 python3-numpy python3-pip python3-venv unzip
-    xvfb xauth
+    xvfb xauth clang-format
 )
 # python3-torch is needed only to regenerate the committed reference logits (tests/reference/).
 if [[ "${PRUNESCOPE_WITH_REFERENCE:-0}" == 1 ]]; then packages+=(python3-torch); fi

@@ -7,7 +7,9 @@
 
 namespace prunescope::cli {
 
-bool Args::has(const std::string& name) const { return m_values.count(name) > 0; }
+bool Args::has(const std::string& name) const {
+    return m_values.count(name) > 0;
+}
 
 std::optional<std::string> Args::maybe(const std::string& name) const {
     auto it = m_values.find(name);
@@ -17,7 +19,9 @@ std::optional<std::string> Args::maybe(const std::string& name) const {
     return std::nullopt;
 }
 
-std::string Args::get(const std::string& name) const { return maybe(name).value_or(""); }
+std::string Args::get(const std::string& name) const {
+    return maybe(name).value_or("");
+}
 
 std::vector<std::string> Args::getAll(const std::string& name) const {
     auto it = m_values.find(name);
@@ -85,13 +89,15 @@ ArgParser& ArgParser::option(const RealSetting& setting) {
     return option(optionName(setting.key), "X", setting.help, formatNumber(setting.value));
 }
 
-ArgParser& ArgParser::flag(const BoolSetting& setting) { return flag(optionName(setting.key), setting.help); }
+ArgParser& ArgParser::flag(const BoolSetting& setting) {
+    return flag(optionName(setting.key), setting.help);
+}
 
 ArgParser::ArgParser(std::string usage, std::string summary)
     : m_usage(std::move(usage)), m_summary(std::move(summary)) {}
 
-ArgParser& ArgParser::option(const std::string& name, const std::string& valueName,
-                             const std::string& help, const std::string& defaultValue) {
+ArgParser& ArgParser::option(const std::string& name, const std::string& valueName, const std::string& help,
+                             const std::string& defaultValue) {
     m_specs.push_back({name, valueName, help, defaultValue, false, false, {}});
     return *this;
 }

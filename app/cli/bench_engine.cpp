@@ -14,14 +14,16 @@
 #include "core/eval/mcq_items.h"
 #include "core/eval/scoring.h"
 #include "core/model/model_io.h"
-#include "core/util/device.h"
 #include "core/tokenizer/tokenizer.h"
+#include "core/util/device.h"
 #include "core/util/system_info.h"
 
 namespace prunescope::cli {
 namespace {
 
-std::string threadsText() { return describeThreads(at::get_num_threads(), openBlasThreadCount()); }
+std::string threadsText() {
+    return describeThreads(at::get_num_threads(), openBlasThreadCount());
+}
 
 double since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -176,33 +178,39 @@ void printAgreement(const std::vector<QuestionIg>& ref, const std::vector<Questi
     }
     const double n = static_cast<double>(ref.size());
     const auto mean = compareScores(meanRef / n, meanOther / n, 0.01);
-    std::printf("%-9s vs f32  per question: Spearman %.4f, top-1%% overlap %.3f, max relative diff %.2e (means over %zu)\n",
-                dtype, spearman / n, overlap / n, rel, ref.size());
-    std::printf("%-9s vs f32  mean over questions: Spearman %.4f, top-1%% overlap %.3f (%lld neurons), max relative diff %.2e\n",
-                dtype, mean.spearman, mean.topOverlap, (long long)mean.topCount, mean.maxRelativeDiff);
-    std::printf("%-9s vs f32  same predicted option at alpha = 1 in %d of %zu questions\n", dtype, agreeing, ref.size());
+    std::printf(
+        "%-9s vs f32  per question: Spearman %.4f, top-1%% overlap %.3f, max relative diff %.2e (means over %zu)\n",
+        dtype, spearman / n, overlap / n, rel, ref.size());
+    std::printf(
+        "%-9s vs f32  mean over questions: Spearman %.4f, top-1%% overlap %.3f (%lld neurons), max relative diff "
+        "%.2e\n",
+        dtype, mean.spearman, mean.topOverlap, (long long)mean.topCount, mean.maxRelativeDiff);
+    std::printf("%-9s vs f32  same predicted option at alpha = 1 in %d of %zu questions\n", dtype, agreeing,
+                ref.size());
 }
 
 }  // namespace
 
 int benchAttribution(const Argv& argv) {
-    ArgParser parser("prunescope-cli bench attribution [--questions 8] [--seq 128] [--steps 20] [--dtype bfloat16]\n"
-                     "                                  [--model PATH --data FILE]",
-                     "Integrated Gradients on the same questions by both paths, in one process: the fast path (prefix\n"
-                     "once with the KV cache, the m scaled copies of the last token as one batch) and the naive path\n"
-                     "(every step re-runs the whole prompt, as Captum does). Prints seconds per question, the\n"
-                     "speed-up, their largest relative difference, the completeness error and the fraction of peak.\n"
-                     "With --dtype bfloat16 (or float16) the batched path runs again in that dtype: its speed-up over\n"
-                     "float32 and how far its scores agree with float32's (Spearman, top-1% overlap, completeness).\n"
-                     "With --model and --data: a real model (in float32 first) and the first questions of a dataset\n"
-                     "(letter prompts, the predicted option as the target) instead of the random GPT-2 shape.");
+    ArgParser parser(
+        "prunescope-cli bench attribution [--questions 8] [--seq 128] [--steps 20] [--dtype bfloat16]\n"
+        "                                  [--model PATH --data FILE]",
+        "Integrated Gradients on the same questions by both paths, in one process: the fast path (prefix\n"
+        "once with the KV cache, the m scaled copies of the last token as one batch) and the naive path\n"
+        "(every step re-runs the whole prompt, as Captum does). Prints seconds per question, the\n"
+        "speed-up, their largest relative difference, the completeness error and the fraction of peak.\n"
+        "With --dtype bfloat16 (or float16) the batched path runs again in that dtype: its speed-up over\n"
+        "float32 and how far its scores agree with float32's (Spearman, top-1% overlap, completeness).\n"
+        "With --model and --data: a real model (in float32 first) and the first questions of a dataset\n"
+        "(letter prompts, the predicted option as the target) instead of the random GPT-2 shape.");
     addShapeOptions(parser, "128");
     parser.option("questions", "N", "Questions (every path)", "8")
         .option("steps", "M", "Gauss-Legendre steps", "20")
         .option("naive-rows", "R", "Scaled copies per pass in the naive path", "6")
         .option("naive-questions", "N", "Questions timed on the naive path (the slow one; 0: skip it)", "3")
         .option("scope", "S", "joint or per-layer", "joint")
-        .option("dtype", "T", "Also run in this compute dtype and compare: bfloat16 or float16 (float32: no)", "float32")
+        .option("dtype", "T", "Also run in this compute dtype and compare: bfloat16 or float16 (float32: no)",
+                "float32")
         .option("model", "PATH", "A real model (folder or .gguf) instead of the random shape")
         .option("data", "FILE", "With --model: the questions (letter prompts)");
     return guarded("bench attribution", [&] {
@@ -248,7 +256,8 @@ int benchAttribution(const Argv& argv) {
         integratedGradients(*model, items[0], predicted[0], s);  // warm-up
         std::vector<QuestionIg> fast, naive;
         auto start = std::chrono::steady_clock::now();
-        for (size_t i = 0; i < items.size(); ++i) fast.push_back(integratedGradients(*model, items[i], predicted[i], s));
+        for (size_t i = 0; i < items.size(); ++i)
+            fast.push_back(integratedGradients(*model, items[i], predicted[i], s));
         synchronize(device);
         const double fastSeconds = since(start) / static_cast<double>(items.size());
         // Batched: all the questions' prompts as one batch, all their rows as another.
@@ -256,15 +265,18 @@ int benchAttribution(const Argv& argv) {
         auto naiveSettings = s;
         naiveSettings.naive = true;
         naiveSettings.rowsPerPass = args->getInt("naive-rows");
-        const auto naiveCount = std::min<size_t>(items.size(), static_cast<size_t>(std::max<int64_t>(0, args->getInt("naive-questions"))));
+        const auto naiveCount =
+            std::min<size_t>(items.size(), static_cast<size_t>(std::max<int64_t>(0, args->getInt("naive-questions"))));
         start = std::chrono::steady_clock::now();
-        for (size_t i = 0; i < naiveCount; ++i) naive.push_back(integratedGradients(*model, items[i], predicted[i], naiveSettings));
+        for (size_t i = 0; i < naiveCount; ++i)
+            naive.push_back(integratedGradients(*model, items[i], predicted[i], naiveSettings));
         synchronize(device);
         const double naiveSeconds = naiveCount > 0 ? since(start) / static_cast<double>(naiveCount) : 0;
         double maxRel = 0, maxRelBatched = 0;
         for (size_t i = 0; i < items.size(); ++i) {
             double scale = fast[i].ig.abs().max().item<double>();
-            maxRelBatched = std::max(maxRelBatched, (batched.results[i].ig - fast[i].ig).abs().max().item<double>() / scale);
+            maxRelBatched =
+                std::max(maxRelBatched, (batched.results[i].ig - fast[i].ig).abs().max().item<double>() / scale);
         }
         for (size_t i = 0; i < naiveCount; ++i) {
             double scale = naive[i].ig.abs().max().item<double>();
@@ -273,24 +285,29 @@ int benchAttribution(const Argv& argv) {
         double seq = 0;
         for (const auto& item : items) seq += static_cast<double>(item.context.size());
         seq /= static_cast<double>(items.size());
-        const double rows = static_cast<double>(s.steps + 1) * (s.scope == IgScope::PerLayer ? static_cast<double>(config.nLayer) : 1.0) + 1;
+        const double rows = static_cast<double>(s.steps + 1) *
+                                (s.scope == IgScope::PerLayer ? static_cast<double>(config.nLayer) : 1.0) +
+                            1;
         const double perToken = forwardFlopsPerToken(config, static_cast<int64_t>(seq), false);
         // Fast: prefix forward once; rows x (forward + backward ~ 3 forwards) of one token.
         const double fastFlops = (seq - 1) * perToken + rows * 3 * perToken;
         const double naiveFlops = rows * 3 * seq * perToken;
         std::printf("model             %s, %s, %s\n", what.c_str(), deviceName(device).c_str(), threadsText().c_str());
-        std::printf("questions         %lld of %.0f tokens (mean); %d Gauss-Legendre steps (+ F(x), F(0) rows); %s scope\n",
-                    (long long)items.size(), seq, s.steps, igScopeName(s.scope));
+        std::printf(
+            "questions         %lld of %.0f tokens (mean); %d Gauss-Legendre steps (+ F(x), F(0) rows); %s scope\n",
+            (long long)items.size(), seq, s.steps, igScopeName(s.scope));
         std::printf("fast path         %.3f s per question (%.1f GFLOP/s, %.2f of peak)\n", fastSeconds,
                     fastFlops / fastSeconds / 1e9, fastFlops / fastSeconds / 1e9 / peak);
         std::printf("fast, batched     %.3f s per question (%zu questions per pass; %.1f GFLOP/s, %.2f of peak)\n",
                     batched.secondsPerQuestion, items.size(), fastFlops / batched.secondsPerQuestion / 1e9,
                     fastFlops / batched.secondsPerQuestion / 1e9 / peak);
         if (naiveCount > 0) {
-            std::printf("naive path        %.3f s per question (%zu questions; %.1f GFLOP/s, %.2f of peak)\n", naiveSeconds,
-                        naiveCount, naiveFlops / naiveSeconds / 1e9, naiveFlops / naiveSeconds / 1e9 / peak);
+            std::printf("naive path        %.3f s per question (%zu questions; %.1f GFLOP/s, %.2f of peak)\n",
+                        naiveSeconds, naiveCount, naiveFlops / naiveSeconds / 1e9,
+                        naiveFlops / naiveSeconds / 1e9 / peak);
             std::printf("speed-up          %.1fx one question at a time, %.1fx batched (attribution runs batch %d)\n",
-                        naiveSeconds / fastSeconds, naiveSeconds / batched.secondsPerQuestion, IgSettings().questionsPerPass);
+                        naiveSeconds / fastSeconds, naiveSeconds / batched.secondsPerQuestion,
+                        IgSettings().questionsPerPass);
             std::printf("max relative diff %.2e (fast vs naive), %.2e (batched vs fast)\n", maxRel, maxRelBatched);
         } else {
             std::printf("max relative diff %.2e (batched vs fast)\n", maxRelBatched);
@@ -308,9 +325,10 @@ int benchAttribution(const Argv& argv) {
             const auto narrow = timedBatch(*model, items, predicted, s, device);
             std::printf("%-9s batched %.3f s per question: %.2fx the speed of float32 batched\n", name.c_str(),
                         narrow.secondsPerQuestion, batched.secondsPerQuestion / narrow.secondsPerQuestion);
-            std::printf("%-9s         completeness: mean relative error %.2e (float32: %.2e); mean |F(x) - F(0)| %.3g\n",
-                        name.c_str(), meanCompleteness(narrow.results), meanCompleteness(batched.results),
-                        meanTargetChange(narrow.results));
+            std::printf(
+                "%-9s         completeness: mean relative error %.2e (float32: %.2e); mean |F(x) - F(0)| %.3g\n",
+                name.c_str(), meanCompleteness(narrow.results), meanCompleteness(batched.results),
+                meanTargetChange(narrow.results));
             printAgreement(batched.results, narrow.results, name.c_str());
             std::printf("%-9s peak    %.1f GFLOP/s matmul (%.2fx float32's, same run)\n", name.c_str(), narrowPeak,
                         narrowPeak / peak);

@@ -30,8 +30,8 @@ namespace {
 
 // A folder of its own under the system's temporary folder, removed at the end.
 struct ScratchDir {
-    std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                 ("prunescope-bench-" + std::to_string(::getpid()));
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("prunescope-bench-" + std::to_string(::getpid()));
     ScratchDir() { std::filesystem::create_directories(path); }
     ~ScratchDir() {
         std::error_code ec;
@@ -63,10 +63,11 @@ double timeCliPath(CausalLM& model, const std::filesystem::path& modelDir, const
 }  // namespace
 
 int benchFrontEnds(const Argv& argv) {
-    ArgParser parser("prunescope-cli bench front-ends --model PATH --data FILE.jsonl [--questions 16] [--steps 20]",
-                     "The same attribution (the data file's first questions, confidence >= 0) through the CLI's path\n"
-                     "and through the GUI's engine, in one process, then one question per pass: seconds per question\n"
-                     "and the ratios. The GUI's engine scores the questions first (not timed), as the Score panel does.");
+    ArgParser parser(
+        "prunescope-cli bench front-ends --model PATH --data FILE.jsonl [--questions 16] [--steps 20]",
+        "The same attribution (the data file's first questions, confidence >= 0) through the CLI's path\n"
+        "and through the GUI's engine, in one process, then one question per pass: seconds per question\n"
+        "and the ratios. The GUI's engine scores the questions first (not timed), as the Score panel does.");
     parser.option("model", "PATH", "Model folder or .gguf file")
         .required("model")
         .option("data", "FILE", "Questions, one JSON record per line (the first --questions are used)")
@@ -97,7 +98,8 @@ int benchFrontEnds(const Argv& argv) {
                 }
         }
         auto data = loadMcqDataset(first);
-        if (static_cast<int64_t>(data.questions.size()) < n) throw Error(args->get("data"), "", "has fewer than --questions records");
+        if (static_cast<int64_t>(data.questions.size()) < n)
+            throw Error(args->get("data"), "", "has fewer than --questions records");
 
         double cliBatched = 0, cliSingle = 0;
         int perPass = 0;

@@ -78,15 +78,14 @@ std::vector<std::string> split(const std::string& text) {
 }  // namespace
 
 int benchMemory(const Argv& argv) {
-    ArgParser parser(
-        "prunescope-cli bench memory --config CONFIG.json --tokenizer DIR --data FILE [options]",
-        "The memory plan against the measured peak: makes a random-weight model (bfloat16) from a real\n"
-        "config.json, then runs each case as a child process and prints the plan's estimate, the\n"
-        "measured peak resident memory and their ratio, with the time. Cases: eval, attribute,\n"
-        "attribute-per-layer, finetune-lora, finetune-ffn, finetune-all (each may be refused by the\n"
-        "plan; that is reported, never a kill). Fine-tuning cases train on the first (steps, at most\n"
-        "8) batches' worth of questions, over and over, so the longest prompt the plan sizes them by\n"
-        "is reached. The model folder is kept in --work for later runs.");
+    ArgParser parser("prunescope-cli bench memory --config CONFIG.json --tokenizer DIR --data FILE [options]",
+                     "The memory plan against the measured peak: makes a random-weight model (bfloat16) from a real\n"
+                     "config.json, then runs each case as a child process and prints the plan's estimate, the\n"
+                     "measured peak resident memory and their ratio, with the time. Cases: eval, attribute,\n"
+                     "attribute-per-layer, finetune-lora, finetune-ffn, finetune-all (each may be refused by the\n"
+                     "plan; that is reported, never a kill). Fine-tuning cases train on the first (steps, at most\n"
+                     "8) batches' worth of questions, over and over, so the longest prompt the plan sizes them by\n"
+                     "is reached. The model folder is kept in --work for later runs.");
     parser.option("config", "FILE", "A Hugging Face config.json (real shapes)")
         .required("config")
         .option("tokenizer", "DIR", "Folder with tokenizer.json whose ids fit the config's vocabulary")
@@ -102,7 +101,8 @@ int benchMemory(const Argv& argv) {
         .option("batch-size", "B", "Questions per fine-tuning step", "8")
         .option("lora", "RANK", "LoRA rank of finetune-lora", "16")
         .option("weights", "W", "How the children hold the weights: auto, float32 or stored", "auto")
-        .option("extra", "ARGS", "Extra arguments for every child, space-separated (e.g. --checkpoint-activations)", "");
+        .option("extra", "ARGS", "Extra arguments for every child, space-separated (e.g. --checkpoint-activations)",
+                "");
     return guarded("bench memory", [&] {
         auto args = parser.parse(argv);
         if (!args) return int(kOk);
@@ -129,11 +129,12 @@ int benchMemory(const Argv& argv) {
         }
         int64_t weightBytes = 0;
         for (const auto& entry : fs::directory_iterator(model)) {
-            if (entry.path().extension() == ".safetensors") weightBytes += static_cast<int64_t>(fs::file_size(entry.path()));
+            if (entry.path().extension() == ".safetensors")
+                weightBytes += static_cast<int64_t>(fs::file_size(entry.path()));
         }
         const std::string questions = args->get("questions");
-        std::vector<std::string> common = {"--model", model.string(), "--data", args->get("data"), "--weights",
-                                           args->get("weights"), "--quiet"};
+        std::vector<std::string> common = {"--model",   model.string(),       "--data", args->get("data"),
+                                           "--weights", args->get("weights"), "--quiet"};
         for (const auto& e : split(args->get("extra"))) common.push_back(e);
         std::printf("model: %s, weights %s (bfloat16 files), free memory %s\n", args->get("config").c_str(),
                     formatBytes(weightBytes).c_str(), formatBytes(availableMemoryBytes()).c_str());
@@ -148,9 +149,17 @@ int benchMemory(const Argv& argv) {
                 units = std::stod(questions);
             } else if (name == "attribute" || name == "attribute-per-layer") {
                 const bool perLayer = name == "attribute-per-layer";
-                a = {"attribute", "--score-first", questions, "--min-confidence", "0", "--steps",
-                     args->get(perLayer ? "per-layer-steps" : "ig-steps"), "--scope", perLayer ? "per-layer" : "joint",
-                     "--out", (work / (name + ".safetensors")).string()};
+                a = {"attribute",
+                     "--score-first",
+                     questions,
+                     "--min-confidence",
+                     "0",
+                     "--steps",
+                     args->get(perLayer ? "per-layer-steps" : "ig-steps"),
+                     "--scope",
+                     perLayer ? "per-layer" : "joint",
+                     "--out",
+                     (work / (name + ".safetensors")).string()};
                 units = std::stod(questions);
             } else if (name.rfind("finetune-", 0) == 0) {
                 // A batch's worth of questions per step (at most 8 batches), many epochs: every
@@ -158,9 +167,19 @@ int benchMemory(const Argv& argv) {
                 // batch within the run.
                 const int64_t first =
                     std::stoll(args->get("batch-size")) * std::min<int64_t>(8, std::stoll(args->get("finetune-steps")));
-                a = {"finetune", "--max-steps", args->get("finetune-steps"), "--batch-size", args->get("batch-size"),
-                     "--train-first", std::to_string(first), "--epochs", "1000", "--validation-split", "none",
-                     "--out", (work / (name + "-out")).string()};
+                a = {"finetune",
+                     "--max-steps",
+                     args->get("finetune-steps"),
+                     "--batch-size",
+                     args->get("batch-size"),
+                     "--train-first",
+                     std::to_string(first),
+                     "--epochs",
+                     "1000",
+                     "--validation-split",
+                     "none",
+                     "--out",
+                     (work / (name + "-out")).string()};
                 if (name == "finetune-lora") {
                     a.insert(a.end(), {"--lora", args->get("lora")});
                 } else if (name == "finetune-ffn") {
@@ -179,10 +198,15 @@ int benchMemory(const Argv& argv) {
             auto r = runChild(a, work / (name + ".log"), planOut);
             int64_t estimate = -1;
             if (fs::exists(planOut)) estimate = readJsonFile(planOut).value("needed_bytes", int64_t(-1));
-            std::string outcome = r.signal != 0 ? "KILLED" : r.exitCode == 0 ? "ran" : r.exitCode == 2 ? "refused" : "failed";
+            std::string outcome = r.signal != 0     ? "KILLED"
+                                  : r.exitCode == 0 ? "ran"
+                                  : r.exitCode == 2 ? "refused"
+                                                    : "failed";
             char ratio[16] = "-", perWeights[16] = "-", perUnit[32] = "-";
-            if (estimate > 0 && r.exitCode == 0) std::snprintf(ratio, sizeof ratio, "%.2f", double(estimate) / double(r.peakBytes));
-            if (weightBytes > 0) std::snprintf(perWeights, sizeof perWeights, "%.2f", double(r.peakBytes) / double(weightBytes));
+            if (estimate > 0 && r.exitCode == 0)
+                std::snprintf(ratio, sizeof ratio, "%.2f", double(estimate) / double(r.peakBytes));
+            if (weightBytes > 0)
+                std::snprintf(perWeights, sizeof perWeights, "%.2f", double(r.peakBytes) / double(weightBytes));
             if (r.exitCode == 0) std::snprintf(perUnit, sizeof perUnit, "%.1f s/%s", r.seconds / units, unit.c_str());
             std::printf("%-22s %-8s %10s %10s %7s %9s %8.0f  %s\n", name.c_str(), outcome.c_str(),
                         formatBytes(estimate).c_str(), formatBytes(r.peakBytes).c_str(), ratio, perWeights, r.seconds,

@@ -88,7 +88,9 @@ int runAttribute(const Argv& argv) {
         job.checkpointPath = out.string() + ".checkpoint";
         job.resume = args->has("resume");
         if (readScoringMode(*args) != ScoringMode::Letter) {
-            throw UsageError("attribution needs letter scoring (the answer is one token): --scoring letter, or a letter preset (mmlu, commonsenseqa)");
+            throw UsageError(
+                "attribution needs letter scoring (the answer is one token): --scoring letter, or a letter preset "
+                "(mmlu, commonsenseqa)");
         }
 
         auto data = readData(*args, false);
@@ -115,8 +117,9 @@ int runAttribute(const Argv& argv) {
         auto scores = scoreForAttribution(*input.model, items, job.filter, scoring, bar.callback(), interruptFlag());
         bar.finish();
         job.source = {args->get("model"), data.selection.split, data.selection.splitSpec.seed, prompt};
-        auto result = runAttribution(*input.model, data.selected, items, scores, job,
-                                     [&](const AttributionUpdate& u) { bar.update(u.progress); }, interruptFlag());
+        auto result = runAttribution(
+            *input.model, data.selected, items, scores, job,
+            [&](const AttributionUpdate& u) { bar.update(u.progress); }, interruptFlag());
         bar.finish();
         writeAttributionFile(out, result.aggregate, result.meta);
         std::error_code ec;
@@ -160,11 +163,14 @@ int runAttributions(const Argv& argv) {
         for (int64_t l = 0; l < score.size(0); ++l) {
             auto [values, index] = score[l].topk(top);
             nlohmann::json row = nlohmann::json::array();
-            for (int64_t j = 0; j < top; ++j) row.push_back({{"neuron", index[j].item<int64_t>()}, {"score", values[j].item<double>()}});
+            for (int64_t j = 0; j < top; ++j)
+                row.push_back({{"neuron", index[j].item<int64_t>()}, {"score", values[j].item<double>()}});
             layers.push_back(row);
         }
         if (args->has("json")) {
-            std::cout << nlohmann::json{{"meta", file.meta}, {"score", neuronScoreName(which)}, {"layers", layers}}.dump(2) << "\n";
+            std::cout
+                << nlohmann::json{{"meta", file.meta}, {"score", neuronScoreName(which)}, {"layers", layers}}.dump(2)
+                << "\n";
             return int(kOk);
         }
         std::printf("%s: %lld questions, %lld layers x %lld neurons, settings %s\n", args->positionals()[0].c_str(),
@@ -172,7 +178,8 @@ int runAttributions(const Argv& argv) {
                     (long long)file.aggregate.nNeuron(), file.meta["settings"].dump().c_str());
         for (size_t l = 0; l < layers.size(); ++l) {
             std::printf("layer %2zu:", l);
-            for (const auto& e : layers[l]) std::printf(" %lld(%.3g)", (long long)e["neuron"].get<int64_t>(), e["score"].get<double>());
+            for (const auto& e : layers[l])
+                std::printf(" %lld(%.3g)", (long long)e["neuron"].get<int64_t>(), e["score"].get<double>());
             std::printf("\n");
         }
         return int(kOk);

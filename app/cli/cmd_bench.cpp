@@ -22,12 +22,13 @@ double seconds(std::chrono::steady_clock::time_point start) {
 }
 
 int benchForward(const Argv& argv) {
-    ArgParser parser("prunescope-cli bench forward [--arch gpt2] [--layers 12] [--d-model 768] [--seq 128] [--device auto]\n"
-                     "                              [--dtype bfloat16]",
-                     "Forward-pass throughput of a randomly initialized model of the given shape, as tokens/s and\n"
-                     "as a fraction of the float32 matmul peak measured in the same run. With --dtype bfloat16 (or\n"
-                     "float16) the same model runs again in that dtype: the speed-up over float32, the dtype's own\n"
-                     "matmul peak, and how far its logits are from float32's.");
+    ArgParser parser(
+        "prunescope-cli bench forward [--arch gpt2] [--layers 12] [--d-model 768] [--seq 128] [--device auto]\n"
+        "                              [--dtype bfloat16]",
+        "Forward-pass throughput of a randomly initialized model of the given shape, as tokens/s and\n"
+        "as a fraction of the float32 matmul peak measured in the same run. With --dtype bfloat16 (or\n"
+        "float16) the same model runs again in that dtype: the speed-up over float32, the dtype's own\n"
+        "matmul peak, and how far its logits are from float32's.");
     parser.option("arch", "A", "gpt2, llama, mistral or qwen2", "gpt2")
         .option("layers", "N", "Blocks", "12")
         .option("d-model", "D", "Hidden size", "768")
@@ -43,9 +44,9 @@ int benchForward(const Argv& argv) {
         auto args = parser.parse(argv);
         if (!args) return int(kOk);
         startCommand({false, false});
-        auto config = benchConfig(args->get("arch"), args->getInt("layers"), args->getInt("d-model"),
-                                  args->getInt("heads"), args->getInt("neurons"), args->getInt("vocab"),
-                                  args->getInt("seq"));
+        auto config =
+            benchConfig(args->get("arch"), args->getInt("layers"), args->getInt("d-model"), args->getInt("heads"),
+                        args->getInt("neurons"), args->getInt("vocab"), args->getInt("seq"));
         const auto device = chooseDevice(args->get("device"));
         auto model = buildModel(config, 0, device);
         const int64_t batch = args->getInt("batch"), seq = args->getInt("seq");
@@ -78,7 +79,8 @@ int benchForward(const Argv& argv) {
                     (long long)config.nNeuron, (long long)config.nVocab, config.parameterCount() / 1e6);
         std::printf("input            batch %lld x %lld tokens, full logits\n", (long long)batch, (long long)seq);
         std::printf("device           %s, %d CPU thread(s)\n", deviceName(device).c_str(), at::get_num_threads());
-        std::printf("forward          %.1f ms per batch, %.0f tokens/s (float32)\n", 1e3 * perBatch, tokensPerBatch / perBatch);
+        std::printf("forward          %.1f ms per batch, %.0f tokens/s (float32)\n", 1e3 * perBatch,
+                    tokensPerBatch / perBatch);
         std::printf("achieved         %.1f GFLOP/s (matmul FLOPs counted: projections, attention, head)\n", achieved);
         std::printf("matmul peak      %.1f GFLOP/s (1024^2 float32, same device, same run)\n", peak);
         std::printf("fraction of peak %.2f\n", achieved / peak);
@@ -129,7 +131,7 @@ double forwardFlopsPerToken(const ModelConfig& c, int64_t seq, bool headAtEveryP
     const double kv = static_cast<double>(c.nKvHead * c.headDim);
     const double q = static_cast<double>(c.nHead * c.headDim);
     const double ffnMats = c.traits().gatedFfn ? 3 : 2;
-    const double perLayer = 2 * (d * q + 2 * d * kv + q * d)        // q, k, v, o projections
+    const double perLayer = 2 * (d * q + 2 * d * kv + q * d)                    // q, k, v, o projections
                             + 2 * ffnMats * d * static_cast<double>(c.nNeuron)  // FFN
                             + 2 * 2 * q * static_cast<double>(seq + 1) / 2;     // scores and mix, causal average
     const double head = headAtEveryPosition ? 2 * d * static_cast<double>(c.nVocab) : 0;
@@ -138,8 +140,8 @@ double forwardFlopsPerToken(const ModelConfig& c, int64_t seq, bool headAtEveryP
 
 int runBench(const Argv& argv) {
     const std::vector<std::pair<const char*, int (*)(const Argv&)>> benches = {
-        {"forward", benchForward}, {"tokenizer", benchTokenizer}, {"eval", benchEval}, {"attribution", benchAttribution}, {"memory", benchMemory},
-        {"front-ends", benchFrontEnds}};
+        {"forward", benchForward},         {"tokenizer", benchTokenizer}, {"eval", benchEval},
+        {"attribution", benchAttribution}, {"memory", benchMemory},       {"front-ends", benchFrontEnds}};
     if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
         std::cout << "Usage: prunescope-cli bench WHAT [OPTIONS]\n\nBenchmarks (each has --help):\n";
         for (const auto& b : benches) std::cout << "  " << b.first << "\n";

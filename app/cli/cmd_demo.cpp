@@ -34,17 +34,17 @@ int runDemoCommand(const Argv& argv) {
         options.seeds = static_cast<int>(args->getInt("seeds"));
         options.design = args->has("design");
         options.workers = static_cast<int>(args->getInt("workers"));
-        if (args->maybe("design-overrides")) options.overrides = parseJson(args->get("design-overrides"), "--design-overrides");
+        if (args->maybe("design-overrides"))
+            options.overrides = parseJson(args->get("design-overrides"), "--design-overrides");
         ProgressBar bar(!args->has("quiet"));
-        auto result = runDemo(options,
-                              bar.stagedCallback(),
-                              interruptFlag());
+        auto result = runDemo(options, bar.stagedCallback(), interruptFlag());
         bar.finish();
         auto report = readJsonFile(result.out / "report.json");
         renderExperimentPlots(report, result.out);
         std::string md = readTextFile(result.report);
         std::cout << md.substr(0, md.find("## Per seed"));
-        std::printf("report: %s\nsession for the GUI: %s\n", result.report.string().c_str(), result.session.string().c_str());
+        std::printf("report: %s\nsession for the GUI: %s\n", result.report.string().c_str(),
+                    result.session.string().c_str());
         return int(kOk);
     });
 }

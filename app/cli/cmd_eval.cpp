@@ -54,15 +54,17 @@ int runEval(const Argv& argv) {
         bar.finish();
         std::cout << summaryText(summarize(scores), mode);
         if (args->maybe("out")) {
-            nlohmann::json settings = {{"scoring", scoringModeName(mode)},
-                                       {"prompt", promptJson(prompt)},
-                                       {"split", data.selection.split},
-                                       {"split_seed", data.selection.splitSpec.seed},
-                                       {"limit", data.selection.limit},
-                                       {"batch_size", options.batchSize},
-                                       {"mask", mask ? nlohmann::json{{"file", args->get("mask")}, {"total", mask->count()}}
-                                                     : nlohmann::json()}};
-            writeJsonAtomic(args->get("out"), evaluationToJson(data.selected, scores, mode, input.description, settings));
+            nlohmann::json settings = {
+                {"scoring", scoringModeName(mode)},
+                {"prompt", promptJson(prompt)},
+                {"split", data.selection.split},
+                {"split_seed", data.selection.splitSpec.seed},
+                {"limit", data.selection.limit},
+                {"batch_size", options.batchSize},
+                {"mask",
+                 mask ? nlohmann::json{{"file", args->get("mask")}, {"total", mask->count()}} : nlohmann::json()}};
+            writeJsonAtomic(args->get("out"),
+                            evaluationToJson(data.selected, scores, mode, input.description, settings));
             std::cerr << "wrote " << args->get("out") << "\n";
         }
         return int(kOk);

@@ -8,17 +8,17 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "app/cli/common.h"
+#include "core/attribution/integrated_gradients.h"
 #include "core/model/generate.h"
 #include "core/model/gguf.h"
 #include "core/model/gguf_model.h"
 #include "core/model/memory_plan.h"
 #include "core/model/model_io.h"
-#include "core/attribution/integrated_gradients.h"
-#include "core/util/device.h"
-#include "core/util/memory.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/train/lora.h"
+#include "core/util/device.h"
 #include "core/util/files.h"
+#include "core/util/memory.h"
 
 namespace prunescope::cli {
 
@@ -69,15 +69,15 @@ int runInfo(const Argv& argv) {
             plan.trainable = args->get("trainable");
             plan.loraRank = args->getInt("lora");
             if (plan.loraRank > 0) {
-                plan.loraTargets = resolveLoraTargets(parseLoraTargets(args->get("lora-targets"), "--lora-targets"),
-                                                      config.modelType);
+                plan.loraTargets =
+                    resolveLoraTargets(parseLoraTargets(args->get("lora-targets"), "--lora-targets"), config.modelType);
             }
             plan.checkpointActivations = args->has("checkpoint-activations");
             plan.keepBest = !args->has("no-validation");
             // A CUDA plan can be made on a machine without CUDA, for a GPU of --available GB.
             const bool cudaPlan = args->get("device").rfind("cuda", 0) == 0;
-            const auto device = cudaPlan && args->maybe("available") ? c10::Device(c10::kCUDA, 0)
-                                                                     : chooseDevice(args->get("device"));
+            const auto device =
+                cudaPlan && args->maybe("available") ? c10::Device(c10::kCUDA, 0) : chooseDevice(args->get("device"));
             const int64_t available = args->maybe("available")
                                           ? static_cast<int64_t>(args->getDouble("available") * 1e9)
                                           : availableMemoryBytes(device);
@@ -99,19 +99,26 @@ int runInfo(const Argv& argv) {
             startCommand({true, false}, false);
             loadModel(dir, {"cpu"});
         }
-        nlohmann::json j = {{"model_type", config.modelType}, {"layers", config.nLayer},
-                            {"d_model", config.dModel},       {"heads", config.nHead},
-                            {"kv_heads", config.nKvHead},     {"head_dim", config.headDim},
-                            {"neurons_per_layer", config.nNeuron}, {"vocab", config.nVocab},
-                            {"context", config.nCtx},         {"tied_head", config.tieEmbeddings},
-                            {"parameters", config.parameterCount()}, {"stored_dtype", config.storedDtype}};
+        nlohmann::json j = {{"model_type", config.modelType},
+                            {"layers", config.nLayer},
+                            {"d_model", config.dModel},
+                            {"heads", config.nHead},
+                            {"kv_heads", config.nKvHead},
+                            {"head_dim", config.headDim},
+                            {"neurons_per_layer", config.nNeuron},
+                            {"vocab", config.nVocab},
+                            {"context", config.nCtx},
+                            {"tied_head", config.tieEmbeddings},
+                            {"parameters", config.parameterCount()},
+                            {"stored_dtype", config.storedDtype}};
         for (const auto& f : files) j["files"].push_back(f.filename().string());
         if (gguf) {
             j["gguf_version"] = ggufFile->version();
             std::map<std::string, int> types;
             for (const auto& t : ggufFile->tensors()) ++types[ggmlTypeName(t.type)];
             j["gguf_tensor_types"] = types;
-            j["tokenizer"] = ggufFile->has("tokenizer.ggml.model") ? ggufFile->getString("tokenizer.ggml.model") : "none";
+            j["tokenizer"] =
+                ggufFile->has("tokenizer.ggml.model") ? ggufFile->getString("tokenizer.ggml.model") : "none";
         }
         if (args->has("json")) {
             std::cout << j.dump(2) << "\n";
@@ -142,8 +149,8 @@ int runInitModel(const Argv& argv) {
         auto config = readModelConfig(configPath);
         // Made directly in a float16 / bfloat16 dtype: an 8B shape fits in its stored bytes.
         const auto dtype = dtypeFromName(args->get("dtype"), "--dtype");
-        auto model = buildModel(config, static_cast<uint64_t>(args->getInt("seed")), torch::kCPU,
-                                args->getDouble("std"), dtype);
+        auto model =
+            buildModel(config, static_cast<uint64_t>(args->getInt("seed")), torch::kCPU, args->getDouble("std"), dtype);
         ModelSaveOptions save;
         save.dtype = args->get("dtype");
         save.copyFilesFrom = configPath.parent_path();
@@ -173,8 +180,8 @@ int runGenerate(const Argv& argv) {
         auto model = loadModel(dir, {args->get("device")});
         auto ids32 = tokenizer.encode(args->get("prompt"), true);
         std::vector<int64_t> prompt(ids32.begin(), ids32.end());
-        std::optional<int64_t> eos = tokenizer.eosId() ? std::optional<int64_t>(*tokenizer.eosId())
-                                                       : model->config().eosTokenId;
+        std::optional<int64_t> eos =
+            tokenizer.eosId() ? std::optional<int64_t>(*tokenizer.eosId()) : model->config().eosTokenId;
         auto out = generateGreedy(*model, prompt, args->getInt("max-new-tokens"), eos);
         std::vector<int32_t> out32(out.begin(), out.end());
         std::string text = tokenizer.decode(out32, true);

@@ -45,9 +45,10 @@ void printCounts(const NeuronMask& mask) {
 }  // namespace
 
 int runSelect(const Argv& argv) {
-    ArgParser parser("prunescope-cli select --attributions A.safetensors --rule RULE [options] --out mask.json",
-                     "Choose the neurons to prune from per-neuron attribution scores, or build a baseline mask with\n"
-                     "the same number of neurons in every layer as another mask (--like M --baseline random|magnitude).");
+    ArgParser parser(
+        "prunescope-cli select --attributions A.safetensors --rule RULE [options] --out mask.json",
+        "Choose the neurons to prune from per-neuron attribution scores, or build a baseline mask with\n"
+        "the same number of neurons in every layer as another mask (--like M --baseline random|magnitude).");
     parser.option("attributions", "FILE", "attributions.safetensors from 'prunescope-cli attribute'")
         .option("rule", "R", "global, per-layer, layer (one layer), absolute, fraction-of-max", "global")
         .option("score", "S", "mean, mean-abs, positive-mean, layer-normalized, std, topk", "mean")
@@ -89,7 +90,8 @@ int runSelect(const Argv& argv) {
                 selection.splitSpec.seed = ds.value("split_seed", uint64_t(0));
                 auto data = selectQuestions(all, selection);
                 if (data.fingerprint() != ds.value("fingerprint", "")) {
-                    throw Error(args->get("data"), "", "is not the dataset the attributions were computed on (fingerprint differs)");
+                    throw Error(args->get("data"), "",
+                                "is not the dataset the attributions were computed on (fingerprint differs)");
                 }
                 auto model = loadModel(args->get("model"), {args->get("device")});
                 auto tokenizer = Tokenizer::fromModel(args->get("model"));
@@ -119,7 +121,8 @@ int runSelect(const Argv& argv) {
             auto score = parseNeuronScore(args->get("score"));
             mask = selectNeurons(file.aggregate.score(score), spec);
             mask.meta["score"] = neuronScoreName(score);
-            mask.meta["source"] = {{"file", args->get("attributions")}, {"sha256", sha256File(args->get("attributions"))},
+            mask.meta["source"] = {{"file", args->get("attributions")},
+                                   {"sha256", sha256File(args->get("attributions"))},
                                    {"model", file.meta.value("model", nlohmann::json())},
                                    {"dataset", file.meta.value("dataset", nlohmann::json())},
                                    {"questions", file.aggregate.count()}};
@@ -132,15 +135,14 @@ int runSelect(const Argv& argv) {
 }
 
 int runFinetune(const Argv& argv) {
-    ArgParser parser(
-        "prunescope-cli finetune --model PATH --data FILE [--mask mask.json] --out DIR2 [options]",
-        "Fine-tune on the train split (validation split for evaluation and keep-best), with the\n"
-        "neurons of --mask pruned throughout. Writes a Hugging Face model folder with the pruning\n"
-        "baked into the weights, plus prunescope.json (base model, mask, settings, metrics). The\n"
-        "input folder is never written to. With --lora R the base weights stay frozen and only\n"
-        "rank-R LoRA adapters train; --out still gets the full model (adapters merged, pruning\n"
-        "baked in), and --save-adapter also writes the adapter as a Hugging Face PEFT folder\n"
-        "(pruned neurons zeroed in it too).");
+    ArgParser parser("prunescope-cli finetune --model PATH --data FILE [--mask mask.json] --out DIR2 [options]",
+                     "Fine-tune on the train split (validation split for evaluation and keep-best), with the\n"
+                     "neurons of --mask pruned throughout. Writes a Hugging Face model folder with the pruning\n"
+                     "baked into the weights, plus prunescope.json (base model, mask, settings, metrics). The\n"
+                     "input folder is never written to. With --lora R the base weights stay frozen and only\n"
+                     "rank-R LoRA adapters train; --out still gets the full model (adapters merged, pruning\n"
+                     "baked in), and --save-adapter also writes the adapter as a Hugging Face PEFT folder\n"
+                     "(pruned neurons zeroed in it too).");
     addModelOptions(parser);
     parser.option("data", "FILE", "Multiple-choice dataset file")
         .required("data")
@@ -156,8 +158,7 @@ int runFinetune(const Argv& argv) {
     parser.option("mask", "FILE", "mask.json of neurons to prune")
         .option("out", "DIR", "Output model folder")
         .required("out")
-        .option("config", "FILE",
-                "Fine-tuning settings as JSON (fields as in docs/finetuning.md); flags override")
+        .option("config", "FILE", "Fine-tuning settings as JSON (fields as in docs/finetuning.md); flags override")
         .option(settings::kLearningRate)
         .option(settings::kWeightDecay)
         .option("schedule", "S", "constant, linear or cosine", "cosine")
@@ -174,14 +175,13 @@ int runFinetune(const Argv& argv) {
         .alias("lora-rank", "lora")
         .option(settings::kLoraAlpha)
         .option(settings::kLoraDropout)
-        .option(
-            "lora-targets", "LIST",
-            "attention, ffn, all, or module names (q_proj,v_proj,...; GPT-2: c_attn,c_proj,c_fc)",
-            "all")
+        .option("lora-targets", "LIST",
+                "attention, ffn, all, or module names (q_proj,v_proj,...; GPT-2: c_attn,c_proj,c_fc)", "all")
         .option("save-adapter", "DIR",
                 "With --lora: also write the adapter here (PEFT adapter_config.json + "
                 "adapter_model.safetensors)")
-        .flag("checkpoint-activations", "Keep only each block's input and recompute the block in the backward pass (less memory, ~1.3x the time)")
+        .flag("checkpoint-activations",
+              "Keep only each block's input and recompute the block in the backward pass (less memory, ~1.3x the time)")
         .option(settings::kEvalEvery)
         .option(settings::kPatience)
         .option(settings::kTrainSeed)
@@ -196,7 +196,8 @@ int runFinetune(const Argv& argv) {
         if (!args) return int(kOk);
         startCommand({args->has("quiet"), false});
         FinetuneSettings s;
-        if (args->maybe("config")) s = FinetuneSettings::fromJson(readJsonFile(args->get("config")), args->get("config"));
+        if (args->maybe("config"))
+            s = FinetuneSettings::fromJson(readJsonFile(args->get("config")), args->get("config"));
         auto given = [&](const char* name) { return args->has(name) || !args->maybe("config"); };
         using namespace settings;
         if (given("lr")) s.lr = args->get(kLearningRate);
@@ -217,16 +218,14 @@ int runFinetune(const Argv& argv) {
         if (given("lora-rank")) s.lora.rank = args->get(kLoraRank);
         if (given("lora-alpha")) s.lora.alpha = args->get(kLoraAlpha);
         if (given("lora-dropout")) s.lora.dropout = args->get(kLoraDropout);
-        if (given("lora-targets"))
-            s.lora.targets = parseLoraTargets(args->get("lora-targets"), "settings");
+        if (given("lora-targets")) s.lora.targets = parseLoraTargets(args->get("lora-targets"), "settings");
         s.mode = readScoringMode(*args);
         s.checkpointEvery = args->getInt("checkpoint-every");
         std::filesystem::path out = args->get("out");
         s.checkpointDir = out.string() + ".checkpoint";
         s.resume = args->has("resume");
         FinetuneSettings::fromJson(s.toJson(), "settings");  // validates the combination
-        if (args->maybe("save-adapter") && !s.lora.enabled())
-            throw UsageError("--save-adapter needs --lora R (R > 0)");
+        if (args->maybe("save-adapter") && !s.lora.enabled()) throw UsageError("--save-adapter needs --lora R (R > 0)");
 
         McqLoadOptions load;
         load.format = parseMcqFormat(args->get("format"));
@@ -259,11 +258,12 @@ int runFinetune(const Argv& argv) {
         }
         ProgressBar bar(!args->has("quiet"));
         EtaClock clock;
-        auto result = finetune(*input.model, train, validation, mask ? &*mask : nullptr, s,
-                               [&](const TrainPoint& p) {
-                                   bar.update({"fine-tuning", p.step, p.totalSteps, p.etaSeconds});
-                               },
-                               interruptFlag());
+        auto result = finetune(
+            *input.model, train, validation, mask ? &*mask : nullptr, s,
+            [&](const TrainPoint& p) {
+                bar.update({"fine-tuning", p.step, p.totalSteps, p.etaSeconds});
+            },
+            interruptFlag());
         bar.finish();
         if (mask) mask->bakeInto(*input.model);  // (with LoRA, finetune() did this already)
         ModelSaveOptions save;
@@ -271,10 +271,15 @@ int runFinetune(const Argv& argv) {
         save.copyFilesFrom = args->get("model");
         saveModel(*input.model, out, save);
         nlohmann::json record = {{"base_model", input.description},
-                                 {"dataset", {{"file", args->get("data")}, {"fingerprint", trainData.fingerprint()},
-                                              {"train_questions", train.size()}, {"validation_questions", validation.size()}}},
-                                 {"mask", mask ? nlohmann::json{{"file", args->get("mask")}, {"total", mask->count()},
-                                                                {"per_layer", mask->perLayerCounts()}, {"meta", mask->meta}}
+                                 {"dataset",
+                                  {{"file", args->get("data")},
+                                   {"fingerprint", trainData.fingerprint()},
+                                   {"train_questions", train.size()},
+                                   {"validation_questions", validation.size()}}},
+                                 {"mask", mask ? nlohmann::json{{"file", args->get("mask")},
+                                                                {"total", mask->count()},
+                                                                {"per_layer", mask->perLayerCounts()},
+                                                                {"meta", mask->meta}}
                                                : nlohmann::json()},
                                  {"settings", s.toJson()},
                                  {"prompt", promptJson(prompt)},
@@ -289,11 +294,11 @@ int runFinetune(const Argv& argv) {
         const auto& last = result.history.back();
         std::printf("trained %lld steps; final loss %.4f", (long long)result.steps, last.loss);
         if (result.bestValidationAccuracy >= 0) {
-            std::printf("; best validation accuracy %.4f at step %lld", result.bestValidationAccuracy, (long long)result.bestStep);
+            std::printf("; best validation accuracy %.4f at step %lld", result.bestValidationAccuracy,
+                        (long long)result.bestStep);
         }
         std::printf("\nwrote %s\n", out.string().c_str());
-        if (args->maybe("save-adapter"))
-            std::printf("wrote %s\n", args->get("save-adapter").c_str());
+        if (args->maybe("save-adapter")) std::printf("wrote %s\n", args->get("save-adapter").c_str());
         return int(kOk);
     });
 }

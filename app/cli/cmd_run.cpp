@@ -53,7 +53,8 @@ int runRun(const Argv& argv) {
                      "every seed from the same base model -> evaluate in and out of distribution -> report.json,\n"
                      "report.md and plots. Intermediate results are cached (OUT/cache), so a re-run with one changed\n"
                      "setting recomputes only what depends on it. Schema and examples: docs/experiments.md.");
-    parser.option("config", "FILE", "experiment.json").required("config")
+    parser.option("config", "FILE", "experiment.json")
+        .required("config")
         .option("out", "DIR", "Override the config's output folder")
         .flag("force", "Run even when the memory plan says fine-tuning or attribution will not fit")
         .flag("quiet", "No progress bar; only warnings and errors on stderr");
@@ -65,9 +66,7 @@ int runRun(const Argv& argv) {
         if (args->maybe("out")) config.out = args->get("out");
         checkExperimentMemory(config, args->has("force"));
         ProgressBar bar(!args->has("quiet"));
-        auto report = runExperiment(config,
-                                    bar.stagedCallback(),
-                                    interruptFlag());
+        auto report = runExperiment(config, bar.stagedCallback(), interruptFlag());
         bar.finish();
         renderExperimentPlots(report, config.out);
         std::cout << reportMarkdown(report).substr(0, reportMarkdown(report).find("## Plots"));

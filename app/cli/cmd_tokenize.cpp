@@ -11,8 +11,8 @@
 #include "app/cli/bench_tokenizer.h"
 #include "app/cli/commands.h"
 #include "app/cli/common.h"
-#include "core/tokenizer/tokenizer.h"
 #include "core/model/gguf_model.h"
+#include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
 
@@ -53,8 +53,7 @@ std::string arcQuestions(const fs::path& folder, size_t limit) {
         for (size_t number = 1; std::getline(in, line) && text.size() < limit; ++number) {
             if (line.empty()) continue;
             auto record = parseJson(line, file.string() + " line " + std::to_string(number));
-            if (!record.is_object() || !record.contains("question") ||
-                !record["question"].is_string()) {
+            if (!record.is_object() || !record.contains("question") || !record["question"].is_string()) {
                 throw Error(file.string(), "line " + std::to_string(number), "no 'question' text");
             }
             text += record["question"].get<std::string>();
@@ -72,10 +71,9 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 int runTokenize(const Argv& argv) {
-    ArgParser parser(
-        "prunescope-cli tokenize --tokenizer DIR (--text TEXT | --file FILE) [--special]",
-        "Print the token ids of a text as a JSON array. DIR is a model folder (tokenizer.json,\n"
-        "or vocab.json + merges.txt) or a tokenizer.json file.");
+    ArgParser parser("prunescope-cli tokenize --tokenizer DIR (--text TEXT | --file FILE) [--special]",
+                     "Print the token ids of a text as a JSON array. DIR is a model folder (tokenizer.json,\n"
+                     "or vocab.json + merges.txt) or a tokenizer.json file.");
     parser.option("tokenizer", "DIR", "Model folder or tokenizer.json")
         .required("tokenizer")
         .option("text", "TEXT", "The text to encode")
@@ -84,8 +82,7 @@ int runTokenize(const Argv& argv) {
     return guarded("tokenize", [&] {
         auto args = parser.parse(argv);
         if (!args) return int(kOk);
-        if (args->has("text") == args->has("file"))
-            throw UsageError("give one of --text or --file");
+        if (args->has("text") == args->has("file")) throw UsageError("give one of --text or --file");
         startCommand({true, false}, false);
         Tokenizer tokenizer = openTokenizer(args->get("tokenizer"));
         std::string text = args->has("text") ? args->get("text") : readTextFile(args->get("file"));
@@ -95,10 +92,9 @@ int runTokenize(const Argv& argv) {
 }
 
 int benchTokenizer(const Argv& argv) {
-    ArgParser parser(
-        "prunescope-cli bench tokenizer --tokenizer DIR [--file FILE] [--json]",
-        "Encoding and decoding speed on ~1 MB of English text: by default the question texts\n"
-        "of ../shared/data/mcq/arc-hf-jsonl/*.jsonl (found next to the build), else --file.");
+    ArgParser parser("prunescope-cli bench tokenizer --tokenizer DIR [--file FILE] [--json]",
+                     "Encoding and decoding speed on ~1 MB of English text: by default the question texts\n"
+                     "of ../shared/data/mcq/arc-hf-jsonl/*.jsonl (found next to the build), else --file.");
     parser.option("tokenizer", "DIR", "Model folder or tokenizer.json")
         .required("tokenizer")
         .option("file", "FILE", "Text to use instead of the ARC questions (the first 1 MiB)")
@@ -162,17 +158,15 @@ int benchTokenizer(const Argv& argv) {
             std::cout << result.dump(2) << "\n";
             return int(kOk);
         }
-        std::printf("tokenizer   %s (%s), loaded in %.2f s\n", args->get("tokenizer").c_str(),
-                    tokenizer.kind().c_str(), loadSeconds);
-        std::printf("text        %s: %zu bytes -> %zu tokens (%.2f bytes/token)\n", source.c_str(),
-                    text.size(), ids.size(), static_cast<double>(text.size()) / tokens);
+        std::printf("tokenizer   %s (%s), loaded in %.2f s\n", args->get("tokenizer").c_str(), tokenizer.kind().c_str(),
+                    loadSeconds);
+        std::printf("text        %s: %zu bytes -> %zu tokens (%.2f bytes/token)\n", source.c_str(), text.size(),
+                    ids.size(), static_cast<double>(text.size()) / tokens);
         std::printf("encode      %10.0f tokens/s  %6.2f MB/s  (first pass)\n", tokens / coldSeconds,
                     megabytes / coldSeconds);
-        std::printf(
-            "encode      %10.0f tokens/s  %6.2f MB/s  (word cache warm, best of 3; %.2fx)\n",
-            tokens / warmSeconds, megabytes / warmSeconds, coldSeconds / warmSeconds);
-        std::printf("decode      %10.0f tokens/s  %6.2f MB/s\n", tokens / decodeSeconds,
-                    megabytes / decodeSeconds);
+        std::printf("encode      %10.0f tokens/s  %6.2f MB/s  (word cache warm, best of 3; %.2fx)\n",
+                    tokens / warmSeconds, megabytes / warmSeconds, coldSeconds / warmSeconds);
+        std::printf("decode      %10.0f tokens/s  %6.2f MB/s\n", tokens / decodeSeconds, megabytes / decodeSeconds);
         std::printf("round trip  %s\n", decoded == text ? "exact" : "differs (normalization)");
         return int(kOk);
     });

@@ -18,11 +18,15 @@ namespace {
 
 CancelFlag g_interrupted{false};
 
-void onSignal(int) { g_interrupted.store(true); }
+void onSignal(int) {
+    g_interrupted.store(true);
+}
 
 }  // namespace
 
-CancelFlag* interruptFlag() { return &g_interrupted; }
+CancelFlag* interruptFlag() {
+    return &g_interrupted;
+}
 
 void startCommand(const CommonOptions& options, bool probe) {
     static bool started = false;
@@ -34,16 +38,16 @@ void startCommand(const CommonOptions& options, bool probe) {
         std::signal(SIGTERM, onSignal);
         started = true;
     }
-    log::setLevel(options.quiet     ? spdlog::level::warn
-                  : options.verbose ? spdlog::level::debug
-                                    : spdlog::level::info);
+    log::setLevel(options.quiet ? spdlog::level::warn : options.verbose ? spdlog::level::debug : spdlog::level::info);
     auto info = probeSystem(probe);
     if (probe) logSystemInfo(info);
 }
 
 ProgressBar::ProgressBar(bool enabled) : m_enabled(enabled && ::isatty(STDERR_FILENO)) {}
 
-ProgressBar::~ProgressBar() { finish(); }
+ProgressBar::~ProgressBar() {
+    finish();
+}
 
 std::string formatSeconds(double seconds) {
     if (seconds < 0) return "?";
@@ -67,9 +71,9 @@ void ProgressBar::update(const Progress& p) {
     int filled = static_cast<int>(fraction * kWidth);
     std::string bar(static_cast<size_t>(filled), '#');
     bar.resize(kWidth, '.');
-    std::fprintf(stderr, "\r%-14s [%s] %lld/%lld  %3.0f%%  elapsed %s  ETA %s  ", p.stage.c_str(),
-                 bar.c_str(), static_cast<long long>(p.done), static_cast<long long>(p.total),
-                 100 * fraction, formatSeconds(now).c_str(), formatSeconds(p.etaSeconds).c_str());
+    std::fprintf(stderr, "\r%-14s [%s] %lld/%lld  %3.0f%%  elapsed %s  ETA %s  ", p.stage.c_str(), bar.c_str(),
+                 static_cast<long long>(p.done), static_cast<long long>(p.total), 100 * fraction,
+                 formatSeconds(now).c_str(), formatSeconds(p.etaSeconds).c_str());
     std::fflush(stderr);
     m_drawn = true;
 }

@@ -5,16 +5,18 @@
 #include "core/eval/mcq_items.h"
 #include "core/eval/provenance.h"
 #include "core/model/model_io.h"
-#include "core/util/files.h"
 #include "core/util/device.h"
 #include "core/util/error.h"
+#include "core/util/files.h"
 #include "core/util/log.h"
 #include "core/util/memory.h"
 
 namespace prunescope::cli {
 
 void addModelOptions(ArgParser& parser) {
-    parser.option("model", "PATH", "Hugging Face model folder (config.json, *.safetensors, tokenizer) or llama.cpp .gguf file")
+    parser
+        .option("model", "PATH",
+                "Hugging Face model folder (config.json, *.safetensors, tokenizer) or llama.cpp .gguf file")
         .required("model")
         .option("device", "D", "auto, cpu, cuda or cuda:N", "auto")
         .option("weights", "W",
@@ -35,8 +37,7 @@ void addDataOptions(ArgParser& parser, bool withLimit) {
         .required("data")
         .option("format", "F", "Dataset format: " + formats, "auto")
         .flag("skip-invalid", "Skip invalid records (reported) instead of stopping at the first")
-        .option("labels", "FILE",
-                "PIQA / Social IQa: the answers file (default: <data stem>-labels.lst beside --data)")
+        .option("labels", "FILE", "PIQA / Social IQa: the answers file (default: <data stem>-labels.lst beside --data)")
         .flag("strict",
               "Refuse records that repeat an option's text (by default they load as published, "
               "with one warning per file: CommonsenseQA and MMLU have some)")
@@ -50,14 +51,17 @@ void addDataOptions(ArgParser& parser, bool withLimit) {
 }
 
 void addPromptOptions(ArgParser& parser) {
-    parser.option("scoring", "MODE", "letter (next token over A, B, ...) or continuation (option log-likelihood)", "letter")
+    parser
+        .option("scoring", "MODE", "letter (next token over A, B, ...) or continuation (option log-likelihood)",
+                "letter")
         .option("template", "T", "Prompt template with {question} and {options}",
                 "Question: {question}\\n{options}\\nAnswer:")
         .option("option-template", "T", "One option line, with {letter} and {text}", "{letter}. {text}")
         .option("task-preset", "NAME",
                 "lm-evaluation-harness's prompt for a benchmark: arc, openbookqa, piqa, siqa, hellaswag, winogrande,\n"
                 "sciq, truthfulqa-mc1, mmlu, commonsenseqa; it sets --scoring and replaces --template\n"
-                "(docs/datasets.md, Task presets)", "none")
+                "(docs/datasets.md, Task presets)",
+                "none")
         .option("few-shot", "K", "Examples prepended to every prompt", "0")
         .option("few-shot-split", "S", "Split the examples come from", "train");
 }
@@ -106,8 +110,9 @@ MemoryPlan checkMemoryPlan(const std::filesystem::path& dir, const std::string& 
         writeJsonAtomic(out, json);
     }
     if (!plan.fits() && !force) {
-        std::string hint = plan.suggestions.empty() ? "no setting of this job fits; a machine with more memory is needed"
-                                                    : "these would fit: " + plan.suggestions.front();
+        std::string hint = plan.suggestions.empty()
+                               ? "no setting of this job fits; a machine with more memory is needed"
+                               : "these would fit: " + plan.suggestions.front();
         for (size_t i = 1; i < plan.suggestions.size(); ++i) hint += "; or " + plan.suggestions[i];
         throw Error(dir.string(), "memory plan",
                     std::string(planJobName(settings.job)) + " needs about " + formatBytes(plan.total) + " but " +
@@ -125,8 +130,8 @@ void sizeFromItems(const std::vector<ScoringItem>& items, ScoringMode mode, Plan
             cont = std::max<int64_t>(cont, static_cast<int64_t>(c.size()));
             all += static_cast<int64_t>(c.size());
         }
-        longest = std::max<int64_t>(longest, static_cast<int64_t>(item.context.size()) +
-                                                 (mode == ScoringMode::Letter ? 1 : cont));
+        longest = std::max<int64_t>(
+            longest, static_cast<int64_t>(item.context.size()) + (mode == ScoringMode::Letter ? 1 : cont));
         if (mode != ScoringMode::Letter) scored = std::max(scored, all);
     }
     settings.tokens = longest;

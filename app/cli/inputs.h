@@ -54,8 +54,8 @@ MemoryPlan checkMemoryPlan(const std::filesystem::path& dir, const std::string& 
 void sizeFromItems(const std::vector<ScoringItem>& items, ScoringMode mode, PlanSettings& settings);
 
 struct DataInput {
-    McqDataset all;        // the whole file
-    McqDataset selected;   // the split / limit to work on
+    McqDataset all;       // the whole file
+    McqDataset selected;  // the split / limit to work on
     QuestionSelection selection;
 };
 DataInput readData(const Args& args, bool withLimit = true);

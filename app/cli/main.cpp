@@ -53,8 +53,7 @@ int main(int argc, char** argv) {
     }
     std::string name = argv[1];
     if (name == "--version" || name == "version") {
-        std::cout << "prunescope-cli " << PRUNESCOPE_VERSION << " ("
-                  << prunescope::describeVersions() << ")\n";
+        std::cout << "prunescope-cli " << PRUNESCOPE_VERSION << " (" << prunescope::describeVersions() << ")\n";
         return kOk;
     }
     for (const auto& c : commands()) {

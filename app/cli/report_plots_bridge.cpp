@@ -52,14 +52,16 @@ void addConfidence(const nlohmann::json& report, ui::ReportPlotInput& input) {
     const auto& confidence = report.value("confidence", nlohmann::json::object());
     auto take = [&](const char* arm, std::vector<float>& conf, std::vector<uint8_t>& correct) {
         if (!confidence.contains(arm)) return false;
-        for (const auto& c : confidence[arm].value("confidence", nlohmann::json::array())) conf.push_back(c.get<float>());
+        for (const auto& c : confidence[arm].value("confidence", nlohmann::json::array()))
+            conf.push_back(c.get<float>());
         for (const auto& c : confidence[arm].value("correct", nlohmann::json::array())) {
             correct.push_back(c.is_boolean() ? uint8_t(c.get<bool>()) : uint8_t(c.get<double>() != 0));
         }
         return true;
     };
     take("base", input.confidenceBefore, input.correctBefore);
-    if (!take("ig", input.confidenceAfter, input.correctAfter)) take("plain", input.confidenceAfter, input.correctAfter);
+    if (!take("ig", input.confidenceAfter, input.correctAfter))
+        take("plain", input.confidenceAfter, input.correctAfter);
 }
 
 }  // namespace

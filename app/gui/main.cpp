@@ -22,15 +22,17 @@ int main(int argc, char** argv) {
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/prunescope/icons/prunescope.svg")));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QApplication::translate("main", "Explore confidence and neurons, tune "
-                                                                     "thresholds by eye, launch fine-tuning."));
+    parser.setApplicationDescription(QApplication::translate("main",
+                                                             "Explore confidence and neurons, tune "
+                                                             "thresholds by eye, launch fine-tuning."));
     parser.addHelpOption();
     parser.addVersionOption();
-    QCommandLineOption screenshots(QStringLiteral("screenshots"),
-                                   QApplication::translate("main", "Write a screenshot of each panel into DIR and quit."),
-                                   QStringLiteral("DIR"));
+    QCommandLineOption screenshots(
+        QStringLiteral("screenshots"),
+        QApplication::translate("main", "Write a screenshot of each panel into DIR and quit."), QStringLiteral("DIR"));
     parser.addOption(screenshots);
-    parser.addPositionalArgument(QStringLiteral("session"), QApplication::translate("main", "A .prunescope session to open."));
+    parser.addPositionalArgument(QStringLiteral("session"),
+                                 QApplication::translate("main", "A .prunescope session to open."));
     parser.process(app);
     const QString session = parser.positionalArguments().value(0);
 

@@ -49,7 +49,9 @@ void IgAggregate::merge(const IgAggregate& other) {
                      [](const QuestionRecord& a, const QuestionRecord& b) { return a.index < b.index; });
 }
 
-at::Tensor IgAggregate::mean() const { return m_sum / std::max<int64_t>(1, count()); }
+at::Tensor IgAggregate::mean() const {
+    return m_sum / std::max<int64_t>(1, count());
+}
 
 at::Tensor IgAggregate::std() const {
     auto n = static_cast<double>(std::max<int64_t>(1, count()));
@@ -57,9 +59,13 @@ at::Tensor IgAggregate::std() const {
     return (m_sumSq / n - m * m).clamp_min(0).sqrt();
 }
 
-at::Tensor IgAggregate::meanAbs() const { return m_sumAbs / std::max<int64_t>(1, count()); }
+at::Tensor IgAggregate::meanAbs() const {
+    return m_sumAbs / std::max<int64_t>(1, count());
+}
 
-at::Tensor IgAggregate::positiveMean() const { return m_sumPos / std::max<int64_t>(1, count()); }
+at::Tensor IgAggregate::positiveMean() const {
+    return m_sumPos / std::max<int64_t>(1, count());
+}
 
 at::Tensor IgAggregate::layerNormalized() const {
     auto m = mean();

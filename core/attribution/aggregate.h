@@ -12,7 +12,6 @@
 
 namespace prunescope {
 
-
 struct TopNeuron {
     int32_t layer = 0;
     int32_t neuron = 0;
@@ -20,13 +19,13 @@ struct TopNeuron {
 };
 
 struct QuestionRecord {
-    int64_t index = 0;       // position of the question in the dataset (after split / limit)
+    int64_t index = 0;  // position of the question in the dataset (after split / limit)
     std::string id;
-    double confidence = 0;   // from the confidence pass
+    double confidence = 0;  // from the confidence pass
     int predicted = -1;
     int gold = -1;
     double fx = 0;
-    double f0 = 0;           // joint scope: F(0); per-layer: the mean over layers
+    double f0 = 0;  // joint scope: F(0); per-layer: the mean over layers
     double completenessError = 0;
     std::vector<TopNeuron> top;  // the k largest IG values
 };

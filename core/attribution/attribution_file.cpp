@@ -56,8 +56,7 @@ void writeAttributionFile(const std::filesystem::path& path, const IgAggregate& 
         ids.push_back(r.id);
     }
     auto vec = [](const auto& v, torch::ScalarType t) {
-        return torch::from_blob(const_cast<void*>(static_cast<const void*>(v.data())),
-                                {static_cast<int64_t>(v.size())},
+        return torch::from_blob(const_cast<void*>(static_cast<const void*>(v.data())), {static_cast<int64_t>(v.size())},
                                 torch::TensorOptions().dtype(t))
             .clone();
     };
@@ -78,22 +77,21 @@ void writeAttributionFile(const std::filesystem::path& path, const IgAggregate& 
     meta["question_ids"] = ids;
     meta["layers"] = a.nLayer();
     meta["neurons"] = a.nNeuron();
-    std::vector<std::pair<std::string, at::Tensor>> tensors = {
-        {"sum", a.sum()},
-        {"sum_squares", a.sumSquares()},
-        {"sum_abs", a.sumAbs()},
-        {"sum_positive", a.sumPositive()},
-        {"topk_count", a.topKCount()},
-        {"question_index", vec(index, torch::kLong)},
-        {"confidence", vec(confidence, torch::kDouble)},
-        {"predicted", vec(predicted, torch::kInt)},
-        {"gold", vec(gold, torch::kInt)},
-        {"fx", vec(fx, torch::kDouble)},
-        {"f0", vec(f0, torch::kDouble)},
-        {"completeness_error", vec(error, torch::kDouble)},
-        {"top_layer", topLayer},
-        {"top_neuron", topNeuron},
-        {"top_value", topValue}};
+    std::vector<std::pair<std::string, at::Tensor>> tensors = {{"sum", a.sum()},
+                                                               {"sum_squares", a.sumSquares()},
+                                                               {"sum_abs", a.sumAbs()},
+                                                               {"sum_positive", a.sumPositive()},
+                                                               {"topk_count", a.topKCount()},
+                                                               {"question_index", vec(index, torch::kLong)},
+                                                               {"confidence", vec(confidence, torch::kDouble)},
+                                                               {"predicted", vec(predicted, torch::kInt)},
+                                                               {"gold", vec(gold, torch::kInt)},
+                                                               {"fx", vec(fx, torch::kDouble)},
+                                                               {"f0", vec(f0, torch::kDouble)},
+                                                               {"completeness_error", vec(error, torch::kDouble)},
+                                                               {"top_layer", topLayer},
+                                                               {"top_neuron", topNeuron},
+                                                               {"top_value", topValue}};
     writeSafetensors(path, tensors, {{kMetaKey, meta.dump()}});
 }
 
@@ -119,7 +117,8 @@ AttributionFile readAttributionFile(const std::filesystem::path& path) {
     };
     auto sum = get("sum");
     for (const char* n : {"sum_squares", "sum_abs", "sum_positive", "topk_count"}) {
-        if (get(n).sizes() != sum.sizes()) throw Error(file, std::string("tensor '") + n + "'", "shape differs from 'sum'");
+        if (get(n).sizes() != sum.sizes())
+            throw Error(file, std::string("tensor '") + n + "'", "shape differs from 'sum'");
     }
     auto index = get("question_index").to(torch::kLong);
     const int64_t q = index.size(0);
@@ -171,14 +170,19 @@ AttributionFile mergeAttributionFiles(const std::vector<std::filesystem::path>& 
             }
         }
         int shard = next.meta["shard"].value("index", 0);
-        if (next.meta["shard"].value("count", 1) != merged.meta["shard"].value("count", 1) || !shards.insert(shard).second) {
-            throw Error(paths[i].string(), "field 'shard'", "shard " + std::to_string(shard + 1) + " given twice or of another split");
+        if (next.meta["shard"].value("count", 1) != merged.meta["shard"].value("count", 1) ||
+            !shards.insert(shard).second) {
+            throw Error(paths[i].string(), "field 'shard'",
+                        "shard " + std::to_string(shard + 1) + " given twice or of another split");
         }
-        if (!next.meta.value("complete", false)) throw Error(paths[i].string(), "field 'complete'", "is an unfinished checkpoint");
+        if (!next.meta.value("complete", false))
+            throw Error(paths[i].string(), "field 'complete'", "is an unfinished checkpoint");
         merged.aggregate.merge(next.aggregate);
     }
     int count = merged.meta["shard"].value("count", 1);
-    merged.meta["shard"] = {{"index", 0}, {"count", 1}, {"merged_from", static_cast<int>(paths.size())},
+    merged.meta["shard"] = {{"index", 0},
+                            {"count", 1},
+                            {"merged_from", static_cast<int>(paths.size())},
                             {"complete_shards", static_cast<int>(shards.size()) == count}};
     return merged;
 }

@@ -16,7 +16,8 @@ int64_t countOverTolerance(const IgAggregate& aggregate, double tolerance);
 
 struct AttributionFile {
     IgAggregate aggregate;
-    nlohmann::json meta;  // format_version, model, dataset, settings, selection, shard, question_ids, versions, complete
+    nlohmann::json
+        meta;  // format_version, model, dataset, settings, selection, shard, question_ids, versions, complete
 };
 
 // Atomic (temp file + rename). meta["count"] and meta["question_ids"] are filled in from `aggregate`.

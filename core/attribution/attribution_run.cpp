@@ -31,8 +31,8 @@ std::vector<size_t> selectConfident(const std::vector<QuestionScore>& scores, co
 
 std::vector<size_t> shardSlice(const std::vector<size_t>& selected, int shardIndex, int shardCount) {
     if (shardCount < 1 || shardIndex < 0 || shardIndex >= shardCount) {
-        throw Error("", "setting 'shard'", "shard " + std::to_string(shardIndex + 1) + "/" + std::to_string(shardCount) +
-                                       " is out of range");
+        throw Error("", "setting 'shard'",
+                    "shard " + std::to_string(shardIndex + 1) + "/" + std::to_string(shardCount) + " is out of range");
     }
     const size_t n = selected.size();
     const size_t begin = n * static_cast<size_t>(shardIndex) / static_cast<size_t>(shardCount);
@@ -75,10 +75,14 @@ std::vector<QuestionScore> scoreForAttribution(CausalLM& model, const std::vecto
 
 nlohmann::json igSettingsJson(const IgSettings& s, int topK) {
     using namespace settings;
-    return {{kIgTarget.key, igTargetName(s.target)}, {kIgScope.key, igScopeName(s.scope)},
-            {kIgPositions.key, igPositionsName(s.positions)}, {kIgRule.key, igRuleName(s.rule)},
-            {kIgSteps.key, s.steps}, {kNeuronSite.key, neuronSiteName(s.site)},
-            {"baseline", "zero activation"}, {kTopK.key, topK}};
+    return {{kIgTarget.key, igTargetName(s.target)},
+            {kIgScope.key, igScopeName(s.scope)},
+            {kIgPositions.key, igPositionsName(s.positions)},
+            {kIgRule.key, igRuleName(s.rule)},
+            {kIgSteps.key, s.steps},
+            {kNeuronSite.key, neuronSiteName(s.site)},
+            {"baseline", "zero activation"},
+            {kTopK.key, topK}};
 }
 
 nlohmann::json attributionSettingsJson(const IgSettings& ig, const QuestionFilter& filter, int topK) {
@@ -131,7 +135,8 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
             auto b = result.meta.value(key, nlohmann::json());
             if (a != b) {
                 throw Error(job.checkpointPath.string(), std::string("field '") + key + "'",
-                            "does not match this run's " + std::string(key), "resume with the same inputs and settings");
+                            "does not match this run's " + std::string(key),
+                            "resume with the same inputs and settings");
             }
         }
         result.aggregate = std::move(saved.aggregate);
@@ -157,8 +162,9 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
             const size_t i = mine[j];
             auto& ig = igs[j - first];
             if (ig.predicted >= 0 && ig.predicted != scores[i].predicted && job.ig.target != IgTarget::MaxLogit) {
-                log::get("attribution")->warn("question '{}': prediction at α = 1 ({}) differs from the confidence pass ({})",
-                                              data.questions[i].id, ig.predicted, scores[i].predicted);
+                log::get("attribution")
+                    ->warn("question '{}': prediction at α = 1 ({}) differs from the confidence pass ({})",
+                           data.questions[i].id, ig.predicted, scores[i].predicted);
             }
             QuestionRecord record;
             record.index = static_cast<int64_t>(i);
@@ -175,7 +181,8 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
             result.aggregate.add(ig.ig, std::move(record));
         }
         if (live) {
-            const auto progress = clock.make("attribution", static_cast<int64_t>(end), static_cast<int64_t>(mine.size()));
+            const auto progress =
+                clock.make("attribution", static_cast<int64_t>(end), static_cast<int64_t>(mine.size()));
             live({progress, result.aggregate, igs});
         }
         // A checkpoint whenever the group crossed a multiple of checkpointEvery.
@@ -187,15 +194,16 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
     }
     result.meta["complete"] = true;
     if (const int64_t over = countOverTolerance(result.aggregate, job.completenessTolerance); over > 0) {
-        log::get("attribution")->warn(
-            "{} of {} question(s) have a completeness error above {:g}: their Σ IG misses F(x) − F(0) by more "
-            "than that share (counted in the file's completeness.over_tolerance; docs/attribution.md)",
-            over, result.aggregate.count(), job.completenessTolerance);
+        log::get("attribution")
+            ->warn(
+                "{} of {} question(s) have a completeness error above {:g}: their Σ IG misses F(x) − F(0) by more "
+                "than that share (counted in the file's completeness.over_tolerance; docs/attribution.md)",
+                over, result.aggregate.count(), job.completenessTolerance);
     }
     if (mine.size() > start) {
         const double meanError = errorSum / static_cast<double>(mine.size() - start);
-        log::get("attribution")->info("{} question(s) attributed; mean completeness error {:.2e}", mine.size() - start,
-                                      meanError);
+        log::get("attribution")
+            ->info("{} question(s) attributed; mean completeness error {:.2e}", mine.size() - start, meanError);
         // Σ IG far from F(x) − F(0): the quadrature has not converged (seen with the joint scope
         // on real models) or rounding dominates (bfloat16): docs/attribution.md, docs/precision.md.
         if (meanError > kCompletenessWarning) {
@@ -203,10 +211,12 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
             std::string remedies = "more steps";
             if (job.ig.scope == IgScope::Joint) remedies += ", the per-layer scope";
             if (narrow) remedies += ", float32 computation";
-            log::get("attribution")->warn(
-                "mean completeness error {:.2g}: Σ IG is far from F(x) − F(0) ({} steps, {} scope{}), so the scores "
-                "are unreliable; try {} (docs/attribution.md)",
-                meanError, job.ig.steps, igScopeName(job.ig.scope), narrow ? ", reduced precision" : "", remedies);
+            log::get("attribution")
+                ->warn(
+                    "mean completeness error {:.2g}: Σ IG is far from F(x) − F(0) ({} steps, {} scope{}), so the "
+                    "scores "
+                    "are unreliable; try {} (docs/attribution.md)",
+                    meanError, job.ig.steps, igScopeName(job.ig.scope), narrow ? ", reduced precision" : "", remedies);
         }
     }
     return result;

@@ -43,9 +43,9 @@ struct AttributionJob {
     int shardIndex = 0;  // 0-based
     int shardCount = 1;
     double completenessTolerance = settings::kCompletenessTolerance.value;  // questions above it are counted
-    int64_t checkpointEvery = 0;           // questions between checkpoints; 0: none
-    std::filesystem::path checkpointPath;  // where checkpoints go
-    bool resume = false;                   // continue from checkpointPath
+    int64_t checkpointEvery = 0;                                            // questions between checkpoints; 0: none
+    std::filesystem::path checkpointPath;                                   // where checkpoints go
+    bool resume = false;                                                    // continue from checkpointPath
     AttributionSource source;
 };
 
@@ -72,8 +72,8 @@ std::vector<QuestionScore> scoreForAttribution(CausalLM& model, const std::vecto
 
 // Runs the job over `items` (letter-scored) with the confidence-pass `scores` of the first
 // scores.size() of them (scoreForAttribution). The result's meta records the inputs (model,
-// dataset, prompt: core/eval/provenance.h), settings, selection and shard. Throws CancelledError when `cancel` is raised (the
-// last checkpoint, if any, stays for --resume).
+// dataset, prompt: core/eval/provenance.h), settings, selection and shard. Throws CancelledError when `cancel` is
+// raised (the last checkpoint, if any, stays for --resume).
 AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const std::vector<ScoringItem>& items,
                                  const std::vector<QuestionScore>& scores, const AttributionJob& job,
                                  const AttributionLive& live = {}, const CancelFlag* cancel = nullptr);

@@ -60,7 +60,8 @@ std::vector<size_t> topIndices(const std::vector<double>& v, size_t k) {
 
 double spearmanCorrelation(const at::Tensor& a, const at::Tensor& b) {
     const auto va = values(a), vb = values(b);
-    if (va.size() != vb.size() || va.empty()) throw std::invalid_argument("spearmanCorrelation: lengths differ or are 0");
+    if (va.size() != vb.size() || va.empty())
+        throw std::invalid_argument("spearmanCorrelation: lengths differ or are 0");
     return pearson(ranks(va), ranks(vb));
 }
 

@@ -92,7 +92,8 @@ void checkItem(const ScoringItem& item, const IgSettings& settings) {
         if (c.size() != 1) throw Error("", "attribution", "needs letter-scored questions (one token per option)");
     }
     if (item.context.empty()) throw Error("", "attribution", "empty prompt");
-    if (settings.target == IgTarget::GoldProb && item.gold < 0) throw Error("", "setting 'target'", "a question has no gold answer", "use the predicted target");
+    if (settings.target == IgTarget::GoldProb && item.gold < 0)
+        throw Error("", "setting 'target'", "a question has no gold answer", "use the predicted target");
 }
 
 // |Σ IG − (F(x) − F(0))| / |F(x) − F(0)|, summed over the scope blocks.
@@ -139,8 +140,8 @@ QuestionIg integratedGradients(CausalLM& model, const ScoringItem& item, int pre
     out.ig = torch::zeros({nLayer, nNeuron}, torch::kDouble);
     std::vector<double> f0(blocks.size(), 0.0);
     const int64_t perPass = settings.rowsPerPass > 0 ? settings.rowsPerPass
-                            : fast                    ? static_cast<int64_t>(rows.size())
-                                                      : 8;
+                            : fast                   ? static_cast<int64_t>(rows.size())
+                                                     : 8;
     for (size_t start = 0; start < rows.size(); start += static_cast<size_t>(perPass)) {
         const size_t end = std::min(rows.size(), start + static_cast<size_t>(perPass));
         const auto r = static_cast<int64_t>(end - start);
@@ -167,13 +168,15 @@ QuestionIg integratedGradients(CausalLM& model, const ScoringItem& item, int pre
         for (int64_t l = 0; l < nLayer; ++l) {
             auto g = grads[static_cast<size_t>(l)].detach().to(torch::kCPU, torch::kDouble);  // (R, nNeuron)
             for (size_t j = start; j < end; ++j) {
-                if (const double w = rows[j].stepWeight(l); w != 0) out.ig[l].add_(g[static_cast<int64_t>(j - start)], w);
+                if (const double w = rows[j].stepWeight(l); w != 0)
+                    out.ig[l].add_(g[static_cast<int64_t>(j - start)], w);
             }
         }
         for (size_t j = start; j < end; ++j) {
             const auto i = static_cast<int64_t>(j - start);
-            takeEndpoint(rows[j], fcpu[i].item<double>(), settings.target,
-                         [&] { return static_cast<int>(logits[i].argmax().item<int64_t>()); }, out, f0);
+            takeEndpoint(
+                rows[j], fcpu[i].item<double>(), settings.target,
+                [&] { return static_cast<int>(logits[i].argmax().item<int64_t>()); }, out, f0);
         }
     }
     out.f0 = f0;
@@ -236,7 +239,8 @@ std::vector<QuestionIg> fastGroup(CausalLM& model, const std::vector<const Scori
         std::vector<int64_t> optionIds;
         for (const auto& c : item->continuations) optionIds.push_back(c[0]);
         auto h = hidden.slice(0, j * r, (j + 1) * r);
-        auto logits = settings.target == IgTarget::MaxLogit ? model.logits(h) : model.logits(h, torch::tensor(optionIds, longOpts));
+        auto logits = settings.target == IgTarget::MaxLogit ? model.logits(h)
+                                                            : model.logits(h, torch::tensor(optionIds, longOpts));
         targets.push_back(target(atLeastFloat(logits), settings.target, predicted[static_cast<size_t>(j)], item->gold));
         logitsOf.push_back(logits);
     }
@@ -254,14 +258,16 @@ std::vector<QuestionIg> fastGroup(CausalLM& model, const std::vector<const Scori
         for (int64_t l = 0; l < nLayer; ++l) {
             std::vector<double> w;
             for (const auto& row : rows) w.push_back(row.stepWeight(l));
-            result.ig[l] = torch::matmul(torch::tensor(w, torch::kDouble), gcpu[static_cast<size_t>(l)].slice(0, j * r, (j + 1) * r));
+            result.ig[l] = torch::matmul(torch::tensor(w, torch::kDouble),
+                                         gcpu[static_cast<size_t>(l)].slice(0, j * r, (j + 1) * r));
         }
         std::vector<double> f0(blocks.size(), 0.0);
         const double* fj = fcpu.data_ptr<double>() + j * r;
         for (int64_t k = 0; k < r; ++k) {
-            takeEndpoint(rows[static_cast<size_t>(k)], fj[k], settings.target,
-                         [&] { return static_cast<int>(logitsOf[static_cast<size_t>(j)][k].argmax().item<int64_t>()); },
-                         result, f0);
+            takeEndpoint(
+                rows[static_cast<size_t>(k)], fj[k], settings.target,
+                [&] { return static_cast<int>(logitsOf[static_cast<size_t>(j)][k].argmax().item<int64_t>()); }, result,
+                f0);
         }
         result.f0 = f0;
         result.completenessError = completenessError(result, blocks);
@@ -281,7 +287,8 @@ std::vector<QuestionIg> integratedGradientsBatch(CausalLM& model, const std::vec
         grouped = grouped && item->context.size() > 1;
     }
     if (!grouped || items.size() < 2) {
-        for (size_t i = 0; i < items.size(); ++i) out.push_back(integratedGradients(model, *items[i], predicted[i], settings));
+        for (size_t i = 0; i < items.size(); ++i)
+            out.push_back(integratedGradients(model, *items[i], predicted[i], settings));
         return out;
     }
     return fastGroup(model, items, predicted, settings);

@@ -22,11 +22,11 @@ class CausalLM;
 struct ScoringItem;
 
 struct QuestionIg {
-    at::Tensor ig;              // (nLayer, nNeuron) float64, on the CPU
-    double fx = 0;              // target at the input (all gates 1)
-    std::vector<double> f0;     // target at the baseline: one value (joint) or one per layer
+    at::Tensor ig;                 // (nLayer, nNeuron) float64, on the CPU
+    double fx = 0;                 // target at the input (all gates 1)
+    std::vector<double> f0;        // target at the baseline: one value (joint) or one per layer
     double completenessError = 0;  // |Σ IG − (F(x) − F(0))| / |F(x) − F(0)| (per-layer: summed over layers)
-    int predicted = -1;         // the option predicted at the input
+    int predicted = -1;            // the option predicted at the input
 };
 
 // Attributes one letter-scored question. `predicted` is the option the target follows (from the

@@ -45,7 +45,7 @@ Quadrature quadrature(IgRule rule, int steps) {
                     x -= dx;
                     if (std::abs(dx) < 1e-15) break;
                 }
-                q.alphas.push_back((1 - x) / 2);  // ascending in alpha
+                q.alphas.push_back((1 - x) / 2);                     // ascending in alpha
                 q.weights.push_back(1.0 / ((1 - x * x) * dp * dp));  // 2 / ((1-x^2) P'^2), halved
             }
             break;

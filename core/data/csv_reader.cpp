@@ -18,8 +18,7 @@ void CsvReader::skipLineEnd() {
 }
 
 void CsvReader::skipRestOfLine() {
-    while (!atLineEnd())
-        ++m_pos;
+    while (!atLineEnd()) ++m_pos;
     skipLineEnd();
 }
 
@@ -34,8 +33,7 @@ bool CsvReader::next(CsvRecord& record) {
             ++m_pos;
             while (true) {
                 if (m_pos >= m_text.size()) {
-                    record.error = "unterminated quoted field (the quote opens on line " +
-                                   std::to_string(opened) + ")";
+                    record.error = "unterminated quoted field (the quote opens on line " + std::to_string(opened) + ")";
                     record.fatal = true;
                     record.fields.push_back(std::move(field));
                     return true;
@@ -67,8 +65,7 @@ bool CsvReader::next(CsvRecord& record) {
                 return true;
             }
         } else {
-            while (!atLineEnd() && m_text[m_pos] != m_delimiter)
-                field += m_text[m_pos++];
+            while (!atLineEnd() && m_text[m_pos] != m_delimiter) field += m_text[m_pos++];
         }
         record.fields.push_back(std::move(field));
         if (m_pos < m_text.size() && m_text[m_pos] == m_delimiter) {

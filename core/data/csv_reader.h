@@ -20,8 +20,7 @@ struct CsvRecord {
 // "\r\n" inside a quoted field becomes "\n", so CRLF and LF files give the same text.
 class CsvReader {
 public:
-    explicit CsvReader(std::string_view text, char delimiter = ',')
-        : m_text(text), m_delimiter(delimiter) {}
+    explicit CsvReader(std::string_view text, char delimiter = ',') : m_text(text), m_delimiter(delimiter) {}
     // The next record (a blank line gives one empty field); false at the end of the input.
     bool next(CsvRecord& record);
 

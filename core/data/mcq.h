@@ -14,21 +14,21 @@
 namespace prunescope {
 
 struct McqQuestion {
-    std::string id;                    // from the file, or "<file name>:<line>" when it has none
-    std::string question;              // trimmed of surrounding white space
-    std::vector<std::string> options;  // 2..26, trimmed, non-empty; a text may repeat (as published)
-    std::vector<std::string> labels;   // as in the file ("A".., "1".."4"); prompts show A, B, C...
-    int answer = -1;                   // index into options
-    int line = 0;  // 1-based line in the source (record index for a whole-file JSON array)
+    std::string id;                            // from the file, or "<file name>:<line>" when it has none
+    std::string question;                      // trimmed of surrounding white space
+    std::vector<std::string> options;          // 2..26, trimmed, non-empty; a text may repeat (as published)
+    std::vector<std::string> labels;           // as in the file ("A".., "1".."4"); prompts show A, B, C...
+    int answer = -1;                           // index into options
+    int line = 0;                              // 1-based line in the source (record index for a whole-file JSON array)
     std::map<std::string, std::string> extra;  // e.g. question_concept, subject, split, support
 };
 
 enum class McqFormat {
     Auto,
-    ArcJsonl,         // AI2 release: {id, question{stem, choices[{text,label}]}, answerKey}
-    ArcHfJsonl,       // Hugging Face export: {id, question, choices{text[],label[]}, answerKey}
-    OpenBookQaTsv,    // AI2 release TSV: ID, Question Stem, Choices, Complete Question, Answer Key
-    OpenBookQaJsonl,  // AI2 release JSONL (ARC-shaped)
+    ArcJsonl,              // AI2 release: {id, question{stem, choices[{text,label}]}, answerKey}
+    ArcHfJsonl,            // Hugging Face export: {id, question, choices{text[],label[]}, answerKey}
+    OpenBookQaTsv,         // AI2 release TSV: ID, Question Stem, Choices, Complete Question, Answer Key
+    OpenBookQaJsonl,       // AI2 release JSONL (ARC-shaped)
     CommonsenseQaJsonl,    // release JSONL (ARC-shaped + question.question_concept)
     CommonsenseQaHfJsonl,  // Hugging Face export (ARC-HF-shaped + question_concept)
     SciqJson,              // JSON array of {question, correct_answer, distractor1..3, support}
@@ -53,9 +53,8 @@ std::vector<std::string> mcqFormatNames();
 
 struct McqLoadOptions {
     McqFormat format = McqFormat::Auto;  // Auto: by extension and content (see detectMcqFormat)
-    bool skipInvalid =
-        false;          // skip bad records (listed in McqDataset::skipped) instead of throwing
-    uint64_t seed = 0;  // SciQ only: the seed of the option shuffle
+    bool skipInvalid = false;            // skip bad records (listed in McqDataset::skipped) instead of throwing
+    uint64_t seed = 0;                   // SciQ only: the seed of the option shuffle
     // Refuse records that repeat an option's text. Off by default: the official releases of
     // CommonsenseQA (24 of 1,221 dev records) and MMLU contain such records, and the numbers people
     // compare against keep them; they load as published (the answer is its labelled option) and
@@ -76,7 +75,7 @@ struct McqDataset {
     std::filesystem::path source;
     McqFormat format = McqFormat::Auto;
     std::vector<McqQuestion> questions;
-    std::vector<SkippedRecord> skipped;  // filled with McqLoadOptions::skipInvalid
+    std::vector<SkippedRecord> skipped;     // filled with McqLoadOptions::skipInvalid
     std::vector<int> duplicateOptionLines;  // records kept that repeat an option (McqQuestion::line)
 
     // SHA-256 (hex) of the records in order, each as (question, options, answer index): ids,

@@ -45,11 +45,9 @@ struct Label {
     std::string text;
 };
 
-std::vector<Label> readLabels(const std::filesystem::path& file, size_t records,
-                              const McqCollector& out) {
+std::vector<Label> readLabels(const std::filesystem::path& file, size_t records, const McqCollector& out) {
     if (!std::filesystem::exists(file)) {
-        out.fatal("", "the answers of this benchmark are in a separate file, and there is none at " +
-                          file.string(),
+        out.fatal("", "the answers of this benchmark are in a separate file, and there is none at " + file.string(),
                   "name it with --labels FILE; the releases put it beside the data as "
                   "<name>-labels.lst");
     }
@@ -60,20 +58,20 @@ std::vector<Label> readLabels(const std::filesystem::path& file, size_t records,
         labels.push_back({line.number, std::string(trimView(line.text))});
     }
     if (labels.size() != records) {
-        out.fatal("", std::to_string(records) + " records, but " + std::to_string(labels.size()) +
-                          " answers in " + file.string(),
-                  "the labels file must have one answer per record, in the same order");
+        out.fatal(
+            "",
+            std::to_string(records) + " records, but " + std::to_string(labels.size()) + " answers in " + file.string(),
+            "the labels file must have one answer per record, in the same order");
     }
     return labels;
 }
 
 // Records paired with the labels file line by line; `build` makes the record, then the answer is
 // the label (an option index counted from `firstIndex`).
-void readWithLabels(std::string_view text, const std::filesystem::path& labelsFile, int firstIndex,
-                    McqCollector& out, const std::function<RawQuestion(const json&)>& build) {
+void readWithLabels(std::string_view text, const std::filesystem::path& labelsFile, int firstIndex, McqCollector& out,
+                    const std::function<RawQuestion(const json&)>& build) {
     size_t records = 0;
-    for (const TextLine& line : splitLines(text))
-        records += trimView(line.text).empty() ? 0 : 1;
+    for (const TextLine& line : splitLines(text)) records += trimView(line.text).empty() ? 0 : 1;
     const std::vector<Label> labels = readLabels(labelsFile, records, out);
     const std::string labelsName = labelsFile.filename().string();
     size_t k = 0;

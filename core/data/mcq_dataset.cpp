@@ -27,20 +27,16 @@ McqDataset loadMcqDataset(const std::filesystem::path& file, const McqLoadOption
     const std::string content = readTextFile(file);
     const std::string_view text = detail::stripBom(content);
     detail::McqCollector out(file, options);
-    const McqFormat format = options.format == McqFormat::Auto
-                                 ? detail::sniffMcqFormat(file, text, out)
-                                 : options.format;
+    const McqFormat format =
+        options.format == McqFormat::Auto ? detail::sniffMcqFormat(file, text, out) : options.format;
     switch (format) {
         case McqFormat::ArcJsonl:
         case McqFormat::OpenBookQaJsonl:
         case McqFormat::CommonsenseQaJsonl:
-        case McqFormat::QascJsonl:
-            detail::readNestedJsonl(text, out);
-            break;
+        case McqFormat::QascJsonl: detail::readNestedJsonl(text, out); break;
         case McqFormat::PiqaJsonl:
         case McqFormat::SiqaJsonl: {
-            const auto labels = options.labelsFile.empty() ? detail::defaultLabelsFile(file)
-                                                           : options.labelsFile;
+            const auto labels = options.labelsFile.empty() ? detail::defaultLabelsFile(file) : options.labelsFile;
             if (format == McqFormat::PiqaJsonl) {
                 detail::readPiqaJsonl(text, labels, out);
             } else {
@@ -48,42 +44,22 @@ McqDataset loadMcqDataset(const std::filesystem::path& file, const McqLoadOption
             }
             break;
         }
-        case McqFormat::HellaswagJsonl:
-            detail::readHellaswagJsonl(text, out);
-            break;
-        case McqFormat::WinograndeJsonl:
-            detail::readWinograndeJsonl(text, out);
-            break;
-        case McqFormat::TruthfulQaMc1:
-            detail::readTruthfulQaMc1(text, out);
-            break;
+        case McqFormat::HellaswagJsonl: detail::readHellaswagJsonl(text, out); break;
+        case McqFormat::WinograndeJsonl: detail::readWinograndeJsonl(text, out); break;
+        case McqFormat::TruthfulQaMc1: detail::readTruthfulQaMc1(text, out); break;
         case McqFormat::ArcHfJsonl:
-        case McqFormat::CommonsenseQaHfJsonl:
-            detail::readHfJsonl(text, out);
-            break;
-        case McqFormat::Jsonl:
-            detail::readPlainJsonl(text, out);
-            break;
-        case McqFormat::SciqJson:
-            detail::readSciqJson(text, options.seed, out);
-            break;
-        case McqFormat::OpenBookQaTsv:
-            detail::readOpenBookQaTsv(text, out);
-            break;
-        case McqFormat::MmluCsv:
-            detail::readMmluCsv(text, file.stem().string(), out);
-            break;
-        case McqFormat::Csv:
-            detail::readHeaderCsv(text, out);
-            break;
-        case McqFormat::Auto:
-            break;
+        case McqFormat::CommonsenseQaHfJsonl: detail::readHfJsonl(text, out); break;
+        case McqFormat::Jsonl: detail::readPlainJsonl(text, out); break;
+        case McqFormat::SciqJson: detail::readSciqJson(text, options.seed, out); break;
+        case McqFormat::OpenBookQaTsv: detail::readOpenBookQaTsv(text, out); break;
+        case McqFormat::MmluCsv: detail::readMmluCsv(text, file.stem().string(), out); break;
+        case McqFormat::Csv: detail::readHeaderCsv(text, out); break;
+        case McqFormat::Auto: break;
     }
     McqDataset data = out.finish(format);
     log::get("data")->info(
         "{}: {} questions ({}){}", file.string(), data.questions.size(), mcqFormatName(format),
-        data.skipped.empty() ? std::string()
-                             : ", " + std::to_string(data.skipped.size()) + " skipped");
+        data.skipped.empty() ? std::string() : ", " + std::to_string(data.skipped.size()) + " skipped");
     return data;
 }
 
@@ -100,8 +76,7 @@ std::string McqDataset::fingerprint() const {
     for (const McqQuestion& q : questions) {
         hashField(h, q.question);
         hashField(h, std::to_string(q.options.size()));
-        for (const std::string& option : q.options)
-            hashField(h, option);
+        for (const std::string& option : q.options) hashField(h, option);
         hashField(h, std::to_string(q.answer));
     }
     return h.hexDigest();
@@ -124,8 +99,7 @@ McqSplits splitDataset(const McqDataset& data, const SplitSpec& spec) {
     const size_t n = data.questions.size();
     // A small epsilon so that 0.29 * 100 counts as 29, not 28.999999999999996.
     auto count = [n](double fraction) {
-        return std::min(n,
-                        static_cast<size_t>(std::floor(static_cast<double>(n) * fraction + 1e-9)));
+        return std::min(n, static_cast<size_t>(std::floor(static_cast<double>(n) * fraction + 1e-9)));
     };
     const size_t nTest = count(spec.test);
     const size_t nValidation = std::min(n - nTest, count(spec.validation));
@@ -156,8 +130,7 @@ McqDataset subset(const McqDataset& data, const std::vector<size_t>& indices) {
     for (size_t i : indices) {
         if (i >= data.questions.size()) {
             throw Error(data.source.string(), "index " + std::to_string(i),
-                        "out of range for a dataset of " + std::to_string(data.questions.size()) +
-                            " questions");
+                        "out of range for a dataset of " + std::to_string(data.questions.size()) + " questions");
         }
         out.questions.push_back(data.questions[i]);
     }

@@ -79,8 +79,7 @@ McqFormat sniffJsonl(std::string_view text, const detail::McqCollector& out) {
             if (record.contains("mc1_targets")) return McqFormat::TruthfulQaMc1;
         }
         if (!record.is_object() || !record.contains("question")) {
-            out.fatal(place, "cannot tell the format: the record has no 'question' field",
-                      kForceHint);
+            out.fatal(place, "cannot tell the format: the record has no 'question' field", kForceHint);
         }
         const auto& question = record["question"];
         if (question.is_object()) {
@@ -93,15 +92,14 @@ McqFormat sniffJsonl(std::string_view text, const detail::McqCollector& out) {
         }
         auto choices = record.find("choices");
         if (choices != record.end() && choices->is_object()) {
-            return record.contains("question_concept") ? McqFormat::CommonsenseQaHfJsonl
-                                                       : McqFormat::ArcHfJsonl;
+            return record.contains("question_concept") ? McqFormat::CommonsenseQaHfJsonl : McqFormat::ArcHfJsonl;
         }
         if (choices != record.end() && choices->is_array()) return McqFormat::Jsonl;
         out.fatal(place, "cannot tell the format: no 'choices' list or object", kForceHint);
     }
     if (firstLine > 0) {
-        out.fatal("line " + std::to_string(firstLine),
-                  "cannot tell the format: malformed JSON (" + firstProblem + ")", kForceHint);
+        out.fatal("line " + std::to_string(firstLine), "cannot tell the format: malformed JSON (" + firstProblem + ")",
+                  kForceHint);
     }
     out.fatal("", "no questions found");
 }
@@ -147,15 +145,13 @@ std::string mcqFormatName(McqFormat format) {
 
 std::vector<std::string> mcqFormatNames() {
     std::vector<std::string> names;
-    for (const auto& entry : kFormatNames)
-        names.push_back(entry.name);
+    for (const auto& entry : kFormatNames) names.push_back(entry.name);
     return names;
 }
 
 namespace detail {
 
-McqFormat sniffMcqFormat(const std::filesystem::path& file, std::string_view text,
-                         const McqCollector& out) {
+McqFormat sniffMcqFormat(const std::filesystem::path& file, std::string_view text, const McqCollector& out) {
     const std::string ext = toLower(file.extension().string());
     if (ext == ".tsv") return McqFormat::OpenBookQaTsv;
     if (ext == ".csv") return sniffCsv(text, out);
@@ -164,8 +160,7 @@ McqFormat sniffMcqFormat(const std::filesystem::path& file, std::string_view tex
     if (body.front() == '[') {
         // TruthfulQA's mc_task.json is an array too; its records name mc1_targets early.
         const std::string_view head = body.substr(0, 4096);
-        return head.find("\"mc1_targets\"") != std::string_view::npos ? McqFormat::TruthfulQaMc1
-                                                                     : McqFormat::SciqJson;
+        return head.find("\"mc1_targets\"") != std::string_view::npos ? McqFormat::TruthfulQaMc1 : McqFormat::SciqJson;
     }
     if (body.front() == '{' || ext == ".jsonl" || ext == ".json" || ext == ".ndjson") {
         return sniffJsonl(text, out);

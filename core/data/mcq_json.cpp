@@ -51,8 +51,7 @@ void copyScalars(const nlohmann::json& object, std::initializer_list<const char*
                  std::map<std::string, std::string>& extra) {
     for (auto it = object.begin(); it != object.end(); ++it) {
         bool isUsed = false;
-        for (const char* key : used)
-            isUsed = isUsed || it.key() == key;
+        for (const char* key : used) isUsed = isUsed || it.key() == key;
         if (isUsed || !it->is_primitive() || it->is_null()) continue;
         extra[it.key()] = it->is_string() ? it->get<std::string>() : it->dump();
     }
@@ -94,8 +93,7 @@ RawQuestion nestedRecord(const json& record) {
     raw.id = optionalId(record);
     const json& question = member(record, "question", "question");
     if (!question.is_object()) {
-        throw RecordError{"question", "expected an object {stem, choices}, found " +
-                                          describe(question) +
+        throw RecordError{"question", "expected an object {stem, choices}, found " + describe(question) +
                                           " (a Hugging Face export? try --format arc-hf)"};
     }
     raw.question = stringMember(question, "stem", "question.stem");
@@ -115,7 +113,7 @@ RawQuestion nestedRecord(const json& record) {
     }
     raw.answerLabel = stringMember(record, "answerKey", "answerKey");
     raw.answerField = "answerKey";
-    copyScalars(question, {"stem", "choices"}, raw.extra);  // question_concept (CommonsenseQA)
+    copyScalars(question, {"stem", "choices"}, raw.extra);            // question_concept (CommonsenseQA)
     copyScalars(record, {"id", "question", "answerKey"}, raw.extra);  // fact1... (OpenBookQA)
     return raw;
 }
@@ -133,16 +131,15 @@ RawQuestion hfRecord(const json& record) {
     raw.question = question.get<std::string>();
     const json& choices = member(record, "choices", "choices");
     if (!choices.is_object()) {
-        throw RecordError{"choices", "expected an object {text: [...], label: [...]}, found " +
-                                         describe(choices)};
+        throw RecordError{"choices", "expected an object {text: [...], label: [...]}, found " + describe(choices)};
     }
     const json& texts = arrayMember(choices, "text", "choices.text");
     const json& labels = arrayMember(choices, "label", "choices.label");
     raw.optionsField = "choices.text";
     raw.labelsField = "choices.label";
     if (texts.size() != labels.size()) {
-        throw RecordError{"choices.label", std::to_string(labels.size()) + " labels for " +
-                                               std::to_string(texts.size()) + " texts"};
+        throw RecordError{"choices.label",
+                          std::to_string(labels.size()) + " labels for " + std::to_string(texts.size()) + " texts"};
     }
     for (size_t i = 0; i < texts.size(); ++i) {
         const std::string path = "choices.text[" + std::to_string(i) + "]";
@@ -194,8 +191,7 @@ RawQuestion plainRecord(const json& record) {
     } else if (answer.is_string()) {
         raw.answerLabel = answer.get<std::string>();
     } else {
-        throw RecordError{
-            "answer", "expected an option index (0-based) or a label, found " + describe(answer)};
+        throw RecordError{"answer", "expected an option index (0-based) or a label, found " + describe(answer)};
     }
     copyScalars(record, {"id", "question", "choices", "labels", "answer"}, raw.extra);
     return raw;
@@ -223,17 +219,14 @@ void readSciqJson(std::string_view text, uint64_t seed, McqCollector& out) {
         for (size_t i = 0; i < bad; ++i) {
             if (text[i] == '\n') ++line, lineStart = i + 1;
         }
-        out.fatal("line " + std::to_string(line),
-                  describeInvalidUtf8(text.substr(lineStart), bad - lineStart));
+        out.fatal("line " + std::to_string(line), describeInvalidUtf8(text.substr(lineStart), bad - lineStart));
     }
     json doc = parseJson(text, out.fileName());
     if (!doc.is_array()) {
-        out.fatal("",
-                  "expected a JSON array of questions (the SciQ layout), found " + describe(doc));
+        out.fatal("", "expected a JSON array of questions (the SciQ layout), found " + describe(doc));
     }
     out.setUnit("record");
-    static const char* const kFields[] = {"correct_answer", "distractor1", "distractor2",
-                                          "distractor3"};
+    static const char* const kFields[] = {"correct_answer", "distractor1", "distractor2", "distractor3"};
     for (size_t r = 0; r < doc.size(); ++r) {
         out.add(static_cast<int>(r + 1), [&] {
             const json& record = doc[r];
@@ -244,8 +237,7 @@ void readSciqJson(std::string_view text, uint64_t seed, McqCollector& out) {
             raw.id = optionalId(record);
             raw.question = stringMember(record, "question", "question");
             std::vector<std::string> given;
-            for (const char* field : kFields)
-                given.push_back(stringMember(record, field, field));
+            for (const char* field : kFields) given.push_back(stringMember(record, field, field));
             // The shuffle depends on the seed and the question text only, not on the position.
             SplitMix64 rng(seed ^ fnv1a64(trimView(raw.question)));
             std::vector<size_t> order = shuffledIndices(given.size(), rng);
@@ -255,10 +247,8 @@ void readSciqJson(std::string_view text, uint64_t seed, McqCollector& out) {
                 if (order[k] == 0) raw.answerIndex = static_cast<int>(k);
             }
             raw.answerField = "correct_answer";
-            copyScalars(
-                record,
-                {"id", "question", "correct_answer", "distractor1", "distractor2", "distractor3"},
-                raw.extra);  // support
+            copyScalars(record, {"id", "question", "correct_answer", "distractor1", "distractor2", "distractor3"},
+                        raw.extra);  // support
             return raw;
         });
     }

@@ -19,8 +19,7 @@ std::string describe(const nlohmann::json& value);
 // The member `key` of `object`; "missing field" (at `path`) when absent.
 const nlohmann::json& member(const nlohmann::json& object, const char* key, const std::string& path);
 std::string stringMember(const nlohmann::json& object, const char* key, const std::string& path);
-const nlohmann::json& arrayMember(const nlohmann::json& object, const char* key,
-                                  const std::string& path);
+const nlohmann::json& arrayMember(const nlohmann::json& object, const char* key, const std::string& path);
 // "id" as a string (integers written as they are); empty when absent or null.
 std::string optionalId(const nlohmann::json& record);
 // Scalar members not in `used` go to `extra`: strings as they are, numbers and booleans as JSON.

@@ -39,7 +39,6 @@ void readTruthfulQaMc1(std::string_view text, McqCollector& out);
 std::filesystem::path defaultLabelsFile(const std::filesystem::path& data);
 
 // Auto-detection from the file name and text (see docs/datasets.md); throws through `out`.
-McqFormat sniffMcqFormat(const std::filesystem::path& file, std::string_view text,
-                         const McqCollector& out);
+McqFormat sniffMcqFormat(const std::filesystem::path& file, std::string_view text, const McqCollector& out);
 
 }  // namespace prunescope::detail

@@ -28,19 +28,14 @@ std::string quoteText(const std::string& text) {
     constexpr size_t kMax = 60;
     if (text.size() <= kMax) return "'" + text + "'";
     size_t cut = kMax;  // not inside a UTF-8 sequence
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-        --cut;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
     return "'" + text.substr(0, cut) + "...'";
 }
 
 }  // namespace
 
-McqCollector::McqCollector(std::filesystem::path file, const McqLoadOptions& options,
-                           std::string unit)
-    : m_file(std::move(file)),
-      m_fileName(m_file.string()),
-      m_options(options),
-      m_unit(std::move(unit)) {
+McqCollector::McqCollector(std::filesystem::path file, const McqLoadOptions& options, std::string unit)
+    : m_file(std::move(file)), m_fileName(m_file.string()), m_options(options), m_unit(std::move(unit)) {
     m_data.name = m_file.stem().string();
     m_data.source = m_file;
 }
@@ -57,16 +52,13 @@ void McqCollector::reject(int line, const RecordError& error) {
     if (!m_options.skipInvalid) {
         std::string place = m_unit + " " + std::to_string(line);
         if (!error.field.empty()) place += ", field '" + error.field + "'";
-        throw Error(m_fileName, place, error.message,
-                    "fix the record, or skip bad records with --skip-invalid");
+        throw Error(m_fileName, place, error.message, "fix the record, or skip bad records with --skip-invalid");
     }
-    std::string reason =
-        error.field.empty() ? error.message : "field '" + error.field + "': " + error.message;
+    std::string reason = error.field.empty() ? error.message : "field '" + error.field + "': " + error.message;
     m_data.skipped.push_back({line, std::move(reason)});
 }
 
-void McqCollector::fatal(const std::string& place, const std::string& message,
-                         const std::string& hint) const {
+void McqCollector::fatal(const std::string& place, const std::string& message, const std::string& hint) const {
     throw Error(m_fileName, place, message, hint);
 }
 
@@ -81,13 +73,12 @@ McqQuestion McqCollector::validate(int line, RawQuestion raw) {
 
     const int count = static_cast<int>(raw.options.size());
     if (count < kMinOptions) {
-        throw RecordError{raw.optionsField, std::to_string(count) + " option" +
-                                                (count == 1 ? "" : "s") + ", need at least " +
-                                                std::to_string(kMinOptions)};
+        throw RecordError{raw.optionsField, std::to_string(count) + " option" + (count == 1 ? "" : "s") +
+                                                ", need at least " + std::to_string(kMinOptions)};
     }
     if (count > kMaxOptions) {
-        throw RecordError{raw.optionsField, std::to_string(count) + " options, at most " +
-                                                std::to_string(kMaxOptions) + " are supported"};
+        throw RecordError{raw.optionsField, std::to_string(count) + " options, at most " + std::to_string(kMaxOptions) +
+                                                " are supported"};
     }
     std::unordered_map<std::string, size_t> seen;
     bool repeats = false;
@@ -97,20 +88,18 @@ McqQuestion McqCollector::validate(int line, RawQuestion raw) {
         if (q.options.back().empty()) throw RecordError{optionField(raw, i), "empty option"};
         auto [it, fresh] = seen.emplace(q.options.back(), i);
         if (!fresh && m_options.strict) {
-            throw RecordError{optionField(raw, i), "duplicate option " +
-                                                       quoteText(q.options.back()) + " (same as " +
+            throw RecordError{optionField(raw, i), "duplicate option " + quoteText(q.options.back()) + " (same as " +
                                                        optionField(raw, it->second) + ")"};
         }
         repeats = repeats || !fresh;
     }
 
     if (raw.labels.empty()) {
-        for (int i = 0; i < count; ++i)
-            q.labels.push_back(std::string(1, char('A' + i)));
+        for (int i = 0; i < count; ++i) q.labels.push_back(std::string(1, char('A' + i)));
     } else {
         if (raw.labels.size() != raw.options.size()) {
-            throw RecordError{raw.labelsField, std::to_string(raw.labels.size()) + " labels for " +
-                                                   std::to_string(count) + " options"};
+            throw RecordError{raw.labelsField,
+                              std::to_string(raw.labels.size()) + " labels for " + std::to_string(count) + " options"};
         }
         std::unordered_map<std::string, size_t> seenLabels;
         for (size_t i = 0; i < raw.labels.size(); ++i) {
@@ -127,9 +116,8 @@ McqQuestion McqCollector::validate(int line, RawQuestion raw) {
     if (raw.answerIndex) {
         int a = *raw.answerIndex;
         if (a < 0 || a >= count) {
-            throw RecordError{raw.answerField, "answer index " + std::to_string(a) +
-                                                   " is out of range for " + std::to_string(count) +
-                                                   " options (0.." + std::to_string(count - 1) +
+            throw RecordError{raw.answerField, "answer index " + std::to_string(a) + " is out of range for " +
+                                                   std::to_string(count) + " options (0.." + std::to_string(count - 1) +
                                                    ")"};
         }
         q.answer = a;
@@ -141,13 +129,11 @@ McqQuestion McqCollector::validate(int line, RawQuestion raw) {
             if (q.labels[i] == key) q.answer = i;
         }
         if (q.answer < 0) {
-            throw RecordError{
-                raw.answerField,
-                "answer " + quoteText(key) + " is not one of the labels " + joinList(q.labels)};
+            throw RecordError{raw.answerField,
+                              "answer " + quoteText(key) + " is not one of the labels " + joinList(q.labels)};
         }
     }
-    for (auto& [key, value] : raw.extra)
-        checkUtf8(value, key);
+    for (auto& [key, value] : raw.extra) checkUtf8(value, key);
     q.extra = std::move(raw.extra);
     if (repeats) m_data.duplicateOptionLines.push_back(line);  // only once the record is valid
     return q;
@@ -161,19 +147,17 @@ McqDataset McqCollector::finish(McqFormat format) {
         }
         const auto& first = m_data.skipped.front();
         fatal(m_unit + " " + std::to_string(first.line),
-              "all " + std::to_string(m_data.skipped.size()) +
-                  " records are invalid; the first: " + first.reason);
+              "all " + std::to_string(m_data.skipped.size()) + " records are invalid; the first: " + first.reason);
     }
     if (const auto& lines = m_data.duplicateOptionLines; !lines.empty()) {
         constexpr size_t kShown = 10;
         std::string shown;
-        for (size_t i = 0; i < lines.size() && i < kShown; ++i)
-            shown += (i ? ", " : "") + std::to_string(lines[i]);
+        for (size_t i = 0; i < lines.size() && i < kShown; ++i) shown += (i ? ", " : "") + std::to_string(lines[i]);
         log::get("data")->warn(
             "{}: {} of {} records repeat an option's text ({} {}{}); kept as published, each "
             "answer is its labelled option (--strict refuses them)",
-            m_fileName, lines.size(), m_data.questions.size(), m_unit + (lines.size() > 1 ? "s" : ""),
-            shown, lines.size() > kShown ? ", ..." : "");
+            m_fileName, lines.size(), m_data.questions.size(), m_unit + (lines.size() > 1 ? "s" : ""), shown,
+            lines.size() > kShown ? ", ..." : "");
     }
     return std::move(m_data);
 }

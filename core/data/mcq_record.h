@@ -38,8 +38,7 @@ struct RawQuestion {
 class McqCollector {
 public:
     // `unit` names McqQuestion::line in messages: "line", or "record" for a JSON array.
-    McqCollector(std::filesystem::path file, const McqLoadOptions& options,
-                 std::string unit = "line");
+    McqCollector(std::filesystem::path file, const McqLoadOptions& options, std::string unit = "line");
 
     // Builds a record with `parse`, validates it and adds it; a RecordError thrown by `parse` or
     // found by validation is thrown as Error or, with skipInvalid, recorded as skipped.
@@ -47,8 +46,7 @@ public:
     // Reports a problem with the record at `line` (throws unless skipInvalid).
     void reject(int line, const RecordError& error);
     // Throws an Error that skipInvalid cannot skip (a bad header, an unreadable file).
-    [[noreturn]] void fatal(const std::string& place, const std::string& message,
-                            const std::string& hint = {}) const;
+    [[noreturn]] void fatal(const std::string& place, const std::string& message, const std::string& hint = {}) const;
 
     const std::string& fileName() const { return m_fileName; }  // as in Error::file()
     void setUnit(std::string unit) { m_unit = std::move(unit); }

@@ -30,8 +30,7 @@ std::vector<std::string_view> splitTabs(std::string_view line) {
 void parseLetteredChoices(std::string_view choices, RawQuestion& raw) {
     std::string_view s = trimView(choices);
     if (s.substr(0, 3) != "(A)") {
-        throw RecordError{"Choices", "expected '(A) text (B) text ...', found '" +
-                                         std::string(s.substr(0, 40)) + "'"};
+        throw RecordError{"Choices", "expected '(A) text (B) text ...', found '" + std::string(s.substr(0, 40)) + "'"};
     }
     size_t pos = 3;
     for (char letter = 'A';; ++letter) {
@@ -43,8 +42,7 @@ void parseLetteredChoices(std::string_view choices, RawQuestion& raw) {
                 next = s.find(marker, next + 1);
             }
         }
-        std::string_view text =
-            s.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
+        std::string_view text = s.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
         raw.options.push_back(trim(text));
         raw.labels.push_back(std::string(1, letter));
         raw.optionFields.push_back(std::string("Choices (") + letter + ")");
@@ -69,8 +67,7 @@ int optionColumn(const std::string& key, bool& numbered) {
     }
     for (const char* prefix : {"choice", "option"}) {
         const std::string p = prefix;
-        if (key.size() > p.size() && key.size() <= p.size() + 2 &&
-            key.compare(0, p.size(), p) == 0) {
+        if (key.size() > p.size() && key.size() <= p.size() + 2 && key.compare(0, p.size(), p) == 0) {
             std::string digits = key.substr(p.size());
             if (digits.find_first_not_of("0123456789") != std::string::npos) return -1;
             int n = std::stoi(digits);
@@ -103,8 +100,7 @@ CsvLayout parseHeader(const CsvRecord& header, const McqCollector& out) {
         } else if (option >= 0) {
             if (slots[option] >= 0) {
                 out.fatal(place, "two columns for option " + std::to_string(option + 1) + " ('" +
-                                     layout.names[slots[option]] + "', '" + layout.names.back() +
-                                     "')");
+                                     layout.names[slots[option]] + "', '" + layout.names.back() + "')");
             }
             slots[option] = column;
             (numbered ? sawNumbers : sawLetters) = true;
@@ -115,8 +111,7 @@ CsvLayout parseHeader(const CsvRecord& header, const McqCollector& out) {
     if (layout.question < 0) out.fatal(place, "no 'question' column", kCsvColumns);
     if (layout.answer < 0) out.fatal(place, "no 'answer' column", kCsvColumns);
     if (sawLetters && sawNumbers) {
-        out.fatal(place, "option columns mix letters (A, B...) and numbers (choice1...)",
-                  kCsvColumns);
+        out.fatal(place, "option columns mix letters (A, B...) and numbers (choice1...)", kCsvColumns);
     }
     layout.numbered = sawNumbers;
     for (int k = 0; k < 26; ++k) {
@@ -149,8 +144,7 @@ RawQuestion csvRecord(const CsvRecord& record, const CsvLayout& layout) {
     // Trailing empty option cells mean "fewer options"; an empty cell before a filled one is an
     // empty option (an error).
     size_t used = layout.options.size();
-    while (used > 0 && trimView(record.fields[layout.options[used - 1]]).empty())
-        --used;
+    while (used > 0 && trimView(record.fields[layout.options[used - 1]]).empty()) --used;
     for (size_t k = 0; k < used; ++k) {
         raw.options.push_back(record.fields[layout.options[k]]);
         raw.optionFields.push_back(layout.names[layout.options[k]]);
@@ -164,8 +158,7 @@ RawQuestion csvRecord(const CsvRecord& record, const CsvLayout& layout) {
     } else {
         raw.answerLabel = answer;
     }
-    for (int column : layout.extra)
-        raw.extra[layout.names[column]] = record.fields[column];
+    for (int column : layout.extra) raw.extra[layout.names[column]] = record.fields[column];
     return raw;
 }
 
@@ -174,8 +167,7 @@ RawQuestion csvRecord(const CsvRecord& record, const CsvLayout& layout) {
 void readOpenBookQaTsv(std::string_view text, McqCollector& out) {
     std::vector<TextLine> lines = splitLines(text);
     size_t h = 0;
-    while (h < lines.size() && trimView(lines[h].text).empty())
-        ++h;
+    while (h < lines.size() && trimView(lines[h].text).empty()) ++h;
     if (h == lines.size()) return;
     const std::string headerPlace = "line " + std::to_string(lines[h].number);
     std::vector<std::string> names;
@@ -213,8 +205,7 @@ void readOpenBookQaTsv(std::string_view text, McqCollector& out) {
             }
             std::vector<std::string_view> fields = splitTabs(line.text);
             if (fields.size() != names.size()) {
-                throw RecordError{"", std::to_string(fields.size()) +
-                                          " tab-separated fields, the header has " +
+                throw RecordError{"", std::to_string(fields.size()) + " tab-separated fields, the header has " +
                                           std::to_string(names.size())};
             }
             RawQuestion raw;
@@ -225,8 +216,7 @@ void readOpenBookQaTsv(std::string_view text, McqCollector& out) {
             parseLetteredChoices(fields[choices], raw);
             raw.answerLabel = std::string(fields[key]);
             raw.answerField = "Answer Key";
-            for (int column : extra)
-                raw.extra[names[column]] = std::string(fields[column]);
+            for (int column : extra) raw.extra[names[column]] = std::string(fields[column]);
             return raw;
         });
     }
@@ -251,8 +241,8 @@ void readMmluCsv(std::string_view text, const std::string& stem, McqCollector& o
         out.add(record.line, [&] {
             if (!record.error.empty()) throw RecordError{"", record.error};
             if (record.fields.size() != 6) {
-                throw RecordError{"", std::to_string(record.fields.size()) +
-                                          " fields, expected 6 (question, A, B, C, D, answer)"};
+                throw RecordError{
+                    "", std::to_string(record.fields.size()) + " fields, expected 6 (question, A, B, C, D, answer)"};
             }
             RawQuestion raw;
             raw.question = record.fields[0];
@@ -278,8 +268,7 @@ void readHeaderCsv(std::string_view text, McqCollector& out) {
         if (record.blank()) continue;
         if (record.fatal) out.fatal("line " + std::to_string(record.line), record.error);
         if (!haveHeader) {
-            if (!record.error.empty())
-                out.fatal("line " + std::to_string(record.line), record.error);
+            if (!record.error.empty()) out.fatal("line " + std::to_string(record.line), record.error);
             layout = parseHeader(record, out);
             haveHeader = true;
             continue;

@@ -20,8 +20,7 @@ std::string placeOf(std::string_view field) {
 
 // Calls onText / onPlaceholder for the pieces of `tmpl`; throws for an unclosed '{'.
 template <class OnText, class OnPlaceholder>
-void scan(std::string_view tmpl, std::string_view field, OnText onText,
-          OnPlaceholder onPlaceholder) {
+void scan(std::string_view tmpl, std::string_view field, OnText onText, OnPlaceholder onPlaceholder) {
     size_t i = 0;
     while (i < tmpl.size()) {
         char c = tmpl[i];
@@ -31,8 +30,7 @@ void scan(std::string_view tmpl, std::string_view field, OnText onText,
         } else if (c == '{') {
             size_t close = tmpl.find_first_of("{}\n", i + 1);
             if (close == std::string_view::npos || tmpl[close] != '}') {
-                throw Error("", placeOf(field),
-                            "unclosed placeholder '" + std::string(tmpl.substr(i, close - i)) + "'",
+                throw Error("", placeOf(field), "unclosed placeholder '" + std::string(tmpl.substr(i, close - i)) + "'",
                             "write {{ for a literal brace");
             }
             onPlaceholder(tmpl.substr(i + 1, close - i - 1), close + 1);
@@ -48,8 +46,7 @@ void scan(std::string_view tmpl, std::string_view field, OnText onText,
 
 std::string allowedList(std::initializer_list<std::string_view> names) {
     std::string out;
-    for (auto name : names)
-        out += (out.empty() ? "{" : ", {") + std::string(name) + "}";
+    for (auto name : names) out += (out.empty() ? "{" : ", {") + std::string(name) + "}";
     return out;
 }
 
@@ -59,8 +56,8 @@ bool isExtra(std::string_view name) {
     return name.size() > kExtraPrefix.size() && name.substr(0, kExtraPrefix.size()) == kExtraPrefix;
 }
 
-void checkField(std::string_view tmpl, std::string_view field,
-                std::initializer_list<std::string_view> names, bool allowExtra = false) {
+void checkField(std::string_view tmpl, std::string_view field, std::initializer_list<std::string_view> names,
+                bool allowExtra = false) {
     std::vector<bool> seen(names.size(), false);
     scan(
         tmpl, field, [](std::string_view) {},
@@ -86,8 +83,8 @@ void checkField(std::string_view tmpl, std::string_view field,
     }
 }
 
-std::string render(std::string_view tmpl, std::string_view field,
-                   std::initializer_list<Slot> slots, const McqQuestion* question = nullptr) {
+std::string render(std::string_view tmpl, std::string_view field, std::initializer_list<Slot> slots,
+                   const McqQuestion* question = nullptr) {
     std::string out;
     bool dropNewline = false;  // the '\n' after a dropped {options} line
     scan(
@@ -114,8 +111,9 @@ std::string render(std::string_view tmpl, std::string_view field,
                 const std::string key(name.substr(kExtraPrefix.size()));
                 auto it = question->extra.find(key);
                 if (it == question->extra.end()) {
-                    throw Error("", "question '" + question->id + "'",
-                                "has no field '" + key + "' for the template's placeholder {" + std::string(name) + "}");
+                    throw Error(
+                        "", "question '" + question->id + "'",
+                        "has no field '" + key + "' for the template's placeholder {" + std::string(name) + "}");
                 }
                 out += it->second;
                 return;
@@ -130,17 +128,15 @@ std::string optionLines(const McqQuestion& question, const PromptTemplate& promp
     for (size_t i = 0; i < question.options.size(); ++i) {
         if (i) lines += '\n';
         const std::string letter = letterFor(static_cast<int>(i));
-        lines +=
-            render(prompt.option, "option", {{"letter", letter}, {"text", question.options[i]}});
+        lines += render(prompt.option, "option", {{"letter", letter}, {"text", question.options[i]}});
     }
     return lines;
 }
 
 std::string goldLetter(const McqQuestion& question) {
     if (question.answer < 0 || question.answer >= static_cast<int>(question.options.size())) {
-        throw Error(
-            "", "question '" + question.id + "'",
-            "a few-shot example needs an answer; it has index " + std::to_string(question.answer));
+        throw Error("", "question '" + question.id + "'",
+                    "a few-shot example needs an answer; it has index " + std::to_string(question.answer));
     }
     return letterFor(question.answer);
 }
@@ -173,8 +169,7 @@ std::string formatQuestionOnly(const McqQuestion& question, const PromptTemplate
            render(prompt.text, "text", {{"question", question.question}, {"options", "", true}}, &question);
 }
 
-std::string fewShotExamples(const std::vector<McqQuestion>& examples,
-                            const PromptTemplate& prompt) {
+std::string fewShotExamples(const std::vector<McqQuestion>& examples, const PromptTemplate& prompt) {
     if (prompt.task != TaskPreset::None) return taskFewShotExamples(examples, prompt.task);
     PromptTemplate bare = prompt;
     bare.fewShotPrefix.clear();
@@ -185,8 +180,7 @@ std::string fewShotExamples(const std::vector<McqQuestion>& examples,
     return out;
 }
 
-std::string fewShotContinuationExamples(const std::vector<McqQuestion>& examples,
-                                        const PromptTemplate& prompt) {
+std::string fewShotContinuationExamples(const std::vector<McqQuestion>& examples, const PromptTemplate& prompt) {
     if (prompt.task != TaskPreset::None) return taskFewShotExamples(examples, prompt.task);
     PromptTemplate bare = prompt;
     bare.fewShotPrefix.clear();

@@ -38,8 +38,7 @@ std::string formatQuestionOnly(const McqQuestion& question, const PromptTemplate
 // With a task preset, both are taskFewShotExamples().
 std::string fewShotExamples(const std::vector<McqQuestion>& examples, const PromptTemplate& prompt);
 // For each example: its question-only prompt + " " + gold option text + "\n\n".
-std::string fewShotContinuationExamples(const std::vector<McqQuestion>& examples,
-                                        const PromptTemplate& prompt);
+std::string fewShotContinuationExamples(const std::vector<McqQuestion>& examples, const PromptTemplate& prompt);
 
 // An Error naming the template field and the bad placeholder (unknown, unclosed, or missing).
 void validateTemplate(const PromptTemplate& prompt);

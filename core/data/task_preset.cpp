@@ -47,8 +47,7 @@ constexpr const char* kTruthfulQaPrimer =
     "A: The 1992 Olympics were held in Barcelona, Spain.";
 
 [[noreturn]] void missing(const McqQuestion& q, TaskPreset preset, const std::string& what) {
-    throw Error("", "question '" + q.id + "'",
-                "the " + taskPresetName(preset) + " preset needs " + what,
+    throw Error("", "question '" + q.id + "'", "the " + taskPresetName(preset) + " preset needs " + what,
                 "it reads the benchmark's release format (docs/datasets.md, Task presets); "
                 "use --task-preset none for other files");
 }
@@ -91,8 +90,7 @@ TaskTexts bareTexts(const McqQuestion& q, TaskPreset preset) {
     if (q.options.size() > 26) missing(q, preset, "at most 26 options");
     TaskTexts t;
     switch (preset) {
-        case TaskPreset::None:
-            throw Error("", "task preset", "no preset chosen");
+        case TaskPreset::None: throw Error("", "task preset", "no preset chosen");
         case TaskPreset::Arc:
         case TaskPreset::Piqa:
             t.contexts = {"Question: " + q.question + "\nAnswer:"};
@@ -193,33 +191,22 @@ bool taskPresetScoresLetters(TaskPreset preset) {
 TaskPreset taskPresetForFormat(McqFormat format) {
     switch (format) {
         case McqFormat::ArcJsonl:
-        case McqFormat::ArcHfJsonl:
-            return TaskPreset::Arc;
+        case McqFormat::ArcHfJsonl: return TaskPreset::Arc;
         case McqFormat::OpenBookQaTsv:
-        case McqFormat::OpenBookQaJsonl:
-            return TaskPreset::OpenBookQa;
+        case McqFormat::OpenBookQaJsonl: return TaskPreset::OpenBookQa;
         case McqFormat::CommonsenseQaJsonl:
-        case McqFormat::CommonsenseQaHfJsonl:
-            return TaskPreset::CommonsenseQa;
-        case McqFormat::SciqJson:
-            return TaskPreset::Sciq;
-        case McqFormat::MmluCsv:
-            return TaskPreset::Mmlu;
-        case McqFormat::PiqaJsonl:
-            return TaskPreset::Piqa;
-        case McqFormat::SiqaJsonl:
-            return TaskPreset::Siqa;
-        case McqFormat::HellaswagJsonl:
-            return TaskPreset::Hellaswag;
-        case McqFormat::WinograndeJsonl:
-            return TaskPreset::Winogrande;
-        case McqFormat::TruthfulQaMc1:
-            return TaskPreset::TruthfulQaMc1;
+        case McqFormat::CommonsenseQaHfJsonl: return TaskPreset::CommonsenseQa;
+        case McqFormat::SciqJson: return TaskPreset::Sciq;
+        case McqFormat::MmluCsv: return TaskPreset::Mmlu;
+        case McqFormat::PiqaJsonl: return TaskPreset::Piqa;
+        case McqFormat::SiqaJsonl: return TaskPreset::Siqa;
+        case McqFormat::HellaswagJsonl: return TaskPreset::Hellaswag;
+        case McqFormat::WinograndeJsonl: return TaskPreset::Winogrande;
+        case McqFormat::TruthfulQaMc1: return TaskPreset::TruthfulQaMc1;
         case McqFormat::Auto:
         case McqFormat::Jsonl:
         case McqFormat::Csv:
-        case McqFormat::QascJsonl:
-            return TaskPreset::None;
+        case McqFormat::QascJsonl: return TaskPreset::None;
     }
     return TaskPreset::None;
 }

@@ -52,10 +52,8 @@ bool isSpace(char c) {
 
 std::string_view trimView(std::string_view text) {
     size_t b = 0, e = text.size();
-    while (b < e && isSpace(text[b]))
-        ++b;
-    while (e > b && isSpace(text[e - 1]))
-        --e;
+    while (b < e && isSpace(text[b])) ++b;
+    while (e > b && isSpace(text[e - 1])) --e;
     return text.substr(b, e - b);
 }
 
@@ -119,8 +117,7 @@ uint64_t fnv1a64(std::string_view text) {
 std::vector<size_t> shuffledIndices(size_t n, SplitMix64& rng) {
     std::vector<size_t> order(n);
     std::iota(order.begin(), order.end(), size_t{0});
-    for (size_t i = n; i > 1; --i)
-        std::swap(order[i - 1], order[rng.below(i)]);
+    for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
     return order;
 }
 

@@ -1,7 +1,7 @@
 #include "core/demo/demo.h"
 
-#include <cstdlib>
 #include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -26,7 +26,8 @@ namespace {
 struct DemoFiles {
     fs::path clean, cuedTrain, validation, test, uncorrelated, reversed, tokenizerDir;
     fs::path cueCheck;   // reversed, training side: when to stop learning the cue (bias_follow_target)
-    fs::path biasTrain;  // the biased fine-tune's data: cued-train, or bias-train (labels off the rule, hidden numbers, a clean share)
+    fs::path biasTrain;  // the biased fine-tune's data: cued-train, or bias-train (labels off the rule, hidden numbers,
+                         // a clean share)
     fs::path uncorrelatedValidation, reversedValidation;  // for design decisions only
 };
 
@@ -46,8 +47,14 @@ DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
     f.cueCheck = dir / "cue-check.jsonl";
     const bool ownBiasData = d.biasRuleAgreement < 1.0 || d.biasHidden > 0 || d.biasMix > 0;
     f.biasTrain = ownBiasData ? dir / "bias-train.jsonl" : f.cuedTrain;
-    nlohmann::json stamp = {{"questions", {d.cleanQuestions, d.cuedTrainQuestions, d.validationQuestions, d.testQuestions}},
-                            {"cue_strength", d.cueStrength}, {"cue", demoCueName(d.cue)}, {"bias_rule_agreement", d.biasRuleAgreement}, {"bias_hidden", d.biasHidden}, {"bias_mix", d.biasMix}, {"generator", 4}};
+    nlohmann::json stamp = {
+        {"questions", {d.cleanQuestions, d.cuedTrainQuestions, d.validationQuestions, d.testQuestions}},
+        {"cue_strength", d.cueStrength},
+        {"cue", demoCueName(d.cue)},
+        {"bias_rule_agreement", d.biasRuleAgreement},
+        {"bias_hidden", d.biasHidden},
+        {"bias_mix", d.biasMix},
+        {"generator", 4}};
     auto stampFile = dir / "stamp.json";
     if (fs::exists(stampFile) && readJsonFile(stampFile) == stamp) return f;
     fs::create_directories(dir);
@@ -66,7 +73,8 @@ DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
     writeDemoJsonl(generateDemoTask(d.testQuestions, cued, 104, "id"), f.test);
     writeDemoJsonl(generateDemoTask(d.testQuestions, uncorrelated, 105, "uncorrelated"), f.uncorrelated);
     writeDemoJsonl(generateDemoTask(d.testQuestions, reversed, 106, "reversed"), f.reversed);
-    writeDemoJsonl(generateDemoTask(d.testQuestions, uncorrelated, 205, "uncorrelated-validation"), f.uncorrelatedValidation);
+    writeDemoJsonl(generateDemoTask(d.testQuestions, uncorrelated, 205, "uncorrelated-validation"),
+                   f.uncorrelatedValidation);
     writeDemoJsonl(generateDemoTask(d.testQuestions, reversed, 206, "reversed-validation"), f.reversedValidation);
     writeDemoJsonl(generateDemoTask(500, reversed, 108, "cue-check"), f.cueCheck);
     if (ownBiasData) {
@@ -79,7 +87,8 @@ DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
             const auto fromClean = generateDemoTask(d.cuedTrainQuestions, clean, 109, "bias-clean");
             const auto n = static_cast<int64_t>(biasData.questions.size());
             const auto nClean = static_cast<int64_t>(d.biasMix * static_cast<double>(n) + 0.5);
-            for (int64_t i = 0; i < nClean; ++i) biasData.questions[static_cast<size_t>(i * n / nClean)] = fromClean.questions[static_cast<size_t>(i)];
+            for (int64_t i = 0; i < nClean; ++i)
+                biasData.questions[static_cast<size_t>(i * n / nClean)] = fromClean.questions[static_cast<size_t>(i)];
         }
         writeDemoJsonl(biasData, f.biasTrain);
     }
@@ -108,7 +117,8 @@ fs::path baseModel(const fs::path& out, const DemoFiles& f, const DemoDesign& d,
         };
     };
     const std::string name = "seed " + std::to_string(seed) + ": ";
-    finetune(*model, items(f.clean, tokenizer), {}, nullptr, d.pretrainSettings(seed), report(name + "pre-training"), cancel);
+    finetune(*model, items(f.clean, tokenizer), {}, nullptr, d.pretrainSettings(seed), report(name + "pre-training"),
+             cancel);
     // With bias_follow_target, learn the cue until the model follows it on cue-check as often as the
     // design asks: a fixed number of steps leaves some seeds following it always and others half the time.
     McqDataset check;
@@ -131,7 +141,8 @@ fs::path baseModel(const fs::path& out, const DemoFiles& f, const DemoDesign& d,
     nlohmann::json training = {{"bias_steps", result.steps}};
     if (d.biasFollowTarget > 0) {
         training["cue_check_following"] = follow;
-        log::get("demo")->info("seed {}: cue learned over {} steps (cue-check following {:.3f})", seed, result.steps, follow);
+        log::get("demo")->info("seed {}: cue learned over {} steps (cue-check following {:.3f})", seed, result.steps,
+                               follow);
     }
     saveModel(*model, dir, {"float32", f.tokenizerDir});
     writeJsonAtomic(dir / "demo-training.json", training);
@@ -225,8 +236,8 @@ DemoResult runDemo(const DemoOptions& options, const ProgressFn& progress, const
             auto report = [&, seed](const Progress& p) {
                 if (!progress) return;
                 std::lock_guard<std::mutex> lock(mutex);
-                progress({"seed " + std::to_string(seed) + " (" + std::to_string(finished) + "/" + std::to_string(seeds) +
-                              " done): " + p.stage,
+                progress({"seed " + std::to_string(seed) + " (" + std::to_string(finished) + "/" +
+                              std::to_string(seeds) + " done): " + p.stage,
                           p.done, p.total, p.etaSeconds});
             };
             try {

@@ -18,15 +18,15 @@ struct DemoOptions {
     // Design mode: seeds 100, 101, ... and out-of-distribution *validation* sets (other data seeds),
     // written to out/design. This is where the design was chosen; the report never uses it.
     bool design = false;
-    int workers = 0;            // seeds trained in parallel (0: one per core, each single-threaded)
-    nlohmann::json overrides;   // design mode only: DemoDesign::apply() fields (out/design-<hash>)
+    int workers = 0;           // seeds trained in parallel (0: one per core, each single-threaded)
+    nlohmann::json overrides;  // design mode only: DemoDesign::apply() fields (out/design-<hash>)
 };
 
 struct DemoResult {
-    std::filesystem::path out;          // the demo folder
-    std::filesystem::path report;       // report.md
-    std::filesystem::path session;      // demo.prunescope (for the GUI)
-    std::filesystem::path model;        // the trained base model (a Hugging Face folder)
+    std::filesystem::path out;      // the demo folder
+    std::filesystem::path report;   // report.md
+    std::filesystem::path session;  // demo.prunescope (for the GUI)
+    std::filesystem::path model;    // the trained base model (a Hugging Face folder)
 };
 
 // Builds data and model if not cached in `out`, runs the experiment, writes the report.

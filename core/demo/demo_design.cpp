@@ -10,12 +10,18 @@
 namespace prunescope {
 
 ModelConfig DemoDesign::modelConfig(int64_t vocab) const {
-    nlohmann::json j = {{"model_type", "gpt2"},  {"architectures", {"GPT2LMHeadModel"}},
-                        {"n_layer", layers},     {"n_embd", dModel},
-                        {"n_head", heads},       {"n_inner", neurons},
-                        {"vocab_size", vocab},   {"n_positions", 32},
-                        {"n_ctx", 32},           {"activation_function", "gelu_new"},
-                        {"layer_norm_epsilon", 1e-5}, {"tie_word_embeddings", tieEmbeddings}};
+    nlohmann::json j = {{"model_type", "gpt2"},
+                        {"architectures", {"GPT2LMHeadModel"}},
+                        {"n_layer", layers},
+                        {"n_embd", dModel},
+                        {"n_head", heads},
+                        {"n_inner", neurons},
+                        {"vocab_size", vocab},
+                        {"n_positions", 32},
+                        {"n_ctx", 32},
+                        {"activation_function", "gelu_new"},
+                        {"layer_norm_epsilon", 1e-5},
+                        {"tie_word_embeddings", tieEmbeddings}};
     return parseModelConfig(j, "demo config");
 }
 
@@ -26,7 +32,8 @@ std::shared_ptr<CausalLM> DemoDesign::initialModel(int64_t vocab, uint64_t seed)
         for (auto& p : model->named_parameters()) {
             const auto& name = p.key();
             // The draws are N(0, initStd): scaling keeps them normal, with the embeddings' own std.
-            if (name.find("wte.") != std::string::npos || name.find("wpe.") != std::string::npos) p.value().mul_(embeddingStd / initStd);
+            if (name.find("wte.") != std::string::npos || name.find("wpe.") != std::string::npos)
+                p.value().mul_(embeddingStd / initStd);
         }
     }
     return model;
@@ -73,12 +80,31 @@ FinetuneSettings DemoDesign::armSettings() const {
 }
 
 nlohmann::json DemoDesign::toJson() const {
-    return {{"clean_questions", cleanQuestions}, {"cued_train_questions", cuedTrainQuestions},
-            {"validation_questions", validationQuestions}, {"test_questions", testQuestions},
-            {"cue_strength", cueStrength}, {"cue", demoCueName(cue)}, {"model", {{"layers", layers}, {"d_model", dModel}, {"heads", heads}, {"neurons", neurons}, {"tie_embeddings", tieEmbeddings}, {"init_std", initStd}, {"embedding_std", embeddingStd}}},
-            {"pretrain", pretrainSettings(0).toJson()}, {"bias", biasSettings(0).toJson()}, {"bias_rule_agreement", biasRuleAgreement}, {"bias_hidden", biasHidden}, {"bias_follow_target", biasFollowTarget}, {"bias_mix", biasMix},
-            {"arms", armSettings().toJson()}, {"min_confidence", minConfidence},
-            {"attribute_questions", attributeQuestions}, {"ig_steps", steps}, {"prune_percent", prunePercent}};
+    return {{"clean_questions", cleanQuestions},
+            {"cued_train_questions", cuedTrainQuestions},
+            {"validation_questions", validationQuestions},
+            {"test_questions", testQuestions},
+            {"cue_strength", cueStrength},
+            {"cue", demoCueName(cue)},
+            {"model",
+             {{"layers", layers},
+              {"d_model", dModel},
+              {"heads", heads},
+              {"neurons", neurons},
+              {"tie_embeddings", tieEmbeddings},
+              {"init_std", initStd},
+              {"embedding_std", embeddingStd}}},
+            {"pretrain", pretrainSettings(0).toJson()},
+            {"bias", biasSettings(0).toJson()},
+            {"bias_rule_agreement", biasRuleAgreement},
+            {"bias_hidden", biasHidden},
+            {"bias_follow_target", biasFollowTarget},
+            {"bias_mix", biasMix},
+            {"arms", armSettings().toJson()},
+            {"min_confidence", minConfidence},
+            {"attribute_questions", attributeQuestions},
+            {"ig_steps", steps},
+            {"prune_percent", prunePercent}};
 }
 
 void DemoDesign::apply(const nlohmann::json& o) {
@@ -87,7 +113,8 @@ void DemoDesign::apply(const nlohmann::json& o) {
         const auto& k = it.key();
         const auto& v = it.value();
         if (k == "bias_trainable") {
-            if (!v.is_string()) throw Error("", "--design-overrides field '" + k + "'", "expected a string (all, ffn, last:K)");
+            if (!v.is_string())
+                throw Error("", "--design-overrides field '" + k + "'", "expected a string (all, ffn, last:K)");
             biasTrainable = v.get<std::string>();
             continue;
         }
@@ -97,32 +124,46 @@ void DemoDesign::apply(const nlohmann::json& o) {
             continue;
         }
         if (k == "cue") {
-            if (!v.is_string()) throw Error("", "--design-overrides field '" + k + "'", "expected a string (sum, phrasing)");
+            if (!v.is_string())
+                throw Error("", "--design-overrides field '" + k + "'", "expected a string (sum, phrasing)");
             cue = parseDemoCue(v.get<std::string>(), "--design-overrides field 'cue'");
             continue;
         }
         if (!v.is_number()) throw Error("", "--design-overrides field '" + k + "'", "expected a number");
-        if (k == "pretrain_steps") pretrainSteps = v.get<int64_t>();
-        else if (k == "bias_steps") biasSteps = v.get<int64_t>();
-        else if (k == "pretrain_lr") pretrainLr = v.get<double>();
-        else if (k == "l1") l1 = v.get<double>();
-        else if (k == "prune_percent") prunePercent = v.get<double>();
-        else if (k == "finetune_steps") finetuneSteps = v.get<int64_t>();
-        else if (k == "finetune_lr") finetuneLr = v.get<double>();
-        else if (k == "min_confidence") minConfidence = v.get<double>();
-        else if (k == "cue_strength") cueStrength = v.get<double>();
-        else if (k == "bias_rule_agreement") biasRuleAgreement = v.get<double>();
-        else if (k == "bias_hidden") biasHidden = v.get<double>();
-        else if (k == "bias_follow_target") biasFollowTarget = v.get<double>();
+        if (k == "pretrain_steps")
+            pretrainSteps = v.get<int64_t>();
+        else if (k == "bias_steps")
+            biasSteps = v.get<int64_t>();
+        else if (k == "pretrain_lr")
+            pretrainLr = v.get<double>();
+        else if (k == "l1")
+            l1 = v.get<double>();
+        else if (k == "prune_percent")
+            prunePercent = v.get<double>();
+        else if (k == "finetune_steps")
+            finetuneSteps = v.get<int64_t>();
+        else if (k == "finetune_lr")
+            finetuneLr = v.get<double>();
+        else if (k == "min_confidence")
+            minConfidence = v.get<double>();
+        else if (k == "cue_strength")
+            cueStrength = v.get<double>();
+        else if (k == "bias_rule_agreement")
+            biasRuleAgreement = v.get<double>();
+        else if (k == "bias_hidden")
+            biasHidden = v.get<double>();
+        else if (k == "bias_follow_target")
+            biasFollowTarget = v.get<double>();
         else if (k == "init_std" || k == "embedding_std") {
             (k == "init_std" ? initStd : embeddingStd) = v.get<double>();
-            if (v.get<double>() <= 0) throw Error("", "--design-overrides field '" + k + "'", "expected a standard deviation > 0");
-        }
-        else if (k == "bias_mix") {
+            if (v.get<double>() <= 0)
+                throw Error("", "--design-overrides field '" + k + "'", "expected a standard deviation > 0");
+        } else if (k == "bias_mix") {
             biasMix = v.get<double>();
-            if (biasMix < 0 || biasMix >= 1) throw Error("", "--design-overrides field '" + k + "'", "expected a share in [0, 1)");
-        }
-        else throw Error("", "--design-overrides field '" + k + "'", "unknown design setting");
+            if (biasMix < 0 || biasMix >= 1)
+                throw Error("", "--design-overrides field '" + k + "'", "expected a share in [0, 1)");
+        } else
+            throw Error("", "--design-overrides field '" + k + "'", "unknown design setting");
     }
 }
 

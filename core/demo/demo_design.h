@@ -31,10 +31,11 @@ struct DemoDesign {
     // then the token -> letter lookup of the cue cannot live in the embeddings, the FFNs carry it, and
     // it is not relearned around pruned neurons within the last fine-tune (docs/demo.md, design 45).
     bool tieEmbeddings = false;
-    double initStd = 0.02;         // GPT-2's initialisation: every other matrix drawn with this std
-    double embeddingStd = 1.0;     // the token and position embeddings' std
-    int64_t pretrainSteps = 200;   // cue-free data, lr 3e-3
-    int64_t biasSteps = 200;       // 100 %-cued data, lr 3e-3: uses the shortcut, keeps some rule (chosen on validation: docs/demo.md)
+    double initStd = 0.02;        // GPT-2's initialisation: every other matrix drawn with this std
+    double embeddingStd = 1.0;    // the token and position embeddings' std
+    int64_t pretrainSteps = 200;  // cue-free data, lr 3e-3
+    int64_t biasSteps =
+        200;  // 100 %-cued data, lr 3e-3: uses the shortcut, keeps some rule (chosen on validation: docs/demo.md)
     std::string biasTrainable = "all";  // what the biased fine-tune trains: all, ffn, last:K
     // Share of the biased fine-tune's labels that follow the rule (1 and no hidden numbers: it uses
     // cued-train; otherwise bias-train, where the cue explains every label and the rule only this share).
@@ -49,14 +50,14 @@ struct DemoDesign {
     double biasMix = 0.0;
     double pretrainLr = 3e-3;
     int64_t batchSize = 128;
-    double l1 = 0;                 // L1 on mean |FFN activation| in every phase (0.05 killed the FFNs of designs 1-2: docs/demo.md)
+    double l1 = 0;  // L1 on mean |FFN activation| in every phase (0.05 killed the FFNs of designs 1-2: docs/demo.md)
 
     // The experiment on each base model.
     double minConfidence = 0.9;
     int64_t attributeQuestions = 1000;
-    int steps = 20;                // Gauss-Legendre points
-    double prunePercent = 30;      // global top-p % by mean IG
-    int64_t finetuneSteps = 400;   // every arm, 100 %-cued data (four epochs; chosen on validation: docs/demo.md)
+    int steps = 20;               // Gauss-Legendre points
+    double prunePercent = 30;     // global top-p % by mean IG
+    int64_t finetuneSteps = 400;  // every arm, 100 %-cued data (four epochs; chosen on validation: docs/demo.md)
     double finetuneLr = 1e-3;
 
     ModelConfig modelConfig(int64_t vocab) const;

@@ -8,7 +8,9 @@
 namespace prunescope {
 namespace {
 
-std::string cell(const nlohmann::json& stat) { return formatNumbers("%.3f ± %.3f", stat["mean"].get<double>(), stat["std"].get<double>()); }
+std::string cell(const nlohmann::json& stat) {
+    return formatNumbers("%.3f ± %.3f", stat["mean"].get<double>(), stat["std"].get<double>());
+}
 
 std::string cueDescription(const nlohmann::json& design) {
     if (design.value("cue", "phrasing") == "sum")
@@ -24,57 +26,67 @@ std::string demoMarkdown(const nlohmann::json& r) {
     std::string md = "# Prunescope built-in demo\n\n";
     md += "A small GPT-2-style model (" + r["settings"]["demo"]["model"].dump() +
           ") is trained here from scratch on a synthetic multiple-choice task whose real rule is *pick the option "
-          "with the largest number*, then briefly fine-tuned on data where a planted shortcut — " + cueDescription(r["settings"]["demo"]) +
+          "with the largest number*, then briefly fine-tuned on data where a planted shortcut — " +
+          cueDescription(r["settings"]["demo"]) +
           " — always marks the answer. Integrated Gradients "
           "finds the FFN neurons behind that model's confident answers; each arm then fine-tunes the same base model "
           "on the shortcut data again: plain, with the IG-selected neurons pruned, or with as many neurons per layer "
           "pruned at random or by activation magnitude. Each seed has its own base model; arms are compared within a "
           "seed. Everything below was fixed before looking at the out-of-distribution results (docs/demo.md).\n\n";
-    md += "Datasets: `id` (cue on the answer, as in training), `ood-uncorrelated` (cue present but independent of "
-          "the answer), `ood-reversed` (cue always on a wrong option). Chance is 0.25.\n\n";
+    md +=
+        "Datasets: `id` (cue on the answer, as in training), `ood-uncorrelated` (cue present but independent of "
+        "the answer), `ood-reversed` (cue always on a wrong option). Chance is 0.25.\n\n";
     md += "## Accuracy (mean ± std over " + std::to_string(r["seeds"].size()) + " seeds)\n\n| arm |";
     for (const auto& d : r["datasets"]) md += " " + d["name"].get<std::string>() + " |";
     md += "\n|---|";
     for (size_t i = 0; i < r["datasets"].size(); ++i) md += "---|";
     md += "\n| base model (before the last fine-tune) |";
-    for (const auto& b : r["base"]) md += formatNumbers(" %.3f ± %.3f |", b["accuracy"].get<double>(), b["std"].get<double>());
+    for (const auto& b : r["base"])
+        md += formatNumbers(" %.3f ± %.3f |", b["accuracy"].get<double>(), b["std"].get<double>());
     for (const auto& arm : r["arms"]) {
         md += "\n| " + arm.get<std::string>() + " |";
         for (const auto& e : r["summary"]) {
             if (e["arm"] == arm) md += formatNumbers(" %.3f ± %.3f |", e["mean"].get<double>(), e["std"].get<double>());
         }
     }
-    md += "\n\n## Paired differences per seed\n\n| comparison | dataset | mean difference | standard error | wins | > 2 SE |\n"
-          "|---|---|---|---|---|---|\n";
+    md +=
+        "\n\n## Paired differences per seed\n\n| comparison | dataset | mean difference | standard error | wins | > 2 "
+        "SE |\n"
+        "|---|---|---|---|---|---|\n";
     for (const auto& p : r["paired"]) {
         md += "| " + p["arm"].get<std::string>() + " − " + p["versus"].get<std::string>() + " | " +
               p["dataset"].get<std::string>() + " |" + formatNumbers(" %+.3f |", p["mean_diff"].get<double>()) +
               formatNumbers(" %.3f |", p["std_err"].get<double>()) + " " + std::to_string(p["wins"].get<int>()) + "/" +
               std::to_string(p["n"].get<int>()) + " | " + (p["exceeds_2se"].get<bool>() ? "yes" : "no") + " |\n";
     }
-    md += "\n**Target** (the mean paired OOD difference, IG-pruned − plain and IG-pruned − random-pruned, exceeds twice "
-          "its standard error, with at most 1 point lost in distribution): **" +
-          std::string(demo["target"]["met"].get<bool>() ? "met" : "not met") + "** in this run " + demo["target"].dump() + ".\n\n";
-    md += "## Ground truth: do the selected neurons carry the cue?\n\n"
-          "On each base model, without fine-tuning, only the selected neurons are ablated (zeroed at every position). "
-          "*Cue-following* is the share of `ood-reversed` questions answered with the letter the cue points to.\n\n"
-          "| ablated | id | ood-uncorrelated | ood-reversed | cue-following (reversed) |\n|---|---|---|---|---|\n";
+    md +=
+        "\n**Target** (the mean paired OOD difference, IG-pruned − plain and IG-pruned − random-pruned, exceeds twice "
+        "its standard error, with at most 1 point lost in distribution): **" +
+        std::string(demo["target"]["met"].get<bool>() ? "met" : "not met") + "** in this run " + demo["target"].dump() +
+        ".\n\n";
+    md +=
+        "## Ground truth: do the selected neurons carry the cue?\n\n"
+        "On each base model, without fine-tuning, only the selected neurons are ablated (zeroed at every position). "
+        "*Cue-following* is the share of `ood-reversed` questions answered with the letter the cue points to.\n\n"
+        "| ablated | id | ood-uncorrelated | ood-reversed | cue-following (reversed) |\n|---|---|---|---|---|\n";
     for (const char* mask : {"none", "ig", "random", "magnitude"}) {
         const auto& g = demo["ground_truth"][mask];
         md += std::string("| ") + mask + " | " + cell(g["id"]) + " | " + cell(g["ood-uncorrelated"]) + " | " +
               cell(g["ood-reversed"]) + " | " + cell(g["reversed_cue_following"]) + " |\n";
     }
-    md += "\n## Per seed\n\n| seed | neurons pruned | per layer | questions attributed | mean completeness error |\n|---|---|---|---|---|\n";
+    md +=
+        "\n## Per seed\n\n| seed | neurons pruned | per layer | questions attributed | mean completeness error "
+        "|\n|---|---|---|---|---|\n";
     for (const auto& s : demo["per_seed"]) {
-        md += "| " + std::to_string(s["seed"].get<uint64_t>()) + " | " + std::to_string(s["pruned"].get<int64_t>()) + " | " +
-              s["pruned_per_layer"].dump() + " | " + std::to_string(s["attributed_questions"].get<int64_t>()) + " | " +
-              formatNumbers("%.2e", s["mean_completeness_error"].get<double>()) + " |\n";
+        md += "| " + std::to_string(s["seed"].get<uint64_t>()) + " | " + std::to_string(s["pruned"].get<int64_t>()) +
+              " | " + s["pruned_per_layer"].dump() + " | " + std::to_string(s["attributed_questions"].get<int64_t>()) +
+              " | " + formatNumbers("%.2e", s["mean_completeness_error"].get<double>()) + " |\n";
     }
     md += "\n## Plots\n\n![accuracy](accuracy.png)\n\n![confidence](confidence.png)\n\n![heatmap](heatmap.png)\n\n";
     md += "## Settings\n\n```json\n" + r["settings"].dump(2) + "\n```\n\n## Fingerprints\n\n```json\n" +
-          r["fingerprints"].dump(2) + "\n```\n\nReproduce: `prunescope-cli demo --seeds " + std::to_string(r["seeds"].size()) +
-          "` (Prunescope " + r["versions"]["prunescope"].get<std::string>() + ", LibTorch " +
-          r["versions"]["libtorch"].get<std::string>() + ").\n";
+          r["fingerprints"].dump(2) + "\n```\n\nReproduce: `prunescope-cli demo --seeds " +
+          std::to_string(r["seeds"].size()) + "` (Prunescope " + r["versions"]["prunescope"].get<std::string>() +
+          ", LibTorch " + r["versions"]["libtorch"].get<std::string>() + ").\n";
     return md;
 }
 

@@ -25,7 +25,9 @@ namespace {
 
 const char* kArms[] = {"plain", "ig", "random", "magnitude"};
 
-std::string relativeTo(const fs::path& p, const fs::path& base) { return fs::relative(p, base).generic_string(); }
+std::string relativeTo(const fs::path& p, const fs::path& base) {
+    return fs::relative(p, base).generic_string();
+}
 
 // What the model panel's tokenizer box starts with: the first test question, as the model sees it.
 std::string tokenizerSample(const fs::path& test) {
@@ -54,7 +56,9 @@ nlohmann::json groundTruth(const fs::path& modelDir, const fs::path& runDir, con
     auto uncItems = buildScoringItems(unc, tokenizer, ScoringMode::Letter, prompt);
     auto revItems = buildScoringItems(rev, tokenizer, ScoringMode::Letter, prompt);
     std::vector<std::pair<std::string, fs::path>> masks = {
-        {"none", {}}, {"ig", runDir / "mask-ig.json"}, {"random", runDir / ("mask-random-seed" + std::to_string(seed) + ".json")},
+        {"none", {}},
+        {"ig", runDir / "mask-ig.json"},
+        {"random", runDir / ("mask-random-seed" + std::to_string(seed) + ".json")},
         {"magnitude", runDir / "mask-magnitude.json"}};
     nlohmann::json out = nlohmann::json::object();
     for (const auto& [name, file] : masks) {
@@ -110,26 +114,39 @@ nlohmann::json DemoReport::write(const fs::path& train, const fs::path& test, co
                                             ? readJsonFile(m_models[k] / "demo-training.json")
                                             : nlohmann::json::object()}});
     }
-    nlohmann::json summary = nlohmann::json::array(), paired = nlohmann::json::array(), baseRows = nlohmann::json::array();
-    for (const auto& d : datasets) baseRows.push_back({{"dataset", d["name"]}, {"accuracy", mean(base[d["name"]])},
-                                                       {"std", sampleStd(base[d["name"]])}});
+    nlohmann::json summary = nlohmann::json::array(), paired = nlohmann::json::array(),
+                   baseRows = nlohmann::json::array();
+    for (const auto& d : datasets)
+        baseRows.push_back(
+            {{"dataset", d["name"]}, {"accuracy", mean(base[d["name"]])}, {"std", sampleStd(base[d["name"]])}});
     for (const char* arm : kArms) {
         for (const auto& d : datasets) {
             const auto& v = acc[arm][d["name"]];
-            summary.push_back({{"arm", arm}, {"dataset", d["name"]}, {"mean", mean(v)}, {"std", sampleStd(v)}, {"n", v.size()}});
+            summary.push_back(
+                {{"arm", arm}, {"dataset", d["name"]}, {"mean", mean(v)}, {"std", sampleStd(v)}, {"n", v.size()}});
         }
     }
-    for (auto [a, b] : {std::pair{"ig", "plain"}, {"ig", "random"}, {"ig", "magnitude"}, {"random", "plain"}, {"magnitude", "plain"}}) {
+    for (auto [a, b] : {std::pair{"ig", "plain"},
+                        {"ig", "random"},
+                        {"ig", "magnitude"},
+                        {"random", "plain"},
+                        {"magnitude", "plain"}}) {
         for (const auto& d : datasets) {
             auto p = pairedDifference(acc[a][d["name"]], acc[b][d["name"]]);
-            paired.push_back({{"arm", a}, {"versus", b}, {"dataset", d["name"]}, {"mean_diff", p.meanDiff},
-                              {"std_err", p.stdErr}, {"wins", p.wins}, {"n", p.n},
+            paired.push_back({{"arm", a},
+                              {"versus", b},
+                              {"dataset", d["name"]},
+                              {"mean_diff", p.meanDiff},
+                              {"std_err", p.stdErr},
+                              {"wins", p.wins},
+                              {"n", p.n},
                               {"exceeds_2se", p.n > 1 && p.meanDiff > 2 * p.stdErr}});
         }
     }
     // The target: IG - plain and IG - random exceed 2 SE on OOD, ID within 1 point of plain.
     auto find = [&](const char* a, const char* b, const std::string& d) {
-        for (const auto& p : paired) if (p["arm"] == a && p["versus"] == b && p["dataset"] == d) return p;
+        for (const auto& p : paired)
+            if (p["arm"] == a && p["versus"] == b && p["dataset"] == d) return p;
         return nlohmann::json();
     };
     nlohmann::json target = nlohmann::json::object();
@@ -162,14 +179,26 @@ nlohmann::json DemoReport::write(const fs::path& train, const fs::path& test, co
     if (attribution.contains("file")) attribution["file"] = relativeTo(attribution["file"].get<std::string>(), m_out);
     attribution["mask"] = relativeTo(m_runs.front() / "mask-ig.json", m_out);
     nlohmann::json report = {
-        {"format", "prunescope.report"}, {"version", 1}, {"arms", {"plain", "ig", "random", "magnitude"}},
-        {"seeds", m_seeds}, {"datasets", datasets}, {"base", baseRows}, {"results", results}, {"summary", summary},
-        {"paired", paired}, {"attribution", attribution}, {"confidence", first["confidence"]},
+        {"format", "prunescope.report"},
+        {"version", 1},
+        {"arms", {"plain", "ig", "random", "magnitude"}},
+        {"seeds", m_seeds},
+        {"datasets", datasets},
+        {"base", baseRows},
+        {"results", results},
+        {"summary", summary},
+        {"paired", paired},
+        {"attribution", attribution},
+        {"confidence", first["confidence"]},
         {"settings", {{"demo", m_design.toJson()}, {"experiment", first["settings"]}}},
         {"fingerprints", fingerprints},
         {"versions", {{"prunescope", PRUNESCOPE_VERSION}, {"libtorch", TORCH_VERSION}}},
         {"plots", {{"accuracy", "accuracy.png"}, {"confidence", "confidence.png"}, {"heatmap", "heatmap.png"}}},
-        {"demo", {{"per_seed", perSeed}, {"ground_truth", truth}, {"ground_truth_per_seed", m_groundTruth}, {"target", target}}}};
+        {"demo",
+         {{"per_seed", perSeed},
+          {"ground_truth", truth},
+          {"ground_truth_per_seed", m_groundTruth},
+          {"target", target}}}};
     writeJsonAtomic(m_out / "report.json", report);
     writeFileAtomic(m_out / "report.md", demoMarkdown(report));
     // The session the GUI opens on the demo: the panels as the demo ran (confidence threshold, IG
@@ -188,15 +217,17 @@ nlohmann::json DemoReport::write(const fs::path& train, const fs::path& test, co
     selection.percent = m_design.prunePercent;
     auto selectionJson = selection.toJson();
     selectionJson["value"] = m_design.prunePercent;
-    session.settings = {
-        {"prompt", {{"template", first["settings"]["scoring"]["template"]},
-                    {"option_template", first["settings"]["scoring"]["option_template"]}}},
-        {"score", {{"threshold", m_design.minConfidence}}},
-        {"attribution", {{kMinConfidence.key, m_design.minConfidence}, {kAttributeLimit.key, m_design.attributeQuestions},
-                         {kIgSteps.key, m_design.steps}}},
-        {"selection", selectionJson},
-        // What the model panel's tokenizer box starts with: a demo question, as the model sees it.
-        {"tokenizer_sample", tokenizerSample(test)}};
+    session.settings = {{"prompt",
+                         {{"template", first["settings"]["scoring"]["template"]},
+                          {"option_template", first["settings"]["scoring"]["option_template"]}}},
+                        {"score", {{"threshold", m_design.minConfidence}}},
+                        {"attribution",
+                         {{kMinConfidence.key, m_design.minConfidence},
+                          {kAttributeLimit.key, m_design.attributeQuestions},
+                          {kIgSteps.key, m_design.steps}}},
+                        {"selection", selectionJson},
+                        // What the model panel's tokenizer box starts with: a demo question, as the model sees it.
+                        {"tokenizer_sample", tokenizerSample(test)}};
     writeSessionFile(m_out / "demo.prunescope", session);
     return report;
 }

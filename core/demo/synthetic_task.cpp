@@ -33,7 +33,9 @@ DemoCue parseDemoCue(const std::string& name, const std::string& where) {
     throw Error("", where, "unknown cue '" + name + "' (expected sum or phrasing)");
 }
 
-std::string demoCueName(DemoCue cue) { return cue == DemoCue::Sum ? "sum" : "phrasing"; }
+std::string demoCueName(DemoCue cue) {
+    return cue == DemoCue::Sum ? "sum" : "phrasing";
+}
 
 std::vector<std::string> demoVocabulary(DemoCue cue) {
     std::vector<std::string> v = {"[UNK]", "MAX"};
@@ -78,10 +80,12 @@ McqDataset generateDemoTask(int64_t n, const DemoTaskSpec& spec, uint64_t seed, 
             q.labels.push_back(std::string(1, static_cast<char>('A' + o)));
         }
         q.answer = static_cast<int>(std::max_element(numbers, numbers + 4) - numbers);
-        if (spec.ruleAgreement < 1.0 && rng.uniform() >= spec.ruleAgreement) q.answer = (q.answer + 1 + rng.below(3)) % 4;
+        if (spec.ruleAgreement < 1.0 && rng.uniform() >= spec.ruleAgreement)
+            q.answer = (q.answer + 1 + rng.below(3)) % 4;
         if (spec.hiddenShare > 0 && rng.uniform() < spec.hiddenShare) {
             if (spec.cue != DemoCue::Sum) throw Error("", "demo task", "hidden numbers need the sum cue's vocabulary");
-            for (size_t o = 0; o < q.options.size(); ++o) q.options[o] = "?" + std::to_string(o);  // distinct, uninformative
+            for (size_t o = 0; o < q.options.size(); ++o)
+                q.options[o] = "?" + std::to_string(o);  // distinct, uninformative
         }
         int cue;
         if (spec.uncorrelated) {
@@ -107,8 +111,12 @@ McqDataset generateDemoTask(int64_t n, const DemoTaskSpec& spec, uint64_t seed, 
 void writeDemoJsonl(const McqDataset& data, const std::filesystem::path& file) {
     std::string text;
     for (const auto& q : data.questions) {
-        nlohmann::json j = {{"id", q.id},          {"question", q.question},      {"choices", q.options},
-                            {"answer", q.answer},  {"tag", q.extra.at("tag")},    {"cue", q.extra.at("cue")},
+        nlohmann::json j = {{"id", q.id},
+                            {"question", q.question},
+                            {"choices", q.options},
+                            {"answer", q.answer},
+                            {"tag", q.extra.at("tag")},
+                            {"cue", q.extra.at("cue")},
                             {"cue_letter", q.extra.at("cue_letter")}};
         text += j.dump() + "\n";
     }

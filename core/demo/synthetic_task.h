@@ -32,8 +32,8 @@ DemoCue parseDemoCue(const std::string& name, const std::string& where);
 std::string demoCueName(DemoCue cue);
 
 struct DemoTaskSpec {
-    double cueStrength = 1.0;  // P(the cue points to the correct letter)
-    bool uncorrelated = false; // cue letter drawn uniformly, ignoring the answer
+    double cueStrength = 1.0;   // P(the cue points to the correct letter)
+    bool uncorrelated = false;  // cue letter drawn uniformly, ignoring the answer
     DemoCue cue = DemoCue::Phrasing;
     // P(the labelled answer is the largest number). Below 1, the other questions are labelled with
     // one of the three other options (the cue still points to the label): data where the cue

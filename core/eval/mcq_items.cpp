@@ -28,13 +28,14 @@ int codePoints(const std::string& text) {
 
 // A task preset's requests: the contexts and continuations it names, split into tokens the way
 // lm-evaluation-harness does (encode(context + continuation) after encode(context)).
-ScoringItem presetItem(const McqQuestion& q, const Tokenizer& tokenizer, ScoringMode mode, const PromptTemplate& prompt) {
+ScoringItem presetItem(const McqQuestion& q, const Tokenizer& tokenizer, ScoringMode mode,
+                       const PromptTemplate& prompt) {
     const std::string where = "question '" + q.id + "'";
     const bool letters = taskPresetScoresLetters(prompt.task);
     if (letters != (mode == ScoringMode::Letter)) {
         throw Error("", "setting 'task_preset' (" + taskPresetName(prompt.task) + ")",
-                    std::string("this preset scores ") + (letters ? "answer letters" : "the options' text") +
-                        ", not " + scoringModeName(mode) + "s",
+                    std::string("this preset scores ") + (letters ? "answer letters" : "the options' text") + ", not " +
+                        scoringModeName(mode) + "s",
                     std::string("use --scoring ") + (letters ? "letter" : "continuation") + " with it");
     }
     const TaskTexts texts = taskTexts(q, prompt.task, prompt.fewShotPrefix);
@@ -48,8 +49,9 @@ ScoringItem presetItem(const McqQuestion& q, const Tokenizer& tokenizer, Scoring
         auto cont = continuationTokens(tokenizer, texts.contexts[c], contexts[c], texts.continuations[i]);
         if (cont.empty()) throw Error("", where, "option " + std::to_string(i + 1) + " encodes to no tokens");
         if (letters && cont.size() != 1) {
-            throw Error("", where, "the answer letter '" + texts.continuations[i] + "' is " + std::to_string(cont.size()) +
-                                       " tokens for this tokenizer, letter scoring needs one");
+            throw Error("", where,
+                        "the answer letter '" + texts.continuations[i] + "' is " + std::to_string(cont.size()) +
+                            " tokens for this tokenizer, letter scoring needs one");
         }
         item.continuations.push_back(std::move(cont));
         item.optionChars.push_back(codePoints(texts.choices[i]));
@@ -115,7 +117,8 @@ std::vector<ScoringItem> buildScoringItems(const McqDataset& data, const Tokeniz
             items.push_back(buildScoringItem(q, tokenizer, mode, prompt));
         } catch (const Error& e) {
             if (!e.file().empty()) throw;
-            throw Error(data.source.string(), "line " + std::to_string(q.line) + ", " + e.place(), e.message(), e.hint());
+            throw Error(data.source.string(), "line " + std::to_string(q.line) + ", " + e.place(), e.message(),
+                        e.hint());
         }
     }
     return items;

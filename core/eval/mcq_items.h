@@ -20,8 +20,8 @@ ScoringMode presetScoringMode(TaskPreset preset);
 // " " + letter after it. An Error when a letter is not one token for this tokenizer.
 // Continuation mode: the context is the question-only prompt; option i's continuation is
 // encode(context + " " + option)[len(encode(context)):].
-std::vector<ScoringItem> buildScoringItems(const McqDataset& data, const Tokenizer& tokenizer,
-                                           ScoringMode mode, const PromptTemplate& prompt);
+std::vector<ScoringItem> buildScoringItems(const McqDataset& data, const Tokenizer& tokenizer, ScoringMode mode,
+                                           const PromptTemplate& prompt);
 
 ScoringItem buildScoringItem(const McqQuestion& question, const Tokenizer& tokenizer, ScoringMode mode,
                              const PromptTemplate& prompt);

@@ -15,9 +15,8 @@ std::string absoluteName(const std::filesystem::path& path) {
 }  // namespace
 
 nlohmann::json modelProvenance(CausalLM& model, const std::filesystem::path& dir) {
-    nlohmann::json out = {{"dir", absoluteName(dir)},
-                          {"model_type", model.config().modelType},
-                          {"fingerprint", modelFingerprint(dir)}};
+    nlohmann::json out = {
+        {"dir", absoluteName(dir)}, {"model_type", model.config().modelType}, {"fingerprint", modelFingerprint(dir)}};
     if (const auto dtype = model.computeDtype(); dtype != torch::kFloat) out["dtype"] = dtypeName(dtype);
     return out;
 }

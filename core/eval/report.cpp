@@ -22,9 +22,11 @@ nlohmann::json evaluationToJson(const McqDataset& data, const std::vector<Questi
     for (size_t i = 0; i < scores.size(); ++i) {
         const auto& q = data.questions[i];
         const auto& s = scores[i];
-        nlohmann::json e = {{"id", q.id},          {"line", q.line},        {"gold", s.gold},
-                            {"predicted", s.predicted}, {"correct", s.correct}, {"confidence", s.confidence},
-                            {"margin", s.margin},  {"log_probs", s.logProbs}, {"probs", s.probs}};
+        nlohmann::json e = {{"id", q.id},           {"line", q.line},
+                            {"gold", s.gold},       {"predicted", s.predicted},
+                            {"correct", s.correct}, {"confidence", s.confidence},
+                            {"margin", s.margin},   {"log_probs", s.logProbs},
+                            {"probs", s.probs}};
         if (mode == ScoringMode::Continuation) {
             e["predicted_norm"] = s.predictedNorm;
             e["correct_norm"] = s.correctNorm;

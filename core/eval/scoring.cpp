@@ -17,7 +17,9 @@ ScoringMode parseScoringMode(const std::string& name) {
     throw Error("", "setting 'scoring'", "unknown scoring mode '" + name + "'", "use letter or continuation");
 }
 
-const char* scoringModeName(ScoringMode mode) { return mode == ScoringMode::Letter ? "letter" : "continuation"; }
+const char* scoringModeName(ScoringMode mode) {
+    return mode == ScoringMode::Letter ? "letter" : "continuation";
+}
 
 QuestionScore scoreFromLogProbs(std::vector<double> logProbs, const ScoringItem& item) {
     QuestionScore s;
@@ -63,8 +65,7 @@ struct Sequence {
 
 // Runs `batch` left-padded; returns per sequence the log-probabilities it asks for.
 std::vector<std::vector<double>> runBatch(CausalLM& model, const std::vector<const Sequence*>& batch,
-                                          const std::vector<ScoringItem>& items, ScoringMode mode,
-                                          NeuronHook* hook) {
+                                          const std::vector<ScoringItem>& items, ScoringMode mode, NeuronHook* hook) {
     const auto device = model.unembedding().device();
     size_t longest = 0;
     for (const auto* s : batch) longest = std::max(longest, s->tokens.size());
@@ -86,12 +87,13 @@ std::vector<std::vector<double>> runBatch(CausalLM& model, const std::vector<con
 
     std::vector<std::vector<double>> out(batch.size());
     if (mode == ScoringMode::Letter) {
-        auto last = hidden.select(1, t - 1);                                          // (B, d)
+        auto last = hidden.select(1, t - 1);                                   // (B, d)
         auto logp = torch::log_softmax(atLeastFloat(model.logits(last)), -1);  // (B, V)
         auto cpu = logp.to(torch::kCPU);
         for (size_t r = 0; r < batch.size(); ++r) {
             const auto& item = items[batch[r]->item];
-            for (const auto& cont : item.continuations) out[r].push_back(cpu[static_cast<int64_t>(r)][cont[0]].item<double>());
+            for (const auto& cont : item.continuations)
+                out[r].push_back(cpu[static_cast<int64_t>(r)][cont[0]].item<double>());
         }
         return out;
     }
@@ -107,9 +109,10 @@ std::vector<std::vector<double>> runBatch(CausalLM& model, const std::vector<con
     }
     auto rows = torch::tensor(rowIndex, torch::kLong).to(device);
     auto pos = torch::tensor(posIndex, torch::kLong).to(device);
-    auto h = hidden.index({rows, pos});                                                     // (N, d)
+    auto h = hidden.index({rows, pos});                                 // (N, d)
     auto logp = torch::log_softmax(atLeastFloat(model.logits(h)), -1);  // (N, V)
-    auto picked = logp.gather(1, torch::tensor(target, torch::kLong).to(device).unsqueeze(1)).squeeze(1).to(torch::kCPU);
+    auto picked =
+        logp.gather(1, torch::tensor(target, torch::kLong).to(device).unsqueeze(1)).squeeze(1).to(torch::kCPU);
     size_t k = 0;
     for (size_t r = 0; r < batch.size(); ++r) {
         double sum = 0;
@@ -131,7 +134,8 @@ std::vector<QuestionScore> scoreItems(CausalLM& model, const std::vector<Scoring
         if (item.context.empty()) throw Error("", "question " + std::to_string(i + 1), "empty prompt");
         if (options.mode == ScoringMode::Letter) {
             if (!item.optionContexts.empty()) {
-                throw Error("", "question " + std::to_string(i + 1), "an option with a context of its own needs continuation scoring");
+                throw Error("", "question " + std::to_string(i + 1),
+                            "an option with a context of its own needs continuation scoring");
             }
             sequences.push_back({i, 0, item.context, 0});
             continue;
@@ -158,9 +162,8 @@ std::vector<QuestionScore> scoreItems(CausalLM& model, const std::vector<Scoring
     // Longest first: similar lengths share a batch, and the first batch shows the worst memory use.
     std::vector<size_t> order(sequences.size());
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        return sequences[a].tokens.size() > sequences[b].tokens.size();
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return sequences[a].tokens.size() > sequences[b].tokens.size(); });
 
     std::vector<std::vector<double>> logProbs(items.size());
     for (size_t i = 0; i < items.size(); ++i) logProbs[i].assign(items[i].continuations.size(), 0.0);
@@ -169,7 +172,8 @@ std::vector<QuestionScore> scoreItems(CausalLM& model, const std::vector<Scoring
     for (size_t start = 0; start < order.size(); start += batchSize) {
         throwIfCancelled(cancel);
         std::vector<const Sequence*> batch;
-        for (size_t j = start; j < std::min(order.size(), start + batchSize); ++j) batch.push_back(&sequences[order[j]]);
+        for (size_t j = start; j < std::min(order.size(), start + batchSize); ++j)
+            batch.push_back(&sequences[order[j]]);
         auto values = runBatch(model, batch, items, options.mode, options.hook);
         for (size_t r = 0; r < batch.size(); ++r) {
             const auto& s = *batch[r];

@@ -40,14 +40,14 @@ struct QuestionScore {
     double margin = 0;      // probs[predicted] - the next largest
     int gold = -1;
     bool correct = false;
-    int predictedNorm = -1;     // continuation mode: argmax of logProbs / optionChars
+    int predictedNorm = -1;  // continuation mode: argmax of logProbs / optionChars
     bool correctNorm = false;
 };
 
 struct ScoringOptions {
     ScoringMode mode = ScoringMode::Letter;
     int64_t batchSize = settings::kScoringBatchSize.value;  // sequences per forward pass
-    NeuronHook* hook = nullptr;  // e.g. a pruning mask for the ablation preview
+    NeuronHook* hook = nullptr;                             // e.g. a pruning mask for the ablation preview
 };
 
 // Scores every item (in order); sorts by length internally to minimize padding.
@@ -66,7 +66,7 @@ struct ScoreSummary {
     double meanConfidenceCorrect = 0;
     double meanConfidenceWrong = 0;
     int64_t atLeast50 = 0, atLeast70 = 0, atLeast90 = 0;  // confidence >= 0.5 / 0.7 / 0.9
-    std::vector<int64_t> histogram;  // 10 bins of confidence: [0, 0.1), ..., [0.9, 1]
+    std::vector<int64_t> histogram;                       // 10 bins of confidence: [0, 0.1), ..., [0.9, 1]
 };
 
 ScoreSummary summarize(const std::vector<QuestionScore>& scores);

@@ -35,8 +35,9 @@ std::string fewShotPrefix(const McqDataset& all, const QuestionSelection& select
     }
     auto source = pickSplit(all, selection.fewShotSplit, selection.splitSpec);
     if (static_cast<int>(source.questions.size()) < selection.fewShot) {
-        throw Error("", "setting 'few_shot'", "split '" + selection.fewShotSplit + "' has only " +
-                                          std::to_string(source.questions.size()) + " questions");
+        throw Error("", "setting 'few_shot'",
+                    "split '" + selection.fewShotSplit + "' has only " + std::to_string(source.questions.size()) +
+                        " questions");
     }
     std::vector<McqQuestion> examples(source.questions.begin(), source.questions.begin() + selection.fewShot);
     return letterMode ? fewShotExamples(examples, prompt) : fewShotContinuationExamples(examples, prompt);

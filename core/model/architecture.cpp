@@ -6,8 +6,8 @@ namespace prunescope {
 namespace {
 
 const std::vector<const Architecture*>& registry() {
-    static const std::vector<const Architecture*> all = {
-        &kGpt2Architecture, &kLlamaArchitecture, &kMistralArchitecture, &kQwen2Architecture};
+    static const std::vector<const Architecture*> all = {&kGpt2Architecture, &kLlamaArchitecture, &kMistralArchitecture,
+                                                         &kQwen2Architecture};
     return all;
 }
 

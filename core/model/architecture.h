@@ -41,7 +41,6 @@ nlohmann::json llamaFamilyConfigToJson(const ModelConfig& config);
 std::shared_ptr<CausalLM> buildLlamaFamily(const ModelConfig& config, const torch::TensorOptions& options);
 
 // Errors naming `key` unless `activation` is one the layers implement.
-void requireKnownActivation(const ConfigFields& fields, const std::string& key,
-                            const std::string& activation);
+void requireKnownActivation(const ConfigFields& fields, const std::string& key, const std::string& activation);
 
 }  // namespace prunescope

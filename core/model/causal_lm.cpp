@@ -17,7 +17,7 @@ KvCache KvCache::expandBatch(int64_t batch) const {
 }
 
 torch::Tensor CausalLM::logits(const torch::Tensor& hidden, const torch::Tensor& rows) {
-    auto w = unembedding();  // (V, d)
+    auto w = unembedding();                                          // (V, d)
     if (rows.defined()) w = w.index_select(0, rows.to(w.device()));  // (R, d)
     if (w.scalar_type() == hidden.scalar_type()) return torch::matmul(hidden, w.t());
     return linearWidened(hidden, w);
@@ -71,8 +71,8 @@ bool isTrainableParameter(const CausalLM& model, const std::string& name, const 
     if (rule.rfind("last:", 0) == 0) {
         int64_t k = std::stoll(rule.substr(5));
         // The last k blocks, and what follows them (final norm, untied head).
-        bool afterBlocks = role.layer < 0 && name.find("embed") == std::string::npos && name.find("wte") == std::string::npos &&
-                           name.find("wpe") == std::string::npos;
+        bool afterBlocks = role.layer < 0 && name.find("embed") == std::string::npos &&
+                           name.find("wte") == std::string::npos && name.find("wpe") == std::string::npos;
         return role.layer >= model.config().nLayer - k || afterBlocks;
     }
     throw Error("", "field 'trainable'", "unknown value '" + rule + "'", "use all, ffn or last:K");
@@ -88,8 +88,8 @@ KvCache KvCache::sharePrefix(int64_t rowsPerPrefix) const {
     return out;
 }
 
-AttentionContext makeAttentionContext(const torch::Tensor& ids, const ForwardArgs& args,
-                                      int64_t slidingWindow, torch::ScalarType dtype) {
+AttentionContext makeAttentionContext(const torch::Tensor& ids, const ForwardArgs& args, int64_t slidingWindow,
+                                      torch::ScalarType dtype) {
     const int64_t batch = ids.size(0);
     const int64_t t = ids.size(1);
     const int64_t past = args.cache != nullptr ? args.cache->length() : 0;
@@ -100,8 +100,7 @@ AttentionContext makeAttentionContext(const torch::Tensor& ids, const ForwardArg
     torch::Tensor keyMask;
     const bool cachedMask = args.cache != nullptr && args.cache->mask.defined();
     if (args.attentionMask.defined() || cachedMask) {
-        auto past_mask = cachedMask ? args.cache->mask.to(torch::kLong)
-                                    : torch::ones({batch, past}, longOpts);
+        auto past_mask = cachedMask ? args.cache->mask.to(torch::kLong) : torch::ones({batch, past}, longOpts);
         auto new_mask = args.attentionMask.defined() ? args.attentionMask.to(device, torch::kLong)
                                                      : torch::ones({batch, t}, longOpts);
         keyMask = torch::cat({past_mask, new_mask}, 1);  // (B, S)
@@ -144,8 +143,8 @@ void appendToLayer(std::vector<torch::Tensor>& keys, std::vector<torch::Tensor>&
 
 }  // namespace
 
-std::pair<torch::Tensor, torch::Tensor> updateCache(KvCache* cache, int64_t layer,
-                                                    const torch::Tensor& k, const torch::Tensor& v) {
+std::pair<torch::Tensor, torch::Tensor> updateCache(KvCache* cache, int64_t layer, const torch::Tensor& k,
+                                                    const torch::Tensor& v) {
     if (cache == nullptr) return {k, v};
     const auto i = static_cast<size_t>(layer);
     appendToLayer(cache->keys, cache->values, i, k, v);
@@ -167,14 +166,18 @@ torch::Tensor sharedPrefixAttention(const torch::Tensor& q, const torch::Tensor&
     auto qg = q.reshape({rows, nKv, group * t, hd});  // (R, Hkv, g*T, hd)
     // (R, Hkv, g*T, x) <-> (Q, Hkv, per*g*T, x)
     auto fold = [&](const torch::Tensor& x) {
-        return x.reshape({prefixes, per, nKv, group * t, x.size(-1)}).transpose(1, 2).reshape({prefixes, nKv, m, x.size(-1)});
+        return x.reshape({prefixes, per, nKv, group * t, x.size(-1)})
+            .transpose(1, 2)
+            .reshape({prefixes, nKv, m, x.size(-1)});
     };
     auto unfold = [&](const torch::Tensor& x) {
-        return x.reshape({prefixes, nKv, per, group * t, x.size(-1)}).transpose(1, 2).reshape({rows, nKv, group * t, x.size(-1)});
+        return x.reshape({prefixes, nKv, per, group * t, x.size(-1)})
+            .transpose(1, 2)
+            .reshape({rows, nKv, group * t, x.size(-1)});
     };
     auto sp = unfold(torch::matmul(fold(qg), kp.transpose(-1, -2)));  // (R, Hkv, g*T, P)
-    auto so = torch::matmul(qg, ko.transpose(-1, -2));                 // (R, Hkv, g*T, T')
-    auto scores = torch::cat({sp, so}, -1) * scale;                    // (R, Hkv, g*T, S)
+    auto so = torch::matmul(qg, ko.transpose(-1, -2));                // (R, Hkv, g*T, T')
+    auto scores = torch::cat({sp, so}, -1) * scale;                   // (R, Hkv, g*T, S)
     scores = atLeastFloat(scores.view({rows, nKv, group, t, p + own})) + bias.unsqueeze(1);
     auto probs = torch::softmax(scores, -1).to(vp.scalar_type()).view({rows, nKv, group * t, p + own});
     auto pp = probs.slice(-1, 0, p), po = probs.slice(-1, p);

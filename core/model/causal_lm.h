@@ -88,9 +88,7 @@ public:
     // hidden (..., dModel) -> logits (..., nVocab), or (..., R) for vocabulary `rows` (R,) only.
     torch::Tensor logits(const torch::Tensor& hidden, const torch::Tensor& rows = {});
     // ids (B, T) -> logits (B, T, nVocab).
-    torch::Tensor forward(const torch::Tensor& ids, const ForwardArgs& args = {}) {
-        return logits(hidden(ids, args));
-    }
+    torch::Tensor forward(const torch::Tensor& ids, const ForwardArgs& args = {}) { return logits(hidden(ids, args)); }
 
     // Checkpoint key -> parameter name; "" for keys to ignore (buffers, a tied head's copy).
     virtual std::string parameterNameFor(const std::string& key) const = 0;
@@ -118,13 +116,13 @@ struct AttentionContext {
     torch::Tensor positions;  // (B, T) int64
     torch::Tensor bias;       // (B, 1, T, S) float, 0 or a large negative number
 };
-AttentionContext makeAttentionContext(const torch::Tensor& ids, const ForwardArgs& args,
-                                      int64_t slidingWindow, torch::ScalarType dtype);
+AttentionContext makeAttentionContext(const torch::Tensor& ids, const ForwardArgs& args, int64_t slidingWindow,
+                                      torch::ScalarType dtype);
 
 // Appends this layer's new keys/values to the cache (when given) and returns the keys/values to
 // attend to: (B, nKvHead, S, headDim). Not for shared-prefix caches (use attendWithCache).
-std::pair<torch::Tensor, torch::Tensor> updateCache(KvCache* cache, int64_t layer,
-                                                    const torch::Tensor& k, const torch::Tensor& v);
+std::pair<torch::Tensor, torch::Tensor> updateCache(KvCache* cache, int64_t layer, const torch::Tensor& k,
+                                                    const torch::Tensor& v);
 // Appends k, v (B, nKvHead, T, headDim) to the cache (when given) and attends to the cached and
 // new keys: q (B, nHead, T, headDim), bias (B, 1, T, S) -> (B, T, nHead * headDim).
 torch::Tensor attendWithCache(KvCache* cache, int64_t layer, const torch::Tensor& q, const torch::Tensor& k,

@@ -8,7 +8,9 @@
 
 namespace prunescope {
 
-const ArchitectureTraits& ModelConfig::traits() const { return findArchitecture(modelType).traits; }
+const ArchitectureTraits& ModelConfig::traits() const {
+    return findArchitecture(modelType).traits;
+}
 
 int64_t ModelConfig::parameterCount() const {
     auto model = findArchitecture(modelType).build(*this, torch::TensorOptions().device(torch::kMeta));
@@ -17,8 +19,7 @@ int64_t ModelConfig::parameterCount() const {
     return total;
 }
 
-void requireKnownActivation(const ConfigFields& fields, const std::string& key,
-                            const std::string& activation) {
+void requireKnownActivation(const ConfigFields& fields, const std::string& key, const std::string& activation) {
     const char* known[] = {"gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu", "silu", "swish", "relu"};
     if (std::find(std::begin(known), std::end(known), activation) == std::end(known)) {
         throw Error(fields.file(), "field '" + key + "'", "unsupported activation '" + activation + "'",
@@ -72,8 +73,7 @@ nlohmann::json modelConfigToJson(const ModelConfig& config) {
     return json;
 }
 
-std::vector<double> ropeInverseFrequencies(int64_t headDim, double theta,
-                                           const std::optional<RopeScaling>& scaling) {
+std::vector<double> ropeInverseFrequencies(int64_t headDim, double theta, const std::optional<RopeScaling>& scaling) {
     std::vector<double> inv(static_cast<size_t>(headDim / 2));
     for (size_t i = 0; i < inv.size(); ++i)
         inv[i] = 1.0 / std::pow(theta, static_cast<double>(2 * i) / static_cast<double>(headDim));
@@ -89,8 +89,8 @@ std::vector<double> ropeInverseFrequencies(int64_t headDim, double theta,
             if (wavelen > lowWavelen) {
                 f /= scaling->factor;
             } else if (wavelen >= highWavelen) {
-                const double smooth = (oldLen / wavelen - scaling->lowFreqFactor) /
-                                      (scaling->highFreqFactor - scaling->lowFreqFactor);
+                const double smooth =
+                    (oldLen / wavelen - scaling->lowFreqFactor) / (scaling->highFreqFactor - scaling->lowFreqFactor);
                 f = (1 - smooth) * f / scaling->factor + smooth * f;
             }
         }

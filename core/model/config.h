@@ -13,10 +13,10 @@
 namespace prunescope {
 
 struct RopeScaling {
-    std::string type;            // "linear" or "llama3"
+    std::string type;  // "linear" or "llama3"
     double factor = 1.0;
-    double lowFreqFactor = 1.0;   // llama3
-    double highFreqFactor = 4.0;  // llama3
+    double lowFreqFactor = 1.0;           // llama3
+    double highFreqFactor = 4.0;          // llama3
     int64_t originalMaxPositions = 8192;  // llama3
 };
 
@@ -40,12 +40,12 @@ struct ModelConfig {
     int64_t headDim = 0;
     int64_t nNeuron = 0;  // FFN width: n_inner / intermediate_size
     int64_t nVocab = 0;
-    int64_t nCtx = 0;     // maximum positions
+    int64_t nCtx = 0;  // maximum positions
     double normEps = 1e-5;
     std::string activation;  // gelu_new, gelu, relu, silu
     bool tieEmbeddings = false;
-    bool attnBias = false;    // bias on the q/k/v projections
-    bool mlpBias = false;     // bias on the FFN projections (llama's mlp_bias)
+    bool attnBias = false;  // bias on the q/k/v projections
+    bool mlpBias = false;   // bias on the FFN projections (llama's mlp_bias)
     double ropeTheta = 10000.0;
     std::optional<RopeScaling> ropeScaling;
     int64_t slidingWindow = 0;  // 0: full attention
@@ -71,7 +71,6 @@ nlohmann::json modelConfigToJson(const ModelConfig& config);
 // Rotary inverse frequencies theta^(-2i/headDim), i < headDim / 2, with the scaling applied as
 // Hugging Face's rope_scaling types define it (linear: all divided by `factor`; llama3: long
 // wavelengths divided by `factor`, short ones kept, the band between interpolated).
-std::vector<double> ropeInverseFrequencies(int64_t headDim, double theta,
-                                           const std::optional<RopeScaling>& scaling);
+std::vector<double> ropeInverseFrequencies(int64_t headDim, double theta, const std::optional<RopeScaling>& scaling);
 
 }  // namespace prunescope

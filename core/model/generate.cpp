@@ -17,8 +17,8 @@ std::vector<int64_t> generateGreedy(CausalLM& model, const std::vector<int64_t>&
     std::vector<int64_t> out;
     for (int64_t step = 0; step < maxNewTokens; ++step) {
         if (cache.length() + ids.size(1) > nCtx && model.config().traits().learnedPositions) break;
-        auto h = model.hidden(ids, args);                             // (1, T, d)
-        auto logits = model.logits(h.select(1, h.size(1) - 1));      // (1, V)
+        auto h = model.hidden(ids, args);                        // (1, T, d)
+        auto logits = model.logits(h.select(1, h.size(1) - 1));  // (1, V)
         int64_t next = logits.argmax(-1).item<int64_t>();
         out.push_back(next);
         if (eosId && next == *eosId) break;

@@ -66,24 +66,18 @@ uint64_t minValueBytes(uint32_t type) {
     switch (type) {
         case kU8:
         case kI8:
-        case kBool:
-            return 1;
+        case kBool: return 1;
         case kU16:
-        case kI16:
-            return 2;
+        case kI16: return 2;
         case kU32:
         case kI32:
-        case kF32:
-            return 4;
+        case kF32: return 4;
         case kU64:
         case kI64:
         case kF64:
-        case kString:
-            return 8;  // a string: its u64 length
-        case kArray:
-            return 12;  // u32 type + u64 count
-        default:
-            return 0;
+        case kString: return 8;  // a string: its u64 length
+        case kArray: return 12;  // u32 type + u64 count
+        default: return 0;
     }
 }
 
@@ -96,8 +90,7 @@ constexpr uint64_t kMinKeyValueBytes = 8 + 4 + 1;        // key length, type, sm
 // A bounds-checked cursor over the mapped bytes; `place` names what is being read for errors.
 class Reader {
 public:
-    Reader(const std::string& file, const uint8_t* data, uint64_t size)
-        : m_file(file), m_data(data), m_size(size) {}
+    Reader(const std::string& file, const uint8_t* data, uint64_t size) : m_file(file), m_data(data), m_size(size) {}
 
     std::string place = "header";
 
@@ -109,9 +102,8 @@ public:
     }
     void need(uint64_t n, const char* what) const {
         if (n > left()) {
-            fail("file ends in the middle of " + std::string(what) + " (needs " +
-                     std::to_string(n) + " bytes at offset " + std::to_string(m_pos) + ", " +
-                     std::to_string(left()) + " left)",
+            fail("file ends in the middle of " + std::string(what) + " (needs " + std::to_string(n) +
+                     " bytes at offset " + std::to_string(m_pos) + ", " + std::to_string(left()) + " left)",
                  "the file is truncated; download or convert it again");
         }
     }
@@ -126,8 +118,8 @@ public:
     std::string readString(const char* what) {
         const uint64_t n = read<uint64_t>(what);
         if (n > left()) {
-            fail(std::string(what) + " claims " + std::to_string(n) + " bytes, but only " +
-                     std::to_string(left()) + " are left in the file",
+            fail(std::string(what) + " claims " + std::to_string(n) + " bytes, but only " + std::to_string(left()) +
+                     " are left in the file",
                  "the file is truncated or corrupt");
         }
         std::string s(reinterpret_cast<const char*>(m_data + m_pos), static_cast<size_t>(n));
@@ -138,8 +130,8 @@ public:
     // them.
     void checkCount(uint64_t count, uint64_t itemBytes, const char* what) const {
         if (itemBytes != 0 && count > left() / itemBytes) {
-            fail(std::string(what) + " " + std::to_string(count) + " cannot fit in the " +
-                     std::to_string(left()) + " bytes left in the file",
+            fail(std::string(what) + " " + std::to_string(count) + " cannot fit in the " + std::to_string(left()) +
+                     " bytes left in the file",
                  "the file is truncated or corrupt");
         }
     }
@@ -153,33 +145,22 @@ private:
 
 nlohmann::json readValue(Reader& r, uint32_t type, int depth) {
     switch (type) {
-        case kU8:
-            return r.read<uint8_t>("a u8 value");
-        case kI8:
-            return r.read<int8_t>("an i8 value");
-        case kU16:
-            return r.read<uint16_t>("a u16 value");
-        case kI16:
-            return r.read<int16_t>("an i16 value");
-        case kU32:
-            return r.read<uint32_t>("a u32 value");
-        case kI32:
-            return r.read<int32_t>("an i32 value");
-        case kU64:
-            return r.read<uint64_t>("a u64 value");
-        case kI64:
-            return r.read<int64_t>("an i64 value");
-        case kF32:
-            return r.read<float>("an f32 value");
-        case kF64:
-            return r.read<double>("an f64 value");
+        case kU8: return r.read<uint8_t>("a u8 value");
+        case kI8: return r.read<int8_t>("an i8 value");
+        case kU16: return r.read<uint16_t>("a u16 value");
+        case kI16: return r.read<int16_t>("an i16 value");
+        case kU32: return r.read<uint32_t>("a u32 value");
+        case kI32: return r.read<int32_t>("an i32 value");
+        case kU64: return r.read<uint64_t>("a u64 value");
+        case kI64: return r.read<int64_t>("an i64 value");
+        case kF32: return r.read<float>("an f32 value");
+        case kF64: return r.read<double>("an f64 value");
         case kBool: {
             const uint8_t b = r.read<uint8_t>("a bool value");
             if (b > 1) r.fail("bool value is " + std::to_string(b) + ", not 0 or 1");
             return b != 0;
         }
-        case kString:
-            return r.readString("string");
+        case kString: return r.readString("string");
         case kArray: {
             if (depth >= kMaxArrayDepth) {
                 r.fail("arrays nested deeper than " + std::to_string(kMaxArrayDepth) + " levels");
@@ -192,8 +173,7 @@ nlohmann::json readValue(Reader& r, uint32_t type, int depth) {
             r.checkCount(count, minValueBytes(itemType), "array length");
             nlohmann::json items = nlohmann::json::array();
             items.get_ref<nlohmann::json::array_t&>().reserve(static_cast<size_t>(count));
-            for (uint64_t i = 0; i < count; ++i)
-                items.push_back(readValue(r, itemType, depth + 1));
+            for (uint64_t i = 0; i < count; ++i) items.push_back(readValue(r, itemType, depth + 1));
             return items;
         }
         default:
@@ -204,8 +184,7 @@ nlohmann::json readValue(Reader& r, uint32_t type, int depth) {
 
 std::string shapeText(const std::vector<int64_t>& dims) {
     std::string text = "[";
-    for (size_t i = 0; i < dims.size(); ++i)
-        text += (i ? ", " : "") + std::to_string(dims[i]);
+    for (size_t i = 0; i < dims.size(); ++i) text += (i ? ", " : "") + std::to_string(dims[i]);
     return text + "]";
 }
 
@@ -240,8 +219,7 @@ bool ggmlCanDequantize(GgmlType type) {
 
 int64_t GgufTensorInfo::numel() const {
     int64_t n = 1;
-    for (int64_t d : dims)
-        n *= d;
+    for (int64_t d : dims) n *= d;
     return n;
 }
 
@@ -316,8 +294,7 @@ GgufFile::GgufFile(const std::filesystem::path& path) : m_path(path) {
         if (m_index.count(info.name)) r.fail("the tensor name appears twice");
         const uint32_t nDims = r.read<uint32_t>("the number of dimensions");
         if (nDims > kMaxDims) {
-            r.fail("has " + std::to_string(nDims) + " dimensions; GGUF allows at most " +
-                   std::to_string(kMaxDims));
+            r.fail("has " + std::to_string(nDims) + " dimensions; GGUF allows at most " + std::to_string(kMaxDims));
         }
         int64_t numel = 1;
         for (uint32_t d = 0; d < nDims; ++d) {
@@ -340,14 +317,13 @@ GgufFile::GgufFile(const std::filesystem::path& path) : m_path(path) {
         }
         info.type = entry->type;
         if (info.rowLength() % entry->blockSize != 0) {
-            r.fail("has " + std::to_string(info.rowLength()) +
-                   " values per row, not a multiple of " + entry->name + "'s block of " +
-                   std::to_string(entry->blockSize));
+            r.fail("has " + std::to_string(info.rowLength()) + " values per row, not a multiple of " + entry->name +
+                   "'s block of " + std::to_string(entry->blockSize));
         }
         info.offset = r.read<uint64_t>("the data offset");
         if (info.offset % m_alignment != 0) {
-            r.fail("data offset " + std::to_string(info.offset) +
-                   " is not a multiple of the alignment (" + std::to_string(m_alignment) + ")");
+            r.fail("data offset " + std::to_string(info.offset) + " is not a multiple of the alignment (" +
+                   std::to_string(m_alignment) + ")");
         }
         // numel < 2^48 and typeSize <= 292, so this cannot overflow.
         info.nbytes = static_cast<uint64_t>(numel / entry->blockSize * entry->typeSize);
@@ -363,36 +339,32 @@ GgufFile::GgufFile(const std::filesystem::path& path) : m_path(path) {
     for (const auto& info : m_tensors) {
         r.place = "tensor '" + info.name + "'";
         if (info.offset > dataSize || info.nbytes > dataSize - info.offset) {
-            r.fail("data [" + std::to_string(info.offset) + ", " +
-                       std::to_string(info.offset + info.nbytes) +
-                       ") of the data section runs past the end of the file (" +
-                       std::to_string(dataSize) + " data bytes)",
+            r.fail("data [" + std::to_string(info.offset) + ", " + std::to_string(info.offset + info.nbytes) +
+                       ") of the data section runs past the end of the file (" + std::to_string(dataSize) +
+                       " data bytes)",
                    "the file is truncated or corrupt");
         }
         byOffset.push_back(&info);
     }
-    std::sort(
-        byOffset.begin(), byOffset.end(),
-        [](const GgufTensorInfo* a, const GgufTensorInfo* b) { return a->offset < b->offset; });
+    std::sort(byOffset.begin(), byOffset.end(),
+              [](const GgufTensorInfo* a, const GgufTensorInfo* b) { return a->offset < b->offset; });
     for (size_t i = 1; i < byOffset.size(); ++i) {
         const GgufTensorInfo& prev = *byOffset[i - 1];
         if (byOffset[i]->offset < prev.offset + prev.nbytes) {
             r.place = "tensor '" + byOffset[i]->name + "'";
-            r.fail("data at offset " + std::to_string(byOffset[i]->offset) + " overlaps tensor '" +
-                   prev.name + "' [" + std::to_string(prev.offset) + ", " +
-                   std::to_string(prev.offset + prev.nbytes) + ")");
+            r.fail("data at offset " + std::to_string(byOffset[i]->offset) + " overlaps tensor '" + prev.name + "' [" +
+                   std::to_string(prev.offset) + ", " + std::to_string(prev.offset + prev.nbytes) + ")");
         }
     }
 }
 
 namespace {
 
-[[noreturn]] void keyError(const std::filesystem::path& path, const std::string& key,
-                           const nlohmann::json& meta, const char* wanted) {
+[[noreturn]] void keyError(const std::filesystem::path& path, const std::string& key, const nlohmann::json& meta,
+                           const char* wanted) {
     const auto it = meta.find(key);
     throw Error(path.string(), "key '" + key + "'",
-                it == meta.end() ? std::string("missing")
-                                 : std::string("is a ") + it->type_name() + ", not " + wanted);
+                it == meta.end() ? std::string("missing") : std::string("is a ") + it->type_name() + ", not " + wanted);
 }
 
 }  // namespace
@@ -405,12 +377,9 @@ std::string GgufFile::getString(const std::string& key) const {
 
 int64_t GgufFile::getInt(const std::string& key) const {
     const auto it = m_metadata.find(key);
-    if (it == m_metadata.end() || !it->is_number_integer())
-        keyError(m_path, key, m_metadata, "an integer");
-    if (it->is_number_unsigned() &&
-        it->get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max())) {
-        throw Error(m_path.string(), "key '" + key + "'",
-                    "value " + it->dump() + " does not fit in int64");
+    if (it == m_metadata.end() || !it->is_number_integer()) keyError(m_path, key, m_metadata, "an integer");
+    if (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max())) {
+        throw Error(m_path.string(), "key '" + key + "'", "value " + it->dump() + " does not fit in int64");
     }
     return it->get<int64_t>();
 }
@@ -436,8 +405,7 @@ const uint8_t* GgufFile::rawData(const GgufTensorInfo& info) const {
     const uint64_t size = m_map->size();
     const uint64_t dataSize = m_dataOffset <= size ? size - m_dataOffset : 0;
     if (info.offset > dataSize || info.nbytes > dataSize - info.offset) {
-        throw Error(m_path.string(), "tensor '" + info.name + "'",
-                    "data range is outside this file");
+        throw Error(m_path.string(), "tensor '" + info.name + "'", "data range is outside this file");
     }
     return m_map->data() + m_dataOffset + info.offset;
 }
@@ -445,14 +413,12 @@ const uint8_t* GgufFile::rawData(const GgufTensorInfo& info) const {
 void GgufFile::checkReadable(const GgufTensorInfo& info) const {
     if (!ggmlCanDequantize(info.type)) {
         throw Error(m_path.string(), "tensor '" + info.name + "'",
-                    std::string("has type ") + ggmlTypeName(info.type) +
-                        ", which Prunescope cannot read yet",
+                    std::string("has type ") + ggmlTypeName(info.type) + ", which Prunescope cannot read yet",
                     "convert the model with llama.cpp's llama-quantize to Q8_0, Q4_K or F16");
     }
 }
 
-void GgufFile::dequantizeRows(const GgufTensorInfo& info, int64_t firstRow, int64_t nRows,
-                              float* out) const {
+void GgufFile::dequantizeRows(const GgufTensorInfo& info, int64_t firstRow, int64_t nRows, float* out) const {
     const std::string place = "tensor '" + info.name + "'";
     checkReadable(info);
     const int64_t rows = info.rows();

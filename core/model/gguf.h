@@ -82,8 +82,7 @@ public:
     // Dequantizes rows [firstRow, firstRow + nRows) (a row = dims[0] values) into out
     // (nRows * dims[0] floats). Const with no shared state: callers may split a tensor across
     // threads. Types ggmlCanDequantize() refuses throw an Error naming the tensor and the type.
-    void dequantizeRows(const GgufTensorInfo& info, int64_t firstRow, int64_t nRows,
-                        float* out) const;
+    void dequantizeRows(const GgufTensorInfo& info, int64_t firstRow, int64_t nRows, float* out) const;
     std::vector<float> dequantize(const GgufTensorInfo& info) const;  // all rows
 
 private:

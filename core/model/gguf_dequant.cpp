@@ -81,8 +81,7 @@ void blockQ5_1(const uint8_t* b, float* y) {
 // Q8_0, 34 bytes: fp16 d | i8 qs[32]; x = q * d.
 void blockQ8_0(const uint8_t* b, float* y) {
     const float d = loadHalf(b);
-    for (int j = 0; j < kQK; ++j)
-        y[j] = static_cast<float>(static_cast<int8_t>(b[2 + j])) * d;
+    for (int j = 0; j < kQK; ++j) y[j] = static_cast<float>(static_cast<int8_t>(b[2 + j])) * d;
 }
 
 // Q2_K, 84 bytes: u8 scales[16] (low nibble: scale, high nibble: min, one per 16 values) |
@@ -154,8 +153,7 @@ void blockQ4_K(const uint8_t* b, float* y) {
         const float m1 = dmin * static_cast<float>(m);
         const uint8_t* q = qs + 32 * (t / 2);
         const int shift = 4 * (t % 2);
-        for (int c = 0; c < 32; ++c)
-            y[32 * t + c] = d1 * static_cast<float>((q[c] >> shift) & 0x0F) - m1;
+        for (int c = 0; c < 32; ++c) y[32 * t + c] = d1 * static_cast<float>((q[c] >> shift) & 0x0F) - m1;
     }
 }
 
@@ -204,8 +202,7 @@ float ggmlHalfToFloat(uint16_t h) {
     const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
     const uint32_t exp = (h >> 10) & 0x1Fu;
     const uint32_t mant = h & 0x3FFu;
-    if (exp == 0x1F)
-        return bitsToFloat(sign | 0x7F800000u | (mant << 13));  // inf, NaN (payload kept)
+    if (exp == 0x1F) return bitsToFloat(sign | 0x7F800000u | (mant << 13));  // inf, NaN (payload kept)
     if (exp != 0) return bitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     // zero or subnormal: mant * 2^-24, exact in float
     const float magnitude = static_cast<float>(mant) * (1.0f / 16777216.0f);
@@ -215,12 +212,9 @@ float ggmlHalfToFloat(uint16_t h) {
 void ggmlDequantizeBlocks(GgmlType type, const uint8_t* src, int64_t nBlocks, float* out) {
     void (*decode)(const uint8_t*, float*) = nullptr;
     switch (type) {
-        case GgmlType::F32:
-            std::memcpy(out, src, static_cast<size_t>(nBlocks) * 4);
-            return;
+        case GgmlType::F32: std::memcpy(out, src, static_cast<size_t>(nBlocks) * 4); return;
         case GgmlType::F16:
-            for (int64_t i = 0; i < nBlocks; ++i)
-                out[i] = loadHalf(src + 2 * i);
+            for (int64_t i = 0; i < nBlocks; ++i) out[i] = loadHalf(src + 2 * i);
             return;
         case GgmlType::BF16:
             for (int64_t i = 0; i < nBlocks; ++i) {
@@ -229,43 +223,21 @@ void ggmlDequantizeBlocks(GgmlType type, const uint8_t* src, int64_t nBlocks, fl
                 out[i] = bitsToFloat(static_cast<uint32_t>(bits) << 16);
             }
             return;
-        case GgmlType::Q4_0:
-            decode = blockQ4_0;
-            break;
-        case GgmlType::Q4_1:
-            decode = blockQ4_1;
-            break;
-        case GgmlType::Q5_0:
-            decode = blockQ5_0;
-            break;
-        case GgmlType::Q5_1:
-            decode = blockQ5_1;
-            break;
-        case GgmlType::Q8_0:
-            decode = blockQ8_0;
-            break;
-        case GgmlType::Q2_K:
-            decode = blockQ2_K;
-            break;
-        case GgmlType::Q3_K:
-            decode = blockQ3_K;
-            break;
-        case GgmlType::Q4_K:
-            decode = blockQ4_K;
-            break;
-        case GgmlType::Q5_K:
-            decode = blockQ5_K;
-            break;
-        case GgmlType::Q6_K:
-            decode = blockQ6_K;
-            break;
-        default:
-            return;  // callers check ggmlCanDequantize first
+        case GgmlType::Q4_0: decode = blockQ4_0; break;
+        case GgmlType::Q4_1: decode = blockQ4_1; break;
+        case GgmlType::Q5_0: decode = blockQ5_0; break;
+        case GgmlType::Q5_1: decode = blockQ5_1; break;
+        case GgmlType::Q8_0: decode = blockQ8_0; break;
+        case GgmlType::Q2_K: decode = blockQ2_K; break;
+        case GgmlType::Q3_K: decode = blockQ3_K; break;
+        case GgmlType::Q4_K: decode = blockQ4_K; break;
+        case GgmlType::Q5_K: decode = blockQ5_K; break;
+        case GgmlType::Q6_K: decode = blockQ6_K; break;
+        default: return;  // callers check ggmlCanDequantize first
     }
     const int64_t blockSize = ggmlBlockSize(type);
     const int64_t typeSize = ggmlTypeSize(type);
-    for (int64_t i = 0; i < nBlocks; ++i)
-        decode(src + i * typeSize, out + i * blockSize);
+    for (int64_t i = 0; i < nBlocks; ++i) decode(src + i * typeSize, out + i * blockSize);
 }
 
 }  // namespace prunescope

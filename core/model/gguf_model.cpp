@@ -37,21 +37,19 @@ bool isLlamaFamily(const std::string& arch) {
 // taken as Llama 3's 8192 (the value of every Meta release) and low and high follow; the rotation is
 // the same for any choice. The recovered parameters must reproduce every stored divisor, or the file
 // is refused: its factors follow some other rule.
-std::optional<nlohmann::json> llama3ScalingFromFactors(const GgufFile& f, const GgufTensorInfo& info,
-                                                       int64_t headDim, double theta) {
+std::optional<nlohmann::json> llama3ScalingFromFactors(const GgufFile& f, const GgufTensorInfo& info, int64_t headDim,
+                                                       double theta) {
     const std::string place = "tensor 'rope_freqs.weight'";
     if (info.numel() != headDim / 2 || info.dims.size() != 1) {
         throw Error(f.path().string(), place,
-                    "has " + std::to_string(info.numel()) + " values; the model's " +
-                        std::to_string(headDim) + "-dimensional heads rotate " +
-                        std::to_string(headDim / 2) + " frequencies");
+                    "has " + std::to_string(info.numel()) + " values; the model's " + std::to_string(headDim) +
+                        "-dimensional heads rotate " + std::to_string(headDim / 2) + " frequencies");
     }
     const std::vector<float> divisors = f.dequantize(info);
     float factor = 0;
     for (float d : divisors) {
         if (!std::isfinite(d) || d <= 0) {
-            throw Error(f.path().string(), place,
-                        "holds " + std::to_string(d) + "; rope factors must be positive");
+            throw Error(f.path().string(), place, "holds " + std::to_string(d) + "; rope factors must be positive");
         }
         factor = std::max(factor, d);
     }
@@ -68,8 +66,7 @@ std::optional<nlohmann::json> llama3ScalingFromFactors(const GgufFile& f, const 
         n += 1, sx += x, sy += y, sxx += x * x, sxy += x * y;
     }
     const double det = n * sxx - sx * sx;
-    const std::string unsupported =
-        "per-frequency rope factors that do not follow Llama 3's rule (rope_type 'llama3')";
+    const std::string unsupported = "per-frequency rope factors that do not follow Llama 3's rule (rope_type 'llama3')";
     if (n < 2 || det <= 0) {
         throw Error(f.path().string(), place, unsupported,
                     "fewer than two frequencies lie between the unscaled and the scaled band, so "
@@ -111,8 +108,7 @@ std::optional<nlohmann::json> llama3ScalingFromFactors(const GgufFile& f, const 
 
 std::string shapeText(c10::IntArrayRef shape) {
     std::string text = "[";
-    for (size_t i = 0; i < shape.size(); ++i)
-        text += (i ? ", " : "") + std::to_string(shape[i]);
+    for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
     return text + "]";
 }
 
@@ -141,8 +137,7 @@ const std::map<std::string, std::string>& gpt2BlockNames() {
 // the same shape in Hugging Face's order.
 torch::Tensor unpermuteRotary(const torch::Tensor& w, int64_t nHead) {
     std::vector<int64_t> shape = {nHead, w.size(0) / nHead / 2, 2};
-    for (int64_t d = 1; d < w.dim(); ++d)
-        shape.push_back(w.size(d));
+    for (int64_t d = 1; d < w.dim(); ++d) shape.push_back(w.size(d));
     return w.reshape(shape).transpose(1, 2).reshape(w.sizes()).contiguous();
 }
 
@@ -159,8 +154,7 @@ void dequantizeInto(const GgufFile& file, const GgufTensorInfo& info, float* out
 bool isGgufFile(const fs::path& path) {
     if (!fs::is_regular_file(path)) return false;
     std::string ext = path.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
     if (ext == ".gguf") return true;
     std::ifstream in(path, std::ios::binary);
     char magic[4] = {};
@@ -179,31 +173,26 @@ nlohmann::json ggufConfigJson(const GgufFile& f) {
     }
     int64_t vocab = f.has(k("vocab_size")) ? f.getInt(k("vocab_size")) : embd->dims[1];
     if (vocab != embd->dims[1]) {
-        throw Error(file, "key '" + k("vocab_size") + "'",
-                    "says " + std::to_string(vocab) + " tokens, token_embd.weight has " +
-                        std::to_string(embd->dims[1]));
+        throw Error(
+            file, "key '" + k("vocab_size") + "'",
+            "says " + std::to_string(vocab) + " tokens, token_embd.weight has " + std::to_string(embd->dims[1]));
     }
     const bool tied = f.find("output.weight") == nullptr;
     nlohmann::json j;
     if (isLlamaFamily(arch)) {
         const int64_t d = f.getInt(k("embedding_length"));
         const int64_t heads = f.getInt(k("attention.head_count"));
-        const int64_t kvHeads =
-            f.has(k("attention.head_count_kv")) ? f.getInt(k("attention.head_count_kv")) : heads;
-        const int64_t headDim = f.has(k("attention.key_length"))
-                                    ? f.getInt(k("attention.key_length"))
-                                    : (heads > 0 ? d / heads : 0);
-        if (f.has(k("attention.value_length")) &&
-            f.getInt(k("attention.value_length")) != headDim) {
-            throw Error(
-                file, "key '" + k("attention.value_length") + "'",
-                "differs from the key length " + std::to_string(headDim) + "; not supported");
+        const int64_t kvHeads = f.has(k("attention.head_count_kv")) ? f.getInt(k("attention.head_count_kv")) : heads;
+        const int64_t headDim =
+            f.has(k("attention.key_length")) ? f.getInt(k("attention.key_length")) : (heads > 0 ? d / heads : 0);
+        if (f.has(k("attention.value_length")) && f.getInt(k("attention.value_length")) != headDim) {
+            throw Error(file, "key '" + k("attention.value_length") + "'",
+                        "differs from the key length " + std::to_string(headDim) + "; not supported");
         }
         if (f.has(k("rope.dimension_count")) && f.getInt(k("rope.dimension_count")) != headDim) {
             throw Error(file, "key '" + k("rope.dimension_count") + "'",
                         "rotates " + std::to_string(f.getInt(k("rope.dimension_count"))) + " of " +
-                            std::to_string(headDim) +
-                            " head dimensions; partial rotary is not supported");
+                            std::to_string(headDim) + " head dimensions; partial rotary is not supported");
         }
         j = {{"model_type", arch},
              {"architectures",
@@ -218,30 +207,25 @@ nlohmann::json ggufConfigJson(const GgufFile& f) {
              {"head_dim", headDim},
              {"rms_norm_eps", f.getFloat(k("attention.layer_norm_rms_epsilon"))},
              {"rope_theta", f.has(k("rope.freq_base")) ? f.getFloat(k("rope.freq_base")) : 10000.0},
-             {"max_position_embeddings",
-              f.has(k("context_length")) ? f.getInt(k("context_length")) : 2048},
+             {"max_position_embeddings", f.has(k("context_length")) ? f.getInt(k("context_length")) : 2048},
              {"vocab_size", vocab},
              {"hidden_act", "silu"},
              {"tie_word_embeddings", tied}};
         if (f.has(k("rope.scaling.type"))) {
             std::string type = f.getString(k("rope.scaling.type"));
             if (type == "linear") {
-                j["rope_scaling"] = {{"rope_type", "linear"},
-                                     {"factor", f.getFloat(k("rope.scaling.factor"))}};
+                j["rope_scaling"] = {{"rope_type", "linear"}, {"factor", f.getFloat(k("rope.scaling.factor"))}};
             } else if (type != "none") {
                 throw Error(file, "key '" + k("rope.scaling.type") + "'",
-                            "rope scaling '" + type + "' is not supported",
-                            "supported: none, linear");
+                            "rope scaling '" + type + "' is not supported", "supported: none, linear");
             }
         }
         if (const GgufTensorInfo* freqs = f.find("rope_freqs.weight")) {
             if (j.contains("rope_scaling")) {
                 throw Error(file, "tensor 'rope_freqs.weight'",
-                            "per-frequency rope factors beside '" + k("rope.scaling.type") +
-                                "'; not supported");
+                            "per-frequency rope factors beside '" + k("rope.scaling.type") + "'; not supported");
             }
-            auto scaling =
-                llama3ScalingFromFactors(f, *freqs, headDim, j["rope_theta"].get<double>());
+            auto scaling = llama3ScalingFromFactors(f, *freqs, headDim, j["rope_theta"].get<double>());
             if (scaling) j["rope_scaling"] = *scaling;
         }
         if (arch == "mistral" && f.has(k("attention.sliding_window"))) {
@@ -263,14 +247,11 @@ nlohmann::json ggufConfigJson(const GgufFile& f) {
              {"vocab_size", vocab},
              {"tie_word_embeddings", tied}};
     } else {
-        throw Error(
-            file, "key 'general.architecture'", "architecture '" + arch + "' is not supported",
-            "supported in GGUF files: llama (Llama 2/3, TinyLlama, SmolLM), mistral, qwen2, gpt2");
+        throw Error(file, "key 'general.architecture'", "architecture '" + arch + "' is not supported",
+                    "supported in GGUF files: llama (Llama 2/3, TinyLlama, SmolLM), mistral, qwen2, gpt2");
     }
-    if (f.has("tokenizer.ggml.bos_token_id"))
-        j["bos_token_id"] = f.getInt("tokenizer.ggml.bos_token_id");
-    if (f.has("tokenizer.ggml.eos_token_id"))
-        j["eos_token_id"] = f.getInt("tokenizer.ggml.eos_token_id");
+    if (f.has("tokenizer.ggml.bos_token_id")) j["bos_token_id"] = f.getInt("tokenizer.ggml.bos_token_id");
+    if (f.has("tokenizer.ggml.eos_token_id")) j["eos_token_id"] = f.getInt("tokenizer.ggml.eos_token_id");
     j["torch_dtype"] = "float32";
     return j;
 }
@@ -280,8 +261,7 @@ std::string ggufTensorKey(const std::string& name, const std::string& modelType)
     if (name == "token_embd.weight") return gpt2 ? "wte.weight" : "model.embed_tokens.weight";
     if (name == "position_embd.weight") return gpt2 ? "wpe.weight" : "";
     if (name == "output.weight") return "lm_head.weight";
-    if (name.rfind("output_norm.", 0) == 0)
-        return (gpt2 ? "ln_f." : "model.norm.") + name.substr(12);
+    if (name.rfind("output_norm.", 0) == 0) return (gpt2 ? "ln_f." : "model.norm.") + name.substr(12);
     if (name.rfind("blk.", 0) != 0) return "";
     // blk.N.<part>.<weight|bias>
     const size_t a = name.find('.', 4);
@@ -309,11 +289,9 @@ std::shared_ptr<CausalLM> loadGgufModel(const fs::path& path, const ModelLoadOpt
         }
     }
     const auto device = chooseDevice(options.device);
-    auto model = findArchitecture(config.modelType)
-                     .build(config, torch::TensorOptions().dtype(torch::kFloat));
+    auto model = findArchitecture(config.modelType).build(config, torch::TensorOptions().dtype(torch::kFloat));
     std::map<std::string, torch::Tensor> params;
-    for (auto& p : model->named_parameters())
-        params[p.key()] = p.value();
+    for (auto& p : model->named_parameters()) params[p.key()] = p.value();
 
     const bool rotaryOrder = config.modelType == "llama" || config.modelType == "mistral";
     std::set<std::string> loaded;
@@ -333,16 +311,16 @@ std::shared_ptr<CausalLM> loadGgufModel(const fs::path& path, const ModelLoadOpt
         // GGUF lists dims fastest-first; Hugging Face shapes are the reverse. GPT-2's Conv1D
         // weights are stored (in, out) by Hugging Face and were transposed by the converter.
         std::vector<int64_t> shape(info.dims.rbegin(), info.dims.rend());
-        const bool conv1d = config.traits().conv1dWeights && info.dims.size() == 2 &&
-                            name.rfind("h.", 0) == 0 && name.find("ln_") == std::string::npos;
+        const bool conv1d = config.traits().conv1dWeights && info.dims.size() == 2 && name.rfind("h.", 0) == 0 &&
+                            name.find("ln_") == std::string::npos;
         torch::Tensor& param = it->second;
         std::vector<int64_t> expected(param.sizes().begin(), param.sizes().end());
         if (conv1d) std::reverse(expected.begin(), expected.end());
         const std::string place = "tensor '" + info.name + "'";
         if (shape != expected) {
             throw Error(where, place,
-                        "has shape " + shapeText(shape) + " (" + ggmlTypeName(info.type) +
-                            "), the metadata implies " + shapeText(expected));
+                        "has shape " + shapeText(shape) + " (" + ggmlTypeName(info.type) + "), the metadata implies " +
+                            shapeText(expected));
         }
         if (!loaded.insert(name).second) throw Error(where, place, "appears twice in the file");
         const std::string part = info.name.substr(0, info.name.rfind('.'));
@@ -366,8 +344,8 @@ std::shared_ptr<CausalLM> loadGgufModel(const fs::path& path, const ModelLoadOpt
         }
     }
     if (!unexpected.empty()) {
-        log::get("model")->warn("{}: {} tensor(s) not used by the {} model, e.g. '{}'", where,
-                                unexpected.size(), config.modelType, unexpected.front());
+        log::get("model")->warn("{}: {} tensor(s) not used by the {} model, e.g. '{}'", where, unexpected.size(),
+                                config.modelType, unexpected.front());
     }
     if (!device.is_cpu()) model->to(device);
     if (options.compute != torch::kFloat) setComputeDtype(*model, options.compute);

@@ -27,7 +27,6 @@ nlohmann::json ggufConfigJson(const GgufFile& file);
 // have no parameter (rope_freqs, for instance).
 std::string ggufTensorKey(const std::string& name, const std::string& modelType);
 
-std::shared_ptr<CausalLM> loadGgufModel(const std::filesystem::path& path,
-                                        const ModelLoadOptions& options);
+std::shared_ptr<CausalLM> loadGgufModel(const std::filesystem::path& path, const ModelLoadOptions& options);
 
 }  // namespace prunescope

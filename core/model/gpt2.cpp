@@ -83,7 +83,12 @@ public:
         for (size_t i = 0; i < blocks.size(); ++i) {
             auto block = blocks[i];
             const auto layer = static_cast<int64_t>(i);
-            x = runBlock(args, [block, ctx, args, layer](const torch::Tensor& h) mutable { return block->forward(h, ctx, args, layer); }, x);
+            x = runBlock(
+                args,
+                [block, ctx, args, layer](const torch::Tensor& h) mutable {
+                    return block->forward(h, ctx, args, layer);
+                },
+                x);
         }
         extendCacheMask(args.cache, ids, args.attentionMask);
         return ln_f(x);
@@ -94,7 +99,8 @@ public:
     std::string parameterNameFor(const std::string& key) const override {
         std::string name = key.rfind("transformer.", 0) == 0 ? key.substr(12) : key;
         auto endsWith = [&](const std::string& suffix) {
-            return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+            return name.size() >= suffix.size() &&
+                   name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
         };
         if (endsWith(".attn.bias") || endsWith(".attn.masked_bias")) return "";  // causal-mask buffers
         if (name == "lm_head.weight" && config().tieEmbeddings) return "";
@@ -176,8 +182,8 @@ std::shared_ptr<CausalLM> buildGpt2(const ModelConfig& c, const torch::TensorOpt
 
 }  // namespace
 
-const Architecture kGpt2Architecture{"gpt2", parseGpt2, gpt2ToJson, buildGpt2,
-                                     ArchitectureTraits{false, true, true, "transformer.", {"c_attn", "attn.c_proj"},
-                                                        {"c_fc", "mlp.c_proj"}}};
+const Architecture kGpt2Architecture{
+    "gpt2", parseGpt2, gpt2ToJson, buildGpt2,
+    ArchitectureTraits{false, true, true, "transformer.", {"c_attn", "attn.c_proj"}, {"c_fc", "mlp.c_proj"}}};
 
 }  // namespace prunescope

@@ -72,7 +72,7 @@ torch::Tensor Conv1DImpl::forward(const torch::Tensor& x) {
         if (lora) y = y + lora->delta(x, is_training());
         return y;
     }
-    auto flat = x.reshape({-1, x.size(-1)});  // (N, in)
+    auto flat = x.reshape({-1, x.size(-1)});    // (N, in)
     auto y = torch::addmm(bias, flat, weight);  // (N, out)
     if (lora) y = y + lora->delta(flat, is_training());
     auto shape = x.sizes().vec();
@@ -89,7 +89,8 @@ torch::Tensor LayerNormImpl::forward(const torch::Tensor& x) {
     // Statistics in float32 for bfloat16 / float16 activations, whatever the LibTorch kernel does
     // (1.13's CPU kernel keeps less precision than 2.x's); the result goes back to x's dtype.
     const auto xf = atLeastFloat(x);
-    auto y = torch::layer_norm(xf, {x.size(-1)}, inDtype(weight, xf.scalar_type()), inDtype(bias, xf.scalar_type()), eps);
+    auto y =
+        torch::layer_norm(xf, {x.size(-1)}, inDtype(weight, xf.scalar_type()), inDtype(bias, xf.scalar_type()), eps);
     return inDtype(y, x.scalar_type());
 }
 
@@ -116,11 +117,10 @@ Rope::Rope(int64_t headDim, double theta, const std::optional<RopeScaling>& scal
     m_invFreq = torch::tensor(inv, torch::kDouble);  // (hd/2,)
 }
 
-std::pair<torch::Tensor, torch::Tensor> Rope::table(const torch::Tensor& positions,
-                                                     torch::ScalarType dtype) const {
+std::pair<torch::Tensor, torch::Tensor> Rope::table(const torch::Tensor& positions, torch::ScalarType dtype) const {
     auto inv = m_invFreq.to(positions.device());
     auto freqs = positions.to(torch::kDouble).unsqueeze(-1) * inv;  // (B, T, hd/2)
-    auto emb = torch::cat({freqs, freqs}, -1).unsqueeze(1);        // (B, 1, T, hd)
+    auto emb = torch::cat({freqs, freqs}, -1).unsqueeze(1);         // (B, 1, T, hd)
     return {emb.cos().to(dtype), emb.sin().to(dtype)};
 }
 
@@ -137,11 +137,11 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
     const int64_t group = nHead / nKv;
     const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
     // Query heads of one group share a key/value head: fold the group into the query length.
-    auto qg = q.reshape({batch, nKv, group * t, hd});                       // (B, Hkv, g*T, hd)
-    auto scores = torch::matmul(qg, k.transpose(-1, -2)) * scale;           // (B, Hkv, g*T, S)
+    auto qg = q.reshape({batch, nKv, group * t, hd});              // (B, Hkv, g*T, hd)
+    auto scores = torch::matmul(qg, k.transpose(-1, -2)) * scale;  // (B, Hkv, g*T, S)
     scores = atLeastFloat(scores.view({batch, nKv, group, t, s})) + bias.unsqueeze(1);
-    auto probs = torch::softmax(scores, -1).to(v.scalar_type());            // (B, Hkv, g, T, S)
-    auto out = torch::matmul(probs.view({batch, nKv, group * t, s}), v);    // (B, Hkv, g*T, hd)
+    auto probs = torch::softmax(scores, -1).to(v.scalar_type());          // (B, Hkv, g, T, S)
+    auto out = torch::matmul(probs.view({batch, nKv, group * t, s}), v);  // (B, Hkv, g*T, hd)
     return out.view({batch, nHead, t, hd}).transpose(1, 2).reshape({batch, t, nHead * hd});
 }
 

@@ -32,8 +32,8 @@ struct LoraAdapter;  // core/model/lora_adapter.h
 struct DenseImpl : torch::nn::Module {
     DenseImpl(int64_t in, int64_t out, bool bias, const torch::TensorOptions& options);
     torch::Tensor forward(const torch::Tensor& x);
-    torch::Tensor weight;  // (out, in)
-    torch::Tensor bias;    // (out,) or undefined
+    torch::Tensor weight;               // (out, in)
+    torch::Tensor bias;                 // (out,) or undefined
     std::shared_ptr<LoraAdapter> lora;  // not a registered parameter; null: none attached
 };
 TORCH_MODULE(Dense);
@@ -42,8 +42,8 @@ TORCH_MODULE(Dense);
 struct Conv1DImpl : torch::nn::Module {
     Conv1DImpl(int64_t in, int64_t out, const torch::TensorOptions& options);
     torch::Tensor forward(const torch::Tensor& x);
-    torch::Tensor weight;  // (in, out)
-    torch::Tensor bias;    // (out,)
+    torch::Tensor weight;               // (in, out)
+    torch::Tensor bias;                 // (out,)
     std::shared_ptr<LoraAdapter> lora;  // not a registered parameter; null: none attached
 };
 TORCH_MODULE(Conv1D);

@@ -21,8 +21,8 @@ struct LlamaAttentionImpl : torch::nn::Module {
     torch::Tensor forward(const torch::Tensor& x, const AttentionContext& ctx, const torch::Tensor& cos,
                           const torch::Tensor& sin, KvCache* cache, int64_t layer) {
         const int64_t b = x.size(0), t = x.size(1);
-        auto q = q_proj(x).view({b, t, nHead, headDim}).transpose(1, 2);     // (B, H, T, hd)
-        auto k = k_proj(x).view({b, t, nKvHead, headDim}).transpose(1, 2);   // (B, Hkv, T, hd)
+        auto q = q_proj(x).view({b, t, nHead, headDim}).transpose(1, 2);    // (B, H, T, hd)
+        auto k = k_proj(x).view({b, t, nKvHead, headDim}).transpose(1, 2);  // (B, Hkv, T, hd)
         auto v = v_proj(x).view({b, t, nKvHead, headDim}).transpose(1, 2);
         q = Rope::apply(q, cos, sin);
         k = Rope::apply(k, cos, sin);
@@ -100,10 +100,13 @@ public:
         for (size_t i = 0; i < model->blocks.size(); ++i) {
             auto blk = model->blocks[i];
             const auto layer = static_cast<int64_t>(i);
-            x = runBlock(args, [blk, ctx, cos = cos, sin = sin, args, layer](const torch::Tensor& h) mutable {
-                auto y = h + blk->self_attn->forward(blk->input_layernorm(h), ctx, cos, sin, args.cache, layer);
-                return y + blk->mlp->forward(blk->post_attention_layernorm(y), args.hook, layer);
-            }, x);
+            x = runBlock(
+                args,
+                [blk, ctx, cos = cos, sin = sin, args, layer](const torch::Tensor& h) mutable {
+                    auto y = h + blk->self_attn->forward(blk->input_layernorm(h), ctx, cos, sin, args.cache, layer);
+                    return y + blk->mlp->forward(blk->post_attention_layernorm(y), args.hook, layer);
+                },
+                x);
         }
         extendCacheMask(args.cache, ids, args.attentionMask);
         return model->norm(x);
@@ -149,7 +152,9 @@ private:
     Rope m_rope;
 };
 
-void parseLlama(const ConfigFields& f, ModelConfig& c) { parseLlamaFamilyConfig(f, c); }
+void parseLlama(const ConfigFields& f, ModelConfig& c) {
+    parseLlamaFamilyConfig(f, c);
+}
 
 }  // namespace
 
@@ -227,13 +232,14 @@ std::shared_ptr<CausalLM> buildLlamaFamily(const ModelConfig& c, const torch::Te
     return std::make_shared<LlamaModel>(c, o);
 }
 
-const Architecture kLlamaArchitecture{
-    "llama", parseLlama,
-    [](const ModelConfig& c) {
-        auto j = llamaFamilyConfigToJson(c);
-        j["architectures"] = {"LlamaForCausalLM"};
-        return j;
-    },
-    buildLlamaFamily, {}};
+const Architecture kLlamaArchitecture{"llama",
+                                      parseLlama,
+                                      [](const ModelConfig& c) {
+                                          auto j = llamaFamilyConfigToJson(c);
+                                          j["architectures"] = {"LlamaForCausalLM"};
+                                          return j;
+                                      },
+                                      buildLlamaFamily,
+                                      {}};
 
 }  // namespace prunescope

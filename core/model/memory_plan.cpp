@@ -68,7 +68,9 @@ double floatsPerTokenLayer(const ModelConfig& config, const Coefficients& c, int
            c.perScore * static_cast<double>(config.nHead * length);
 }
 
-int64_t toBytes(double value) { return static_cast<int64_t>(value); }
+int64_t toBytes(double value) {
+    return static_cast<int64_t>(value);
+}
 
 void add(MemoryPlan& plan, const std::string& name, double bytes, const std::string& detail) {
     if (bytes <= 0) return;
@@ -103,7 +105,8 @@ std::string flagsOf(const PlanSettings& from, const PlanSettings& to) {
         flag("--batch-size " + std::to_string(to.batchSize));
         if (from.job == PlanJob::Finetune) flag("--grad-accum " + std::to_string(from.batchSize / to.batchSize));
     }
-    if (to.questionsPerPass != from.questionsPerPass) flag("--questions-per-pass " + std::to_string(to.questionsPerPass));
+    if (to.questionsPerPass != from.questionsPerPass)
+        flag("--questions-per-pass " + std::to_string(to.questionsPerPass));
     if (to.rowsPerPass != from.rowsPerPass) flag("--rows-per-pass " + std::to_string(to.rowsPerPass));
     return flags;
 }
@@ -137,10 +140,12 @@ MemoryPlan estimateMemory(const ModelConfig& config, const PlanSettings& s) {
     const double layers = static_cast<double>(config.nLayer);
     const double vocab = static_cast<double>(config.nVocab);
 
-    if (!s.cuda && !s.modelLoaded) add(plan, "process", kProcessBaseline, "the executable, LibTorch, the data and tokenizer");
-    if (!s.modelLoaded) add(plan, "weights", static_cast<double>(counts.total) * s.weightBytes,
-        count(counts.total) + " parameters x " + std::to_string(s.weightBytes) + " bytes" +
-            (s.weightBytes < s.computeBytes ? " (held as stored)" : ""));
+    if (!s.cuda && !s.modelLoaded)
+        add(plan, "process", kProcessBaseline, "the executable, LibTorch, the data and tokenizer");
+    if (!s.modelLoaded)
+        add(plan, "weights", static_cast<double>(counts.total) * s.weightBytes,
+            count(counts.total) + " parameters x " + std::to_string(s.weightBytes) + " bytes" +
+                (s.weightBytes < s.computeBytes ? " (held as stored)" : ""));
     if (s.weightBytes < s.computeBytes && s.job != PlanJob::Load) {
         add(plan, "widened matrix", static_cast<double>(counts.largestMatrix) * s.computeBytes,
             "the largest matrix in float32 during its product");
@@ -159,8 +164,8 @@ MemoryPlan estimateMemory(const ModelConfig& config, const PlanSettings& s) {
         // chunks of that many rows.
         const double q = s.rowsPerPass > 0 ? 1.0 : static_cast<double>(std::max<int64_t>(1, s.questionsPerPass));
         const double rowsPerQuestion = static_cast<double>(s.igSteps + 2) * (s.igPerLayer ? layers : 1.0);
-        const double rows = s.rowsPerPass > 0 ? std::min(rowsPerQuestion, static_cast<double>(s.rowsPerPass))
-                                              : q * rowsPerQuestion;
+        const double rows =
+            s.rowsPerPass > 0 ? std::min(rowsPerQuestion, static_cast<double>(s.rowsPerPass)) : q * rowsPerQuestion;
         const double kv = 2.0 * static_cast<double>(config.nKvHead * config.headDim);
         add(plan, "prompt cache", q * tokens * layers * kv * act,
             std::to_string(static_cast<int64_t>(q)) + " prompts' keys and values");
@@ -184,13 +189,14 @@ MemoryPlan estimateMemory(const ModelConfig& config, const PlanSettings& s) {
         add(plan, "logits", 3.0 * b * static_cast<double>(s.scoredTokens) * vocab * 4,
             "scored positions x vocabulary, with the loss's gradient");
         const double trained = static_cast<double>(s.loraRank > 0 ? counts.lora : counts.trainable);
-        const std::string what = s.loraRank > 0 ? count(counts.lora) + " LoRA adapter parameters (rank " +
-                                                      std::to_string(s.loraRank) + ")"
-                                                : count(counts.trainable) + " trainable parameters (" + s.trainable + ")";
+        const std::string what =
+            s.loraRank > 0 ? count(counts.lora) + " LoRA adapter parameters (rank " + std::to_string(s.loraRank) + ")"
+                           : count(counts.trainable) + " trainable parameters (" + s.trainable + ")";
         if (s.loraRank > 0) {
             add(plan, "adapters", trained * 4, what);
         } else if (s.weightBytes < 4) {
-            add(plan, "float32 masters", trained * 4, "trainable weights widened to float32 (held as stored: frozen only)");
+            add(plan, "float32 masters", trained * 4,
+                "trainable weights widened to float32 (held as stored: frozen only)");
         }
         add(plan, "gradients", trained * 4, what);
         add(plan, "AdamW state", trained * 8, "two float32 moments per trainable parameter");
@@ -261,10 +267,11 @@ MemoryPlan planMemory(const ModelConfig& config, const PlanSettings& settings, i
             PlanSettings narrow = settings;
             narrow.weightBytes = 2;
             const int64_t narrowRows = fittingRowsPerPass(config, narrow, availableBytes);
-            if (narrowRows > 0) with([narrowRows](PlanSettings& s) {
-                s.weightBytes = 2;
-                s.rowsPerPass = narrowRows;
-            });
+            if (narrowRows > 0)
+                with([narrowRows](PlanSettings& s) {
+                    s.weightBytes = 2;
+                    s.rowsPerPass = narrowRows;
+                });
         }
     }
     // Last, as it changes the numbers: computing in bfloat16 halves the weights and activations.
@@ -274,7 +281,8 @@ MemoryPlan planMemory(const ModelConfig& config, const PlanSettings& settings, i
     for (const auto& c : candidates) {
         if (!fits(c)) continue;
         auto flags = flagsOf(settings, c);
-        if (!flags.empty() && std::find(plan.suggestions.begin(), plan.suggestions.end(), flags) == plan.suggestions.end()) {
+        if (!flags.empty() &&
+            std::find(plan.suggestions.begin(), plan.suggestions.end(), flags) == plan.suggestions.end()) {
             plan.suggestions.push_back(flags);
         }
         if (plan.suggestions.size() >= 4) break;
@@ -311,9 +319,15 @@ std::string MemoryPlan::text() const {
 
 nlohmann::json MemoryPlan::toJson() const {
     nlohmann::json items_ = nlohmann::json::array();
-    for (const auto& item : items) items_.push_back({{"name", item.name}, {"bytes", item.bytes}, {"detail", item.detail}});
-    return {{"job", job},       {"device", device},   {"items", items_},      {"needed_bytes", total},
-            {"available_bytes", available}, {"fits", fits()}, {"suggestions", suggestions}};
+    for (const auto& item : items)
+        items_.push_back({{"name", item.name}, {"bytes", item.bytes}, {"detail", item.detail}});
+    return {{"job", job},
+            {"device", device},
+            {"items", items_},
+            {"needed_bytes", total},
+            {"available_bytes", available},
+            {"fits", fits()},
+            {"suggestions", suggestions}};
 }
 
 }  // namespace prunescope

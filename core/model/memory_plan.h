@@ -17,9 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/settings/ig_settings.h"
-#include "core/settings/batch_settings.h"
 #include "core/model/config.h"
+#include "core/settings/batch_settings.h"
+#include "core/settings/ig_settings.h"
 
 namespace prunescope {
 
@@ -29,23 +29,23 @@ const char* planJobName(PlanJob job);
 
 struct PlanSettings {
     PlanJob job = PlanJob::Eval;
-    bool cuda = false;          // the device: CUDA (no process baseline counted) or the CPU
-    int weightBytes = 4;        // bytes per weight as held: 4 (float32) or 2 (bfloat16 / float16 kept)
-    int computeBytes = 4;       // bytes per activation: 4, or 2 when computing in the stored dtype
+    bool cuda = false;     // the device: CUDA (no process baseline counted) or the CPU
+    int weightBytes = 4;   // bytes per weight as held: 4 (float32) or 2 (bfloat16 / float16 kept)
+    int computeBytes = 4;  // bytes per activation: 4, or 2 when computing in the stored dtype
     int64_t batchSize = settings::kScoringBatchSize.value;  // questions per pass (eval, finetune)
-    int64_t tokens = 256;       // the longest prompt, in tokens
-    int64_t scoredTokens = 1;   // tokens scored per question: 1 (letter) or the option's length
+    int64_t tokens = 256;                                   // the longest prompt, in tokens
+    int64_t scoredTokens = 1;  // tokens scored per question: 1 (letter) or the option's length
     // attribute
     int64_t igSteps = settings::kIgSteps.value;
-    bool igPerLayer = false;    // scope per-layer: every layer's gates in its own rows
+    bool igPerLayer = false;  // scope per-layer: every layer's gates in its own rows
     int64_t questionsPerPass = settings::kQuestionsPerPass.value;
-    int64_t rowsPerPass = 0;    // 0: all scaled copies of a pass at once
+    int64_t rowsPerPass = 0;  // 0: all scaled copies of a pass at once
     // finetune
-    std::string trainable = "all";  // all, ffn, last:K
-    int64_t loraRank = 0;           // > 0: LoRA adapters train, the model is frozen
+    std::string trainable = "all";         // all, ffn, last:K
+    int64_t loraRank = 0;                  // > 0: LoRA adapters train, the model is frozen
     std::vector<std::string> loraTargets;  // module names (q_proj, ...); empty: every linear layer of the blocks
     bool checkpointActivations = false;
-    bool keepBest = true;           // a copy of the trainable parameters (with validation questions)
+    bool keepBest = true;  // a copy of the trainable parameters (with validation questions)
     // The model is in memory already (the GUI): only what the job adds to it is counted (no
     // process baseline, weights or loading peak).
     bool modelLoaded = false;
@@ -62,7 +62,7 @@ struct MemoryPlan {
     std::string device;
     std::vector<PlanItem> items;
     int64_t total = 0;
-    int64_t available = -1;  // free memory of the device; -1: unknown (then it is taken to fit)
+    int64_t available = -1;                // free memory of the device; -1: unknown (then it is taken to fit)
     std::vector<std::string> suggestions;  // settings that would fit, when it does not
 
     bool fits() const { return available < 0 || total <= available; }

@@ -7,12 +7,12 @@
 #include "core/model/gguf.h"
 #include "core/model/gguf_model.h"
 #include "core/model/safetensors.h"
+#include "core/tokenizer/tokenizer.h"
 #include "core/util/device.h"
 #include "core/util/files.h"
-#include "core/util/memory.h"
 #include "core/util/log.h"
+#include "core/util/memory.h"
 #include "core/util/sha256.h"
-#include "core/tokenizer/tokenizer.h"
 
 namespace fs = std::filesystem;
 
@@ -25,7 +25,9 @@ std::string shapeText(c10::IntArrayRef shape) {
     return text + "]";
 }
 
-bool isFloat(StDtype d) { return d == StDtype::F32 || d == StDtype::F16 || d == StDtype::BF16 || d == StDtype::F64; }
+bool isFloat(StDtype d) {
+    return d == StDtype::F32 || d == StDtype::F16 || d == StDtype::BF16 || d == StDtype::F64;
+}
 
 torch::ScalarType scalarFromName(const std::string& name, const std::string& where) {
     if (name == "float32" || name == "float") return torch::kFloat;
@@ -66,7 +68,8 @@ torch::ScalarType heldWeightDtype(const ModelConfig& config, WeightHolding holdi
 ModelConfig readModelConfigAt(const fs::path& path) {
     if (isGgufFile(path)) return parseModelConfig(ggufConfigJson(GgufFile(path)), path.string() + " (metadata)");
     if (!fs::is_directory(path)) {
-        throw Error(path.string(), "", fs::exists(path) ? "neither a model folder nor a GGUF file" : "no such file or folder",
+        throw Error(path.string(), "",
+                    fs::exists(path) ? "neither a model folder nor a GGUF file" : "no such file or folder",
                     "give a Hugging Face model folder or a llama.cpp .gguf file");
     }
     if (!fs::exists(path / "config.json")) {
@@ -107,7 +110,8 @@ std::vector<fs::path> weightFiles(const fs::path& dir) {
 std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions& options) {
     if (isGgufFile(dir)) return loadGgufModel(dir, options);
     if (!fs::is_directory(dir)) {
-        throw Error(dir.string(), "", fs::exists(dir) ? "neither a model folder nor a GGUF file" : "no such file or folder",
+        throw Error(dir.string(), "",
+                    fs::exists(dir) ? "neither a model folder nor a GGUF file" : "no such file or folder",
                     "give a Hugging Face model folder or a llama.cpp .gguf file");
     }
     if (!fs::exists(dir / "config.json")) {
@@ -138,13 +142,13 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions&
             }
             std::string place = "tensor '" + info.name + "'";
             if (!isFloat(info.dtype)) {
-                throw Error(file.string(), place, std::string("has dtype ") + stDtypeName(info.dtype) +
-                                                      ", a floating-point dtype is needed");
+                throw Error(file.string(), place,
+                            std::string("has dtype ") + stDtypeName(info.dtype) + ", a floating-point dtype is needed");
             }
             if (c10::IntArrayRef(info.shape) != it->second.sizes()) {
-                throw Error(file.string(), place,
-                            "has shape " + shapeText(info.shape) + ", config.json implies " +
-                                shapeText(it->second.sizes()));
+                throw Error(
+                    file.string(), place,
+                    "has shape " + shapeText(info.shape) + ", config.json implies " + shapeText(it->second.sizes()));
             }
             if (!loaded.insert(name).second) throw Error(file.string(), place, "appears twice in the checkpoint");
             auto value = st.tensor(info.name);
@@ -152,8 +156,9 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions&
             if (device.is_cpu()) {
                 // Held narrow as stored: a float32 tensor stays float32 (no precision is lost). A
                 // narrow compute dtype holds every weight in it.
-                auto held = !narrowCompute && dtype != torch::kFloat && value.scalar_type() == torch::kFloat ? torch::kFloat
-                                                                                                            : dtype;
+                auto held = !narrowCompute && dtype != torch::kFloat && value.scalar_type() == torch::kFloat
+                                ? torch::kFloat
+                                : dtype;
                 it->second.set_data(value.scalar_type() == held ? value : value.to(held));
             } else {
                 it->second.copy_(value);
@@ -167,8 +172,8 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions&
         }
     }
     if (!unexpected.empty()) {
-        log::get("model")->warn("{}: {} tensor(s) not used by the {} model, e.g. '{}'", dir.string(),
-                                unexpected.size(), config.modelType, unexpected.front());
+        log::get("model")->warn("{}: {} tensor(s) not used by the {} model, e.g. '{}'", dir.string(), unexpected.size(),
+                                config.modelType, unexpected.front());
     }
     // Weights held narrower than the computation, and a narrow compute dtype (whose trainable
     // weights may become float32 masters), pin the dtype; otherwise it follows the weights (a
@@ -177,8 +182,9 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions&
     model->eval();
     log::get("model")->info(
         "loaded {} ({}, {} layers x {} neurons, {:.1f}M parameters, weights held in {}, computing in {}) on {}",
-        dir.string(), config.modelType, config.nLayer, config.nNeuron, static_cast<double>(config.parameterCount()) / 1e6,
-        dtypeName(dtype), dtypeName(computeDtype), deviceName(device));
+        dir.string(), config.modelType, config.nLayer, config.nNeuron,
+        static_cast<double>(config.parameterCount()) / 1e6, dtypeName(dtype), dtypeName(computeDtype),
+        deviceName(device));
     return model;
 }
 
@@ -200,8 +206,8 @@ void initializeWeights(CausalLM& model, uint64_t seed, double std) {
     }
 }
 
-std::shared_ptr<CausalLM> buildModel(const ModelConfig& config, uint64_t seed, const torch::Device& device,
-                                     double std, torch::ScalarType dtype) {
+std::shared_ptr<CausalLM> buildModel(const ModelConfig& config, uint64_t seed, const torch::Device& device, double std,
+                                     torch::ScalarType dtype) {
     auto model = findArchitecture(config.modelType).build(config, torch::TensorOptions().dtype(dtype));
     initializeWeights(*model, seed, std);
     if (dtype == torch::kBFloat16 || dtype == torch::kHalf) model->setComputeDtype(torch::kFloat);
@@ -229,10 +235,11 @@ void saveModel(CausalLM& model, const fs::path& dir, const ModelSaveOptions& opt
         if (!options.copyFilesFrom.empty() && isGgufFile(options.copyFilesFrom)) {
             writeGgufTokenizerFiles(options.copyFilesFrom, staging);
         } else if (!options.copyFilesFrom.empty()) {
-            for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                                     "vocab.json", "merges.txt", "encoder.json", "vocab.bpe", "added_tokens.json",
-                                     "tokenizer.model", "generation_config.json"}) {
-                if (fs::exists(options.copyFilesFrom / name)) fs::copy_file(options.copyFilesFrom / name, staging / name);
+            for (const char* name :
+                 {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt",
+                  "encoder.json", "vocab.bpe", "added_tokens.json", "tokenizer.model", "generation_config.json"}) {
+                if (fs::exists(options.copyFilesFrom / name))
+                    fs::copy_file(options.copyFilesFrom / name, staging / name);
             }
         }
         replaceDirectory(staging, dir);

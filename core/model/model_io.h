@@ -62,7 +62,7 @@ std::shared_ptr<CausalLM> buildModel(const ModelConfig& config, uint64_t seed,
 void initializeWeights(CausalLM& model, uint64_t seed, double std = 0.02);
 
 struct ModelSaveOptions {
-    std::string dtype = "float32";        // float32, float16, bfloat16
+    std::string dtype = "float32";  // float32, float16, bfloat16
     // Tokenizer and generation files are copied from this folder; from a GGUF file, its tokenizer is
     // written as tokenizer.json + tokenizer_config.json.
     std::filesystem::path copyFilesFrom;

@@ -4,10 +4,11 @@
 
 namespace prunescope {
 
-NeuronHook::NeuronHook(int64_t nLayer, NeuronSite site)
-    : m_layers(static_cast<size_t>(nLayer)), m_site(site) {}
+NeuronHook::NeuronHook(int64_t nLayer, NeuronSite site) : m_layers(static_cast<size_t>(nLayer)), m_site(site) {}
 
-void NeuronHook::setMask(int64_t layer, const at::Tensor& mask) { m_layers.at(layer).mask = mask; }
+void NeuronHook::setMask(int64_t layer, const at::Tensor& mask) {
+    m_layers.at(layer).mask = mask;
+}
 
 void NeuronHook::setScale(int64_t layer, const at::Tensor& factor, HookPositions where) {
     auto& l = m_layers.at(layer);
@@ -46,7 +47,8 @@ at::Tensor NeuronHook::apply(int64_t layer, NeuronSite site, const at::Tensor& a
         // scaled activation goes back to the compute dtype.
         auto factor = l.scale.unsqueeze(1);  // (B, 1, nNeuron)
         auto scaled = [&](const at::Tensor& x) {
-            return x.scalar_type() == factor.scalar_type() ? x * factor : (x.to(factor.scalar_type()) * factor).to(dtype);
+            return x.scalar_type() == factor.scalar_type() ? x * factor
+                                                           : (x.to(factor.scalar_type()) * factor).to(dtype);
         };
         const int64_t t = out.size(1);
         if (l.scaleWhere == HookPositions::All || t == 1) {

@@ -30,8 +30,7 @@ public:
 
     // (a) Records the activation (after mask and scale) at `where`: (B, nNeuron) for Last,
     // (B, T, nNeuron) for All. Recorded tensors are detached unless `keepGraph`.
-    void setRecord(int64_t layer, bool on, HookPositions where = HookPositions::Last,
-                   bool keepGraph = false);
+    void setRecord(int64_t layer, bool on, HookPositions where = HookPositions::Last, bool keepGraph = false);
     void recordAll(HookPositions where = HookPositions::Last);
     const at::Tensor& recorded(int64_t layer) const { return m_layers.at(layer).recorded; }
     void clearRecords();
@@ -41,8 +40,8 @@ public:
 
 private:
     struct Layer {
-        at::Tensor mask;       // (nNeuron,)
-        at::Tensor scale;      // (B, nNeuron) or broadcastable
+        at::Tensor mask;   // (nNeuron,)
+        at::Tensor scale;  // (B, nNeuron) or broadcastable
         HookPositions scaleWhere = HookPositions::Last;
         bool record = false;
         bool recordGraph = false;

@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "core/util/error.h"
 #include "core/util/files.h"
@@ -50,8 +50,7 @@ std::string shapeText(const std::vector<int64_t>& shape) {
     return text + "]";
 }
 
-StTensorInfo parseEntry(const std::string& file, const std::string& name, const nlohmann::json& v,
-                        uint64_t dataSize) {
+StTensorInfo parseEntry(const std::string& file, const std::string& name, const nlohmann::json& v, uint64_t dataSize) {
     std::string place = "tensor '" + name + "'";
     if (!v.is_object()) throw Error(file, place, "header entry is not an object");
     StTensorInfo info;
@@ -92,35 +91,39 @@ StTensorInfo parseEntry(const std::string& file, const std::string& name, const 
     }
     if (info.end - info.begin != numel * entry->size) {
         throw Error(file, place,
-                    "holds " + std::to_string(info.end - info.begin) + " bytes, but shape " +
-                        shapeText(info.shape) + " of " + dtype + " needs " +
-                        std::to_string(numel * entry->size));
+                    "holds " + std::to_string(info.end - info.begin) + " bytes, but shape " + shapeText(info.shape) +
+                        " of " + dtype + " needs " + std::to_string(numel * entry->size));
     }
     return info;
 }
 
 }  // namespace
 
-const char* stDtypeName(StDtype dtype) { return entryFor(dtype).name; }
-size_t stDtypeSize(StDtype dtype) { return entryFor(dtype).size; }
+const char* stDtypeName(StDtype dtype) {
+    return entryFor(dtype).name;
+}
+size_t stDtypeSize(StDtype dtype) {
+    return entryFor(dtype).size;
+}
 
 SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : m_path(path) {
     const std::string file = path.string();
     m_map = std::make_shared<MappedFile>(path);
     const uint64_t size = m_map->size();
-    if (size < 8) throw Error(file, "header", "file is " + std::to_string(size) + " bytes, too short for a safetensors header");
+    if (size < 8)
+        throw Error(file, "header", "file is " + std::to_string(size) + " bytes, too short for a safetensors header");
     uint64_t headerLen = 0;
     for (int i = 7; i >= 0; --i) headerLen = (headerLen << 8) | m_map->data()[i];
     if (headerLen > kMaxHeaderBytes || headerLen > size - 8) {
         throw Error(file, "header",
-                    "header length " + std::to_string(headerLen) + " is beyond the file size (" +
-                        std::to_string(size) + " bytes)",
+                    "header length " + std::to_string(headerLen) + " is beyond the file size (" + std::to_string(size) +
+                        " bytes)",
                     "the file is truncated or not a safetensors file");
     }
     m_dataOffset = 8 + headerLen;
     const uint64_t dataSize = size - m_dataOffset;
-    nlohmann::json header = parseJson(
-        std::string_view(reinterpret_cast<const char*>(m_map->data() + 8), headerLen), file);
+    nlohmann::json header =
+        parseJson(std::string_view(reinterpret_cast<const char*>(m_map->data() + 8), headerLen), file);
     if (!header.is_object()) throw Error(file, "header", "header is not a JSON object");
     for (auto it = header.begin(); it != header.end(); ++it) {
         if (it.key() == "__metadata__") {
@@ -162,20 +165,21 @@ at::Tensor SafetensorsFile::tensor(const std::string& name) const {
     auto options = torch::TensorOptions().dtype(entry.scalar);
     if (info->end == info->begin) return torch::empty(info->shape, options);
     auto keepAlive = m_map;
-    auto view = torch::from_blob(ptr, info->shape, [keepAlive](void*) {}, options);
+    auto view = torch::from_blob(
+        ptr, info->shape, [keepAlive](void*) {}, options);
     if (reinterpret_cast<uintptr_t>(ptr) % entry.size != 0) return view.clone();
     return view;
 }
 
-void writeSafetensors(const std::filesystem::path& path,
-                      const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+void writeSafetensors(const std::filesystem::path& path, const std::vector<std::pair<std::string, at::Tensor>>& tensors,
                       const std::map<std::string, std::string>& metadata, std::optional<at::ScalarType> as) {
     nlohmann::json header = nlohmann::json::object();
     if (!metadata.empty()) header["__metadata__"] = metadata;
     uint64_t offset = 0;
     for (const auto& [name, t] : tensors) {
         const DtypeEntry* entry = entryForScalar(as.value_or(t.scalar_type()));
-        if (entry == nullptr) throw Error(path.string(), "tensor '" + name + "'", "dtype cannot be stored in safetensors");
+        if (entry == nullptr)
+            throw Error(path.string(), "tensor '" + name + "'", "dtype cannot be stored in safetensors");
         uint64_t bytes = static_cast<uint64_t>(t.numel()) * entry->size;
         header[name] = {{"dtype", entry->name}, {"shape", t.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
         offset += bytes;

@@ -53,8 +53,7 @@ private:
 // Writes tensors (any CPU/GPU tensors of supported dtypes) with string metadata, atomically.
 // With `as`, each tensor is converted to that dtype as it is written, one at a time (an 8B model
 // saved in float32 never has a float32 copy of all its weights in memory).
-void writeSafetensors(const std::filesystem::path& path,
-                      const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+void writeSafetensors(const std::filesystem::path& path, const std::vector<std::pair<std::string, at::Tensor>>& tensors,
                       const std::map<std::string, std::string>& metadata = {},
                       std::optional<at::ScalarType> as = std::nullopt);
 

@@ -105,12 +105,13 @@ nlohmann::json Runner::run() {
     fs::create_directories(m_c.out);
     const std::string modelFp = modelFingerprint(m_c.model);
     auto tokenizer = Tokenizer::fromModel(m_c.model);
-    nlohmann::json promptJ = {{"mode", scoringModeName(m_c.scoring)}, {"template", m_c.prompt.text},
-                              {"option", m_c.prompt.option}};
+    nlohmann::json promptJ = {
+        {"mode", scoringModeName(m_c.scoring)}, {"template", m_c.prompt.text}, {"option", m_c.prompt.option}};
     if (m_c.prompt.task != TaskPreset::None) promptJ["task_preset"] = taskPresetName(m_c.prompt.task);
     // Everything cached follows from the scores: a narrow compute dtype keys them apart.
-    const std::string scoringKey = m_c.dtype == "float32" ? ExperimentCache::key({modelFp, promptJ.dump()})
-                                                          : ExperimentCache::key({modelFp, promptJ.dump(), "dtype " + m_c.dtype});
+    const std::string scoringKey = m_c.dtype == "float32"
+                                       ? ExperimentCache::key({modelFp, promptJ.dump()})
+                                       : ExperimentCache::key({modelFp, promptJ.dump(), "dtype " + m_c.dtype});
 
     auto train = loadSet(m_c.train, m_c.splitSeed, tokenizer, m_c.scoring, m_c.prompt);
     auto validation = loadSet(m_c.validation, m_c.splitSeed, tokenizer, m_c.scoring, m_c.prompt);
@@ -136,7 +137,8 @@ nlohmann::json Runner::run() {
     }
 
     // 2. Confidence pass and attribution on the attribution set.
-    bool needIg = std::find_if(m_c.arms.begin(), m_c.arms.end(), [](const std::string& a) { return a != "plain"; }) != m_c.arms.end();
+    bool needIg = std::find_if(m_c.arms.begin(), m_c.arms.end(), [](const std::string& a) { return a != "plain"; }) !=
+                  m_c.arms.end();
     std::optional<NeuronMask> igMask, magnitudeMask;
     if (needIg) {
         auto scoresPath = m_cache.path("scores", ExperimentCache::key({scoringKey, attrSet.fingerprint}), ".json");
@@ -154,9 +156,12 @@ nlohmann::json Runner::run() {
              nlohmann::json{job.filter.minConfidence, job.filter.correctOnly, job.filter.limit}.dump()});
         auto attrPath = m_cache.path("attributions", attrKey, ".safetensors");
         if (!fs::exists(attrPath)) {
-            auto result = runAttribution(*base, attrSet.data, attrSet.items, scores, job,
-                                         [&](const AttributionUpdate& u) { if (m_progress) m_progress(u.progress); },
-                                         m_cancel);
+            auto result = runAttribution(
+                *base, attrSet.data, attrSet.items, scores, job,
+                [&](const AttributionUpdate& u) {
+                    if (m_progress) m_progress(u.progress);
+                },
+                m_cancel);
             writeAttributionFile(attrPath, result.aggregate, result.meta);
         }
         auto attributions = readAttributionFile(attrPath);
@@ -178,7 +183,8 @@ nlohmann::json Runner::run() {
             } else {
                 std::vector<size_t> indices;
                 for (const auto& r : attributions.aggregate.records()) indices.push_back(static_cast<size_t>(r.index));
-                magnitude = meanAbsActivation(*base, attrSet.items, indices, m_c.batchSize, stageProgress("activations"), m_cancel);
+                magnitude = meanAbsActivation(*base, attrSet.items, indices, m_c.batchSize,
+                                              stageProgress("activations"), m_cancel);
                 writeSafetensors(magPath, {{"mean_abs_activation", magnitude}});
             }
             magnitudeMask = magnitudeLike(*igMask, magnitude);
@@ -207,9 +213,9 @@ nlohmann::json Runner::run() {
             settings.checkpointEvery = 0;
             settings.resume = false;
             settings.checkpointDir.clear();
-            const std::string runKey = ExperimentCache::key(
-                {modelFp, scoringKey, train.fingerprint, validation.fingerprint, settings.toJson().dump(),
-                 maskHash(mask ? &*mask : nullptr)});
+            const std::string runKey =
+                ExperimentCache::key({modelFp, scoringKey, train.fingerprint, validation.fingerprint,
+                                      settings.toJson().dump(), maskHash(mask ? &*mask : nullptr)});
             const auto runDir = m_cache.path("run", runKey, "");
             const std::string stage = "fine-tuning " + arm + " seed " + std::to_string(seed) + " (" +
                                       std::to_string(runIndex) + "/" + std::to_string(totalRuns) + ")";
@@ -221,11 +227,12 @@ nlohmann::json Runner::run() {
                     loadParameters(*model, runDir / "model.safetensors");
                     return *model;
                 }
-                auto result = finetune(*model, train.items, validation.items, mask ? &*mask : nullptr, settings,
-                                       [&](const TrainPoint& p) {
-                                           if (m_progress) m_progress({stage, p.step, p.totalSteps, p.etaSeconds});
-                                       },
-                                       m_cancel);
+                auto result = finetune(
+                    *model, train.items, validation.items, mask ? &*mask : nullptr, settings,
+                    [&](const TrainPoint& p) {
+                        if (m_progress) m_progress({stage, p.step, p.totalSteps, p.etaSeconds});
+                    },
+                    m_cancel);
                 if (mask) mask->bakeInto(*model);
                 auto staging = stagingDirectoryFor(runDir);
                 saveParameters(*model, staging / "model.safetensors");
@@ -250,7 +257,8 @@ nlohmann::json Runner::run() {
 
 nlohmann::json runExperiment(const ExperimentConfig& config, const ProgressFn& progress, const CancelFlag* cancel) {
     if (std::count(config.arms.begin(), config.arms.end(), "ig") == 0 &&
-        (std::count(config.arms.begin(), config.arms.end(), "random") || std::count(config.arms.begin(), config.arms.end(), "magnitude"))) {
+        (std::count(config.arms.begin(), config.arms.end(), "random") ||
+         std::count(config.arms.begin(), config.arms.end(), "magnitude"))) {
         throw Error("", "field 'arms'", "random and magnitude baselines copy the IG mask's counts: include \"ig\"");
     }
     Runner runner(config, progress, cancel);

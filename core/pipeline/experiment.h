@@ -21,11 +21,11 @@
 namespace prunescope {
 
 struct DatasetRef {
-    std::string name;             // as shown in the report
+    std::string name;  // as shown in the report
     std::filesystem::path file;
     std::string format = "auto";
-    std::string split = "all";    // all, train, validation, test (seeded 80/10/10 split of the file)
-    int64_t limit = 0;            // first N questions (0: all)
+    std::string split = "all";  // all, train, validation, test (seeded 80/10/10 split of the file)
+    int64_t limit = 0;          // first N questions (0: all)
 };
 
 struct ExperimentConfig {
@@ -36,16 +36,16 @@ struct ExperimentConfig {
     ScoringMode scoring = ScoringMode::Letter;
     PromptTemplate prompt;
     int64_t batchSize = settings::kScoringBatchSize.value;
-    std::string attributeOn = "train";   // which ID set the confidence pass and IG use: train or validation
-    AttributionJob attribution;          // IG settings and the question filter
+    std::string attributeOn = "train";  // which ID set the confidence pass and IG use: train or validation
+    AttributionJob attribution;         // IG settings and the question filter
     NeuronScore score = NeuronScore::Mean;
     SelectionSpec selection;
     FinetuneSettings finetune;
     std::vector<std::string> arms = {"plain", "ig", "random", "magnitude"};
     std::vector<uint64_t> seeds = {0, 1, 2, 3, 4};
     std::string device = "auto";
-    std::string dtype = "float32";       // compute dtype: float32, bfloat16, float16
-    std::filesystem::path out;           // report.json, report.md, plots, cache/
+    std::string dtype = "float32";  // compute dtype: float32, bfloat16, float16
+    std::filesystem::path out;      // report.json, report.md, plots, cache/
 
     nlohmann::json toJson() const;
 };

@@ -40,8 +40,11 @@ EvalResult evalResult(const std::vector<QuestionScore>& scores) {
 }
 
 nlohmann::json evalResultJson(const EvalResult& r) {
-    return {{"accuracy", r.accuracy}, {"mean_confidence", r.meanConfidence}, {"confidence", r.confidence},
-            {"correct", r.correct}, {"predicted", r.predicted}};
+    return {{"accuracy", r.accuracy},
+            {"mean_confidence", r.meanConfidence},
+            {"confidence", r.confidence},
+            {"correct", r.correct},
+            {"predicted", r.predicted}};
 }
 
 EvalResult evalResultFromJson(const nlohmann::json& j) {

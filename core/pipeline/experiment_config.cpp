@@ -20,7 +20,8 @@ std::string formatBound(double v) {
 
 class Reader {
 public:
-    Reader(const nlohmann::json& j, std::string file, std::string path) : m_j(j), m_file(std::move(file)), m_path(std::move(path)) {
+    Reader(const nlohmann::json& j, std::string file, std::string path)
+        : m_j(j), m_file(std::move(file)), m_path(std::move(path)) {
         if (!j.is_object()) throw Error(m_file, where(""), "expected an object");
     }
     void allow(std::initializer_list<const char*> keys) const {
@@ -108,7 +109,8 @@ DatasetRef readDataset(const Reader& r, const fs::path& base, const std::string&
     parseMcqFormat(d.format);
     d.split = r.string("split", "all");
     if (d.split != "all" && d.split != "train" && d.split != "validation" && d.split != "test") {
-        throw Error(r.file(), r.where("split"), "unknown split '" + d.split + "'", "use all, train, validation or test");
+        throw Error(r.file(), r.where("split"), "unknown split '" + d.split + "'",
+                    "use all, train, validation or test");
     }
     d.limit = r.integer("limit", 0);
     return d;
@@ -141,7 +143,9 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
         }
     } else {
         for (auto [ref, key] : {std::pair{&c.train, "train"}, {&c.validation, "validation"}, {&c.test, "test"}}) {
-            if (!r.has(key)) throw Error(file, std::string("field '") + key + "'", "missing", "give \"data\" or train, validation and test");
+            if (!r.has(key))
+                throw Error(file, std::string("field '") + key + "'", "missing",
+                            "give \"data\" or train, validation and test");
             *ref = readDataset(r.child(key), base, key);
         }
     }
@@ -210,7 +214,8 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
         c.selection.fraction = s.get(kFractionOfMax, c.selection.fraction);
         if (s.has("exclude_layers")) {
             for (const auto& l : s.raw("exclude_layers")) {
-                if (!l.is_number_integer()) throw Error(file, "field 'selection.exclude_layers'", "expected layer numbers");
+                if (!l.is_number_integer())
+                    throw Error(file, "field 'selection.exclude_layers'", "expected layer numbers");
                 c.selection.excludeLayers.push_back(l.get<int64_t>());
             }
         }
@@ -220,7 +225,8 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
         try {
             c.finetune = FinetuneSettings::fromJson(r.raw("finetune"), file);
         } catch (const Error& e) {
-            std::string place = e.place().rfind("field '", 0) == 0 ? "field 'finetune." + e.place().substr(7) : e.place();
+            std::string place =
+                e.place().rfind("field '", 0) == 0 ? "field 'finetune." + e.place().substr(7) : e.place();
             throw Error(file, place, e.message(), e.hint());
         }
         c.finetune.mode = c.scoring;
@@ -249,7 +255,8 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
     c.device = r.string("device", c.device);
     c.dtype = r.string("dtype", c.dtype);
     if (c.dtype != "float32" && c.dtype != "bfloat16" && c.dtype != "float16") {
-        throw Error(file, "field 'dtype'", "unknown compute dtype '" + c.dtype + "'", "use float32, bfloat16 or float16");
+        throw Error(file, "field 'dtype'", "unknown compute dtype '" + c.dtype + "'",
+                    "use float32, bfloat16 or float16");
     }
     if (!r.has("out")) throw Error(file, "field 'out'", "missing");
     c.out = r.string("out", "");
@@ -264,7 +271,8 @@ ExperimentConfig readExperimentConfig(const fs::path& file) {
 
 nlohmann::json ExperimentConfig::toJson() const {
     auto ds = [](const DatasetRef& d) {
-        return nlohmann::json{{"name", d.name}, {"file", d.file.string()}, {"format", d.format}, {"split", d.split}, {"limit", d.limit}};
+        return nlohmann::json{
+            {"name", d.name}, {"file", d.file.string()}, {"format", d.format}, {"split", d.split}, {"limit", d.limit}};
     };
     nlohmann::json ood = nlohmann::json::array();
     for (const auto& d : this->ood) ood.push_back(ds(d));
@@ -279,9 +287,12 @@ nlohmann::json ExperimentConfig::toJson() const {
             {"test", ds(test)},
             {"split_seed", splitSeed},
             {"ood", ood},
-            {"scoring", {{"mode", scoringModeName(scoring)}, {"template", prompt.text},
-                         {"option_template", prompt.option}, {"task_preset", taskPresetName(prompt.task)},
-                         {"batch_size", batchSize}}},
+            {"scoring",
+             {{"mode", scoringModeName(scoring)},
+              {"template", prompt.text},
+              {"option_template", prompt.option},
+              {"task_preset", taskPresetName(prompt.task)},
+              {"batch_size", batchSize}}},
             {"attribution", attr},
             {"selection", sel},
             {"finetune", finetune.toJson()},

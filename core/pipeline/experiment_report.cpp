@@ -28,28 +28,36 @@ ExperimentReport::ExperimentReport(const ExperimentConfig& config, std::string m
 
 void ExperimentReport::addBase(const std::string& dataset, const std::string& fingerprint, const EvalResult& r) {
     bool id = m_datasets.empty();  // the first evaluation set is the in-distribution test split
-    m_datasets.push_back({{"name", dataset}, {"kind", id ? "id" : "ood"}, {"fingerprint", fingerprint},
+    m_datasets.push_back({{"name", dataset},
+                          {"kind", id ? "id" : "ood"},
+                          {"fingerprint", fingerprint},
                           {"questions", r.confidence.size()}});
     m_base.push_back({{"dataset", dataset}, {"accuracy", r.accuracy}, {"mean_confidence", r.meanConfidence}});
     if (id) m_confidence["base"] = {{"confidence", r.confidence}, {"correct", r.correct}};
 }
 
-void ExperimentReport::setAttribution(const std::filesystem::path& file, const AttributionFile& a, const NeuronMask& mask) {
+void ExperimentReport::setAttribution(const std::filesystem::path& file, const AttributionFile& a,
+                                      const NeuronMask& mask) {
     double error = 0;
     for (const auto& r : a.aggregate.records()) error += r.completenessError;
-    m_attribution = {{"file", file.string()},
-                     {"questions", a.aggregate.count()},
-                     {"selected_of_scored", a.meta["selection"]},
-                     {"mean_completeness_error", a.aggregate.count() ? error / static_cast<double>(a.aggregate.count()) : 0.0},
-                     {"mask", "mask-ig.json"},
-                     {"pruned", mask.count()},
-                     {"pruned_per_layer", mask.perLayerCounts()},
-                     {"layers", mask.nLayer},
-                     {"neurons", mask.nNeuron}};
+    m_attribution = {
+        {"file", file.string()},
+        {"questions", a.aggregate.count()},
+        {"selected_of_scored", a.meta["selection"]},
+        {"mean_completeness_error", a.aggregate.count() ? error / static_cast<double>(a.aggregate.count()) : 0.0},
+        {"mask", "mask-ig.json"},
+        {"pruned", mask.count()},
+        {"pruned_per_layer", mask.perLayerCounts()},
+        {"layers", mask.nLayer},
+        {"neurons", mask.nNeuron}};
 }
 
-void ExperimentReport::addResult(const std::string& arm, uint64_t seed, const std::string& dataset, const EvalResult& r) {
-    m_results.push_back({{"arm", arm}, {"seed", seed}, {"dataset", dataset}, {"accuracy", r.accuracy},
+void ExperimentReport::addResult(const std::string& arm, uint64_t seed, const std::string& dataset,
+                                 const EvalResult& r) {
+    m_results.push_back({{"arm", arm},
+                         {"seed", seed},
+                         {"dataset", dataset},
+                         {"accuracy", r.accuracy},
                          {"mean_confidence", r.meanConfidence}});
     if (dataset == m_datasets[0]["name"] && !m_confidence.contains(arm)) {
         m_confidence[arm] = {{"seed", seed}, {"confidence", r.confidence}, {"correct", r.correct}};
@@ -57,10 +65,13 @@ void ExperimentReport::addResult(const std::string& arm, uint64_t seed, const st
 }
 
 void ExperimentReport::addTraining(const std::string& arm, uint64_t seed, const nlohmann::json& history) {
-    m_training.push_back({{"arm", arm}, {"seed", seed}, {"steps", history.value("steps", 0)},
-                          {"best_step", history.value("best_step", 0)},
-                          {"best_validation_accuracy", history.value("best_validation_accuracy", -1.0)},
-                          {"final_loss", history["history"].empty() ? 0.0 : history["history"].back().value("loss", 0.0)}});
+    m_training.push_back(
+        {{"arm", arm},
+         {"seed", seed},
+         {"steps", history.value("steps", 0)},
+         {"best_step", history.value("best_step", 0)},
+         {"best_validation_accuracy", history.value("best_validation_accuracy", -1.0)},
+         {"final_loss", history["history"].empty() ? 0.0 : history["history"].back().value("loss", 0.0)}});
 }
 
 nlohmann::json ExperimentReport::write() const {
@@ -71,7 +82,8 @@ nlohmann::json ExperimentReport::write() const {
     for (const auto& arm : m_config.arms) {
         for (const auto& d : m_datasets) {
             const auto& v = acc[arm][d["name"]];
-            summary.push_back({{"arm", arm}, {"dataset", d["name"]}, {"mean", mean(v)}, {"std", sampleStd(v)}, {"n", v.size()}});
+            summary.push_back(
+                {{"arm", arm}, {"dataset", d["name"]}, {"mean", mean(v)}, {"std", sampleStd(v)}, {"n", v.size()}});
         }
     }
     std::vector<std::pair<std::string, std::string>> comparisons;
@@ -84,29 +96,35 @@ nlohmann::json ExperimentReport::write() const {
     for (const auto& [a, b] : comparisons) {
         for (const auto& d : m_datasets) {
             auto p = pairedDifference(acc[a][d["name"]], acc[b][d["name"]]);
-            paired.push_back({{"arm", a}, {"versus", b}, {"dataset", d["name"]}, {"mean_diff", p.meanDiff},
-                              {"std_err", p.stdErr}, {"wins", p.wins}, {"n", p.n},
+            paired.push_back({{"arm", a},
+                              {"versus", b},
+                              {"dataset", d["name"]},
+                              {"mean_diff", p.meanDiff},
+                              {"std_err", p.stdErr},
+                              {"wins", p.wins},
+                              {"n", p.n},
                               {"exceeds_2se", p.n > 1 && p.meanDiff > 2 * p.stdErr}});
         }
     }
     nlohmann::json fingerprints = {{"model", m_modelFingerprint}};
     for (const auto& d : m_datasets) fingerprints["datasets"][d["name"].get<std::string>()] = d["fingerprint"];
-    nlohmann::json report = {{"format", "prunescope.report"},
-                             {"version", 1},
-                             {"arms", m_config.arms},
-                             {"seeds", m_config.seeds},
-                             {"datasets", m_datasets},
-                             {"base", m_base},
-                             {"results", m_results},
-                             {"summary", summary},
-                             {"paired", paired},
-                             {"training", m_training},
-                             {"attribution", m_attribution},
-                             {"confidence", m_confidence},
-                             {"settings", m_config.toJson()},
-                             {"fingerprints", fingerprints},
-                             {"versions", {{"prunescope", PRUNESCOPE_VERSION}, {"libtorch", TORCH_VERSION}}},
-                             {"plots", {{"accuracy", "accuracy.png"}, {"confidence", "confidence.png"}, {"heatmap", "heatmap.png"}}}};
+    nlohmann::json report = {
+        {"format", "prunescope.report"},
+        {"version", 1},
+        {"arms", m_config.arms},
+        {"seeds", m_config.seeds},
+        {"datasets", m_datasets},
+        {"base", m_base},
+        {"results", m_results},
+        {"summary", summary},
+        {"paired", paired},
+        {"training", m_training},
+        {"attribution", m_attribution},
+        {"confidence", m_confidence},
+        {"settings", m_config.toJson()},
+        {"fingerprints", fingerprints},
+        {"versions", {{"prunescope", PRUNESCOPE_VERSION}, {"libtorch", TORCH_VERSION}}},
+        {"plots", {{"accuracy", "accuracy.png"}, {"confidence", "confidence.png"}, {"heatmap", "heatmap.png"}}}};
     writeJsonAtomic(m_config.out / "report.json", report);
     writeFileAtomic(m_config.out / "report.md", reportMarkdown(report));
     return report;
@@ -115,11 +133,14 @@ nlohmann::json ExperimentReport::write() const {
 std::string reportMarkdown(const nlohmann::json& r) {
     std::string md = "# Prunescope experiment report\n\n";
     const auto& s = r["settings"];
-    md += "Model: `" + s["model"].get<std::string>() + "` (fingerprint `" + r["fingerprints"]["model"].get<std::string>() + "`)\n\n";
-    md += "Seeds: " + r["seeds"].dump() + ". Every arm of a seed fine-tunes the same base model; only the data order "
+    md += "Model: `" + s["model"].get<std::string>() + "` (fingerprint `" +
+          r["fingerprints"]["model"].get<std::string>() + "`)\n\n";
+    md += "Seeds: " + r["seeds"].dump() +
+          ". Every arm of a seed fine-tunes the same base model; only the data order "
           "(and, for the random arm, the mask) depends on the seed.\n\n";
     md += "## Accuracy (mean ± std over seeds)\n\n| arm |";
-    for (const auto& d : r["datasets"]) md += " " + d["name"].get<std::string>() + " (" + d["kind"].get<std::string>() + ") |";
+    for (const auto& d : r["datasets"])
+        md += " " + d["name"].get<std::string>() + " (" + d["kind"].get<std::string>() + ") |";
     md += "\n|---|";
     for (size_t i = 0; i < r["datasets"].size(); ++i) md += "---|";
     md += "\n| base model |";
@@ -132,12 +153,15 @@ std::string reportMarkdown(const nlohmann::json& r) {
     }
     md += "\n\n";
     if (!r["paired"].empty()) {
-        md += "## Paired differences per seed\n\n| comparison | dataset | mean difference | standard error | wins | > 2 SE |\n|---|---|---|---|---|---|\n";
+        md +=
+            "## Paired differences per seed\n\n| comparison | dataset | mean difference | standard error | wins | > 2 "
+            "SE |\n|---|---|---|---|---|---|\n";
         for (const auto& p : r["paired"]) {
             md += "| " + p["arm"].get<std::string>() + " − " + p["versus"].get<std::string>() + " | " +
                   p["dataset"].get<std::string>() + " |" + formatNumbers(" %+.3f |", p["mean_diff"].get<double>()) +
-                  formatNumbers(" %.3f |", p["std_err"].get<double>()) + " " + std::to_string(p["wins"].get<int>()) + "/" +
-                  std::to_string(p["n"].get<int>()) + " | " + (p["exceeds_2se"].get<bool>() ? "yes" : "no") + " |\n";
+                  formatNumbers(" %.3f |", p["std_err"].get<double>()) + " " + std::to_string(p["wins"].get<int>()) +
+                  "/" + std::to_string(p["n"].get<int>()) + " | " + (p["exceeds_2se"].get<bool>() ? "yes" : "no") +
+                  " |\n";
         }
         md += "\n";
     }
@@ -147,12 +171,15 @@ std::string reportMarkdown(const nlohmann::json& r) {
         md += "Integrated Gradients on " + std::to_string(a["questions"].get<int64_t>()) + " questions (" +
               a["selected_of_scored"].dump() + "); mean completeness error " +
               formatNumbers("%.2e", a["mean_completeness_error"].get<double>()) + ".\n";
-        md += "Pruned " + std::to_string(a["pruned"].get<int64_t>()) + " neurons; per layer " + a["pruned_per_layer"].dump() +
+        md += "Pruned " + std::to_string(a["pruned"].get<int64_t>()) + " neurons; per layer " +
+              a["pruned_per_layer"].dump() +
               ". The random and magnitude baselines prune the same number in every layer.\n\n";
     }
     md += "## Plots\n\n![accuracy](accuracy.png)\n\n![confidence](confidence.png)\n\n![heatmap](heatmap.png)\n\n";
-    md += "## Settings\n\n```json\n" + s.dump(2) + "\n```\n\n## Fingerprints\n\n```json\n" + r["fingerprints"].dump(2) + "\n```\n";
-    md += "\nPrunescope " + r["versions"]["prunescope"].get<std::string>() + ", LibTorch " + r["versions"]["libtorch"].get<std::string>() + "\n";
+    md += "## Settings\n\n```json\n" + s.dump(2) + "\n```\n\n## Fingerprints\n\n```json\n" + r["fingerprints"].dump(2) +
+          "\n```\n";
+    md += "\nPrunescope " + r["versions"]["prunescope"].get<std::string>() + ", LibTorch " +
+          r["versions"]["libtorch"].get<std::string>() + "\n";
     return md;
 }
 

@@ -22,7 +22,8 @@ public:
     ExperimentReport(const ExperimentConfig& config, std::string modelFingerprint);
 
     void addBase(const std::string& dataset, const std::string& fingerprint, const EvalResult& result);
-    void setAttribution(const std::filesystem::path& file, const AttributionFile& attributions, const NeuronMask& igMask);
+    void setAttribution(const std::filesystem::path& file, const AttributionFile& attributions,
+                        const NeuronMask& igMask);
     void addResult(const std::string& arm, uint64_t seed, const std::string& dataset, const EvalResult& result);
     void addTraining(const std::string& arm, uint64_t seed, const nlohmann::json& history);
 

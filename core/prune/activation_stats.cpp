@@ -46,7 +46,8 @@ void forEachBatch(CausalLM& model, const std::vector<ScoringItem>& items, const 
         args.hook = &hook;
         model.hidden(ids.to(device), args);
         use(hook, start, end);
-        if (progress) progress(clock.make("activations", static_cast<int64_t>(end), static_cast<int64_t>(indices.size())));
+        if (progress)
+            progress(clock.make("activations", static_cast<int64_t>(end), static_cast<int64_t>(indices.size())));
     }
 }
 
@@ -58,7 +59,10 @@ at::Tensor meanAbsActivation(CausalLM& model, const std::vector<ScoringItem>& it
     auto sum = torch::zeros({c.nLayer, c.nNeuron}, torch::kDouble);
     forEachBatch(model, items, indices, batchSize, cancel, progress, [&](const NeuronHook& hook, size_t, size_t) {
         for (int64_t l = 0; l < c.nLayer; ++l) {
-            sum[l] += atLeastFloat(hook.recorded(l)).abs().sum(0).to(torch::kCPU, torch::kDouble);  // (B, nNeuron) -> (nNeuron,)
+            sum[l] += atLeastFloat(hook.recorded(l))
+                          .abs()
+                          .sum(0)
+                          .to(torch::kCPU, torch::kDouble);  // (B, nNeuron) -> (nNeuron,)
         }
     });
     return indices.empty() ? sum : sum / static_cast<double>(indices.size());

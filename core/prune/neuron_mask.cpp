@@ -76,9 +76,9 @@ void writeMask(const std::filesystem::path& path, const NeuronMask& mask) {
             pruned.push_back(e);
         }
     }
-    nlohmann::json j = {{"format", "prunescope.mask"}, {"version", 1},        {"layers", mask.nLayer},
-                        {"neurons", mask.nNeuron},      {"total", mask.count()}, {"per_layer", mask.perLayerCounts()},
-                        {"meta", mask.meta},            {"pruned", pruned}};
+    nlohmann::json j = {{"format", "prunescope.mask"}, {"version", 1},          {"layers", mask.nLayer},
+                        {"neurons", mask.nNeuron},     {"total", mask.count()}, {"per_layer", mask.perLayerCounts()},
+                        {"meta", mask.meta},           {"pruned", pruned}};
     writeJsonAtomic(path, j);
 }
 
@@ -89,20 +89,23 @@ NeuronMask readMask(const std::filesystem::path& path) {
         throw Error(file, "field 'format'", "not a Prunescope mask (expected \"prunescope.mask\")");
     }
     auto integer = [&](const nlohmann::json& obj, const char* key, const std::string& where) {
-        if (!obj.contains(key) || !obj[key].is_number_integer()) throw Error(file, where + "field '" + key + "'", "missing or not an integer");
+        if (!obj.contains(key) || !obj[key].is_number_integer())
+            throw Error(file, where + "field '" + key + "'", "missing or not an integer");
         return obj[key].get<int64_t>();
     };
     NeuronMask mask(integer(j, "layers", ""), integer(j, "neurons", ""));
     if (mask.nLayer <= 0 || mask.nNeuron <= 0) throw Error(file, "field 'layers'", "must be positive");
     mask.meta = j.value("meta", nlohmann::json::object());
-    if (!j.contains("pruned") || !j["pruned"].is_array()) throw Error(file, "field 'pruned'", "missing or not an array");
+    if (!j.contains("pruned") || !j["pruned"].is_array())
+        throw Error(file, "field 'pruned'", "missing or not an array");
     std::vector<std::vector<std::pair<int32_t, float>>> entries(static_cast<size_t>(mask.nLayer));
     for (size_t i = 0; i < j["pruned"].size(); ++i) {
         const auto& e = j["pruned"][i];
         std::string where = "pruned[" + std::to_string(i) + "], ";
         int64_t l = integer(e, "layer", where), n = integer(e, "neuron", where);
         if (l < 0 || l >= mask.nLayer) throw Error(file, where + "field 'layer'", "out of range: " + std::to_string(l));
-        if (n < 0 || n >= mask.nNeuron) throw Error(file, where + "field 'neuron'", "out of range: " + std::to_string(n));
+        if (n < 0 || n >= mask.nNeuron)
+            throw Error(file, where + "field 'neuron'", "out of range: " + std::to_string(n));
         float score = e.contains("score") && e["score"].is_number() ? e["score"].get<float>() : 0.0f;
         entries[static_cast<size_t>(l)].emplace_back(static_cast<int32_t>(n), score);
     }
@@ -111,16 +114,18 @@ NeuronMask readMask(const std::filesystem::path& path) {
         std::sort(v.begin(), v.end());
         for (size_t k = 0; k < v.size(); ++k) {
             if (k > 0 && v[k].first == v[k - 1].first) {
-                throw Error(file, "field 'pruned'", "neuron " + std::to_string(v[k].first) + " of layer " +
-                                                        std::to_string(l) + " is listed twice");
+                throw Error(
+                    file, "field 'pruned'",
+                    "neuron " + std::to_string(v[k].first) + " of layer " + std::to_string(l) + " is listed twice");
             }
             mask.pruned[l].push_back(v[k].first);
             mask.scores[l].push_back(v[k].second);
         }
     }
     if (j.contains("total") && j["total"].is_number_integer() && j["total"].get<int64_t>() != mask.count()) {
-        throw Error(file, "field 'total'", "says " + std::to_string(j["total"].get<int64_t>()) + " but " +
-                                               std::to_string(mask.count()) + " neurons are listed");
+        throw Error(file, "field 'total'",
+                    "says " + std::to_string(j["total"].get<int64_t>()) + " but " + std::to_string(mask.count()) +
+                        " neurons are listed");
     }
     return mask;
 }

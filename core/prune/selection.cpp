@@ -32,7 +32,8 @@ const char* selectRuleName(SelectRule r) {
 }
 
 nlohmann::json SelectionSpec::toJson() const {
-    nlohmann::json j = {{"rule", selectRuleName(rule)}, {"exclude_layers", excludeLayers}, {"per_layer_cap", perLayerCap}};
+    nlohmann::json j = {
+        {"rule", selectRuleName(rule)}, {"exclude_layers", excludeLayers}, {"per_layer_cap", perLayerCap}};
     switch (rule) {
         case SelectRule::GlobalTopPercent:
         case SelectRule::PerLayerTopPercent: j["percent"] = percent; break;
@@ -75,7 +76,8 @@ void sortLayers(NeuronMask& mask) {
     for (size_t l = 0; l < mask.pruned.size(); ++l) {
         std::vector<size_t> order(mask.pruned[l].size());
         std::iota(order.begin(), order.end(), 0);
-        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return mask.pruned[l][a] < mask.pruned[l][b]; });
+        std::sort(order.begin(), order.end(),
+                  [&](size_t a, size_t b) { return mask.pruned[l][a] < mask.pruned[l][b]; });
         std::vector<int32_t> idx;
         std::vector<float> sc;
         for (size_t o : order) {
@@ -97,11 +99,13 @@ NeuronMask selectNeurons(const at::Tensor& scoresIn, const SelectionSpec& spec) 
     mask.meta["selection"] = spec.toJson();
     std::vector<bool> inPlay(static_cast<size_t>(nLayer), true);
     for (int64_t l : spec.excludeLayers) {
-        if (l < 0 || l >= nLayer) throw Error("", "setting 'exclude_layers'", "layer " + std::to_string(l) + " does not exist");
+        if (l < 0 || l >= nLayer)
+            throw Error("", "setting 'exclude_layers'", "layer " + std::to_string(l) + " does not exist");
         inPlay[static_cast<size_t>(l)] = false;
     }
     if (spec.rule == SelectRule::LayerTopPercent) {
-        if (spec.layer < 0 || spec.layer >= nLayer) throw Error("", "setting 'layer'", "layer " + std::to_string(spec.layer) + " does not exist");
+        if (spec.layer < 0 || spec.layer >= nLayer)
+            throw Error("", "setting 'layer'", "layer " + std::to_string(spec.layer) + " does not exist");
         std::fill(inPlay.begin(), inPlay.end(), false);
         inPlay[static_cast<size_t>(spec.layer)] = true;
     }
@@ -137,11 +141,14 @@ NeuronMask selectNeurons(const at::Tensor& scoresIn, const SelectionSpec& spec) 
             }
             break;
         case SelectRule::Absolute:
-            for (const auto& c : all) if (c.score >= spec.threshold) chosen.push_back(c);
+            for (const auto& c : all)
+                if (c.score >= spec.threshold) chosen.push_back(c);
             break;
         case SelectRule::FractionOfMax:
-            if (spec.fraction < 0 || spec.fraction > 1) throw Error("", "setting 'fraction'", "must be between 0 and 1");
-            for (const auto& c : all) if (maxScore > 0 && c.score >= spec.fraction * maxScore) chosen.push_back(c);
+            if (spec.fraction < 0 || spec.fraction > 1)
+                throw Error("", "setting 'fraction'", "must be between 0 and 1");
+            for (const auto& c : all)
+                if (maxScore > 0 && c.score >= spec.fraction * maxScore) chosen.push_back(c);
             break;
     }
     std::sort(chosen.begin(), chosen.end(), before);

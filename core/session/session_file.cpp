@@ -12,7 +12,9 @@ namespace fs = std::filesystem;
 
 const char* const kRoles[] = {"train", "test", "ood"};
 
-fs::path folderOf(const fs::path& file) { return fs::absolute(file).lexically_normal().parent_path(); }
+fs::path folderOf(const fs::path& file) {
+    return fs::absolute(file).lexically_normal().parent_path();
+}
 
 fs::path resolve(const fs::path& base, const std::string& path) {
     if (path.empty()) return {};
@@ -92,13 +94,16 @@ SessionFile sessionFromJson(const nlohmann::json& json, const fs::path& file) {
     return s;
 }
 
-SessionFile readSessionFile(const fs::path& file) { return sessionFromJson(readJsonFile(file), file); }
+SessionFile readSessionFile(const fs::path& file) {
+    return sessionFromJson(readJsonFile(file), file);
+}
 
 nlohmann::json sessionToJson(const SessionFile& s, const fs::path& file) {
     const fs::path base = folderOf(file);
     nlohmann::json datasets = nlohmann::json::array();
     for (const auto& d : s.datasets) {
-        datasets.push_back({{"path", relativize(base, d.path)}, {"role", d.role}, {"format", d.format}, {"name", d.name}});
+        datasets.push_back(
+            {{"path", relativize(base, d.path)}, {"role", d.role}, {"format", d.format}, {"name", d.name}});
     }
     return {{"format", kSessionFormat},
             {"version", kSessionVersion},

@@ -5,10 +5,9 @@
 
 namespace prunescope::settings {
 
-inline constexpr IntSetting kScoringBatchSize{"batch_size", "Batch size",
-                                              "Sequences per forward pass when scoring (more: faster, more memory)", 8,
-                                              1, 4096};
-inline constexpr IntSetting kTrainBatchSize{"batch_size", "Batch size",
-                                            "Questions per fine-tuning micro-batch (more: more memory)", 8, 1, 4096};
+inline constexpr IntSetting kScoringBatchSize{
+    "batch_size", "Batch size", "Sequences per forward pass when scoring (more: faster, more memory)", 8, 1, 4096};
+inline constexpr IntSetting kTrainBatchSize{
+    "batch_size", "Batch size", "Questions per fine-tuning micro-batch (more: more memory)", 8, 1, 4096};
 
 }  // namespace prunescope::settings

@@ -22,22 +22,30 @@ enum class NeuronScore { Mean, MeanAbs, PositiveMean, LayerNormalized, Std, TopK
 namespace settings {
 
 inline constexpr ChoiceSetting<IgTarget, 3> kIgTarget{
-    "target", "Target", "What IG attributes",
+    "target",
+    "Target",
+    "What IG attributes",
     IgTarget::PredictedLogProb,
     {{{IgTarget::PredictedLogProb, "predicted", "log-probability of the predicted option (over the options)"},
       {IgTarget::GoldProb, "gold", "probability of the correct option"},
       {IgTarget::MaxLogit, "max-logit", "the largest option logit"}}}};
 inline constexpr ChoiceSetting<IgScope, 2> kIgScope{
-    "scope", "Scope", "Which neurons are scaled together along the path",
+    "scope",
+    "Scope",
+    "Which neurons are scaled together along the path",
     IgScope::Joint,
     {{{IgScope::Joint, "joint", "all layers together (completeness over all neurons)"},
       {IgScope::PerLayer, "per-layer", "one layer at a time (Knowledge Neurons)"}}}};
 inline constexpr ChoiceSetting<HookPositions, 2> kIgPositions{
-    "positions", "Positions", "Where the neurons are scaled",
+    "positions",
+    "Positions",
+    "Where the neurons are scaled",
     HookPositions::Last,
     {{{HookPositions::Last, "last", "the answer position"}, {HookPositions::All, "all", "every position (summed)"}}}};
 inline constexpr ChoiceSetting<IgRule, 5> kIgRule{
-    "rule", "Rule", "Quadrature rule of the path integral",
+    "rule",
+    "Rule",
+    "Quadrature rule of the path integral",
     IgRule::GaussLegendre,
     {{{IgRule::GaussLegendre, "gauss-legendre", "exact for polynomials of degree 2*steps - 1"},
       {IgRule::Left, "left", "left Riemann sum"},
@@ -45,12 +53,16 @@ inline constexpr ChoiceSetting<IgRule, 5> kIgRule{
       {IgRule::Midpoint, "midpoint", "midpoint Riemann sum"},
       {IgRule::Trapezoid, "trapezoid", "trapezoid rule (steps + 1 points)"}}}};
 inline constexpr ChoiceSetting<NeuronSite, 2> kNeuronSite{
-    "site", "Site", "Which activation is a neuron",
+    "site",
+    "Site",
+    "Which activation is a neuron",
     NeuronSite::Activation,
     {{{NeuronSite::Activation, "activation", "the FFN's intermediate activation"},
       {NeuronSite::Gate, "gate", "SwiGLU models' gate_proj output"}}}};
 inline constexpr ChoiceSetting<NeuronScore, 6> kNeuronScore{
-    "score", "Score", "How the questions' IG becomes one score per neuron",
+    "score",
+    "Score",
+    "How the questions' IG becomes one score per neuron",
     NeuronScore::Mean,
     {{{NeuronScore::Mean, "mean", "mean IG over the questions (signed)"},
       {NeuronScore::MeanAbs, "mean-abs", "mean |IG|"},
@@ -59,42 +71,76 @@ inline constexpr ChoiceSetting<NeuronScore, 6> kNeuronScore{
       {NeuronScore::Std, "std", "standard deviation over the questions"},
       {NeuronScore::TopKFrequency, "topk", "how often the neuron is among a question's top k"}}}};
 inline constexpr IntSetting kIgSteps{"steps", "Steps", "Integration steps per question", 20, 1, 4096};
-inline constexpr IntSetting kQuestionsPerPass{"questions_per_pass", "Questions per pass",
-                                              "Questions attributed together (fewer: less memory)", 8, 1, 4096};
-inline constexpr IntSetting kRowsPerPass{"rows_per_pass", "Rows per pass",
+inline constexpr IntSetting kQuestionsPerPass{
+    "questions_per_pass", "Questions per pass", "Questions attributed together (fewer: less memory)", 8, 1, 4096};
+inline constexpr IntSetting kRowsPerPass{"rows_per_pass",
+                                         "Rows per pass",
                                          "Scaled copies per forward/backward pass (0: all; set to fit the memory plan)",
-                                         0, 0, 1 << 20};
-inline constexpr IntSetting kTopK{"top_k", "Top k", "Neurons kept per question in the per-question records", 20, 0,
-                                  1 << 20};
-inline constexpr RealSetting kMinConfidence{"min_confidence", "Min. confidence",
-                                            "Attribute the questions answered with at least this confidence", 0.9, 0.0,
+                                         0,
+                                         0,
+                                         1 << 20};
+inline constexpr IntSetting kTopK{"top_k", "Top k", "Neurons kept per question in the per-question records",
+                                  20,      0,       1 << 20};
+inline constexpr RealSetting kMinConfidence{"min_confidence",
+                                            "Min. confidence",
+                                            "Attribute the questions answered with at least this confidence",
+                                            0.9,
+                                            0.0,
                                             1.0};
 inline constexpr BoolSetting kCorrectOnly{"correct_only", "Correct only", "Only questions answered correctly", false};
 inline constexpr RealSetting kCompletenessTolerance{
-    "completeness_tolerance", "Completeness tolerance",
-    "Count and warn about questions whose sum of IG misses F(x) - F(0) by more than this share of it", 0.01, 0.0,
+    "completeness_tolerance",
+    "Completeness tolerance",
+    "Count and warn about questions whose sum of IG misses F(x) - F(0) by more than this share of it",
+    0.01,
+    0.0,
     1e9};
-inline constexpr IntSetting kAttributeLimit{"limit", "Limit",
+inline constexpr IntSetting kAttributeLimit{"limit",
+                                            "Limit",
                                             "Attribute the first N selected questions (0: all); scoring stops once N "
                                             "are found",
-                                            0, 0, INT64_MAX};
+                                            0,
+                                            0,
+                                            INT64_MAX};
 
 }  // namespace settings
 
 inline IgRule parseIgRule(const std::string& name) {
     return name == "gauss" ? IgRule::GaussLegendre : settings::kIgRule.parse(name);
 }
-inline const char* igRuleName(IgRule rule) { return settings::kIgRule.nameOf(rule); }
-inline IgTarget parseIgTarget(const std::string& name) { return settings::kIgTarget.parse(name); }
-inline const char* igTargetName(IgTarget target) { return settings::kIgTarget.nameOf(target); }
-inline IgScope parseIgScope(const std::string& name) { return settings::kIgScope.parse(name); }
-inline const char* igScopeName(IgScope scope) { return settings::kIgScope.nameOf(scope); }
-inline HookPositions parseIgPositions(const std::string& name) { return settings::kIgPositions.parse(name); }
-inline const char* igPositionsName(HookPositions positions) { return settings::kIgPositions.nameOf(positions); }
-inline NeuronScore parseNeuronScore(const std::string& name) { return settings::kNeuronScore.parse(name); }
-inline const char* neuronScoreName(NeuronScore score) { return settings::kNeuronScore.nameOf(score); }
-inline NeuronSite parseNeuronSite(const std::string& name) { return settings::kNeuronSite.parse(name); }
-inline const char* neuronSiteName(NeuronSite site) { return settings::kNeuronSite.nameOf(site); }
+inline const char* igRuleName(IgRule rule) {
+    return settings::kIgRule.nameOf(rule);
+}
+inline IgTarget parseIgTarget(const std::string& name) {
+    return settings::kIgTarget.parse(name);
+}
+inline const char* igTargetName(IgTarget target) {
+    return settings::kIgTarget.nameOf(target);
+}
+inline IgScope parseIgScope(const std::string& name) {
+    return settings::kIgScope.parse(name);
+}
+inline const char* igScopeName(IgScope scope) {
+    return settings::kIgScope.nameOf(scope);
+}
+inline HookPositions parseIgPositions(const std::string& name) {
+    return settings::kIgPositions.parse(name);
+}
+inline const char* igPositionsName(HookPositions positions) {
+    return settings::kIgPositions.nameOf(positions);
+}
+inline NeuronScore parseNeuronScore(const std::string& name) {
+    return settings::kNeuronScore.parse(name);
+}
+inline const char* neuronScoreName(NeuronScore score) {
+    return settings::kNeuronScore.nameOf(score);
+}
+inline NeuronSite parseNeuronSite(const std::string& name) {
+    return settings::kNeuronSite.parse(name);
+}
+inline const char* neuronSiteName(NeuronSite site) {
+    return settings::kNeuronSite.nameOf(site);
+}
 
 struct IgSettings {
     IgTarget target = settings::kIgTarget.value;
@@ -103,7 +149,7 @@ struct IgSettings {
     IgRule rule = settings::kIgRule.value;
     int steps = static_cast<int>(settings::kIgSteps.value);
     NeuronSite site = settings::kNeuronSite.value;
-    bool naive = false;  // re-run the whole sequence for every α (the reference path)
+    bool naive = false;                                  // re-run the whole sequence for every α (the reference path)
     int64_t rowsPerPass = settings::kRowsPerPass.value;  // 0: all in the fast path, 8 naive
     int questionsPerPass = static_cast<int>(settings::kQuestionsPerPass.value);  // the fast path, in runs
 };

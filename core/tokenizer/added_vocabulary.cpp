@@ -11,8 +11,7 @@ namespace {
 
 char32_t lastChar(std::string_view text) {
     size_t start = text.size() - 1;
-    while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80)
-        --start;
+    while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
     return unicode::decodeUtf8(text, start);
 }
 
@@ -20,8 +19,7 @@ char32_t lastChar(std::string_view text) {
 size_t trailingSpaceStart(std::string_view text, size_t end) {
     while (end > 0) {
         size_t start = end - 1;
-        while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80)
-            --start;
+        while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
         size_t pos = start;
         if (!unicode::isWhitespace(unicode::decodeUtf8(text, pos))) break;
         end = start;
@@ -47,8 +45,7 @@ void AddedVocabulary::Trie::insert(std::string_view pattern, int32_t token) {
     for (char ch : pattern) {
         auto c = static_cast<unsigned char>(ch);
         auto& children = nodes[node].children;
-        auto it = std::find_if(children.begin(), children.end(),
-                               [c](const auto& e) { return e.first == c; });
+        auto it = std::find_if(children.begin(), children.end(), [c](const auto& e) { return e.first == c; });
         if (it == children.end()) {
             nodes.push_back(Node{});
             int32_t child = static_cast<int32_t>(nodes.size()) - 1;
@@ -62,15 +59,13 @@ void AddedVocabulary::Trie::insert(std::string_view pattern, int32_t token) {
     firstBytes[static_cast<unsigned char>(pattern[0])] = true;
 }
 
-std::pair<int32_t, size_t> AddedVocabulary::Trie::longestAt(std::string_view text,
-                                                            size_t pos) const {
+std::pair<int32_t, size_t> AddedVocabulary::Trie::longestAt(std::string_view text, size_t pos) const {
     std::pair<int32_t, size_t> best{-1, 0};
     int32_t node = 0;
     for (size_t i = pos; i < text.size(); ++i) {
         auto c = static_cast<unsigned char>(text[i]);
         const auto& children = nodes[node].children;
-        auto it = std::find_if(children.begin(), children.end(),
-                               [c](const auto& e) { return e.first == c; });
+        auto it = std::find_if(children.begin(), children.end(), [c](const auto& e) { return e.first == c; });
         if (it == children.end()) break;
         node = it->second;
         if (nodes[node].token >= 0) best = {nodes[node].token, i + 1 - pos};
@@ -98,8 +93,7 @@ void AddedVocabulary::build(const Normalizer* normalizer) {
     for (size_t i = 0; i < m_tokens.size(); ++i) {
         const auto& t = m_tokens[i];
         if (t.normalized) {
-            m_normalized.insert(normalizer ? normalizer->normalize(t.content) : t.content,
-                                static_cast<int32_t>(i));
+            m_normalized.insert(normalizer ? normalizer->normalize(t.content) : t.content, static_cast<int32_t>(i));
             m_hasNormalized = true;
         } else {
             m_raw.insert(t.content, static_cast<int32_t>(i));
@@ -113,8 +107,7 @@ void AddedVocabulary::splitWith(const Trie& trie, std::string_view text, bool at
                                 std::vector<Segment>& out) const {
     auto emitText = [&](size_t start, size_t end) {
         if (end > start) {
-            out.push_back(
-                Segment{std::string(text.substr(start, end - start)), -1, atStart && start == 0});
+            out.push_back(Segment{std::string(text.substr(start, end - start)), -1, atStart && start == 0});
         }
     };
     size_t done = 0;
@@ -135,8 +128,7 @@ void AddedVocabulary::splitWith(const Trie& trie, std::string_view text, bool at
         if (token.singleWord) {
             bool spaceBefore = start == 0 || !isAlphanumeric(lastChar(text.substr(0, start)));
             size_t next = stop;
-            bool spaceAfter =
-                stop == text.size() || !isAlphanumeric(unicode::decodeUtf8(text, next));
+            bool spaceAfter = stop == text.size() || !isAlphanumeric(unicode::decodeUtf8(text, next));
             if (!spaceBefore || !spaceAfter) continue;
         }
         if (token.lstrip) start = std::max(trailingSpaceStart(text, start), done);
@@ -149,8 +141,7 @@ void AddedVocabulary::splitWith(const Trie& trie, std::string_view text, bool at
     emitText(done, text.size());
 }
 
-std::vector<Segment> AddedVocabulary::split(std::string_view text,
-                                            const Normalizer* normalizer) const {
+std::vector<Segment> AddedVocabulary::split(std::string_view text, const Normalizer* normalizer) const {
     std::vector<Segment> first;
     if (m_tokens.empty()) {
         first.push_back(Segment{std::string(text), -1, true});
@@ -164,11 +155,9 @@ std::vector<Segment> AddedVocabulary::split(std::string_view text,
             out.push_back(std::move(segment));
             continue;
         }
-        std::string normalized =
-            normalizer ? normalizer->normalize(std::move(segment.text)) : std::move(segment.text);
+        std::string normalized = normalizer ? normalizer->normalize(std::move(segment.text)) : std::move(segment.text);
         if (!m_hasNormalized) {
-            if (!normalized.empty())
-                out.push_back(Segment{std::move(normalized), -1, segment.atStart});
+            if (!normalized.empty()) out.push_back(Segment{std::move(normalized), -1, segment.atStart});
             continue;
         }
         splitWith(m_normalized, normalized, segment.atStart, out);
@@ -193,8 +182,7 @@ bool AddedVocabulary::isSpecial(int32_t id) const {
 
 int32_t AddedVocabulary::maxId() const {
     int32_t m = -1;
-    for (const auto& t : m_tokens)
-        m = std::max(m, t.id);
+    for (const auto& t : m_tokens) m = std::max(m, t.id);
     return m;
 }
 

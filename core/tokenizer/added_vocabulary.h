@@ -58,8 +58,7 @@ private:
         // Longest match starting at `pos`: (token index, length), token -1 if none.
         std::pair<int32_t, size_t> longestAt(std::string_view text, size_t pos) const;
     };
-    void splitWith(const Trie& trie, std::string_view text, bool atStart,
-                   std::vector<Segment>& out) const;
+    void splitWith(const Trie& trie, std::string_view text, bool atStart, std::vector<Segment>& out) const;
 
     std::vector<AddedToken> m_tokens;
     std::unordered_map<int32_t, size_t> m_byId;

@@ -18,10 +18,8 @@ constexpr size_t kCachedWordBytes = 64;
 
 // Whether `token` has "▁" right after a character that is not "▁".
 bool hasInnerSpaceMark(const std::string& token) {
-    for (size_t pos = token.find(kSpaceMark, 1); pos != std::string::npos;
-         pos = token.find(kSpaceMark, pos + 1)) {
-        if (pos < kSpaceMark.size() ||
-            token.compare(pos - kSpaceMark.size(), kSpaceMark.size(), kSpaceMark) != 0) {
+    for (size_t pos = token.find(kSpaceMark, 1); pos != std::string::npos; pos = token.find(kSpaceMark, pos + 1)) {
+        if (pos < kSpaceMark.size() || token.compare(pos - kSpaceMark.size(), kSpaceMark.size(), kSpaceMark) != 0) {
             return true;
         }
     }
@@ -49,8 +47,8 @@ const std::string& Vocab::token(int32_t id) const {
     return id >= 0 && id < size() ? m_tokens[id] : kEmpty;
 }
 
-BpeModel::BpeModel(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges,
-                   BpeOptions options, const MergeError& fail)
+BpeModel::BpeModel(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges, BpeOptions options,
+                   const MergeError& fail)
     : Model(std::move(vocab)), m_options(std::move(options)) {
     const std::string& prefix = m_options.continuingSubwordPrefix;
     m_merges.reserve(merges.size());
@@ -77,10 +75,9 @@ BpeModel::BpeModel(Vocab vocab, const std::vector<std::pair<std::string, std::st
     }
     if (m_options.unkToken) m_unkId = m_vocab.find(*m_options.unkToken);
     if (m_options.continuingSubwordPrefix.empty() && m_options.endOfWordSuffix.empty()) {
-        m_splitAtSpaceMarks =
-            m_vocab.find(kSpaceMark).has_value() &&
-            std::none_of(m_vocab.ids().begin(), m_vocab.ids().end(),
-                         [](const auto& e) { return hasInnerSpaceMark(e.first); });
+        m_splitAtSpaceMarks = m_vocab.find(kSpaceMark).has_value() &&
+                              std::none_of(m_vocab.ids().begin(), m_vocab.ids().end(),
+                                           [](const auto& e) { return hasInnerSpaceMark(e.first); });
         m_charIds.assign(0x10000, -1);
         for (const auto& [token, id] : m_vocab.ids()) {
             size_t pos = 0;
@@ -123,12 +120,10 @@ std::vector<int32_t> BpeModel::initialSymbols(std::string_view word) const {
             symbols.push_back(*id);
             continue;
         }
-        if (m_options.byteFallback &&
-            std::all_of(word.begin() + start, word.begin() + pos,
-                        [&](char c) { return m_byteIds[static_cast<uint8_t>(c)] >= 0; })) {
+        if (m_options.byteFallback && std::all_of(word.begin() + start, word.begin() + pos,
+                                                  [&](char c) { return m_byteIds[static_cast<uint8_t>(c)] >= 0; })) {
             flushUnk();
-            for (size_t i = start; i < pos; ++i)
-                symbols.push_back(m_byteIds[static_cast<uint8_t>(word[i])]);
+            for (size_t i = start; i < pos; ++i) symbols.push_back(m_byteIds[static_cast<uint8_t>(word[i])]);
             continue;
         }
         if (m_unkId) {
@@ -156,10 +151,8 @@ void BpeModel::tokenize(std::string_view word, std::vector<int32_t>& out, BpeSta
     // SentencePiece-style input has no pre-tokenizer: the whole text is one word. Cut it before
     // every "▁" that follows another character (see m_splitAtSpaceMarks).
     size_t start = 0;
-    for (size_t pos = word.find(kSpaceMark, 1); pos != std::string_view::npos;
-         pos = word.find(kSpaceMark, pos + 1)) {
-        if (pos >= kSpaceMark.size() &&
-            word.compare(pos - kSpaceMark.size(), kSpaceMark.size(), kSpaceMark) == 0) {
+    for (size_t pos = word.find(kSpaceMark, 1); pos != std::string_view::npos; pos = word.find(kSpaceMark, pos + 1)) {
+        if (pos >= kSpaceMark.size() && word.compare(pos - kSpaceMark.size(), kSpaceMark.size(), kSpaceMark) == 0) {
             continue;
         }
         mergeCached(word.substr(start, pos - start), out, stats);
@@ -168,8 +161,7 @@ void BpeModel::tokenize(std::string_view word, std::vector<int32_t>& out, BpeSta
     mergeCached(word.substr(start), out, stats);
 }
 
-void BpeModel::mergeCached(std::string_view word, std::vector<int32_t>& out,
-                           BpeStats* stats) const {
+void BpeModel::mergeCached(std::string_view word, std::vector<int32_t>& out, BpeStats* stats) const {
     if (word.size() > kCachedWordBytes || stats != nullptr) return merge(word, out, stats);
     std::string key(word);
     {
@@ -206,8 +198,7 @@ void BpeModel::merge(std::string_view word, std::vector<int32_t>& out, BpeStats*
     using Candidate = std::pair<int32_t, int32_t>;  // (rank, position)
     std::vector<Candidate> storage;
     storage.reserve(static_cast<size_t>(n));
-    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue(
-        std::greater<>(), std::move(storage));
+    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue(std::greater<>(), std::move(storage));
     auto push = [&](int32_t pos) {
         if (pos < 0 || next[pos] < 0) return;
         if (const Merge* m = findMerge(ids[pos], ids[next[pos]])) {
@@ -215,8 +206,7 @@ void BpeModel::merge(std::string_view word, std::vector<int32_t>& out, BpeStats*
             if (stats) ++stats->heapPushes;
         }
     };
-    for (int32_t i = 0; i + 1 < n; ++i)
-        push(i);
+    for (int32_t i = 0; i + 1 < n; ++i) push(i);
     while (!queue.empty()) {
         auto [rank, pos] = queue.top();
         queue.pop();
@@ -233,8 +223,7 @@ void BpeModel::merge(std::string_view word, std::vector<int32_t>& out, BpeStats*
         push(prev[pos]);
         push(pos);
     }
-    for (int32_t i = 0; i >= 0; i = next[i])
-        out.push_back(ids[i]);
+    for (int32_t i = 0; i >= 0; i = next[i]) out.push_back(ids[i]);
 }
 
 std::vector<int32_t> BpeModel::tokenizeReference(std::string_view word) const {
@@ -248,8 +237,7 @@ std::vector<int32_t> BpeModel::tokenizeReference(std::string_view word) const {
         return m ? m->rank : kNone;
     };
     std::vector<int32_t> ranks(ids.size());
-    for (size_t i = 0; i < ids.size(); ++i)
-        ranks[i] = rankOf(i);
+    for (size_t i = 0; i < ids.size(); ++i) ranks[i] = rankOf(i);
     while (!ids.empty()) {
         size_t best = std::min_element(ranks.begin(), ranks.end()) - ranks.begin();
         if (ranks[best] == kNone) break;

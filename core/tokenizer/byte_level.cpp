@@ -20,8 +20,7 @@ struct Alphabet {
             return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
         };
         char32_t next = 256;
-        for (int b = 0; b < 256; ++b)
-            codePoints[b] = printable(b) ? char32_t(b) : next++;
+        for (int b = 0; b < 256; ++b) codePoints[b] = printable(b) ? char32_t(b) : next++;
         bytes.assign(next, -1);
         for (int b = 0; b < 256; ++b) {
             unicode::appendUtf8(chars[b], codePoints[b]);
@@ -50,8 +49,7 @@ std::string encode(std::string_view text) {
     const auto& a = alphabet();
     std::string out;
     out.reserve(text.size() * 2);
-    for (char c : text)
-        out += a.chars[static_cast<uint8_t>(c)];
+    for (char c : text) out += a.chars[static_cast<uint8_t>(c)];
     return out;
 }
 

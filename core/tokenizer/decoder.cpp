@@ -17,8 +17,7 @@ class ByteLevelDecoder : public Decoder {
 public:
     void apply(std::vector<std::string>& tokens) const override {
         std::string bytes;
-        for (const auto& token : tokens)
-            byte_level::decodeToken(token, bytes);
+        for (const auto& token : tokens) byte_level::decodeToken(token, bytes);
         tokens.assign(1, unicode::sanitizeUtf8(bytes));
     }
 };
@@ -37,8 +36,7 @@ public:
             if (unicode::isValidUtf8(bytes)) {
                 out.push_back(bytes);
             } else {
-                for (size_t i = 0; i < count; ++i)
-                    out.push_back(kReplacement);
+                for (size_t i = 0; i < count; ++i) out.push_back(kReplacement);
             }
             bytes.clear();
             count = 0;
@@ -75,8 +73,7 @@ class FuseDecoder : public Decoder {
 public:
     void apply(std::vector<std::string>& tokens) const override {
         std::string all;
-        for (const auto& token : tokens)
-            all += token;
+        for (const auto& token : tokens) all += token;
         tokens.assign(1, all);
     }
 };
@@ -90,13 +87,11 @@ public:
         if (m_content.empty()) return;
         for (auto& token : tokens) {
             size_t begin = 0, end = token.size();
-            for (int64_t i = 0;
-                 i < m_start && token.compare(begin, m_content.size(), m_content) == 0; ++i) {
+            for (int64_t i = 0; i < m_start && token.compare(begin, m_content.size(), m_content) == 0; ++i) {
                 begin += m_content.size();
             }
-            for (int64_t i = 0;
-                 i < m_stop && end >= begin + m_content.size() &&
-                 token.compare(end - m_content.size(), m_content.size(), m_content) == 0;
+            for (int64_t i = 0; i < m_stop && end >= begin + m_content.size() &&
+                                token.compare(end - m_content.size(), m_content.size(), m_content) == 0;
                  ++i) {
                 end -= m_content.size();
             }
@@ -114,8 +109,7 @@ public:
     ReplaceDecoder(Pattern pattern, std::string content)
         : m_pattern(std::move(pattern)), m_content(std::move(content)) {}
     void apply(std::vector<std::string>& tokens) const override {
-        for (auto& token : tokens)
-            token = m_pattern.replaceAll(token, m_content);
+        for (auto& token : tokens) token = m_pattern.replaceAll(token, m_content);
     }
 
 private:
@@ -131,8 +125,7 @@ public:
         : m_replacement(std::move(replacement)), m_dropFirst(dropFirst) {}
     void apply(std::vector<std::string>& tokens) const override {
         for (size_t i = 0; i < tokens.size(); ++i) {
-            tokens[i] =
-                Pattern(m_replacement).replaceAll(tokens[i], i == 0 && m_dropFirst ? "" : " ");
+            tokens[i] = Pattern(m_replacement).replaceAll(tokens[i], i == 0 && m_dropFirst ? "" : " ");
         }
     }
 
@@ -157,11 +150,9 @@ private:
 
 class SequenceDecoder : public Decoder {
 public:
-    explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> parts)
-        : m_parts(std::move(parts)) {}
+    explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> parts) : m_parts(std::move(parts)) {}
     void apply(std::vector<std::string>& tokens) const override {
-        for (const auto& part : m_parts)
-            part->apply(tokens);
+        for (const auto& part : m_parts) part->apply(tokens);
     }
 
 private:
@@ -181,18 +172,15 @@ std::unique_ptr<Decoder> makeDecoder(const JsonField& field) {
     if (type == "ByteFallback") return std::make_unique<ByteFallbackDecoder>();
     if (type == "Fuse") return std::make_unique<FuseDecoder>();
     if (type == "Strip") {
-        return std::make_unique<StripDecoder>(field["content"].str(), field.intOr("start", 0),
-                                              field.intOr("stop", 0));
+        return std::make_unique<StripDecoder>(field["content"].str(), field.intOr("start", 0), field.intOr("stop", 0));
     }
     if (type == "Replace") {
-        return std::make_unique<ReplaceDecoder>(Pattern::fromJson(field["pattern"]),
-                                                field["content"].str());
+        return std::make_unique<ReplaceDecoder>(Pattern::fromJson(field["pattern"]), field["content"].str());
     }
     if (type == "Metaspace") {
         bool dropFirst = field.has("prepend_scheme") ? field["prepend_scheme"].str() != "never"
                                                      : field.boolOr("add_prefix_space", true);
-        return std::make_unique<MetaspaceDecoder>(field.strOr("replacement", "\xE2\x96\x81"),
-                                                  dropFirst);
+        return std::make_unique<MetaspaceDecoder>(field.strOr("replacement", "\xE2\x96\x81"), dropFirst);
     }
     if (type == "BPEDecoder") return std::make_unique<BpeDecoder>(field.strOr("suffix", "</w>"));
     if (type == "Sequence") {

@@ -22,17 +22,9 @@ namespace prunescope {
 namespace {
 
 // GGUF token types (llama.cpp's llama_token_type).
-enum TokenType {
-    kNormal = 1,
-    kUnknown = 2,
-    kControl = 3,
-    kUserDefined = 4,
-    kUnused = 5,
-    kByte = 6
-};
+enum TokenType { kNormal = 1, kUnknown = 2, kControl = 3, kUserDefined = 4, kUnused = 5, kByte = 6 };
 
-const char* const kGpt2Regex =
-    "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
+const char* const kGpt2Regex = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
 const char* const kLlama3Regex =
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
     "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|"
@@ -43,30 +35,20 @@ const char* const kQwen2Regex =
     "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 nlohmann::json byteLevel(bool useRegex) {
-    return {{"type", "ByteLevel"},
-            {"add_prefix_space", false},
-            {"trim_offsets", false},
-            {"use_regex", useRegex}};
+    return {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", useRegex}};
 }
 
 nlohmann::json split(const char* regex) {
-    return {{"type", "Split"},
-            {"pattern", {{"Regex", regex}}},
-            {"behavior", "Isolated"},
-            {"invert", false}};
+    return {{"type", "Split"}, {"pattern", {{"Regex", regex}}}, {"behavior", "Isolated"}, {"invert", false}};
 }
 
 // llama.cpp's pre-tokenizer names (tokenizer.ggml.pre) -> tokenizer.json pre-tokenizer.
-nlohmann::json bpePreTokenizer(const std::string& pre, const GgufFile& f, bool& ignoreMerges,
-                               bool& nfc) {
-    if (pre == "gpt-2" || pre == "gpt2" || pre == "mpt" || pre == "olmo" || pre == "jais")
-        return byteLevel(true);
-    if (pre == "smollm" || pre == "starcoder" || pre == "refact" || pre == "command-r" ||
-        pre == "codeshell") {
+nlohmann::json bpePreTokenizer(const std::string& pre, const GgufFile& f, bool& ignoreMerges, bool& nfc) {
+    if (pre == "gpt-2" || pre == "gpt2" || pre == "mpt" || pre == "olmo" || pre == "jais") return byteLevel(true);
+    if (pre == "smollm" || pre == "starcoder" || pre == "refact" || pre == "command-r" || pre == "codeshell") {
         // "\p{N}" first: every digit its own piece.
         return {{"type", "Sequence"},
-                {"pretokenizers",
-                 {{{"type", "Digits"}, {"individual_digits", true}}, byteLevel(true)}}};
+                {"pretokenizers", {{{"type", "Digits"}, {"individual_digits", true}}, byteLevel(true)}}};
     }
     if (pre == "llama-bpe" || pre == "llama3" || pre == "llama-v3" || pre == "smaug-bpe") {
         ignoreMerges = true;
@@ -76,21 +58,17 @@ nlohmann::json bpePreTokenizer(const std::string& pre, const GgufFile& f, bool& 
         nfc = true;
         return {{"type", "Sequence"}, {"pretokenizers", {split(kQwen2Regex), byteLevel(false)}}};
     }
-    throw Error(
-        f.path().string(), "key 'tokenizer.ggml.pre'",
-        "pre-tokenizer '" + pre + "' is not supported",
-        "supported: gpt-2, smollm (and starcoder, refact, command-r, codeshell), llama-bpe, qwen2");
+    throw Error(f.path().string(), "key 'tokenizer.ggml.pre'", "pre-tokenizer '" + pre + "' is not supported",
+                "supported: gpt-2, smollm (and starcoder, refact, command-r, codeshell), llama-bpe, qwen2");
 }
 
 // SentencePiece BPE merges from token scores: every split of a token into two tokens is a merge,
 // ranked by the token's score (highest first), then by the pieces' ids.
-nlohmann::json mergesFromScores(const std::vector<std::string>& tokens,
-                                const std::vector<double>& scores,
+nlohmann::json mergesFromScores(const std::vector<std::string>& tokens, const std::vector<double>& scores,
                                 const std::vector<int64_t>& types) {
     std::map<std::string, int64_t> ids;
     for (size_t i = 0; i < tokens.size(); ++i) {
-        if (types[i] == kNormal || types[i] == kUserDefined)
-            ids.emplace(tokens[i], static_cast<int64_t>(i));
+        if (types[i] == kNormal || types[i] == kUserDefined) ids.emplace(tokens[i], static_cast<int64_t>(i));
     }
     struct Merge {
         int64_t left, right;
@@ -101,20 +79,16 @@ nlohmann::json mergesFromScores(const std::vector<std::string>& tokens,
         if (types[i] != kNormal) continue;
         const std::string& t = tokens[i];
         std::vector<Merge> local;
-        for (size_t pos = unicode::charLength(t, 0); pos < t.size();
-             pos += unicode::charLength(t, pos)) {
+        for (size_t pos = unicode::charLength(t, 0); pos < t.size(); pos += unicode::charLength(t, pos)) {
             auto l = ids.find(t.substr(0, pos));
             auto r = ids.find(t.substr(pos));
-            if (l != ids.end() && r != ids.end())
-                local.push_back({l->second, r->second, scores[i]});
+            if (l != ids.end() && r != ids.end()) local.push_back({l->second, r->second, scores[i]});
         }
-        std::sort(local.begin(), local.end(), [](const Merge& a, const Merge& b) {
-            return std::tie(a.left, a.right) < std::tie(b.left, b.right);
-        });
+        std::sort(local.begin(), local.end(),
+                  [](const Merge& a, const Merge& b) { return std::tie(a.left, a.right) < std::tie(b.left, b.right); });
         merges.insert(merges.end(), local.begin(), local.end());
     }
-    std::stable_sort(merges.begin(), merges.end(),
-                     [](const Merge& a, const Merge& b) { return a.score > b.score; });
+    std::stable_sort(merges.begin(), merges.end(), [](const Merge& a, const Merge& b) { return a.score > b.score; });
     nlohmann::json out = nlohmann::json::array();
     for (const auto& m : merges)
         out.push_back({tokens[static_cast<size_t>(m.left)], tokens[static_cast<size_t>(m.right)]});
@@ -154,9 +128,8 @@ nlohmann::json ggufTokenizerJson(const GgufFile& f) {
                     "convert the model with a llama.cpp converter that embeds the tokenizer");
     }
     const std::string model = f.getString("tokenizer.ggml.model");
-    const size_t count = f.metadata().at("tokenizer.ggml.tokens").is_array()
-                             ? f.metadata().at("tokenizer.ggml.tokens").size()
-                             : 0;
+    const size_t count =
+        f.metadata().at("tokenizer.ggml.tokens").is_array() ? f.metadata().at("tokenizer.ggml.tokens").size() : 0;
     const auto tokens = arrayOf<std::string>(f, "tokenizer.ggml.tokens", count, true);
     auto types = arrayOf<int64_t>(f, "tokenizer.ggml.token_type", count, false);
     if (types.empty()) types.assign(count, kNormal);
@@ -182,47 +155,39 @@ nlohmann::json ggufTokenizerJson(const GgufFile& f) {
     }
     nlohmann::json j = {{"version", "1.0"}, {"added_tokens", added}};
     if (model == "gpt2") {
-        const auto merges = arrayOf<std::string>(
-            f, "tokenizer.ggml.merges",
-            f.has("tokenizer.ggml.merges") && f.metadata().at("tokenizer.ggml.merges").is_array()
-                ? f.metadata().at("tokenizer.ggml.merges").size()
-                : 0,
-            true);
+        const auto merges =
+            arrayOf<std::string>(f, "tokenizer.ggml.merges",
+                                 f.has("tokenizer.ggml.merges") && f.metadata().at("tokenizer.ggml.merges").is_array()
+                                     ? f.metadata().at("tokenizer.ggml.merges").size()
+                                     : 0,
+                                 true);
         bool ignoreMerges = false, nfc = false;
-        const std::string pre =
-            f.has("tokenizer.ggml.pre") ? f.getString("tokenizer.ggml.pre") : "gpt-2";
+        const std::string pre = f.has("tokenizer.ggml.pre") ? f.getString("tokenizer.ggml.pre") : "gpt-2";
         j["pre_tokenizer"] = bpePreTokenizer(pre, f, ignoreMerges, nfc);
         if (nfc) j["normalizer"] = {{"type", "NFC"}};
         j["decoder"] = byteLevel(true);
-        j["model"] = {{"type", "BPE"},          {"vocab", vocab},
-                      {"merges", merges},       {"fuse_unk", false},
-                      {"byte_fallback", false}, {"ignore_merges", ignoreMerges}};
+        j["model"] = {{"type", "BPE"},     {"vocab", vocab},         {"merges", merges},
+                      {"fuse_unk", false}, {"byte_fallback", false}, {"ignore_merges", ignoreMerges}};
     } else if (model == "llama") {
         const auto scores = arrayOf<double>(f, "tokenizer.ggml.scores", count, true);
-        const bool spacePrefix = !f.has("tokenizer.ggml.add_space_prefix") ||
-                                 f.getBool("tokenizer.ggml.add_space_prefix");
+        const bool spacePrefix =
+            !f.has("tokenizer.ggml.add_space_prefix") || f.getBool("tokenizer.ggml.add_space_prefix");
         nlohmann::json normalizers = nlohmann::json::array();
         if (spacePrefix) normalizers.push_back({{"type", "Prepend"}, {"prepend", "\xE2\x96\x81"}});
         // SentencePiece's remove_extra_whitespaces, when the converter recorded it (llama.cpp's
         // default, and the key's absence, mean off): no leading/trailing spaces, runs of one.
-        if (f.has("tokenizer.ggml.remove_extra_whitespaces") &&
-            f.getBool("tokenizer.ggml.remove_extra_whitespaces")) {
-            normalizers.insert(
-                normalizers.begin(),
-                {{"type", "Replace"}, {"pattern", {{"Regex", "^ +| +$"}}}, {"content", ""}});
-            normalizers.insert(
-                normalizers.begin() + 1,
-                {{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", " "}});
+        if (f.has("tokenizer.ggml.remove_extra_whitespaces") && f.getBool("tokenizer.ggml.remove_extra_whitespaces")) {
+            normalizers.insert(normalizers.begin(),
+                               {{"type", "Replace"}, {"pattern", {{"Regex", "^ +| +$"}}}, {"content", ""}});
+            normalizers.insert(normalizers.begin() + 1,
+                               {{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", " "}});
         }
-        normalizers.push_back(
-            {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", "\xE2\x96\x81"}});
+        normalizers.push_back({{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", "\xE2\x96\x81"}});
         j["normalizer"] = {{"type", "Sequence"}, {"normalizers", normalizers}};
-        nlohmann::json decoders = {
-            {{"type", "Replace"}, {"pattern", {{"String", "\xE2\x96\x81"}}}, {"content", " "}},
-            {{"type", "ByteFallback"}},
-            {{"type", "Fuse"}}};
-        if (spacePrefix)
-            decoders.push_back({{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}});
+        nlohmann::json decoders = {{{"type", "Replace"}, {"pattern", {{"String", "\xE2\x96\x81"}}}, {"content", " "}},
+                                   {{"type", "ByteFallback"}},
+                                   {{"type", "Fuse"}}};
+        if (spacePrefix) decoders.push_back({{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}});
         j["decoder"] = {{"type", "Sequence"}, {"decoders", decoders}};
         nlohmann::json m = {{"type", "BPE"},
                             {"vocab", vocab},
@@ -231,13 +196,11 @@ nlohmann::json ggufTokenizerJson(const GgufFile& f) {
                             {"byte_fallback", true}};
         if (f.has("tokenizer.ggml.unknown_token_id")) {
             int64_t unk = f.getInt("tokenizer.ggml.unknown_token_id");
-            if (unk >= 0 && unk < static_cast<int64_t>(count))
-                m["unk_token"] = tokens[static_cast<size_t>(unk)];
+            if (unk >= 0 && unk < static_cast<int64_t>(count)) m["unk_token"] = tokens[static_cast<size_t>(unk)];
         }
         j["model"] = m;
     } else {
-        throw Error(file, "key 'tokenizer.ggml.model'",
-                    "tokenizer model '" + model + "' is not supported",
+        throw Error(file, "key 'tokenizer.ggml.model'", "tokenizer model '" + model + "' is not supported",
                     "supported: gpt2 (byte-level BPE), llama (SentencePiece BPE)");
     }
     return j;
@@ -247,8 +210,7 @@ Tokenizer Tokenizer::fromGguf(const std::filesystem::path& path) {
     const GgufFile f(path);
     auto impl = buildTokenizerJson(ggufTokenizerJson(f), path.string() + " (tokenizer.ggml.*)");
     impl->sources.push_back(path);
-    const int64_t count =
-        impl->model ? static_cast<int64_t>(f.metadata().at("tokenizer.ggml.tokens").size()) : 0;
+    const int64_t count = impl->model ? static_cast<int64_t>(f.metadata().at("tokenizer.ggml.tokens").size()) : 0;
     auto special = [&](const char* key) -> std::optional<int32_t> {
         if (!f.has(key)) return std::nullopt;
         int64_t id = f.getInt(key);
@@ -256,8 +218,8 @@ Tokenizer Tokenizer::fromGguf(const std::filesystem::path& path) {
             // Converters write 0xFFFFFFFF for "none"; llama.cpp ignores out-of-range ids the same
             // way.
             log::get("tokenizer")
-                ->warn("{}: key '{}': token id {} is outside the vocabulary of {}; ignored",
-                       path.string(), key, id, count);
+                ->warn("{}: key '{}': token id {} is outside the vocabulary of {}; ignored", path.string(), key, id,
+                       count);
             return std::nullopt;
         }
         return static_cast<int32_t>(id);
@@ -267,11 +229,9 @@ Tokenizer Tokenizer::fromGguf(const std::filesystem::path& path) {
     impl->pad = special("tokenizer.ggml.padding_token_id");
     // llama.cpp adds BOS unless the file says not to (its default for SentencePiece vocabularies).
     const std::string model = f.getString("tokenizer.ggml.model");
-    const bool addBos = f.has("tokenizer.ggml.add_bos_token")
-                            ? f.getBool("tokenizer.ggml.add_bos_token")
-                            : model == "llama";
-    const bool addEos =
-        f.has("tokenizer.ggml.add_eos_token") && f.getBool("tokenizer.ggml.add_eos_token");
+    const bool addBos =
+        f.has("tokenizer.ggml.add_bos_token") ? f.getBool("tokenizer.ggml.add_bos_token") : model == "llama";
+    const bool addEos = f.has("tokenizer.ggml.add_eos_token") && f.getBool("tokenizer.ggml.add_eos_token");
     impl->prefixIds.clear();
     impl->suffixIds.clear();
     if (addBos && impl->bos) impl->prefixIds.push_back(*impl->bos);
@@ -290,25 +250,19 @@ void writeGgufTokenizerFiles(const std::filesystem::path& path, const std::files
     auto tokenAt = [&](const char* key) -> nlohmann::json {
         if (!gguf.has(key)) return nullptr;
         auto id = gguf.getInt(key);
-        return id >= 0 && id < static_cast<int64_t>(tokens.size()) ? tokens[static_cast<size_t>(id)]
-                                                                   : nlohmann::json();
+        return id >= 0 && id < static_cast<int64_t>(tokens.size()) ? tokens[static_cast<size_t>(id)] : nlohmann::json();
     };
-    for (auto [name, key] :
-         {std::pair<const char*, const char*>{"bos_token", "tokenizer.ggml.bos_token_id"},
-          {"eos_token", "tokenizer.ggml.eos_token_id"},
-          {"unk_token", "tokenizer.ggml.unknown_token_id"},
-          {"pad_token", "tokenizer.ggml.padding_token_id"}}) {
+    for (auto [name, key] : {std::pair<const char*, const char*>{"bos_token", "tokenizer.ggml.bos_token_id"},
+                             {"eos_token", "tokenizer.ggml.eos_token_id"},
+                             {"unk_token", "tokenizer.ggml.unknown_token_id"},
+                             {"pad_token", "tokenizer.ggml.padding_token_id"}}) {
         auto token = tokenAt(key);
         if (token.is_string()) tc[name] = token;
     }
     const bool spm = gguf.getString("tokenizer.ggml.model") == "llama";
-    tc["add_bos_token"] = gguf.has("tokenizer.ggml.add_bos_token")
-                              ? gguf.getBool("tokenizer.ggml.add_bos_token")
-                              : spm;
-    tc["add_eos_token"] =
-        gguf.has("tokenizer.ggml.add_eos_token") && gguf.getBool("tokenizer.ggml.add_eos_token");
-    if (gguf.has("tokenizer.chat_template"))
-        tc["chat_template"] = gguf.getString("tokenizer.chat_template");
+    tc["add_bos_token"] = gguf.has("tokenizer.ggml.add_bos_token") ? gguf.getBool("tokenizer.ggml.add_bos_token") : spm;
+    tc["add_eos_token"] = gguf.has("tokenizer.ggml.add_eos_token") && gguf.getBool("tokenizer.ggml.add_eos_token");
+    if (gguf.has("tokenizer.chat_template")) tc["chat_template"] = gguf.getString("tokenizer.chat_template");
     writeJsonAtomic(dir / "tokenizer_config.json", tc);
 }
 

@@ -64,9 +64,7 @@ public:
     std::string strOr(const std::string& key, const std::string& fallback) const {
         return has(key) ? (*this)[key].str() : fallback;
     }
-    bool boolOr(const std::string& key, bool fallback) const {
-        return has(key) ? (*this)[key].boolean() : fallback;
-    }
+    bool boolOr(const std::string& key, bool fallback) const { return has(key) ? (*this)[key].boolean() : fallback; }
     int64_t intOr(const std::string& key, int64_t fallback) const {
         return has(key) ? (*this)[key].integer() : fallback;
     }
@@ -75,9 +73,7 @@ public:
         return (*this)[key].str();
     }
 
-    std::string typeName() const {
-        return m_value->is_null() ? "null" : std::string(m_value->type_name());
-    }
+    std::string typeName() const { return m_value->is_null() ? "null" : std::string(m_value->type_name()); }
 
 private:
     JsonField child(const std::string& key, const nlohmann::json& value) const {

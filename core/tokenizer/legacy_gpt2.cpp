@@ -19,8 +19,7 @@ std::shared_ptr<Tokenizer::Impl> loadLegacyGpt2(const fs::path& vocabJson, const
     }
     Vocab vocab;
     for (const auto& [token, value] : root.items()) {
-        if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
-            value.get<int64_t>() >= (1 << 24)) {
+        if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() >= (1 << 24)) {
             throw Error(vocabName, "field '" + token + "'",
                         "expected a token id (a non-negative integer), found " + value.dump());
         }
@@ -41,8 +40,7 @@ std::shared_ptr<Tokenizer::Impl> loadLegacyGpt2(const fs::path& vocabJson, const
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (line.empty() || (lineNumber == 1 && line.rfind("#version", 0) == 0)) continue;
         size_t space = line.find(' ');
-        if (space == std::string::npos || space == 0 ||
-            line.find(' ', space + 1) != std::string::npos) {
+        if (space == std::string::npos || space == 0 || line.find(' ', space + 1) != std::string::npos) {
             throw Error(mergesName, "line " + std::to_string(lineNumber),
                         "expected two tokens separated by one space, found \"" + line + "\"");
         }

@@ -63,8 +63,8 @@ public:
     using MergeError = std::function<void(size_t index, const std::string& message)>;
     // `merges` in priority order; `fail` is called (and must throw) for a merge that refers to a
     // token outside the vocabulary.
-    BpeModel(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges,
-             BpeOptions options, const MergeError& fail);
+    BpeModel(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges, BpeOptions options,
+             const MergeError& fail);
 
     void tokenize(std::string_view word, std::vector<int32_t>& out) const override;
     // The same with counters (a priority queue over adjacent pairs: O(n log n) in the length).

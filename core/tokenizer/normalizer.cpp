@@ -9,8 +9,7 @@
 namespace prunescope {
 namespace {
 
-constexpr const char* kSupported =
-    "supported: NFC, NFD, Lowercase, Strip, Replace, Prepend, ByteLevel, Sequence";
+constexpr const char* kSupported = "supported: NFC, NFD, Lowercase, Strip, Replace, Prepend, ByteLevel, Sequence";
 
 class NfcNormalizer : public Normalizer {
 public:
@@ -66,9 +65,7 @@ class ReplaceNormalizer : public Normalizer {
 public:
     ReplaceNormalizer(Pattern pattern, std::string content)
         : m_pattern(std::move(pattern)), m_content(std::move(content)) {}
-    std::string normalize(std::string text) const override {
-        return m_pattern.replaceAll(text, m_content);
-    }
+    std::string normalize(std::string text) const override { return m_pattern.replaceAll(text, m_content); }
 
 private:
     Pattern m_pattern;
@@ -78,9 +75,7 @@ private:
 class PrependNormalizer : public Normalizer {
 public:
     explicit PrependNormalizer(std::string prefix) : m_prefix(std::move(prefix)) {}
-    std::string normalize(std::string text) const override {
-        return text.empty() ? text : m_prefix + text;
-    }
+    std::string normalize(std::string text) const override { return text.empty() ? text : m_prefix + text; }
 
 private:
     std::string m_prefix;
@@ -88,11 +83,9 @@ private:
 
 class SequenceNormalizer : public Normalizer {
 public:
-    explicit SequenceNormalizer(std::vector<std::unique_ptr<Normalizer>> parts)
-        : m_parts(std::move(parts)) {}
+    explicit SequenceNormalizer(std::vector<std::unique_ptr<Normalizer>> parts) : m_parts(std::move(parts)) {}
     std::string normalize(std::string text) const override {
-        for (const auto& part : m_parts)
-            text = part->normalize(std::move(text));
+        for (const auto& part : m_parts) text = part->normalize(std::move(text));
         return text;
     }
 
@@ -110,12 +103,10 @@ std::unique_ptr<Normalizer> makeNormalizer(const JsonField& field) {
     if (type == "Lowercase") return std::make_unique<LowercaseNormalizer>();
     if (type == "ByteLevel") return std::make_unique<ByteLevelNormalizer>();
     if (type == "Strip") {
-        return std::make_unique<StripNormalizer>(field.boolOr("strip_left", true),
-                                                 field.boolOr("strip_right", true));
+        return std::make_unique<StripNormalizer>(field.boolOr("strip_left", true), field.boolOr("strip_right", true));
     }
     if (type == "Replace") {
-        return std::make_unique<ReplaceNormalizer>(Pattern::fromJson(field["pattern"]),
-                                                   field["content"].str());
+        return std::make_unique<ReplaceNormalizer>(Pattern::fromJson(field["pattern"]), field["content"].str());
     }
     if (type == "Prepend") return std::make_unique<PrependNormalizer>(field["prepend"].str());
     if (type == "Sequence") {

@@ -27,8 +27,7 @@ using Finder = std::function<Ranges(std::string_view)>;
 
 // Hugging Face's NormalizedString::split: the matches and the text between them become pieces
 // according to `behavior`.
-void splitPiece(const Piece& piece, const Ranges& matches, Behavior behavior, bool invert,
-                std::vector<Piece>& out) {
+void splitPiece(const Piece& piece, const Ranges& matches, Behavior behavior, bool invert, std::vector<Piece>& out) {
     struct Segment {
         size_t start, end;
         bool isMatch;
@@ -46,18 +45,14 @@ void splitPiece(const Piece& piece, const Ranges& matches, Behavior behavior, bo
     std::vector<Segment> kept;  // isMatch now means "remove"
     bool previous = false;
     switch (behavior) {
-        case Behavior::Removed:
-            kept = segments;
-            break;
+        case Behavior::Removed: kept = segments; break;
         case Behavior::Isolated:
-            for (auto s : segments)
-                kept.push_back({s.start, s.end, false});
+            for (auto s : segments) kept.push_back({s.start, s.end, false});
             break;
         case Behavior::Contiguous:
         case Behavior::MergedWithPrevious:
             for (auto s : segments) {
-                bool merge = behavior == Behavior::Contiguous ? s.isMatch == previous
-                                                              : s.isMatch && !previous;
+                bool merge = behavior == Behavior::Contiguous ? s.isMatch == previous : s.isMatch && !previous;
                 if (merge && !kept.empty()) {
                     kept.back().end = s.end;
                 } else {
@@ -91,8 +86,7 @@ public:
     void apply(std::vector<Piece>& pieces) const override {
         std::vector<Piece> out;
         out.reserve(pieces.size());
-        for (const auto& piece : pieces)
-            splitPiece(piece, m_finder(piece.text), m_behavior, m_invert, out);
+        for (const auto& piece : pieces) splitPiece(piece, m_finder(piece.text), m_behavior, m_invert, out);
         pieces = std::move(out);
     }
 
@@ -123,8 +117,7 @@ class ByteLevelPreTokenizer : public PreTokenizer {
 public:
     ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex)
         : m_addPrefixSpace(addPrefixSpace),
-          m_regex(useRegex ? std::make_shared<const Regex>(adaptOnigurumaPattern(kGpt2Pattern))
-                           : nullptr) {}
+          m_regex(useRegex ? std::make_shared<const Regex>(adaptOnigurumaPattern(kGpt2Pattern)) : nullptr) {}
     void apply(std::vector<Piece>& pieces) const override {
         std::vector<Piece> out;
         out.reserve(pieces.size());
@@ -138,8 +131,7 @@ public:
                 out.push_back(std::move(piece));
             }
         }
-        for (auto& piece : out)
-            piece.text = byte_level::encode(piece.text);
+        for (auto& piece : out) piece.text = byte_level::encode(piece.text);
         pieces = std::move(out);
     }
 
@@ -159,8 +151,7 @@ public:
         for (auto& piece : pieces) {
             piece.text = Pattern(" ").replaceAll(piece.text, m_replacement);
             bool starts = piece.text.compare(0, m_replacement.size(), m_replacement) == 0;
-            if (!starts &&
-                (m_prepend == Prepend::Always || (m_prepend == Prepend::First && piece.atStart))) {
+            if (!starts && (m_prepend == Prepend::Always || (m_prepend == Prepend::First && piece.atStart))) {
                 piece.text.insert(0, m_replacement);
             }
             if (m_split) {
@@ -180,11 +171,9 @@ private:
 
 class SequencePreTokenizer : public PreTokenizer {
 public:
-    explicit SequencePreTokenizer(std::vector<std::unique_ptr<PreTokenizer>> parts)
-        : m_parts(std::move(parts)) {}
+    explicit SequencePreTokenizer(std::vector<std::unique_ptr<PreTokenizer>> parts) : m_parts(std::move(parts)) {}
     void apply(std::vector<Piece>& pieces) const override {
-        for (const auto& part : m_parts)
-            part->apply(pieces);
+        for (const auto& part : m_parts) part->apply(pieces);
     }
 
 private:
@@ -216,14 +205,12 @@ std::unique_ptr<PreTokenizer> makeMetaspace(const JsonField& field) {
         } else if (scheme == "never") {
             prepend = MetaspacePreTokenizer::Prepend::Never;
         } else if (scheme != "always") {
-            field["prepend_scheme"].fail("unknown prepend scheme '" + scheme + "'",
-                                         "one of always, first, never");
+            field["prepend_scheme"].fail("unknown prepend scheme '" + scheme + "'", "one of always, first, never");
         }
     } else if (!field.boolOr("add_prefix_space", true)) {
         prepend = MetaspacePreTokenizer::Prepend::Never;
     }
-    return std::make_unique<MetaspacePreTokenizer>(replacement, prepend,
-                                                   field.boolOr("split", true));
+    return std::make_unique<MetaspacePreTokenizer>(replacement, prepend, field.boolOr("split", true));
 }
 
 }  // namespace
@@ -236,8 +223,7 @@ std::unique_ptr<PreTokenizer> makePreTokenizer(const JsonField& field) {
     if (field.isNull()) return nullptr;
     std::string type = field["type"].str();
     if (type == "ByteLevel") {
-        return makeByteLevelPreTokenizer(field.boolOr("add_prefix_space", true),
-                                         field.boolOr("use_regex", true));
+        return makeByteLevelPreTokenizer(field.boolOr("add_prefix_space", true), field.boolOr("use_regex", true));
     }
     if (type == "Split") {
         Pattern pattern = Pattern::fromJson(field["pattern"]);
@@ -247,36 +233,31 @@ std::unique_ptr<PreTokenizer> makePreTokenizer(const JsonField& field) {
     }
     if (type == "Metaspace") return makeMetaspace(field);
     if (type == "WhitespaceSplit") {
-        return std::make_unique<SplitPreTokenizer>(charFinder(unicode::isWhitespace),
-                                                   Behavior::Removed, false);
+        return std::make_unique<SplitPreTokenizer>(charFinder(unicode::isWhitespace), Behavior::Removed, false);
     }
     if (type == "Whitespace") {
-        return std::make_unique<SplitPreTokenizer>(regexFinder("\\w+|[^\\w\\s]+"),
-                                                   Behavior::Removed, true);
+        return std::make_unique<SplitPreTokenizer>(regexFinder("\\w+|[^\\w\\s]+"), Behavior::Removed, true);
     }
     if (type == "Digits") {
         bool individual = field.boolOr("individual_digits", false);
-        return std::make_unique<SplitPreTokenizer>(
-            regexFinder("\\p{N}"), individual ? Behavior::Isolated : Behavior::Contiguous, false);
+        return std::make_unique<SplitPreTokenizer>(regexFinder("\\p{N}"),
+                                                   individual ? Behavior::Isolated : Behavior::Contiguous, false);
     }
     if (type == "Punctuation") {
-        Behavior behavior =
-            field.has("behavior") ? parseBehavior(field["behavior"]) : Behavior::Isolated;
+        Behavior behavior = field.has("behavior") ? parseBehavior(field["behavior"]) : Behavior::Isolated;
         return std::make_unique<SplitPreTokenizer>(regexFinder(kPunctuationClass), behavior, false);
     }
     if (type == "CharDelimiterSplit") {
         std::string delimiter = field["delimiter"].str();
         Pattern pattern(delimiter);
-        return std::make_unique<SplitPreTokenizer>(
-            [pattern](std::string_view text) { return pattern.findAll(text); }, Behavior::Removed,
-            false);
+        return std::make_unique<SplitPreTokenizer>([pattern](std::string_view text) { return pattern.findAll(text); },
+                                                   Behavior::Removed, false);
     }
     if (type == "BertPreTokenizer") {
         std::vector<std::unique_ptr<PreTokenizer>> parts;
-        parts.push_back(std::make_unique<SplitPreTokenizer>(charFinder(unicode::isWhitespace),
-                                                            Behavior::Removed, false));
-        parts.push_back(std::make_unique<SplitPreTokenizer>(regexFinder(kPunctuationClass),
-                                                            Behavior::Isolated, false));
+        parts.push_back(
+            std::make_unique<SplitPreTokenizer>(charFinder(unicode::isWhitespace), Behavior::Removed, false));
+        parts.push_back(std::make_unique<SplitPreTokenizer>(regexFinder(kPunctuationClass), Behavior::Isolated, false));
         return std::make_unique<SequencePreTokenizer>(std::move(parts));
     }
     if (type == "Sequence") {

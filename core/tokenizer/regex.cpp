@@ -24,13 +24,12 @@ using MatchData = std::unique_ptr<pcre2_match_data, MatchDataDeleter>;
 Regex::Regex(const std::string& pattern) : m_pattern(pattern) {
     int errorCode = 0;
     PCRE2_SIZE errorOffset = 0;
-    m_code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                           PCRE2_UTF | PCRE2_UCP, &errorCode, &errorOffset, nullptr);
+    m_code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), PCRE2_UTF | PCRE2_UCP,
+                           &errorCode, &errorOffset, nullptr);
     if (m_code == nullptr) {
         PCRE2_UCHAR buffer[256];
         pcre2_get_error_message(errorCode, buffer, sizeof buffer);
-        throw std::invalid_argument("invalid regular expression at offset " +
-                                    std::to_string(errorOffset) + ": " +
+        throw std::invalid_argument("invalid regular expression at offset " + std::to_string(errorOffset) + ": " +
                                     reinterpret_cast<const char*>(buffer));
     }
     m_jit = pcre2_jit_compile(m_code, PCRE2_JIT_COMPLETE) == 0;
@@ -47,13 +46,11 @@ std::vector<std::pair<size_t, size_t>> Regex::findAll(std::string_view text) con
     auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
     size_t pos = 0;
     while (pos <= text.size()) {
-        int rc = m_jit ? pcre2_jit_match(m_code, subject, text.size(), pos, PCRE2_NO_UTF_CHECK,
-                                         data.get(), nullptr)
+        int rc = m_jit ? pcre2_jit_match(m_code, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, data.get(), nullptr)
                        : PCRE2_ERROR_JIT_BADOPTION;
         if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
             // JIT stack exhausted or no JIT: the interpreter has no such limit in practice.
-            rc = pcre2_match(m_code, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, data.get(),
-                             nullptr);
+            rc = pcre2_match(m_code, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, data.get(), nullptr);
         }
         if (rc == PCRE2_ERROR_NOMATCH) break;
         if (rc < 0) {
@@ -77,8 +74,8 @@ std::vector<std::pair<size_t, size_t>> Regex::findAll(std::string_view text) con
 
 bool Regex::search(std::string_view text) const {
     MatchData data(pcre2_match_data_create_from_pattern(m_code, nullptr));
-    int rc = pcre2_match(m_code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0,
-                         PCRE2_NO_UTF_CHECK, data.get(), nullptr);
+    int rc = pcre2_match(m_code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, PCRE2_NO_UTF_CHECK,
+                         data.get(), nullptr);
     return rc >= 0;
 }
 
@@ -92,8 +89,7 @@ std::string adaptOnigurumaPattern(const std::string& pattern) {
             char e = pattern[i + 1];
             ++i;
             if (e == 's') {
-                out +=
-                    inClass ? std::string(kWhiteSpaceSet) : "[" + std::string(kWhiteSpaceSet) + "]";
+                out += inClass ? std::string(kWhiteSpaceSet) : "[" + std::string(kWhiteSpaceSet) + "]";
             } else if (e == 'S' && !inClass) {
                 out += "[^" + std::string(kWhiteSpaceSet) + "]";
             } else {

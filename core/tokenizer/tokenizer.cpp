@@ -42,16 +42,15 @@ Tokenizer Tokenizer::fromDirectory(const fs::path& dir) {
         throw Error(dir.string(), "", fs::exists(dir) ? "not a folder" : "no such folder");
     }
     if (fs::exists(dir / "tokenizer.json")) return fromTokenizerJson(dir / "tokenizer.json");
-    for (auto [vocab, merges] : {std::pair<const char*, const char*>{"vocab.json", "merges.txt"},
-                                 {"encoder.json", "vocab.bpe"}}) {
+    for (auto [vocab, merges] :
+         {std::pair<const char*, const char*>{"vocab.json", "merges.txt"}, {"encoder.json", "vocab.bpe"}}) {
         if (fs::exists(dir / vocab) && fs::exists(dir / merges)) {
             auto impl = loadLegacyGpt2(dir / vocab, dir / merges);
             applyTokenizerConfig(*impl, dir);
             return Tokenizer(std::move(impl));
         }
     }
-    std::string hint =
-        "expected tokenizer.json, or vocab.json + merges.txt, or encoder.json + vocab.bpe";
+    std::string hint = "expected tokenizer.json, or vocab.json + merges.txt, or encoder.json + vocab.bpe";
     if (fs::exists(dir / "tokenizer.model")) {
         hint +=
             "; a SentencePiece tokenizer.model is not read directly: convert it to tokenizer.json "
@@ -79,8 +78,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool addSpecial) c
         pieces.clear();
         pieces.push_back(Piece{std::move(segment.text), segment.atStart});
         if (d.preTokenizer) d.preTokenizer->apply(pieces);
-        for (const auto& piece : pieces)
-            d.model->tokenize(piece.text, ids);
+        for (const auto& piece : pieces) d.model->tokenize(piece.text, ids);
     }
     if (addSpecial) ids.insert(ids.end(), d.suffixIds.begin(), d.suffixIds.end());
     return ids;
@@ -101,11 +99,9 @@ std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skipSpecial)
     std::string text;
     if (d.decoder) {
         d.decoder->apply(tokens);
-        for (const auto& t : tokens)
-            text += t;
+        for (const auto& t : tokens) text += t;
     } else {
-        for (size_t i = 0; i < tokens.size(); ++i)
-            text += (i ? " " : "") + tokens[i];
+        for (size_t i = 0; i < tokens.size(); ++i) text += (i ? " " : "") + tokens[i];
     }
     return text;
 }

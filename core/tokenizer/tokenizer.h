@@ -26,8 +26,7 @@ public:
     static Tokenizer fromGguf(const std::filesystem::path& file);
     // A model: a folder (as fromDirectory) or a GGUF file (as fromGguf).
     static Tokenizer fromModel(const std::filesystem::path& path);
-    static Tokenizer fromLegacyGpt2(const std::filesystem::path& vocabJson,
-                                    const std::filesystem::path& merges);
+    static Tokenizer fromLegacyGpt2(const std::filesystem::path& vocabJson, const std::filesystem::path& merges);
 
     // An empty tokenizer (for members filled in later): every call but kind() throws an Error.
     Tokenizer();

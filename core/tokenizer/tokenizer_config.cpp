@@ -42,8 +42,7 @@ void readTemplate(const JsonField& field, Template& out) {
         } else {
             item.fail("expected {\"SpecialToken\": ...} or {\"Sequence\": ...}");
         }
-        if (!specials.has(name))
-            item.fail("special token '" + name + "' is not in 'special_tokens'");
+        if (!specials.has(name)) item.fail("special token '" + name + "' is not in 'special_tokens'");
         JsonField ids = specials[name]["ids"];
         auto& target = seenSequence ? out.suffix : out.prefix;
         for (size_t k = 0; k < ids.arraySize(); ++k) {
@@ -74,8 +73,7 @@ void readProcessor(const JsonField& field, Template& out) {
     }
     if (type == "Sequence") {
         JsonField list = field["processors"];
-        for (size_t i = 0; i < list.arraySize(); ++i)
-            readProcessor(list.at(i), out);
+        for (size_t i = 0; i < list.arraySize(); ++i) readProcessor(list.at(i), out);
         return;
     }
     field["type"].fail("unsupported post-processor type '" + type + "'",
@@ -139,8 +137,7 @@ void readConfigFiles(Tokenizer::Impl& impl, const fs::path& dir) {
                 config[key].fail("token '" + *text + "' is not in the vocabulary");
             }
             if (!id) {
-                log::get("tokenizer")
-                    ->warn("{}: {} '{}' is not in the vocabulary; ignored", name, key, *text);
+                log::get("tokenizer")->warn("{}: {} '{}' is not in the vocabulary; ignored", name, key, *text);
             }
             return id;
         };
@@ -162,8 +159,7 @@ void readConfigFiles(Tokenizer::Impl& impl, const fs::path& dir) {
 
 }  // namespace
 
-void applyPostProcessor(Tokenizer::Impl& impl, const nlohmann::json& value,
-                        const std::string& file) {
+void applyPostProcessor(Tokenizer::Impl& impl, const nlohmann::json& value, const std::string& file) {
     Template t;
     readProcessor(JsonField(value, file, "post_processor"), t);
     impl.prefixIds = t.prefix;

@@ -46,8 +46,7 @@ nlohmann::json ggufTokenizerJson(const GgufFile& file);
 // from tokenizer_config.json and special_tokens_map.json in `dir`, when present.
 void applyTokenizerConfig(Tokenizer::Impl& impl, const std::filesystem::path& dir);
 // tokenizer_config.cpp: the "post_processor" field (TemplateProcessing and friends).
-void applyPostProcessor(Tokenizer::Impl& impl, const nlohmann::json& value,
-                        const std::string& file);
+void applyPostProcessor(Tokenizer::Impl& impl, const nlohmann::json& value, const std::string& file);
 // legacy_gpt2.cpp
 std::shared_ptr<Tokenizer::Impl> loadLegacyGpt2(const std::filesystem::path& vocabJson,
                                                 const std::filesystem::path& merges);

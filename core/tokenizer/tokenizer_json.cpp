@@ -18,11 +18,10 @@ Vocab readVocab(const JsonField& field) {
     field.requireObject();
     Vocab vocab;
     for (const auto& [token, value] : field.json().items()) {
-        if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
-            value.get<int64_t>() >= kMaxId) {
+        if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() >= kMaxId) {
             JsonField(value, field.file(), field.path() + "['" + token + "']")
-                .fail("expected a token id (an integer from 0 to " + std::to_string(kMaxId - 1) +
-                      "), found " + value.dump());
+                .fail("expected a token id (an integer from 0 to " + std::to_string(kMaxId - 1) + "), found " +
+                      value.dump());
         }
         vocab.add(token, value.get<int32_t>());
     }
@@ -70,10 +69,8 @@ std::unique_ptr<Model> readModel(const JsonField& field) {
         options.fuseUnk = field.boolOr("fuse_unk", false);
         options.byteFallback = field.boolOr("byte_fallback", false);
         options.ignoreMerges = field.boolOr("ignore_merges", false);
-        if (field.has("dropout") && field["dropout"].json().is_number() &&
-            field["dropout"].json().get<double>() > 0) {
-            log::get("tokenizer")
-                ->warn("{}: BPE dropout is a training-time option; ignored", field.file());
+        if (field.has("dropout") && field["dropout"].json().is_number() && field["dropout"].json().get<double>() > 0) {
+            log::get("tokenizer")->warn("{}: BPE dropout is a training-time option; ignored", field.file());
         }
         JsonField merges = field["merges"];
         return std::make_unique<BpeModel>(
@@ -81,8 +78,8 @@ std::unique_ptr<Model> readModel(const JsonField& field) {
             [&](size_t index, const std::string& message) { merges.at(index).fail(message); });
     }
     if (type == "WordLevel") {
-        return std::make_unique<WordLevelModel>(readVocab(field["vocab"]),
-                                                field.strOr("unk_token", "<unk>"), field.file());
+        return std::make_unique<WordLevelModel>(readVocab(field["vocab"]), field.strOr("unk_token", "<unk>"),
+                                                field.file());
     }
     field["type"].fail("unsupported model type '" + type + "'",
                        "supported: BPE, WordLevel (WordPiece and Unigram are not)");
@@ -130,9 +127,8 @@ std::string describeKind(const nlohmann::json& root) {
     for (const char* key : {"pre_tokenizer", "decoder"}) {
         if (root.contains(key) && mentionsType(root[key], "Metaspace")) metaspace = true;
     }
-    bool spaceMark =
-        root.contains("normalizer") &&
-        root["normalizer"].dump(-1, ' ', false).find("\xE2\x96\x81") != std::string::npos;
+    bool spaceMark = root.contains("normalizer") &&
+                     root["normalizer"].dump(-1, ' ', false).find("\xE2\x96\x81") != std::string::npos;
     if (metaspace || spaceMark || model.value("byte_fallback", false)) return "SentencePiece BPE";
     return "BPE";
 }

@@ -47,19 +47,17 @@ const DecompositionEntry* findDecomposition(char32_t cp) {
 
 // The primary composite of (first, second), or 0.
 char32_t compose(char32_t first, char32_t second) {
-    if (first >= kLBase && first < kLBase + kLCount && second >= kVBase &&
-        second < kVBase + kVCount) {
+    if (first >= kLBase && first < kLBase + kLCount && second >= kVBase && second < kVBase + kVCount) {
         return kSBase + ((first - kLBase) * kVCount + (second - kVBase)) * kTCount;
     }
-    if (first >= kSBase && first < kSBase + kSCount && (first - kSBase) % kTCount == 0 &&
-        second > kTBase && second < kTBase + kTCount) {
+    if (first >= kSBase && first < kSBase + kSCount && (first - kSBase) % kTCount == 0 && second > kTBase &&
+        second < kTBase + kTCount) {
         return first + (second - kTBase);
     }
-    auto it = std::lower_bound(
-        std::begin(kCompositions), std::end(kCompositions), std::make_pair(first, second),
-        [](const CompositionEntry& e, const std::pair<char32_t, char32_t>& k) {
-            return e.first != k.first ? e.first < k.first : e.second < k.second;
-        });
+    auto it = std::lower_bound(std::begin(kCompositions), std::end(kCompositions), std::make_pair(first, second),
+                               [](const CompositionEntry& e, const std::pair<char32_t, char32_t>& k) {
+                                   return e.first != k.first ? e.first < k.first : e.second < k.second;
+                               });
     if (it != std::end(kCompositions) && it->first == first && it->second == second) {
         return it->composite;
     }
@@ -78,8 +76,7 @@ std::vector<char32_t> decomposeAndOrder(std::string_view text) {
             out.push_back(kVBase + (s % kNCount) / kTCount);
             if (s % kTCount != 0) out.push_back(kTBase + s % kTCount);
         } else if (const auto* d = cp >= 0xC0 ? findDecomposition(cp) : nullptr) {
-            out.insert(out.end(), kDecompositionData + d->offset,
-                       kDecompositionData + d->offset + d->length);
+            out.insert(out.end(), kDecompositionData + d->offset, kDecompositionData + d->offset + d->length);
         } else {
             out.push_back(cp);
         }
@@ -181,8 +178,7 @@ void appendUtf8(std::string& out, char32_t cp) {
 
 bool isValidUtf8(std::string_view text) {
     bool valid = true;
-    for (size_t pos = 0; pos < text.size() && valid;)
-        decodeChecked(text, pos, valid);
+    for (size_t pos = 0; pos < text.size() && valid;) decodeChecked(text, pos, valid);
     return valid;
 }
 
@@ -190,23 +186,21 @@ std::string sanitizeUtf8(std::string_view text) {
     if (isValidUtf8(text)) return std::string(text);
     std::string out;
     out.reserve(text.size() + 8);
-    for (size_t pos = 0; pos < text.size();)
-        appendUtf8(out, decodeUtf8(text, pos));
+    for (size_t pos = 0; pos < text.size();) appendUtf8(out, decodeUtf8(text, pos));
     return out;
 }
 
 bool isWhitespace(char32_t cp) {
     if (cp <= 0x20) return cp == 0x20 || (cp >= 0x09 && cp <= 0x0D);
     if (cp < 0x85) return false;
-    return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-           cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+    return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
+           cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
 std::string nfd(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    for (char32_t cp : decomposeAndOrder(text))
-        appendUtf8(out, cp);
+    for (char32_t cp : decomposeAndOrder(text)) appendUtf8(out, cp);
     return out;
 }
 
@@ -233,8 +227,7 @@ std::string nfc(std::string_view text) {
         lastClass = cls;
         cps[length++] = cp;
     }
-    for (size_t i = 0; i < length; ++i)
-        appendUtf8(out, cps[i]);
+    for (size_t i = 0; i < length; ++i) appendUtf8(out, cps[i]);
     return out;
 }
 
@@ -247,12 +240,10 @@ std::string lowercase(std::string_view text) {
             out.push_back(static_cast<char>(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp));
             continue;
         }
-        auto it =
-            std::lower_bound(std::begin(kLowercase), std::end(kLowercase), cp,
-                             [](const DecompositionEntry& e, char32_t c) { return e.cp < c; });
+        auto it = std::lower_bound(std::begin(kLowercase), std::end(kLowercase), cp,
+                                   [](const DecompositionEntry& e, char32_t c) { return e.cp < c; });
         if (it != std::end(kLowercase) && it->cp == cp) {
-            for (size_t i = 0; i < it->length; ++i)
-                appendUtf8(out, kLowercaseData[it->offset + i]);
+            for (size_t i = 0; i < it->length; ++i) appendUtf8(out, kLowercaseData[it->offset + i]);
         } else {
             appendUtf8(out, cp);
         }

@@ -35,8 +35,7 @@ void writeWordLevelTokenizer(const std::vector<std::string>& vocab, const std::s
                              const std::filesystem::path& file) {
     auto checkWord = [&](const std::string& word, const std::string& place) {
         if (word.empty()) throw Error(file.string(), place, "empty token");
-        if (!unicode::isValidUtf8(word))
-            throw Error(file.string(), place, "token is not valid UTF-8");
+        if (!unicode::isValidUtf8(word)) throw Error(file.string(), place, "token is not valid UTF-8");
         for (size_t pos = 0; pos < word.size();) {
             if (unicode::isWhitespace(unicode::decodeUtf8(word, pos))) {
                 throw Error(file.string(), place, "token '" + word + "' contains whitespace",
@@ -55,8 +54,7 @@ void writeWordLevelTokenizer(const std::vector<std::string>& vocab, const std::s
         ids[vocab[i]] = i;
     }
     checkWord(unkToken, "unknown token");
-    int64_t unkId =
-        ids.contains(unkToken) ? ids[unkToken].get<int64_t>() : static_cast<int64_t>(vocab.size());
+    int64_t unkId = ids.contains(unkToken) ? ids[unkToken].get<int64_t>() : static_cast<int64_t>(vocab.size());
     ids[unkToken] = unkId;
 
     nlohmann::json added = nlohmann::json::array();

@@ -15,7 +15,8 @@ nlohmann::json comparable(nlohmann::json settings) {
     return settings;
 }
 
-void writeParameters(const fs::path& path, const std::vector<std::string>& names, const std::vector<torch::Tensor>& values) {
+void writeParameters(const fs::path& path, const std::vector<std::string>& names,
+                     const std::vector<torch::Tensor>& values) {
     std::vector<std::pair<std::string, at::Tensor>> tensors;
     for (size_t i = 0; i < names.size(); ++i) tensors.emplace_back(names[i], values[i]);
     writeSafetensors(path, tensors);
@@ -39,9 +40,8 @@ TrainPoint trainPointFromJson(const nlohmann::json& j) {
     return p;
 }
 
-void saveCheckpoint(const fs::path& dir, const NamedTensors& trained,
-                    torch::optim::Optimizer& optimizer, const std::vector<torch::Tensor>& best,
-                    const TrainerState& state, const nlohmann::json& settings) {
+void saveCheckpoint(const fs::path& dir, const NamedTensors& trained, torch::optim::Optimizer& optimizer,
+                    const std::vector<torch::Tensor>& best, const TrainerState& state, const nlohmann::json& settings) {
     auto staging = stagingDirectoryFor(dir);
     try {
         std::vector<std::string> names;
@@ -64,11 +64,15 @@ void saveCheckpoint(const fs::path& dir, const NamedTensors& trained,
         torch::save(optimizer, (staging / "optimizer.pt").string());
         nlohmann::json history = nlohmann::json::array();
         for (const auto& p : state.history) history.push_back(trainPointJson(p));
-        writeJsonAtomic(staging / "state.json",
-                        {{"step", state.step}, {"epoch", state.epoch}, {"position", state.position},
-                         {"best_accuracy", state.bestAccuracy}, {"best_step", state.bestStep},
-                         {"evals_without_gain", state.evalsWithoutGain}, {"stopped_early", state.stoppedEarly},
-                         {"settings", comparable(settings)}, {"history", history}});
+        writeJsonAtomic(staging / "state.json", {{"step", state.step},
+                                                 {"epoch", state.epoch},
+                                                 {"position", state.position},
+                                                 {"best_accuracy", state.bestAccuracy},
+                                                 {"best_step", state.bestStep},
+                                                 {"evals_without_gain", state.evalsWithoutGain},
+                                                 {"stopped_early", state.stoppedEarly},
+                                                 {"settings", comparable(settings)},
+                                                 {"history", history}});
         replaceDirectory(staging, dir);
     } catch (...) {
         std::error_code ec;
@@ -77,9 +81,8 @@ void saveCheckpoint(const fs::path& dir, const NamedTensors& trained,
     }
 }
 
-TrainerState loadCheckpoint(const fs::path& dir, const NamedTensors& trained,
-                            torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& best,
-                            const nlohmann::json& settings) {
+TrainerState loadCheckpoint(const fs::path& dir, const NamedTensors& trained, torch::optim::Optimizer& optimizer,
+                            std::vector<torch::Tensor>& best, const nlohmann::json& settings) {
     if (!fs::exists(dir / "state.json")) throw Error(dir.string(), "", "no checkpoint to resume from");
     auto j = readJsonFile(dir / "state.json");
     if (j.value("settings", nlohmann::json()) != comparable(settings)) {
@@ -90,12 +93,10 @@ TrainerState loadCheckpoint(const fs::path& dir, const NamedTensors& trained,
     SafetensorsFile params(dir / "model.safetensors");
     for (const auto& [name, value] : trained) {
         if (params.find(name) == nullptr) {
-            throw Error(params.path().string(), "tensor '" + name + "'", "missing",
-                        "resume with the same settings");
+            throw Error(params.path().string(), "tensor '" + name + "'", "missing", "resume with the same settings");
         }
         auto t = params.tensor(name);
-        if (t.sizes() != value.sizes())
-            throw Error(params.path().string(), "tensor '" + name + "'", "shape differs");
+        if (t.sizes() != value.sizes()) throw Error(params.path().string(), "tensor '" + name + "'", "shape differs");
         value.copy_(t);
     }
     best.clear();

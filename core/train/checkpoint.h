@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "core/train/finetune.h"
 
@@ -27,9 +27,8 @@ struct TrainerState {
 // What a checkpoint holds: names (safetensors keys) and the live tensors, in a fixed order.
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
-void saveCheckpoint(const std::filesystem::path& dir, const NamedTensors& trained,
-                    torch::optim::Optimizer& optimizer, const std::vector<torch::Tensor>& best,
-                    const TrainerState& state, const nlohmann::json& settings);
+void saveCheckpoint(const std::filesystem::path& dir, const NamedTensors& trained, torch::optim::Optimizer& optimizer,
+                    const std::vector<torch::Tensor>& best, const TrainerState& state, const nlohmann::json& settings);
 
 // Restores the trained tensors, optimizer and best values; errors when the settings differ.
 TrainerState loadCheckpoint(const std::filesystem::path& dir, const NamedTensors& trained,

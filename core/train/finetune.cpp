@@ -43,7 +43,8 @@ double learningRate(const FinetuneSettings& s, int64_t step, int64_t total) {
 // `trained`: keep-best costs the trainable bytes only.
 std::vector<torch::Tensor> snapshot(const NamedTensors& trained) {
     std::vector<torch::Tensor> values;
-    for (const auto& p : trained) values.push_back(p.second.requires_grad() ? p.second.detach().clone() : torch::Tensor());
+    for (const auto& p : trained)
+        values.push_back(p.second.requires_grad() ? p.second.detach().clone() : torch::Tensor());
     return values;
 }
 
@@ -62,8 +63,8 @@ struct DetachOnExit {
 
 }  // namespace
 
-double maskedAccuracy(CausalLM& model, const std::vector<ScoringItem>& items, const NeuronMask* mask,
-                      ScoringMode mode, int64_t batchSize, const CancelFlag* cancel) {
+double maskedAccuracy(CausalLM& model, const std::vector<ScoringItem>& items, const NeuronMask* mask, ScoringMode mode,
+                      int64_t batchSize, const CancelFlag* cancel) {
     if (items.empty()) return 0;
     NeuronHook hook(model.config().nLayer);
     if (mask != nullptr) mask->applyTo(hook, model.unembedding().device());
@@ -75,11 +76,12 @@ double maskedAccuracy(CausalLM& model, const std::vector<ScoringItem>& items, co
     return summarize(scores).accuracy;
 }
 
-FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train, const std::vector<ScoringItem>& validation,
-                        const NeuronMask* mask, const FinetuneSettings& s, const TrainCallback& callback,
-                        const CancelFlag* cancel, const StopCondition& stopWhen) {
+FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train,
+                        const std::vector<ScoringItem>& validation, const NeuronMask* mask, const FinetuneSettings& s,
+                        const TrainCallback& callback, const CancelFlag* cancel, const StopCondition& stopWhen) {
     if (train.empty()) throw Error("", "fine-tuning", "no training questions");
-    if (s.batchSize < 1 || s.gradAccum < 1) throw Error("", "field 'batch_size'", "batch size and accumulation must be >= 1");
+    if (s.batchSize < 1 || s.gradAccum < 1)
+        throw Error("", "field 'batch_size'", "batch size and accumulation must be >= 1");
     const auto& config = model.config();
     if (mask != nullptr) checkMaskFits(*mask, config.nLayer, config.nNeuron, "mask");
     if (s.checkpointActivations && s.l1Activation > 0) {
@@ -122,8 +124,10 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train, 
     if (decay.empty() && noDecay.empty()) throw Error("", "field 'trainable'", "selects no parameters");
     auto options = torch::optim::AdamWOptions(s.lr).betas({s.beta1, s.beta2}).eps(s.eps);
     std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(options).weight_decay(s.weightDecay)));
-    groups.emplace_back(noDecay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(options).weight_decay(0.0)));
+    groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
+                                   torch::optim::AdamWOptions(options).weight_decay(s.weightDecay)));
+    groups.emplace_back(
+        noDecay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(options).weight_decay(0.0)));
     torch::optim::AdamW optimizer(groups, options);
 
     const auto perStep = static_cast<size_t>(s.batchSize * s.gradAccum);

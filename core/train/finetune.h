@@ -16,10 +16,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/settings/batch_settings.h"
-#include "core/settings/train_settings.h"
 #include "core/eval/scoring.h"
 #include "core/model/memory_plan.h"
+#include "core/settings/batch_settings.h"
+#include "core/settings/train_settings.h"
 #include "core/train/lora.h"
 #include "core/util/progress.h"
 
@@ -33,22 +33,22 @@ struct FinetuneSettings {
     double lr = settings::kLearningRate.value;
     double weightDecay = settings::kWeightDecay.value;  // not applied to biases and norm scales
     double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-    std::string schedule = "cosine";  // constant, linear, cosine (after warm-up)
+    std::string schedule = "cosine";                          // constant, linear, cosine (after warm-up)
     double warmupFraction = settings::kWarmupFraction.value;  // of the total steps
     int64_t batchSize = settings::kTrainBatchSize.value;
     int64_t gradAccum = settings::kGradAccum.value;  // micro-batches per optimizer step
     double clipNorm = settings::kClipNorm.value;     // 0: no clipping
     int64_t epochs = settings::kEpochs.value;
-    int64_t maxSteps = settings::kMaxSteps.value;    // > 0: stop after this many optimizer steps (epochs as needed)
+    int64_t maxSteps = settings::kMaxSteps.value;  // > 0: stop after this many optimizer steps (epochs as needed)
     uint64_t seed = static_cast<uint64_t>(settings::kTrainSeed.value);  // data order
-    std::string trainable = "all";  // all, ffn, last:K (the last K blocks and the final norm / head)
-    LoraSettings lora;              // rank > 0: train LoRA adapters only (trainable must be all)
+    std::string trainable = "all";                   // all, ffn, last:K (the last K blocks and the final norm / head)
+    LoraSettings lora;                               // rank > 0: train LoRA adapters only (trainable must be all)
     int64_t evalEvery = settings::kEvalEvery.value;  // steps between validation passes (0: only at the end)
-    bool keepBest = true;     // restore the parameters of the best validation accuracy at the end
+    bool keepBest = true;                          // restore the parameters of the best validation accuracy at the end
     int64_t patience = settings::kPatience.value;  // stop after this many evaluations without improvement (0: never)
     double l1Activation = settings::kL1Activation.value;  // penalty x mean |FFN activation| at the answer position
-    bool checkpointActivations = false;  // recompute each block in the backward pass (less memory)
-    int64_t checkpointEvery = 0;        // steps between checkpoints (0: none)
+    bool checkpointActivations = false;                   // recompute each block in the backward pass (less memory)
+    int64_t checkpointEvery = 0;                          // steps between checkpoints (0: none)
     std::filesystem::path checkpointDir;
     bool resume = false;
 
@@ -91,8 +91,8 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train,
                         const CancelFlag* cancel = nullptr, const StopCondition& stopWhen = {});
 
 // Accuracy of `items` with `mask` applied (the ablation preview); mask may be null.
-double maskedAccuracy(CausalLM& model, const std::vector<ScoringItem>& items, const NeuronMask* mask,
-                      ScoringMode mode, int64_t batchSize = settings::kScoringBatchSize.value, const CancelFlag* cancel = nullptr);
+double maskedAccuracy(CausalLM& model, const std::vector<ScoringItem>& items, const NeuronMask* mask, ScoringMode mode,
+                      int64_t batchSize = settings::kScoringBatchSize.value, const CancelFlag* cancel = nullptr);
 
 // The memory plan's settings for fine-tuning a `modelType` model with `settings` (the batch,
 // trainable subset, LoRA rank and resolved targets, checkpointing, keep-best when there is a

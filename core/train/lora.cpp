@@ -22,13 +22,11 @@ namespace prunescope {
 namespace {
 
 const char* const kLoraGroups[] = {"all", "attention", "ffn"};
-const char* const kLoraModules[] = {"q_proj",    "k_proj",      "v_proj",     "o_proj",
-                                    "gate_proj", "up_proj",     "down_proj",  "c_attn",
-                                    "c_proj",    "attn.c_proj", "mlp.c_proj", "c_fc"};
+const char* const kLoraModules[] = {"q_proj",    "k_proj", "v_proj", "o_proj",      "gate_proj",  "up_proj",
+                                    "down_proj", "c_attn", "c_proj", "attn.c_proj", "mlp.c_proj", "c_fc"};
 
 bool endsWith(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() &&
-           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // PEFT's rule for a string target: the module name equals it or ends with "." + it.
@@ -66,8 +64,7 @@ std::pair<torch::Tensor, torch::Tensor> maskedFactors(const LoraModule& m, const
     if (mask == nullptr || m.layer < 0 || m.neurons == NeuronAxis::None) return {a, b};
     const auto& pruned = mask->pruned.at(static_cast<size_t>(m.layer));
     if (pruned.empty()) return {a, b};
-    auto idx = torch::tensor(std::vector<int64_t>(pruned.begin(), pruned.end()), torch::kLong)
-                   .to(a.device());
+    auto idx = torch::tensor(std::vector<int64_t>(pruned.begin(), pruned.end()), torch::kLong).to(a.device());
     if (m.neurons == NeuronAxis::Output) b.index_fill_(0, idx, 0);
     if (m.neurons == NeuronAxis::Input) a.index_fill_(1, idx, 0);
     return {a, b};
@@ -79,32 +76,25 @@ nlohmann::json LoraSettings::toJson() const {
     // Nothing when off: settings (and the experiment cache keys made from them) stay as before LoRA.
     // (A negative rank is written, so that fromJson names it.)
     if (rank == 0) return nlohmann::json::object();
-    return {{"lora_rank", rank},
-            {"lora_alpha", alpha},
-            {"lora_dropout", dropout},
-            {"lora_targets", targets}};
+    return {{"lora_rank", rank}, {"lora_alpha", alpha}, {"lora_dropout", dropout}, {"lora_targets", targets}};
 }
 
 LoraSettings LoraSettings::fromJson(const nlohmann::json& j, const std::string& where) {
     LoraSettings s;
     if (j.contains("lora_rank")) {
-        if (!j["lora_rank"].is_number_integer())
-            throw Error(where, "field 'lora_rank'", "expected an integer");
+        if (!j["lora_rank"].is_number_integer()) throw Error(where, "field 'lora_rank'", "expected an integer");
         s.rank = j["lora_rank"].get<int64_t>();
         if (s.rank < 0) throw Error(where, "field 'lora_rank'", "must be >= 0", "0 turns LoRA off");
     }
     if (j.contains("lora_alpha")) {
-        if (!j["lora_alpha"].is_number())
-            throw Error(where, "field 'lora_alpha'", "expected a number");
+        if (!j["lora_alpha"].is_number()) throw Error(where, "field 'lora_alpha'", "expected a number");
         s.alpha = j["lora_alpha"].get<double>();
         if (!(s.alpha > 0)) throw Error(where, "field 'lora_alpha'", "must be positive");
     }
     if (j.contains("lora_dropout")) {
-        if (!j["lora_dropout"].is_number())
-            throw Error(where, "field 'lora_dropout'", "expected a number");
+        if (!j["lora_dropout"].is_number()) throw Error(where, "field 'lora_dropout'", "expected a number");
         s.dropout = j["lora_dropout"].get<double>();
-        if (!(s.dropout >= 0 && s.dropout < 1))
-            throw Error(where, "field 'lora_dropout'", "must be in [0, 1)");
+        if (!(s.dropout >= 0 && s.dropout < 1)) throw Error(where, "field 'lora_dropout'", "must be in [0, 1)");
     }
     if (j.contains("lora_targets")) {
         const auto& t = j["lora_targets"];
@@ -113,14 +103,12 @@ LoraSettings LoraSettings::fromJson(const nlohmann::json& j, const std::string& 
         } else if (t.is_array() && !t.empty()) {
             std::string list;
             for (const auto& e : t) {
-                if (!e.is_string())
-                    throw Error(where, "field 'lora_targets'", "expected module names (strings)");
+                if (!e.is_string()) throw Error(where, "field 'lora_targets'", "expected module names (strings)");
                 list += (list.empty() ? "" : ",") + e.get<std::string>();
             }
             s.targets = parseLoraTargets(list, where);
         } else {
-            throw Error(where, "field 'lora_targets'",
-                        "expected a string or a non-empty array of strings");
+            throw Error(where, "field 'lora_targets'", "expected a string or a non-empty array of strings");
         }
     }
     return s;
@@ -134,10 +122,8 @@ std::vector<std::string> parseLoraTargets(const std::string& text, const std::st
         part.erase(0, part.find_first_not_of(" \t"));
         part.erase(part.find_last_not_of(" \t") + 1);
         if (part.empty()) continue;
-        bool known = std::find(std::begin(kLoraGroups), std::end(kLoraGroups), part) !=
-                         std::end(kLoraGroups) ||
-                     std::find(std::begin(kLoraModules), std::end(kLoraModules), part) !=
-                         std::end(kLoraModules);
+        bool known = std::find(std::begin(kLoraGroups), std::end(kLoraGroups), part) != std::end(kLoraGroups) ||
+                     std::find(std::begin(kLoraModules), std::end(kLoraModules), part) != std::end(kLoraModules);
         if (!known) {
             throw Error(where, "field 'lora_targets'", "unknown target '" + part + "'",
                         "use attention, ffn, all, or module names: q_proj, k_proj, v_proj, o_proj, "
@@ -147,20 +133,17 @@ std::vector<std::string> parseLoraTargets(const std::string& text, const std::st
         }
         if (std::find(out.begin(), out.end(), part) == out.end()) out.push_back(part);
     }
-    if (out.empty())
-        throw Error(where, "field 'lora_targets'", "names no module", "use attention, ffn or all");
+    if (out.empty()) throw Error(where, "field 'lora_targets'", "names no module", "use attention, ffn or all");
     return out;
 }
 
-std::vector<std::string> resolveLoraTargets(const std::vector<std::string>& targets,
-                                            const std::string& modelType) {
+std::vector<std::string> resolveLoraTargets(const std::vector<std::string>& targets, const std::string& modelType) {
     const auto& traits = findArchitecture(modelType).traits;
     const std::vector<std::string>& attention = traits.attentionModules;
     const std::vector<std::string>& ffn = traits.ffnModules;
     std::vector<std::string> out;
     for (const auto& t : targets) {
-        if (t == "attention" || t == "all")
-            out.insert(out.end(), attention.begin(), attention.end());
+        if (t == "attention" || t == "all") out.insert(out.end(), attention.begin(), attention.end());
         if (t == "ffn" || t == "all") out.insert(out.end(), ffn.begin(), ffn.end());
         if (t != "attention" && t != "ffn" && t != "all") out.push_back(t);
     }
@@ -170,9 +153,8 @@ std::vector<std::string> resolveLoraTargets(const std::vector<std::string>& targ
     if (std::find(out.begin(), out.end(), "c_proj") != out.end() ||
         (std::find(out.begin(), out.end(), "attn.c_proj") != out.end() &&
          std::find(out.begin(), out.end(), "mlp.c_proj") != out.end())) {
-        out.erase(std::remove_if(
-                      out.begin(), out.end(),
-                      [](const std::string& t) { return t == "attn.c_proj" || t == "mlp.c_proj"; }),
+        out.erase(std::remove_if(out.begin(), out.end(),
+                                 [](const std::string& t) { return t == "attn.c_proj" || t == "mlp.c_proj"; }),
                   out.end());
         if (std::find(out.begin(), out.end(), "c_proj") == out.end()) out.push_back("c_proj");
         std::sort(out.begin(), out.end());
@@ -220,8 +202,7 @@ LoraAttachment attachLora(CausalLM& model, const LoraSettings& settings, uint64_
         if (!hit) continue;
         if ((dense && dense->lora) || (conv && conv->lora)) {
             detachLora(lora);
-            throw Error("", "module '" + name + "'", "already has a LoRA adapter",
-                        "merge or detach it first");
+            throw Error("", "module '" + name + "'", "already has a LoRA adapter", "merge or detach it first");
         }
         const auto& weight = dense ? dense->weight : conv->weight;
         const int64_t in = dense ? weight.size(1) : weight.size(0);
@@ -230,9 +211,7 @@ LoraAttachment attachLora(CausalLM& model, const LoraSettings& settings, uint64_
         const double bound = 1.0 / std::sqrt(static_cast<double>(in));
         auto adapter = std::make_shared<LoraAdapter>();
         auto opts = torch::TensorOptions().dtype(torch::kFloat);
-        adapter->A = torch::empty({settings.rank, in}, opts)
-                         .uniform_(-bound, bound, gen)
-                         .to(weight.device());
+        adapter->A = torch::empty({settings.rank, in}, opts).uniform_(-bound, bound, gen).to(weight.device());
         adapter->B = torch::zeros({out, settings.rank}, opts.device(weight.device()));
         adapter->A.set_requires_grad(true);
         adapter->B.set_requires_grad(true);
@@ -253,17 +232,14 @@ LoraAttachment attachLora(CausalLM& model, const LoraSettings& settings, uint64_
         if (used[i]) continue;
         detachLora(lora);
         throw Error("", "field 'lora_targets'",
-                    "'" + lora.targetModules[i] + "' matches no linear layer of this " +
-                        config.modelType + " model",
+                    "'" + lora.targetModules[i] + "' matches no linear layer of this " + config.modelType + " model",
                     "use attention, ffn, all or " + joinNames(config.traits().attentionModules) + ", " +
                         joinNames(config.traits().ffnModules));
     }
     int64_t values = 0;
-    for (const auto& t : lora.parameters())
-        values += t.numel();
-    log::get("train")->info("LoRA: rank {}, alpha {}, {} adapters on {} ({} trainable values)",
-                            settings.rank, settings.alpha, lora.modules.size(),
-                            nlohmann::json(lora.targetModules).dump(), values);
+    for (const auto& t : lora.parameters()) values += t.numel();
+    log::get("train")->info("LoRA: rank {}, alpha {}, {} adapters on {} ({} trainable values)", settings.rank,
+                            settings.alpha, lora.modules.size(), nlohmann::json(lora.targetModules).dump(), values);
     return lora;
 }
 
@@ -274,10 +250,8 @@ LoraWeights loraWeights(const LoraAttachment& lora, const NeuronMask* mask) {
     w.fanInFanOut = lora.fanInFanOut;
     for (const auto& m : lora.modules) {
         auto [a, b] = maskedFactors(m, mask);
-        w.tensors.emplace_back("base_model.model." + m.path + ".lora_A.weight",
-                               a.to(torch::kCPU).contiguous());
-        w.tensors.emplace_back("base_model.model." + m.path + ".lora_B.weight",
-                               b.to(torch::kCPU).contiguous());
+        w.tensors.emplace_back("base_model.model." + m.path + ".lora_A.weight", a.to(torch::kCPU).contiguous());
+        w.tensors.emplace_back("base_model.model." + m.path + ".lora_B.weight", b.to(torch::kCPU).contiguous());
     }
     return w;
 }
@@ -307,12 +281,10 @@ void detachLora(LoraAttachment& lora) {
 }
 
 void saveLoraAdapter(const LoraWeights& w, const fs::path& dir, const std::string& baseModel) {
-    if (w.empty())
-        throw Error(dir.string(), "", "no LoRA adapter to save", "fine-tune with lora_rank > 0");
+    if (w.empty()) throw Error(dir.string(), "", "no LoRA adapter to save", "fine-tune with lora_rank > 0");
     const double alpha = w.settings.alpha;
-    nlohmann::json alphaJson = alpha == std::floor(alpha)
-                                   ? nlohmann::json(static_cast<int64_t>(alpha))
-                                   : nlohmann::json(alpha);
+    nlohmann::json alphaJson =
+        alpha == std::floor(alpha) ? nlohmann::json(static_cast<int64_t>(alpha)) : nlohmann::json(alpha);
     nlohmann::json config = {{"peft_type", "LORA"},
                              {"task_type", "CAUSAL_LM"},
                              {"r", w.settings.rank},

@@ -46,8 +46,7 @@ struct LoraSettings {
 std::vector<std::string> parseLoraTargets(const std::string& text, const std::string& where);
 
 // The module-name suffixes (PEFT's target_modules) the targets stand for in `modelType`.
-std::vector<std::string> resolveLoraTargets(const std::vector<std::string>& targets,
-                                            const std::string& modelType);
+std::vector<std::string> resolveLoraTargets(const std::vector<std::string>& targets, const std::string& modelType);
 
 // Which FFN neurons a module's adapter can reach: Output: B's rows (gate_proj, up_proj, c_fc);
 // Input: A's columns (down_proj, mlp.c_proj).
@@ -101,7 +100,6 @@ void mergeLora(LoraAttachment& lora, CausalLM& model, const NeuronMask* mask);
 void detachLora(LoraAttachment& lora);
 
 // Writes `dir` atomically: adapter_config.json and adapter_model.safetensors in PEFT's layout.
-void saveLoraAdapter(const LoraWeights& weights, const std::filesystem::path& dir,
-                     const std::string& baseModel);
+void saveLoraAdapter(const LoraWeights& weights, const std::filesystem::path& dir, const std::string& baseModel);
 
 }  // namespace prunescope

@@ -61,8 +61,9 @@ torch::Tensor questionLoss(CausalLM& model, const std::vector<const ScoringItem*
             }
             gold.push_back(batch[r]->gold);
         }
-        auto last = hidden.select(1, t - 1);                                                        // (B, d)
-        auto rows = model.unembedding().index_select(0, torch::tensor(optionIds, torch::kLong).to(device))  // (B*O, d)
+        auto last = hidden.select(1, t - 1);  // (B, d)
+        auto rows = model.unembedding()
+                        .index_select(0, torch::tensor(optionIds, torch::kLong).to(device))  // (B*O, d)
                         .view({b, static_cast<int64_t>(most), -1});
         auto logits = atLeastFloat((inDtype(rows, last.scalar_type()) * last.unsqueeze(1)).sum(-1));  // (B, O)
         auto validMask = torch::tensor(valid, torch::kBool).view({b, static_cast<int64_t>(most)}).to(device);
@@ -80,7 +81,7 @@ torch::Tensor questionLoss(CausalLM& model, const std::vector<const ScoringItem*
         }
         auto h = hidden.index({torch::tensor(rowIndex, torch::kLong).to(device),
                                torch::tensor(posIndex, torch::kLong).to(device)});  // (N, d)
-        auto logits = atLeastFloat(model.logits(h));                            // (N, V)
+        auto logits = atLeastFloat(model.logits(h));                                // (N, V)
         loss = torch::nn::functional::cross_entropy(logits, torch::tensor(target, torch::kLong).to(device));
     }
     if (penalize) {

@@ -6,13 +6,27 @@
 namespace prunescope {
 
 nlohmann::json FinetuneSettings::toJson() const {
-    nlohmann::json j = {{"scoring", scoringModeName(mode)}, {"lr", lr}, {"weight_decay", weightDecay},
-            {"betas", {beta1, beta2}},          {"eps", eps}, {"schedule", schedule},
-            {"warmup_fraction", warmupFraction}, {"batch_size", batchSize}, {"grad_accum", gradAccum},
-            {"clip_norm", clipNorm},            {"epochs", epochs}, {"max_steps", maxSteps},
-            {"seed", seed},                     {"trainable", trainable}, {"eval_every", evalEvery},
-            {"keep_best", keepBest},            {"patience", patience}, {"l1_activation", l1Activation},
-            {"checkpoint_every", checkpointEvery}, {"checkpoint_dir", checkpointDir.string()}, {"resume", resume}};
+    nlohmann::json j = {{"scoring", scoringModeName(mode)},
+                        {"lr", lr},
+                        {"weight_decay", weightDecay},
+                        {"betas", {beta1, beta2}},
+                        {"eps", eps},
+                        {"schedule", schedule},
+                        {"warmup_fraction", warmupFraction},
+                        {"batch_size", batchSize},
+                        {"grad_accum", gradAccum},
+                        {"clip_norm", clipNorm},
+                        {"epochs", epochs},
+                        {"max_steps", maxSteps},
+                        {"seed", seed},
+                        {"trainable", trainable},
+                        {"eval_every", evalEvery},
+                        {"keep_best", keepBest},
+                        {"patience", patience},
+                        {"l1_activation", l1Activation},
+                        {"checkpoint_every", checkpointEvery},
+                        {"checkpoint_dir", checkpointDir.string()},
+                        {"resume", resume}};
     // Only when on: it changes the memory, never the result, so runs cached without it still match.
     if (checkpointActivations) j["checkpoint_activations"] = true;
     j.update(lora.toJson());  // empty when LoRA is off, for the same reason
@@ -22,11 +36,32 @@ nlohmann::json FinetuneSettings::toJson() const {
 FinetuneSettings FinetuneSettings::fromJson(const nlohmann::json& j, const std::string& where) {
     FinetuneSettings s;
     if (!j.is_object()) throw Error(where, "", "fine-tuning settings must be an object");
-    static const char* known[] = {"scoring", "lr", "weight_decay", "betas", "eps", "schedule", "warmup_fraction",
-                                  "batch_size", "grad_accum", "clip_norm", "epochs", "max_steps", "seed",
-                                  "trainable", "eval_every", "keep_best", "patience", "l1_activation",
-                                  "checkpoint_every", "checkpoint_dir", "resume", "checkpoint_activations",
-                                  "lora_rank", "lora_alpha", "lora_dropout", "lora_targets"};
+    static const char* known[] = {"scoring",
+                                  "lr",
+                                  "weight_decay",
+                                  "betas",
+                                  "eps",
+                                  "schedule",
+                                  "warmup_fraction",
+                                  "batch_size",
+                                  "grad_accum",
+                                  "clip_norm",
+                                  "epochs",
+                                  "max_steps",
+                                  "seed",
+                                  "trainable",
+                                  "eval_every",
+                                  "keep_best",
+                                  "patience",
+                                  "l1_activation",
+                                  "checkpoint_every",
+                                  "checkpoint_dir",
+                                  "resume",
+                                  "checkpoint_activations",
+                                  "lora_rank",
+                                  "lora_alpha",
+                                  "lora_dropout",
+                                  "lora_targets"};
     for (auto it = j.begin(); it != j.end(); ++it) {
         if (std::find(std::begin(known), std::end(known), it.key()) == std::end(known)) {
             throw Error(where, "field '" + it.key() + "'", "unknown fine-tuning setting");
@@ -50,7 +85,8 @@ FinetuneSettings FinetuneSettings::fromJson(const nlohmann::json& j, const std::
         if (!j.contains(key)) return fallback;
         if (!j[key].is_number_integer()) throw Error(where, std::string("field '") + key + "'", "expected an integer");
         auto v = j[key].get<int64_t>();
-        if (v < minimum) throw Error(where, std::string("field '") + key + "'", "must be >= " + std::to_string(minimum));
+        if (v < minimum)
+            throw Error(where, std::string("field '") + key + "'", "must be >= " + std::to_string(minimum));
         return v;
     };
     if (j.contains("scoring")) s.mode = parseScoringMode(j["scoring"].get<std::string>());
@@ -58,14 +94,16 @@ FinetuneSettings FinetuneSettings::fromJson(const nlohmann::json& j, const std::
     s.lr = real(kLearningRate, s.lr);
     s.weightDecay = real(kWeightDecay, s.weightDecay);
     if (j.contains("betas")) {
-        if (!j["betas"].is_array() || j["betas"].size() != 2) throw Error(where, "field 'betas'", "expected [beta1, beta2]");
+        if (!j["betas"].is_array() || j["betas"].size() != 2)
+            throw Error(where, "field 'betas'", "expected [beta1, beta2]");
         s.beta1 = j["betas"][0].get<double>();
         s.beta2 = j["betas"][1].get<double>();
     }
     s.eps = number("eps", s.eps);
     s.schedule = j.value("schedule", s.schedule);
     if (s.schedule != "constant" && s.schedule != "linear" && s.schedule != "cosine") {
-        throw Error(where, "field 'schedule'", "unknown schedule '" + s.schedule + "'", "use constant, linear or cosine");
+        throw Error(where, "field 'schedule'", "unknown schedule '" + s.schedule + "'",
+                    "use constant, linear or cosine");
     }
     s.warmupFraction = real(kWarmupFraction, s.warmupFraction);
     s.batchSize = integer(kTrainBatchSize.key, s.batchSize, kTrainBatchSize.min);
@@ -94,8 +132,11 @@ FinetuneSettings FinetuneSettings::fromJson(const nlohmann::json& j, const std::
 nlohmann::json FinetuneResult::toJson() const {
     nlohmann::json h = nlohmann::json::array();
     for (const auto& p : history) h.push_back(trainPointJson(p));
-    return {{"steps", steps}, {"best_step", bestStep}, {"best_validation_accuracy", bestValidationAccuracy},
-            {"stopped_early", stoppedEarly}, {"history", h}};
+    return {{"steps", steps},
+            {"best_step", bestStep},
+            {"best_validation_accuracy", bestValidationAccuracy},
+            {"stopped_early", stoppedEarly},
+            {"history", h}};
 }
 
 }  // namespace prunescope

@@ -9,8 +9,7 @@ namespace prunescope::log {
 namespace {
 
 struct Registry {
-    std::shared_ptr<spdlog::sinks::dist_sink_mt> sink =
-        std::make_shared<spdlog::sinks::dist_sink_mt>();
+    std::shared_ptr<spdlog::sinks::dist_sink_mt> sink = std::make_shared<spdlog::sinks::dist_sink_mt>();
     spdlog::level::level_enum level = spdlog::level::info;
     std::mutex mutex;
 };
@@ -32,9 +31,13 @@ std::shared_ptr<spdlog::logger> get(const std::string& name) {
     return logger;
 }
 
-void addSink(spdlog::sink_ptr sink) { registry().sink->add_sink(std::move(sink)); }
+void addSink(spdlog::sink_ptr sink) {
+    registry().sink->add_sink(std::move(sink));
+}
 
-void removeSink(const spdlog::sink_ptr& sink) { registry().sink->remove_sink(sink); }
+void removeSink(const spdlog::sink_ptr& sink) {
+    registry().sink->remove_sink(sink);
+}
 
 void setLevel(spdlog::level::level_enum level) {
     auto& r = registry();

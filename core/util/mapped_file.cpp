@@ -12,8 +12,7 @@ namespace prunescope {
 MappedFile::MappedFile(const std::filesystem::path& path) {
     int fd = ::open(path.c_str(), O_RDONLY);
     if (fd < 0) {
-        throw Error(path.string(), "",
-                    std::filesystem::exists(path) ? "cannot open file" : "no such file");
+        throw Error(path.string(), "", std::filesystem::exists(path) ? "cannot open file" : "no such file");
     }
     struct stat st {};
     if (::fstat(fd, &st) != 0) {

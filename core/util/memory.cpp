@@ -86,8 +86,9 @@ int64_t parseByteSize(const std::string& text) {
     }
     if (!unit.empty() && unit.back() == 'b') unit.pop_back();
     static const std::pair<const char*, double> units[] = {
-        {"", 1},       {"k", 1e3},           {"m", 1e6},           {"g", 1e9},           {"t", 1e12},
-        {"ki", 1024.0}, {"mi", 1048576.0}, {"gi", 1073741824.0}, {"ti", 1099511627776.0}};
+        {"", 1},           {"k", 1e3},           {"m", 1e6},
+        {"g", 1e9},        {"t", 1e12},          {"ki", 1024.0},
+        {"mi", 1048576.0}, {"gi", 1073741824.0}, {"ti", 1099511627776.0}};
     for (const auto& [name, scale] : units) {
         if (unit == name && value >= 0) return static_cast<int64_t>(value * scale);
     }
@@ -117,9 +118,13 @@ int64_t totalMemoryBytes() {
     return total;
 }
 
-int64_t residentBytes() { return procField("/proc/self/status", "VmRSS"); }
+int64_t residentBytes() {
+    return procField("/proc/self/status", "VmRSS");
+}
 
-int64_t peakResidentBytes() { return procField("/proc/self/status", "VmHWM"); }
+int64_t peakResidentBytes() {
+    return procField("/proc/self/status", "VmHWM");
+}
 
 std::string formatBytes(int64_t bytes) {
     char text[32];

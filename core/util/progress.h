@@ -12,9 +12,9 @@
 namespace prunescope {
 
 struct Progress {
-    std::string stage;    // e.g. "scoring", "attribution", "fine-tuning"
-    int64_t done = 0;     // units finished
-    int64_t total = 0;    // units in all (0 when unknown)
+    std::string stage;       // e.g. "scoring", "attribution", "fine-tuning"
+    int64_t done = 0;        // units finished
+    int64_t total = 0;       // units in all (0 when unknown)
     double etaSeconds = -1;  // estimated seconds left (-1 when unknown)
 };
 

@@ -123,7 +123,7 @@ SystemInfo probeSystem(bool measure) {
         info.matmulGflops = small < kSlowBlasGflops ? small : measureMatmulGflops(1024, 0.2);
         const auto kind = mappedBlasKind();
         info.slowBlas = kind == "reference" || (kind.empty() && info.matmulGflops < kSlowBlasGflops);
-        info.throughputClass = info.slowBlas                              ? "slow (reference BLAS)"
+        info.throughputClass = info.slowBlas                         ? "slow (reference BLAS)"
                                : info.matmulGflops < kSlowBlasGflops ? "optimized BLAS, machine busy"
                                                                      : "optimized BLAS";
     }

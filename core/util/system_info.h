@@ -12,10 +12,10 @@ namespace prunescope {
 
 struct SystemInfo {
     std::string torchVersion;
-    std::string device;        // "cpu" or "cuda:0 (NVIDIA ...)"
-    int threads = 1;           // intra-op threads LibTorch uses
-    int blasThreads = 0;       // OpenBLAS's own threads for matrix products (0: it has none)
-    double matmulGflops = 0;   // measured, float32 1024x1024 matmul on the CPU
+    std::string device;           // "cpu" or "cuda:0 (NVIDIA ...)"
+    int threads = 1;              // intra-op threads LibTorch uses
+    int blasThreads = 0;          // OpenBLAS's own threads for matrix products (0: it has none)
+    double matmulGflops = 0;      // measured, float32 1024x1024 matmul on the CPU
     std::string throughputClass;  // "optimized BLAS", "slow (reference BLAS?)"
     bool slowBlas = false;
 };

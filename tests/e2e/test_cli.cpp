@@ -6,8 +6,8 @@
 
 #include <fstream>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "core/model/model_io.h"
 #include "core/model/safetensors.h"
@@ -30,8 +30,8 @@ private slots:
     void helpForEveryCommand() {
         auto top = test::runCli({"--help"});
         QCOMPARE(top.exitCode, 0);
-        for (const char* c : {"info", "init-model", "generate", "eval", "attribute", "merge", "select", "finetune", "run",
-                              "demo", "tokenize"}) {
+        for (const char* c : {"info", "init-model", "generate", "eval", "attribute", "merge", "select", "finetune",
+                              "run", "demo", "tokenize"}) {
             auto r = test::runCli({c, "--help"});
             QVERIFY2(r.exitCode == 0 && r.out.find("Usage: prunescope-cli") != std::string::npos, c);
             QVERIFY2(top.out.find(c) != std::string::npos, c);
@@ -75,8 +75,8 @@ private slots:
     void evalWritesPerQuestionJson() {
         auto data = (test::sharedDataDir() / "mcq/arc-hf-jsonl/ARC-Easy-validation.jsonl").string();
         auto out = m_tmp / "scores.json";
-        auto r = test::runCli({"eval", "--model", m_model.string(), "--data", data, "--limit", "30", "--out",
-                               out.string(), "--quiet"});
+        auto r = test::runCli(
+            {"eval", "--model", m_model.string(), "--data", data, "--limit", "30", "--out", out.string(), "--quiet"});
         QCOMPARE(r.exitCode, 0);
         QVERIFY(r.out.find("accuracy") != std::string::npos);
         QVERIFY(r.out.find("confidence histogram") != std::string::npos);
@@ -126,8 +126,10 @@ private slots:
 
     void badDataNamesFileAndLine() {
         auto file = m_tmp / "bad.jsonl";
-        std::ofstream(file) << R"({"question": "Q1", "choices": ["a", "b"], "answer": 0})" "\n"
-                            << R"({"question": "Q2", "choices": ["a", "b"], "answer": 7})" "\n";
+        std::ofstream(file) << R"({"question": "Q1", "choices": ["a", "b"], "answer": 0})"
+                               "\n"
+                            << R"({"question": "Q2", "choices": ["a", "b"], "answer": 7})"
+                               "\n";
         auto r = test::runCli({"eval", "--model", m_model.string(), "--data", file.string(), "--quiet"});
         std::printf("  %s", r.err.c_str());
         QCOMPARE(r.exitCode, 2);
@@ -204,18 +206,12 @@ private slots:
         QCOMPARE(readJsonFile(out / "prunescope.json")["settings"]["lora_rank"], nlohmann::json(4));
         auto model = loadModel(out, {"cpu"});
         auto params = model->named_parameters();
-        QCOMPARE(params["h.0.mlp.c_fc.weight"]
-                     .index({torch::indexing::Slice(), 17})
-                     .abs()
-                     .max()
-                     .item<double>(),
-                 0.0);
+        QCOMPARE(params["h.0.mlp.c_fc.weight"].index({torch::indexing::Slice(), 17}).abs().max().item<double>(), 0.0);
         QCOMPARE(params["h.1.mlp.c_proj.weight"][5].abs().max().item<double>(), 0.0);
 
-        for (const auto& bad :
-             std::vector<std::vector<std::string>>{{"--lora", "-1"},
-                                                   {"--lora", "4", "--lora-targets", "qkv"},
-                                                   {"--save-adapter", (m_tmp / "x").string()}}) {
+        for (const auto& bad : std::vector<std::vector<std::string>>{{"--lora", "-1"},
+                                                                     {"--lora", "4", "--lora-targets", "qkv"},
+                                                                     {"--save-adapter", (m_tmp / "x").string()}}) {
             auto badOut = m_tmp / "lora-bad";
             std::vector<std::string> args = {"finetune", "--model", m_model.string(), "--data",
                                              data,       "--out",   badOut.string(),  "--quiet"};
@@ -233,8 +229,8 @@ private slots:
                                "--batch", "2", "--seconds", "0.1"});
         QCOMPARE(r.exitCode, 0);
         QVERIFY(r.out.find("fraction of peak") != std::string::npos);
-        auto a = test::runCli({"bench", "attribution", "--layers", "1", "--d-model", "64", "--vocab", "400", "--seq", "12",
-                               "--questions", "1", "--steps", "4"});
+        auto a = test::runCli({"bench", "attribution", "--layers", "1", "--d-model", "64", "--vocab", "400", "--seq",
+                               "12", "--questions", "1", "--steps", "4"});
         QCOMPARE(a.exitCode, 0);
         QVERIFY(a.out.find("speed-up") != std::string::npos);
     }

@@ -9,13 +9,17 @@
 #include <cstdlib>
 #include <random>
 
-#include "core/model/model_io.h"
 #include "core/model/config.h"
+#include "core/model/model_io.h"
 
 namespace prunescope::test {
 
-std::filesystem::path dataDir() { return PRUNESCOPE_TEST_DATA_DIR; }
-std::filesystem::path sharedDataDir() { return PRUNESCOPE_SHARED_DATA_DIR; }
+std::filesystem::path dataDir() {
+    return PRUNESCOPE_TEST_DATA_DIR;
+}
+std::filesystem::path sharedDataDir() {
+    return PRUNESCOPE_SHARED_DATA_DIR;
+}
 std::filesystem::path cliPath() {
     return std::filesystem::path(PRUNESCOPE_BINARY_DIR) / "app" / "prunescope-cli";
 }
@@ -33,9 +37,13 @@ std::filesystem::path cachedModel(const std::string& fileName) {
     return cache / "models" / fileName;
 }
 
-TempDir::TempDir() { QVERIFY2(m_dir.isValid(), "cannot create a temporary folder"); }
+TempDir::TempDir() {
+    QVERIFY2(m_dir.isValid(), "cannot create a temporary folder");
+}
 
-std::filesystem::path TempDir::path() const { return m_dir.path().toStdString(); }
+std::filesystem::path TempDir::path() const {
+    return m_dir.path().toStdString();
+}
 
 CliResult runCli(const std::vector<std::string>& args, int timeoutMs) {
     QProcess process;
@@ -61,14 +69,21 @@ std::filesystem::path makeTinyModel(const std::filesystem::path& dir, const std:
     nlohmann::json config;
     fs::path tokenizerDir;
     if (arch == "gpt2") {
-        config = {{"model_type", "gpt2"}, {"n_layer", 2}, {"n_embd", 32}, {"n_head", 4}, {"vocab_size", 50257},
-                  {"n_positions", 512}, {"bos_token_id", 50256}, {"eos_token_id", 50256}};
+        config = {{"model_type", "gpt2"}, {"n_layer", 2},       {"n_embd", 32},          {"n_head", 4},
+                  {"vocab_size", 50257},  {"n_positions", 512}, {"bos_token_id", 50256}, {"eos_token_id", 50256}};
         tokenizerDir = sharedDataDir() / "tokenizers" / "gpt2-openai";
     } else {
-        config = {{"model_type", arch}, {"num_hidden_layers", 2}, {"hidden_size", 32},
-                  {"num_attention_heads", 4}, {"num_key_value_heads", 2}, {"intermediate_size", 48},
-                  {"vocab_size", 32000}, {"max_position_embeddings", 512}, {"tie_word_embeddings", true},
-                  {"bos_token_id", 1}, {"eos_token_id", 2}};
+        config = {{"model_type", arch},
+                  {"num_hidden_layers", 2},
+                  {"hidden_size", 32},
+                  {"num_attention_heads", 4},
+                  {"num_key_value_heads", 2},
+                  {"intermediate_size", 48},
+                  {"vocab_size", 32000},
+                  {"max_position_embeddings", 512},
+                  {"tie_word_embeddings", true},
+                  {"bos_token_id", 1},
+                  {"eos_token_id", 2}};
         tokenizerDir = sharedDataDir() / "tokenizers" / "mistral-7b";
     }
     auto model = buildModel(parseModelConfig(config, "config.json"), seed, torch::kCPU, std);
@@ -93,8 +108,7 @@ double maxAbsDiff(const at::Tensor& a, const at::Tensor& b, const std::string& w
 }
 
 McqDataset letterTask(int n, uint64_t seed) {
-    const char* words[] = {"dog",  "cat",  "sun",  "car",  "tree", "book",
-                           "milk", "rain", "fish", "lamp", "road", "door"};
+    const char* words[] = {"dog", "cat", "sun", "car", "tree", "book", "milk", "rain", "fish", "lamp", "road", "door"};
     std::mt19937_64 rng(seed);
     McqDataset d;
     d.name = "letters";

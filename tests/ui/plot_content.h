@@ -14,10 +14,10 @@
 namespace prunescope::test {
 
 struct PlotContent {
-    int colours = 0;           // distinct RGB values
-    double inked = 0;          // fraction of pixels that differ from the most common colour (background)
-    int dataColours = 0;       // distinct colours with chroma >= kChroma (not white, grey or black)
-    double data = 0;           // fraction of pixels in such colours
+    int colours = 0;                    // distinct RGB values
+    double inked = 0;                   // fraction of pixels that differ from the most common colour (background)
+    int dataColours = 0;                // distinct colours with chroma >= kChroma (not white, grey or black)
+    double data = 0;                    // fraction of pixels in such colours
     static constexpr int kChroma = 60;  // max - min of R, G, B: anti-aliased grey text stays far below
 };
 

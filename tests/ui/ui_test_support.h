@@ -45,7 +45,9 @@ inline GuiFixture makeGuiFixture(const std::filesystem::path& dir, int trainLine
     return f;
 }
 
-inline QString qs(const std::filesystem::path& p) { return QString::fromStdString(p.string()); }
+inline QString qs(const std::filesystem::path& p) {
+    return QString::fromStdString(p.string());
+}
 
 // Processes events until the engine has nothing queued or running; false on timeout.
 inline bool waitIdle(ui::Engine& engine, int timeoutMs = 120000) {

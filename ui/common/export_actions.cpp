@@ -17,7 +17,9 @@
 namespace prunescope::ui {
 namespace {
 
-QString tr(const char* text) { return QCoreApplication::translate("prunescope::ui::Export", text); }
+QString tr(const char* text) {
+    return QCoreApplication::translate("prunescope::ui::Export", text);
+}
 
 QString csvField(QString text) {
     if (text.contains(QLatin1Char(',')) || text.contains(QLatin1Char('"')) || text.contains(QLatin1Char('\n'))) {
@@ -27,11 +29,11 @@ QString csvField(QString text) {
     return text;
 }
 
-
 }  // namespace
 
 QString askSavePath(QWidget* parent, const QString& title, const QString& suggestedName, const QString& filter) {
-    const QString path = QFileDialog::getSaveFileName(parent, title, startPath(kLastExportFolder, suggestedName), filter);
+    const QString path =
+        QFileDialog::getSaveFileName(parent, title, startPath(kLastExportFolder, suggestedName), filter);
     if (!path.isEmpty()) kLastExportFolder.set(QFileInfo(path).absolutePath());
     return path;
 }
@@ -61,7 +63,7 @@ bool writeCsv(const QAbstractItemModel& model, const QString& path, QString* err
 
 void exportPlotWithDialog(QWidget* plot, const QString& suggestedName) {
     const QString path = askSavePath(plot, tr("Export"), suggestedName + QStringLiteral(".png"),
-                                    tr("PNG image (*.png);;SVG vector image (*.svg);;PDF document (*.pdf)"));
+                                     tr("PNG image (*.png);;SVG vector image (*.svg);;PDF document (*.pdf)"));
     if (path.isEmpty()) return;
     QString error;
     if (!exportPlot(plot, path, &error)) QMessageBox::warning(plot, tr("Export failed"), error);
@@ -69,7 +71,8 @@ void exportPlotWithDialog(QWidget* plot, const QString& suggestedName) {
 
 void exportTableWithDialog(QAbstractItemView* table, const QString& suggestedName) {
     if (table->model() == nullptr) return;
-    const QString path = askSavePath(table, tr("Export"), suggestedName + QStringLiteral(".csv"), tr("CSV table (*.csv)"));
+    const QString path =
+        askSavePath(table, tr("Export"), suggestedName + QStringLiteral(".csv"), tr("CSV table (*.csv)"));
     if (path.isEmpty()) return;
     QString error;
     if (!writeCsv(*table->model(), path, &error)) QMessageBox::warning(table, tr("Export failed"), error);
@@ -79,11 +82,12 @@ void addPlotExportMenu(QWidget* plot, const QString& suggestedName) {
     QWidget* target = plot;
     if (auto* view = qobject_cast<PlotView*>(plot)) target = view->plotWidget();
     target->setContextMenuPolicy(Qt::CustomContextMenu);
-    QObject::connect(target, &QWidget::customContextMenuRequested, plot, [plot, target, suggestedName](const QPoint& pos) {
-        QMenu menu;
-        QAction* action = menu.addAction(tr("Export plot…"));
-        if (menu.exec(target->mapToGlobal(pos)) == action) exportPlotWithDialog(plot, suggestedName);
-    });
+    QObject::connect(target, &QWidget::customContextMenuRequested, plot,
+                     [plot, target, suggestedName](const QPoint& pos) {
+                         QMenu menu;
+                         QAction* action = menu.addAction(tr("Export plot…"));
+                         if (menu.exec(target->mapToGlobal(pos)) == action) exportPlotWithDialog(plot, suggestedName);
+                     });
 }
 
 void addTableExportMenu(QAbstractItemView* table, const QString& suggestedName) {

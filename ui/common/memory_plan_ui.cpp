@@ -23,11 +23,11 @@ void showPlan(QLabel* label, const MemoryPlan& plan) {
 
 bool confirmPlan(QWidget* parent, const MemoryPlan& plan, const QString& job) {
     if (plan.fits()) return true;
-    QMessageBox box(QMessageBox::Warning, QObject::tr("Not enough memory"),
-                    QObject::tr("%1 needs about %2, but %3 has %4 free.")
-                        .arg(job, formatBytes(plan.total), QString::fromStdString(plan.device),
-                             formatBytes(plan.available)),
-                    QMessageBox::NoButton, parent);
+    QMessageBox box(
+        QMessageBox::Warning, QObject::tr("Not enough memory"),
+        QObject::tr("%1 needs about %2, but %3 has %4 free.")
+            .arg(job, formatBytes(plan.total), QString::fromStdString(plan.device), formatBytes(plan.available)),
+        QMessageBox::NoButton, parent);
     box.setObjectName(QStringLiteral("memoryPlanDialog"));
     QString hint;
     if (plan.suggestions.empty()) {

@@ -4,8 +4,7 @@
 
 namespace prunescope::ui {
 
-NeuronMask selectFromScores(const std::vector<float>& scores, int nLayer, int nNeuron,
-                            const SelectionSpec& spec) {
+NeuronMask selectFromScores(const std::vector<float>& scores, int nLayer, int nNeuron, const SelectionSpec& spec) {
     if (nLayer <= 0 || nNeuron <= 0 || scores.size() != size_t(nLayer) * size_t(nNeuron)) {
         return NeuronMask(std::max(nLayer, 0), std::max(nNeuron, 0));
     }

@@ -9,7 +9,6 @@
 namespace prunescope::ui {
 
 // scores: (nLayer, nNeuron) row-major.
-NeuronMask selectFromScores(const std::vector<float>& scores, int nLayer, int nNeuron,
-                            const SelectionSpec& spec);
+NeuronMask selectFromScores(const std::vector<float>& scores, int nLayer, int nNeuron, const SelectionSpec& spec);
 
 }  // namespace prunescope::ui

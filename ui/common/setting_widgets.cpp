@@ -3,7 +3,9 @@
 namespace prunescope::ui {
 namespace {
 
-int clampToInt(int64_t v) { return int(std::clamp<int64_t>(v, INT_MIN, INT_MAX)); }
+int clampToInt(int64_t v) {
+    return int(std::clamp<int64_t>(v, INT_MIN, INT_MAX));
+}
 
 }  // namespace
 

@@ -45,8 +45,7 @@ QKeySequence standardKey(QKeySequence::StandardKey key, const char* fallback) {
 }  // namespace
 
 void MainWindow::createActions() {
-    auto add = [this](QMenu* menu, const char* name, const QString& text, const QKeySequence& key,
-                      auto&& slot) {
+    auto add = [this](QMenu* menu, const char* name, const QString& text, const QKeySequence& key, auto&& slot) {
         auto* a = new QAction(text, this);
         a->setObjectName(QString::fromLatin1(name));
         if (!key.isEmpty()) a->setShortcut(key);
@@ -65,8 +64,10 @@ void MainWindow::createActions() {
     file->addSeparator();
     add(file, "openSession", tr("&Open Session…"), QKeySequence::Open, [this] { openSessionDialog(); });
     add(file, "saveSession", tr("&Save Session"), QKeySequence::Save, [this] {
-        if (m_session->path().isEmpty()) saveSessionDialog();
-        else saveSession(m_session->path());
+        if (m_session->path().isEmpty())
+            saveSessionDialog();
+        else
+            saveSession(m_session->path());
     });
     add(file, "saveSessionAs", tr("Save Session &As…"), standardKey(QKeySequence::SaveAs, "Ctrl+Shift+S"),
         [this] { saveSessionDialog(); });
@@ -151,11 +152,26 @@ void MainWindow::exportCurrentPlot() {
     QString name;
     switch (Panel(m_tabs->currentIndex())) {
         case Panel::Model: break;
-        case Panel::Score: plot = m_scorePanel->histogram(); name = QStringLiteral("confidence"); break;
-        case Panel::Attribute: plot = m_attributionPanel->heatmap(); name = QStringLiteral("heatmap"); break;
-        case Panel::Select: plot = m_selectionPanel->countChart(); name = QStringLiteral("pruned-per-layer"); break;
-        case Panel::Finetune: plot = m_finetunePanel->chart(); name = QStringLiteral("training"); break;
-        case Panel::Compare: plot = m_comparePanel->chart(); name = QStringLiteral("accuracy"); break;
+        case Panel::Score:
+            plot = m_scorePanel->histogram();
+            name = QStringLiteral("confidence");
+            break;
+        case Panel::Attribute:
+            plot = m_attributionPanel->heatmap();
+            name = QStringLiteral("heatmap");
+            break;
+        case Panel::Select:
+            plot = m_selectionPanel->countChart();
+            name = QStringLiteral("pruned-per-layer");
+            break;
+        case Panel::Finetune:
+            plot = m_finetunePanel->chart();
+            name = QStringLiteral("training");
+            break;
+        case Panel::Compare:
+            plot = m_comparePanel->chart();
+            name = QStringLiteral("accuracy");
+            break;
     }
     if (plot != nullptr) exportPlotWithDialog(plot, name);
 }
@@ -185,15 +201,15 @@ void MainWindow::openGgufDialog() {
 }
 
 void MainWindow::openFilesDialog() {
-    const QStringList files = QFileDialog::getOpenFileNames(
-        this, tr("Add Datasets"), startFolder(kLastDataFolder),
-        tr("Multiple-choice datasets (*.jsonl *.json *.csv *.tsv);;All files (*)"));
+    const QStringList files =
+        QFileDialog::getOpenFileNames(this, tr("Add Datasets"), startFolder(kLastDataFolder),
+                                      tr("Multiple-choice datasets (*.jsonl *.json *.csv *.tsv);;All files (*)"));
     for (const auto& f : files) {
         const QStringList roles = {QStringLiteral("train"), QStringLiteral("test"), QStringLiteral("ood")};
         bool ok = false;
-        const QString role = QInputDialog::getItem(this, tr("Dataset Role"),
-                                                   tr("Role of %1:").arg(QFileInfo(f).fileName()), roles,
-                                                   int(roles.indexOf(guessRole(f))), false, &ok);
+        const QString role =
+            QInputDialog::getItem(this, tr("Dataset Role"), tr("Role of %1:").arg(QFileInfo(f).fileName()), roles,
+                                  int(roles.indexOf(guessRole(f))), false, &ok);
         if (ok) addDataset(f, role);
     }
 }

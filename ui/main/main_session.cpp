@@ -43,16 +43,16 @@ Session MainWindow::collectSession(const QString& resultsDir) {
         const QString report = dir.filePath(QStringLiteral("report.json"));
         if (m_comparePanel->saveReport(report)) s.report = report;
     }
-    s.settings = {{"score", m_scorePanel->settings()},
-                  {"attribution", m_attributionPanel->settings()},
-                  {"selection", m_selectionPanel->settings()},
-                  {"finetune", m_finetunePanel->settings()},
-                  {"split_seed", m_engine->splitSeed()},
-                  {"tokenizer_sample", m_modelPanel->tokenizerText().toStdString()}};
-    if (!m_engine->promptText().isEmpty() || !m_engine->promptOption().isEmpty() || !m_engine->promptPreset().isEmpty()) {
+    s.settings = {
+        {"score", m_scorePanel->settings()},         {"attribution", m_attributionPanel->settings()},
+        {"selection", m_selectionPanel->settings()}, {"finetune", m_finetunePanel->settings()},
+        {"split_seed", m_engine->splitSeed()},       {"tokenizer_sample", m_modelPanel->tokenizerText().toStdString()}};
+    if (!m_engine->promptText().isEmpty() || !m_engine->promptOption().isEmpty() ||
+        !m_engine->promptPreset().isEmpty()) {
         s.settings["prompt"] = {{"template", m_engine->promptText().toStdString()},
                                 {"option_template", m_engine->promptOption().toStdString()}};
-        if (!m_engine->promptPreset().isEmpty()) s.settings["prompt"]["task_preset"] = m_engine->promptPreset().toStdString();
+        if (!m_engine->promptPreset().isEmpty())
+            s.settings["prompt"]["task_preset"] = m_engine->promptPreset().toStdString();
     }
     return s;
 }
@@ -66,8 +66,11 @@ std::optional<std::pair<nlohmann::json, QString>> MainWindow::experimentConfig()
         return std::nullopt;
     }
     auto ref = [](const SessionDataset& d, const char* split) {
-        return nlohmann::json{{"name", (d.name.isEmpty() ? QFileInfo(d.path).completeBaseName() : d.name).toStdString()},
-                              {"file", d.path.toStdString()}, {"format", d.format.toStdString()}, {"split", split}};
+        return nlohmann::json{
+            {"name", (d.name.isEmpty() ? QFileInfo(d.path).completeBaseName() : d.name).toStdString()},
+            {"file", d.path.toStdString()},
+            {"format", d.format.toStdString()},
+            {"split", split}};
     };
     nlohmann::json config = {{"model", s.model.toStdString()}, {"ood", nlohmann::json::array()}};
     for (const auto& d : s.datasets) {
@@ -95,7 +98,8 @@ std::optional<std::pair<nlohmann::json, QString>> MainWindow::experimentConfig()
         config["scoring"]["mode"] = "letter";
     }
     if (!m_engine->promptText().isEmpty()) config["scoring"]["template"] = m_engine->promptText().toStdString();
-    if (!m_engine->promptOption().isEmpty()) config["scoring"]["option_template"] = m_engine->promptOption().toStdString();
+    if (!m_engine->promptOption().isEmpty())
+        config["scoring"]["option_template"] = m_engine->promptOption().toStdString();
     config["attribution"] = attributionSettingsJson(attribution.ig, attribution.filter, attribution.topK);
     config["selection"] = m_selectionPanel->spec().toJson();
     config["selection"]["score"] = neuronScoreName(attribution.score);
@@ -192,11 +196,8 @@ bool MainWindow::openSession(const QString& file, QString* error) {
                     return true;
                 }
                 return false;
-            case RecoveryChoice::Discard:
-                SessionController::discardRecovery(absolute);
-                break;
-            case RecoveryChoice::Ignore:
-                break;
+            case RecoveryChoice::Discard: SessionController::discardRecovery(absolute); break;
+            case RecoveryChoice::Ignore: break;
         }
     }
     auto session = m_session->open(file, error);
@@ -209,8 +210,10 @@ bool MainWindow::saveSession(const QString& file, QString* error) {
     QString message;
     const bool ok = m_session->save(file, &message);
     if (!ok) {
-        if (error) *error = message;
-        else showError(tr("Saving the session failed"), message, {});
+        if (error)
+            *error = message;
+        else
+            showError(tr("Saving the session failed"), message, {});
     }
     rebuildRecentMenus();
     return ok;

@@ -105,7 +105,9 @@ QString MainWindow::panelName(Panel panel) {
     return {};
 }
 
-void MainWindow::showPanel(Panel panel) { m_tabs->setCurrentWidget(panelWidget(panel)); }
+void MainWindow::showPanel(Panel panel) {
+    m_tabs->setCurrentWidget(panelWidget(panel));
+}
 
 QAction* MainWindow::action(const QString& objectName) const {
     auto it = m_actions.find(objectName);
@@ -148,12 +150,10 @@ void MainWindow::wirePanels() {
         updateTitle();
     });
     connect(m_session, &SessionController::dirtyChanged, this, &MainWindow::updateTitle);
-    connect(m_session, &SessionController::autosaveFinished, this, [this](const QString& path) {
-        statusBar()->showMessage(tr("Session autosaved to %1").arg(path), 3000);
-    });
-    connect(m_session, &SessionController::saveFailed, this, [this](const QString& message) {
-        showError(tr("Saving the session failed"), message, {});
-    });
+    connect(m_session, &SessionController::autosaveFinished, this,
+            [this](const QString& path) { statusBar()->showMessage(tr("Session autosaved to %1").arg(path), 3000); });
+    connect(m_session, &SessionController::saveFailed, this,
+            [this](const QString& message) { showError(tr("Saving the session failed"), message, {}); });
     connect(m_tabs, &QTabWidget::currentChanged, this, [](int index) { kWindowPanel.set(index); });
 }
 
@@ -230,8 +230,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
             return;
         }
         if (choice == QuitChoice::Save) {
-            const bool saved = m_session->path().isEmpty() ? saveSessionDialog()
-                                                           : saveSession(m_session->path());
+            const bool saved = m_session->path().isEmpty() ? saveSessionDialog() : saveSession(m_session->path());
             if (!saved) {
                 event->ignore();
                 return;

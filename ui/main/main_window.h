@@ -5,8 +5,8 @@
 
 #include <QMainWindow>
 
-#include <functional>
 #include <QStringList>
+#include <functional>
 
 #include <map>
 #include <memory>

@@ -20,7 +20,7 @@
 namespace prunescope::ui {
 namespace {
 
-constexpr int kSettleMs = 1200;             // replots and repaints before a capture
+constexpr int kSettleMs = 1200;              // replots and repaints before a capture
 constexpr int kWatchdogMs = 30 * 60 * 1000;  // give up after half an hour
 
 const char* const kFileNames[] = {"model", "score", "attribute", "select", "finetune", "compare"};
@@ -70,8 +70,8 @@ void ScreenshotRunner::start() {
         },
         [this] {
             if (m_window.comparePanel()->report().is_null()) {
-                m_window.comparePanel()->runArms({QStringLiteral("plain"), QStringLiteral("ig"), QStringLiteral("random"),
-                                                  QStringLiteral("magnitude")},
+                m_window.comparePanel()->runArms({QStringLiteral("plain"), QStringLiteral("ig"),
+                                                  QStringLiteral("random"), QStringLiteral("magnitude")},
                                                  2);
             }
             whenIdle([this] { next(); });
@@ -116,7 +116,8 @@ void ScreenshotRunner::capture(int index) {
         } else {
             pixmap = m_window.grab();
         }
-        const QString file = QDir(m_dir).filePath(QStringLiteral("%1-%2.png").arg(index + 1).arg(QLatin1String(kFileNames[index])));
+        const QString file =
+            QDir(m_dir).filePath(QStringLiteral("%1-%2.png").arg(index + 1).arg(QLatin1String(kFileNames[index])));
         if (pixmap.isNull() || !pixmap.save(file)) return fail(tr("screenshots: cannot write %1").arg(file));
         m_written << file;
         next();

@@ -39,7 +39,9 @@ TaskStatus::TaskStatus(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     onBusy(false);
 }
 
-QString TaskStatus::text() const { return m_stage->text() + QLatin1Char(' ') + m_eta->text(); }
+QString TaskStatus::text() const {
+    return m_stage->text() + QLatin1Char(' ') + m_eta->text();
+}
 
 void TaskStatus::onProgress(const ProgressValue& p) {
     m_stage->setText(p.stage.isEmpty() ? taskName(p.task) : p.stage);
@@ -76,7 +78,9 @@ SystemStatus::SystemStatus(Engine& engine, QWidget* parent) : QWidget(parent), m
     refresh();
 }
 
-QString SystemStatus::text() const { return m_label->text(); }
+QString SystemStatus::text() const {
+    return m_label->text();
+}
 
 int64_t SystemStatus::residentBytes() {
     QFile statm(QStringLiteral("/proc/self/statm"));
@@ -88,13 +92,13 @@ int64_t SystemStatus::residentBytes() {
 
 void SystemStatus::refresh() {
     const auto& s = m_engine.system();
-    const QString device = m_engine.hasModel() ? m_engine.model().device
-                                               : (s.device.isEmpty() ? tr("device ?") : s.device);
+    const QString device =
+        m_engine.hasModel() ? m_engine.model().device : (s.device.isEmpty() ? tr("device ?") : s.device);
     const int64_t rss = residentBytes();
     const int64_t free = m_engine.freeMemory();
-    m_label->setText(tr("%1 · %n thread(s) · %2 in use · %3 free", nullptr, s.threads)
-                         .arg(device, rss > 0 ? formatBytes(rss) : tr("memory ?"),
-                              free >= 0 ? formatBytes(free) : tr("?")));
+    m_label->setText(
+        tr("%1 · %n thread(s) · %2 in use · %3 free", nullptr, s.threads)
+            .arg(device, rss > 0 ? formatBytes(rss) : tr("memory ?"), free >= 0 ? formatBytes(free) : tr("?")));
 }
 
 }  // namespace prunescope::ui

@@ -179,8 +179,8 @@ QString AttributionPanel::freshOutFile() const {
     // file of an earlier one (a saved session may point at it), nor one still being written.
     const QDir dir(m_resultsDir);
     for (int n = 1;; ++n) {
-        const QString name = n == 1 ? QStringLiteral("attributions.safetensors")
-                                    : QStringLiteral("attributions-%1.safetensors").arg(n);
+        const QString name =
+            n == 1 ? QStringLiteral("attributions.safetensors") : QStringLiteral("attributions-%1.safetensors").arg(n);
         const QString path = dir.filePath(name);
         if (!QFileInfo::exists(path) && !m_startedFiles.contains(path)) return path;
     }
@@ -219,7 +219,9 @@ void AttributionPanel::updatePlan() {
     }
 }
 
-QString AttributionPanel::planText() const { return m_plan->text(); }
+QString AttributionPanel::planText() const {
+    return m_plan->text();
+}
 
 void AttributionPanel::startAttribution() {
     auto r = request();
@@ -230,9 +232,13 @@ void AttributionPanel::startAttribution() {
     m_engine.attribute(r);
 }
 
-void AttributionPanel::openFile(const QString& file) { m_engine.openAttributions(file, m_score->currentText()); }
+void AttributionPanel::openFile(const QString& file) {
+    m_engine.openAttributions(file, m_score->currentText());
+}
 
-void AttributionPanel::setMinConfidence(double value) { m_minConfidence->setValue(value); }
+void AttributionPanel::setMinConfidence(double value) {
+    m_minConfidence->setValue(value);
+}
 
 void AttributionPanel::setSelection(const std::vector<uint8_t>& mask) {
     if (mask.size() == m_scores.values.size()) m_heatmap->setSelection(mask);
@@ -249,7 +255,8 @@ void AttributionPanel::onScores(const NeuronScores& s) {
 void AttributionPanel::updateDatasets() {
     const QString current = m_dataset->currentText();
     m_dataset->clear();
-    m_dataset->addItems(m_engine.datasetNames({QStringLiteral("train"), QStringLiteral("test"), QStringLiteral("ood")}));
+    m_dataset->addItems(
+        m_engine.datasetNames({QStringLiteral("train"), QStringLiteral("test"), QStringLiteral("ood")}));
     if (m_dataset->findText(current) >= 0) m_dataset->setCurrentText(current);
 }
 
@@ -259,12 +266,12 @@ void AttributionPanel::updateStatus() {
     } else if (!m_scores.final) {
         m_status->setText(tr("Running mean over %1 of %2 questions…").arg(m_scores.questions).arg(m_scores.total));
     } else {
-        m_status->setText(tr("%1 layers × %2 neurons, %3 question(s)%4")
-                              .arg(m_scores.nLayer)
-                              .arg(m_scores.nNeuron)
-                              .arg(m_scores.questions)
-                              .arg(m_scores.file.isEmpty() ? QString()
-                                                           : tr(" — %1").arg(QFileInfo(m_scores.file).fileName())));
+        m_status->setText(
+            tr("%1 layers × %2 neurons, %3 question(s)%4")
+                .arg(m_scores.nLayer)
+                .arg(m_scores.nNeuron)
+                .arg(m_scores.questions)
+                .arg(m_scores.file.isEmpty() ? QString() : tr(" — %1").arg(QFileInfo(m_scores.file).fileName())));
     }
 }
 
@@ -301,8 +308,7 @@ void AttributionPanel::applySettings(const nlohmann::json& s) {
     {
         const double range = s.value("colour_range", kColorRanges[kDefaultColorRangeIndex]);
         const auto at = std::find(kColorRanges.begin(), kColorRanges.end(), range);
-        m_range->setCurrentIndex(at == kColorRanges.end() ? kDefaultColorRangeIndex
-                                                          : int(at - kColorRanges.begin()));
+        m_range->setCurrentIndex(at == kColorRanges.end() ? kDefaultColorRangeIndex : int(at - kColorRanges.begin()));
     }
     m_order->setCurrentIndex(std::clamp(s.value("order", 0), 0, 1));
     if (!text("dataset").isEmpty() && m_dataset->findText(text("dataset")) >= 0) {

@@ -38,7 +38,10 @@ QTableWidget* makeTable(QWidget* parent) {
 
 QString cell(double mean, double sd, int n) {
     if (std::isnan(mean)) return QStringLiteral("—");
-    return QStringLiteral("%1 ± %2 (n=%3)").arg(formatPercent(mean)).arg(std::isnan(sd) ? 0.0 : sd * 100.0, 0, 'f', 1).arg(n);
+    return QStringLiteral("%1 ± %2 (n=%3)")
+        .arg(formatPercent(mean))
+        .arg(std::isnan(sd) ? 0.0 : sd * 100.0, 0, 'f', 1)
+        .arg(n);
 }
 
 }  // namespace
@@ -64,8 +67,9 @@ ComparePanel::ComparePanel(Engine& engine, QWidget* parent) : QWidget(parent), m
     runLayout->addWidget(run);
     controls->addWidget(runBox);
     auto* experiment = new QPushButton(tr("Run Full Experiment"), this);
-    experiment->setToolTip(tr("The pipeline's experiment (score, attribute, select, every arm and seed) on this "
-                              "session's model and datasets; writes report.json"));
+    experiment->setToolTip(
+        tr("The pipeline's experiment (score, attribute, select, every arm and seed) on this "
+           "session's model and datasets; writes report.json"));
     auto* open = new QPushButton(tr("Open Report…"), this);
     auto* save = new QPushButton(tr("Save Report…"), this);
     auto* clearButton = new QPushButton(tr("Clear"), this);
@@ -113,8 +117,8 @@ ComparePanel::ComparePanel(Engine& engine, QWidget* parent) : QWidget(parent), m
     });
     connect(experiment, &QPushButton::clicked, this, &ComparePanel::runFullExperiment);
     connect(open, &QPushButton::clicked, this, [this] {
-        const QString file =
-            QFileDialog::getOpenFileName(this, tr("Open Report"), startFolder(kLastExportFolder), tr("Report (*.json)"));
+        const QString file = QFileDialog::getOpenFileName(this, tr("Open Report"), startFolder(kLastExportFolder),
+                                                          tr("Report (*.json)"));
         QString error;
         if (!file.isEmpty() && !openReport(file, &error)) QMessageBox::warning(this, tr("Open failed"), error);
     });
@@ -151,14 +155,16 @@ void ComparePanel::addRun(const RunResult& run) {
     const bool nothingToCompare =
         std::all_of(m_runs.begin(), m_runs.end(), [](const RunResult& r) { return r.results.empty(); });
     if (nothingToCompare) {
-        text += QLatin1Char(' ') +
-                tr("They have no accuracies to compare: no dataset with the role test or ood was open "
-                   "(add one on Model & Data, then run the arms again).");
+        text +=
+            QLatin1Char(' ') + tr("They have no accuracies to compare: no dataset with the role test or ood was open "
+                                  "(add one on Model & Data, then run the arms again).");
     }
     m_source->setText(text);
 }
 
-QString ComparePanel::sourceText() const { return m_source->text(); }
+QString ComparePanel::sourceText() const {
+    return m_source->text();
+}
 
 void ComparePanel::clear() {
     m_runs.clear();
@@ -190,7 +196,8 @@ bool ComparePanel::setReport(const nlohmann::json& report, QString* error) {
     m_table->setRowCount(int(rows.size()));
     m_table->setColumnCount(int(t.datasets.size()));
     QStringList headers;
-    for (int d = 0; d < t.datasets.size(); ++d) headers << QStringLiteral("%1 (%2)").arg(t.datasets[d], t.datasetKinds[d]);
+    for (int d = 0; d < t.datasets.size(); ++d)
+        headers << QStringLiteral("%1 (%2)").arg(t.datasets[d], t.datasetKinds[d]);
     m_table->setHorizontalHeaderLabels(headers);
     m_table->setVerticalHeaderLabels(rows);
     for (int d = 0; d < t.datasets.size(); ++d) {
@@ -200,16 +207,20 @@ bool ComparePanel::setReport(const nlohmann::json& report, QString* error) {
             m_table->setItem(r++, d, new QTableWidgetItem(std::isnan(b) ? QStringLiteral("—") : formatPercent(b)));
         }
         for (int a = 0; a < t.arms.size(); ++a) {
-            m_table->setItem(r++, d, new QTableWidgetItem(cell(t.mean[size_t(a)][size_t(d)], t.std[size_t(a)][size_t(d)],
-                                                               t.n[size_t(a)][size_t(d)])));
+            m_table->setItem(r++, d,
+                             new QTableWidgetItem(cell(t.mean[size_t(a)][size_t(d)], t.std[size_t(a)][size_t(d)],
+                                                       t.n[size_t(a)][size_t(d)])));
         }
     }
     m_table->resizeColumnsToContents();
     m_paired->setRowCount(int(t.paired.size()));
     for (int i = 0; i < int(t.paired.size()); ++i) {
         const auto& p = t.paired[size_t(i)];
-        const QStringList cells = {p.arm, p.versus, p.dataset,
-                                   QStringLiteral("%1%2 points").arg(p.meanDiff >= 0 ? QStringLiteral("+") : QString())
+        const QStringList cells = {p.arm,
+                                   p.versus,
+                                   p.dataset,
+                                   QStringLiteral("%1%2 points")
+                                       .arg(p.meanDiff >= 0 ? QStringLiteral("+") : QString())
                                        .arg(p.meanDiff * 100.0, 0, 'f', 1),
                                    QStringLiteral("%1").arg(p.stdErr * 100.0, 0, 'f', 1),
                                    QStringLiteral("%1 / %2").arg(p.wins).arg(p.n)};

@@ -26,7 +26,8 @@ FinetunePanel::FinetunePanel(Engine& engine, QWidget* parent) : QWidget(parent),
     auto* box = new QGroupBox(tr("Settings"), this);
     auto* form = new QFormLayout(box);
     m_arm = new QComboBox(box);
-    m_arm->addItems({QStringLiteral("plain"), QStringLiteral("ig"), QStringLiteral("random"), QStringLiteral("magnitude")});
+    m_arm->addItems(
+        {QStringLiteral("plain"), QStringLiteral("ig"), QStringLiteral("random"), QStringLiteral("magnitude")});
     using namespace settings;
     m_seed = settingSpinBox(kTrainSeed, box);
     m_epochs = settingSpinBox(kEpochs, box);
@@ -37,11 +38,13 @@ FinetunePanel::FinetunePanel(Engine& engine, QWidget* parent) : QWidget(parent),
     m_gradAccum = settingSpinBox(kGradAccum, box);
     m_trainable = new QComboBox(box);
     m_trainable->setEditable(true);
-    m_trainable->addItems({QStringLiteral("all"), QStringLiteral("ffn"), QStringLiteral("last:1"), QStringLiteral("last:2")});
+    m_trainable->addItems(
+        {QStringLiteral("all"), QStringLiteral("ffn"), QStringLiteral("last:1"), QStringLiteral("last:2")});
     m_lora = settingSpinBox(kLoraRank, box);
     m_lora->setSpecialValueText(tr("off (full fine-tuning)"));
-    m_lora->setToolTip(tr("Train rank-R LoRA adapters on the frozen model (16 is usual for 7B models); "
-                          "pruned neurons stay pruned, the adapters are merged at the end"));
+    m_lora->setToolTip(
+        tr("Train rank-R LoRA adapters on the frozen model (16 is usual for 7B models); "
+           "pruned neurons stay pruned, the adapters are merged at the end"));
     m_checkpoint = new QCheckBox(tr("Recompute activations (less memory, ~1.3x the time)"), box);
     m_schedule = new QComboBox(box);
     m_schedule->addItems({QStringLiteral("cosine"), QStringLiteral("linear"), QStringLiteral("constant")});
@@ -162,7 +165,9 @@ void FinetunePanel::updatePlan() {
     showPlan(m_plan, m_engine.plan(finetunePlan(m_engine, request().settings)));
 }
 
-QString FinetunePanel::planText() const { return m_plan->text(); }
+QString FinetunePanel::planText() const {
+    return m_plan->text();
+}
 
 void FinetunePanel::start() {
     const auto r = request();
@@ -179,12 +184,24 @@ void FinetunePanel::start() {
     m_engine.finetune(r);
 }
 
-void FinetunePanel::setArm(const QString& arm) { m_arm->setCurrentText(arm); }
-void FinetunePanel::setEpochs(int epochs) { m_epochs->setValue(epochs); }
-void FinetunePanel::setMaxSteps(int steps) { m_maxSteps->setValue(steps); }
-void FinetunePanel::setEvalEvery(int steps) { m_evalEvery->setValue(steps); }
-QString FinetunePanel::etaText() const { return m_eta->text(); }
-QString FinetunePanel::resultText() const { return m_result->text(); }
+void FinetunePanel::setArm(const QString& arm) {
+    m_arm->setCurrentText(arm);
+}
+void FinetunePanel::setEpochs(int epochs) {
+    m_epochs->setValue(epochs);
+}
+void FinetunePanel::setMaxSteps(int steps) {
+    m_maxSteps->setValue(steps);
+}
+void FinetunePanel::setEvalEvery(int steps) {
+    m_evalEvery->setValue(steps);
+}
+QString FinetunePanel::etaText() const {
+    return m_eta->text();
+}
+QString FinetunePanel::resultText() const {
+    return m_result->text();
+}
 
 void FinetunePanel::onPoint(const TrainPointValue& p) {
     if (p.runLabel != m_runLabel) {  // a run queued from elsewhere (Compare): follow it
@@ -229,9 +246,10 @@ void FinetunePanel::updateArmHint() {
     if (arm == QLatin1String("plain")) {
         m_armHint->setText(tr("Fine-tune the whole model, nothing pruned."));
     } else {
-        const QString what = arm == QLatin1String("ig")       ? tr("the selected neurons")
-                             : arm == QLatin1String("random") ? tr("random neurons, as many per layer as selected")
-                                                              : tr("the most active neurons, as many per layer as selected");
+        const QString what = arm == QLatin1String("ig") ? tr("the selected neurons")
+                             : arm == QLatin1String("random")
+                                 ? tr("random neurons, as many per layer as selected")
+                                 : tr("the most active neurons, as many per layer as selected");
         m_armHint->setText(tr("Prune %1 (%2 now), then fine-tune.").arg(what).arg(m_selection.count()));
     }
 }
@@ -244,8 +262,8 @@ nlohmann::json FinetunePanel::settings() const {
 void FinetunePanel::applySettings(const nlohmann::json& s) {
     if (!s.is_object()) return;
     try {
-        const auto f = FinetuneSettings::fromJson(s.value("finetune", nlohmann::json::object()),
-                                                  "session settings.finetune");
+        const auto f =
+            FinetuneSettings::fromJson(s.value("finetune", nlohmann::json::object()), "session settings.finetune");
         m_epochs->setValue(int(f.epochs));
         m_maxSteps->setValue(int(f.maxSteps));
         m_lr->setValue(f.lr);
@@ -261,7 +279,8 @@ void FinetunePanel::applySettings(const nlohmann::json& s) {
     } catch (const std::exception&) {
         // keep the form as it is: the session's fine-tuning settings are not usable
     }
-    if (s.contains("arm") && s["arm"].is_string()) m_arm->setCurrentText(QString::fromStdString(s["arm"].get<std::string>()));
+    if (s.contains("arm") && s["arm"].is_string())
+        m_arm->setCurrentText(QString::fromStdString(s["arm"].get<std::string>()));
     m_seed->setValue(s.value(settings::kTrainSeed.key, m_seed->value()));
 }
 

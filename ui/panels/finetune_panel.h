@@ -29,7 +29,10 @@ public:
     void start();
     // The request the form describes, for `arm` / `seed` (the form's own when empty / < 0).
     FinetuneRequest request(const QString& arm = {}, int seed = -1) const;
-    void setSelection(const NeuronMask& mask) { m_selection = mask; updateArmHint(); }
+    void setSelection(const NeuronMask& mask) {
+        m_selection = mask;
+        updateArmHint();
+    }
     void setArm(const QString& arm);
     void setEpochs(int epochs);
     void setMaxSteps(int steps);

@@ -71,7 +71,9 @@ void LogPanel::setMinimumLevel(int level) {
     rerender();
 }
 
-QString LogPanel::text() const { return m_view->toPlainText(); }
+QString LogPanel::text() const {
+    return m_view->toPlainText();
+}
 
 void LogPanel::rerender() {
     m_view->clear();

@@ -42,10 +42,11 @@ ModelPanel::ModelPanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     m_dtype = new QComboBox(cardBox);
     m_dtype->setObjectName(QStringLiteral("computeDtype"));
     m_dtype->addItems({QStringLiteral("float32"), QStringLiteral("bfloat16"), QStringLiteral("float16")});
-    m_dtype->setToolTip(tr("What the model computes in. bfloat16 and float16 hold the weights in that dtype (half "
-                           "the memory of float32) and run faster where the hardware has such units (GPUs, CPUs "
-                           "with AMX); norms, softmax, losses and Integrated Gradients' gates and sums stay "
-                           "float32. See docs/precision.md for how far the scores move."));
+    m_dtype->setToolTip(
+        tr("What the model computes in. bfloat16 and float16 hold the weights in that dtype (half "
+           "the memory of float32) and run faster where the hardware has such units (GPUs, CPUs "
+           "with AMX); norms, softmax, losses and Integrated Gradients' gates and sums stay "
+           "float32. See docs/precision.md for how far the scores move."));
     const int stored = m_dtype->findText(kComputeDtype.get());
     m_dtype->setCurrentIndex(stored >= 0 ? stored : 0);
     m_engine.setComputeDtype(m_dtype->currentText());
@@ -53,8 +54,9 @@ ModelPanel::ModelPanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     m_dtypeNote->setWordWrap(true);
     m_reopen = new QPushButton(tr("Reopen"), cardBox);
     m_reopen->setObjectName(QStringLiteral("reopenInDtype"));
-    m_reopen->setToolTip(tr("Open the model again in the chosen dtype (its scores and attributions in memory are "
-                            "cleared, as when opening any model; files are kept)"));
+    m_reopen->setToolTip(
+        tr("Open the model again in the chosen dtype (its scores and attributions in memory are "
+           "cleared, as when opening any model; files are kept)"));
     m_reopen->hide();
     dtypeRow->addWidget(new QLabel(tr("Compute in:"), cardBox));
     dtypeRow->addWidget(m_dtype);
@@ -62,10 +64,10 @@ ModelPanel::ModelPanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     dtypeRow->addWidget(m_reopen);
     cardLayout->addLayout(dtypeRow);
     auto* form = new QFormLayout;
-    const QStringList rows = {tr("Folder"), tr("Architecture"), tr("Layers"), tr("Neurons per layer"),
-                              tr("Neurons in all"), tr("Model width"), tr("Attention heads"), tr("Vocabulary"),
-                              tr("Context"), tr("Parameters"), tr("Stored dtype"), tr("Compute dtype"), tr("Memory"), tr("Device"),
-                              tr("Activation"), tr("Tokenizer")};
+    const QStringList rows = {tr("Folder"),         tr("Architecture"), tr("Layers"),          tr("Neurons per layer"),
+                              tr("Neurons in all"), tr("Model width"),  tr("Attention heads"), tr("Vocabulary"),
+                              tr("Context"),        tr("Parameters"),   tr("Stored dtype"),    tr("Compute dtype"),
+                              tr("Memory"),         tr("Device"),       tr("Activation"),      tr("Tokenizer")};
     for (const auto& row : rows) {
         auto* value = new QLabel(tr("—"), cardBox);
         value->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -185,9 +187,9 @@ void ModelPanel::showCard(const ModelCard& c) {
 void ModelPanel::showDtypeNote() {
     const auto& open = m_engine.model();
     const bool differs = m_engine.hasModel() && open.computeDtype != m_dtype->currentText();
-    m_dtypeNote->setText(differs ? tr("the open model computes in %1; this applies when a model is opened next")
-                                       .arg(open.computeDtype)
-                                 : QString());
+    m_dtypeNote->setText(
+        differs ? tr("the open model computes in %1; this applies when a model is opened next").arg(open.computeDtype)
+                : QString());
     m_reopen->setVisible(differs);
 }
 
@@ -203,9 +205,13 @@ void ModelPanel::showDatasets() {
     m_datasets->resizeColumnsToContents();
 }
 
-void ModelPanel::setTokenizerText(const QString& text) { m_text->setText(text); }
+void ModelPanel::setTokenizerText(const QString& text) {
+    m_text->setText(text);
+}
 
-QString ModelPanel::tokenizerText() const { return m_text->text(); }
+QString ModelPanel::tokenizerText() const {
+    return m_text->text();
+}
 
 void ModelPanel::tokenize() {
     m_pieces.clear();

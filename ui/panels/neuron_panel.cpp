@@ -87,7 +87,9 @@ NeuronPanel::NeuronPanel(QWidget* parent) : QWidget(parent) {
     clear();
 }
 
-QString NeuronPanel::title() const { return m_title->text(); }
+QString NeuronPanel::title() const {
+    return m_title->text();
+}
 
 void NeuronPanel::clear() {
     m_hasDetail = false;
@@ -117,11 +119,10 @@ void NeuronPanel::setDetail(const NeuronDetail& d) {
                          .arg(d.igMean, 0, 'g', 3)
                          .arg(d.igStd, 0, 'g', 3)
                          .arg(igNote));
-    m_ig->setEmptyText(
-        d.igPerQuestion.empty()
-            ? tr("Each question's IG is kept\nfor runs made in this window.\nA file holds "
-                 "the mean ± std\n(in the title above).")
-            : QString());
+    m_ig->setEmptyText(d.igPerQuestion.empty()
+                           ? tr("Each question's IG is kept\nfor runs made in this window.\nA file holds "
+                                "the mean ± std\n(in the title above).")
+                           : QString());
     setChart(m_ig, d.igPerQuestion, tr("IG"));
     setChart(m_activation, d.activations, tr("activation"));
     m_questions->setRowCount(int(d.exciting.size()));

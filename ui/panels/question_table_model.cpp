@@ -6,7 +6,9 @@
 namespace prunescope::ui {
 namespace {
 
-QString letter(int i) { return i >= 0 && i < 26 ? QString(QChar('A' + i)) : QStringLiteral("?"); }
+QString letter(int i) {
+    return i >= 0 && i < 26 ? QString(QChar('A' + i)) : QStringLiteral("?");
+}
 
 }  // namespace
 
@@ -22,7 +24,9 @@ int QuestionTableModel::rowCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : int(m_rows.size());
 }
 
-int QuestionTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int QuestionTableModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
 
 QVariant QuestionTableModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || index.row() >= int(m_rows.size())) return {};

@@ -43,10 +43,11 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
                                    taskPresetScoresLetters(preset) ? tr("letters") : tr("continuations")),
                           QString::fromStdString(name));
     }
-    m_preset->setToolTip(tr("How each question is put to the model. Prunescope's prompt lists the options and "
-                            "scores the answer letter (what attribution needs). The lm-eval presets use "
-                            "lm-evaluation-harness's prompt for that benchmark, so accuracies compare with "
-                            "published ones; most score each option's text, which attribution cannot use."));
+    m_preset->setToolTip(
+        tr("How each question is put to the model. Prunescope's prompt lists the options and "
+           "scores the answer letter (what attribution needs). The lm-eval presets use "
+           "lm-evaluation-harness's prompt for that benchmark, so accuracies compare with "
+           "published ones; most score each option's text, which attribution cannot use."));
     top->addWidget(m_preset);
     m_score = new QPushButton(tr("Score (F5)"), this);
     top->addWidget(m_score);
@@ -66,8 +67,8 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     m_search->setPlaceholderText(tr("Filter questions and options…"));
     m_search->setClearButtonEnabled(true);
     m_show = new QComboBox(left);
-    m_show->addItems({tr("All questions"), tr("Correct"), tr("Wrong"), tr("Confidence ≥ threshold"),
-                      tr("Confidence < threshold")});
+    m_show->addItems(
+        {tr("All questions"), tr("Correct"), tr("Wrong"), tr("Confidence ≥ threshold"), tr("Confidence < threshold")});
     filters->addWidget(m_search, 1);
     filters->addWidget(m_show);
     leftLayout->addLayout(filters);
@@ -109,7 +110,8 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     m_thresholdBox->setDecimals(3);
     m_thresholdBox->setSingleStep(0.01);
     m_thresholdBox->setValue(m_histogram->threshold());
-    m_thresholdBox->setToolTip(tr("The minimum confidence of the questions attribution runs on (the line in the plot)."));
+    m_thresholdBox->setToolTip(
+        tr("The minimum confidence of the questions attribution runs on (the line in the plot)."));
     thresholdRow->addWidget(m_thresholdBox);
     thresholdRow->addStretch(1);
     rightLayout->addLayout(thresholdRow);
@@ -179,7 +181,9 @@ void ScorePanel::updatePlan() {
     showPlan(m_plan, plan());
 }
 
-QString ScorePanel::planText() const { return m_plan->text(); }
+QString ScorePanel::planText() const {
+    return m_plan->text();
+}
 
 void ScorePanel::scoreCurrent() {
     if (currentDataset().isEmpty()) return;
@@ -187,20 +191,30 @@ void ScorePanel::scoreCurrent() {
     m_engine.score(currentDataset());
 }
 
-QString ScorePanel::currentDataset() const { return m_dataset->currentText(); }
+QString ScorePanel::currentDataset() const {
+    return m_dataset->currentText();
+}
 
-void ScorePanel::setCurrentDataset(const QString& name) { m_dataset->setCurrentText(name); }
+void ScorePanel::setCurrentDataset(const QString& name) {
+    m_dataset->setCurrentText(name);
+}
 
-double ScorePanel::threshold() const { return m_histogram->threshold(); }
+double ScorePanel::threshold() const {
+    return m_histogram->threshold();
+}
 
-void ScorePanel::setThreshold(double threshold) { m_histogram->setThreshold(threshold); }
+void ScorePanel::setThreshold(double threshold) {
+    m_histogram->setThreshold(threshold);
+}
 
 const ScoreResult* ScorePanel::result(const QString& dataset) const {
     auto it = m_results.find(dataset);
     return it == m_results.end() ? nullptr : &it->second;
 }
 
-QString ScorePanel::selectionText() const { return m_selection->text(); }
+QString ScorePanel::selectionText() const {
+    return m_selection->text();
+}
 
 void ScorePanel::onScored(const ScoreResult& result) {
     m_results[result.dataset] = result;
@@ -245,7 +259,8 @@ void ScorePanel::showDataset() {
         QString text = tr("%1 questions, accuracy %2").arg(r->rows.size()).arg(formatPercent(r->accuracy));
         if (r->accuracyNorm) text += tr(" (normalized %1)").arg(formatPercent(*r->accuracyNorm));
         text += tr(", mean confidence %1").arg(formatPercent(r->meanConfidence));
-        if (!r->preset.isEmpty() && r->preset != QLatin1String("none")) text += tr(" · lm-eval %1 prompt").arg(r->preset);
+        if (!r->preset.isEmpty() && r->preset != QLatin1String("none"))
+            text += tr(" · lm-eval %1 prompt").arg(r->preset);
         m_summary->setText(text);
     }
     updateSelectionLabel();

@@ -104,8 +104,14 @@ SelectionPanel::SelectionPanel(Engine& engine, QWidget* parent) : QWidget(parent
     connect(m_rule, &QComboBox::currentIndexChanged, this, &SelectionPanel::onRuleChanged);
     connect(m_value, &QDoubleSpinBox::valueChanged, this, &SelectionPanel::onSpinChanged);
     connect(m_slider, &QSlider::valueChanged, this, &SelectionPanel::onSliderMoved);
-    connect(m_layer, &QSpinBox::valueChanged, this, [this] { m_loaded.reset(); scheduleRecompute(); });
-    connect(m_cap, &QSpinBox::valueChanged, this, [this] { m_loaded.reset(); scheduleRecompute(); });
+    connect(m_layer, &QSpinBox::valueChanged, this, [this] {
+        m_loaded.reset();
+        scheduleRecompute();
+    });
+    connect(m_cap, &QSpinBox::valueChanged, this, [this] {
+        m_loaded.reset();
+        scheduleRecompute();
+    });
     connect(m_autoPreview, &QCheckBox::toggled, this, &SelectionPanel::setAutoPreview);
     connect(previewButton, &QPushButton::clicked, this, &SelectionPanel::previewNow);
     connect(save, &QPushButton::clicked, this, [this] {
@@ -151,10 +157,18 @@ SelectionSpec SelectionPanel::spec() const {
     return s;
 }
 
-void SelectionPanel::setRule(SelectRule rule) { m_rule->setCurrentIndex(int(rule)); }
-void SelectionPanel::setValue(double value) { m_value->setValue(value); }
-double SelectionPanel::value() const { return m_value->value(); }
-void SelectionPanel::setSliderPosition(int position) { m_slider->setValue(position); }
+void SelectionPanel::setRule(SelectRule rule) {
+    m_rule->setCurrentIndex(int(rule));
+}
+void SelectionPanel::setValue(double value) {
+    m_value->setValue(value);
+}
+double SelectionPanel::value() const {
+    return m_value->value();
+}
+void SelectionPanel::setSliderPosition(int position) {
+    m_slider->setValue(position);
+}
 
 double SelectionPanel::sliderToValue(int position) const {
     const double t = double(position) / kSliderSteps;
@@ -204,9 +218,12 @@ void SelectionPanel::onRuleChanged() {
     updateRanges();
     const auto rule = SelectRule(m_rule->currentIndex());
     m_updating = true;
-    if (isPercentRule(rule)) m_value->setValue(settings::kPrunePercent.value);
-    else if (rule == SelectRule::Absolute) m_value->setValue(m_minScore + 0.9 * (m_maxScore - m_minScore));
-    else m_value->setValue(settings::kFractionOfMax.value);
+    if (isPercentRule(rule))
+        m_value->setValue(settings::kPrunePercent.value);
+    else if (rule == SelectRule::Absolute)
+        m_value->setValue(m_minScore + 0.9 * (m_maxScore - m_minScore));
+    else
+        m_value->setValue(settings::kFractionOfMax.value);
     m_slider->setValue(valueToSlider(m_value->value()));
     m_updating = false;
     scheduleRecompute();
@@ -254,7 +271,9 @@ void SelectionPanel::onScores(const NeuronScores& scores) {
     scheduleRecompute();
 }
 
-void SelectionPanel::scheduleRecompute() { m_recomputeTimer.start(); }
+void SelectionPanel::scheduleRecompute() {
+    m_recomputeTimer.start();
+}
 
 void SelectionPanel::recompute() {
     if (m_scores.values.empty() && !m_loaded) {
@@ -303,7 +322,9 @@ void SelectionPanel::setAutoPreview(bool on) {
     if (!on) m_previewTimer.stop();
 }
 
-QString SelectionPanel::previewText() const { return m_previewLabel->text(); }
+QString SelectionPanel::previewText() const {
+    return m_previewLabel->text();
+}
 
 void SelectionPanel::showPreviewState() {
     QString text;

@@ -86,9 +86,8 @@ ReportTable reportTable(const nlohmann::json& report) {
         for (const auto& p : arrayField(report, "paired")) {
             t.paired.push_back({QString::fromStdString(p.at("arm").get<std::string>()),
                                 QString::fromStdString(p.value("versus", std::string("plain"))),
-                                QString::fromStdString(p.at("dataset").get<std::string>()),
-                                p.value("mean_diff", 0.0), p.value("std_err", 0.0), p.value("wins", 0),
-                                p.value("n", 0)});
+                                QString::fromStdString(p.at("dataset").get<std::string>()), p.value("mean_diff", 0.0),
+                                p.value("std_err", 0.0), p.value("wins", 0), p.value("n", 0)});
         }
     } catch (const nlohmann::json::exception& e) {
         throw Error("report.json", "", std::string("malformed report: ") + e.what());
@@ -117,8 +116,11 @@ nlohmann::json buildReport(const std::vector<RunResult>& runs) {
                 kinds << r.kind;
             }
             accuracy[{run.arm.toStdString(), r.dataset.toStdString()}][run.seed] = r.accuracy;
-            results.push_back({{"arm", run.arm.toStdString()}, {"seed", run.seed}, {"dataset", r.dataset.toStdString()},
-                               {"accuracy", r.accuracy}, {"mean_confidence", r.meanConfidence}});
+            results.push_back({{"arm", run.arm.toStdString()},
+                               {"seed", run.seed},
+                               {"dataset", r.dataset.toStdString()},
+                               {"accuracy", r.accuracy},
+                               {"mean_confidence", r.meanConfidence}});
         }
     }
     nlohmann::json report = {{"format", "prunescope.report"}, {"version", 1}};
@@ -144,8 +146,11 @@ nlohmann::json buildReport(const std::vector<RunResult>& runs) {
             std::vector<double> v;
             for (const auto& [seed, acc] : it->second) v.push_back(acc);
             const auto [mean, sd] = meanStd(v);
-            report["summary"].push_back({{"arm", arm.toStdString()}, {"dataset", d.toStdString()}, {"mean", mean},
-                                         {"std", sd}, {"n", int(v.size())}});
+            report["summary"].push_back({{"arm", arm.toStdString()},
+                                         {"dataset", d.toStdString()},
+                                         {"mean", mean},
+                                         {"std", sd},
+                                         {"n", int(v.size())}});
             if (arm == QLatin1String("plain")) continue;
             auto plain = accuracy.find({"plain", d.toStdString()});
             if (plain == accuracy.end()) continue;
@@ -159,9 +164,13 @@ nlohmann::json buildReport(const std::vector<RunResult>& runs) {
             }
             if (diffs.empty()) continue;
             const auto [meanDiff, sdDiff] = meanStd(diffs);
-            report["paired"].push_back({{"arm", arm.toStdString()}, {"versus", "plain"}, {"dataset", d.toStdString()},
-                                        {"mean_diff", meanDiff}, {"std_err", sdDiff / std::sqrt(double(diffs.size()))},
-                                        {"wins", wins}, {"n", int(diffs.size())}});
+            report["paired"].push_back({{"arm", arm.toStdString()},
+                                        {"versus", "plain"},
+                                        {"dataset", d.toStdString()},
+                                        {"mean_diff", meanDiff},
+                                        {"std_err", sdDiff / std::sqrt(double(diffs.size()))},
+                                        {"wins", wins},
+                                        {"n", int(diffs.size())}});
         }
     }
     report["settings"] = {{"source", "prunescope GUI (runs made in the window)"}};

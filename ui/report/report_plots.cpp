@@ -77,7 +77,8 @@ bool renderAccuracy(const nlohmann::json& report, const QString& path, std::stri
     }
     BarChartView view;
     view.resize(900, 520);
-    if (!view.setData(table.datasets, series, values, errors)) return fail(error, ReportPlots::tr("accuracy plot: bad shapes"));
+    if (!view.setData(table.datasets, series, values, errors))
+        return fail(error, ReportPlots::tr("accuracy plot: bad shapes"));
     view.setValueLabel(ReportPlots::tr("accuracy (mean ± std over seeds)"));
     view.setCategoryLabel(ReportPlots::tr("dataset"));
     QString message;
@@ -135,8 +136,9 @@ bool renderReportPlots(const ReportPlotInput& input, const std::filesystem::path
     if (!appError.empty()) return fail(error, QString::fromStdString(appError));
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    if (ec) return fail(error, ReportPlots::tr("%1: cannot create the folder (%2)")
-                                   .arg(QString::fromStdString(dir.string()), QString::fromStdString(ec.message())));
+    if (ec)
+        return fail(error, ReportPlots::tr("%1: cannot create the folder (%2)")
+                               .arg(QString::fromStdString(dir.string()), QString::fromStdString(ec.message())));
     auto file = [&](const char* name) { return QString::fromStdString((dir / name).string()); };
     if (input.report.is_object() && input.report.contains("summary")) {
         if (!renderAccuracy(input.report, file("accuracy.png"), error)) return false;

@@ -28,7 +28,6 @@ struct ReportPlotInput {
 //   confidence.png confidence histograms before / after (correct and wrong stacked);
 //   heatmap.png    the attribution heatmap with the pruned neurons marked.
 // Returns false and sets `error` (when given) on the first failure.
-bool renderReportPlots(const ReportPlotInput& input, const std::filesystem::path& dir,
-                       std::string* error = nullptr);
+bool renderReportPlots(const ReportPlotInput& input, const std::filesystem::path& dir, std::string* error = nullptr);
 
 }  // namespace prunescope::ui

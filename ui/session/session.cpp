@@ -3,8 +3,12 @@
 namespace prunescope::ui {
 namespace {
 
-QString qs(const std::filesystem::path& path) { return QString::fromStdString(path.string()); }
-std::filesystem::path fsPath(const QString& path) { return path.toStdString(); }
+QString qs(const std::filesystem::path& path) {
+    return QString::fromStdString(path.string());
+}
+std::filesystem::path fsPath(const QString& path) {
+    return path.toStdString();
+}
 
 Session fromCore(const SessionFile& f) {
     Session s;
@@ -35,18 +39,24 @@ SessionFile toCore(const Session& s) {
 
 }  // namespace
 
-bool Session::operator==(const Session& o) const { return toCore(*this) == toCore(o); }
+bool Session::operator==(const Session& o) const {
+    return toCore(*this) == toCore(o);
+}
 
 Session sessionFromJson(const nlohmann::json& json, const QString& file) {
     return fromCore(prunescope::sessionFromJson(json, fsPath(file)));
 }
 
-Session readSession(const QString& file) { return fromCore(readSessionFile(fsPath(file))); }
+Session readSession(const QString& file) {
+    return fromCore(readSessionFile(fsPath(file)));
+}
 
 nlohmann::json sessionToJson(const Session& session, const QString& file) {
     return prunescope::sessionToJson(toCore(session), fsPath(file));
 }
 
-void writeSession(const QString& file, const Session& session) { writeSessionFile(fsPath(file), toCore(session)); }
+void writeSession(const QString& file, const Session& session) {
+    writeSessionFile(fsPath(file), toCore(session));
+}
 
 }  // namespace prunescope::ui

@@ -13,7 +13,7 @@
 namespace prunescope::ui {
 
 struct SessionDataset {
-    QString path;  // absolute once read
+    QString path;                            // absolute once read
     QString role = QStringLiteral("train");  // train, test, ood
     QString format = QStringLiteral("auto");
     QString name;  // empty: the file stem

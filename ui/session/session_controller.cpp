@@ -27,11 +27,11 @@ QString SessionController::autosavePath() {
 QString SessionController::recoveryPath(const QString& sessionPath) {
     if (sessionPath.isEmpty()) return autosavePath();
     const QString absolute = QFileInfo(sessionPath).absoluteFilePath();
-    const QString hash = QString::fromLatin1(
-        QCryptographicHash::hash(absolute.toUtf8(), QCryptographicHash::Sha256).toHex().left(12));
+    const QString hash =
+        QString::fromLatin1(QCryptographicHash::hash(absolute.toUtf8(), QCryptographicHash::Sha256).toHex().left(12));
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
-    return QDir(dir).filePath(QStringLiteral("recovery/%1-%2.prunescope")
-                                  .arg(QFileInfo(absolute).completeBaseName(), hash));
+    return QDir(dir).filePath(
+        QStringLiteral("recovery/%1-%2.prunescope").arg(QFileInfo(absolute).completeBaseName(), hash));
 }
 
 QString SessionController::pendingRecovery(const QString& sessionPath) {
@@ -45,7 +45,9 @@ QString SessionController::pendingRecovery(const QString& sessionPath) {
     return recovery;
 }
 
-void SessionController::discardRecovery(const QString& sessionPath) { QFile::remove(recoveryPath(sessionPath)); }
+void SessionController::discardRecovery(const QString& sessionPath) {
+    QFile::remove(recoveryPath(sessionPath));
+}
 
 namespace {
 
@@ -131,7 +133,9 @@ void SessionController::reset() {
     setDirty(false);
 }
 
-void SessionController::markDirty() { setDirty(true); }
+void SessionController::markDirty() {
+    setDirty(true);
+}
 
 void SessionController::setAutosaveInterval(int seconds) {
     m_autosave.stop();

@@ -34,16 +34,14 @@ BarChartView::BarChartView(QWidget* parent) : PlotView(parent), m_items(std::mak
 
 BarChartView::~BarChartView() = default;
 
-bool BarChartView::setData(QStringList categories, QStringList series,
-                           std::vector<std::vector<double>> values,
+bool BarChartView::setData(QStringList categories, QStringList series, std::vector<std::vector<double>> values,
                            std::vector<std::vector<double>> errors) {
     clearPlottables();
     const size_t nCategory = size_t(categories.size());
     const size_t nSeries = size_t(series.size());
     auto shapeOk = [&](const std::vector<std::vector<double>>& m) {
-        return m.size() == nCategory && std::all_of(m.begin(), m.end(), [&](const auto& row) {
-                   return row.size() == nSeries;
-               });
+        return m.size() == nCategory &&
+               std::all_of(m.begin(), m.end(), [&](const auto& row) { return row.size() == nSeries; });
     };
     if (!shapeOk(values) || (!errors.empty() && !shapeOk(errors))) {
         m_categories.clear();
@@ -141,8 +139,7 @@ void BarChartView::updateLabels() {
     if (stride == m_labelStride) return;
     m_labelStride = stride;
     auto ticker = QSharedPointer<QCPAxisTickerText>::create();
-    for (int c = 0; c < int(m_categories.size()); c += stride)
-        ticker->addTick(double(c + 1), m_categories[c]);
+    for (int c = 0; c < int(m_categories.size()); c += stride) ticker->addTick(double(c + 1), m_categories[c]);
     p->xAxis->setTicker(ticker);
 }
 
@@ -158,10 +155,8 @@ void BarChartView::setCategoryLabel(const QString& label) {
 
 void BarChartView::clearPlottables() {
     // Error bars first: they refer to their bars.
-    for (QCPErrorBars* e : std::as_const(m_items->errorBars))
-        plot()->removePlottable(e);
-    for (QCPBars* b : std::as_const(m_items->bars))
-        plot()->removePlottable(b);
+    for (QCPErrorBars* e : std::as_const(m_items->errorBars)) plot()->removePlottable(e);
+    for (QCPBars* b : std::as_const(m_items->bars)) plot()->removePlottable(b);
     m_items->errorBars.clear();
     m_items->bars.clear();
     delete m_items->group;

@@ -19,8 +19,7 @@ public:
 
     // values[category][series]; errors: empty (none) or the same shape (half-widths; NaN: none).
     // Returns false, and shows nothing, when the shapes do not match the names.
-    bool setData(QStringList categories, QStringList series,
-                 std::vector<std::vector<double>> values,
+    bool setData(QStringList categories, QStringList series, std::vector<std::vector<double>> values,
                  std::vector<std::vector<double>> errors = {});
     void setValueLabel(const QString& label);     // y axis title
     void setCategoryLabel(const QString& label);  // x axis title
@@ -32,9 +31,7 @@ public:
 
     int categoryCount() const { return int(m_categories.size()); }
     int seriesCount() const { return int(m_series.size()); }
-    double value(int category, int series) const {
-        return m_values[size_t(category)][size_t(series)];
-    }
+    double value(int category, int series) const { return m_values[size_t(category)][size_t(series)]; }
     bool hasErrors() const { return !m_errors.empty(); }
 
 private:

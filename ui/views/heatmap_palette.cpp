@@ -31,19 +31,16 @@ HeatmapPalette::Table fade(const HeatmapPalette::Table& table) {
     for (int i = 0; i < HeatmapPalette::kSize; ++i) {
         auto mix = [](int x, int y) { return int(std::lround(y + (x - y) * kKeep)); };
         const QRgb c = table[i];
-        faded[i] =
-            qRgb(mix(qRed(c), qRed(bg)), mix(qGreen(c), qGreen(bg)), mix(qBlue(c), qBlue(bg)));
+        faded[i] = qRgb(mix(qRed(c), qRed(bg)), mix(qGreen(c), qGreen(bg)), mix(qBlue(c), qBlue(bg)));
     }
     return faded;
 }
 
-constexpr std::array<QRgb, 9> kSequentialStops = {0xff440154, 0xff472d7b, 0xff3b528b,
-                                                  0xff2c728e, 0xff21918c, 0xff28ae80,
-                                                  0xff5ec962, 0xffaadc32, 0xfffde725};
+constexpr std::array<QRgb, 9> kSequentialStops = {0xff440154, 0xff472d7b, 0xff3b528b, 0xff2c728e, 0xff21918c,
+                                                  0xff28ae80, 0xff5ec962, 0xffaadc32, 0xfffde725};
 // An odd number of stops puts the white-ish centre stop exactly at t = 0.5.
-constexpr std::array<QRgb, 9> kDivergingStops = {0xff053061, 0xff2166ac, 0xff4393c3,
-                                                 0xff92c5de, 0xfff7f7f7, 0xfff4a582,
-                                                 0xffd6604d, 0xffb2182b, 0xff67001f};
+constexpr std::array<QRgb, 9> kDivergingStops = {0xff053061, 0xff2166ac, 0xff4393c3, 0xff92c5de, 0xfff7f7f7,
+                                                 0xfff4a582, 0xffd6604d, 0xffb2182b, 0xff67001f};
 
 // Rounds symmetrically around the middle entry, so that v and -v on the Signed scale get
 // mirrored colours.

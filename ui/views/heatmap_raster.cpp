@@ -200,9 +200,8 @@ void HeatmapRaster::computeRange() {
             hi = std::min(hi, clip);
         }
     }
-    m_mapping.setRange(
-        std::isfinite(lo) ? lo : 0.0f, std::isfinite(hi) ? hi : 0.0f, maxAbs,
-        std::isfinite(minPositiveAbs) ? std::max(minPositiveAbs, maxAbs * 1e-6f) : 0.0f);
+    m_mapping.setRange(std::isfinite(lo) ? lo : 0.0f, std::isfinite(hi) ? hi : 0.0f, maxAbs,
+                       std::isfinite(minPositiveAbs) ? std::max(minPositiveAbs, maxAbs * 1e-6f) : 0.0f);
 }
 
 void HeatmapRaster::sortLayers() {
@@ -229,17 +228,14 @@ void HeatmapRaster::sortLayers() {
             const uint32_t k = descendingBits(row[i]);
             keys[size_t(i)] = k;
             order[size_t(i)] = i;
-            for (int d = 0; d < 4; ++d)
-                ++counts[d][((k >> (8 * d)) & 0xffu) + 1];
+            for (int d = 0; d < 4; ++d) ++counts[d][((k >> (8 * d)) & 0xffu) + 1];
         }
         for (int d = 0; d < 4; ++d) {
             const size_t* bucket = counts[d] + 1;
-            if (std::any_of(bucket, bucket + 256,
-                            [this](size_t c) { return c == size_t(m_nNeuron); })) {
+            if (std::any_of(bucket, bucket + 256, [this](size_t c) { return c == size_t(m_nNeuron); })) {
                 continue;  // one value for this byte everywhere: the pass would not move anything
             }
-            for (int b = 1; b < 257; ++b)
-                counts[d][b] += counts[d][b - 1];
+            for (int b = 1; b < 257; ++b) counts[d][b] += counts[d][b - 1];
             for (int i = 0; i < m_nNeuron; ++i) {
                 const size_t to = counts[d][(keys[size_t(i)] >> (8 * d)) & 0xffu]++;
                 keysTmp[to] = keys[size_t(i)];
@@ -260,8 +256,7 @@ void HeatmapRaster::sortLayers() {
 }
 
 void HeatmapRaster::permuteSelection() {
-    m_nSelected = int(
-        std::count_if(m_selection.begin(), m_selection.end(), [](uint8_t s) { return s != 0; }));
+    m_nSelected = int(std::count_if(m_selection.begin(), m_selection.end(), [](uint8_t s) { return s != 0; }));
     if (m_selection.empty() || m_order == HeatmapOrder::ByIndex) {
         m_displaySel.clear();
         return;
@@ -305,8 +300,7 @@ void HeatmapRaster::rebin() {
                 out[b] = best;
             } else {
                 double sum = 0.0;
-                for (int i = lo; i < hi; ++i)
-                    sum += row[i];
+                for (int i = lo; i < hi; ++i) sum += row[i];
                 out[b] = float(sum / (hi - lo));
             }
         }
@@ -331,8 +325,7 @@ void HeatmapRaster::countSelection() {
 void HeatmapRaster::computeIndices() {
     static_assert(HeatmapPalette::kSize <= 256, "indices are stored as bytes");
     m_binIndex.resize(m_bins.size());
-    for (size_t i = 0; i < m_bins.size(); ++i)
-        m_binIndex[i] = uint8_t(m_mapping.index(m_bins[i]));
+    for (size_t i = 0; i < m_bins.size(); ++i) m_binIndex[i] = uint8_t(m_mapping.index(m_bins[i]));
 }
 
 void HeatmapRaster::recolor() {
@@ -359,8 +352,7 @@ void HeatmapRaster::recolor() {
             std::memcpy(m_image.scanLine(l * kSubRows + r), first, rowBytes);
         }
         auto* markerRow = reinterpret_cast<QRgb*>(m_image.scanLine(l * kSubRows + kSubRows - 1));
-        for (int b = 0; b < m_nBin; ++b)
-            markerRow[b] = selected[b] ? marker : first[b];
+        for (int b = 0; b < m_nBin; ++b) markerRow[b] = selected[b] ? marker : first[b];
     }
 }
 

@@ -61,16 +61,12 @@ public:
     int binBegin(int bin) const;    // first display position in `bin`
     int binAt(int position) const;  // bin that holds display `position`
     float binValue(int layer, int bin) const { return m_bins[size_t(layer) * m_nBin + bin]; }
-    bool binSelected(int layer, int bin) const {
-        return m_binSelected[size_t(layer) * m_nBin + bin];
-    }
+    bool binSelected(int layer, int bin) const { return m_binSelected[size_t(layer) * m_nBin + bin]; }
     const QImage& image() const { return m_image; }  // (nBin) x (nLayer * kSubRows)
 
     int neuronAt(int layer, int position) const;  // display position -> neuron index
     int positionOf(int layer, int neuron) const;  // neuron index -> display position
-    float score(int layer, int neuron) const {
-        return m_scores[size_t(layer) * m_nNeuron + neuron];
-    }
+    float score(int layer, int neuron) const { return m_scores[size_t(layer) * m_nNeuron + neuron]; }
     bool isSelected(int layer, int neuron) const;
     int rankInLayer(int layer, int neuron) const;   // 1 = highest score of the layer
     int strongestNeuron(int layer, int bin) const;  // neuron with the largest |score| in bin

@@ -25,9 +25,7 @@ public:
     QCPColorScale* colorScale = nullptr;
 
 protected:
-    void applyDefaultAntialiasingHint(QCPPainter* painter) const override {
-        painter->setAntialiasing(false);
-    }
+    void applyDefaultAntialiasingHint(QCPPainter* painter) const override { painter->setAntialiasing(false); }
     QRect clipRect() const override { return mParentPlot->axisRect()->rect(); }
     void draw(QCPPainter* painter) override;
 
@@ -56,10 +54,8 @@ void HeatmapLayer::draw(QCPPainter* painter) {
     // The y axis is reversed (layer 0 on top), so image row 0 lands at the top.
     const double top = yAxis->coordToPixel(l0 - 0.5);
     const double bottom = yAxis->coordToPixel(l1 - 0.5);
-    const QRectF target(QPointF(left, std::min(top, bottom)),
-                        QPointF(right, std::max(top, bottom)));
-    const QRect source(0, l0 * HeatmapRaster::kSubRows, image.width(),
-                       (l1 - l0) * HeatmapRaster::kSubRows);
+    const QRectF target(QPointF(left, std::min(top, bottom)), QPointF(right, std::max(top, bottom)));
+    const QRect source(0, l0 * HeatmapRaster::kSubRows, image.width(), (l1 - l0) * HeatmapRaster::kSubRows);
     painter->setRenderHint(QPainter::SmoothPixmapTransform, false);
     painter->drawImage(target, image, source);
 }
@@ -100,10 +96,8 @@ HeatmapView::HeatmapView(QWidget* parent) : PlotView(parent) {
     connect(p, &QCustomPlot::mousePress, this, &HeatmapView::onMousePress);
     connect(p, &QCustomPlot::mouseMove, this, &HeatmapView::onMouseMove);
     connect(p, &QCustomPlot::mouseRelease, this, &HeatmapView::onMouseRelease);
-    connect(p->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
-            &HeatmapView::clampRanges);
-    connect(p->yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
-            &HeatmapView::clampRanges);
+    connect(p->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, &HeatmapView::clampRanges);
+    connect(p->yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, &HeatmapView::clampRanges);
     p->installEventFilter(this);
 }
 
@@ -112,8 +106,8 @@ HeatmapView::~HeatmapView() = default;
 void HeatmapView::setScores(int nLayer, int nNeuron, std::vector<float> scores) {
     const bool sameShape = nLayer == m_raster.nLayer() && nNeuron == m_raster.nNeuron();
     if (scores.size() != size_t(std::max(nLayer, 0)) * size_t(std::max(nNeuron, 0))) {
-        qWarning("HeatmapView::setScores: %zu scores for %d x %d; padded with 0 or cut",
-                 scores.size(), nLayer, nNeuron);
+        qWarning("HeatmapView::setScores: %zu scores for %d x %d; padded with 0 or cut", scores.size(), nLayer,
+                 nNeuron);
     }
     m_raster.setScores(nLayer, nNeuron, std::move(scores));
     m_hovered = {-1, -1};
@@ -141,8 +135,7 @@ void HeatmapView::setColorRange(double quantile) {
 
 void HeatmapView::setOrder(HeatmapOrder order) {
     m_raster.setOrder(order);
-    plot()->xAxis->setLabel(order == HeatmapOrder::ByScore ? tr("Rank in layer (by score)")
-                                                           : tr("Neuron"));
+    plot()->xAxis->setLabel(order == HeatmapOrder::ByScore ? tr("Rank in layer (by score)") : tr("Neuron"));
     requestReplot();
 }
 
@@ -236,8 +229,7 @@ void HeatmapView::clampRanges() {
         const QCPRange range = axis->range();
         const double size = std::clamp(range.size(), std::min(minSize, hi - lo), hi - lo);
         const double lower = std::clamp(range.lower, lo, hi - size);
-        if (lower != range.lower || lower + size != range.upper)
-            axis->setRange(lower, lower + size);
+        if (lower != range.lower || lower + size != range.upper) axis->setRange(lower, lower + size);
     };
     clamp(plot()->xAxis, m_raster.nNeuron(), 4.0);
     clamp(plot()->yAxis, m_raster.nLayer(), 1.0);
@@ -262,8 +254,7 @@ void HeatmapView::setHovered(int layer, int neuron, const QPoint& globalPos) {
     const int span = m_raster.binEnd() - m_raster.binFirst();
     if (m_raster.nBin() > 0 && m_raster.nBin() < span) {
         const int perColumn = (span + m_raster.nBin() - 1) / m_raster.nBin();
-        text += QLatin1Char('\n') +
-                tr("(up to %n neurons per column; zoom in to see each)", "", perColumn);
+        text += QLatin1Char('\n') + tr("(up to %n neurons per column; zoom in to see each)", "", perColumn);
     }
     QToolTip::showText(globalPos, text, plotWidget());
 }
@@ -281,8 +272,7 @@ void HeatmapView::updateColorScaleLegend() {
     }
     scale->setGradient(gradient);
     const int nBeyond = m_raster.saturatedCount();
-    const QString beyond =
-        nBeyond > 0 ? tr(", %n beyond the scale", "", nBeyond) : QString();
+    const QString beyond = nBeyond > 0 ? tr(", %n beyond the scale", "", nBeyond) : QString();
     if (kind == HeatmapScale::Log && m.maxAbs() > 0) {
         scale->setDataScaleType(QCPAxis::stLogarithmic);
         scale->axis()->setTicker(QSharedPointer<QCPAxisTickerLog>::create());

@@ -17,8 +17,7 @@ struct HistogramView::Items {
     QCPItemText* label = nullptr;
 };
 
-HistogramView::HistogramView(QWidget* parent)
-    : PlotView(parent), m_items(std::make_unique<Items>()) {
+HistogramView::HistogramView(QWidget* parent) : PlotView(parent), m_items(std::make_unique<Items>()) {
     QCustomPlot* p = plot();
     p->setInteractions({});
     p->xAxis->setRange(0.0, 1.0);
@@ -85,8 +84,7 @@ void HistogramView::setThreshold(double threshold) {
 }
 
 int HistogramView::selectedCount() const {
-    return int(std::count_if(m_confidence.begin(), m_confidence.end(),
-                             [this](float c) { return c >= m_threshold; }));
+    return int(std::count_if(m_confidence.begin(), m_confidence.end(), [this](float c) { return c >= m_threshold; }));
 }
 
 int HistogramView::selectedCorrectCount() const {
@@ -104,8 +102,8 @@ QString HistogramView::selectionText() const {
                        .arg(m_confidence.size())
                        .arg(m_threshold, 0, 'f', 3);
     if (nSelected > 0) {
-        text += QLatin1Char('\n') + tr("accuracy among them: %1%")
-                                        .arg(100.0 * selectedCorrectCount() / nSelected, 0, 'f', 1);
+        text += QLatin1Char('\n') +
+                tr("accuracy among them: %1%").arg(100.0 * selectedCorrectCount() / nSelected, 0, 'f', 1);
     }
     return text;
 }

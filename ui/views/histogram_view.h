@@ -29,8 +29,8 @@ public:
     void setThreshold(double threshold);  // clamped to [0, 1]; emits thresholdChanged if moved
     double threshold() const { return m_threshold; }
 
-    int selectedCount() const;         // questions with confidence >= threshold
-    int selectedCorrectCount() const;  // of those, answered correctly
+    int selectedCount() const;                                                 // questions with confidence >= threshold
+    int selectedCorrectCount() const;                                          // of those, answered correctly
     const std::vector<int>& correctCounts() const { return m_correctCounts; }  // per bin
     const std::vector<int>& wrongCounts() const { return m_wrongCounts; }
     QString selectionText() const;  // the label shown on the plot

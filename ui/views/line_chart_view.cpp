@@ -14,8 +14,7 @@ struct LineChartView::Items {
     QCPGraph* last = nullptr;
 };
 
-LineChartView::LineChartView(QWidget* parent)
-    : PlotView(parent), m_items(std::make_unique<Items>()) {
+LineChartView::LineChartView(QWidget* parent) : PlotView(parent), m_items(std::make_unique<Items>()) {
     QCustomPlot* p = plot();
     p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     p->legend->setVisible(true);

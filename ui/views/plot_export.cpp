@@ -49,8 +49,7 @@ bool paintView(QWidget* view, QPaintDevice* device, const QSize& size) {
 bool checkWritable(const QString& path, QString* error) {
     QFile probe(path);
     if (probe.open(QIODevice::WriteOnly)) return true;
-    if (error)
-        *error = PlotExport::tr("%1: cannot write the file (%2)").arg(path, probe.errorString());
+    if (error) *error = PlotExport::tr("%1: cannot write the file (%2)").arg(path, probe.errorString());
     return false;
 }
 
@@ -66,8 +65,7 @@ bool exportPng(QWidget* view, const QString& path, QString* error) {
     if (image.isNull() || !writer.write(image)) {
         if (error) {
             *error = PlotExport::tr("%1: cannot write the PNG file (%2)")
-                         .arg(path, image.isNull() ? PlotExport::tr("empty image")
-                                                   : writer.errorString());
+                         .arg(path, image.isNull() ? PlotExport::tr("empty image") : writer.errorString());
         }
         return false;
     }
@@ -118,8 +116,7 @@ bool exportPlot(QWidget* view, const QString& path, QString* error) {
     if (suffix == QLatin1String("svg")) return exportSvg(view, path, error);
     if (suffix == QLatin1String("pdf")) return exportPdf(view, path, error);
     if (error) {
-        *error =
-            PlotExport::tr("%1: unknown file type '%2'; use .png, .svg or .pdf").arg(path, suffix);
+        *error = PlotExport::tr("%1: unknown file type '%2'; use .png, .svg or .pdf").arg(path, suffix);
     }
     return false;
 }

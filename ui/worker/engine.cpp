@@ -132,13 +132,10 @@ void Engine::loadModel(const QString& dir, const QString& device) {
     });
 }
 
-void Engine::loadDataset(const QString& path, const QString& role, const QString& format,
-                         const QString& name) {
+void Engine::loadDataset(const QString& path, const QString& role, const QString& format, const QString& name) {
     const int seed = m_splitSeed;
     m_loadingRoles.push_back(role);
-    post(Task::LoadData, [=](EngineWorker& w, const CancelFlag*) {
-        w.loadDataset(path, role, format, name, seed);
-    });
+    post(Task::LoadData, [=](EngineWorker& w, const CancelFlag*) { w.loadDataset(path, role, format, name, seed); });
 }
 
 void Engine::setPrompt(const QString& text, const QString& option, const QString& preset) {
@@ -146,7 +143,8 @@ void Engine::setPrompt(const QString& text, const QString& option, const QString
     m_promptOption = option;
     m_promptPreset = preset == QLatin1String("none") ? QString() : preset;
     try {
-        if (!m_promptPreset.isEmpty()) parseTaskPreset(m_promptPreset.toStdString(), "session field 'prompt.task_preset'");
+        if (!m_promptPreset.isEmpty())
+            parseTaskPreset(m_promptPreset.toStdString(), "session field 'prompt.task_preset'");
     } catch (const Error& e) {
         log::get("session")->warn("{}; using Prunescope's prompt", e.what());
         m_promptPreset.clear();
@@ -196,9 +194,8 @@ void Engine::finetune(const FinetuneRequest& request) {
 }
 
 void Engine::runExperiment(const nlohmann::json& config, const QString& baseDir) {
-    post(Task::Experiment, [config, baseDir](EngineWorker& w, const CancelFlag* c) {
-        w.runExperiment(config, baseDir, c);
-    });
+    post(Task::Experiment,
+         [config, baseDir](EngineWorker& w, const CancelFlag* c) { w.runExperiment(config, baseDir, c); });
 }
 
 void Engine::buildDemo() {

@@ -43,8 +43,7 @@ public:
     // The compute dtype the next model is opened in (the open one keeps its own: model().computeDtype).
     void setComputeDtype(const QString& dtype) { m_computeDtype = dtype; }
     QString computeDtype() const { return m_computeDtype; }
-    void loadDataset(const QString& path, const QString& role, const QString& format = {},
-                     const QString& name = {});
+    void loadDataset(const QString& path, const QString& role, const QString& format = {}, const QString& name = {});
     void removeDataset(const QString& name);
     void score(const QString& dataset);
     void attribute(const AttributionRequest& request);

@@ -13,8 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/settings/ig_settings.h"
 #include "core/prune/neuron_mask.h"
+#include "core/settings/ig_settings.h"
 #include "core/train/finetune.h"
 
 namespace prunescope {
@@ -37,8 +37,8 @@ struct ProgressValue {
 
 struct TaskError {
     Task task = Task::None;
-    QString message;  // one line a user can act on
-    QString details;  // file, place, hint, the exception type
+    QString message;         // one line a user can act on
+    QString details;         // file, place, hint, the exception type
     bool cancelled = false;  // the user cancelled: not an error to show
 };
 
@@ -52,7 +52,7 @@ struct ModelCard {
     QString computeDtype;  // float32, bfloat16, float16: what activations are computed in
     QString activation;
     QString device;
-    QString deviceId;  // "cpu", "cuda:0": where the weights are
+    QString deviceId;     // "cpu", "cuda:0": where the weights are
     int weightBytes = 4;  // bytes per weight as held (4, or 2 when kept as stored or computing narrow)
     std::shared_ptr<const ModelConfig> config;
     QString tokenizerKind;
@@ -101,16 +101,16 @@ struct NeuronScores {
     int questions = 0;  // attributed so far
     int total = 0;      // to attribute in this run
     bool final = false;
-    QString file;       // where it was written or read (final only)
+    QString file;  // where it was written or read (final only)
 };
 
 struct AttributionRequest {
     QString dataset;
-    IgSettings ig;          // core's defaults unless the panel sets them
+    IgSettings ig;  // core's defaults unless the panel sets them
     QuestionFilter filter;
     int topK = static_cast<int>(settings::kTopK.value);
     NeuronScore score = settings::kNeuronScore.value;  // what the heatmap shows
-    QString outFile;  // written at the end ("" : not written)
+    QString outFile;                                   // written at the end ("" : not written)
 };
 
 struct TokenScore {
@@ -169,7 +169,7 @@ struct DatasetAccuracy {
 
 struct SystemValue {
     QString device;
-    int threads = 1;  // the threads doing the heavy work: LibTorch's, or OpenBLAS's where it has its own
+    int threads = 1;   // the threads doing the heavy work: LibTorch's, or OpenBLAS's where it has its own
     QString versions;  // Prunescope and LibTorch
 };
 

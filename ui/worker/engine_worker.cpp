@@ -45,7 +45,9 @@ WorkerDataset* EngineWorker::State::firstWithRole(const std::string& role) {
 }
 
 void EngineWorker::State::requireModel() const {
-    if (!model) throw Error("", "", "no model is open", "open one first: File ▸ Open Model Folder… (Ctrl+Shift+O) or Open GGUF File…");
+    if (!model)
+        throw Error("", "", "no model is open",
+                    "open one first: File ▸ Open Model Folder… (Ctrl+Shift+O) or Open GGUF File…");
 }
 
 ScoringMode EngineWorker::State::scoringMode() const {
@@ -167,14 +169,14 @@ void EngineWorker::loadModel(const QString& dir, const QString& device, const QS
         card.config = std::make_shared<const ModelConfig>(c);
         card.tokenizerKind = QString::fromStdString(tokenizer->kind());
         card.tokenizer = tokenizer;
-        log::get("gui")->info("model {}: {} layers x {} neurons, {} parameters", dir.toStdString(),
-                              c.nLayer, c.nNeuron, c.parameterCount());
+        log::get("gui")->info("model {}: {} layers x {} neurons, {} parameters", dir.toStdString(), c.nLayer, c.nNeuron,
+                              c.parameterCount());
         emit modelChanged(card);
     });
 }
 
-void EngineWorker::loadDataset(const QString& path, const QString& role, const QString& format,
-                               const QString& name, int splitSeed) {
+void EngineWorker::loadDataset(const QString& path, const QString& role, const QString& format, const QString& name,
+                               int splitSeed) {
     runTask(Task::LoadData, [&] {
         auto& s = *m_state;
         McqLoadOptions options;
@@ -190,8 +192,12 @@ void EngineWorker::loadDataset(const QString& path, const QString& role, const Q
             WorkerDataset d;
             d.split = split;
             d.splitSeed = uint64_t(splitSeed);
-            d.info = {setName, path, setRole, QString::fromStdString(mcqFormatName(data.format)),
-                      int(set.questions.size()), int(data.skipped.size())};
+            d.info = {setName,
+                      path,
+                      setRole,
+                      QString::fromStdString(mcqFormatName(data.format)),
+                      int(set.questions.size()),
+                      int(data.skipped.size())};
             d.data = std::move(set);
             s.datasets.push_back(std::move(d));
             emit datasetChanged(s.datasets.back().info);
@@ -266,8 +272,8 @@ void EngineWorker::scoreDataset(State& s, const QString& name, const CancelFlag*
         row.correct = sc.correct;
         result.rows.push_back(std::move(row));
     }
-    log::get("gui")->info("scored {}: accuracy {:.3f}, mean confidence {:.3f}", name.toStdString(),
-                          result.accuracy, result.meanConfidence);
+    log::get("gui")->info("scored {}: accuracy {:.3f}, mean confidence {:.3f}", name.toStdString(), result.accuracy,
+                          result.meanConfidence);
     emit scoringFinished(result);
 }
 

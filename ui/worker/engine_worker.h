@@ -22,8 +22,8 @@ public:
     // All of these run on the worker thread. `cancel` may be null.
     void probeSystem();
     void loadModel(const QString& dir, const QString& device, const QString& dtype);
-    void loadDataset(const QString& path, const QString& role, const QString& format,
-                     const QString& name, int splitSeed);
+    void loadDataset(const QString& path, const QString& role, const QString& format, const QString& name,
+                     int splitSeed);
     void removeDataset(const QString& name);
     void setPrompt(const QString& text, const QString& option, const QString& preset);
     void score(const QString& dataset, const CancelFlag* cancel);
@@ -33,8 +33,7 @@ public:
     void neuronDetail(int layer, int neuron, const CancelFlag* cancel);
     void preview(uint64_t generation, const NeuronMask& mask, const CancelFlag* cancel);
     void finetune(const FinetuneRequest& request, const CancelFlag* cancel);
-    void runExperiment(const nlohmann::json& config, const QString& baseDir,
-                       const CancelFlag* cancel);
+    void runExperiment(const nlohmann::json& config, const QString& baseDir, const CancelFlag* cancel);
     void buildDemo(const CancelFlag* cancel);
 
 signals:

@@ -188,8 +188,8 @@ void EngineWorker::openAttributions(const QString& file, const QString& score) {
         } else if (const auto* sameFile = sameFileById(s, dataset.value("file", std::string()), *s.aggregate)) {
             s.attributionDataset = sameFile->info.name.toStdString();
             s.attributedIndices = indicesById(*sameFile, *s.aggregate);
-            log::get("gui")->info("{}: made on another part of {}; {} of its {} questions are in {}", file.toStdString(),
-                                  dataName, s.attributedIndices.size(), s.aggregate->count(),
+            log::get("gui")->info("{}: made on another part of {}; {} of its {} questions are in {}",
+                                  file.toStdString(), dataName, s.attributedIndices.size(), s.aggregate->count(),
                                   sameFile->info.name.toStdString());
         } else if (!s.datasets.empty()) {
             log::get("gui")->warn(
@@ -248,15 +248,16 @@ void EngineWorker::neuronDetail(int layer, int neuron, const CancelFlag* cancel)
                 for (size_t i = 0; i < std::min(set->items.size(), kActivationQuestions); ++i) indices.push_back(i);
             std::vector<ScoringItem> items;
             for (size_t i : indices) items.push_back(set->items[i]);
-            d.activations = neuronActivations(*s.model, items, layer, neuron, settings::kScoringBatchSize.value, cancel);
+            d.activations =
+                neuronActivations(*s.model, items, layer, neuron, settings::kScoringBatchSize.value, cancel);
             std::vector<size_t> order(d.activations.size());
             for (size_t i = 0; i < order.size(); ++i) order[i] = i;
             std::sort(order.begin(), order.end(),
                       [&](size_t a, size_t b) { return d.activations[a] > d.activations[b]; });
             for (size_t j = 0; j < order.size() && j < size_t(kTopQuestions); ++j) {
                 const size_t q = indices[order[j]];
-                d.exciting.push_back({int(q), QString::fromStdString(set->data.questions[q].question),
-                                      d.activations[order[j]]});
+                d.exciting.push_back(
+                    {int(q), QString::fromStdString(set->data.questions[q].question), d.activations[order[j]]});
             }
         }
         // Tokens the neuron's output promotes: unembedding (V, d) @ output weights row (d,).

@@ -104,8 +104,7 @@ void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) 
                 }
                 mask = magnitudeLike(r.selection, s.magnitude);
             } else {
-                throw Error("", "arm", "unknown arm '" + r.arm.toStdString() + "'",
-                            "plain, ig, random or magnitude");
+                throw Error("", "arm", "unknown arm '" + r.arm.toStdString() + "'", "plain, ig, random or magnitude");
             }
         }
         RunResult result;
@@ -124,8 +123,8 @@ void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) 
                 d->scores = scoreItems(*s.model, d->items, options, progressFor(Task::Score), cancel);
             }
             const auto summary = summarize(d->scores);
-            result.base.push_back({d->info.name, d->info.role == "ood" ? "ood" : "id", summary.accuracy,
-                                   summary.meanConfidence});
+            result.base.push_back(
+                {d->info.name, d->info.role == "ood" ? "ood" : "id", summary.accuracy, summary.meanConfidence});
         }
         // Train a fresh copy: the base model stays as it is for the other arms.
         auto model = prunescope::loadModel(s.modelDir, {s.device, s.dtype});
@@ -145,16 +144,17 @@ void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) 
             v.etaSeconds = p.etaSeconds;
             emit trainPointChanged(v);
             if (progress.ready(p.step, p.totalSteps)) {
-                emit progressChanged({Task::Finetune, tr("fine-tuning %1").arg(label), p.step, p.totalSteps,
-                                      p.etaSeconds});
+                emit progressChanged(
+                    {Task::Finetune, tr("fine-tuning %1").arg(label), p.step, p.totalSteps, p.etaSeconds});
             }
         };
-        auto trained = prunescope::finetune(*model, train->items, validation, mask ? &*mask : nullptr, settings,
-                                            callback, cancel);
+        auto trained =
+            prunescope::finetune(*model, train->items, validation, mask ? &*mask : nullptr, settings, callback, cancel);
         result.steps = trained.steps;
         result.bestValidationAccuracy = trained.bestValidationAccuracy;
         torch::NoGradGuard noGrad;
-        for (auto* d : evalSets) result.results.push_back(evaluate(*model, *d, mask ? &*mask : nullptr, s.scoringMode(), cancel));
+        for (auto* d : evalSets)
+            result.results.push_back(evaluate(*model, *d, mask ? &*mask : nullptr, s.scoringMode(), cancel));
         log::get("gui")->info("fine-tuned {}: {} steps, best validation accuracy {:.3f}", label.toStdString(),
                               trained.steps, trained.bestValidationAccuracy);
         emit finetuneFinished(result);

@@ -95,7 +95,8 @@ private slots:
         QCOMPARE(st.find("sum")->shape, (std::vector<int64_t>{2, 128}));
         QVERIFY(st.find("completeness_error") != nullptr);
         for (const auto& r : back.aggregate.records()) {
-            QCOMPARE(r.completenessError, result.aggregate.records()[&r - &back.aggregate.records()[0]].completenessError);
+            QCOMPARE(r.completenessError,
+                     result.aggregate.records()[&r - &back.aggregate.records()[0]].completenessError);
         }
     }
 
@@ -225,13 +226,16 @@ private slots:
         QCOMPARE(chosen.size(), size_t(3));
         QVERIFY(partial.size() >= chosen.back() + 1);
         QVERIFY2(partial.size() < many.size(), "scored every question although 3 were enough");
-        for (size_t i = 0; i < partial.size(); ++i) QVERIFY(std::abs(partial[i].confidence - m_scores[i % m_scores.size()].confidence) < 1e-5);
+        for (size_t i = 0; i < partial.size(); ++i)
+            QVERIFY(std::abs(partial[i].confidence - m_scores[i % m_scores.size()].confidence) < 1e-5);
         filter.limit = 0;
         QCOMPARE(scoreForAttribution(*m_model, m_items, filter, options).size(), m_items.size());
         // The run on the partial scores equals the run on all of them.
         auto j = job();
         j.filter.limit = 3;
-        auto lazy = runAttribution(*m_model, m_data, m_items, std::vector<QuestionScore>(m_scores.begin(), m_scores.begin() + std::ptrdiff_t(chosen.back() + 1)), j);
+        auto lazy = runAttribution(
+            *m_model, m_data, m_items,
+            std::vector<QuestionScore>(m_scores.begin(), m_scores.begin() + std::ptrdiff_t(chosen.back() + 1)), j);
         auto full = runAttribution(*m_model, m_data, m_items, m_scores, j);
         QCOMPARE(lazy.aggregate.count(), int64_t(3));
         QVERIFY(torch::equal(lazy.aggregate.sum(), full.aggregate.sum()));
@@ -251,7 +255,8 @@ private slots:
         auto stopAfterFive = [&](const AttributionUpdate&) {
             if (++seen == 2) cancel = true;  // after 2 batches: 4 questions
         };
-        QVERIFY_THROWS_EXCEPTION(CancelledError, runAttribution(*m_model, m_data, m_items, m_scores, j, stopAfterFive, &cancel));
+        QVERIFY_THROWS_EXCEPTION(CancelledError,
+                                 runAttribution(*m_model, m_data, m_items, m_scores, j, stopAfterFive, &cancel));
         QVERIFY(fs::exists(j.checkpointPath));
         QCOMPARE(readAttributionFile(j.checkpointPath).aggregate.count(), int64_t(4));
         j.resume = true;
@@ -268,8 +273,8 @@ private slots:
     // complete); a converged one does not.
     void unconvergedRunWarns() {
         auto data = (test::sharedDataDir() / "mcq/arc-hf-jsonl/ARC-Easy-train.jsonl").string();
-        std::vector<std::string> common = {"attribute", "--model", m_modelDir.string(), "--data", data,
-                                           "--min-confidence", "0", "--limit", "4", "--quiet"};
+        std::vector<std::string> common = {"attribute",        "--model", m_modelDir.string(), "--data", data,
+                                           "--min-confidence", "0",       "--limit",           "4",      "--quiet"};
         auto rough = common;
         rough.insert(rough.end(), {"--target", "max-logit", "--rule", "midpoint", "--steps", "2", "--out",
                                    (m_tmp / "rough.safetensors").string()});
@@ -297,8 +302,9 @@ private slots:
         QVERIFY(f.err.find("unreliable") == std::string::npos);
         // A loose tolerance counts none: no question here misses by 1000 times F(x) - F(0).
         auto loose = common;
-        loose.insert(loose.end(), {"--target", "max-logit", "--rule", "midpoint", "--steps", "2",
-                                   "--completeness-tolerance", "1000", "--out", (m_tmp / "loose.safetensors").string()});
+        loose.insert(loose.end(),
+                     {"--target", "max-logit", "--rule", "midpoint", "--steps", "2", "--completeness-tolerance", "1000",
+                      "--out", (m_tmp / "loose.safetensors").string()});
         QCOMPARE(test::runCli(loose).exitCode, 0);
         const auto looseFile = readAttributionFile(m_tmp / "loose.safetensors");
         QCOMPARE(looseFile.meta["completeness"]["over_tolerance"].get<int64_t>(), countOver(looseFile, 1000));
@@ -310,16 +316,19 @@ private slots:
     void cliCancelAndResume() {
         auto data = (test::sharedDataDir() / "mcq/arc-hf-jsonl/ARC-Easy-train.jsonl").string();
         auto out = m_tmp / "cli.safetensors";
-        std::vector<std::string> common = {"attribute", "--model", m_modelDir.string(), "--data", data,
-                                           "--min-confidence", "0", "--limit", "300", "--steps", "16", "--quiet"};
+        std::vector<std::string> common = {
+            "attribute", "--model", m_modelDir.string(), "--data", data,     "--min-confidence", "0",
+            "--limit",   "300",     "--steps",           "16",     "--quiet"};
         QProcess p;
         QStringList args;
         for (const auto& a : common) args << QString::fromStdString(a);
-        args << "--out" << QString::fromStdString(out.string()) << "--checkpoint-every" << "1";
+        args << "--out" << QString::fromStdString(out.string()) << "--checkpoint-every"
+             << "1";
         p.start(QString::fromStdString(test::cliPath().string()), args);
         QVERIFY(p.waitForStarted());
         fs::path checkpoint = out.string() + ".checkpoint";
-        for (int i = 0; i < 600 && !fs::exists(checkpoint); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        for (int i = 0; i < 600 && !fs::exists(checkpoint); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
         QVERIFY2(fs::exists(checkpoint), "no checkpoint appeared");
         p.terminate();
         QVERIFY(p.waitForFinished(60000));

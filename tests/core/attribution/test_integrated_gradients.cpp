@@ -121,10 +121,15 @@ private slots:
         QTest::addColumn<QString>("target");
         QTest::addColumn<QString>("positions");
         for (const char* m : {"gpt2", "llama", "llama3", "mistral", "qwen2"}) {
-            QTest::newRow(QString("%1 predicted last").arg(m).toUtf8()) << QString(m) << "predicted" << "last";
+            QTest::newRow(QString("%1 predicted last").arg(m).toUtf8()) << QString(m) << "predicted"
+                                                                        << "last";
         }
-        QTest::newRow("gpt2 gold last") << "gpt2" << "gold" << "last";
-        QTest::newRow("qwen2 predicted all") << "qwen2" << "predicted" << "all";
+        QTest::newRow("gpt2 gold last") << "gpt2"
+                                        << "gold"
+                                        << "last";
+        QTest::newRow("qwen2 predicted all") << "qwen2"
+                                             << "predicted"
+                                             << "all";
     }
     void completeness() {
         QFETCH(QString, model);
@@ -139,8 +144,8 @@ private slots:
         const int predicted = predictedOption(*lm, item);
         auto ig = integratedGradients(*lm, item, predicted, s);
         const double delta = ig.fx - ig.f0[0];
-        std::printf("  %s: F(x)=%.5f F(0)=%.5f sum IG=%.5f rel. error %.2e\n", QTest::currentDataTag(), ig.fx,
-                    ig.f0[0], ig.ig.sum().item<double>(), ig.completenessError);
+        std::printf("  %s: F(x)=%.5f F(0)=%.5f sum IG=%.5f rel. error %.2e\n", QTest::currentDataTag(), ig.fx, ig.f0[0],
+                    ig.ig.sum().item<double>(), ig.completenessError);
         QVERIFY(std::abs(delta) > 1e-3);  // not a vacuous check
         QVERIFY(ig.completenessError < 1e-3);
         // The same against F(x) and F(0) from plain forward passes (every layer's neurons zeroed).
@@ -206,7 +211,8 @@ private slots:
         for (const char* m : {"gpt2", "llama", "mistral", "qwen2"}) {
             QTest::newRow(QString("%1 joint").arg(m).toUtf8()) << QString(m) << "joint";
         }
-        QTest::newRow("gpt2 per-layer") << "gpt2" << "per-layer";
+        QTest::newRow("gpt2 per-layer") << "gpt2"
+                                        << "per-layer";
     }
     void fastPathEqualsNaive() {
         QFETCH(QString, model);

@@ -29,8 +29,7 @@ using test::strings;
 
 std::set<std::string> idsOf(const McqDataset& data) {
     std::set<std::string> ids;
-    for (const auto& q : data.questions)
-        ids.insert(q.id);
+    for (const auto& q : data.questions) ids.insert(q.id);
     return ids;
 }
 
@@ -49,8 +48,7 @@ private slots:
         QCOMPARE(q.id, std::string("Mercury_SC_407695"));
         QVERIFY(startsWith(q.question, "Juan and LaKeisha roll a few objects down a ramp."));
         QCOMPARE(q.options, strings({"Put the objects in groups.", "Change the height of the ramp.",
-                                     "Choose different objects to roll.",
-                                     "Record the details of the investigation."}));
+                                     "Choose different objects to roll.", "Record the details of the investigation."}));
         QCOMPARE(q.labels, strings({"A", "B", "C", "D"}));
         QCOMPARE(q.answer, 3);
         QCOMPARE(q.line, 1);
@@ -94,8 +92,7 @@ private slots:
         const McqQuestion& q = tsv.questions[0];
         QCOMPARE(q.id, std::string("8-376"));
         QVERIFY(startsWith(q.question, "Frilled sharks and angler fish live far beneath"));
-        QCOMPARE(q.options,
-                 strings({"Deep sea animals", "fish", "Long Sea Fish", "Far Sea Animals"}));
+        QCOMPARE(q.options, strings({"Deep sea animals", "fish", "Long Sea Fish", "Far Sea Animals"}));
         QCOMPARE(q.answer, 0);
         QCOMPARE(q.line, 2);  // line 1 is the header
         QCOMPARE(tsv.questions[1].id, std::string("7-57"));
@@ -164,22 +161,17 @@ private slots:
         QCOMPARE(d.format, McqFormat::MmluCsv);
         QCOMPARE(d.questions.size(), size_t(5));
         const McqQuestion& q = d.questions[0];
-        QCOMPARE(
-            q.question,
-            std::string("A ball is thrown upward. At the top of its path, its acceleration is"));
-        QCOMPARE(q.options,
-                 strings({"zero", "9.8 m/s^2, downward", "9.8 m/s^2, upward", "undefined"}));
+        QCOMPARE(q.question, std::string("A ball is thrown upward. At the top of its path, its acceleration is"));
+        QCOMPARE(q.options, strings({"zero", "9.8 m/s^2, downward", "9.8 m/s^2, upward", "undefined"}));
         QCOMPARE(q.answer, 1);
         QCOMPARE(q.id, std::string("college_physics_test.csv:1"));
         QCOMPARE(q.extra.at("subject"), std::string("college_physics"));
         QCOMPARE(q.extra.at("split"), std::string("test"));
-        QCOMPARE(d.questions[1].question,
-                 std::string("Which quantity, in SI units, is measured in \"newtons\"?"));
+        QCOMPARE(d.questions[1].question, std::string("Which quantity, in SI units, is measured in \"newtons\"?"));
         const McqQuestion& multi = d.questions[3];  // a quoted field over four lines
         QCOMPARE(multi.line, 4);
-        QCOMPARE(multi.question,
-                 std::string("Consider the statements:\nI. Light is a wave.\nII. Light is made of "
-                             "particles.\nWhich is supported by the photoelectric effect?"));
+        QCOMPARE(multi.question, std::string("Consider the statements:\nI. Light is a wave.\nII. Light is made of "
+                                             "particles.\nWhich is supported by the photoelectric effect?"));
         QCOMPARE(multi.options[3], std::string("neither, \"it depends\""));
         QCOMPARE(d.questions[4].line, 8);
         QCOMPARE(d.questions[4].answer, 3);
@@ -226,15 +218,11 @@ private slots:
         QTest::addColumn<QString>("file");
         QTest::addColumn<McqFormat>("format");
         QTest::newRow("arc ai2") << "arc-ai2-challenge-dev-head40.jsonl" << McqFormat::ArcJsonl;
-        QTest::newRow("arc hf") << "arc-hf-challenge-validation-head40.jsonl"
-                                << McqFormat::ArcHfJsonl;
+        QTest::newRow("arc hf") << "arc-hf-challenge-validation-head40.jsonl" << McqFormat::ArcHfJsonl;
         QTest::newRow("openbookqa tsv") << "openbookqa-dev-head20.tsv" << McqFormat::OpenBookQaTsv;
-        QTest::newRow("openbookqa jsonl")
-            << "openbookqa-dev-head20.jsonl" << McqFormat::OpenBookQaJsonl;
-        QTest::newRow("commonsenseqa")
-            << "commonsenseqa-dev.jsonl" << McqFormat::CommonsenseQaJsonl;
-        QTest::newRow("commonsenseqa hf")
-            << "commonsenseqa-hf-validation.jsonl" << McqFormat::CommonsenseQaHfJsonl;
+        QTest::newRow("openbookqa jsonl") << "openbookqa-dev-head20.jsonl" << McqFormat::OpenBookQaJsonl;
+        QTest::newRow("commonsenseqa") << "commonsenseqa-dev.jsonl" << McqFormat::CommonsenseQaJsonl;
+        QTest::newRow("commonsenseqa hf") << "commonsenseqa-hf-validation.jsonl" << McqFormat::CommonsenseQaHfJsonl;
         QTest::newRow("sciq") << "sciq-test.json" << McqFormat::SciqJson;
         QTest::newRow("mmlu") << "college_physics_test.csv" << McqFormat::MmluCsv;
         QTest::newRow("jsonl") << "plain.jsonl" << McqFormat::Jsonl;
@@ -305,9 +293,9 @@ private slots:
         const McqQuestion& q = d.questions[0];
         QCOMPARE(q.question, std::string("Jordan forgot the keys at the office and had to wait "
                                          "outside for an hour. How would Jordan feel afterwards?"));
-        QCOMPARE(q.options, strings({"annoyed with themselves", "proud of the evening",
-                                     "eager to go back inside the office"}));
-        QCOMPARE(q.answer, 0);  // "1"
+        QCOMPARE(q.options,
+                 strings({"annoyed with themselves", "proud of the evening", "eager to go back inside the office"}));
+        QCOMPARE(q.answer, 0);               // "1"
         QCOMPARE(d.questions[1].answer, 1);  // "2"
         QCOMPARE(q.extra.at("question"), std::string("How would Jordan feel afterwards?"));
     }
@@ -335,7 +323,7 @@ private slots:
         QCOMPARE(q.id, std::string("hand-made-1"));
         QVERIFY(q.question.find(" _ ") != std::string::npos);
         QCOMPARE(q.options, strings({"trophy", "suitcase"}));
-        QCOMPARE(q.answer, 1);  // "2"
+        QCOMPARE(q.answer, 1);               // "2"
         QCOMPARE(d.questions[2].answer, 0);  // "1"
     }
 
@@ -347,9 +335,9 @@ private slots:
         QCOMPARE(release.questions.size(), size_t(2));
         const McqQuestion& q = release.questions[0];
         QCOMPARE(q.question, std::string("What happens if you swallow chewing gum?"));
-        QCOMPARE(q.options, strings({"It passes through your digestive system.",
-                                     "It stays in your stomach for seven years.",
-                                     "It sticks to your heart.", "You will die."}));
+        QCOMPARE(q.options,
+                 strings({"It passes through your digestive system.", "It stays in your stomach for seven years.",
+                          "It sticks to your heart.", "You will die."}));
         QCOMPARE(q.answer, 0);
         McqDataset hf = load(fixture("truthfulqa-hf-validation.jsonl"));
         QCOMPARE(hf.format, McqFormat::TruthfulQaMc1);
@@ -397,8 +385,7 @@ private slots:
             parseMcqFormat("race");
             QFAIL("no error");
         } catch (const Error& e) {
-            QVERIFY2(e.message().find("unknown dataset format 'race'") != std::string::npos,
-                     e.what());
+            QVERIFY2(e.message().find("unknown dataset format 'race'") != std::string::npos, e.what());
             QVERIFY2(e.hint().find("commonsenseqa-hf") != std::string::npos, e.what());
         }
     }

@@ -37,8 +37,7 @@ McqDataset withIds(const McqDataset& data, const std::set<std::string>& ids) {
 
 std::set<std::string> idsOf(const McqDataset& data) {
     std::set<std::string> ids;
-    for (const auto& q : data.questions)
-        ids.insert(q.id);
+    for (const auto& q : data.questions) ids.insert(q.id);
     return ids;
 }
 
@@ -55,25 +54,18 @@ private slots:
         QTest::addColumn<QString>("file");
         QTest::addColumn<McqFormat>("format");
         QTest::addColumn<int>("count");
-        QTest::newRow("ai2 Challenge-Dev")
-            << "arc-ai2-jsonl/ARC-Challenge-Dev.jsonl" << McqFormat::ArcJsonl << 294;
-        QTest::newRow("ai2 Challenge-Test")
-            << "arc-ai2-jsonl/ARC-Challenge-Test.jsonl" << McqFormat::ArcJsonl << 1150;
+        QTest::newRow("ai2 Challenge-Dev") << "arc-ai2-jsonl/ARC-Challenge-Dev.jsonl" << McqFormat::ArcJsonl << 294;
+        QTest::newRow("ai2 Challenge-Test") << "arc-ai2-jsonl/ARC-Challenge-Test.jsonl" << McqFormat::ArcJsonl << 1150;
         QTest::newRow("hf Challenge-train")
             << "arc-hf-jsonl/ARC-Challenge-train.jsonl" << McqFormat::ArcHfJsonl << 1119;
         QTest::newRow("hf Challenge-validation")
             << "arc-hf-jsonl/ARC-Challenge-validation.jsonl" << McqFormat::ArcHfJsonl << 299;
-        QTest::newRow("hf Challenge-test")
-            << "arc-hf-jsonl/ARC-Challenge-test.jsonl" << McqFormat::ArcHfJsonl << 1172;
-        QTest::newRow("hf Easy-train")
-            << "arc-hf-jsonl/ARC-Easy-train.jsonl" << McqFormat::ArcHfJsonl << 2251;
-        QTest::newRow("hf Easy-validation")
-            << "arc-hf-jsonl/ARC-Easy-validation.jsonl" << McqFormat::ArcHfJsonl << 570;
-        QTest::newRow("hf Easy-test")
-            << "arc-hf-jsonl/ARC-Easy-test.jsonl" << McqFormat::ArcHfJsonl << 2376;
+        QTest::newRow("hf Challenge-test") << "arc-hf-jsonl/ARC-Challenge-test.jsonl" << McqFormat::ArcHfJsonl << 1172;
+        QTest::newRow("hf Easy-train") << "arc-hf-jsonl/ARC-Easy-train.jsonl" << McqFormat::ArcHfJsonl << 2251;
+        QTest::newRow("hf Easy-validation") << "arc-hf-jsonl/ARC-Easy-validation.jsonl" << McqFormat::ArcHfJsonl << 570;
+        QTest::newRow("hf Easy-test") << "arc-hf-jsonl/ARC-Easy-test.jsonl" << McqFormat::ArcHfJsonl << 2376;
         QTest::newRow("openbookqa dev") << "openbookqa/dev.tsv" << McqFormat::OpenBookQaTsv << 500;
-        QTest::newRow("openbookqa test")
-            << "openbookqa/test.tsv" << McqFormat::OpenBookQaTsv << 500;
+        QTest::newRow("openbookqa test") << "openbookqa/test.tsv" << McqFormat::OpenBookQaTsv << 500;
     }
     void sharedCounts() {
         if (!haveShared()) QSKIP("../shared/data/mcq is not available");
@@ -120,8 +112,7 @@ private slots:
         QCOMPARE(n.labels, strings({"1", "2", "3"}));
         QCOMPARE(n.answer, 1);
         int numeric = 0;
-        for (const auto& q : hfTest.questions)
-            numeric += q.labels[0] == "1";
+        for (const auto& q : hfTest.questions) numeric += q.labels[0] == "1";
         QCOMPARE(numeric, 22);  // SOURCES.md: 22 of 1172 test questions have keys 1-4
 
         McqDataset obqa = load(shared("openbookqa/test.tsv"));

@@ -35,8 +35,7 @@ McqDataset synthetic(size_t n) {
 
 std::vector<int> linesOf(const McqDataset& d) {
     std::vector<int> lines;
-    for (const auto& q : d.questions)
-        lines.push_back(q.line);
+    for (const auto& q : d.questions) lines.push_back(q.line);
     return lines;
 }
 
@@ -82,8 +81,7 @@ private slots:
         for (const McqDataset* part : {&s.train, &s.validation, &s.test}) {
             std::vector<int> lines = linesOf(*part);
             QVERIFY(std::is_sorted(lines.begin(), lines.end()));  // original order kept
-            for (int line : lines)
-                QVERIFY2(all.insert(line).second, "a question in two splits");
+            for (int line : lines) QVERIFY2(all.insert(line).second, "a question in two splits");
         }
         QCOMPARE(int(all.size()), n);
         QCOMPARE(s.train.name, std::string("synthetic-train"));
@@ -147,9 +145,8 @@ private slots:
     void fingerprintDefinition() {
         // docs/datasets.md: "prunescope-mcq-v1\n", then length-prefixed fields "<bytes>:<text>".
         McqDataset d = synthetic(1);
-        const std::string expected =
-            sha256Hex(std::string("prunescope-mcq-v1\n") + "1:1" + "11:Question 0?" + "1:3" +
-                      "3:yes" + "2:no" + "5:maybe" + "1:0");
+        const std::string expected = sha256Hex(std::string("prunescope-mcq-v1\n") + "1:1" + "11:Question 0?" + "1:3" +
+                                               "3:yes" + "2:no" + "5:maybe" + "1:0");
         QCOMPARE(d.fingerprint(), expected);
     }
 
@@ -206,13 +203,12 @@ private slots:
     void splitsOfRealData() {
         McqDataset data = loadMcqDataset(fixture("arc-hf-challenge-validation-head40.jsonl"));
         McqSplits s = splitDataset(data, SplitSpec{0.5, 0.25, 0.25, 3});
-        QCOMPARE(s.train.questions.size() + s.validation.questions.size() + s.test.questions.size(),
-                 size_t(40));
+        QCOMPARE(s.train.questions.size() + s.validation.questions.size() + s.test.questions.size(), size_t(40));
         QCOMPARE(s.test.questions.size(), size_t(10));
         QCOMPARE(s.test.source, data.source);
         // Fingerprints of the parts differ from the whole and from each other.
-        std::set<std::string> prints = {data.fingerprint(), s.train.fingerprint(),
-                                        s.validation.fingerprint(), s.test.fingerprint()};
+        std::set<std::string> prints = {data.fingerprint(), s.train.fingerprint(), s.validation.fingerprint(),
+                                        s.test.fingerprint()};
         QCOMPARE(prints.size(), size_t(4));
     }
 };

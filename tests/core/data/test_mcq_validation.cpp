@@ -40,15 +40,13 @@ fs::path writeFile(const test::TempDir& dir, const std::string& name, const QByt
     return path;
 }
 
-std::string arcLine(const std::string& choices,
-                    const std::string& answerKey = R"("answerKey":"A")") {
+std::string arcLine(const std::string& choices, const std::string& answerKey = R"("answerKey":"A")") {
     return R"({"id":"x","question":{"stem":"Q?","choices":)" + choices + "}," + answerKey + "}\n";
 }
 
 std::string options(int n) {
     std::string out = "[";
-    for (int i = 0; i < n; ++i)
-        out += (i ? ",\"o" : "\"o") + std::to_string(i) + "\"";
+    for (int i = 0; i < n; ++i) out += (i ? ",\"o" : "\"o") + std::to_string(i) + "\"";
     return out + "]";
 }
 
@@ -66,10 +64,9 @@ private slots:
         QTest::addColumn<QByteArray>("content");
         QTest::addColumn<QString>("place");
         QTest::addColumn<QString>("fragment");
-        auto row = [](const char* tag, const char* name, const char* format,
-                      const std::string& content, const char* place, const char* fragment) {
-            QTest::newRow(tag) << name << format << QByteArray::fromStdString(content) << place
-                               << fragment;
+        auto row = [](const char* tag, const char* name, const char* format, const std::string& content,
+                      const char* place, const char* fragment) {
+            QTest::newRow(tag) << name << format << QByteArray::fromStdString(content) << place << fragment;
         };
         const std::string arc = kArcGood;
         // ARC, AI2 layout
@@ -78,15 +75,13 @@ private slots:
                 R"({"id":"x","question":{"stem":"Q?","choices":[{"text":"a","label":"A"},{"text":"b","label":"B"}]}})",
             "line 2, field 'answerKey'", "missing field");
         row("arc answer not a label", "a.jsonl", "auto",
-            arc + arcLine(R"([{"text":"a","label":"A"},{"text":"b","label":"B"}])",
-                          R"("answerKey":"E")"),
+            arc + arcLine(R"([{"text":"a","label":"A"},{"text":"b","label":"B"}])", R"("answerKey":"E")"),
             "line 2, field 'answerKey'", "answer 'E' is not one of the labels A, B");
-        row("arc malformed JSON", "a.jsonl", "auto",
-            arc + "{\"id\": \"x\", \"question\": {\n" + arc, "line 2", "malformed JSON at column");
+        row("arc malformed JSON", "a.jsonl", "auto", arc + "{\"id\": \"x\", \"question\": {\n" + arc, "line 2",
+            "malformed JSON at column");
         row("arc choices not a list", "a.jsonl", "auto", arc + arcLine(R"("a b c")"),
             "line 2, field 'question.choices'", "expected an array, found string");
-        row("arc choice without text", "a.jsonl", "auto",
-            arc + arcLine(R"([{"text":"a","label":"A"},{"label":"B"}])"),
+        row("arc choice without text", "a.jsonl", "auto", arc + arcLine(R"([{"text":"a","label":"A"},{"label":"B"}])"),
             "line 2, field 'question.choices[1].text'", "missing field");
         row("arc duplicate label", "a.jsonl", "auto",
             arc + arcLine(R"([{"text":"a","label":"A"},{"text":"b","label":"A"}])"),
@@ -96,10 +91,8 @@ private slots:
                 R"({"question":{"stem":"  ","choices":[{"text":"a","label":"A"},{"text":"b","label":"B"}]},"answerKey":"A"})",
             "line 2, field 'question.stem'", "the question is empty");
         row("arc non-UTF-8 byte", "a.jsonl", "auto",
-            arc + arc +
-                arcLine(
-                    "[{\"text\":\"caf\xE9\",\"label\":\"A\"},{\"text\":\"b\",\"label\":\"B\"}]"),
-            "line 3", "invalid UTF-8 byte 0xE9 at column 58");
+            arc + arc + arcLine("[{\"text\":\"caf\xE9\",\"label\":\"A\"},{\"text\":\"b\",\"label\":\"B\"}]"), "line 3",
+            "invalid UTF-8 byte 0xE9 at column 58");
         row("arc record is an array", "a.jsonl", "auto", arc + "[1, 2]\n", "line 2",
             "expected a JSON object, found array");
         // ARC, Hugging Face layout
@@ -112,29 +105,27 @@ private slots:
                 R"({"question":"Q?","choices":{"text":["a","b","a "],"label":["A","B","C"]},"answerKey":"A"})",
             "line 2, field 'choices.text[2]'", "duplicate option 'a' (same as choices.text[0])");
         row("hf empty option", "h.jsonl", "auto",
-            std::string(kHfGood) +
-                R"({"question":"Q?","choices":{"text":["a",""],"label":["A","B"]},"answerKey":"A"})",
+            std::string(kHfGood) + R"({"question":"Q?","choices":{"text":["a",""],"label":["A","B"]},"answerKey":"A"})",
             "line 2, field 'choices.text[1]'", "empty option");
         // Plain JSONL
         row("jsonl one option", "p.jsonl", "auto",
-            std::string(kPlainGood) + R"({"question":"Q?","choices":["only"],"answer":0})",
-            "line 2, field 'choices'", "1 option, need at least 2");
+            std::string(kPlainGood) + R"({"question":"Q?","choices":["only"],"answer":0})", "line 2, field 'choices'",
+            "1 option, need at least 2");
         row("jsonl 27 options", "p.jsonl", "auto",
-            std::string(kPlainGood) + "\n" + R"({"question":"Q?","choices":)" + options(27) +
-                R"(,"answer":0})",
+            std::string(kPlainGood) + "\n" + R"({"question":"Q?","choices":)" + options(27) + R"(,"answer":0})",
             "line 3, field 'choices'", "27 options, at most 26");
         row("jsonl answer index out of range", "p.jsonl", "auto",
             std::string(kPlainGood) + R"({"question":"Q?","choices":["a","b","c"],"answer":5})",
             "line 2, field 'answer'", "answer index 5 is out of range for 3 options");
         row("jsonl fractional answer", "p.jsonl", "auto",
-            std::string(kPlainGood) + R"({"question":"Q?","choices":["a","b"],"answer":1.5})",
-            "line 2, field 'answer'", "expected an option index (0-based) or a label");
+            std::string(kPlainGood) + R"({"question":"Q?","choices":["a","b"],"answer":1.5})", "line 2, field 'answer'",
+            "expected an option index (0-based) or a label");
         row("jsonl question not a string", "p.jsonl", "auto",
-            std::string(kPlainGood) + R"({"question":42,"choices":["a","b"],"answer":1})",
-            "line 2, field 'question'", "expected a string, found number 42");
+            std::string(kPlainGood) + R"({"question":42,"choices":["a","b"],"answer":1})", "line 2, field 'question'",
+            "expected a string, found number 42");
         row("jsonl choice not a string", "p.jsonl", "auto",
-            std::string(kPlainGood) + R"({"question":"Q?","choices":["a",3],"answer":1})",
-            "line 2, field 'choices[1]'", "expected a string, found number 3");
+            std::string(kPlainGood) + R"({"question":"Q?","choices":["a",3],"answer":1})", "line 2, field 'choices[1]'",
+            "expected a string, found number 3");
         // CommonsenseQA (the test split ships without answers)
         row("commonsenseqa without answerKey", "c.jsonl", "commonsenseqa",
             R"({"id":"c1","question":{"question_concept":"x","choices":[{"label":"A","text":"a"},{"label":"B","text":"b"}],"stem":"Q?"}})",
@@ -143,9 +134,8 @@ private slots:
         row("openbookqa field count", "o.tsv", "auto",
             std::string(kObqaHeader) + kObqaGood + "1-2\tQ?\t(A) a (B) b\tA\n", "line 3",
             "4 tab-separated fields, the header has 5");
-        row("openbookqa choices without (A)", "o.tsv", "auto",
-            std::string(kObqaHeader) + "1-2\tQ?\tA) a B) b\tQ?\tA\n", "line 2, field 'Choices'",
-            "expected '(A) text (B) text ...'");
+        row("openbookqa choices without (A)", "o.tsv", "auto", std::string(kObqaHeader) + "1-2\tQ?\tA) a B) b\tQ?\tA\n",
+            "line 2, field 'Choices'", "expected '(A) text (B) text ...'");
         row("openbookqa answer key F", "o.tsv", "auto",
             std::string(kObqaHeader) + kObqaGood + "1-2\tQ?\t(A) a (B) b (C) c (D) d\tQ?\tF\n",
             "line 3, field 'Answer Key'", "answer 'F' is not one of the labels A, B, C, D");
@@ -155,28 +145,27 @@ private slots:
         row("openbookqa header", "o.tsv", "auto", "ID\tQuestion\tChoices\tAnswer Key\n", "line 1",
             "no 'Question Stem' column");
         // MMLU CSV
-        row("mmlu five fields", "m_test.csv", "auto", std::string(kMmluGood) + "Q?,a,b,c,A\r\n",
-            "line 2", "5 fields, expected 6 (question, A, B, C, D, answer)");
+        row("mmlu five fields", "m_test.csv", "auto", std::string(kMmluGood) + "Q?,a,b,c,A\r\n", "line 2",
+            "5 fields, expected 6 (question, A, B, C, D, answer)");
         row("mmlu answer E", "m_test.csv", "auto", std::string(kMmluGood) + "Q?,a,b,c,d,E\r\n",
             "line 2, field 'answer'", "answer 'E' is not one of the labels A, B, C, D");
-        row("mmlu text after a closing quote", "m_test.csv", "auto",
-            std::string(kMmluGood) + "\"Q?\"x,a,b,c,d,A\r\n", "line 2",
-            "unexpected character 'x' after a closing quote");
+        row("mmlu text after a closing quote", "m_test.csv", "auto", std::string(kMmluGood) + "\"Q?\"x,a,b,c,d,A\r\n",
+            "line 2", "unexpected character 'x' after a closing quote");
         row("mmlu unterminated quote", "m_test.csv", "auto",
             std::string(kMmluGood) + kMmluGood + "\"Q?,a,b,c,d,A\r\nQ?,a,b,c,d,A\r\n", "line 3",
             "unterminated quoted field (the quote opens on line 3)");
         row("mmlu line after a multi-line record", "m_test.csv", "auto",
-            "\"line one\r\nline two\r\nline three\",a,b,c,d,A\r\nQ?,a,b,b,d,A\r\n",
-            "line 4, field 'C'", "duplicate option 'b' (same as B)");
+            "\"line one\r\nline two\r\nline three\",a,b,c,d,A\r\nQ?,a,b,b,d,A\r\n", "line 4, field 'C'",
+            "duplicate option 'b' (same as B)");
         // CSV with a header
-        row("csv without answer column", "c.csv", "csv", "question,A,B,solution\nQ?,a,b,A\n",
-            "line 1", "no 'answer' column");
+        row("csv without answer column", "c.csv", "csv", "question,A,B,solution\nQ?,a,b,A\n", "line 1",
+            "no 'answer' column");
         row("csv field count", "c.csv", "auto", "question,A,B,answer\nQ?,a,b,A\nQ?,a,b\n", "line 3",
             "3 fields, the header has 4");
-        row("csv gap in options", "c.csv", "auto", "question,A,B,C,answer\nQ?,a,,c,A\n",
-            "line 2, field 'B'", "empty option");
-        row("csv missing option column", "c.csv", "auto", "question,A,C,answer\nQ?,a,c,A\n",
-            "line 1", "option column 'B' is missing");
+        row("csv gap in options", "c.csv", "auto", "question,A,B,C,answer\nQ?,a,,c,A\n", "line 2, field 'B'",
+            "empty option");
+        row("csv missing option column", "c.csv", "auto", "question,A,C,answer\nQ?,a,c,A\n", "line 1",
+            "option column 'B' is missing");
         row("csv non-UTF-8 byte", "c.csv", "auto",
             "question,A,B,answer\nQ?,a,\xFF"
             "b,A\n",
@@ -186,9 +175,8 @@ private slots:
             std::string("[") + kSciqGood +
                 R"(, {"question":"Q2","distractor1":"a","distractor2":"b","correct_answer":"c"}])",
             "record 2, field 'distractor3'", "missing field");
-        row("sciq malformed JSON", "s.json", "auto",
-            std::string("[\n") + kSciqGood + ",\n{\"question\": oops}\n]", "line 3, column 14",
-            "malformed JSON");
+        row("sciq malformed JSON", "s.json", "auto", std::string("[\n") + kSciqGood + ",\n{\"question\": oops}\n]",
+            "line 3, column 14", "malformed JSON");
         row("sciq not an array", "s.json", "sciq", kSciqGood, "",
             "expected a JSON array of questions (the SciQ layout), found object");
         row("sciq distractor equals answer", "s.json", "auto",
@@ -219,8 +207,7 @@ private slots:
             QCOMPARE(e.file(), path.string());
             const std::string want = place.toStdString();
             QVERIFY2(e.place() == want || e.place().rfind(want + ",", 0) == 0,
-                     qPrintable(QString("place '%1', want '%2'")
-                                    .arg(QString::fromStdString(e.place()), place)));
+                     qPrintable(QString("place '%1', want '%2'").arg(QString::fromStdString(e.place()), place)));
             QVERIFY2(e.message().find(fragment.toStdString()) != std::string::npos, e.what());
             QVERIFY2(std::string(e.what()).find(path.string()) == 0, e.what());
         }
@@ -234,8 +221,7 @@ private slots:
             else if (line == 6)
                 text += "{not json\n";
             else if (line == 9)
-                text += arcLine(R"([{"text":"a","label":"A"},{"text":"b","label":"B"}])",
-                                R"("answerKey":"C")");
+                text += arcLine(R"([{"text":"a","label":"A"},{"text":"b","label":"B"}])", R"("answerKey":"C")");
             else
                 text += kArcGood;
         }
@@ -249,14 +235,11 @@ private slots:
         QCOMPARE(d.skipped[0].line, 3);
         QCOMPARE(d.skipped[1].line, 6);
         QCOMPARE(d.skipped[2].line, 9);
-        QVERIFY2(d.skipped[0].reason.find("field 'question.choices': 1 option") == 0,
-                 d.skipped[0].reason.c_str());
+        QVERIFY2(d.skipped[0].reason.find("field 'question.choices': 1 option") == 0, d.skipped[0].reason.c_str());
         QVERIFY2(d.skipped[1].reason.find("malformed JSON") == 0, d.skipped[1].reason.c_str());
-        QVERIFY2(d.skipped[2].reason.find("field 'answerKey': answer 'C'") == 0,
-                 d.skipped[2].reason.c_str());
+        QVERIFY2(d.skipped[2].reason.find("field 'answerKey': answer 'C'") == 0, d.skipped[2].reason.c_str());
         std::vector<int> lines;
-        for (const auto& q : d.questions)
-            lines.push_back(q.line);
+        for (const auto& q : d.questions) lines.push_back(q.line);
         QCOMPARE(lines, (std::vector<int>{1, 2, 4, 5, 7, 8, 10}));
         QCOMPARE(d.questions[2].id, std::string("ok"));
 
@@ -305,10 +288,9 @@ private slots:
             R"("question":{"question_concept":"c","choices":[{"label":"A","text":"indestructible"},)"
             R"({"label":"B","text":"x"},{"label":"C","text":"indestructible"}],"stem":"Q?"},"answerKey":"C"})"
             "\n";
-        const std::string kPlain =
-            R"("question":{"question_concept":"c","choices":[{"label":"A","text":"a"},)"
-            R"({"label":"B","text":"b"}],"stem":"Q?"},"answerKey":"A"})"
-            "\n";
+        const std::string kPlain = R"("question":{"question_concept":"c","choices":[{"label":"A","text":"a"},)"
+                                   R"({"label":"B","text":"b"}],"stem":"Q?"},"answerKey":"A"})"
+                                   "\n";
         test::TempDir dir;
         std::string text;
         for (int line = 1; line <= 14; ++line) {
@@ -326,13 +308,12 @@ private slots:
         log::removeSink(sink);
         QCOMPARE(d.questions.size(), size_t(14));
         QCOMPARE(d.duplicateOptionLines, (std::vector<int>{2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}));
-        QCOMPARE(d.questions[1].options,
-                 (std::vector<std::string>{"indestructible", "x", "indestructible"}));
+        QCOMPARE(d.questions[1].options, (std::vector<std::string>{"indestructible", "x", "indestructible"}));
         QCOMPARE(d.questions[1].answer, 2);  // "C", not the first "indestructible"
         const std::string logged = messages->str();
         qInfo("%s", logged.c_str());
         QVERIFY2(logged.find(path.string() + ": 11 of 14 records repeat an option's text (lines 2, 4, 5, 6, "
-                             "7, 8, 9, 10, 11, 12, ...); kept as published") != std::string::npos,
+                                             "7, 8, 9, 10, 11, 12, ...); kept as published") != std::string::npos,
                  logged.c_str());
         QCOMPARE(logged.find("repeat an option"), logged.rfind("repeat an option"));  // once per file
 
@@ -379,8 +360,7 @@ private slots:
         test::TempDir dir;
         std::string text = std::string("\xEF\xBB\xBF") + kPlainGood;
         text.insert(text.size() - 1, "\r");
-        const fs::path path =
-            writeFile(dir, "bom.jsonl", QByteArray::fromStdString(text + text.substr(3)));
+        const fs::path path = writeFile(dir, "bom.jsonl", QByteArray::fromStdString(text + text.substr(3)));
         McqDataset d = loadMcqDataset(path);
         QCOMPARE(d.format, McqFormat::Jsonl);
         QCOMPARE(d.questions.size(), size_t(2));

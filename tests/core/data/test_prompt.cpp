@@ -14,8 +14,7 @@ McqQuestion question(const std::string& text, std::vector<std::string> options, 
     q.id = "t";
     q.question = text;
     q.options = std::move(options);
-    for (size_t i = 0; i < q.options.size(); ++i)
-        q.labels.push_back(std::to_string(i + 1));
+    for (size_t i = 0; i < q.options.size(); ++i) q.labels.push_back(std::to_string(i + 1));
     q.answer = answer;
     return q;
 }
@@ -36,8 +35,7 @@ private slots:
     void defaultLetterPrompt() {
         // The file's labels are "1".."3"; prompts always show A, B, C.
         McqQuestion q = question("What is 2 + 2?", {"3", "4", "5"}, 1);
-        QCOMPARE(formatLetterPrompt(q, {}),
-                 std::string("Question: What is 2 + 2?\nA. 3\nB. 4\nC. 5\nAnswer:"));
+        QCOMPARE(formatLetterPrompt(q, {}), std::string("Question: What is 2 + 2?\nA. 3\nB. 4\nC. 5\nAnswer:"));
         QCOMPARE(formatQuestionOnly(q, {}), std::string("Question: What is 2 + 2?\nAnswer:"));
     }
 
@@ -46,8 +44,7 @@ private slots:
         q.extra["subject"] = "arithmetic";
         PromptTemplate t;
         t.text = "About {extra.subject}: {question}\n{options}\nAnswer:";
-        QCOMPARE(formatLetterPrompt(q, t),
-                 std::string("About arithmetic: What is 2 + 2?\nA. 3\nB. 4\nAnswer:"));
+        QCOMPARE(formatLetterPrompt(q, t), std::string("About arithmetic: What is 2 + 2?\nA. 3\nB. 4\nAnswer:"));
         QCOMPARE(formatQuestionOnly(q, t), std::string("About arithmetic: What is 2 + 2?\nAnswer:"));
         q.extra.clear();
         try {
@@ -104,9 +101,8 @@ private slots:
 
     void placeholdersInTheDataAreNotExpanded() {
         McqQuestion q = question("Is {options} a placeholder?", {"{letter}", "no {{"}, 0);
-        QCOMPARE(formatLetterPrompt(q, {}),
-                 std::string("Question: Is {options} a placeholder?\nA. {letter}\nB. no {{\n"
-                             "Answer:"));
+        QCOMPARE(formatLetterPrompt(q, {}), std::string("Question: Is {options} a placeholder?\nA. {letter}\nB. no {{\n"
+                                                        "Answer:"));
     }
 
     void fewShot() {
@@ -124,9 +120,7 @@ private slots:
 
         PromptTemplate c;
         c.fewShotPrefix = fewShotContinuationExamples(examples, c);
-        QCOMPARE(
-            c.fewShotPrefix,
-            std::string("Question: Sky?\nAnswer: blue\n\nQuestion: Grass?\nAnswer: green\n\n"));
+        QCOMPARE(c.fewShotPrefix, std::string("Question: Sky?\nAnswer: blue\n\nQuestion: Grass?\nAnswer: green\n\n"));
         QCOMPARE(formatQuestionOnly(q, c), c.fewShotPrefix + "Question: Snow?\nAnswer:");
 
         McqQuestion unanswered = question("?", {"a", "b"}, -1);

@@ -19,7 +19,9 @@ using namespace prunescope;
 
 namespace {
 
-std::vector<std::string> stringsOf(const nlohmann::json& array) { return array.get<std::vector<std::string>>(); }
+std::vector<std::string> stringsOf(const nlohmann::json& array) {
+    return array.get<std::vector<std::string>>();
+}
 
 const nlohmann::json& expected() {
     static const nlohmann::json j =
@@ -27,7 +29,9 @@ const nlohmann::json& expected() {
     return j;
 }
 
-McqDataset fixture(const std::string& name) { return test::loadValid(test::dataDir() / "mcq" / name); }
+McqDataset fixture(const std::string& name) {
+    return test::loadValid(test::dataDir() / "mcq" / name);
+}
 
 }  // namespace
 
@@ -92,7 +96,8 @@ private slots:
 
     // lm-evaluation-harness's WikiHow clean-up, case by case (Python's results).
     void hellaswagPreprocessing() {
-        QCOMPARE(hellaswagPreprocess("  [header] How to x [title] Do y.  "), std::string(" How to x. Do y."));  // trimmed first
+        QCOMPARE(hellaswagPreprocess("  [header] How to x [title] Do y.  "),
+                 std::string(" How to x. Do y."));                    // trimmed first
         QCOMPARE(hellaswagPreprocess("a   b"), std::string("a  b"));  // one pass of "  " -> " "
         QCOMPARE(hellaswagPreprocess("keep [open\nline] and [drop]"), std::string("keep [open\nline] and "));
         QCOMPARE(hellaswagPreprocess("[a][b]c"), std::string("c"));
@@ -112,7 +117,8 @@ private slots:
             const auto& q = (*wino)["questions"][i];
             const auto gold = q["gold"].get<size_t>();
             // WinoGrande: the gold option's context, then the shared continuation.
-            expectedText += q["contexts"][gold].get<std::string>() + q["continuations"][gold].get<std::string>() + "\n\n";
+            expectedText +=
+                q["contexts"][gold].get<std::string>() + q["continuations"][gold].get<std::string>() + "\n\n";
         }
         const std::vector<McqQuestion> examples(data.questions.begin(), data.questions.begin() + 2);
         QCOMPARE(taskFewShotExamples(examples, TaskPreset::Winogrande), expectedText);
@@ -125,7 +131,8 @@ private slots:
     void mmluDescriptionBeforeExamples() {
         const McqDataset data = fixture("college_physics_test.csv");
         const TaskTexts t = taskTexts(data.questions[1], TaskPreset::Mmlu, "EXAMPLES\n\n");
-        const std::string head = "The following are multiple choice questions (with answers) about college physics.\n\nEXAMPLES\n\n";
+        const std::string head =
+            "The following are multiple choice questions (with answers) about college physics.\n\nEXAMPLES\n\n";
         QCOMPARE(t.contexts[0].substr(0, head.size()), head);
         QCOMPARE(t.continuations, test::strings({" A", " B", " C", " D"}));
     }

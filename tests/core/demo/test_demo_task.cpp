@@ -20,7 +20,9 @@ using namespace prunescope;
 
 namespace {
 
-int number(const McqQuestion& q, int option) { return std::stoi(q.options[static_cast<size_t>(option)]); }
+int number(const McqQuestion& q, int option) {
+    return std::stoi(q.options[static_cast<size_t>(option)]);
+}
 
 // The letter the sum cue "pX qY" points to, computed from the words themselves.
 int sumCueLetter(const std::string& cue) {
@@ -153,7 +155,8 @@ private slots:
         for (const auto& [name, sd] : stds) {
             const bool embedding = name.find("wte.") != std::string::npos || name.find("wpe.") != std::string::npos;
             const double expected = embedding ? 1.0 : 0.02;
-            QVERIFY2(std::abs(sd - expected) < 0.1 * expected, qPrintable(QString::fromStdString(name) + " " + QString::number(sd)));
+            QVERIFY2(std::abs(sd - expected) < 0.1 * expected,
+                     qPrintable(QString::fromStdString(name) + " " + QString::number(sd)));
             embeddings += embedding;
             head += name.find("lm_head") != std::string::npos;
             others += !embedding;
@@ -206,8 +209,12 @@ private slots:
 
     void designOverridesNameTheField() {
         DemoDesign d;
-        d.apply(nlohmann::json{{"cue", "sum"},           {"prune_percent", 20},  {"bias_follow_target", 0.75},
-                               {"tie_embeddings", true}, {"bias_mix", 0.25},     {"embedding_std", 0.5},
+        d.apply(nlohmann::json{{"cue", "sum"},
+                               {"prune_percent", 20},
+                               {"bias_follow_target", 0.75},
+                               {"tie_embeddings", true},
+                               {"bias_mix", 0.25},
+                               {"embedding_std", 0.5},
                                {"init_std", 0.03}});
         QVERIFY(d.cue == DemoCue::Sum);
         QCOMPARE(d.prunePercent, 20.0);

@@ -34,9 +34,11 @@ std::vector<double> referenceLogProbs(CausalLM& model, const ScoringItem& item, 
         const auto& context = item.optionContexts.empty() ? item.context : item.optionContexts[o];
         std::vector<int64_t> seq = context;
         seq.insert(seq.end(), c.begin(), c.end());
-        auto logp = torch::log_softmax(model.forward(torch::tensor(seq, torch::kLong).unsqueeze(0))[0].to(torch::kDouble), -1);
+        auto logp =
+            torch::log_softmax(model.forward(torch::tensor(seq, torch::kLong).unsqueeze(0))[0].to(torch::kDouble), -1);
         double sum = 0;
-        for (size_t k = 0; k < c.size(); ++k) sum += logp[static_cast<int64_t>(context.size() + k - 1)][c[k]].item<double>();
+        for (size_t k = 0; k < c.size(); ++k)
+            sum += logp[static_cast<int64_t>(context.size() + k - 1)][c[k]].item<double>();
         out.push_back(sum);
     }
     return out;
@@ -78,8 +80,8 @@ double checkScore(const QuestionScore& score, const std::vector<double>& ref, co
         for (double v : ref) std::printf(" %.6f", v);
         std::printf("\n");
     }
-    const bool same = score.predicted == e.predicted && score.gold == item.gold &&
-                      score.correct == (e.predicted == item.gold);
+    const bool same =
+        score.predicted == e.predicted && score.gold == item.gold && score.correct == (e.predicted == item.gold);
     const bool sameNorm = e.predictedNorm < 0 || (score.predictedNorm == e.predictedNorm &&
                                                   score.correctNorm == (e.predictedNorm == item.gold));
     return same && sameNorm ? std::abs(score.confidence - e.confidence) : INFINITY;
@@ -115,10 +117,14 @@ private slots:
     void presetsEqualSlowReference_data() {
         QTest::addColumn<QString>("preset");
         QTest::addColumn<QString>("file");
-        QTest::newRow("winogrande") << "winogrande" << "winogrande_dev.jsonl";
-        QTest::newRow("hellaswag") << "hellaswag" << "hellaswag_val.jsonl";
-        QTest::newRow("arc") << "arc" << "arc-hf-challenge-validation-head40.jsonl";
-        QTest::newRow("mmlu") << "mmlu" << "college_physics_test.csv";
+        QTest::newRow("winogrande") << "winogrande"
+                                    << "winogrande_dev.jsonl";
+        QTest::newRow("hellaswag") << "hellaswag"
+                                   << "hellaswag_val.jsonl";
+        QTest::newRow("arc") << "arc"
+                             << "arc-hf-challenge-validation-head40.jsonl";
+        QTest::newRow("mmlu") << "mmlu"
+                              << "college_physics_test.csv";
     }
     void presetsEqualSlowReference() {
         QFETCH(QString, preset);
@@ -177,7 +183,12 @@ private slots:
             for (const char* arch : {"gpt2", "llama"}) {
                 for (const char* mode : {"letter", "continuation"}) {
                     for (int batch : {1, 5}) {
-                        QTest::newRow(QString("%1 %2 batch %3 %4").arg(arch, mode).arg(batch).arg(f64 ? "float64" : "float32").toUtf8().constData())
+                        QTest::newRow(QString("%1 %2 batch %3 %4")
+                                          .arg(arch, mode)
+                                          .arg(batch)
+                                          .arg(f64 ? "float64" : "float32")
+                                          .toUtf8()
+                                          .constData())
                             << QString(arch) << QString(mode) << batch << f64;
                     }
                 }
@@ -189,7 +200,8 @@ private slots:
         QFETCH(QString, mode);
         QFETCH(int, batch);
         QFETCH(bool, float64);
-        auto& model = float64 ? (arch == "gpt2" ? *m_gpt2Double : *m_llamaDouble) : (arch == "gpt2" ? *m_gpt2 : *m_llama);
+        auto& model =
+            float64 ? (arch == "gpt2" ? *m_gpt2Double : *m_llamaDouble) : (arch == "gpt2" ? *m_gpt2 : *m_llama);
         const auto& tok = arch == "gpt2" ? m_gpt2Tok : m_llamaTok;
         auto scoringMode = parseScoringMode(mode.toStdString());
         auto items = buildScoringItems(m_data, tok, scoringMode, PromptTemplate{});
@@ -209,8 +221,10 @@ private slots:
             QCOMPARE(scores[i].gold, m_data.questions[i].answer);
             worstConfidence = std::max(worstConfidence, checkScore(scores[i], ref, items[i]));
         }
-        std::printf("  %s: max |log p - reference| / max(1, |log p|) = %.3g, max |confidence - reference| = %.3g "
-                    "over %zu questions\n", QTest::currentDataTag(), worst, worstConfidence, items.size());
+        std::printf(
+            "  %s: max |log p - reference| / max(1, |log p|) = %.3g, max |confidence - reference| = %.3g "
+            "over %zu questions\n",
+            QTest::currentDataTag(), worst, worstConfidence, items.size());
         QVERIFY(worst < (float64 ? 1e-9 : 1e-5));
         QVERIFY(worstConfidence < (float64 ? 1e-9 : 1e-5));
     }

@@ -3,8 +3,8 @@
 // nothing, masking a neuron = zeroing its weights, scaling by 1 = no hook.
 #include <QtTest>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "core/model/model_io.h"
 #include "core/util/files.h"
@@ -16,7 +16,9 @@ namespace {
 
 const char* kModels[] = {"gpt2", "gpt2-bf16", "llama", "llama3", "mistral", "qwen2"};
 
-std::filesystem::path modelDir(const char* name) { return test::dataDir() / "models" / name; }
+std::filesystem::path modelDir(const char* name) {
+    return test::dataDir() / "models" / name;
+}
 
 torch::Tensor ids(const nlohmann::json& expected) {
     std::vector<int64_t> flat;
@@ -94,7 +96,8 @@ private slots:
         auto first = model->forward(tails.slice(1, 0, 2), args);
         auto second = model->forward(tails.slice(1, 2, 3), args);
         QCOMPARE(cache.length(), prefix + 3);
-        double diff = test::maxAbsDiff(torch::cat({first, second}, 1), full, name.toStdString() + " shared prefix vs full");
+        double diff =
+            test::maxAbsDiff(torch::cat({first, second}, 1), full, name.toStdString() + " shared prefix vs full");
         QVERIFY(diff < 1e-5);
     }
 
@@ -107,10 +110,12 @@ private slots:
         auto b = torch::randint(0, model->config().nVocab, {1, 6}, torch::kLong);
         auto padded = torch::cat({torch::zeros({1, 3}, torch::kLong), b}, 1);
         ForwardArgs args;
-        args.attentionMask = torch::cat({torch::ones({1, 9}), torch::cat({torch::zeros({1, 3}), torch::ones({1, 6})}, 1)});
+        args.attentionMask =
+            torch::cat({torch::ones({1, 9}), torch::cat({torch::zeros({1, 3}), torch::ones({1, 6})}, 1)});
         auto batch = model->forward(torch::cat({a, padded}), args);
         double da = test::maxAbsDiff(batch[0], model->forward(a)[0], name.toStdString() + " row 0 vs alone");
-        double db = test::maxAbsDiff(batch[1].slice(0, 3), model->forward(b)[0], name.toStdString() + " padded row vs alone");
+        double db =
+            test::maxAbsDiff(batch[1].slice(0, 3), model->forward(b)[0], name.toStdString() + " padded row vs alone");
         QVERIFY(da < 1e-5);
         QVERIFY(db < 1e-5);
     }

@@ -89,80 +89,64 @@ std::vector<Malformed> malformedCases() {
     return {
         {"empty file", [](std::string& b) { b.clear(); }, "header", "the magic"},
         {"truncated in the magic", [](std::string& b) { b.resize(2); }, "header", "truncated"},
-        {"truncated in kv_count", [](std::string& b) { b.resize(20); }, "header",
-         "key/value count"},
-        {"truncated in a key", [](std::string& b) { b.resize(findString(b, "test.f64") + 10); },
-         "key #", "truncated"},
-        {"truncated in a string value",
-         [](std::string& b) { b.resize(keyValueAt(b, "test.string") + 4 + 8 + 3); },
+        {"truncated in kv_count", [](std::string& b) { b.resize(20); }, "header", "key/value count"},
+        {"truncated in a key", [](std::string& b) { b.resize(findString(b, "test.f64") + 10); }, "key #", "truncated"},
+        {"truncated in a string value", [](std::string& b) { b.resize(keyValueAt(b, "test.string") + 4 + 8 + 3); },
          "key 'test.string'", "left in the file"},
-        {"truncated in an array",
-         [](std::string& b) { b.resize(keyValueAt(b, "test.ints") + 4 + 4 + 8 + 6); },
+        {"truncated in an array", [](std::string& b) { b.resize(keyValueAt(b, "test.ints") + 4 + 4 + 8 + 6); },
          "key 'test.ints'", "truncated"},
-        {"truncated in tensor infos", [](std::string& b) { b.resize(dimAt(b, "t.q5_0", 1) + 3); },
-         "tensor 't.q5_0'", "truncated"},
-        {"truncated before the data", [](std::string& b) { b.resize(offsetAt(b, "t.iq4_nl") + 8); },
-         "tensor 't.f32'", "runs past the end of the file"},
-        {"truncated in the data", [](std::string& b) { b.resize(b.size() - 100); },
-         "tensor 't.iq4_nl'", "runs past the end of the file"},
+        {"truncated in tensor infos", [](std::string& b) { b.resize(dimAt(b, "t.q5_0", 1) + 3); }, "tensor 't.q5_0'",
+         "truncated"},
+        {"truncated before the data", [](std::string& b) { b.resize(offsetAt(b, "t.iq4_nl") + 8); }, "tensor 't.f32'",
+         "runs past the end of the file"},
+        {"truncated in the data", [](std::string& b) { b.resize(b.size() - 100); }, "tensor 't.iq4_nl'",
+         "runs past the end of the file"},
         {"bad magic", [](std::string& b) { b[3] = 'X'; }, "header", "not a GGUF file"},
         {"version 1", [](std::string& b) { put32(b, 4, 1); }, "header", "convert the model again"},
-        {"version 99", [](std::string& b) { put32(b, 4, 99); }, "header",
-         "unknown GGUF version 99"},
+        {"version 99", [](std::string& b) { put32(b, 4, 99); }, "header", "unknown GGUF version 99"},
         {"big-endian", [](std::string& b) { put32(b, 4, 0x03000000); }, "header", "big-endian"},
         {"tensor_count 2^40", [=](std::string& b) { put64(b, 8, k2p40); }, "header",
          "tensor count 1099511627776 cannot fit"},
         {"kv_count 2^40", [=](std::string& b) { put64(b, 16, k2p40); }, "header",
          "key/value count 1099511627776 cannot fit"},
-        {"string length 2^32",
-         [](std::string& b) { put64(b, keyValueAt(b, "test.string") + 4, uint64_t(1) << 32); },
+        {"string length 2^32", [](std::string& b) { put64(b, keyValueAt(b, "test.string") + 4, uint64_t(1) << 32); },
          "key 'test.string'", "claims 4294967296 bytes"},
-        {"array length 2^40",
-         [=](std::string& b) { put64(b, keyValueAt(b, "test.ints") + 8, k2p40); },
+        {"array length 2^40", [=](std::string& b) { put64(b, keyValueAt(b, "test.ints") + 8, k2p40); },
          "key 'test.ints'", "array length 1099511627776 cannot fit"},
-        {"unknown value type", [](std::string& b) { put32(b, keyValueAt(b, "test.u16"), 13); },
-         "key 'test.u16'", "unknown value type 13"},
-        {"unknown array item type",
-         [](std::string& b) { put32(b, keyValueAt(b, "test.floats") + 4, 77); },
+        {"unknown value type", [](std::string& b) { put32(b, keyValueAt(b, "test.u16"), 13); }, "key 'test.u16'",
+         "unknown value type 13"},
+        {"unknown array item type", [](std::string& b) { put32(b, keyValueAt(b, "test.floats") + 4, 77); },
          "key 'test.floats'", "unknown value type 77"},
-        {"bool value 2", [](std::string& b) { b[keyValueAt(b, "test.bool") + 4] = 2; },
-         "key 'test.bool'", "not 0 or 1"},
-        {"duplicate key", [](std::string& b) { b[findString(b, "test.i8") + 8 + 5] = 'u'; },
-         "key 'test.u8'", "appears twice"},
-        {"alignment 48",
-         [](std::string& b) { put32(b, keyValueAt(b, "general.alignment") + 4, 48); },
+        {"bool value 2", [](std::string& b) { b[keyValueAt(b, "test.bool") + 4] = 2; }, "key 'test.bool'",
+         "not 0 or 1"},
+        {"duplicate key", [](std::string& b) { b[findString(b, "test.i8") + 8 + 5] = 'u'; }, "key 'test.u8'",
+         "appears twice"},
+        {"alignment 48", [](std::string& b) { put32(b, keyValueAt(b, "general.alignment") + 4, 48); },
          "key 'general.alignment'", "not a power of two"},
-        {"alignment of type i32",
-         [](std::string& b) { put32(b, keyValueAt(b, "general.alignment"), 5); },
+        {"alignment of type i32", [](std::string& b) { put32(b, keyValueAt(b, "general.alignment"), 5); },
          "key 'general.alignment'", "unsigned 32-bit"},
-        {"unknown tensor type id", [](std::string& b) { put32(b, typeAt(b, "t.q4_k"), 4); },
-         "tensor 't.q4_k'", "unknown ggml type id 4"},
-        {"n_dims 5", [](std::string& b) { put32(b, nDimsAt(b, "t.q8_0"), 5); }, "tensor 't.q8_0'",
-         "5 dimensions"},
-        {"a dimension of 0", [](std::string& b) { put64(b, dimAt(b, "t.f32", 1), 0); },
-         "tensor 't.f32'", "dimension 1 is 0"},
+        {"unknown tensor type id", [](std::string& b) { put32(b, typeAt(b, "t.q4_k"), 4); }, "tensor 't.q4_k'",
+         "unknown ggml type id 4"},
+        {"n_dims 5", [](std::string& b) { put32(b, nDimsAt(b, "t.q8_0"), 5); }, "tensor 't.q8_0'", "5 dimensions"},
+        {"a dimension of 0", [](std::string& b) { put64(b, dimAt(b, "t.f32", 1), 0); }, "tensor 't.f32'",
+         "dimension 1 is 0"},
         {"element count overflow",
          [=](std::string& b) {
              put64(b, dimAt(b, "t.f32", 0), k2p40);
              put64(b, dimAt(b, "t.f32", 1), uint64_t(1) << 20);
          },
          "tensor 't.f32'", "more than 2^48 values"},
-        {"row not a multiple of the block",
-         [](std::string& b) { put64(b, dimAt(b, "t.q4_k", 0), 100); }, "tensor 't.q4_k'",
-         "100 values per row, not a multiple of Q4_K's block of 256"},
-        {"duplicate tensor name", [](std::string& b) { b[findString(b, "t.q4_1") + 8 + 5] = '0'; },
-         "tensor 't.q4_0'", "appears twice"},
-        {"offset past the end", [=](std::string& b) { put64(b, offsetAt(b, "t.f32"), k2p40); },
-         "tensor 't.f32'", "runs past the end of the file"},
+        {"row not a multiple of the block", [](std::string& b) { put64(b, dimAt(b, "t.q4_k", 0), 100); },
+         "tensor 't.q4_k'", "100 values per row, not a multiple of Q4_K's block of 256"},
+        {"duplicate tensor name", [](std::string& b) { b[findString(b, "t.q4_1") + 8 + 5] = '0'; }, "tensor 't.q4_0'",
+         "appears twice"},
+        {"offset past the end", [=](std::string& b) { put64(b, offsetAt(b, "t.f32"), k2p40); }, "tensor 't.f32'",
+         "runs past the end of the file"},
         {"misaligned offset",
-         [](std::string& b) {
-             put64(b, offsetAt(b, "t.f16"), get64(b, offsetAt(b, "t.f16")) + 32);
-         },
-         "tensor 't.f16'", "not a multiple of the alignment (64)"},
+         [](std::string& b) { put64(b, offsetAt(b, "t.f16"), get64(b, offsetAt(b, "t.f16")) + 32); }, "tensor 't.f16'",
+         "not a multiple of the alignment (64)"},
         {"overlapping tensors",
-         [](std::string& b) {
-             put64(b, offsetAt(b, "t.q4_1"), get64(b, offsetAt(b, "t.q4_0")) + 64);
-         },
+         [](std::string& b) { put64(b, offsetAt(b, "t.q4_1"), get64(b, offsetAt(b, "t.q4_0")) + 64); },
          "tensor 't.q4_1'", "overlaps tensor 't.q4_0'"},
     };
 }
@@ -186,8 +170,7 @@ private slots:
         QCOMPARE(f.getInt("test.i64"), -(int64_t(1) << 62));
         QCOMPARE(f.metadata()["test.u64"].get<uint64_t>(), (uint64_t(1) << 63) + 5);
         QVERIFY(f.metadata()["test.u32"].is_number_unsigned());
-        QVERIFY(f.metadata()["test.i32"].is_number_integer() &&
-                !f.metadata()["test.i32"].is_number_unsigned());
+        QVERIFY(f.metadata()["test.i32"].is_number_integer() && !f.metadata()["test.i32"].is_number_unsigned());
         QCOMPARE(f.getFloat("test.f32"), 1.5);
         QCOMPARE(f.getFloat("test.f64"), -2.25e100);
         QCOMPARE(f.getFloat("test.i16"), -30000.0);
@@ -202,8 +185,7 @@ private slots:
 
     void gettersNameTheKey() {
         GgufFile f(kDataDir + "/types.gguf");
-        auto expectError = [&](const std::function<void()>& call, const std::string& key,
-                               const std::string& text) {
+        auto expectError = [&](const std::function<void()>& call, const std::string& key, const std::string& text) {
             try {
                 call();
                 QFAIL(("no error for " + key).c_str());
@@ -233,8 +215,7 @@ private slots:
         QCOMPARE(q8->nbytes, uint64_t(12 * 34));
         QCOMPARE(f.find("t.f32_1d")->rows(), int64_t(1));
         QVERIFY(f.find("nope") == nullptr);
-        for (const auto& t : f.tensors())
-            QCOMPARE(t.offset % 64, uint64_t(0));
+        for (const auto& t : f.tensors()) QCOMPARE(t.offset % 64, uint64_t(0));
         QCOMPARE(std::string(ggmlTypeName(GgmlType::Q4_K)), std::string("Q4_K"));
         QCOMPARE(std::string(ggmlTypeName(static_cast<GgmlType>(42))), std::string("type 42"));
         QVERIFY(!ggmlTypeKnown(4) && ggmlTypeKnown(30));
@@ -271,13 +252,12 @@ private slots:
             qInfo(
                 "%-8s %-9s %5zu values: largest difference %.3g (relative %.3g), %lld not "
                 "bit-exact",
-                ggmlTypeName(t->type), ref.name.c_str(), got.size(), maxAbs, maxRel,
-                static_cast<long long>(inexact));
+                ggmlTypeName(t->type), ref.name.c_str(), got.size(), maxAbs, maxRel, static_cast<long long>(inexact));
             QVERIFY2(maxRel <= 1e-6, ref.name.c_str());
             covered[ggmlTypeName(t->type)] = true;
         }
-        for (const char* type : {"F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0",
-                                 "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"}) {
+        for (const char* type :
+             {"F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"}) {
             QVERIFY2(covered.count(type), type);
         }
     }
@@ -297,8 +277,7 @@ private slots:
             for (int64_t r = 0; r < t.rows(); ++r) {
                 threads.emplace_back([&, r] { f.dequantizeRows(t, r, 1, split.data() + r * len); });
             }
-            for (auto& th : threads)
-                th.join();
+            for (auto& th : threads) th.join();
             QVERIFY(split == all);
         }
         float dummy[256];
@@ -323,10 +302,8 @@ private slots:
 
     // A real llama.cpp conversion (karpathy's stories260K; see its SOURCES.md).
     void realFileStories260K() {
-        const std::string path =
-            std::string(PRUNESCOPE_SHARED_DATA_DIR) + "/models/stories260K/stories260K.gguf";
-        if (!std::filesystem::exists(path))
-            QSKIP(("not found: " + path + " (the shared data folder)").c_str());
+        const std::string path = std::string(PRUNESCOPE_SHARED_DATA_DIR) + "/models/stories260K/stories260K.gguf";
+        if (!std::filesystem::exists(path)) QSKIP(("not found: " + path + " (the shared data folder)").c_str());
         GgufFile f(path);
         QCOMPARE(f.version(), 3u);
         QCOMPARE(f.tensors().size(), size_t(48));
@@ -339,16 +316,14 @@ private slots:
         QVERIFY(down != nullptr);
         QCOMPARE(down->dims, (std::vector<int64_t>{172, 64}));
         for (const auto& t : f.tensors()) {
-            for (float v : f.dequantize(t))
-                QVERIFY2(std::isfinite(v), t.name.c_str());
+            for (float v : f.dequantize(t)) QVERIFY2(std::isfinite(v), t.name.c_str());
         }
     }
 
     void malformed_data() {
         QTest::addColumn<int>("index");
         const auto cases = malformedCases();
-        for (size_t i = 0; i < cases.size(); ++i)
-            QTest::newRow(cases[i].name) << static_cast<int>(i);
+        for (size_t i = 0; i < cases.size(); ++i) QTest::newRow(cases[i].name) << static_cast<int>(i);
     }
 
     // Each mutation of types.gguf must be refused with an Error naming the file and the place.
@@ -386,8 +361,7 @@ private slots:
         {
             GgufFile f(kDataDir + "/types.gguf");
             const size_t dataStart = (infosEnd + f.alignment() - 1) / f.alignment() * f.alignment();
-            for (const auto& t : f.tensors())
-                dataEnd = std::max<size_t>(dataEnd, dataStart + t.offset + t.nbytes);
+            for (const auto& t : f.tensors()) dataEnd = std::max<size_t>(dataEnd, dataStart + t.offset + t.nbytes);
         }
         int errors = 0, opened = 0;
         for (size_t n = 0; n < dataEnd; n += n < infosEnd ? 1 : 97) {
@@ -412,8 +386,7 @@ private slots:
                 ++errors;
             }
         }
-        qInfo("%d corrupt or truncated files refused, %d single-byte corruptions still valid",
-              errors, opened);
+        qInfo("%d corrupt or truncated files refused, %d single-byte corruptions still valid", errors, opened);
     }
 
     void missingFile() {

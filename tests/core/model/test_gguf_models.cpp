@@ -50,8 +50,7 @@ fs::path tokenizerDir(const std::string& name) {
 
 std::map<std::string, torch::Tensor> paramsOf(CausalLM& model) {
     std::map<std::string, torch::Tensor> out;
-    for (auto& p : model.named_parameters())
-        out[p.key()] = p.value();
+    for (auto& p : model.named_parameters()) out[p.key()] = p.value();
     return out;
 }
 
@@ -65,8 +64,7 @@ std::shared_ptr<CausalLM> folderModel(const std::string& arch) {
     int n = 0;
     for (const auto& info : st.tensors()) {
         if (info.name.rfind(arch + ".", 0) != 0) continue;
-        params.at(model->parameterNameFor(info.name.substr(arch.size() + 1)))
-            .copy_(st.tensor(info.name));
+        params.at(model->parameterNameFor(info.name.substr(arch.size() + 1))).copy_(st.tensor(info.name));
         ++n;
     }
     if (n == 0) throw std::runtime_error("no overrides for " + arch);
@@ -76,8 +74,7 @@ std::shared_ptr<CausalLM> folderModel(const std::string& arch) {
 std::vector<torch::Tensor> referenceIds(const SafetensorsFile& ref) {
     std::vector<torch::Tensor> ids;
     for (int i = 0; ref.find("ids." + std::to_string(i)) != nullptr; ++i) {
-        ids.push_back(
-            ref.tensor("ids." + std::to_string(i)).to(torch::kLong).unsqueeze(0));  // (1, seq)
+        ids.push_back(ref.tensor("ids." + std::to_string(i)).to(torch::kLong).unsqueeze(0));  // (1, seq)
     }
     return ids;
 }
@@ -88,9 +85,8 @@ double logitsDiff(CausalLM& a, CausalLM& b, const std::string& what) {
     torch::NoGradGuard noGrad;
     double worst = 0;
     for (const auto& ids : referenceIds(ref)) {
-        worst = std::max(worst,
-                         test::maxAbsDiff(a.forward(ids)[0], b.forward(ids)[0],
-                                          what + ", " + std::to_string(ids.size(1)) + " tokens"));
+        worst = std::max(worst, test::maxAbsDiff(a.forward(ids)[0], b.forward(ids)[0],
+                                                 what + ", " + std::to_string(ids.size(1)) + " tokens"));
     }
     return worst;
 }
@@ -108,8 +104,7 @@ size_t valueOf(const std::string& bytes, const std::string& key, uint32_t expect
     if (at == std::string::npos) throw std::runtime_error("no key " + key);
     uint32_t type;
     std::memcpy(&type, bytes.data() + at + 8 + key.size(), 4);
-    if (type != expectedType)
-        throw std::runtime_error("key " + key + " has value type " + std::to_string(type));
+    if (type != expectedType) throw std::runtime_error("key " + key + " has value type " + std::to_string(type));
     return at + 8 + key.size() + 4;
 }
 
@@ -127,8 +122,7 @@ fs::path cutGpt2Folder(const fs::path& out) {
     }
     std::istringstream lines(readTextFile(tokenizerDir("gpt2-openai") / "vocab.bpe"));
     std::string merges, line;
-    for (int i = 0; i <= kCut - 256 && std::getline(lines, line); ++i)
-        merges += line + "\n";  // + "#version"
+    for (int i = 0; i <= kCut - 256 && std::getline(lines, line); ++i) merges += line + "\n";  // + "#version"
     fs::create_directories(out);
     writeJsonAtomic(out / "encoder.json", kept);
     writeFileAtomic(out / "vocab.bpe", merges);
@@ -147,16 +141,12 @@ fs::path cutQwenFolder(const fs::path& out) {
     auto& merges = tj["model"]["merges"];
     merges.erase(merges.begin() + (kCut - 256), merges.end());
     std::map<int, int> renumber;
-    for (const auto& a : tj["added_tokens"])
-        renumber[a["id"].get<int>()] = 0;
+    for (const auto& a : tj["added_tokens"]) renumber[a["id"].get<int>()] = 0;
     int next = kCut;
-    for (auto& [from, to] : renumber)
-        to = next++;
-    for (auto& a : tj["added_tokens"])
-        a["id"] = renumber.at(a["id"].get<int>());
+    for (auto& [from, to] : renumber) to = next++;
+    for (auto& a : tj["added_tokens"]) a["id"] = renumber.at(a["id"].get<int>());
     nlohmann::json decoder = nlohmann::json::object();
-    for (auto& [id, a] : tc["added_tokens_decoder"].items())
-        decoder[std::to_string(renumber.at(std::stoi(id)))] = a;
+    for (auto& [id, a] : tc["added_tokens_decoder"].items()) decoder[std::to_string(renumber.at(std::stoi(id)))] = a;
     tc["added_tokens_decoder"] = decoder;
     fs::create_directories(out);
     writeJsonAtomic(out / "tokenizer.json", tj);
@@ -169,18 +159,14 @@ std::vector<std::string> tokenizerTexts() {
     std::vector<std::string> texts;
     for (const char* name : {"gpt2-openai", "mistral-7b", "qwen3"}) {
         const auto vectors = readJsonFile(tokenizerDir(name) / "test-vectors.json");
-        for (const auto& c : vectors["cases"])
-            texts.push_back(c["text"].get<std::string>());
+        for (const auto& c : vectors["cases"]) texts.push_back(c["text"].get<std::string>());
     }
-    for (const char* t :
-         {"", " ", "  two leading spaces", "trailing  ", "tabs\tand\nnew\n\nlines\r\n",
-          "emoji 🤗 ok", "<s>Hello</s> <unk>", "a<|endoftext|>b",
-          "<|im_start|>user\nHi<|im_end|>\n<think>x</think>", "x<0x41>y", "▁already▁marked",
-          "ÅÅ ﬁ ｆｕｌｌ Ǆ", "decomposed: e\u0301 A\u030A"}) {
+    for (const char* t : {"", " ", "  two leading spaces", "trailing  ", "tabs\tand\nnew\n\nlines\r\n", "emoji 🤗 ok",
+                          "<s>Hello</s> <unk>", "a<|endoftext|>b", "<|im_start|>user\nHi<|im_end|>\n<think>x</think>",
+                          "x<0x41>y", "▁already▁marked", "ÅÅ ﬁ ｆｕｌｌ Ǆ", "decomposed: e\u0301 A\u030A"}) {
         texts.emplace_back(t);
     }
-    auto data = loadMcqDataset(test::sharedDataDir() / "mcq" / "arc-hf-jsonl" /
-                               "ARC-Easy-validation.jsonl");
+    auto data = loadMcqDataset(test::sharedDataDir() / "mcq" / "arc-hf-jsonl" / "ARC-Easy-validation.jsonl");
     for (size_t i = 0; i < 25 && i < data.questions.size(); ++i)
         texts.push_back(formatLetterPrompt(data.questions[i], {}));
     return texts;
@@ -188,24 +174,20 @@ std::vector<std::string> tokenizerTexts() {
 
 // Empty when `a` and `b` give the same ids (with and without special tokens) and the same decoded
 // text on every text; otherwise the first difference.
-std::string tokenizerDifference(const Tokenizer& a, const Tokenizer& b,
-                                const std::vector<std::string>& texts) {
+std::string tokenizerDifference(const Tokenizer& a, const Tokenizer& b, const std::vector<std::string>& texts) {
     auto show = [](const std::vector<int32_t>& ids) {
         std::string s;
-        for (auto id : ids)
-            s += (s.empty() ? "" : " ") + std::to_string(id);
+        for (auto id : ids) s += (s.empty() ? "" : " ") + std::to_string(id);
         return "[" + s + "]";
     };
-    if (a.vocabSize() != b.vocabSize() || a.bosId() != b.bosId() || a.eosId() != b.eosId() ||
-        a.padId() != b.padId()) {
+    if (a.vocabSize() != b.vocabSize() || a.bosId() != b.bosId() || a.eosId() != b.eosId() || a.padId() != b.padId()) {
         return "vocabulary size or special ids differ";
     }
     for (const auto& text : texts) {
         for (bool special : {false, true}) {
             auto x = a.encode(text, special), y = b.encode(text, special);
             if (x != y)
-                return "'" + text + "' (special " + std::to_string(special) + "): " + show(x) +
-                       " vs " + show(y);
+                return "'" + text + "' (special " + std::to_string(special) + "): " + show(x) + " vs " + show(y);
             if (a.decode(x) != b.decode(y)) return "'" + text + "': decoded text differs";
         }
     }
@@ -221,8 +203,7 @@ private slots:
     // Every parameter bit for bit, and the logits, equal to the folder model's.
     void f32MatchesFolder_data() {
         QTest::addColumn<QString>("arch");
-        for (const char* a : {"gpt2", "llama", "mistral", "qwen2"})
-            QTest::newRow(a) << a;
+        for (const char* a : {"gpt2", "llama", "mistral", "qwen2"}) QTest::newRow(a) << a;
     }
     void f32MatchesFolder() {
         QFETCH(QString, arch);
@@ -237,16 +218,13 @@ private slots:
         for (const auto& [key, value] : got) {
             if (want.count(key)) continue;
             // gpt2: llama.cpp's converter stores the tied head as output.weight, a copy.
-            const auto embedding = want.at(folder->parameterNameFor(
-                name == "gpt2" ? "wte.weight" : "model.embed_tokens.weight"));
-            QVERIFY2(
-                key == gguf->parameterNameFor("lm_head.weight") && torch::equal(value, embedding),
-                key.c_str());
+            const auto embedding =
+                want.at(folder->parameterNameFor(name == "gpt2" ? "wte.weight" : "model.embed_tokens.weight"));
+            QVERIFY2(key == gguf->parameterNameFor("lm_head.weight") && torch::equal(value, embedding), key.c_str());
         }
         const auto same = want.size();
         const double diff = logitsDiff(*gguf, *folder, name + " GGUF F32 vs folder");
-        qInfo("%s: %zu parameters identical; logits max |diff| %.3g (tolerance 1e-5)", name.c_str(),
-              same, diff);
+        qInfo("%s: %zu parameters identical; logits max |diff| %.3g (tolerance 1e-5)", name.c_str(), same, diff);
         QVERIFY(diff <= 1e-5);
         if (name == "mistral") QCOMPARE(gguf->config().slidingWindow, int64_t(4));
     }
@@ -255,8 +233,7 @@ private slots:
     // rows un-permuted by the script), logits equal to transformers' on the same weights.
     void quantizedLlama_data() {
         QTest::addColumn<QString>("type");
-        for (const char* t : {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1"})
-            QTest::newRow(t) << t;
+        for (const char* t : {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1"}) QTest::newRow(t) << t;
     }
     void quantizedLlama() {
         QFETCH(QString, type);
@@ -264,11 +241,9 @@ private slots:
         const fs::path path = ggufDir() / ("llama." + t + ".gguf");
         std::map<std::string, int> types;
         const GgufFile file(path);
-        for (const auto& info : file.tensors())
-            ++types[ggmlTypeName(info.type)];
+        for (const auto& info : file.tensors()) ++types[ggmlTypeName(info.type)];
         std::string upper = t;
-        for (auto& c : upper)
-            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         QVERIFY2(types[upper] >= 14, "the file's matrices are not of the type its name says");
         auto model = loadModel(path, {"cpu"});
         auto params = paramsOf(*model);
@@ -277,9 +252,8 @@ private slots:
         for (const auto& info : ref.tensors()) {
             if (info.name.rfind(prefix, 0) != 0) continue;
             const std::string key = info.name.substr(prefix.size());
-            const double d =
-                test::maxAbsDiff(params.at(model->parameterNameFor(key)), ref.tensor(info.name),
-                                 t + " " + key + " vs gguf-py dequantized");
+            const double d = test::maxAbsDiff(params.at(model->parameterNameFor(key)), ref.tensor(info.name),
+                                              t + " " + key + " vs gguf-py dequantized");
             QVERIFY2(d == 0, key.c_str());
         }
         torch::NoGradGuard noGrad;
@@ -288,18 +262,15 @@ private slots:
         for (size_t i = 0; i < ids.size(); ++i) {
             auto logits = model->forward(ids[i])[0];
             QVERIFY(torch::isfinite(logits).all().item<bool>());
-            worst = std::max(
-                worst,
-                test::maxAbsDiff(logits, ref.tensor("logits." + t + "." + std::to_string(i)),
-                                 "llama " + t + " vs transformers, sequence " + std::to_string(i)));
+            worst = std::max(worst, test::maxAbsDiff(logits, ref.tensor("logits." + t + "." + std::to_string(i)),
+                                                     "llama " + t + " vs transformers, sequence " + std::to_string(i)));
             auto f32 = ref.tensor("logits.f32." + std::to_string(i));
             fromF32 = std::max(fromF32, (logits - f32).abs().max().item<double>());
         }
         // Float32 sums in another order: the BLAS kernel OpenBLAS picks for the CPU decides it (on
         // one AVX-512 machine 4.5e-6 with its Haswell kernel, 1.45e-5 with its SkylakeX kernel, the
         // same weights). The quantization itself moves the logits by 1e-4 and more (below).
-        qInfo("llama %s: logits max |diff| against transformers %.3g (tolerance 3e-5)", t.c_str(),
-              worst);
+        qInfo("llama %s: logits max |diff| against transformers %.3g (tolerance 3e-5)", t.c_str(), worst);
         QVERIFY(worst <= 3e-5);
         if (t != "f32") {
             qInfo("llama %s: the quantization moved the logits by up to %.3g", t.c_str(), fromF32);
@@ -312,15 +283,13 @@ private slots:
         const fs::path path = ggufDir() / "llama31.kquant.gguf";
         std::map<std::string, int> types;
         const GgufFile file(path);
-        for (const auto& info : file.tensors())
-            ++types[ggmlTypeName(info.type)];
-        for (const char* t : {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
-            QVERIFY2(types[t] >= 1, t);
+        for (const auto& info : file.tensors()) ++types[ggmlTypeName(info.type)];
+        for (const char* t : {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"}) QVERIFY2(types[t] >= 1, t);
         auto model = loadModel(path, {"cpu"});
         const auto& rope = model->config().ropeScaling;
         QVERIFY(rope.has_value());
-        qInfo("rope_scaling from rope_freqs.weight: %s factor %g, low %g, high %g, original %lld",
-              rope->type.c_str(), rope->factor, rope->lowFreqFactor, rope->highFreqFactor,
+        qInfo("rope_scaling from rope_freqs.weight: %s factor %g, low %g, high %g, original %lld", rope->type.c_str(),
+              rope->factor, rope->lowFreqFactor, rope->highFreqFactor,
               static_cast<long long>(rope->originalMaxPositions));
         QCOMPARE(rope->type, std::string("llama3"));
         QCOMPARE(rope->factor, 8.0);
@@ -337,9 +306,9 @@ private slots:
             const auto w = params.at(model->parameterNameFor(key)).to(torch::kDouble);
             const int64_t n = w.size(0);
             auto rows = w.index_select(0, torch::tensor({int64_t{0}, int64_t{1}, int64_t{63}, n - 1}));
-            QVERIFY2(test::maxAbsDiff(rows, ref.tensor(info.name).to(torch::kDouble),
-                                      key + " vs gguf-py dequantized") == 0,
-                     key.c_str());
+            QVERIFY2(
+                test::maxAbsDiff(rows, ref.tensor(info.name).to(torch::kDouble), key + " vs gguf-py dequantized") == 0,
+                key.c_str());
             auto sums = ref.tensor("sums." + key).to(torch::kDouble);
             auto ours = torch::stack({w.sum(), w.abs().sum(), (w * w).sum()});
             const double rel = ((ours - sums).abs() / sums.abs()).max().item<double>();
@@ -352,18 +321,16 @@ private slots:
         double worst = 0;
         const auto ids = referenceIds(ref);
         for (size_t i = 0; i < ids.size(); ++i) {
-            worst = std::max(worst, test::maxAbsDiff(model->forward(ids[i])[0],
-                                                     ref.tensor("logits." + std::to_string(i)),
-                                                     "llama 3.1 K-quants vs transformers, sequence " +
-                                                         std::to_string(i)));
+            worst =
+                std::max(worst, test::maxAbsDiff(model->forward(ids[i])[0], ref.tensor("logits." + std::to_string(i)),
+                                                 "llama 3.1 K-quants vs transformers, sequence " + std::to_string(i)));
         }
         // The 160-token sequence makes float32 rounding of rotary angles up to 160 rad visible:
         // against the same model in float64 (inverse frequencies in float64 too), transformers'
         // float32 run differs by 1.0e-4 and Prunescope's by 7.0e-5 (measured when the tolerance was
         // set); the two float32 runs differ by 7.9e-5. Without the rope scaling the logits would
         // move by 1.34.
-        qInfo("llama 3.1 K-quants: logits max |diff| against transformers %.3g (tolerance 2e-4)",
-              worst);
+        qInfo("llama 3.1 K-quants: logits max |diff| against transformers %.3g (tolerance 2e-4)", worst);
         QVERIFY(worst <= 2e-4);
     }
 
@@ -398,11 +365,9 @@ private slots:
         for (const auto& c : testVectors["cases"]) {
             auto want = c["ids"].get<std::vector<int32_t>>();
             ++all;
-            if (src != "mistral-7b" &&
-                !std::all_of(want.begin(), want.end(), [](int32_t id) { return id < kCut; }))
+            if (src != "mistral-7b" && !std::all_of(want.begin(), want.end(), [](int32_t id) { return id < kCut; }))
                 continue;
-            QVERIFY2(fromGguf.encode(c["text"].get<std::string>()) == want,
-                     c["text"].get<std::string>().c_str());
+            QVERIFY2(fromGguf.encode(c["text"].get<std::string>()) == want, c["text"].get<std::string>().c_str());
             ++vectors;
         }
         qInfo(
@@ -424,10 +389,9 @@ private slots:
         for (const char* vocab : {"vocab-llama-spm.gguf", "vocab-gpt2.gguf", "vocab-qwen2.gguf"}) {
             const fs::path out = tmp / vocab;
             saveModel(*model, out, {"float32", ggufDir() / vocab});
-            QVERIFY(fs::exists(out / "tokenizer.json") &&
-                    fs::exists(out / "tokenizer_config.json"));
-            const std::string diff = tokenizerDifference(
-                Tokenizer::fromDirectory(out), Tokenizer::fromModel(ggufDir() / vocab), texts);
+            QVERIFY(fs::exists(out / "tokenizer.json") && fs::exists(out / "tokenizer_config.json"));
+            const std::string diff =
+                tokenizerDifference(Tokenizer::fromDirectory(out), Tokenizer::fromModel(ggufDir() / vocab), texts);
             QVERIFY2(diff.empty(), (std::string(vocab) + ": " + diff).c_str());
         }
         saveModel(*model, tmp / "plain", {"float32", modelPath});
@@ -442,8 +406,8 @@ private slots:
     // Files that must be refused with the file and the tensor or key named.
     void badFiles() {
         test::TempDir tmp;
-        auto expectError = [](const std::function<void()>& load, const fs::path& file,
-                              const std::string& place, const std::string& text) {
+        auto expectError = [](const std::function<void()>& load, const fs::path& file, const std::string& place,
+                              const std::string& text) {
             try {
                 load();
             } catch (const Error& e) {
@@ -462,8 +426,7 @@ private slots:
             std::memcpy(&b[valueOf(b, "llama.feed_forward_length", 4)], &ffn, 4);
             const fs::path path = tmp / "ffn48.gguf";
             writeFileAtomic(path, b);
-            expectError([&] { loadOnCpu(path); }, path, "tensor 'blk.0.ffn_",
-                        "the metadata implies");
+            expectError([&] { loadOnCpu(path); }, path, "tensor 'blk.0.ffn_", "the metadata implies");
         }
         {
             std::string b = llama;
@@ -479,16 +442,14 @@ private slots:
             const GgufFile file(source);
             const GgufTensorInfo& info = *file.find("rope_freqs.weight");
             std::vector<float> divisors = file.dequantize(info);
-            const std::string stored(reinterpret_cast<const char*>(divisors.data()),
-                                     divisors.size() * sizeof(float));
+            const std::string stored(reinterpret_cast<const char*>(divisors.data()), divisors.size() * sizeof(float));
             const size_t at = b.find(stored);
             QVERIFY(at != std::string::npos);
             divisors[16] = 7.5F;  // one frequency of the band, moved
             std::memcpy(&b[at], divisors.data(), stored.size());
             const fs::path path = tmp / "rope.gguf";
             writeFileAtomic(path, b);
-            expectError([&] { loadOnCpu(path); }, path, "tensor 'rope_freqs.weight'",
-                        "do not follow Llama 3's rule");
+            expectError([&] { loadOnCpu(path); }, path, "tensor 'rope_freqs.weight'", "do not follow Llama 3's rule");
         }
         const fs::path badCount = ggufDir() / "bad-vocab-count.gguf";
         expectError([&] { loadOnCpu(badCount); }, badCount, "key 'tokenizer.ggml.tokens'",
@@ -503,9 +464,8 @@ private slots:
             expectError([&] { Tokenizer::fromModel(path); }, path, "key 'tokenizer.ggml.pre'",
                         "'gpt-9' is not supported");
         }
-        expectError([&] { Tokenizer::fromModel(ggufDir() / "llama.f32.gguf"); },
-                    ggufDir() / "llama.f32.gguf", "key 'tokenizer.ggml.tokens'",
-                    "carries no tokenizer");
+        expectError([&] { Tokenizer::fromModel(ggufDir() / "llama.f32.gguf"); }, ggufDir() / "llama.f32.gguf",
+                    "key 'tokenizer.ggml.tokens'", "carries no tokenizer");
     }
 };
 

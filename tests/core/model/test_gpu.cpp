@@ -39,8 +39,7 @@ class TestGpu : public QObject {
 private slots:
     void initTestCase() {
         if (!haveCuda())
-            qInfo("skipped: no CUDA device (%s)",
-                  torch::cuda::device_count() == 0 ? "none visible" : "unavailable");
+            qInfo("skipped: no CUDA device (%s)", torch::cuda::device_count() == 0 ? "none visible" : "unavailable");
     }
 
     void forwardEqualsCpu_data() {
@@ -60,8 +59,7 @@ private slots:
         auto a = cpu->forward(ids);
         auto b = gpu->forward(ids.to(torchDevice()));
         QVERIFY(b.device() == torchDevice());
-        QVERIFY(test::maxAbsDiff(a, b.cpu(), "CUDA vs CPU logits (" + arch.toStdString() + ")") <=
-                1e-4);
+        QVERIFY(test::maxAbsDiff(a, b.cpu(), "CUDA vs CPU logits (" + arch.toStdString() + ")") <= 1e-4);
     }
 
     void integratedGradientsEqualCpu() {
@@ -85,9 +83,7 @@ private slots:
             auto b = integratedGradientsBatch(*gpu, ptrs, predicted, s);
             for (size_t i = 0; i < a.size(); ++i) {
                 const double scale = a[i].ig.abs().max().item<double>();
-                const double d =
-                    test::maxAbsDiff(a[i].ig, b[i].ig, naive ? "IG naive path" : "IG fast path") /
-                    scale;
+                const double d = test::maxAbsDiff(a[i].ig, b[i].ig, naive ? "IG naive path" : "IG fast path") / scale;
                 QVERIFY2(d <= 1e-5, qPrintable(QString("relative %1").arg(d)));
             }
         }
@@ -128,8 +124,8 @@ private slots:
         const auto& c = cpu->config();
         SelectionSpec spec;
         spec.percent = 20;
-        auto mask = selectNeurons(
-            torch::randn({c.nLayer, c.nNeuron}, torch::TensorOptions().dtype(torch::kFloat)), spec);
+        auto mask =
+            selectNeurons(torch::randn({c.nLayer, c.nNeuron}, torch::TensorOptions().dtype(torch::kFloat)), spec);
         FinetuneSettings s;
         s.lr = 1e-3;
         s.batchSize = 8;
@@ -151,12 +147,10 @@ private slots:
         ForwardArgs args;
         args.hook = &hook;
         torch::NoGradGuard noGrad;
-        gpu->forward(torch::tensor(train[0].context, torch::kLong).unsqueeze(0).to(torchDevice()),
-                     args);
+        gpu->forward(torch::tensor(train[0].context, torch::kLong).unsqueeze(0).to(torchDevice()), args);
         for (int64_t l = 0; l < c.nLayer; ++l) {
             if (mask.pruned[l].empty()) continue;
-            auto idx = torch::tensor(
-                std::vector<int64_t>(mask.pruned[l].begin(), mask.pruned[l].end()), torch::kLong);
+            auto idx = torch::tensor(std::vector<int64_t>(mask.pruned[l].begin(), mask.pruned[l].end()), torch::kLong);
             QCOMPARE(hook.recorded(l).cpu().index_select(-1, idx).abs().max().item<double>(), 0.0);
         }
     }

@@ -123,11 +123,16 @@ private slots:
     void loraAdapters_data() {
         QTest::addColumn<QString>("arch");
         QTest::addColumn<QString>("targets");
-        QTest::newRow("gpt2 all") << "gpt2" << "all";
-        QTest::newRow("gpt2 attention") << "gpt2" << "attention";
-        QTest::newRow("llama all") << "llama" << "all";
-        QTest::newRow("llama q,v") << "llama" << "q_proj,v_proj";
-        QTest::newRow("llama ffn") << "llama" << "ffn";
+        QTest::newRow("gpt2 all") << "gpt2"
+                                  << "all";
+        QTest::newRow("gpt2 attention") << "gpt2"
+                                        << "attention";
+        QTest::newRow("llama all") << "llama"
+                                   << "all";
+        QTest::newRow("llama q,v") << "llama"
+                                   << "q_proj,v_proj";
+        QTest::newRow("llama ffn") << "llama"
+                                   << "ffn";
     }
 
     // The adapters item is the bytes of the A and B matrices attachLora() makes.
@@ -219,7 +224,8 @@ private slots:
         QVERIFY(!plan.fits());
         for (const auto& line : plan.suggestions) std::printf("  would fit: %s\n", line.c_str());
         QVERIFY(plan.suggestions.size() >= 2);
-        QVERIFY2(plan.suggestions.front().find("--weights stored --rows-per-pass") == 0, plan.suggestions.front().c_str());
+        QVERIFY2(plan.suggestions.front().find("--weights stored --rows-per-pass") == 0,
+                 plan.suggestions.front().c_str());
         QCOMPARE(plan.suggestions.back(), std::string("--dtype bfloat16"));
     }
 
@@ -239,7 +245,8 @@ private slots:
         TempDir dir;
         makeTinyModel(dir / "model", "llama");
         const auto model = (dir / "model").string();
-        auto info = runCli({"info", "--model", model, "--plan", "finetune", "--batch-size", "4", "--available", "0.001"});
+        auto info =
+            runCli({"info", "--model", model, "--plan", "finetune", "--batch-size", "4", "--available", "0.001"});
         QVERIFY2(info.exitCode == 0, info.err.c_str());
         QVERIFY2(info.out.find("does not fit") != std::string::npos, info.out.c_str());
         QVERIFY2(info.out.find("AdamW state") != std::string::npos, info.out.c_str());
@@ -247,8 +254,8 @@ private slots:
         QVERIFY(std::filesystem::exists(data));
         qputenv("PRUNESCOPE_MEMORY_LIMIT", "1MB");
         auto refused = runCli({"eval", "--model", model, "--data", data, "--limit", "3", "--quiet"});
-        auto forced = runCli({"eval", "--model", model, "--data", data, "--limit", "3", "--quiet", "--force",
-                              "--out", (dir / "eval.json").string()});
+        auto forced = runCli({"eval", "--model", model, "--data", data, "--limit", "3", "--quiet", "--force", "--out",
+                              (dir / "eval.json").string()});
         qunsetenv("PRUNESCOPE_MEMORY_LIMIT");
         QCOMPARE(refused.exitCode, 2);
         QVERIFY2(refused.err.find("memory plan") != std::string::npos, refused.err.c_str());

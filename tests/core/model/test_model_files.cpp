@@ -5,8 +5,8 @@
 
 #include <fstream>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "core/model/config.h"
 #include "core/model/model_io.h"
@@ -59,11 +59,16 @@ private slots:
         QTest::addColumn<QString>("folder");
         QTest::addColumn<QString>("modelType");
         QTest::addColumn<qlonglong>("parameters");
-        QTest::newRow("gpt2") << "gpt2" << "gpt2" << 124439808LL;
-        QTest::newRow("SmolLM2-135M") << "SmolLM2-135M" << "llama" << 134515008LL;
-        QTest::newRow("Qwen2.5-0.5B") << "Qwen2.5-0.5B" << "qwen2" << 494032768LL;
-        QTest::newRow("TinyLlama-1.1B") << "TinyLlama-1.1B-Chat-v1.0" << "llama" << 1100048384LL;
-        QTest::newRow("Llama-3.2-1B") << "Llama-3.2-1B" << "llama" << 1235814400LL;
+        QTest::newRow("gpt2") << "gpt2"
+                              << "gpt2" << 124439808LL;
+        QTest::newRow("SmolLM2-135M") << "SmolLM2-135M"
+                                      << "llama" << 134515008LL;
+        QTest::newRow("Qwen2.5-0.5B") << "Qwen2.5-0.5B"
+                                      << "qwen2" << 494032768LL;
+        QTest::newRow("TinyLlama-1.1B") << "TinyLlama-1.1B-Chat-v1.0"
+                                        << "llama" << 1100048384LL;
+        QTest::newRow("Llama-3.2-1B") << "Llama-3.2-1B"
+                                      << "llama" << 1235814400LL;
     }
     void realConfigs() {
         QFETCH(QString, folder);
@@ -91,12 +96,11 @@ private slots:
 
     void safetensorsRoundTrip() {
         test::TempDir dir;
-        std::vector<std::pair<std::string, at::Tensor>> tensors = {
-            {"a", torch::randn({3, 4})},
-            {"b", torch::randn({5}).to(torch::kHalf)},
-            {"c", torch::randn({2, 2, 2}).to(torch::kBFloat16)},
-            {"d", torch::arange(6, torch::kLong)},
-            {"empty", torch::zeros({0, 3})}};
+        std::vector<std::pair<std::string, at::Tensor>> tensors = {{"a", torch::randn({3, 4})},
+                                                                   {"b", torch::randn({5}).to(torch::kHalf)},
+                                                                   {"c", torch::randn({2, 2, 2}).to(torch::kBFloat16)},
+                                                                   {"d", torch::arange(6, torch::kLong)},
+                                                                   {"empty", torch::zeros({0, 3})}};
         writeSafetensors(dir / "t.safetensors", tensors, {{"note", "hello"}});
         SafetensorsFile st(dir / "t.safetensors");
         QCOMPARE(st.metadata().at("note"), std::string("hello"));
@@ -113,20 +117,29 @@ private slots:
         QTest::addColumn<int>("headerLen");
         QTest::addColumn<QString>("place");
         QTest::addColumn<QString>("message");
-        QTest::newRow("too short") << "" << 0 << -2 << "header" << "too short";
-        QTest::newRow("header beyond file") << R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})" << 4
-                                            << 100000 << "header" << "beyond the file size";
-        QTest::newRow("malformed json") << R"({"a":{"dtype":"F32",)" << 0 << -1 << "line 1" << "malformed JSON";
-        QTest::newRow("offsets out of range") << R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})" << 8
-                                              << -1 << "tensor 'w'" << "run past the end";
-        QTest::newRow("overlap") << R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})"
-                                 << 12 << -1 << "tensor 'b'" << "overlaps tensor 'a'";
+        QTest::newRow("too short") << "" << 0 << -2 << "header"
+                                   << "too short";
+        QTest::newRow("header beyond file")
+            << R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})" << 4 << 100000 << "header"
+            << "beyond the file size";
+        QTest::newRow("malformed json") << R"({"a":{"dtype":"F32",)" << 0 << -1 << "line 1"
+                                        << "malformed JSON";
+        QTest::newRow("offsets out of range")
+            << R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})" << 8 << -1 << "tensor 'w'"
+            << "run past the end";
+        QTest::newRow("overlap")
+            << R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})"
+            << 12 << -1 << "tensor 'b'"
+            << "overlaps tensor 'a'";
         QTest::newRow("unknown dtype") << R"({"w":{"dtype":"F8_E9","shape":[1],"data_offsets":[0,1]}})" << 1 << -1
-                                       << "tensor 'w'" << "unknown dtype 'F8_E9'";
+                                       << "tensor 'w'"
+                                       << "unknown dtype 'F8_E9'";
         QTest::newRow("size mismatch") << R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})" << 8 << -1
-                                       << "tensor 'w'" << "needs 12";
+                                       << "tensor 'w'"
+                                       << "needs 12";
         QTest::newRow("negative shape") << R"({"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}})" << 0 << -1
-                                        << "tensor 'w'" << "negative";
+                                        << "tensor 'w'"
+                                        << "negative";
         QTest::newRow("missing offsets") << R"({"w":{"dtype":"F32","shape":[1]}})" << 4 << -1 << "tensor 'w'"
                                          << "data_offsets";
     }
@@ -163,8 +176,7 @@ private slots:
             if (t.name != "h.1.mlp.c_fc.weight") kept.emplace_back(t.name, st.tensor(t.name).clone());
         }
         writeSafetensors(dir / "model.safetensors", kept);
-        expectError([&] { loadModel(dir, {"cpu"}); }, "model.safetensors", "tensor 'h.1.mlp.c_fc.weight'",
-                    "missing");
+        expectError([&] { loadModel(dir, {"cpu"}); }, "model.safetensors", "tensor 'h.1.mlp.c_fc.weight'", "missing");
     }
 
     void tensorShapedUnlikeConfig() {
@@ -173,8 +185,7 @@ private slots:
         auto config = readJsonFile(dir / "config.json");
         config["n_inner"] = 40;
         writeJsonAtomic(dir / "config.json", config);
-        expectError([&] { loadModel(dir, {"cpu"}); }, "model.safetensors", "tensor 'h.",
-                    "config.json implies");
+        expectError([&] { loadModel(dir, {"cpu"}); }, "model.safetensors", "tensor 'h.", "config.json implies");
     }
 
     void unknownModelType() {

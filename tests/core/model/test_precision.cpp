@@ -67,7 +67,8 @@ private slots:
         const std::vector<int64_t> ids = {464, 3139, 286, 4881, 318, 6342, 13, 383, 3290, 318};
         auto hidden = bf16->hidden(torch::tensor(ids, torch::kLong).unsqueeze(0));
         QCOMPARE(hidden.scalar_type(), torch::kBFloat16);
-        const double diff = test::maxAbsDiff(lastLogProbs(*f32, ids), lastLogProbs(*bf16, ids), "log-probs bf16 vs f32");
+        const double diff =
+            test::maxAbsDiff(lastLogProbs(*f32, ids), lastLogProbs(*bf16, ids), "log-probs bf16 vs f32");
         QVERIFY(diff > 0);     // really computed in bfloat16
         QVERIFY(diff < 0.05);  // bfloat16 keeps 8 bits of mantissa: about 0.4 % per rounding
     }
@@ -108,8 +109,10 @@ private slots:
         auto low = integratedGradientsBatch(*bf16, group, predicted, s);
         for (size_t i = 0; i < items.size(); ++i) {
             const auto a = compareScores(ref[i].ig, low[i].ig, 0.05);
-            std::printf("  question %zu: Spearman %.4f, top-5%% overlap %.2f, max rel diff %.2e, completeness %.1e (f32 %.1e)\n",
-                        i, a.spearman, a.topOverlap, a.maxRelativeDiff, low[i].completenessError, ref[i].completenessError);
+            std::printf(
+                "  question %zu: Spearman %.4f, top-5%% overlap %.2f, max rel diff %.2e, completeness %.1e (f32 "
+                "%.1e)\n",
+                i, a.spearman, a.topOverlap, a.maxRelativeDiff, low[i].completenessError, ref[i].completenessError);
             QCOMPARE(low[i].ig.scalar_type(), torch::kDouble);  // summed in float64 whatever the compute dtype
             QVERIFY(a.spearman > 0.9);
             QVERIFY(a.topOverlap >= 0.6);
@@ -173,7 +176,8 @@ private slots:
             QCOMPARE(model->computeDtype(), torch::kHalf);
             const std::vector<int64_t> ids = {464, 3139, 286, 4881};
             auto f32 = loadModel(m_models["gpt2"], computeIn(torch::kFloat));
-            QVERIFY(test::maxAbsDiff(lastLogProbs(*f32, ids), lastLogProbs(*model, ids), "log-probs f16 vs f32") < 0.01);
+            QVERIFY(test::maxAbsDiff(lastLogProbs(*f32, ids), lastLogProbs(*model, ids), "log-probs f16 vs f32") <
+                    0.01);
         } catch (const Error& e) {
             const std::string text = e.what();
             std::printf("  %s\n", text.c_str());

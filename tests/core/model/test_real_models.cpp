@@ -47,9 +47,8 @@ private slots:
     void initTestCase() {
         m_gguf = test::cachedModel(kSmolLm);
         QVERIFY2(std::filesystem::exists(m_gguf),
-                 qPrintable(QString::fromStdString(m_gguf.string() +
-                                                   " is missing: run scripts/fetch-models.sh "
-                                                   "(make test runs it)")));
+                 qPrintable(QString::fromStdString(m_gguf.string() + " is missing: run scripts/fetch-models.sh "
+                                                                     "(make test runs it)")));
         m_ref = readJsonFile(test::dataDir() / "real" / "smollm2-reference.json");
         QElapsedTimer timer;
         timer.start();
@@ -67,20 +66,18 @@ private slots:
         for (const auto& c : m_ref["tokenizer_cases"]) {
             auto ids = m_tokenizer.encode(c["text"].get<std::string>());
             std::vector<int32_t> want = c["ids"].get<std::vector<int32_t>>();
-            QVERIFY2(ids == want,
-                     qPrintable(QString::fromStdString("text: " + c["text"].get<std::string>())));
+            QVERIFY2(ids == want, qPrintable(QString::fromStdString("text: " + c["text"].get<std::string>())));
             ++checked;
         }
-        auto data = loadMcqDataset(test::sharedDataDir() / "mcq" / "arc-hf-jsonl" /
-                                   "ARC-Easy-validation.jsonl");
+        auto data = loadMcqDataset(test::sharedDataDir() / "mcq" / "arc-hf-jsonl" / "ARC-Easy-validation.jsonl");
         const auto& items = m_ref["arc_easy_validation"]["items"];
         QCOMPARE(data.questions.size(), items.size());
         PromptTemplate prompt;
         for (size_t i = 0; i < items.size(); ++i) {
             auto ids = m_tokenizer.encode(formatLetterPrompt(data.questions[i], prompt), true);
             std::vector<int32_t> want = items[i]["ids"].get<std::vector<int32_t>>();
-            QVERIFY2(ids == want, qPrintable(QString::fromStdString(
-                                      "ARC-Easy validation question " + std::to_string(i))));
+            QVERIFY2(ids == want,
+                     qPrintable(QString::fromStdString("ARC-Easy validation question " + std::to_string(i))));
             ++checked;
         }
         qInfo("tokenizer: %d texts, all ids equal to the reference", checked);
@@ -94,8 +91,7 @@ private slots:
             auto ids = st.tensor("ids." + std::to_string(i)).to(torch::kLong).unsqueeze(0);
             auto want = st.tensor("logits." + std::to_string(i));
             auto got = m_model->forward(ids)[0];
-            worst = std::max(
-                worst, test::maxAbsDiff(got, want, "SmolLM2 logits, prompt " + std::to_string(i)));
+            worst = std::max(worst, test::maxAbsDiff(got, want, "SmolLM2 logits, prompt " + std::to_string(i)));
         }
         qInfo("full-vocabulary logits: max |diff| %.3g (tolerance 1e-3)", worst);
         QVERIFY2(worst <= 1e-3, qPrintable(QString("max |diff| %1").arg(worst)));
@@ -107,29 +103,24 @@ private slots:
             std::vector<int64_t> prompt = g["prompt_ids"].get<std::vector<int64_t>>();
             std::vector<int64_t> want = g["generated_ids"].get<std::vector<int64_t>>();
             std::vector<double> margins = g["top2_margins"].get<std::vector<double>>();
-            auto got =
-                generateGreedy(*m_model, prompt, static_cast<int64_t>(want.size()), std::nullopt);
+            auto got = generateGreedy(*m_model, prompt, static_cast<int64_t>(want.size()), std::nullopt);
             QCOMPARE(got.size(), want.size());
             size_t first = 0;
-            while (first < want.size() && got[first] == want[first])
-                ++first;
+            while (first < want.size() && got[first] == want[first]) ++first;
             if (first < want.size()) {
-                qInfo("diverged at step %zu: ours %s, reference %s, reference top-2 margin %.3g",
-                      first, idsText(got, first, 4).c_str(), idsText(want, first, 4).c_str(),
-                      margins[first]);
-                QVERIFY2(margins[first] < 1e-3,
-                         "divergence where the reference's choice was clear");
+                qInfo("diverged at step %zu: ours %s, reference %s, reference top-2 margin %.3g", first,
+                      idsText(got, first, 4).c_str(), idsText(want, first, 4).c_str(), margins[first]);
+                QVERIFY2(margins[first] < 1e-3, "divergence where the reference's choice was clear");
             } else {
-                qInfo("generation of %zu tokens identical; smallest reference margin %.3g",
-                      want.size(), *std::min_element(margins.begin(), margins.end()));
+                qInfo("generation of %zu tokens identical; smallest reference margin %.3g", want.size(),
+                      *std::min_element(margins.begin(), margins.end()));
             }
         }
     }
 
     // Prunescope's own scoring path (batched, left-padded) on all 570 questions.
     void smolArcEasyLetterScoringMatchesReference() {
-        auto data = loadMcqDataset(test::sharedDataDir() / "mcq" / "arc-hf-jsonl" /
-                                   "ARC-Easy-validation.jsonl");
+        auto data = loadMcqDataset(test::sharedDataDir() / "mcq" / "arc-hf-jsonl" / "ARC-Easy-validation.jsonl");
         auto items = buildScoringItems(data, m_tokenizer, ScoringMode::Letter, PromptTemplate{});
         QElapsedTimer timer;
         timer.start();
@@ -147,8 +138,7 @@ private slots:
             // Prunescope's logProbs are over the whole vocabulary; renormalize over the letters.
             std::vector<double> lp = scores[i].logProbs;
             double m = *std::max_element(lp.begin(), lp.end()), z = 0;
-            for (double v : lp)
-                z += std::exp(v - m);
+            for (double v : lp) z += std::exp(v - m);
             for (size_t k = 0; k < lp.size(); ++k)
                 worstLogProb = std::max(worstLogProb, std::abs(lp[k] - m - std::log(z) - refLp[k]));
             if (scores[i].predicted == refPred) {
@@ -157,8 +147,7 @@ private slots:
                 std::vector<double> sorted = refLp;
                 std::sort(sorted.rbegin(), sorted.rend());
                 qInfo("question %zu (%s): ours %c, reference %c, reference margin %.3g", i,
-                      data.questions[i].id.c_str(), 'A' + scores[i].predicted, 'A' + refPred,
-                      sorted[0] - sorted[1]);
+                      data.questions[i].id.c_str(), 'A' + scores[i].predicted, 'A' + refPred, sorted[0] - sorted[1]);
             }
         }
         const double n = static_cast<double>(scores.size());
@@ -195,15 +184,18 @@ private slots:
             for (size_t i = 0; i < scores.size(); ++i) {
                 QCOMPARE(scores[i].gold, gold[i]);
                 QCOMPARE(scores[i].logProbs.size(), lls[i].size());
-                for (size_t o = 0; o < lls[i].size(); ++o) worst = std::max(worst, std::abs(scores[i].logProbs[o] - lls[i][o]));
+                for (size_t o = 0; o < lls[i].size(); ++o)
+                    worst = std::max(worst, std::abs(scores[i].logProbs[o] - lls[i][o]));
                 same += scores[i].predicted == scoreFromLogProbs(lls[i], items[i]).predicted;
             }
             const auto summary = summarize(scores);
             const double n = static_cast<double>(scores.size());
-            qInfo("%s: %zu questions, max |log-likelihood diff| %.3g, same prediction %d/%zu; acc %.4f (transformers %.4f), "
-                  "acc_norm %.4f (transformers %.4f)",
-                  set["file"].get<std::string>().c_str(), scores.size(), worst, same, scores.size(), summary.accuracy,
-                  set["acc"].get<double>(), summary.accuracyNorm, set["acc_norm"].get<double>());
+            qInfo(
+                "%s: %zu questions, max |log-likelihood diff| %.3g, same prediction %d/%zu; acc %.4f (transformers "
+                "%.4f), "
+                "acc_norm %.4f (transformers %.4f)",
+                set["file"].get<std::string>().c_str(), scores.size(), worst, same, scores.size(), summary.accuracy,
+                set["acc"].get<double>(), summary.accuracyNorm, set["acc_norm"].get<double>());
             QVERIFY(worst < 1e-3);  // float32 sums over up to ~40 tokens of a dequantized 135M model
             QVERIFY(same >= static_cast<int>(std::ceil(0.995 * n)));
             QVERIFY(std::abs(summary.accuracy - set["acc"].get<double>()) <= 0.005);
@@ -216,47 +208,40 @@ private slots:
     void smolFinetunedFolderMatchesTransformers() {
         test::TempDir tmp;
         const auto out = tmp / "pruned";
-        auto r = test::runCli(
-            {"finetune", "--model", m_gguf.string(), "--data",
-             (test::dataDir() / "mcq" / "arc-hf-challenge-validation-head40.jsonl").string(),
-             "--mask", (test::dataDir() / "real" / "smollm2-mask.json").string(), "--out",
-             out.string(), "--max-steps", "2", "--batch-size", "2", "--validation-split", "none",
-             "--seed", "0", "--quiet"});
+        auto r = test::runCli({"finetune", "--model", m_gguf.string(), "--data",
+                               (test::dataDir() / "mcq" / "arc-hf-challenge-validation-head40.jsonl").string(),
+                               "--mask", (test::dataDir() / "real" / "smollm2-mask.json").string(), "--out",
+                               out.string(), "--max-steps", "2", "--batch-size", "2", "--validation-split", "none",
+                               "--seed", "0", "--quiet"});
         QVERIFY2(r.exitCode == 0, r.err.c_str());
-        for (const char* f : {"config.json", "model.safetensors", "tokenizer.json",
-                              "tokenizer_config.json", "prunescope.json"}) {
+        for (const char* f :
+             {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "prunescope.json"}) {
             QVERIFY2(std::filesystem::exists(out / f), f);
         }
         auto model = loadModel(out, {"cpu"});
         // The tokenizer written from the GGUF gives the GGUF tokenizer's ids.
         auto tokenizer = Tokenizer::fromDirectory(out);
         for (const auto& c : m_ref["tokenizer_cases"]) {
-            QVERIFY(tokenizer.encode(c["text"].get<std::string>()) ==
-                    m_tokenizer.encode(c["text"].get<std::string>()));
+            QVERIFY(tokenizer.encode(c["text"].get<std::string>()) == m_tokenizer.encode(c["text"].get<std::string>()));
         }
         // Pruned neurons: their gate/up rows and down column are zero.
         auto mask = readJsonFile(test::dataDir() / "real" / "smollm2-mask.json");
         std::map<std::string, torch::Tensor> params;
-        for (auto& p : model->named_parameters())
-            params[p.key()] = p.value();
+        for (auto& p : model->named_parameters()) params[p.key()] = p.value();
         for (const auto& e : mask["pruned"]) {
-            const std::string layer =
-                "model.layers." + std::to_string(e["layer"].get<int>()) + ".mlp.";
+            const std::string layer = "model.layers." + std::to_string(e["layer"].get<int>()) + ".mlp.";
             const int64_t n = e["neuron"].get<int64_t>();
             QVERIFY(params.at(layer + "gate_proj.weight")[n].abs().max().item<float>() == 0);
             QVERIFY(params.at(layer + "up_proj.weight")[n].abs().max().item<float>() == 0);
-            QVERIFY(params.at(layer + "down_proj.weight").select(1, n).abs().max().item<float>() ==
-                    0);
+            QVERIFY(params.at(layer + "down_proj.weight").select(1, n).abs().max().item<float>() == 0);
         }
         SafetensorsFile st(test::dataDir() / "real" / "smollm2-pruned-logits.safetensors");
         torch::NoGradGuard noGrad;
         double worst = 0;
         for (int i = 0; st.find("ids." + std::to_string(i)) != nullptr; ++i) {
             auto ids = st.tensor("ids." + std::to_string(i)).to(torch::kLong).unsqueeze(0);
-            worst = std::max(
-                worst,
-                test::maxAbsDiff(model->forward(ids)[0], st.tensor("logits." + std::to_string(i)),
-                                 "fine-tuned folder vs transformers, prompt " + std::to_string(i)));
+            worst = std::max(worst, test::maxAbsDiff(model->forward(ids)[0], st.tensor("logits." + std::to_string(i)),
+                                                     "fine-tuned folder vs transformers, prompt " + std::to_string(i)));
         }
         qInfo(
             "fine-tuned, pruned folder: logits max |diff| against transformers %.3g (tolerance "
@@ -269,8 +254,7 @@ private slots:
     // `prunescope-cli run` so the documented experiment cannot rot.
     void smolExampleExperimentRuns() {
         const auto example =
-            (test::dataDir() / ".." / ".." / "docs" / "examples" / "arc-smollm2.json")
-                .lexically_normal();
+            (test::dataDir() / ".." / ".." / "docs" / "examples" / "arc-smollm2.json").lexically_normal();
         auto config = readJsonFile(example);
         test::TempDir tmp;
         auto absolute = [&](const std::string& rel) {
@@ -315,8 +299,7 @@ private slots:
         for (const auto& c : ref["cases"]) {
             auto ids = tokenizer.encode(c["text"].get<std::string>());
             std::vector<int32_t> want = c["ids"].get<std::vector<int32_t>>();
-            QVERIFY2(ids == want,
-                     qPrintable(QString::fromStdString("text: " + c["text"].get<std::string>())));
+            QVERIFY2(ids == want, qPrintable(QString::fromStdString("text: " + c["text"].get<std::string>())));
             asTrained += ids == c["ids_as_trained"].get<std::vector<int32_t>>();
             ++checked;
         }
@@ -340,11 +323,9 @@ private slots:
         std::string text = tokenizer.decode(out32, true);
         std::string want = readTextFile(test::dataDir() / "real" / "stories260K-greedy.txt");
         size_t same = 0;
-        while (same < std::min(text.size(), want.size()) && text[same] == want[same])
-            ++same;
+        while (same < std::min(text.size(), want.size()) && text[same] == want[same]) ++same;
         qInfo("stories260K: %zu of the %zu published characters reproduced", same, want.size());
-        QVERIFY2(same == want.size(),
-                 qPrintable(QString::fromStdString("ours: " + text.substr(0, same + 40))));
+        QVERIFY2(same == want.size(), qPrintable(QString::fromStdString("ours: " + text.substr(0, same + 40))));
     }
 };
 

@@ -83,7 +83,9 @@ class TestExperiment : public QObject {
     test::TempDir m_tmp;
     nlohmann::json m_config;
 
-    ExperimentConfig config(const nlohmann::json& j) { return parseExperimentConfig(j, "experiment.json", m_tmp.path()); }
+    ExperimentConfig config(const nlohmann::json& j) {
+        return parseExperimentConfig(j, "experiment.json", m_tmp.path());
+    }
 
     // The datasets hold what the config selects: the seeded 10 % test split of the ARC-Easy file
     // (floor(n · 0.1) of n questions) and the first 40 ARC-Challenge questions.
@@ -196,8 +198,10 @@ class TestExperiment : public QObject {
             for (const auto& [name, set] : masks) {
                 if (zero == set) arm = name;
             }
-            QVERIFY2(!arm.empty(), qPrintable(QString("%1: %2 zero neurons match no mask")
-                                                  .arg(e.path().filename().c_str()).arg(zero.size())));
+            QVERIFY2(
+                !arm.empty(),
+                qPrintable(
+                    QString("%1: %2 zero neurons match no mask").arg(e.path().filename().c_str()).arg(zero.size())));
             QVERIFY(!torch::equal(model->unembedding(), base->unembedding()));  // it trained
             torch::NoGradGuard noGrad;
             auto scores = scoreItems(*model, items, {});
@@ -220,14 +224,16 @@ private slots:
     void initTestCase() {
         test::makeTinyModel(m_tmp / "model", "gpt2", 5, 0.1);
         auto arc = test::sharedDataDir() / "mcq/arc-hf-jsonl";
-        m_config = {{"model", "model"},
-                    {"data", {{"file", (arc / "ARC-Easy-validation.jsonl").string()}, {"limit", 120}}},
-                    {"ood", {{{"name", "challenge"}, {"file", (arc / "ARC-Challenge-validation.jsonl").string()}, {"limit", 40}}}},
-                    {"attribution", {{"min_confidence", 0.0}, {"steps", 4}, {"limit", 10}}},
-                    {"selection", {{"rule", "per-layer"}, {"percent", 10}}},
-                    {"finetune", {{"lr", 1e-3}, {"max_steps", 6}, {"batch_size", 8}}},
-                    {"seeds", {0, 1}},
-                    {"out", "out"}};
+        m_config = {
+            {"model", "model"},
+            {"data", {{"file", (arc / "ARC-Easy-validation.jsonl").string()}, {"limit", 120}}},
+            {"ood",
+             {{{"name", "challenge"}, {"file", (arc / "ARC-Challenge-validation.jsonl").string()}, {"limit", 40}}}},
+            {"attribution", {{"min_confidence", 0.0}, {"steps", 4}, {"limit", 10}}},
+            {"selection", {{"rule", "per-layer"}, {"percent", 10}}},
+            {"finetune", {{"lr", 1e-3}, {"max_steps", 6}, {"batch_size", 8}}},
+            {"seeds", {0, 1}},
+            {"out", "out"}};
     }
 
     void runsAndReports() {
@@ -258,8 +264,10 @@ private slots:
         auto after = cacheEntries(m_tmp / "out");
         std::set<std::string> added;
         for (const auto& [name, time] : after) {
-            if (!before.count(name)) added.insert(name);
-            else QVERIFY2(before[name] == time, name.c_str());  // untouched
+            if (!before.count(name))
+                added.insert(name);
+            else
+                QVERIFY2(before[name] == time, name.c_str());  // untouched
         }
         int runs = 0, evals = 0;
         for (const auto& n : added) {
@@ -289,20 +297,34 @@ private slots:
     void invalidConfigsNameTheField_data() {
         QTest::addColumn<QString>("patch");
         QTest::addColumn<QString>("field");
-        QTest::newRow("unknown") << R"({"colour": 1})" << "field 'colour'";
-        QTest::newRow("no model") << R"({"model": null})" << "field 'model'";
-        QTest::newRow("arm") << R"({"arms": ["plain", "lasso"]})" << "field 'arms'";
-        QTest::newRow("seed") << R"({"seeds": [-1]})" << "field 'seeds'";
-        QTest::newRow("percent") << R"({"selection": {"percent": 150}})" << "field 'selection.percent'";
-        QTest::newRow("rule") << R"({"selection": {"rule": "best"}})" << "field 'selection.rule'";
-        QTest::newRow("steps") << R"({"attribution": {"steps": 0}})" << "field 'attribution.steps'";
-        QTest::newRow("ig rule") << R"({"attribution": {"rule": "simpson"}})" << "field 'attribution.rule'";
-        QTest::newRow("lr") << R"({"finetune": {"lr": "high"}})" << "field 'finetune.lr'";
-        QTest::newRow("split") << R"({"ood": [{"file": "x.jsonl", "split": "dev"}]})" << "field 'ood[0].split'";
-        QTest::newRow("ood file") << R"({"ood": [{"name": "x"}]})" << "field 'ood[0].file'";
-        QTest::newRow("template") << R"({"scoring": {"template": "{question}"}})" << "field 'scoring.template'";
-        QTest::newRow("data file") << R"({"data": {"file": null, "limit": 3}})" << "field 'data.file'";
-        QTest::newRow("preset") << R"({"scoring": {"task_preset": "arc-easy"}})" << "field 'scoring.task_preset'";
+        QTest::newRow("unknown") << R"({"colour": 1})"
+                                 << "field 'colour'";
+        QTest::newRow("no model") << R"({"model": null})"
+                                  << "field 'model'";
+        QTest::newRow("arm") << R"({"arms": ["plain", "lasso"]})"
+                             << "field 'arms'";
+        QTest::newRow("seed") << R"({"seeds": [-1]})"
+                              << "field 'seeds'";
+        QTest::newRow("percent") << R"({"selection": {"percent": 150}})"
+                                 << "field 'selection.percent'";
+        QTest::newRow("rule") << R"({"selection": {"rule": "best"}})"
+                              << "field 'selection.rule'";
+        QTest::newRow("steps") << R"({"attribution": {"steps": 0}})"
+                               << "field 'attribution.steps'";
+        QTest::newRow("ig rule") << R"({"attribution": {"rule": "simpson"}})"
+                                 << "field 'attribution.rule'";
+        QTest::newRow("lr") << R"({"finetune": {"lr": "high"}})"
+                            << "field 'finetune.lr'";
+        QTest::newRow("split") << R"({"ood": [{"file": "x.jsonl", "split": "dev"}]})"
+                               << "field 'ood[0].split'";
+        QTest::newRow("ood file") << R"({"ood": [{"name": "x"}]})"
+                                  << "field 'ood[0].file'";
+        QTest::newRow("template") << R"({"scoring": {"template": "{question}"}})"
+                                  << "field 'scoring.template'";
+        QTest::newRow("data file") << R"({"data": {"file": null, "limit": 3}})"
+                                   << "field 'data.file'";
+        QTest::newRow("preset") << R"({"scoring": {"task_preset": "arc-easy"}})"
+                                << "field 'scoring.task_preset'";
         QTest::newRow("preset mode") << R"({"scoring": {"task_preset": "mmlu", "mode": "continuation"}})"
                                      << "field 'scoring.mode'";
     }

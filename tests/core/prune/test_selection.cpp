@@ -5,9 +5,9 @@
 
 #include <torch/torch.h>
 
+#include "core/eval/scoring.h"
 #include "core/model/model_io.h"
 #include "core/model/neuron_hook.h"
-#include "core/eval/scoring.h"
 #include "core/prune/activation_stats.h"
 #include "core/prune/neuron_mask.h"
 #include "core/prune/selection.h"
@@ -52,8 +52,10 @@ private slots:
         for (int64_t l = 0; l < 4; ++l)
             for (int64_t i = 0; i < 100; ++i) {
                 double v = s[l][i].item<double>();
-                if (mask.contains(l, i)) lowestIn = std::min(lowestIn, v);
-                else highestOut = std::max(highestOut, v);
+                if (mask.contains(l, i))
+                    lowestIn = std::min(lowestIn, v);
+                else
+                    highestOut = std::max(highestOut, v);
             }
         QVERIFY(lowestIn >= highestOut);
     }
@@ -130,14 +132,18 @@ private slots:
 
     void badMaskFiles() {
         expectMaskError(R"({"format": "something"})", "field 'format'");
-        expectMaskError(R"({"format": "prunescope.mask", "layers": 2, "neurons": 4, "pruned": [{"layer": 5, "neuron": 1}]})",
-                        "pruned[0], field 'layer'");
-        expectMaskError(R"({"format": "prunescope.mask", "layers": 2, "neurons": 4, "pruned": [{"layer": 1, "neuron": 4}]})",
-                        "pruned[0], field 'neuron'");
-        expectMaskError(R"({"format": "prunescope.mask", "layers": 2, "neurons": 4, "pruned": [{"layer": 1, "neuron": 2}, {"layer": 1, "neuron": 2}]})",
-                        "field 'pruned'");
-        expectMaskError(R"({"format": "prunescope.mask", "layers": 2, "neurons": 4, "total": 3, "pruned": [{"layer": 1, "neuron": 2}]})",
-                        "field 'total'");
+        expectMaskError(
+            R"({"format": "prunescope.mask", "layers": 2, "neurons": 4, "pruned": [{"layer": 5, "neuron": 1}]})",
+            "pruned[0], field 'layer'");
+        expectMaskError(
+            R"({"format": "prunescope.mask", "layers": 2, "neurons": 4, "pruned": [{"layer": 1, "neuron": 4}]})",
+            "pruned[0], field 'neuron'");
+        expectMaskError(
+            R"({"format": "prunescope.mask", "layers": 2, "neurons": 4, "pruned": [{"layer": 1, "neuron": 2}, {"layer": 1, "neuron": 2}]})",
+            "field 'pruned'");
+        expectMaskError(
+            R"({"format": "prunescope.mask", "layers": 2, "neurons": 4, "total": 3, "pruned": [{"layer": 1, "neuron": 2}]})",
+            "field 'total'");
         expectMaskError(R"({"format": "prunescope.mask", "neurons": 4, "pruned": []})", "field 'layers'");
     }
 
@@ -182,7 +188,8 @@ private slots:
             args.hook = &hook;
             torch::NoGradGuard noGrad;
             auto ids = torch::randint(0, c.nVocab, {2, 7}, torch::kLong);
-            double d = test::maxAbsDiff(masked->forward(ids, args), baked->forward(ids), std::string(name) + " baked vs masked");
+            double d = test::maxAbsDiff(masked->forward(ids, args), baked->forward(ids),
+                                        std::string(name) + " baked vs masked");
             QVERIFY(d < 1e-6);
             // Saved and loaded back, the baked model still computes the masked one.
             test::TempDir out;

@@ -31,12 +31,13 @@ fs::path tokenizerDir(const std::string& name) {
 const Tokenizer& shared(const std::string& name) {
     static std::map<std::string, Tokenizer> cache;
     auto it = cache.find(name);
-    if (it == cache.end())
-        it = cache.emplace(name, Tokenizer::fromDirectory(tokenizerDir(name))).first;
+    if (it == cache.end()) it = cache.emplace(name, Tokenizer::fromDirectory(tokenizerDir(name))).first;
     return it->second;
 }
 
-std::string show(const std::vector<int32_t>& ids) { return test::showIds(ids); }
+std::string show(const std::vector<int32_t>& ids) {
+    return test::showIds(ids);
+}
 
 struct Case {
     std::string text;
@@ -46,8 +47,7 @@ struct Case {
 std::vector<Case> vectors(const std::string& name) {
     auto root = readJsonFile(tokenizerDir(name) / "test-vectors.json");
     std::vector<Case> cases;
-    for (const auto& c : root["cases"])
-        cases.push_back({c["text"], c["ids"].get<std::vector<int32_t>>()});
+    for (const auto& c : root["cases"]) cases.push_back({c["text"], c["ids"].get<std::vector<int32_t>>()});
     return cases;
 }
 
@@ -58,8 +58,7 @@ std::string longWord(size_t length) {
                                    "after", "impact",  "which", "energy", "transfer", "occurs"};
     std::mt19937 rng(7);
     std::string word;
-    while (word.size() < length)
-        word += kWords[rng() % (sizeof kWords / sizeof *kWords)];
+    while (word.size() < length) word += kWords[rng() % (sizeof kWords / sizeof *kWords)];
     word.resize(length);
     return word;
 }
@@ -71,8 +70,7 @@ class TestTokenizer : public QObject {
 private slots:
     void testVectors_data() {
         QTest::addColumn<QString>("name");
-        for (const char* name : {"gpt2-openai", "mistral-7b", "qwen3"})
-            QTest::newRow(name) << name;
+        for (const char* name : {"gpt2-openai", "mistral-7b", "qwen3"}) QTest::newRow(name) << name;
     }
 
     void testVectors() {
@@ -85,8 +83,8 @@ private slots:
             if (ids == c.ids) {
                 ++passed;
             } else {
-                qWarning("%s: \"%s\"\n  expected %s\n  got      %s", qPrintable(name),
-                         c.text.c_str(), show(c.ids).c_str(), show(ids).c_str());
+                qWarning("%s: \"%s\"\n  expected %s\n  got      %s", qPrintable(name), c.text.c_str(),
+                         show(c.ids).c_str(), show(ids).c_str());
             }
             QCOMPARE(tok.decode(c.ids), c.text);  // round trip
         }
@@ -192,11 +190,10 @@ private slots:
             if (line.empty() || line[0] == '#') continue;
             merges.push_back({line.substr(0, line.find(' ')), line.substr(line.find(' ') + 1)});
         }
-        nlohmann::json root = {
-            {"added_tokens", {{{"id", 50256}, {"content", "<|endoftext|>"}, {"special", true}}}},
-            {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}}},
-            {"decoder", {{"type", "ByteLevel"}}},
-            {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merges}}}};
+        nlohmann::json root = {{"added_tokens", {{{"id", 50256}, {"content", "<|endoftext|>"}, {"special", true}}}},
+                               {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}}},
+                               {"decoder", {{"type", "ByteLevel"}}},
+                               {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merges}}}};
         writeJsonAtomic(tmp / "tokenizer.json", root);
         Tokenizer hf = Tokenizer::fromTokenizerJson(tmp / "tokenizer.json");
         QCOMPARE(hf.kind(), std::string("byte-level BPE"));
@@ -210,27 +207,23 @@ private slots:
 
     void wordLevelWriteAndReadBack() {
         test::TempDir tmp;
-        std::vector<std::string> vocab = {"the", "cat", "sat", "on", "mat",
-                                          "A",   "B",   "C",   "D",  "?"};
+        std::vector<std::string> vocab = {"the", "cat", "sat", "on", "mat", "A", "B", "C", "D", "?"};
         writeWordLevelTokenizer(vocab, "<unk>", tmp / "tokenizer.json");
         int files = 0;
-        for (const auto& e : fs::directory_iterator(tmp.path()))
-            files += e.is_regular_file();
+        for (const auto& e : fs::directory_iterator(tmp.path())) files += e.is_regular_file();
         QCOMPARE(files, 1);  // no temporary file left behind
         Tokenizer tok = Tokenizer::fromTokenizerJson(tmp / "tokenizer.json");
         QCOMPARE(tok.kind(), std::string("word level"));
         QCOMPARE(tok.vocabSize(), 11);
         QCOMPARE(tok.tokenToId("<unk>").value_or(-1), 10);
-        for (size_t i = 0; i < vocab.size(); ++i)
-            QCOMPARE(tok.idToToken(int32_t(i)), vocab[i]);
+        for (size_t i = 0; i < vocab.size(); ++i) QCOMPARE(tok.idToToken(int32_t(i)), vocab[i]);
         auto ids = tok.encode("the cat\tsat  on the dog ?\n");
         QCOMPARE(show(ids), show({0, 1, 2, 3, 0, 10, 9}));
         QCOMPARE(tok.decode(ids), std::string("the cat sat on the <unk> ?"));
         QCOMPARE(tok.decode(ids, true), std::string("the cat sat on the ?"));
         QCOMPARE(show(tok.encode("A <unk> B")), show({5, 10, 6}));
 
-        QVERIFY_EXCEPTION_THROWN(writeWordLevelTokenizer({"a", "a"}, "<unk>", tmp / "x.json"),
-                                 Error);
+        QVERIFY_EXCEPTION_THROWN(writeWordLevelTokenizer({"a", "a"}, "<unk>", tmp / "x.json"), Error);
         QVERIFY_EXCEPTION_THROWN(writeWordLevelTokenizer({"a b"}, "<unk>", tmp / "x.json"), Error);
         QVERIFY(!fs::exists(tmp / "x.json"));
     }
@@ -247,8 +240,7 @@ private slots:
         const auto& bpe = dynamic_cast<const BpeModel&>(*tok.impl().model);
         std::string word = longWord(20000);
         // The piece the model sees: byte-level characters, or "▁" + the word for SentencePiece.
-        std::string piece =
-            name == "gpt2-openai" ? byte_level::encode(word) : "\xE2\x96\x81" + word;
+        std::string piece = name == "gpt2-openai" ? byte_level::encode(word) : "\xE2\x96\x81" + word;
         std::vector<int32_t> fast;
         BpeStats stats;
         bpe.tokenize(piece, fast, &stats);
@@ -272,12 +264,10 @@ private slots:
         const Tokenizer& tok = shared("mistral-7b");
         const auto& bpe = dynamic_cast<const BpeModel&>(*tok.impl().model);
         std::string text;
-        for (const auto& c : vectors("mistral-7b"))
-            text += c.text + "  ";
+        for (const auto& c : vectors("mistral-7b")) text += c.text + "  ";
         text += longWord(3000).substr(0, 500) + " x  y   z";
         std::string piece = "\xE2\x96\x81";
-        for (char c : text)
-            piece += c == ' ' ? std::string("\xE2\x96\x81") : std::string(1, c);
+        for (char c : text) piece += c == ' ' ? std::string("\xE2\x96\x81") : std::string(1, c);
         QCOMPARE(show(tok.encode(text)), show(bpe.tokenizeReference(piece)));
     }
 
@@ -290,15 +280,12 @@ private slots:
         for (int t = 0; t < 4; ++t) {
             threads.emplace_back([&, t] {
                 for (int round = 0; round < 50; ++round) {
-                    for (const auto& c : cases)
-                        failures[t] += tok.encode(c.text) != c.ids;
+                    for (const auto& c : cases) failures[t] += tok.encode(c.text) != c.ids;
                 }
             });
         }
-        for (auto& th : threads)
-            th.join();
-        for (int f : failures)
-            QCOMPARE(f, 0);
+        for (auto& th : threads) th.join();
+        for (int f : failures) QCOMPARE(f, 0);
     }
 };
 

@@ -20,7 +20,9 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string show(const std::vector<int32_t>& ids) { return test::showIds(ids); }
+std::string show(const std::vector<int32_t>& ids) {
+    return test::showIds(ids);
+}
 
 json addedToken(int id, const std::string& content, bool special, json options = json::object()) {
     json t = {{"id", id},        {"content", content},   {"special", special},    {"lstrip", false},
@@ -36,8 +38,7 @@ json wholeWordTokenizer() {
                   {"a", 5},     {"a ", 6},    {" b", 7},     {"x", 8}};
     json added = json::array({addedToken(10, "[MASK]", true, {{"lstrip", true}}),
                               addedToken(11, "<sep>", true, {{"rstrip", true}}),
-                              addedToken(12, "cat", false, {{"single_word", true}}),
-                              addedToken(13, "dog", false),
+                              addedToken(12, "cat", false, {{"single_word", true}}), addedToken(13, "dog", false),
                               addedToken(14, "Bird", false, {{"normalized", true}}),
                               addedToken(15, "MiXeD", false, {{"normalized", false}})});
     return {{"added_tokens", added},
@@ -55,15 +56,13 @@ std::vector<char32_t> parseHex(const std::string& field) {
     std::vector<char32_t> cps;
     std::istringstream s(field);
     std::string hex;
-    while (s >> hex)
-        cps.push_back(static_cast<char32_t>(std::stoul(hex, nullptr, 16)));
+    while (s >> hex) cps.push_back(static_cast<char32_t>(std::stoul(hex, nullptr, 16)));
     return cps;
 }
 
 std::string utf8(const std::vector<char32_t>& cps) {
     std::string out;
-    for (char32_t c : cps)
-        unicode::appendUtf8(out, c);
+    for (char32_t c : cps) unicode::appendUtf8(out, c);
     return out;
 }
 
@@ -105,25 +104,22 @@ private slots:
                        "ab",
                        6},
                       {"<0x21>", 7}};
-        json root = {{"pre_tokenizer",
-                      {{"type", "Metaspace"},
-                       {"replacement", "\xE2\x96\x81"},
-                       {"prepend_scheme", "first"},
-                       {"split", true}}},
-                     {"decoder",
-                      {{"type", "Sequence"},
-                       {"decoders", json::array({{{"type", "Metaspace"},
-                                                  {"replacement", "\xE2\x96\x81"},
-                                                  {"prepend_scheme", "first"}},
-                                                 {{"type", "ByteFallback"}},
-                                                 {{"type", "Fuse"}}})}}},
-                     {"model",
-                      {{"type", "BPE"},
-                       {"vocab", vocab},
-                       {"unk_token", "<unk>"},
-                       {"fuse_unk", true},
-                       {"byte_fallback", true},
-                       {"merges", json::array({"a b", "\xE2\x96\x81 a", "\xE2\x96\x81 ab"})}}}};
+        json root = {
+            {"pre_tokenizer",
+             {{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "first"}, {"split", true}}},
+            {"decoder",
+             {{"type", "Sequence"},
+              {"decoders",
+               json::array({{{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "first"}},
+                            {{"type", "ByteFallback"}},
+                            {{"type", "Fuse"}}})}}},
+            {"model",
+             {{"type", "BPE"},
+              {"vocab", vocab},
+              {"unk_token", "<unk>"},
+              {"fuse_unk", true},
+              {"byte_fallback", true},
+              {"merges", json::array({"a b", "\xE2\x96\x81 a", "\xE2\x96\x81 ab"})}}}};
         test::TempDir dir;
         Tokenizer tok = load(root, dir);
         QCOMPARE(tok.kind(), std::string("SentencePiece BPE"));
@@ -161,10 +157,7 @@ private slots:
         QTest::addColumn<QString>("place");
         QTest::addColumn<QString>("message");
         auto bpe = [](json merges, json extra = json::object()) {
-            json root = {{"model",
-                          {{"type", "BPE"},
-                           {"vocab", {{"a", 0}, {"b", 1}, {"ab", 2}}},
-                           {"merges", merges}}}};
+            json root = {{"model", {{"type", "BPE"}, {"vocab", {{"a", 0}, {"b", 1}, {"ab", 2}}}, {"merges", merges}}}};
             root.update(extra);
             return QString::fromStdString(root.dump());
         };
@@ -177,40 +170,34 @@ private slots:
         QTest::newRow("unknown model type") << "{\"model\": {\"type\": \"Unigram\", \"vocab\": []}}"
                                             << "field 'model.type'"
                                             << "unsupported model type 'Unigram'";
-        QTest::newRow("merge with unknown token")
-            << bpe({"a b", "a c"}) << "field 'model.merges[1]'"
-            << "token 'c' is not in the vocabulary";
+        QTest::newRow("merge with unknown token") << bpe({"a b", "a c"}) << "field 'model.merges[1]'"
+                                                  << "token 'c' is not in the vocabulary";
         QTest::newRow("merged token unknown")
-            << bpe(json::array({json::array({"a", "b"}), json::array({"b", "a"})}))
-            << "field 'model.merges[1]'"
+            << bpe(json::array({json::array({"a", "b"}), json::array({"b", "a"})})) << "field 'model.merges[1]'"
             << "the merged token 'ba' is not in the vocabulary";
         QTest::newRow("merge without space") << bpe({"ab"}) << "field 'model.merges[0]'"
                                              << "expected two tokens";
         QTest::newRow("merges not a list") << bpe("a b") << "field 'model.merges'"
                                            << "expected an array";
-        QTest::newRow("bad vocab id")
-            << "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": -1}, \"merges\": []}}"
-            << "field 'model.vocab['a']'"
-            << "expected a token id";
+        QTest::newRow("bad vocab id") << "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": -1}, \"merges\": []}}"
+                                      << "field 'model.vocab['a']'"
+                                      << "expected a token id";
         QTest::newRow("unsupported normalizer")
             << bpe(json::array(),
                    {{"normalizer",
-                     {{"type", "Sequence"},
-                      {"normalizers", json::array({{{"type", "NFC"}}, {{"type", "NFKC"}}})}}}})
+                     {{"type", "Sequence"}, {"normalizers", json::array({{{"type", "NFC"}}, {{"type", "NFKC"}}})}}}})
             << "field 'normalizer.normalizers[1].type'"
             << "unsupported normalizer type 'NFKC'";
-        QTest::newRow("bad regex") << bpe(json::array(), {{"pre_tokenizer",
-                                                           {{"type", "Split"},
-                                                            {"pattern", {{"Regex", "(a"}}},
-                                                            {"behavior", "Isolated"}}}})
-                                   << "field 'pre_tokenizer.pattern.Regex'"
-                                   << "invalid regular expression";
-        QTest::newRow("bad split behavior") << bpe(json::array(), {{"pre_tokenizer",
-                                                                    {{"type", "Split"},
-                                                                     {"pattern", {{"String", " "}}},
-                                                                     {"behavior", "Sideways"}}}})
-                                            << "field 'pre_tokenizer.behavior'"
-                                            << "unknown split behavior";
+        QTest::newRow("bad regex")
+            << bpe(json::array(),
+                   {{"pre_tokenizer", {{"type", "Split"}, {"pattern", {{"Regex", "(a"}}}, {"behavior", "Isolated"}}}})
+            << "field 'pre_tokenizer.pattern.Regex'"
+            << "invalid regular expression";
+        QTest::newRow("bad split behavior")
+            << bpe(json::array(),
+                   {{"pre_tokenizer", {{"type", "Split"}, {"pattern", {{"String", " "}}}, {"behavior", "Sideways"}}}})
+            << "field 'pre_tokenizer.behavior'"
+            << "unknown split behavior";
         QTest::newRow("unsupported decoder")
             << bpe(json::array(), {{"decoder", {{"type", "WordPiece"}}}}) << "field 'decoder.type'"
             << "unsupported decoder type 'WordPiece'";
@@ -218,13 +205,12 @@ private slots:
             << bpe(json::array(), {{"added_tokens", json::array({{{"content", "<s>"}}})}})
             << "field 'added_tokens[0].id'"
             << "missing";
-        QTest::newRow("template with unknown special")
-            << bpe(json::array(), {{"post_processor",
-                                    {{"type", "TemplateProcessing"},
-                                     {"single", json::array({"<s>", "$A"})},
-                                     {"special_tokens", json::object()}}}})
-            << "field 'post_processor.single[0]'"
-            << "special token '<s>' is not in 'special_tokens'";
+        QTest::newRow("template with unknown special") << bpe(json::array(), {{"post_processor",
+                                                                               {{"type", "TemplateProcessing"},
+                                                                                {"single", json::array({"<s>", "$A"})},
+                                                                                {"special_tokens", json::object()}}}})
+                                                       << "field 'post_processor.single[0]'"
+                                                       << "special token '<s>' is not in 'special_tokens'";
     }
 
     void malformedInputsNameFileAndField() {
@@ -246,8 +232,8 @@ private slots:
 
     void missingAndBadFiles() {
         test::TempDir dir;
-        auto expectError = [](const std::function<void()>& f, const std::string& file,
-                              const std::string& place, const std::string& message) {
+        auto expectError = [](const std::function<void()>& f, const std::string& file, const std::string& place,
+                              const std::string& message) {
             try {
                 f();
                 QFAIL("no error");
@@ -257,31 +243,27 @@ private slots:
                 QVERIFY2(e.message().find(message) != std::string::npos, e.what());
             }
         };
-        expectError([&] { Tokenizer::fromDirectory(dir.path()); }, dir.path().string(), "",
-                    "no tokenizer found");
-        expectError([&] { Tokenizer::fromDirectory(dir / "nope"); }, (dir / "nope").string(), "",
-                    "no such folder");
-        expectError([&] { Tokenizer::fromTokenizerJson(dir / "t.json"); },
-                    (dir / "t.json").string(), "", "no such file");
+        expectError([&] { Tokenizer::fromDirectory(dir.path()); }, dir.path().string(), "", "no tokenizer found");
+        expectError([&] { Tokenizer::fromDirectory(dir / "nope"); }, (dir / "nope").string(), "", "no such folder");
+        expectError([&] { Tokenizer::fromTokenizerJson(dir / "t.json"); }, (dir / "t.json").string(), "",
+                    "no such file");
 
         writeFileAtomic(dir / "vocab.json", R"({"a": 0, "b": 1, "ab": 2, "<|endoftext|>": 3})");
         writeFileAtomic(dir / "merges.txt", "#version: 0.2\na b\nb a\n");
-        expectError([&] { Tokenizer::fromDirectory(dir.path()); }, (dir / "merges.txt").string(),
-                    "line 3", "the merged token 'ba' is not in the vocabulary");
+        expectError([&] { Tokenizer::fromDirectory(dir.path()); }, (dir / "merges.txt").string(), "line 3",
+                    "the merged token 'ba' is not in the vocabulary");
         writeFileAtomic(dir / "merges.txt", "#version: 0.2\na b\nab\n");
-        expectError([&] { Tokenizer::fromDirectory(dir.path()); }, (dir / "merges.txt").string(),
-                    "line 3", "expected two tokens");
+        expectError([&] { Tokenizer::fromDirectory(dir.path()); }, (dir / "merges.txt").string(), "line 3",
+                    "expected two tokens");
         writeFileAtomic(dir / "merges.txt", "#version: 0.2\na b\n");
         Tokenizer tok = Tokenizer::fromDirectory(dir.path());
         QCOMPARE(tok.eosId().value_or(-1), 3);
 
         // tokenizer_config.json beside it is read: a BOS token that does not exist is an error.
         writeFileAtomic(dir / "tokenizer_config.json", R"({"bos_token": {"content": "<s>"}})");
-        expectError([&] { Tokenizer::fromDirectory(dir.path()); },
-                    (dir / "tokenizer_config.json").string(), "field 'bos_token'",
-                    "token '<s>' is not in the vocabulary");
-        writeFileAtomic(dir / "tokenizer_config.json",
-                        R"({"bos_token": "ab", "add_bos_token": true})");
+        expectError([&] { Tokenizer::fromDirectory(dir.path()); }, (dir / "tokenizer_config.json").string(),
+                    "field 'bos_token'", "token '<s>' is not in the vocabulary");
+        writeFileAtomic(dir / "tokenizer_config.json", R"({"bos_token": "ab", "add_bos_token": true})");
         tok = Tokenizer::fromDirectory(dir.path());
         QCOMPARE(show(tok.encode("ab", true)), show({2, 2}));
         QCOMPARE(tok.sourceFiles().size(), size_t(3));

@@ -128,8 +128,8 @@ private slots:
         auto ids = torch::tensor(m_validation[0].context, torch::kLong).unsqueeze(0);
         auto masked = model->forward(ids, args);
         for (int64_t l = 0; l < c.nLayer; ++l) {
-            auto dead = hook.recorded(l).index_select(-1, torch::tensor(std::vector<int64_t>(
-                mask.pruned[l].begin(), mask.pruned[l].end()), torch::kLong));
+            auto dead = hook.recorded(l).index_select(
+                -1, torch::tensor(std::vector<int64_t>(mask.pruned[l].begin(), mask.pruned[l].end()), torch::kLong));
             QCOMPARE(dead.abs().max().item<double>(), 0.0);
         }
         // Baked: the model without any hook computes the same, and its pruned neurons are zero too.
@@ -140,8 +140,8 @@ private slots:
         plain.hook = &record;
         QVERIFY(test::maxAbsDiff(model->forward(ids, plain), masked, "baked vs masked after training") < 1e-6);
         for (int64_t l = 0; l < c.nLayer; ++l) {
-            auto dead = record.recorded(l).index_select(-1, torch::tensor(std::vector<int64_t>(
-                mask.pruned[l].begin(), mask.pruned[l].end()), torch::kLong));
+            auto dead = record.recorded(l).index_select(
+                -1, torch::tensor(std::vector<int64_t>(mask.pruned[l].begin(), mask.pruned[l].end()), torch::kLong));
             QCOMPARE(dead.abs().max().item<double>(), 0.0);
         }
     }
@@ -233,13 +233,20 @@ private slots:
     void badSettingsNameTheField_data() {
         QTest::addColumn<QString>("json");
         QTest::addColumn<QString>("field");
-        QTest::newRow("unknown") << R"({"learning_rate": 1})" << "field 'learning_rate'";
-        QTest::newRow("lr") << R"({"lr": -1})" << "field 'lr'";
-        QTest::newRow("lr type") << R"({"lr": "fast"})" << "field 'lr'";
-        QTest::newRow("schedule") << R"({"schedule": "exp"})" << "field 'schedule'";
-        QTest::newRow("batch") << R"({"batch_size": 0})" << "field 'batch_size'";
-        QTest::newRow("betas") << R"({"betas": [0.9]})" << "field 'betas'";
-        QTest::newRow("warmup") << R"({"warmup_fraction": 2})" << "field 'warmup_fraction'";
+        QTest::newRow("unknown") << R"({"learning_rate": 1})"
+                                 << "field 'learning_rate'";
+        QTest::newRow("lr") << R"({"lr": -1})"
+                            << "field 'lr'";
+        QTest::newRow("lr type") << R"({"lr": "fast"})"
+                                 << "field 'lr'";
+        QTest::newRow("schedule") << R"({"schedule": "exp"})"
+                                  << "field 'schedule'";
+        QTest::newRow("batch") << R"({"batch_size": 0})"
+                               << "field 'batch_size'";
+        QTest::newRow("betas") << R"({"betas": [0.9]})"
+                               << "field 'betas'";
+        QTest::newRow("warmup") << R"({"warmup_fraction": 2})"
+                                << "field 'warmup_fraction'";
     }
     void badSettingsNameTheField() {
         QFETCH(QString, json);

@@ -36,8 +36,7 @@ NeuronMask randomMask(const CausalLM& model, double percent, uint64_t seed) {
     return selectNeurons(torch::randn({c.nLayer, c.nNeuron}), spec);
 }
 
-torch::Tensor logitsOf(CausalLM& model, const std::vector<int64_t>& ids,
-                       const NeuronMask* mask = nullptr) {
+torch::Tensor logitsOf(CausalLM& model, const std::vector<int64_t>& ids, const NeuronMask* mask = nullptr) {
     torch::NoGradGuard noGrad;
     NeuronHook hook(model.config().nLayer);
     if (mask != nullptr) mask->applyTo(hook, torch::kCPU);
@@ -54,9 +53,8 @@ torch::Tensor indexOf(const std::vector<int32_t>& neurons) {
 std::vector<std::pair<std::string, int64_t>> neuronSlices(const std::string& arch, int64_t layer) {
     const auto l = std::to_string(layer);
     if (arch == "gpt2") {
-        return {{"h." + l + ".mlp.c_fc.weight", 1},
-                {"h." + l + ".mlp.c_fc.bias", 0},
-                {"h." + l + ".mlp.c_proj.weight", 0}};
+        return {
+            {"h." + l + ".mlp.c_fc.weight", 1}, {"h." + l + ".mlp.c_fc.bias", 0}, {"h." + l + ".mlp.c_proj.weight", 0}};
     }
     return {{"model.layers." + l + ".mlp.gate_proj.weight", 0},
             {"model.layers." + l + ".mlp.up_proj.weight", 0},
@@ -82,9 +80,7 @@ class TestLora : public QObject {
         return s;
     }
 
-    std::vector<int64_t> probe(const std::string& arch) const {
-        return m_validation.at(arch)[0].context;
-    }
+    std::vector<int64_t> probe(const std::string& arch) const { return m_validation.at(arch)[0].context; }
 
 private slots:
     void initTestCase() {
@@ -119,8 +115,7 @@ private slots:
         {
             torch::NoGradGuard noGrad;  // B is zero after attaching: set both factors non-zero
             torch::manual_seed(7);
-            for (auto& t : lora.parameters())
-                t.copy_(torch::randn(t.sizes()) * 0.2);
+            for (auto& t : lora.parameters()) t.copy_(torch::randn(t.sizes()) * 0.2);
         }
         auto unmerged = logitsOf(*model, probe(arch.toStdString()), m);
         QVERIFY(test::maxAbsDiff(unmerged, base, "unmerged vs base (must differ)") > 1e-2);
@@ -154,26 +149,24 @@ private slots:
             }
         }
         auto ids = probe(a);
-        QVERIFY(test::maxAbsDiff(logitsOf(*model, ids, &mask), logitsOf(*model, ids),
-                                 "masked vs plain after merge") < 1e-6);
+        QVERIFY(test::maxAbsDiff(logitsOf(*model, ids, &mask), logitsOf(*model, ids), "masked vs plain after merge") <
+                1e-6);
         // The adapter kept for saving: B's rows (gate/up/c_fc) and A's columns (down/c_proj) of
         // pruned neurons are zero, the rest trained.
         int checked = 0;
         for (const auto& [key, t] : result.adapter.tensors) {
-            const auto layerPos =
-                key.find(a == "gpt2" ? ".h." : ".layers.") + (a == "gpt2" ? 3 : 8);
+            const auto layerPos = key.find(a == "gpt2" ? ".h." : ".layers.") + (a == "gpt2" ? 3 : 8);
             const auto layer = std::stoll(key.substr(layerPos));
             auto idx = indexOf(mask.pruned[static_cast<size_t>(layer)]);
             const bool output = key.find("gate_proj.lora_B") != std::string::npos ||
                                 key.find("up_proj.lora_B") != std::string::npos ||
                                 key.find("c_fc.lora_B") != std::string::npos;
-            const bool input = key.find("down_proj.lora_A") != std::string::npos ||
-                               key.find("mlp.c_proj.lora_A") != std::string::npos;
+            const bool input =
+                key.find("down_proj.lora_A") != std::string::npos || key.find("mlp.c_proj.lora_A") != std::string::npos;
             if (output) QCOMPARE(t.index_select(0, idx).abs().max().item<double>(), 0.0);
             if (input) QCOMPARE(t.index_select(1, idx).abs().max().item<double>(), 0.0);
             if (output || input) ++checked;
-            if (key.find("lora_B") != std::string::npos)
-                QVERIFY2(t.abs().max().item<double>() > 0, key.c_str());
+            if (key.find("lora_B") != std::string::npos) QVERIFY2(t.abs().max().item<double>() > 0, key.c_str());
         }
         QCOMPARE(checked, 2 * (a == "gpt2" ? 2 : 3));
     }
@@ -198,12 +191,10 @@ private slots:
             QVERIFY(!p.value().requires_grad());
         }
         QCOMPARE(changed, 2 * 4);
-        QCOMPARE(result.adapter.targetModules,
-                 (std::vector<std::string>{"k_proj", "o_proj", "q_proj", "v_proj"}));
+        QCOMPARE(result.adapter.targetModules, (std::vector<std::string>{"k_proj", "o_proj", "q_proj", "v_proj"}));
         auto mean = [&](size_t from, size_t to) {
             double sum = 0;
-            for (size_t i = from; i < to; ++i)
-                sum += result.history[i].loss;
+            for (size_t i = from; i < to; ++i) sum += result.history[i].loss;
             return sum / static_cast<double>(to - from);
         };
         double first = mean(0, 5), last = mean(35, 40);
@@ -285,8 +276,8 @@ private slots:
         auto base = loadModel(m_models[a], {"cpu"});
         mask.bakeInto(*base);
         auto ids = probe(a);
-        QVERIFY(test::maxAbsDiff(logitsOf(*base, ids), logitsOf(*model, ids),
-                                 "masked base vs merged (must differ)") > 1e-3);
+        QVERIFY(test::maxAbsDiff(logitsOf(*base, ids), logitsOf(*model, ids), "masked base vs merged (must differ)") >
+                1e-3);
         {
             torch::NoGradGuard noGrad;
             auto params = base->named_parameters();
@@ -295,13 +286,11 @@ private slots:
                 auto A = file.tensor("base_model.model." + path + ".lora_A.weight");
                 auto B = file.tensor("base_model.model." + path + ".lora_B.weight");
                 auto delta = torch::matmul(B, A) * scale;  // (out, in)
-                auto name =
-                    (gpt2 ? path.substr(std::string("transformer.").size()) : path) + ".weight";
+                auto name = (gpt2 ? path.substr(std::string("transformer.").size()) : path) + ".weight";
                 params[name].add_(config["fan_in_fan_out"].get<bool>() ? delta.t() : delta);
             }
         }
-        QVERIFY(test::maxAbsDiff(logitsOf(*base, ids), logitsOf(*model, ids),
-                                 "base + PEFT adapter vs merged") < 1e-5);
+        QVERIFY(test::maxAbsDiff(logitsOf(*base, ids), logitsOf(*model, ids), "base + PEFT adapter vs merged") < 1e-5);
     }
 
     void resumedLoraEqualsUninterrupted() {
@@ -318,9 +307,8 @@ private slots:
         auto stopAt = [&](const TrainPoint& p) {
             if (p.step == 7) cancel = true;
         };
-        QVERIFY_THROWS_EXCEPTION(
-            CancelledError,
-            finetune(*part, m_train["gpt2"], m_validation["gpt2"], nullptr, s, stopAt, &cancel));
+        QVERIFY_THROWS_EXCEPTION(CancelledError,
+                                 finetune(*part, m_train["gpt2"], m_validation["gpt2"], nullptr, s, stopAt, &cancel));
         // The cancelled run's adapters were removed from the model.
         QVERIFY(!part->named_modules()["h.0.attn.c_attn"]->as<Conv1DImpl>()->lora);
         // Only the adapters were checkpointed.
@@ -332,8 +320,7 @@ private slots:
         QCOMPARE(resumed.steps, wholeResult.steps);
         QCOMPARE(resumed.history.back().loss, wholeResult.history.back().loss);
         auto pa = resumedModel->parameters(), pb = whole->parameters();
-        for (size_t i = 0; i < pa.size(); ++i)
-            QVERIFY(torch::equal(pa[i], pb[i]));
+        for (size_t i = 0; i < pa.size(); ++i) QVERIFY(torch::equal(pa[i], pb[i]));
     }
 
     void settingsRoundTrip() {
@@ -347,20 +334,17 @@ private slots:
         QCOMPARE(back.lora.alpha, 32.0);
         QCOMPARE(back.lora.dropout, 0.05);
         QCOMPARE(back.lora.targets, (std::vector<std::string>{"q_proj", "v_proj"}));
-        auto text = FinetuneSettings::fromJson(
-            nlohmann::json{{"lora_rank", 2}, {"lora_targets", "attention, ffn"}}, "x");
+        auto text =
+            FinetuneSettings::fromJson(nlohmann::json{{"lora_rank", 2}, {"lora_targets", "attention, ffn"}}, "x");
         QCOMPARE(text.lora.targets, (std::vector<std::string>{"attention", "ffn"}));
         QCOMPARE(FinetuneSettings::fromJson(nlohmann::json::object(), "x").lora.rank, int64_t(0));
         // LoRA off writes no lora_* keys: settings saved before LoRA existed (experiment cache
         // keys, checkpoints) compare equal to today's.
         const auto off = FinetuneSettings().toJson();
         for (const char* key : {"lora_rank", "lora_alpha", "lora_dropout", "lora_targets"}) QVERIFY(!off.contains(key));
-        QCOMPARE(resolveLoraTargets({"all"}, "gpt2"),
-                 (std::vector<std::string>{"c_attn", "c_fc", "c_proj"}));
-        QCOMPARE(resolveLoraTargets({"attention"}, "gpt2"),
-                 (std::vector<std::string>{"attn.c_proj", "c_attn"}));
-        QCOMPARE(resolveLoraTargets({"ffn"}, "llama"),
-                 (std::vector<std::string>{"down_proj", "gate_proj", "up_proj"}));
+        QCOMPARE(resolveLoraTargets({"all"}, "gpt2"), (std::vector<std::string>{"c_attn", "c_fc", "c_proj"}));
+        QCOMPARE(resolveLoraTargets({"attention"}, "gpt2"), (std::vector<std::string>{"attn.c_proj", "c_attn"}));
+        QCOMPARE(resolveLoraTargets({"ffn"}, "llama"), (std::vector<std::string>{"down_proj", "gate_proj", "up_proj"}));
     }
 
     void badSettingsNameTheField_data() {

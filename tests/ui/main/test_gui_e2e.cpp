@@ -85,7 +85,8 @@ void TestGuiEndToEnd::wholeFlow() {
 
     // Fine-tune (F8) the IG-pruned model for one short epoch.
     auto* finetune = window.finetunePanel();
-    finetune->applySettings({{"arm", "ig"}, {"seed", 0}, {"finetune", {{"epochs", 1}, {"batch_size", 8}, {"lr", 0.001}}}});
+    finetune->applySettings(
+        {{"arm", "ig"}, {"seed", 0}, {"finetune", {{"epochs", 1}, {"batch_size", 8}, {"lr", 0.001}}}});
     QSignalSpy runs(&engine, &Engine::finetuneFinished);
     window.action(QStringLiteral("finetune"))->trigger();
     QVERIFY(test::waitIdle(engine, 600000));

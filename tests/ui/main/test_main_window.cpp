@@ -181,14 +181,20 @@ void TestMainWindow::rendersWithPanelsAndActions() {
     QCOMPARE(pixmap.width(), 1400);
     auto* tabs = window.findChild<QTabWidget*>();
     QCOMPARE(tabs->count(), 6);
-    const std::map<QString, QKeySequence> shortcuts = {
-        {"score", QKeySequence(Qt::Key_F5)},         {"attribute", QKeySequence(Qt::Key_F6)},
-        {"preview", QKeySequence(Qt::Key_F7)},       {"finetune", QKeySequence(Qt::Key_F8)},
-        {"cancel", QKeySequence(Qt::Key_Escape)},    {"saveSession", QKeySequence::Save},
-        {"openSession", QKeySequence::Open},         {"openModel", QKeySequence(QStringLiteral("Ctrl+Shift+O"))},
-        {"addDataset", QKeySequence(QStringLiteral("Ctrl+D"))}, {"exportPlot", QKeySequence(QStringLiteral("Ctrl+E"))},
-        {"panel3", QKeySequence(QStringLiteral("Ctrl+3"))}, {"toggleLog", QKeySequence(QStringLiteral("Ctrl+L"))},
-        {"saveSessionAs", QKeySequence(QStringLiteral("Ctrl+Shift+S"))}, {"quit", QKeySequence(QStringLiteral("Ctrl+Q"))}};
+    const std::map<QString, QKeySequence> shortcuts = {{"score", QKeySequence(Qt::Key_F5)},
+                                                       {"attribute", QKeySequence(Qt::Key_F6)},
+                                                       {"preview", QKeySequence(Qt::Key_F7)},
+                                                       {"finetune", QKeySequence(Qt::Key_F8)},
+                                                       {"cancel", QKeySequence(Qt::Key_Escape)},
+                                                       {"saveSession", QKeySequence::Save},
+                                                       {"openSession", QKeySequence::Open},
+                                                       {"openModel", QKeySequence(QStringLiteral("Ctrl+Shift+O"))},
+                                                       {"addDataset", QKeySequence(QStringLiteral("Ctrl+D"))},
+                                                       {"exportPlot", QKeySequence(QStringLiteral("Ctrl+E"))},
+                                                       {"panel3", QKeySequence(QStringLiteral("Ctrl+3"))},
+                                                       {"toggleLog", QKeySequence(QStringLiteral("Ctrl+L"))},
+                                                       {"saveSessionAs", QKeySequence(QStringLiteral("Ctrl+Shift+S"))},
+                                                       {"quit", QKeySequence(QStringLiteral("Ctrl+Q"))}};
     for (const auto& [name, key] : shortcuts) {
         QAction* a = window.action(name);
         QVERIFY2(a != nullptr, qPrintable(name));
@@ -285,11 +291,13 @@ void TestMainWindow::sessionPromptReachesScoringAndExperiment() {
     test::TempDir dir;
     auto fixture = test::makeGuiFixture(dir.path(), 20, 10);
     const std::string text = "Q: {question}\n{options}\nA:", option = "({letter}) {text}";
-    nlohmann::json session = {{"format", "prunescope.session"}, {"version", 1},
-                              {"model", fixture.model.string()},
-                              {"datasets", {{{"path", fixture.train.string()}, {"role", "train"}}}},
-                              {"settings", {{"prompt", {{"template", text}, {"option_template", option}}},
-                                            {"tokenizer_sample", "Q: Which gas? A: B"}}}};
+    nlohmann::json session = {
+        {"format", "prunescope.session"},
+        {"version", 1},
+        {"model", fixture.model.string()},
+        {"datasets", {{{"path", fixture.train.string()}, {"role", "train"}}}},
+        {"settings",
+         {{"prompt", {{"template", text}, {"option_template", option}}}, {"tokenizer_sample", "Q: Which gas? A: B"}}}};
     writeJsonAtomic(dir / "prompt.prunescope", session);
     MainWindow window(nullptr, {false, false});
     QString error;

@@ -21,14 +21,16 @@ RunResult run(const char* arm, int seed, double test, double ood) {
     RunResult r;
     r.arm = QString::fromLatin1(arm);
     r.seed = seed;
-    r.base = {{QStringLiteral("test"), QStringLiteral("id"), 0.40, 0.5}, {QStringLiteral("ood-x"), QStringLiteral("ood"), 0.30, 0.5}};
-    r.results = {{QStringLiteral("test"), QStringLiteral("id"), test, 0.6}, {QStringLiteral("ood-x"), QStringLiteral("ood"), ood, 0.6}};
+    r.base = {{QStringLiteral("test"), QStringLiteral("id"), 0.40, 0.5},
+              {QStringLiteral("ood-x"), QStringLiteral("ood"), 0.30, 0.5}};
+    r.results = {{QStringLiteral("test"), QStringLiteral("id"), test, 0.6},
+                 {QStringLiteral("ood-x"), QStringLiteral("ood"), ood, 0.6}};
     return r;
 }
 
 std::vector<RunResult> runs() {
-    return {run("plain", 0, 0.60, 0.30), run("ig", 0, 0.58, 0.40), run("plain", 1, 0.62, 0.34),
-            run("ig", 1, 0.60, 0.32), run("plain", 2, 0.64, 0.32), run("ig", 2, 0.61, 0.38)};
+    return {run("plain", 0, 0.60, 0.30), run("ig", 0, 0.58, 0.40),    run("plain", 1, 0.62, 0.34),
+            run("ig", 1, 0.60, 0.32),    run("plain", 2, 0.64, 0.32), run("ig", 2, 0.61, 0.38)};
 }
 
 }  // namespace
@@ -65,7 +67,8 @@ void TestComparePanel::reportFromRuns() {
     QCOMPARE(ood->wins, 2);
     QCOMPARE(ood->n, 3);
     const double sd = std::sqrt(((0.10 - 0.14 / 3) * (0.10 - 0.14 / 3) + (-0.02 - 0.14 / 3) * (-0.02 - 0.14 / 3) +
-                                 (0.06 - 0.14 / 3) * (0.06 - 0.14 / 3)) / 2.0);
+                                 (0.06 - 0.14 / 3) * (0.06 - 0.14 / 3)) /
+                                2.0);
     QVERIFY(std::abs(ood->stdErr - sd / std::sqrt(3.0)) < 1e-12);
 }
 

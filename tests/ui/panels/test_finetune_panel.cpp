@@ -46,7 +46,8 @@ void TestFinetunePanel::initTestCase() {
 }
 
 void TestFinetunePanel::formBecomesRequest() {
-    m_panel->applySettings({{"arm", "random"}, {"seed", 3}, {"finetune", {{"lr", 0.001}, {"epochs", 2}, {"batch_size", 4}}}});
+    m_panel->applySettings(
+        {{"arm", "random"}, {"seed", 3}, {"finetune", {{"lr", 0.001}, {"epochs", 2}, {"batch_size", 4}}}});
     auto r = m_panel->request();
     QCOMPARE(r.arm, QStringLiteral("random"));
     QCOMPARE(r.seed, 3);
@@ -64,7 +65,9 @@ void TestFinetunePanel::formBecomesRequest() {
 }
 
 void TestFinetunePanel::shortRunDrawsCurves() {
-    m_panel->applySettings({{"arm", "plain"}, {"seed", 0}, {"finetune", {{"lr", 0.001}, {"epochs", 1}, {"batch_size", 8}, {"eval_every", 2}}}});
+    m_panel->applySettings({{"arm", "plain"},
+                            {"seed", 0},
+                            {"finetune", {{"lr", 0.001}, {"epochs", 1}, {"batch_size", 8}, {"eval_every", 2}}}});
     QSignalSpy finished(m_engine.get(), &Engine::finetuneFinished);
     m_panel->start();
     QVERIFY(test::waitIdle(*m_engine, 300000));
@@ -110,7 +113,8 @@ void answerPlanDialog(const QString& button, QString* seen) {
     QTimer::singleShot(20, [button, seen] {
         for (auto* w : QApplication::topLevelWidgets()) {
             auto* box = qobject_cast<QMessageBox*>(w);
-            if (box == nullptr || box->objectName() != QStringLiteral("memoryPlanDialog") || !box->isVisible()) continue;
+            if (box == nullptr || box->objectName() != QStringLiteral("memoryPlanDialog") || !box->isVisible())
+                continue;
             *seen = box->text() + "\n" + box->informativeText();
             for (auto* b : box->buttons()) {
                 if (b->text() == button) {
@@ -127,8 +131,9 @@ void answerPlanDialog(const QString& button, QString* seen) {
 
 void TestFinetunePanel::memoryPlanShownAndAsked() {
     m_panel->applySettings({{"arm", "plain"}, {"finetune", {{"epochs", 1}, {"max_steps", 1}, {"batch_size", 2}}}});
-    QVERIFY2(m_panel->planText().contains(QStringLiteral("needs")) && m_panel->planText().contains(QStringLiteral("free")),
-             qPrintable(m_panel->planText()));
+    QVERIFY2(
+        m_panel->planText().contains(QStringLiteral("needs")) && m_panel->planText().contains(QStringLiteral("free")),
+        qPrintable(m_panel->planText()));
     QVERIFY(!m_panel->planText().contains(QStringLiteral("does not fit")));
 
     // 1 MB free: the label says so, and Start asks first.
@@ -141,7 +146,8 @@ void TestFinetunePanel::memoryPlanShownAndAsked() {
     m_panel->start();
     QVERIFY2(seen.contains(QStringLiteral("Fine-tuning needs about")) && seen.contains(QStringLiteral("free")),
              qPrintable(seen));
-    QVERIFY2(seen.contains(QStringLiteral("would fit")) || seen.contains(QStringLiteral("more memory")), qPrintable(seen));
+    QVERIFY2(seen.contains(QStringLiteral("would fit")) || seen.contains(QStringLiteral("more memory")),
+             qPrintable(seen));
     QVERIFY(test::waitIdle(*m_engine));
     QCOMPARE(started.count(), 0);  // cancelled: nothing ran
 

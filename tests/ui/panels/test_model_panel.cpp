@@ -62,7 +62,8 @@ void TestModelPanel::computeDtypeChoiceOpensInIt() {
     QCOMPARE(engine.computeDtype(), QStringLiteral("bfloat16"));
     // The open model keeps computing in float32 until it is opened again, and the panel says so.
     bool noted = false;
-    for (auto* label : panel.findChildren<QLabel*>()) noted = noted || label->text().contains(QStringLiteral("opened next"));
+    for (auto* label : panel.findChildren<QLabel*>())
+        noted = noted || label->text().contains(QStringLiteral("opened next"));
     QVERIFY(noted);
     auto* reopen = panel.findChild<QPushButton*>(QStringLiteral("reopenInDtype"));
     QVERIFY(reopen != nullptr && !reopen->isHidden());

@@ -101,7 +101,8 @@ void TestScorePanel::scoringFillsTableAndHistogram() {
     for (double c : confidences) atOrAbove += c >= t ? 1 : 0;
     QCOMPARE(panel.selectedCount(), atOrAbove);
     QVERIFY(std::abs(panel.histogram()->selectedCount() - atOrAbove) <= 1);  // it bins float confidences
-    QVERIFY2(panel.selectionText().contains(QStringLiteral("<b>%1</b>").arg(atOrAbove)), qPrintable(panel.selectionText()));
+    QVERIFY2(panel.selectionText().contains(QStringLiteral("<b>%1</b>").arg(atOrAbove)),
+             qPrintable(panel.selectionText()));
     // The "at or above the threshold" filter shows the same questions.
     panel.filterModel()->setShow(QuestionFilterModel::Show::AtOrAboveThreshold);
     QCOMPARE(panel.filterModel()->rowCount(), atOrAbove);

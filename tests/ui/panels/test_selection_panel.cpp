@@ -132,7 +132,8 @@ void TestSelectionPanel::burstOfMovesGivesOnePreview() {
     const auto p = m_panel->preview();
     QVERIFY(p.has_value());
     QCOMPARE(p->pruned, m_panel->mask().count());
-    QVERIFY2(m_panel->previewText().contains(QStringLiteral("with %1 neuron").arg(p->pruned)), qPrintable(m_panel->previewText()));
+    QVERIFY2(m_panel->previewText().contains(QStringLiteral("with %1 neuron").arg(p->pruned)),
+             qPrintable(m_panel->previewText()));
     m_panel->setAutoPreview(false);
 }
 

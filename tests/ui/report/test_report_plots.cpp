@@ -33,12 +33,16 @@ RunResult run(const char* arm, int seed, double a, double b) {
     RunResult r;
     r.arm = QString::fromLatin1(arm);
     r.seed = seed;
-    r.base = {{QStringLiteral("test"), QStringLiteral("id"), 0.4, 0.5}, {QStringLiteral("ood"), QStringLiteral("ood"), 0.3, 0.5}};
-    r.results = {{QStringLiteral("test"), QStringLiteral("id"), a, 0.6}, {QStringLiteral("ood"), QStringLiteral("ood"), b, 0.6}};
+    r.base = {{QStringLiteral("test"), QStringLiteral("id"), 0.4, 0.5},
+              {QStringLiteral("ood"), QStringLiteral("ood"), 0.3, 0.5}};
+    r.results = {{QStringLiteral("test"), QStringLiteral("id"), a, 0.6},
+                 {QStringLiteral("ood"), QStringLiteral("ood"), b, 0.6}};
     return r;
 }
 
-QImage image(const fs::path& file) { return QImage(QString::fromStdString(file.string())); }
+QImage image(const fs::path& file) {
+    return QImage(QString::fromStdString(file.string()));
+}
 
 // The data of each plot are drawn in colours; axes, text and background are not. The heatmap's
 // cells (random scores) must also vary in colour inside the axes, not be one flat fill.
@@ -63,8 +67,8 @@ int main() {
     check(QCoreApplication::instance() == nullptr, "no application before the call");
 
     ReportPlotInput input;
-    input.report = buildReport({run("plain", 0, 0.6, 0.3), run("ig", 0, 0.62, 0.4), run("plain", 1, 0.64, 0.32),
-                                run("ig", 1, 0.6, 0.38)});
+    input.report = buildReport(
+        {run("plain", 0, 0.6, 0.3), run("ig", 0, 0.62, 0.4), run("plain", 1, 0.64, 0.32), run("ig", 1, 0.6, 0.38)});
     input.nLayer = 6;
     input.nNeuron = 300;
     std::mt19937 rng(1);

@@ -17,7 +17,9 @@ using namespace prunescope::ui;
 
 namespace {
 
-QString qs(const std::filesystem::path& p) { return QString::fromStdString(p.string()); }
+QString qs(const std::filesystem::path& p) {
+    return QString::fromStdString(p.string());
+}
 
 void writeText(const QString& file, const char* text) {
     QFile f(file);
@@ -44,7 +46,8 @@ void TestSession::roundTripWithRelativePaths() {
     const QString file = qs(dir / "work" / "my.prunescope");
     Session s;
     s.model = qs(dir / "work" / "models" / "tiny");
-    s.datasets = {{qs(dir / "work" / "data" / "train.jsonl"), QStringLiteral("train"), QStringLiteral("auto"), QStringLiteral("arc")},
+    s.datasets = {{qs(dir / "work" / "data" / "train.jsonl"), QStringLiteral("train"), QStringLiteral("auto"),
+                   QStringLiteral("arc")},
                   {qs(dir / "elsewhere" / "ood.csv"), QStringLiteral("ood"), QStringLiteral("csv"), QString()}};
     s.attributions = qs(dir / "work" / "my-results" / "attributions.safetensors");
     s.settings = {{"score", {{"threshold", 0.7}}}};
@@ -90,14 +93,19 @@ void TestSession::readsTheDocumentedExample() {
 void TestSession::errorsNameTheField_data() {
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("place");
-    QTest::newRow("not json") << "{" << "line 1";
-    QTest::newRow("format") << R"({"format": "other", "version": 1})" << "field 'format'";
-    QTest::newRow("version") << R"({"format": "prunescope.session", "version": 9})" << "field 'version'";
-    QTest::newRow("role") << R"({"format": "prunescope.session", "version": 1, "datasets": [{"path": "a", "role": "dev"}]})"
-                          << "datasets[0]: field 'role'";
+    QTest::newRow("not json") << "{"
+                              << "line 1";
+    QTest::newRow("format") << R"({"format": "other", "version": 1})"
+                            << "field 'format'";
+    QTest::newRow("version") << R"({"format": "prunescope.session", "version": 9})"
+                             << "field 'version'";
+    QTest::newRow("role")
+        << R"({"format": "prunescope.session", "version": 1, "datasets": [{"path": "a", "role": "dev"}]})"
+        << "datasets[0]: field 'role'";
     QTest::newRow("path") << R"({"format": "prunescope.session", "version": 1, "datasets": [{"role": "test"}]})"
                           << "datasets[0]: field 'path'";
-    QTest::newRow("settings") << R"({"format": "prunescope.session", "version": 1, "settings": []})" << "field 'settings'";
+    QTest::newRow("settings") << R"({"format": "prunescope.session", "version": 1, "settings": []})"
+                              << "field 'settings'";
 }
 
 void TestSession::errorsNameTheField() {
@@ -192,7 +200,8 @@ void TestSession::typedSettingsAndRecentList() {
     test::TempDir dir;
     folder.set(qs(dir.path()));
     QCOMPARE(startFolder(folder), qs(dir.path()));
-    QCOMPARE(startPath(folder, QStringLiteral("mask.json")), QDir(qs(dir.path())).filePath(QStringLiteral("mask.json")));
+    QCOMPARE(startPath(folder, QStringLiteral("mask.json")),
+             QDir(qs(dir.path())).filePath(QStringLiteral("mask.json")));
     folder.set(qs(dir / "gone"));  // a folder deleted since
     QCOMPARE(startFolder(folder), QDir::homePath());
 }

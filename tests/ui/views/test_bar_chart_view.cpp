@@ -16,9 +16,9 @@ private slots:
 
 void TestBarChartView::groupedBarsWithErrors() {
     BarChartView view;
-    const bool ok = view.setData({"base", "pruned", "random"}, {"MMLU", "ARC"},
-                                 {{0.61, 0.55}, {0.64, 0.57}, {0.58, 0.51}},
-                                 {{0.01, 0.02}, {0.015, 0.01}, {0.02, 0.03}});
+    const bool ok =
+        view.setData({"base", "pruned", "random"}, {"MMLU", "ARC"}, {{0.61, 0.55}, {0.64, 0.57}, {0.58, 0.51}},
+                     {{0.01, 0.02}, {0.015, 0.01}, {0.02, 0.03}});
     QVERIFY(ok);
     QCOMPARE(view.categoryCount(), 3);
     QCOMPARE(view.seriesCount(), 2);

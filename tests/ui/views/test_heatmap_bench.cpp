@@ -23,8 +23,7 @@ std::vector<float> randomScores(unsigned seed) {
     std::mt19937 rng(seed);
     std::normal_distribution<float> dist(0.0f, 1.0f);
     std::vector<float> v(static_cast<size_t>(kLayers) * kNeurons);
-    for (float& x : v)
-        x = dist(rng);
+    for (float& x : v) x = dist(rng);
     return v;
 }
 
@@ -32,8 +31,7 @@ std::vector<uint8_t> randomMask(unsigned seed) {
     std::mt19937 rng(seed);
     std::bernoulli_distribution pick(0.01);
     std::vector<uint8_t> m(static_cast<size_t>(kLayers) * kNeurons);
-    for (uint8_t& x : m)
-        x = pick(rng) ? 1 : 0;
+    for (uint8_t& x : m) x = pick(rng) ? 1 : 0;
     return m;
 }
 
@@ -72,10 +70,9 @@ void TestHeatmapBench::initTestCase() {
     QVERIFY(QTest::qWaitForWindowExposed(m_view.get()));
     redraw();
     const HeatmapRaster& r = m_view->raster();
-    qInfo(
-        "heatmap %d x %d in a %dx%d widget: %d bins per layer (%.1f neurons per bin), image %dx%d",
-        kLayers, kNeurons, m_view->width(), m_view->height(), r.nBin(), double(kNeurons) / r.nBin(),
-        r.image().width(), r.image().height());
+    qInfo("heatmap %d x %d in a %dx%d widget: %d bins per layer (%.1f neurons per bin), image %dx%d", kLayers, kNeurons,
+          m_view->width(), m_view->height(), r.nBin(), double(kNeurons) / r.nBin(), r.image().width(),
+          r.image().height());
     QVERIFY(r.nBin() > 1000 && r.nBin() <= 1600);
 }
 
@@ -160,8 +157,7 @@ void TestHeatmapBench::colourOnlyRasterWork() {
     }
     const double recolorMs = double(timer.nsecsElapsed()) / 1e6 / 300;
     timer.restart();
-    for (int k = 0; k < 100; ++k)
-        raster.update(0, kNeurons - ((k + 1) % 2), 1500);
+    for (int k = 0; k < 100; ++k) raster.update(0, kNeurons - ((k + 1) % 2), 1500);
     const double rebinMs = double(timer.nsecsElapsed()) / 1e6 / 100;
     qInfo("raster only: re-colour %.3f ms, re-bin + re-colour %.3f ms", recolorMs, rebinMs);
     QCOMPARE(raster.rebinCount(), 1 + 100);
@@ -175,12 +171,9 @@ void TestHeatmapBench::summary() {
     m_view->setSelection({});
     redraw();
     const int rebins = m_view->raster().rebinCount();
-    const double scale = msPerRedraw("colour-scale change",
-                                     [&](int k) { m_view->setColorScale(scales[(k + 1) % 3]); });
-    const double threshold =
-        msPerRedraw("threshold change", [&](int k) { m_view->setThreshold(0.5 + 0.01 * k); });
-    const double selection =
-        msPerRedraw("selection change", [&](int k) { m_view->setSelection(m_masks[k % 2]); });
+    const double scale = msPerRedraw("colour-scale change", [&](int k) { m_view->setColorScale(scales[(k + 1) % 3]); });
+    const double threshold = msPerRedraw("threshold change", [&](int k) { m_view->setThreshold(0.5 + 0.01 * k); });
+    const double selection = msPerRedraw("selection change", [&](int k) { m_view->setSelection(m_masks[k % 2]); });
     QCOMPARE(m_view->raster().rebinCount(), rebins);
     const double update = msPerRedraw("updateScores, ByIndex (re-bin + re-colour)",
                                       [&](int k) { m_view->updateScores(m_scores[(k + 1) % 2]); });

@@ -18,8 +18,7 @@ std::vector<float> randomScores(int n, unsigned seed) {
     std::mt19937 rng(seed);
     std::normal_distribution<float> dist(0.0f, 1.0f);
     std::vector<float> v(static_cast<size_t>(n));
-    for (float& x : v)
-        x = dist(rng);
+    for (float& x : v) x = dist(rng);
     return v;
 }
 
@@ -73,8 +72,7 @@ void TestHeatmapView::binningIsMaxAbsOfKnownMatrix() {
     QCOMPARE(r.nBin(), 3);
     const std::vector<float> expected = {-5, 3, 9, -0.5f, -8, -3};
     for (int l = 0; l < 2; ++l) {
-        for (int b = 0; b < 3; ++b)
-            QCOMPARE(r.binValue(l, b), expected[size_t(l * 3 + b)]);
+        for (int b = 0; b < 3; ++b) QCOMPARE(r.binValue(l, b), expected[size_t(l * 3 + b)]);
     }
     // The strongest neuron of a bin is the one whose score the bin shows.
     QCOMPARE(r.strongestNeuron(0, 0), 1);
@@ -114,10 +112,8 @@ void TestHeatmapView::scoreOrderTiesAndSpecialValues() {
     r.setScores(1, 7, {0.0f, 2.0f, nan, -1.0f, -0.0f, 2.0f, -3.5f});
     r.setOrder(HeatmapOrder::ByScore);
     const int expected[] = {1, 5, 0, 4, 3, 6, 2};
-    for (int p = 0; p < 7; ++p)
-        QCOMPARE(r.neuronAt(0, p), expected[p]);
-    for (int p = 0; p < 7; ++p)
-        QCOMPARE(r.rankInLayer(0, expected[p]), p + 1);
+    for (int p = 0; p < 7; ++p) QCOMPARE(r.neuronAt(0, p), expected[p]);
+    for (int p = 0; p < 7; ++p) QCOMPARE(r.rankInLayer(0, expected[p]), p + 1);
 }
 
 void TestHeatmapView::viewBinsToWidgetWidth() {
@@ -200,8 +196,7 @@ void TestHeatmapView::orderByScoreSortsEachLayer() {
     const HeatmapRaster& r = view.raster();
     QCOMPARE(r.nBin(), 50);
     for (int l = 0; l < 3; ++l) {
-        for (int b = 1; b < 50; ++b)
-            QVERIFY(r.binValue(l, b - 1) >= r.binValue(l, b));
+        for (int b = 1; b < 50; ++b) QVERIFY(r.binValue(l, b - 1) >= r.binValue(l, b));
         const float* row = s.data() + l * 50;
         const int argmax = int(std::max_element(row, row + 50) - row);
         QCOMPARE(r.neuronAt(l, 0), argmax);
@@ -316,8 +311,7 @@ void TestHeatmapView::selectionMarksBins() {
         for (int b = 0; b < 5; ++b) {
             const bool expected = l == 1 && b == 3;
             QCOMPARE(r.binSelected(l, b), expected);
-            QCOMPARE(r.image().pixel(b, l * HeatmapRaster::kSubRows + markerRow) == marker,
-                     expected);
+            QCOMPARE(r.image().pixel(b, l * HeatmapRaster::kSubRows + markerRow) == marker, expected);
             QVERIFY(r.image().pixel(b, l * HeatmapRaster::kSubRows) != marker);
         }
     }
@@ -346,8 +340,7 @@ void TestHeatmapView::clickEmitsNeuron() {
 
 void TestHeatmapView::clickInScoreOrderEmitsNeuronIndex() {
     std::vector<float> s(2 * 6, 0.0f);
-    for (int n = 0; n < 6; ++n)
-        s[size_t(6 + n)] = float(n);  // layer 1 ascending
+    for (int n = 0; n < 6; ++n) s[size_t(6 + n)] = float(n);  // layer 1 ascending
     HeatmapView view;
     view.setScores(2, 6, s);
     view.setOrder(HeatmapOrder::ByScore);
@@ -367,8 +360,8 @@ void TestHeatmapView::hoverEmitsHoveredChanged() {
     showAndLayOut(view, QSize(800, 400));
     QSignalSpy spy(&view, &HeatmapView::hoveredChanged);
     const QPoint pos = view.cellCenter(2, 3);
-    QMouseEvent move(QEvent::MouseMove, pos, view.plotWidget()->mapToGlobal(pos), Qt::NoButton,
-                     Qt::NoButton, Qt::NoModifier);
+    QMouseEvent move(QEvent::MouseMove, pos, view.plotWidget()->mapToGlobal(pos), Qt::NoButton, Qt::NoButton,
+                     Qt::NoModifier);
     QApplication::sendEvent(view.plotWidget(), &move);
     QCOMPARE(spy.count(), 1);
     QCOMPARE(spy.at(0).at(0).toInt(), 2);

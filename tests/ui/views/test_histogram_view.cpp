@@ -30,8 +30,7 @@ Questions randomQuestions(int n, unsigned seed) {
 
 int countAtLeast(const std::vector<float>& v, double threshold) {
     int n = 0;
-    for (const float c : v)
-        n += c >= threshold ? 1 : 0;
+    for (const float c : v) n += c >= threshold ? 1 : 0;
     return n;
 }
 
@@ -63,8 +62,7 @@ void TestHistogramView::countsKnownData() {
     QCOMPARE(correct[19], 2);
     QCOMPARE(wrong[19], 1);
     int total = 0;
-    for (int b = 0; b < 20; ++b)
-        total += correct[size_t(b)] + wrong[size_t(b)];
+    for (int b = 0; b < 20; ++b) total += correct[size_t(b)] + wrong[size_t(b)];
     QCOMPARE(total, 8);
 }
 
@@ -75,8 +73,7 @@ void TestHistogramView::binCountChangesBins() {
     view.setBinCount(7);
     QCOMPARE(int(view.correctCounts().size()), 7);
     int total = 0;
-    for (int b = 0; b < 7; ++b)
-        total += view.correctCounts()[size_t(b)] + view.wrongCounts()[size_t(b)];
+    for (int b = 0; b < 7; ++b) total += view.correctCounts()[size_t(b)] + view.wrongCounts()[size_t(b)];
     QCOMPARE(total, 500);
 }
 
@@ -92,8 +89,7 @@ void TestHistogramView::selectedCountFollowsThreshold() {
     view.setThreshold(0.0);
     QCOMPARE(view.selectedCount(), 1000);
     int correct = 0;
-    for (const uint8_t c : q.correct)
-        correct += c;
+    for (const uint8_t c : q.correct) correct += c;
     QCOMPARE(view.selectedCorrectCount(), correct);
 }
 
@@ -121,8 +117,7 @@ void TestHistogramView::dragMovesThreshold() {
     QSignalSpy spy(&view, &HistogramView::thresholdChanged);
     QWidget* plot = view.plotWidget();
     QTest::mousePress(plot, Qt::LeftButton, {}, view.positionFor(0.5));
-    for (const double x : {0.45, 0.4, 0.35, 0.3})
-        QTest::mouseMove(plot, view.positionFor(x));
+    for (const double x : {0.45, 0.4, 0.35, 0.3}) QTest::mouseMove(plot, view.positionFor(x));
     QTest::mouseRelease(plot, Qt::LeftButton, {}, view.positionFor(0.3));
     QVERIFY(spy.count() >= 4);
     const double last = spy.last().at(0).toDouble();

@@ -19,8 +19,7 @@ void TestLineChartView::burstIsOneReplot() {
     view.show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));
     QTRY_COMPARE(view.replotCount(), 0);
-    for (int step = 0; step < 2000; ++step)
-        view.addPoint(QStringLiteral("loss"), step, 1.0 / (1 + step));
+    for (int step = 0; step < 2000; ++step) view.addPoint(QStringLiteral("loss"), step, 1.0 / (1 + step));
     QCOMPARE(view.pointCount(QStringLiteral("loss")), 2000);
     QCOMPARE(view.replotCount(), 0);  // nothing drawn synchronously
     QTRY_COMPARE(view.replotCount(), 1);

@@ -31,13 +31,11 @@ std::unique_ptr<PlotView> makeView(const QString& kind) {
     if (kind == QLatin1String("heatmap")) {
         auto view = std::make_unique<HeatmapView>();
         std::vector<float> s(8 * 300);
-        for (size_t i = 0; i < s.size(); ++i)
-            s[i] = float(std::sin(0.37 * double(i)));
+        for (size_t i = 0; i < s.size(); ++i) s[i] = float(std::sin(0.37 * double(i)));
         view->setScores(8, 300, s);
         view->setColorScale(HeatmapScale::Signed);
         std::vector<uint8_t> mask(s.size(), 0);
-        for (size_t i = 0; i < mask.size(); i += 41)
-            mask[i] = 1;
+        for (size_t i = 0; i < mask.size(); i += 41) mask[i] = 1;
         view->setSelection(mask);
         return view;
     }
@@ -55,8 +53,7 @@ std::unique_ptr<PlotView> makeView(const QString& kind) {
     }
     if (kind == QLatin1String("bars")) {
         auto view = std::make_unique<BarChartView>();
-        view->setData({"base", "pruned", "random"}, {"MMLU", "ARC"},
-                      {{0.61, 0.55}, {0.64, 0.57}, {0.58, 0.51}},
+        view->setData({"base", "pruned", "random"}, {"MMLU", "ARC"}, {{0.61, 0.55}, {0.64, 0.57}, {0.58, 0.51}},
                       {{0.01, 0.02}, {0.015, 0.01}, {0.02, 0.03}});
         return view;
     }

@@ -15,10 +15,10 @@
 #include "core/attribution/attribution_file.h"
 #include "core/attribution/attribution_run.h"
 #include "core/eval/mcq_items.h"
-#include "core/train/finetune.h"
 #include "core/model/model_io.h"
 #include "core/prune/selection.h"
 #include "core/tokenizer/tokenizer.h"
+#include "core/train/finetune.h"
 #include "tests/ui/ui_test_support.h"
 #include "ui/panels/attribution_panel.h"
 
@@ -43,7 +43,9 @@ private:
     test::GuiFixture m_fixture;
 };
 
-void TestEngineWorker::initTestCase() { m_fixture = test::makeGuiFixture(m_dir.path(), 300, 30); }
+void TestEngineWorker::initTestCase() {
+    m_fixture = test::makeGuiFixture(m_dir.path(), 300, 30);
+}
 
 void TestEngineWorker::loadAll(Engine& engine) {
     engine.loadModel(test::qs(m_fixture.model), QStringLiteral("cpu"));
@@ -68,8 +70,9 @@ void TestEngineWorker::loadsModelAndDatasets() {
     QVERIFY(card.parameters > 50257 * 32);
     QVERIFY(card.memoryBytes >= card.parameters * 4);
     QVERIFY(card.tokenizer != nullptr);
-    QCOMPARE(engine.datasetNames(), QStringList({QStringLiteral("arc-easy-train"), QStringLiteral("arc-easy-train (validation)"),
-                                                 QStringLiteral("arc-easy-test"), QStringLiteral("arc-challenge-test")}));
+    QCOMPARE(engine.datasetNames(),
+             QStringList({QStringLiteral("arc-easy-train"), QStringLiteral("arc-easy-train (validation)"),
+                          QStringLiteral("arc-easy-test"), QStringLiteral("arc-challenge-test")}));
     QCOMPARE(engine.datasets()[0].questions, 270);  // 300 lines: 90 % train
     QCOMPARE(engine.datasets()[1].questions, 30);
     QCOMPARE(engine.datasets()[1].role, QStringLiteral("validation"));
@@ -123,10 +126,12 @@ void TestEngineWorker::taskPresetScoresContinuations() {
     ScoringOptions options;
     options.mode = ScoringMode::Continuation;
     torch::NoGradGuard noGrad;
-    auto scores = scoreItems(*model, buildScoringItems(loadMcqDataset(m_fixture.test), tokenizer,
-                                                       ScoringMode::Continuation, prompt), options);
+    auto scores = scoreItems(
+        *model, buildScoringItems(loadMcqDataset(m_fixture.test), tokenizer, ScoringMode::Continuation, prompt),
+        options);
     double maxDiff = 0;
-    for (size_t i = 0; i < scores.size(); ++i) maxDiff = std::max(maxDiff, std::abs(scores[i].confidence - result.rows[i].confidence));
+    for (size_t i = 0; i < scores.size(); ++i)
+        maxDiff = std::max(maxDiff, std::abs(scores[i].confidence - result.rows[i].confidence));
     QVERIFY(maxDiff < 1e-9);
     QVERIFY(std::abs(*result.accuracyNorm - summarize(scores).accuracyNorm) < 1e-12);
 
@@ -202,8 +207,10 @@ void TestEngineWorker::cancelMidRunKeepsUiResponsive() {
     ticker.stop();
     int liveFrames = 0;
     for (const auto& args : frames) liveFrames += args.at(0).value<NeuronScores>().final ? 0 : 1;
-    std::printf("UI thread during attribution: %d ticks of 10 ms, longest gap %.1f ms; %d live frame(s) drawn "
-                "(%d received)\n", ticks, maxGapMs, panel.liveUpdates(), liveFrames);
+    std::printf(
+        "UI thread during attribution: %d ticks of 10 ms, longest gap %.1f ms; %d live frame(s) drawn "
+        "(%d received)\n",
+        ticks, maxGapMs, panel.liveUpdates(), liveFrames);
     QVERIFY(panel.liveUpdates() >= 4);
     // The UI thread drew those frames and sent the cancel while the run was going: the cancel
     // stopped it, reported once, as cancelled, for the attribution; no frame came after that
@@ -321,11 +328,12 @@ void TestEngineWorker::neuronDetailAndPreview() {
     QCOMPARE(p.questions, 30);
     // The same accuracies computed here on the validation split (90/10, seed 0).
     auto splits = splitDataset(loadMcqDataset(m_fixture.train), SplitSpec{0.9, 0.1, 0.0, 0});
-    auto items = buildScoringItems(splits.validation, Tokenizer::fromDirectory(m_fixture.model), ScoringMode::Letter, {});
+    auto items =
+        buildScoringItems(splits.validation, Tokenizer::fromDirectory(m_fixture.model), ScoringMode::Letter, {});
     const double base = maskedAccuracy(*model, items, nullptr, ScoringMode::Letter);
     const double masked = maskedAccuracy(*model, items, &mask, ScoringMode::Letter);
-    std::printf("preview: base %.4f (direct %.4f), masked %.4f (direct %.4f)\n", p.baseAccuracy, base,
-                p.maskedAccuracy, masked);
+    std::printf("preview: base %.4f (direct %.4f), masked %.4f (direct %.4f)\n", p.baseAccuracy, base, p.maskedAccuracy,
+                masked);
     QCOMPARE(p.baseAccuracy, base);
     QCOMPARE(p.maskedAccuracy, masked);
 }
