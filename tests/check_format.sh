@@ -19,8 +19,9 @@ mapfile -t files < <(find app core ui tests -name '*.cpp' -o -name '*.h' | sort)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if ! "$tool" --dry-run --Werror "${files[@]}" 2> "$log"; then
-    grep -o '^[^:]*:[0-9]*' "$log" | sort -u | head -20
-    echo "check_format: $(grep -c 'error:' "$log") lines differ from .clang-format; run 'make format'"
+    grep -E '^[^ :]+:[0-9]+:[0-9]+: (error|warning):' "$log" | cut -d: -f1,2 | sort -u | head -20
+    echo "check_format: $(grep -cE '^[^ :]+:[0-9]+:[0-9]+: (error|warning):' "$log") lines differ from .clang-format;" \
+        "run 'make format'"
     exit 1
 fi
 echo "check_format: ${#files[@]} files match .clang-format"
