@@ -38,6 +38,18 @@ public:
         throw UsageError("--" + optionName(setting.key) + ": unknown value '" + text + "' (use one of " +
                          setting.names() + ")");
     }
+    // The option's value when it was given, else `fallback` (a preset's value rather than the default).
+    int64_t getOr(const IntSetting& setting, int64_t fallback) const {
+        return has(optionName(setting.key)) ? get(setting) : fallback;
+    }
+    double getOr(const RealSetting& setting, double fallback) const {
+        return has(optionName(setting.key)) ? get(setting) : fallback;
+    }
+    bool getOr(const BoolSetting& setting, bool fallback) const { return has(optionName(setting.key)) || fallback; }
+    template <class E, size_t N>
+    E getOr(const ChoiceSetting<E, N>& setting, E fallback) const {
+        return has(optionName(setting.key)) ? get(setting) : fallback;
+    }
     const std::vector<std::string>& positionals() const { return m_positionals; }
 
 private:

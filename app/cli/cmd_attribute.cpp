@@ -41,6 +41,7 @@ int runAttribute(const Argv& argv) {
     addPromptOptions(parser);
     parser.option("out", "FILE", "Output attributions.safetensors (written atomically at the end)")
         .required("out")
+        .option(settings::kPreset)
         .option(settings::kMinConfidence)
         .flag(settings::kCorrectOnly)
         .option(settings::kAttributeLimit)
@@ -67,17 +68,20 @@ int runAttribute(const Argv& argv) {
         auto [shardIndex, shardCount] = parseShard(args->get("shard"));
         AttributionJob job;
         using namespace settings;
-        job.ig.steps = static_cast<int>(args->get(kIgSteps));
-        job.ig.rule = args->get(kIgRule);
-        job.ig.scope = args->get(kIgScope);
-        job.ig.positions = args->get(kIgPositions);
-        job.ig.target = args->get(kIgTarget);
-        job.ig.site = args->get(kNeuronSite);
+        // The preset's values, each replaced by its option when that is given.
+        job.preset = args->get(kPreset);
+        const auto preset = methodSettings(job.preset);
+        job.ig.steps = static_cast<int>(args->getOr(kIgSteps, preset.ig.steps));
+        job.ig.rule = args->getOr(kIgRule, preset.ig.rule);
+        job.ig.scope = args->getOr(kIgScope, preset.ig.scope);
+        job.ig.positions = args->getOr(kIgPositions, preset.ig.positions);
+        job.ig.target = args->getOr(kIgTarget, preset.ig.target);
+        job.ig.site = args->getOr(kNeuronSite, preset.ig.site);
         job.ig.naive = args->has("naive");
         job.ig.questionsPerPass = static_cast<int>(args->get(kQuestionsPerPass));
         job.ig.rowsPerPass = args->get(kRowsPerPass);
-        job.filter.minConfidence = args->get(kMinConfidence);
-        job.filter.correctOnly = args->get(kCorrectOnly);
+        job.filter.minConfidence = args->getOr(kMinConfidence, preset.filter.minConfidence);
+        job.filter.correctOnly = args->getOr(kCorrectOnly, preset.filter.correctOnly);
         job.filter.limit = args->get(kAttributeLimit);
         job.topK = static_cast<int>(args->get(kTopK));
         job.completenessTolerance = args->get(kCompletenessTolerance);
@@ -135,6 +139,12 @@ int runAttribute(const Argv& argv) {
                         (long long)countOverTolerance(result.aggregate, job.completenessTolerance),
                         job.completenessTolerance);
         }
+        if (job.preset != Preset::Default) {
+            const auto& changed = result.meta["preset"]["changed"];
+            std::printf("preset %s%s%s; select with: --rule %s --score %s\n", presetName(job.preset),
+                        changed.empty() ? "" : ", changed: ", changed.empty() ? "" : changed.dump().c_str(),
+                        kSelectRule.nameOf(preset.rule), scoreSpecName(preset.score).c_str());
+        }
         std::printf("wrote %s\n", out.string().c_str());
         return int(kOk);
     });
@@ -149,14 +159,14 @@ int runAttributions(const Argv& argv) {
                      "Print the strongest neurons of each layer of an attributions file.");
     parser.positionals("FILE", "attributions.safetensors")
         .option("top", "N", "Neurons per layer", "20")
-        .option("score", "S", "mean, mean-abs, positive-mean, layer-normalized, std, topk", "mean")
         .flag("json", "Print JSON");
+    addScoreOption(parser);
     return guarded("attributions show", [&] {
         auto args = parser.parse(Argv(argv.begin() + 1, argv.end()));
         if (!args) return int(kOk);
         if (args->positionals().size() != 1) throw UsageError("give one attributions file");
         auto file = readAttributionFile(args->positionals()[0]);
-        auto which = parseNeuronScore(args->get("score"));
+        const auto which = readScoreSpec(*args);
         auto score = file.aggregate.score(which);
         const int64_t top = std::min<int64_t>(args->getInt("top"), score.size(1));
         nlohmann::json layers = nlohmann::json::array();
@@ -168,9 +178,9 @@ int runAttributions(const Argv& argv) {
             layers.push_back(row);
         }
         if (args->has("json")) {
-            std::cout
-                << nlohmann::json{{"meta", file.meta}, {"score", neuronScoreName(which)}, {"layers", layers}}.dump(2)
-                << "\n";
+            std::cout << nlohmann::json{{"meta", file.meta}, {"score", scoreSpecName(which)}, {"layers", layers}}.dump(
+                             2)
+                      << "\n";
             return int(kOk);
         }
         std::printf("%s: %lld questions, %lld layers x %lld neurons, settings %s\n", args->positionals()[0].c_str(),

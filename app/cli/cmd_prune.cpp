@@ -50,8 +50,8 @@ int runSelect(const Argv& argv) {
         "Choose the neurons to prune from per-neuron attribution scores, or build a baseline mask with\n"
         "the same number of neurons in every layer as another mask (--like M --baseline random|magnitude).");
     parser.option("attributions", "FILE", "attributions.safetensors from 'prunescope-cli attribute'")
-        .option("rule", "R", "global, per-layer, layer (one layer), absolute, fraction-of-max", "global")
-        .option("score", "S", "mean, mean-abs, positive-mean, layer-normalized, std, topk", "mean")
+        .option(settings::kPreset)
+        .option(settings::kSelectRule)
         .option(settings::kPrunePercent)
         .option(settings::kSelectLayer)
         .option(settings::kSelectThreshold)
@@ -66,6 +66,7 @@ int runSelect(const Argv& argv) {
         .option("device", "D", "auto, cpu, cuda", "auto")
         .option("out", "FILE", "Output mask.json (atomic)")
         .required("out");
+    addScoreOption(parser);
     return guarded("select", [&] {
         auto args = parser.parse(argv);
         if (!args) return int(kOk);
@@ -110,17 +111,20 @@ int runSelect(const Argv& argv) {
         } else {
             if (!args->maybe("attributions")) throw UsageError("--attributions is required (or --like for a baseline)");
             auto file = readAttributionFile(args->get("attributions"));
+            // The preset's rule, percent and score, each replaced by its option when that is given.
+            const auto preset = methodSettings(args->get(settings::kPreset));
             SelectionSpec spec;
-            spec.rule = parseSelectRule(args->get("rule"));
-            spec.percent = args->get(settings::kPrunePercent);
+            spec.rule = args->getOr(settings::kSelectRule, preset.rule);
+            spec.percent = args->getOr(settings::kPrunePercent, preset.percent);
             spec.layer = args->get(settings::kSelectLayer);
             spec.threshold = args->get(settings::kSelectThreshold);
             spec.fraction = args->get(settings::kFractionOfMax);
             spec.excludeLayers = parseLayerList(args->get("exclude-layers"));
             spec.perLayerCap = args->get(settings::kPerLayerCap);
-            auto score = parseNeuronScore(args->get("score"));
-            mask = selectNeurons(file.aggregate.score(score), spec);
-            mask.meta["score"] = neuronScoreName(score);
+            const auto score = readScoreSpec(*args, preset.score);
+            mask = selectNeurons(file.aggregate.score(score), spec, file.aggregate.layerTotals(score));
+            mask.meta["score"] = scoreSpecName(score);
+            mask.meta["preset"] = presetName(args->get(settings::kPreset));
             mask.meta["source"] = {{"file", args->get("attributions")},
                                    {"sha256", sha256File(args->get("attributions"))},
                                    {"model", file.meta.value("model", nlohmann::json())},

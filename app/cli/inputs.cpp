@@ -221,4 +221,16 @@ PromptTemplate readPrompt(const Args& args, const DataInput& data, ScoringMode m
     return prompt;
 }
 
+void addScoreOption(ArgParser& parser) {
+    parser.option("score", "S",
+                  "How the questions' IG becomes one score per neuron: " + settings::kNeuronScore.names() +
+                      ", optionally followed by +per-question (each question's IG / its largest |IG| first) and "
+                      "+per-layer (then / the layer's largest |score|), e.g. mean+per-layer",
+                  settings::kNeuronScore.nameOf(settings::kNeuronScore.value));
+}
+
+ScoreSpec readScoreSpec(const Args& args, const ScoreSpec& fallback) {
+    return args.has("score") ? parseScoreSpec(args.get("score")) : fallback;
+}
+
 }  // namespace prunescope::cli

@@ -15,6 +15,7 @@
 #include "core/model/causal_lm.h"
 #include "core/model/memory_plan.h"
 #include "core/model/model_io.h"
+#include "core/settings/presets.h"
 #include "core/tokenizer/tokenizer.h"
 
 namespace prunescope::cli {
@@ -63,5 +64,10 @@ DataInput readData(const Args& args, bool withLimit = true);
 PromptTemplate readPrompt(const Args& args, const DataInput& data, ScoringMode mode);
 // --scoring, or the mode --task-preset implies (a UsageError when the two disagree).
 ScoringMode readScoringMode(const Args& args);
+
+// --score: an aggregation with optional normalisations (core's ScoreSpec, e.g. mean+per-layer).
+void addScoreOption(ArgParser& parser);
+// The --score given, else `fallback` (a preset's).
+ScoreSpec readScoreSpec(const Args& args, const ScoreSpec& fallback = ScoreSpec());
 
 }  // namespace prunescope::cli

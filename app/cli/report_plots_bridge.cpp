@@ -35,7 +35,7 @@ void addAttribution(const nlohmann::json& report, const fs::path& dir, ui::Repor
     std::string score = "mean";
     if (report.contains("settings") && report["settings"].contains("selection"))
         score = report["settings"]["selection"].value("score", score);
-    auto scores = attributions.aggregate.score(parseNeuronScore(score)).to(torch::kFloat32).contiguous();
+    auto scores = attributions.aggregate.score(parseScoreSpec(score)).to(torch::kFloat32).contiguous();
     input.nLayer = attributions.aggregate.nLayer();
     input.nNeuron = attributions.aggregate.nNeuron();
     input.scores.assign(scores.data_ptr<float>(), scores.data_ptr<float>() + scores.numel());

@@ -6,21 +6,55 @@
 
 namespace prunescope {
 
-IgAggregate::IgAggregate(int64_t nLayer, int64_t nNeuron, int topK)
-    : m_nLayer(nLayer), m_nNeuron(nNeuron), m_topK(topK) {
-    auto zeros = [&] { return torch::zeros({nLayer, nNeuron}, torch::kDouble); };
-    m_sum = zeros();
-    m_sumSq = zeros();
-    m_sumAbs = zeros();
-    m_sumPos = zeros();
-    m_topCount = zeros();
+IgSums IgSums::zeros(int64_t nLayer, int64_t nNeuron) {
+    auto z = [&] { return torch::zeros({nLayer, nNeuron}, torch::kDouble); };
+    return {z(), z(), z(), z()};
 }
 
+void IgSums::add(const at::Tensor& ig) {
+    sum += ig;
+    sumSquares += ig * ig;
+    sumAbs += ig.abs();
+    sumPositive += ig.clamp_min(0);
+}
+
+void IgSums::add(const IgSums& other) {
+    sum += other.sum;
+    sumSquares += other.sumSquares;
+    sumAbs += other.sumAbs;
+    sumPositive += other.sumPositive;
+}
+
+at::Tensor IgSums::statistic(NeuronScore which, int64_t count) const {
+    const auto n = static_cast<double>(std::max<int64_t>(1, count));
+    switch (which) {
+        case NeuronScore::Mean:
+        case NeuronScore::LayerNormalized: return sum / n;
+        case NeuronScore::MeanAbs: return sumAbs / n;
+        case NeuronScore::PositiveMean: return sumPositive / n;
+        case NeuronScore::Std: {
+            auto m = sum / n;
+            return (sumSquares / n - m * m).clamp_min(0).sqrt();
+        }
+        case NeuronScore::TopKFrequency: break;
+    }
+    throw std::logic_error("IgSums::statistic: no sum for this score");
+}
+
+IgAggregate::IgAggregate(int64_t nLayer, int64_t nNeuron, int topK)
+    : m_nLayer(nLayer),
+      m_nNeuron(nNeuron),
+      m_topK(topK),
+      m_raw(IgSums::zeros(nLayer, nNeuron)),
+      m_normalized(IgSums::zeros(nLayer, nNeuron)),
+      m_topCount(torch::zeros({nLayer, nNeuron}, torch::kDouble)) {}
+
 void IgAggregate::add(const at::Tensor& ig, QuestionRecord record) {
-    m_sum += ig;
-    m_sumSq += ig * ig;
-    m_sumAbs += ig.abs();
-    m_sumPos += ig.clamp_min(0);
+    m_raw.add(ig);
+    // Each question's IG over its largest |IG|, so that every question weighs the same in the mean
+    // (a question whose IG is all zero adds zeros).
+    const double peak = ig.abs().max().item<double>();
+    m_normalized.add(peak > 0 ? ig / peak : torch::zeros_like(ig));
     const int64_t k = std::min<int64_t>(m_topK, ig.numel());
     if (k > 0) {
         auto [values, index] = ig.flatten().topk(k);
@@ -39,10 +73,12 @@ void IgAggregate::merge(const IgAggregate& other) {
     if (other.m_nLayer != m_nLayer || other.m_nNeuron != m_nNeuron || other.m_topK != m_topK) {
         throw Error("", "merge", "attribution shapes or top-k differ");
     }
-    m_sum += other.m_sum;
-    m_sumSq += other.m_sumSq;
-    m_sumAbs += other.m_sumAbs;
-    m_sumPos += other.m_sumPos;
+    m_raw.add(other.m_raw);
+    if (m_normalized.defined() && other.m_normalized.defined()) {
+        m_normalized.add(other.m_normalized);
+    } else {
+        m_normalized = IgSums();  // one side was written before they were stored
+    }
     m_topCount += other.m_topCount;
     m_records.insert(m_records.end(), other.m_records.begin(), other.m_records.end());
     std::stable_sort(m_records.begin(), m_records.end(),
@@ -50,51 +86,57 @@ void IgAggregate::merge(const IgAggregate& other) {
 }
 
 at::Tensor IgAggregate::mean() const {
-    return m_sum / std::max<int64_t>(1, count());
+    return m_raw.statistic(NeuronScore::Mean, count());
 }
 
 at::Tensor IgAggregate::std() const {
-    auto n = static_cast<double>(std::max<int64_t>(1, count()));
-    auto m = m_sum / n;
-    return (m_sumSq / n - m * m).clamp_min(0).sqrt();
+    return m_raw.statistic(NeuronScore::Std, count());
 }
 
-at::Tensor IgAggregate::meanAbs() const {
-    return m_sumAbs / std::max<int64_t>(1, count());
+namespace {
+
+// Divides each layer (row) by its largest |value| (rows of zeros stay zero).
+at::Tensor perLayerMax(const at::Tensor& scores) {
+    auto peak = std::get<0>(scores.abs().max(1, true)).clamp_min(1e-300);  // (nLayer, 1)
+    return scores / peak;
 }
 
-at::Tensor IgAggregate::positiveMean() const {
-    return m_sumPos / std::max<int64_t>(1, count());
-}
+}  // namespace
 
-at::Tensor IgAggregate::layerNormalized() const {
-    auto m = mean();
-    auto peak = std::get<0>(m.abs().max(1, true)).clamp_min(1e-300);  // (nLayer, 1)
-    return m / peak;
-}
-
-at::Tensor IgAggregate::score(NeuronScore which) const {
-    switch (which) {
-        case NeuronScore::Mean: return mean();
-        case NeuronScore::MeanAbs: return meanAbs();
-        case NeuronScore::PositiveMean: return positiveMean();
-        case NeuronScore::LayerNormalized: return layerNormalized();
-        case NeuronScore::Std: return std();
-        case NeuronScore::TopKFrequency: return m_topCount / std::max<int64_t>(1, count());
+at::Tensor IgAggregate::layerTotals(const ScoreSpec& spec) const {
+    if (spec.score == NeuronScore::TopKFrequency) return m_topCount.sum(1) / std::max<int64_t>(1, count());
+    if (spec.perQuestion && !m_normalized.defined()) {
+        throw Error("", "setting 'score'",
+                    "these attributions have no per-question normalised sums (written by an older version)",
+                    "run the attribution again, or choose a score without +per-question");
     }
-    return mean();
+    return (spec.perQuestion ? m_normalized : m_raw).statistic(spec.score, count()).sum(1);
 }
 
-IgAggregate IgAggregate::fromSums(at::Tensor sum, at::Tensor sumSq, at::Tensor sumAbs, at::Tensor sumPos,
-                                  at::Tensor topCount, std::vector<QuestionRecord> records, int topK) {
+at::Tensor IgAggregate::score(const ScoreSpec& spec) const {
+    at::Tensor scores;
+    if (spec.score == NeuronScore::TopKFrequency) {
+        scores = m_topCount / std::max<int64_t>(1, count());  // the same with +per-question
+    } else {
+        if (spec.perQuestion && !m_normalized.defined()) layerTotals(spec);  // throws the error
+        scores = (spec.perQuestion ? m_normalized : m_raw).statistic(spec.score, count());
+    }
+    return spec.perLayer || spec.score == NeuronScore::LayerNormalized ? perLayerMax(scores) : scores;
+}
+
+IgAggregate IgAggregate::fromSums(IgSums raw, IgSums normalized, at::Tensor topCount,
+                                  std::vector<QuestionRecord> records, int topK) {
+    auto dbl = [](IgSums s) {
+        if (!s.defined()) return s;
+        return IgSums{s.sum.to(torch::kDouble), s.sumSquares.to(torch::kDouble), s.sumAbs.to(torch::kDouble),
+                      s.sumPositive.to(torch::kDouble)};
+    };
     IgAggregate a;
-    a.m_nLayer = sum.size(0);
-    a.m_nNeuron = sum.size(1);
+    a.m_nLayer = raw.sum.size(0);
+    a.m_nNeuron = raw.sum.size(1);
     a.m_topK = topK;
-    a.m_sum = sum.to(torch::kDouble);
-    a.m_sumSq = sumSq.to(torch::kDouble);
-    a.m_sumAbs = sumAbs.to(torch::kDouble);
-    a.m_sumPos = sumPos.to(torch::kDouble);
+    a.m_raw = dbl(std::move(raw));
+    a.m_normalized = dbl(std::move(normalized));
     a.m_topCount = topCount.to(torch::kDouble);
     a.m_records = std::move(records);
     return a;

@@ -1,5 +1,6 @@
 // Running per-neuron statistics of IG over questions, and per-question records. Only sums are
-// kept; means, standard deviations and normalized scores are derived from them.
+// kept (of the raw IG and of each question's IG divided by its largest |IG|); means, standard
+// deviations and normalised scores are derived from them, so any score can be chosen after a run.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,18 @@ struct QuestionRecord {
     std::vector<TopNeuron> top;  // the k largest IG values
 };
 
+// Sums over questions of one IG value per neuron, (nLayer, nNeuron) float64 each.
+struct IgSums {
+    at::Tensor sum, sumSquares, sumAbs, sumPositive;
+
+    static IgSums zeros(int64_t nLayer, int64_t nNeuron);
+    bool defined() const { return sum.defined(); }
+    void add(const at::Tensor& ig);
+    void add(const IgSums& other);
+    // The statistic `which` (not TopKFrequency) over `count` questions.
+    at::Tensor statistic(NeuronScore which, int64_t count) const;
+};
+
 class IgAggregate {
 public:
     IgAggregate() = default;
@@ -46,29 +59,34 @@ public:
     int topK() const { return m_topK; }
     const std::vector<QuestionRecord>& records() const { return m_records; }
 
-    // Stored sums, (nLayer, nNeuron) float64.
-    const at::Tensor& sum() const { return m_sum; }
-    const at::Tensor& sumSquares() const { return m_sumSq; }
-    const at::Tensor& sumAbs() const { return m_sumAbs; }
-    const at::Tensor& sumPositive() const { return m_sumPos; }
+    // Stored sums of the raw IG, of each question's IG / its largest |IG| (undefined in files
+    // written before they were stored), and how often each neuron was among a question's top k.
+    const IgSums& sums() const { return m_raw; }
+    const at::Tensor& sum() const { return m_raw.sum; }
+    const IgSums& normalizedSums() const { return m_normalized; }
     const at::Tensor& topKCount() const { return m_topCount; }
+    bool hasNormalizedSums() const { return m_normalized.defined(); }
 
     // Derived scores, (nLayer, nNeuron) float64.
     at::Tensor mean() const;
     at::Tensor std() const;  // population standard deviation over questions
-    at::Tensor meanAbs() const;
-    at::Tensor positiveMean() const;
-    at::Tensor layerNormalized() const;  // mean / max over the layer of |mean| (the paper's reimplementations)
-    at::Tensor score(NeuronScore which) const;
+    at::Tensor score(NeuronScore which) const { return score(ScoreSpec{which, false, false}); }
+    // The aggregation of spec.score over the questions (of the per-question normalised IG with
+    // perQuestion), divided by each layer's largest |value| with perLayer (or LayerNormalized).
+    at::Tensor score(const ScoreSpec& spec) const;
+    // (nLayer,) each layer's total of `spec` before any per-layer normalisation: the ranking of
+    // layers for the largest-layer selection rule.
+    at::Tensor layerTotals(const ScoreSpec& spec) const;
 
-    // Restores from stored sums (reading a file).
-    static IgAggregate fromSums(at::Tensor sum, at::Tensor sumSq, at::Tensor sumAbs, at::Tensor sumPos,
-                                at::Tensor topCount, std::vector<QuestionRecord> records, int topK);
+    // Restores from stored sums (reading a file); `normalized` may be undefined (older files).
+    static IgAggregate fromSums(IgSums raw, IgSums normalized, at::Tensor topCount, std::vector<QuestionRecord> records,
+                                int topK);
 
 private:
     int64_t m_nLayer = 0, m_nNeuron = 0;
     int m_topK = 0;
-    at::Tensor m_sum, m_sumSq, m_sumAbs, m_sumPos, m_topCount;
+    IgSums m_raw, m_normalized;
+    at::Tensor m_topCount;
     std::vector<QuestionRecord> m_records;
 };
 

@@ -77,10 +77,11 @@ void writeAttributionFile(const std::filesystem::path& path, const IgAggregate& 
     meta["question_ids"] = ids;
     meta["layers"] = a.nLayer();
     meta["neurons"] = a.nNeuron();
-    std::vector<std::pair<std::string, at::Tensor>> tensors = {{"sum", a.sum()},
-                                                               {"sum_squares", a.sumSquares()},
-                                                               {"sum_abs", a.sumAbs()},
-                                                               {"sum_positive", a.sumPositive()},
+    const auto& raw = a.sums();
+    std::vector<std::pair<std::string, at::Tensor>> tensors = {{"sum", raw.sum},
+                                                               {"sum_squares", raw.sumSquares},
+                                                               {"sum_abs", raw.sumAbs},
+                                                               {"sum_positive", raw.sumPositive},
                                                                {"topk_count", a.topKCount()},
                                                                {"question_index", vec(index, torch::kLong)},
                                                                {"confidence", vec(confidence, torch::kDouble)},
@@ -92,6 +93,12 @@ void writeAttributionFile(const std::filesystem::path& path, const IgAggregate& 
                                                                {"top_layer", topLayer},
                                                                {"top_neuron", topNeuron},
                                                                {"top_value", topValue}};
+    if (const auto& n = a.normalizedSums(); n.defined()) {
+        tensors.insert(tensors.end(), {{"normalized_sum", n.sum},
+                                       {"normalized_sum_squares", n.sumSquares},
+                                       {"normalized_sum_abs", n.sumAbs},
+                                       {"normalized_sum_positive", n.sumPositive}});
+    }
     writeSafetensors(path, tensors, {{kMetaKey, meta.dump()}});
 }
 
@@ -116,9 +123,20 @@ AttributionFile readAttributionFile(const std::filesystem::path& path) {
         return st.tensor(name).clone();
     };
     auto sum = get("sum");
-    for (const char* n : {"sum_squares", "sum_abs", "sum_positive", "topk_count"}) {
-        if (get(n).sizes() != sum.sizes())
-            throw Error(file, std::string("tensor '") + n + "'", "shape differs from 'sum'");
+    if (sum.dim() != 2) throw Error(file, "tensor 'sum'", "must be (layers, neurons)");
+    auto sameShape = [&](const char* name) {
+        auto t = get(name);
+        if (t.sizes() != sum.sizes())
+            throw Error(file, std::string("tensor '") + name + "'", "shape differs from 'sum'");
+        return t;
+    };
+    IgSums raw{sum, sameShape("sum_squares"), sameShape("sum_abs"), sameShape("sum_positive")};
+    auto topCount = sameShape("topk_count");
+    // The per-question normalised sums: all four, or none (files written before they were stored).
+    IgSums normalized;
+    if (st.find("normalized_sum") != nullptr) {
+        normalized = {sameShape("normalized_sum"), sameShape("normalized_sum_squares"), sameShape("normalized_sum_abs"),
+                      sameShape("normalized_sum_positive")};
     }
     auto index = get("question_index").to(torch::kLong);
     const int64_t q = index.size(0);
@@ -148,8 +166,8 @@ AttributionFile readAttributionFile(const std::filesystem::path& path) {
         }
         records.push_back(std::move(r));
     }
-    out.aggregate = IgAggregate::fromSums(sum, get("sum_squares"), get("sum_abs"), get("sum_positive"),
-                                          get("topk_count"), std::move(records), out.meta.value("top_k", 0));
+    out.aggregate = IgAggregate::fromSums(std::move(raw), std::move(normalized), topCount, std::move(records),
+                                          out.meta.value("top_k", 0));
     return out;
 }
 

@@ -113,6 +113,8 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
                    {"dataset", datasetProvenance(data, job.source.split, job.source.splitSeed)},
                    {"scoring", {{"mode", "letter"}, {"prompt", promptJson(job.source.prompt)}}}};
     result.meta["settings"] = igSettingsJson(job.ig, job.topK);
+    result.meta["preset"] = {{"name", presetName(job.preset)},
+                             {"changed", presetChanges(job.preset, job.ig, job.filter)}};
     result.meta["selection"] = {{settings::kMinConfidence.key, job.filter.minConfidence},
                                 {settings::kCorrectOnly.key, job.filter.correctOnly},
                                 {settings::kAttributeLimit.key, job.filter.limit},
@@ -161,7 +163,7 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
         for (size_t j = first; j < end; ++j) {
             const size_t i = mine[j];
             auto& ig = igs[j - first];
-            if (ig.predicted >= 0 && ig.predicted != scores[i].predicted && job.ig.target != IgTarget::MaxLogit) {
+            if (ig.predicted >= 0 && ig.predicted != scores[i].predicted) {
                 log::get("attribution")
                     ->warn("question '{}': prediction at α = 1 ({}) differs from the confidence pass ({})",
                            data.questions[i].id, ig.predicted, scores[i].predicted);

@@ -15,6 +15,7 @@
 #include "core/data/mcq.h"
 #include "core/data/prompt.h"
 #include "core/eval/scoring.h"
+#include "core/settings/presets.h"
 #include "core/util/progress.h"
 
 namespace prunescope {
@@ -47,6 +48,7 @@ struct AttributionJob {
     std::filesystem::path checkpointPath;                                   // where checkpoints go
     bool resume = false;                                                    // continue from checkpointPath
     AttributionSource source;
+    Preset preset = settings::kPreset.value;  // recorded with the settings that differ from it
 };
 
 // After each group of questions: progress, the running aggregate and the group's own IG (in the

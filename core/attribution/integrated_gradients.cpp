@@ -45,25 +45,42 @@ std::vector<torch::Tensor> makeGates(const Row* rows, size_t count, int64_t copi
     return gates;
 }
 
-// Takes F(x) (and the prediction there) or F(0) from an endpoint row's target value; quadrature
-// rows carry none.
+// Takes F(x) (and the option predicted there) or F(0) from an endpoint row's target value;
+// quadrature rows carry none.
 template <typename Argmax>
-void takeEndpoint(const Row& row, double value, IgTarget target, const Argmax& argmax, QuestionIg& out,
-                  std::vector<double>& f0) {
+void takeEndpoint(const Row& row, double value, const Argmax& argmax, QuestionIg& out, std::vector<double>& f0) {
     if (row.kind == Row::Kind::Input) {
         out.fx = value;
-        if (target != IgTarget::MaxLogit) out.predicted = argmax();
+        out.predicted = argmax();
     } else if (row.kind == Row::Kind::Baseline) {
         f0[row.layer == -1 ? 0 : static_cast<size_t>(row.layer)] = value;
     }
 }
 
-// The target for each row: (R, nOptions) option logits or (R, V) full logits -> (R,)
-torch::Tensor target(const torch::Tensor& logits, IgTarget target, int predicted, int gold) {
+// The logits a target reads for R rows of hidden states (R, d): the whole vocabulary's (R, V) when
+// it needs them, else only the options' letters (R, nOptions).
+torch::Tensor targetLogits(CausalLM& model, const torch::Tensor& hidden, IgTarget target,
+                           const torch::Tensor& options) {
+    return targetNeedsVocabulary(target) ? model.logits(hidden) : model.logits(hidden, options);
+}
+
+// The option with the largest logit in one row of targetLogits.
+int predictedOption(const torch::Tensor& row, IgTarget target, const torch::Tensor& options) {
+    const auto optionLogits = targetNeedsVocabulary(target) ? row.index_select(0, options) : row;
+    return static_cast<int>(optionLogits.argmax().item<int64_t>());
+}
+
+// The target of each row from its targetLogits -> (R,). `predicted` and `gold` index the options;
+// `options` holds their letters' token ids.
+torch::Tensor target(const torch::Tensor& logits, IgTarget target, int predicted, int gold,
+                     const std::vector<int64_t>& options) {
     switch (target) {
         case IgTarget::PredictedLogProb: return torch::log_softmax(logits, -1).select(1, predicted);
         case IgTarget::GoldProb: return torch::softmax(logits, -1).select(1, gold);
         case IgTarget::MaxLogit: return std::get<0>(logits.max(-1));
+        case IgTarget::AnswerLogit: return logits.select(1, options.at(static_cast<size_t>(predicted)));
+        case IgTarget::AnswerProb:
+            return torch::softmax(logits, -1).select(1, options.at(static_cast<size_t>(predicted)));
     }
     return {};
 }
@@ -161,8 +178,8 @@ QuestionIg integratedGradients(CausalLM& model, const ScoringItem& item, int pre
         } else {
             hidden = model.hidden(context.expand({r, contextLen}), args).select(1, contextLen - 1);  // (R, d)
         }
-        auto logits = settings.target == IgTarget::MaxLogit ? model.logits(hidden) : model.logits(hidden, optionRows);
-        auto f = target(atLeastFloat(logits), settings.target, predicted, item.gold);  // (R,)
+        auto logits = targetLogits(model, hidden, settings.target, optionRows);
+        auto f = target(atLeastFloat(logits), settings.target, predicted, item.gold, optionIds);  // (R,)
         auto grads = torch::autograd::grad({f.sum()}, gates);
         auto fcpu = f.detach().to(torch::kCPU, torch::kDouble);
         for (int64_t l = 0; l < nLayer; ++l) {
@@ -175,8 +192,8 @@ QuestionIg integratedGradients(CausalLM& model, const ScoringItem& item, int pre
         for (size_t j = start; j < end; ++j) {
             const auto i = static_cast<int64_t>(j - start);
             takeEndpoint(
-                rows[j], fcpu[i].item<double>(), settings.target,
-                [&] { return static_cast<int>(logits[i].argmax().item<int64_t>()); }, out, f0);
+                rows[j], fcpu[i].item<double>(),
+                [&] { return predictedOption(logits[i], settings.target, optionRows); }, out, f0);
         }
     }
     out.f0 = f0;
@@ -233,16 +250,18 @@ std::vector<QuestionIg> fastGroup(CausalLM& model, const std::vector<const Scori
     auto input = torch::tensor(last, longOpts).repeat_interleave(r).unsqueeze(1);  // (Q*R, 1)
     auto hidden = model.hidden(input, args).select(1, 0);                          // (Q*R, d)
 
-    std::vector<torch::Tensor> targets, logitsOf;
+    std::vector<torch::Tensor> targets, logitsOf, optionsOf;
     for (int64_t j = 0; j < q; ++j) {
         const auto* item = items[static_cast<size_t>(j)];
         std::vector<int64_t> optionIds;
         for (const auto& c : item->continuations) optionIds.push_back(c[0]);
         auto h = hidden.slice(0, j * r, (j + 1) * r);
-        auto logits = settings.target == IgTarget::MaxLogit ? model.logits(h)
-                                                            : model.logits(h, torch::tensor(optionIds, longOpts));
-        targets.push_back(target(atLeastFloat(logits), settings.target, predicted[static_cast<size_t>(j)], item->gold));
+        auto options = torch::tensor(optionIds, longOpts);
+        auto logits = targetLogits(model, h, settings.target, options);
+        targets.push_back(
+            target(atLeastFloat(logits), settings.target, predicted[static_cast<size_t>(j)], item->gold, optionIds));
         logitsOf.push_back(logits);
+        optionsOf.push_back(options);
     }
     auto f = torch::cat(targets);  // (Q*R,)
     auto grads = torch::autograd::grad({f.sum()}, gates);
@@ -264,10 +283,10 @@ std::vector<QuestionIg> fastGroup(CausalLM& model, const std::vector<const Scori
         std::vector<double> f0(blocks.size(), 0.0);
         const double* fj = fcpu.data_ptr<double>() + j * r;
         for (int64_t k = 0; k < r; ++k) {
+            const auto jj = static_cast<size_t>(j);
             takeEndpoint(
-                rows[static_cast<size_t>(k)], fj[k], settings.target,
-                [&] { return static_cast<int>(logitsOf[static_cast<size_t>(j)][k].argmax().item<int64_t>()); }, result,
-                f0);
+                rows[static_cast<size_t>(k)], fj[k],
+                [&] { return predictedOption(logitsOf[jj][k], settings.target, optionsOf[jj]); }, result, f0);
         }
         result.f0 = f0;
         result.completenessError = completenessError(result, blocks);

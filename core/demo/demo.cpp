@@ -173,7 +173,7 @@ ExperimentConfig experimentFor(const fs::path& out, const DemoFiles& f, const De
     c.attribution.ig.steps = d.steps;
     c.selection.rule = SelectRule::GlobalTopPercent;
     c.selection.percent = d.prunePercent;
-    c.score = NeuronScore::Mean;
+    c.score = ScoreSpec{NeuronScore::Mean};
     c.finetune = d.armSettings();
     c.seeds = {seed};
     c.device = "cpu";

@@ -1,15 +1,19 @@
 #include "core/pipeline/experiment.h"
 
+#include <map>
+
 #include <torch/torch.h>
 
 #include "core/attribution/attribution_file.h"
 #include "core/eval/mcq_items.h"
 #include "core/eval/selection.h"
 #include "core/model/model_io.h"
+#include "core/model/neuron_hook.h"
 #include "core/model/safetensors.h"
 #include "core/pipeline/experiment_cache.h"
 #include "core/pipeline/experiment_report.h"
 #include "core/prune/activation_stats.h"
+#include "core/prune/damage_match.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
@@ -82,6 +86,16 @@ private:
         o.batchSize = m_c.batchSize;
         return scoreItems(model, set.items, o, stageProgress(stage), m_cancel);
     }
+    std::vector<QuestionScore> scoreMasked(CausalLM& model, const LoadedSet& set, const NeuronMask& mask,
+                                           const std::string& stage) {
+        NeuronHook hook(model.config().nLayer);
+        mask.applyTo(hook, model.unembedding().device());
+        ScoringOptions o;
+        o.mode = m_c.scoring;
+        o.batchSize = m_c.batchSize;
+        o.hook = &hook;
+        return scoreItems(model, set.items, o, stageProgress(stage), m_cancel);
+    }
     ProgressFn stageProgress(const std::string& stage) const {
         if (!m_progress) return {};
         return [this, stage](const Progress& p) { m_progress({stage, p.done, p.total, p.etaSeconds}); };
@@ -140,6 +154,7 @@ nlohmann::json Runner::run() {
     bool needIg = std::find_if(m_c.arms.begin(), m_c.arms.end(), [](const std::string& a) { return a != "plain"; }) !=
                   m_c.arms.end();
     std::optional<NeuronMask> igMask, magnitudeMask;
+    std::map<uint64_t, NeuronMask> matchedMasks;  // random-matched, per seed
     if (needIg) {
         auto scoresPath = m_cache.path("scores", ExperimentCache::key({scoringKey, attrSet.fingerprint}), ".json");
         std::vector<QuestionScore> scores;
@@ -170,8 +185,9 @@ nlohmann::json Runner::run() {
                         "no question reaches confidence " + std::to_string(job.filter.minConfidence),
                         "lower attribution.min_confidence");
         }
-        igMask = selectNeurons(attributions.aggregate.score(m_c.score), m_c.selection);
-        igMask->meta["score"] = neuronScoreName(m_c.score);
+        igMask = selectNeurons(attributions.aggregate.score(m_c.score), m_c.selection,
+                               attributions.aggregate.layerTotals(m_c.score));
+        igMask->meta["score"] = scoreSpecName(m_c.score);
         igMask->meta["source"] = {{"file", attrPath.string()}, {"questions", attributions.aggregate.count()}};
         writeMask(m_c.out / "mask-ig.json", *igMask);
         report.setAttribution(attrPath, attributions, *igMask);
@@ -190,6 +206,22 @@ nlohmann::json Runner::run() {
             magnitudeMask = magnitudeLike(*igMask, magnitude);
             writeMask(m_c.out / "mask-magnitude.json", *magnitudeMask);
         }
+        if (std::count(m_c.arms.begin(), m_c.arms.end(), "random-matched")) {
+            // As much damage in distribution as IG's selection: the validation loss of the base model.
+            ScoringOptions o;
+            o.mode = m_c.scoring;
+            o.batchSize = m_c.batchSize;
+            if (m_progress) m_progress({"damage-matched random masks", 0, 1, -1});
+            const double target = maskedLoss(*base, validation.items, &*igMask, o, m_cancel);
+            for (uint64_t seed : m_c.seeds) {
+                auto match = damageMatchedRandom(*base, validation.items, target, seed, o, m_cancel);
+                log->info(
+                    "random-matched, seed {}: {} neurons (IG: {}); validation loss {:.4f} (IG's {:.4f}, none {:.4f})",
+                    seed, match.mask.count(), igMask->count(), match.achievedLoss, target, match.baseLoss);
+                writeMask(m_c.out / ("mask-random-matched-seed" + std::to_string(seed) + ".json"), match.mask);
+                matchedMasks.emplace(seed, std::move(match.mask));
+            }
+        }
     }
     base.reset();
 
@@ -200,8 +232,23 @@ nlohmann::json Runner::run() {
         for (const auto& arm : m_c.arms) {
             throwIfCancelled(m_cancel);
             ++runIndex;
+            if (arm == "prune-only") {
+                // The IG selection zeroed in the base model; nothing is trained. The model is loaded
+                // only for an evaluation not in the cache.
+                std::shared_ptr<CausalLM> model;
+                for (const auto& set : evalSets) {
+                    auto r = cachedEval(
+                        ExperimentCache::key({"prune-only", scoringKey, maskHash(&*igMask), set.fingerprint}), [&] {
+                            if (!model) model = loadModel(m_c.model, loadOptions);
+                            return evalResult(scoreMasked(*model, set, *igMask, "prune-only"));
+                        });
+                    report.addResult(arm, seed, set.ref.name, r);
+                }
+                continue;
+            }
             std::optional<NeuronMask> mask;
             if (arm == "ig") mask = igMask;
+            if (arm == "random-matched") mask = matchedMasks.at(seed);
             if (arm == "magnitude") mask = magnitudeMask;
             if (arm == "random") {
                 mask = randomLike(*igMask, seed);

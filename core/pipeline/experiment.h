@@ -5,6 +5,7 @@
 // re-run with one changed setting recomputes only what depends on it. Schema: docs/experiments.md.
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -28,6 +29,14 @@ struct DatasetRef {
     int64_t limit = 0;          // first N questions (0: all)
 };
 
+// The arms an experiment can compare. plain: fine-tuning alone; ig: the IG selection pruned, then
+// fine-tuned; random / magnitude: as many neurons per layer as IG's, at random / by activation
+// magnitude, pruned then fine-tuned; random-matched: random neurons, as many as do the same damage
+// in distribution (validation loss) as IG's, pruned then fine-tuned (core/prune/damage_match.h);
+// prune-only: the IG selection pruned, no fine-tuning.
+inline const std::array<std::string, 6> kExperimentArms = {"plain",          "ig",        "random", "magnitude",
+                                                           "random-matched", "prune-only"};
+
 struct ExperimentConfig {
     std::filesystem::path model;
     DatasetRef train, validation, test;  // in-distribution
@@ -36,9 +45,10 @@ struct ExperimentConfig {
     ScoringMode scoring = ScoringMode::Letter;
     PromptTemplate prompt;
     int64_t batchSize = settings::kScoringBatchSize.value;
-    std::string attributeOn = "train";  // which ID set the confidence pass and IG use: train or validation
-    AttributionJob attribution;         // IG settings and the question filter
-    NeuronScore score = NeuronScore::Mean;
+    std::string attributeOn = "train";        // which ID set the confidence pass and IG use: train or validation
+    AttributionJob attribution;               // IG settings and the question filter
+    Preset preset = settings::kPreset.value;  // sets the attribution, score and rule the blocks did not
+    ScoreSpec score;
     SelectionSpec selection;
     FinetuneSettings finetune;
     std::vector<std::string> arms = {"plain", "ig", "random", "magnitude"};

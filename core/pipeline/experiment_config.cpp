@@ -1,4 +1,5 @@
 // experiment.json: parsing with errors that name the field, and back to JSON for the report.
+#include <algorithm>
 #include <set>
 
 #include "core/eval/mcq_items.h"
@@ -121,8 +122,17 @@ DatasetRef readDataset(const Reader& r, const fs::path& base, const std::string&
 ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::string& file, const fs::path& base) {
     Reader r(json, file, "");
     r.allow({"model", "data", "train", "validation", "test", "ood", "scoring", "attribution", "selection", "finetune",
-             "arms", "seeds", "device", "dtype", "out", "split_seed"});
+             "arms", "seeds", "device", "dtype", "out", "split_seed", settings::kPreset.key});
     ExperimentConfig c;
+    // A preset first: the attribution and selection blocks below change its values field by field.
+    c.preset = r.get(settings::kPreset, c.preset);
+    const auto preset = methodSettings(c.preset);
+    c.attribution.preset = c.preset;
+    c.attribution.ig = preset.ig;
+    c.attribution.filter = preset.filter;
+    c.score = preset.score;
+    c.selection.rule = preset.rule;
+    c.selection.percent = preset.percent;
     if (!r.has("model")) throw Error(file, "field 'model'", "missing");
     c.model = r.string("model", "");
     if (c.model.is_relative()) c.model = base / c.model;
@@ -205,8 +215,8 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
     if (r.has("selection")) {
         auto s = r.child("selection");
         s.allow({"score", "rule", "percent", "layer", "threshold", "fraction", "exclude_layers", "per_layer_cap"});
-        c.score = s.get(settings::kNeuronScore, c.score);
-        if (s.has("rule")) c.selection.rule = s.field("rule", parseSelectRule);
+        if (s.has("score")) c.score = s.field("score", parseScoreSpec);
+        c.selection.rule = s.get(settings::kSelectRule, c.selection.rule);
         using namespace settings;
         c.selection.percent = s.get(kPrunePercent, c.selection.percent);
         c.selection.layer = s.get(kSelectLayer, c.selection.layer);
@@ -235,8 +245,9 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
         c.arms.clear();
         for (const auto& a : r.raw("arms")) {
             std::string arm = a.is_string() ? a.get<std::string>() : "";
-            if (arm != "plain" && arm != "ig" && arm != "random" && arm != "magnitude") {
-                throw Error(file, "field 'arms'", "unknown arm " + a.dump(), "use plain, ig, random, magnitude");
+            if (std::find(kExperimentArms.begin(), kExperimentArms.end(), arm) == kExperimentArms.end()) {
+                throw Error(file, "field 'arms'", "unknown arm " + a.dump(),
+                            "use plain, ig, random, magnitude, random-matched, prune-only");
             }
             c.arms.push_back(arm);
         }
@@ -277,11 +288,12 @@ nlohmann::json ExperimentConfig::toJson() const {
     nlohmann::json ood = nlohmann::json::array();
     for (const auto& d : this->ood) ood.push_back(ds(d));
     auto sel = selection.toJson();
-    sel["score"] = neuronScoreName(score);
+    sel["score"] = scoreSpecName(score);
     auto attr = attributionSettingsJson(attribution.ig, attribution.filter, attribution.topK);
     attr["on"] = attributeOn;
     attr[settings::kCompletenessTolerance.key] = attribution.completenessTolerance;
     return {{"model", model.string()},
+            {settings::kPreset.key, presetName(preset)},
             {"train", ds(train)},
             {"validation", ds(validation)},
             {"test", ds(test)},

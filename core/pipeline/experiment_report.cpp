@@ -90,7 +90,7 @@ nlohmann::json ExperimentReport::write() const {
     for (const auto& arm : m_config.arms) {
         if (arm != "plain" && acc.count("plain")) comparisons.emplace_back(arm, "plain");
     }
-    for (const char* other : {"random", "magnitude"}) {
+    for (const char* other : {"random", "magnitude", "random-matched", "prune-only"}) {
         if (acc.count("ig") && acc.count(other)) comparisons.emplace_back("ig", other);
     }
     for (const auto& [a, b] : comparisons) {

@@ -10,27 +10,6 @@
 
 namespace prunescope {
 
-SelectRule parseSelectRule(const std::string& name) {
-    if (name == "global") return SelectRule::GlobalTopPercent;
-    if (name == "per-layer") return SelectRule::PerLayerTopPercent;
-    if (name == "layer") return SelectRule::LayerTopPercent;
-    if (name == "absolute") return SelectRule::Absolute;
-    if (name == "fraction-of-max") return SelectRule::FractionOfMax;
-    throw Error("", "setting 'rule'", "unknown selection rule '" + name + "'",
-                "use global, per-layer, layer, absolute or fraction-of-max");
-}
-
-const char* selectRuleName(SelectRule r) {
-    switch (r) {
-        case SelectRule::GlobalTopPercent: return "global";
-        case SelectRule::PerLayerTopPercent: return "per-layer";
-        case SelectRule::LayerTopPercent: return "layer";
-        case SelectRule::Absolute: return "absolute";
-        case SelectRule::FractionOfMax: return "fraction-of-max";
-    }
-    return "?";
-}
-
 nlohmann::json SelectionSpec::toJson() const {
     nlohmann::json j = {
         {"rule", selectRuleName(rule)}, {"exclude_layers", excludeLayers}, {"per_layer_cap", perLayerCap}};
@@ -41,6 +20,7 @@ nlohmann::json SelectionSpec::toJson() const {
             j["percent"] = percent;
             j["layer"] = layer;
             break;
+        case SelectRule::LargestLayerTopPercent: j["percent"] = percent; break;
         case SelectRule::Absolute: j["threshold"] = threshold; break;
         case SelectRule::FractionOfMax: j["fraction"] = fraction; break;
     }
@@ -91,7 +71,7 @@ void sortLayers(NeuronMask& mask) {
 
 }  // namespace
 
-NeuronMask selectNeurons(const at::Tensor& scoresIn, const SelectionSpec& spec) {
+NeuronMask selectNeurons(const at::Tensor& scoresIn, const SelectionSpec& spec, const at::Tensor& layerTotals) {
     if (scoresIn.dim() != 2) throw std::logic_error("selectNeurons: scores must be (nLayer, nNeuron)");
     auto scores = scoresIn.to(torch::kCPU, torch::kDouble).contiguous();
     const int64_t nLayer = scores.size(0), nNeuron = scores.size(1);
@@ -108,6 +88,22 @@ NeuronMask selectNeurons(const at::Tensor& scoresIn, const SelectionSpec& spec) 
             throw Error("", "setting 'layer'", "layer " + std::to_string(spec.layer) + " does not exist");
         std::fill(inPlay.begin(), inPlay.end(), false);
         inPlay[static_cast<size_t>(spec.layer)] = true;
+    }
+    if (spec.rule == SelectRule::LargestLayerTopPercent) {
+        // The layer in play with the largest total (NaN scores count as 0; ties: the lower layer).
+        auto totals = layerTotals.defined() ? layerTotals.to(torch::kCPU, torch::kDouble).contiguous()
+                                            : torch::nan_to_num(scores, 0.0).sum(1);
+        if (totals.numel() != nLayer) throw std::logic_error("selectNeurons: layerTotals must be (nLayer,)");
+        int64_t best = -1;
+        for (int64_t l = 0; l < nLayer; ++l) {
+            if (!inPlay[static_cast<size_t>(l)]) continue;
+            if (best < 0 || totals[l].item<double>() > totals[best].item<double>()) best = l;
+        }
+        if (best < 0) throw Error("", "setting 'exclude_layers'", "every layer is excluded");
+        std::fill(inPlay.begin(), inPlay.end(), false);
+        inPlay[static_cast<size_t>(best)] = true;
+        mask.meta["selection"]["chosen_layer"] = best;
+        mask.meta["selection"]["layer_total"] = totals[best].item<double>();
     }
     const double* s = scores.data_ptr<double>();
     std::vector<std::vector<Candidate>> byLayer(static_cast<size_t>(nLayer));
@@ -134,6 +130,7 @@ NeuronMask selectNeurons(const at::Tensor& scoresIn, const SelectionSpec& spec) 
         }
         case SelectRule::PerLayerTopPercent:
         case SelectRule::LayerTopPercent:
+        case SelectRule::LargestLayerTopPercent:
             for (const auto& layer : byLayer) {
                 if (layer.empty()) continue;
                 int64_t k = percentCount(spec.percent, static_cast<int64_t>(layer.size()));

@@ -14,19 +14,16 @@
 
 namespace prunescope {
 
-enum class SelectRule {
-    GlobalTopPercent,    // the p % highest scores over all (non-excluded) layers
-    PerLayerTopPercent,  // the p % highest of every (non-excluded) layer
-    LayerTopPercent,     // the p % highest of one layer
-    Absolute,            // score >= threshold
-    FractionOfMax,       // score >= fraction x the largest score (Knowledge-Neurons style)
-};
-
-SelectRule parseSelectRule(const std::string& name);  // global, per-layer, layer, absolute, fraction-of-max
-const char* selectRuleName(SelectRule rule);
+// Names: global, per-layer, layer, absolute, fraction-of-max, largest-layer (settings::kSelectRule).
+inline SelectRule parseSelectRule(const std::string& name) {
+    return settings::kSelectRule.parse(name);
+}
+inline const char* selectRuleName(SelectRule rule) {
+    return settings::kSelectRule.nameOf(rule);
+}
 
 struct SelectionSpec {
-    SelectRule rule = SelectRule::GlobalTopPercent;
+    SelectRule rule = settings::kSelectRule.value;
     double percent = settings::kPrunePercent.value;       // top-p rules: p in percent (0..100)
     int64_t layer = settings::kSelectLayer.value;         // LayerTopPercent
     double threshold = settings::kSelectThreshold.value;  // Absolute
@@ -39,7 +36,10 @@ struct SelectionSpec {
 
 // Counts (documented in docs/pruning.md): top-p rules take round(p/100 x pool) neurons, pool =
 // neurons of the layers in play; ties go to the lower layer, then the lower index.
-NeuronMask selectNeurons(const at::Tensor& scores, const SelectionSpec& spec);
+// `layerTotals` (nLayer,) ranks the layers for the largest-layer rule (IgAggregate::layerTotals: the
+// total before any per-layer normalisation); when undefined, the sums of `scores` per layer do.
+NeuronMask selectNeurons(const at::Tensor& scores, const SelectionSpec& spec,
+                         const at::Tensor& layerTotals = at::Tensor());
 
 // The same per-layer counts as `like`, chosen uniformly at random (seeded).
 NeuronMask randomLike(const NeuronMask& like, uint64_t seed);

@@ -10,7 +10,7 @@
 
 namespace prunescope {
 
-enum class IgTarget { PredictedLogProb, GoldProb, MaxLogit };
+enum class IgTarget { PredictedLogProb, GoldProb, MaxLogit, AnswerLogit, AnswerProb };
 enum class IgRule { GaussLegendre, Left, Right, Midpoint, Trapezoid };  // core/attribution/quadrature.h
 // Where FFN neurons are read and scaled (core/model/neuron_hook.h).
 enum class HookPositions { All, Last };
@@ -21,14 +21,16 @@ enum class NeuronScore { Mean, MeanAbs, PositiveMean, LayerNormalized, Std, TopK
 
 namespace settings {
 
-inline constexpr ChoiceSetting<IgTarget, 3> kIgTarget{
+inline constexpr ChoiceSetting<IgTarget, 5> kIgTarget{
     "target",
     "Target",
     "What IG attributes",
     IgTarget::PredictedLogProb,
     {{{IgTarget::PredictedLogProb, "predicted", "log-probability of the predicted option (over the options)"},
-      {IgTarget::GoldProb, "gold", "probability of the correct option"},
-      {IgTarget::MaxLogit, "max-logit", "the largest option logit"}}}};
+      {IgTarget::GoldProb, "gold", "probability of the correct option (over the options)"},
+      {IgTarget::MaxLogit, "max-logit", "the largest logit over the whole vocabulary"},
+      {IgTarget::AnswerLogit, "answer-logit", "the logit of the predicted option's token"},
+      {IgTarget::AnswerProb, "answer-prob", "probability of the predicted option's token (over the vocabulary)"}}}};
 inline constexpr ChoiceSetting<IgScope, 2> kIgScope{
     "scope",
     "Scope",
@@ -67,7 +69,7 @@ inline constexpr ChoiceSetting<NeuronScore, 6> kNeuronScore{
     {{{NeuronScore::Mean, "mean", "mean IG over the questions (signed)"},
       {NeuronScore::MeanAbs, "mean-abs", "mean |IG|"},
       {NeuronScore::PositiveMean, "positive-mean", "mean of max(IG, 0)"},
-      {NeuronScore::LayerNormalized, "layer-normalized", "mean / the layer's largest |mean|"},
+      {NeuronScore::LayerNormalized, "layer-normalized", "mean / the layer's largest |mean| (= mean+per-layer)"},
       {NeuronScore::Std, "std", "standard deviation over the questions"},
       {NeuronScore::TopKFrequency, "topk", "how often the neuron is among a question's top k"}}}};
 inline constexpr IntSetting kIgSteps{"steps", "Steps", "Integration steps per question", 20, 1, 4096};
@@ -140,6 +142,52 @@ inline NeuronSite parseNeuronSite(const std::string& name) {
 }
 inline const char* neuronSiteName(NeuronSite site) {
     return settings::kNeuronSite.nameOf(site);
+}
+
+// Whether the target reads the logits of the whole vocabulary (else only the options' letters).
+inline bool targetNeedsVocabulary(IgTarget t) {
+    return t == IgTarget::MaxLogit || t == IgTarget::AnswerLogit || t == IgTarget::AnswerProb;
+}
+
+// A neuron score as chosen after the run: an aggregation over the questions, optionally of each
+// question's IG divided by its largest |IG| ("+per-question"), optionally divided by the layer's
+// largest |score| ("+per-layer"). Written "mean", "mean+per-question+per-layer", ...
+struct ScoreSpec {
+    NeuronScore score = settings::kNeuronScore.value;
+    bool perQuestion = false;
+    bool perLayer = false;
+
+    bool operator==(const ScoreSpec& o) const {
+        return score == o.score && perQuestion == o.perQuestion && perLayer == o.perLayer;
+    }
+    bool operator!=(const ScoreSpec& o) const { return !(*this == o); }
+};
+
+// "mean", "mean-abs+per-question", "mean+per-layer", ... ("layer-normalized" reads as itself).
+inline ScoreSpec parseScoreSpec(const std::string& text) {
+    ScoreSpec spec;
+    size_t start = 0, plus = text.find('+');
+    spec.score = settings::kNeuronScore.parse(text.substr(0, plus));
+    while (plus != std::string::npos) {
+        start = plus + 1;
+        plus = text.find('+', start);
+        const auto part = text.substr(start, plus == std::string::npos ? std::string::npos : plus - start);
+        if (part == "per-question") {
+            spec.perQuestion = true;
+        } else if (part == "per-layer") {
+            spec.perLayer = true;
+        } else {
+            throw Error("", "setting 'score'", "unknown normalisation '" + part + "' in '" + text + "'",
+                        "write a score, then +per-question and/or +per-layer (e.g. mean+per-layer)");
+        }
+    }
+    return spec;
+}
+inline std::string scoreSpecName(const ScoreSpec& spec) {
+    std::string out = settings::kNeuronScore.nameOf(spec.score);
+    if (spec.perQuestion) out += "+per-question";
+    if (spec.perLayer) out += "+per-layer";
+    return out;
 }
 
 struct IgSettings {

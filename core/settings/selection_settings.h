@@ -1,10 +1,36 @@
-// How neurons are chosen from their scores, declared once (core/settings/setting.h). The rule
-// itself is core/prune/selection.h's SelectRule.
+// How neurons are chosen from their scores, declared once (core/settings/setting.h); the choosing
+// itself is core/prune/selection.h.
 #pragma once
 
 #include "core/settings/setting.h"
 
+namespace prunescope {
+
+enum class SelectRule {
+    GlobalTopPercent,       // the p % highest scores over all (non-excluded) layers
+    PerLayerTopPercent,     // the p % highest of every (non-excluded) layer
+    LayerTopPercent,        // the p % highest of one named layer
+    Absolute,               // score >= threshold
+    FractionOfMax,          // score >= fraction x the largest score (Knowledge-Neurons style)
+    LargestLayerTopPercent  // the p % highest of the layer with the largest total score
+};
+
+}  // namespace prunescope
+
 namespace prunescope::settings {
+
+inline constexpr ChoiceSetting<SelectRule, 6> kSelectRule{
+    "rule",
+    "Rule",
+    "How neurons are chosen from their scores",
+    SelectRule::GlobalTopPercent,
+    {{{SelectRule::GlobalTopPercent, "global", "the top p % over all layers"},
+      {SelectRule::PerLayerTopPercent, "per-layer", "the top p % of every layer"},
+      {SelectRule::LayerTopPercent, "layer", "the top p % of one named layer"},
+      {SelectRule::Absolute, "absolute", "every neuron with score >= T"},
+      {SelectRule::FractionOfMax, "fraction-of-max", "every neuron with score >= F x the largest score"},
+      {SelectRule::LargestLayerTopPercent, "largest-layer",
+       "the top p % of the layer with the largest total score (before per-layer normalisation)"}}}};
 
 inline constexpr RealSetting kPrunePercent{"percent", "Top p %", "Top-p rules: the percent of the neurons in play",
                                            1.0,       0.0,       100.0};

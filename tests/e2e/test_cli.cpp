@@ -95,6 +95,48 @@ private slots:
         QVERIFY(c.out.find("accuracy (norm)") != std::string::npos);
     }
 
+    // --preset paper: the file records the documented settings (docs/method.md) and the preset's
+    // name; an option given beside it is recorded as a change. select --preset paper takes the
+    // top p % of the layer with the largest total of the mean, normalised per layer.
+    void attributeWithPaperPreset() {
+        auto data = (test::sharedDataDir() / "mcq/arc-hf-jsonl/ARC-Easy-validation.jsonl").string();
+        auto out = m_tmp / "paper.safetensors";
+        auto r = test::runCli({"attribute", "--model", m_model.string(), "--data", data, "--limit", "3",
+                               "--min-confidence", "0", "--preset", "paper", "--out", out.string(), "--quiet"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.find("preset paper") != std::string::npos);
+        SafetensorsFile st(out);
+        auto meta = nlohmann::json::parse(st.metadata().at("prunescope.attributions"));
+        const auto& s = meta["settings"];
+        QCOMPARE(s["target"].get<std::string>(), std::string("answer-prob"));
+        QCOMPARE(s["scope"].get<std::string>(), std::string("per-layer"));
+        QCOMPARE(s["positions"].get<std::string>(), std::string("last"));
+        QCOMPARE(s["rule"].get<std::string>(), std::string("right"));
+        QCOMPARE(s["steps"].get<int>(), 20);
+        QCOMPARE(s["site"].get<std::string>(), std::string("activation"));
+        QCOMPARE(meta["preset"]["name"].get<std::string>(), std::string("paper"));
+        // --min-confidence 0 differs from the preset's 0.9: recorded as a change.
+        QVERIFY(meta["preset"]["changed"] == nlohmann::json::array({"min_confidence"}));
+        QVERIFY(st.find("normalized_sum") != nullptr);
+
+        auto mask = m_tmp / "paper-mask.json";
+        auto sel = test::runCli(
+            {"select", "--attributions", out.string(), "--preset", "paper", "--percent", "5", "--out", mask.string()});
+        QCOMPARE(sel.exitCode, 0);
+        auto m = readMask(mask);
+        QCOMPARE(m.meta["score"].get<std::string>(), std::string("mean+per-layer"));
+        QCOMPARE(m.meta["selection"]["rule"].get<std::string>(), std::string("largest-layer"));
+        int nonEmpty = 0;
+        for (auto c : m.perLayerCounts()) nonEmpty += c > 0 ? 1 : 0;
+        QCOMPARE(nonEmpty, 1);  // one layer
+        QVERIFY(m.count() > 0);
+        // A bad score names the setting, exit 1 with the message.
+        auto bad = test::runCli({"select", "--attributions", out.string(), "--score", "mean+per-head", "--out",
+                                 (m_tmp / "bad.json").string()});
+        QVERIFY(bad.exitCode != 0);
+        QVERIFY(bad.err.find("setting 'score'") != std::string::npos);
+    }
+
     // --task-preset: lm-eval's prompt, the scoring mode it implies, recorded in the results; a
     // contradicting --scoring or --template is a usage error (exit 2).
     void evalWithTaskPreset() {

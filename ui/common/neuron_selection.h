@@ -9,6 +9,8 @@
 namespace prunescope::ui {
 
 // scores: (nLayer, nNeuron) row-major.
-NeuronMask selectFromScores(const std::vector<float>& scores, int nLayer, int nNeuron, const SelectionSpec& spec);
+// `layerTotals` (nLayer values, or empty: the sums of `scores`) ranks the layers for largest-layer.
+NeuronMask selectFromScores(const std::vector<float>& scores, int nLayer, int nNeuron, const SelectionSpec& spec,
+                            const std::vector<float>& layerTotals = {});
 
 }  // namespace prunescope::ui

@@ -102,7 +102,8 @@ std::optional<std::pair<nlohmann::json, QString>> MainWindow::experimentConfig()
         config["scoring"]["option_template"] = m_engine->promptOption().toStdString();
     config["attribution"] = attributionSettingsJson(attribution.ig, attribution.filter, attribution.topK);
     config["selection"] = m_selectionPanel->spec().toJson();
-    config["selection"]["score"] = neuronScoreName(attribution.score);
+    config["selection"]["score"] = scoreSpecName(attribution.score);
+    config[settings::kPreset.key] = presetName(attribution.preset);
     config["finetune"] = finetune.settings.toJson();
     config["arms"] = {"plain", "ig", "random", "magnitude"};
     config["seeds"] = {0, 1, 2, 3, 4};

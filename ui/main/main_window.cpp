@@ -118,6 +118,11 @@ void MainWindow::wirePanels() {
     connect(m_logBridge.get(), &LogBridge::messageChanged, m_logPanel, &LogPanel::appendMessage);
     connect(m_engine.get(), &Engine::taskFailed, this, &MainWindow::onTaskFailed);
     connect(m_scorePanel, &ScorePanel::thresholdChanged, m_attributionPanel, &AttributionPanel::setMinConfidence);
+    connect(m_attributionPanel, &AttributionPanel::presetChosen, this, [this](Preset preset) {
+        const auto p = methodSettings(preset);
+        m_selectionPanel->setRule(p.rule);
+        m_selectionPanel->setValue(p.percent);
+    });
     connect(m_selectionPanel, &SelectionPanel::selectionChanged, this, [this](const NeuronMask& mask) {
         m_attributionPanel->setSelection(mask.flat());
         m_finetunePanel->setSelection(mask);

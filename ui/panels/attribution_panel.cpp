@@ -45,10 +45,13 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
     m_steps = settingSpinBox(settings::kIgSteps, this);
     m_scope = settingComboBox(settings::kIgScope, this);
     m_target = settingComboBox(settings::kIgTarget, this);
+    m_preset = settingComboBox(settings::kPreset, this);
     m_run = new QPushButton(tr("Attribute (F6)"), this);
     auto* open = new QPushButton(tr("Open…"), this);
     run->addWidget(new QLabel(tr("Dataset:"), this));
     run->addWidget(m_dataset);
+    run->addWidget(new QLabel(tr("preset"), this));
+    run->addWidget(m_preset);
     run->addWidget(new QLabel(tr("confidence ≥"), this));
     run->addWidget(m_minConfidence);
     run->addWidget(m_correctOnly);
@@ -71,6 +74,12 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
 
     auto* view = new QHBoxLayout;
     m_score = settingComboBox(settings::kNeuronScore, this);
+    m_perQuestion = new QCheckBox(tr("per question"), this);
+    m_perQuestion->setObjectName(QStringLiteral("perQuestion"));
+    m_perQuestion->setToolTip(tr("Divide each question's IG by its largest |IG| before aggregating (+per-question)"));
+    m_perLayer = new QCheckBox(tr("per layer"), this);
+    m_perLayer->setObjectName(QStringLiteral("perLayer"));
+    m_perLayer->setToolTip(tr("Divide the scores by their layer's largest |score| (+per-layer)"));
     m_scale = new QComboBox(this);
     m_scale->addItems({tr("Linear"), tr("Log"), tr("Signed")});
     m_scale->setCurrentIndex(2);
@@ -90,6 +99,9 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
     m_status = new QLabel(this);
     view->addWidget(new QLabel(tr("Score:"), this));
     view->addWidget(m_score);
+    view->addWidget(new QLabel(tr("normalised"), this));
+    view->addWidget(m_perQuestion);
+    view->addWidget(m_perLayer);
     view->addWidget(new QLabel(tr("Colour scale:"), this));
     view->addWidget(m_scale);
     view->addWidget(new QLabel(tr("Range:"), this));
@@ -118,10 +130,15 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
                                                           tr("Attributions (*.safetensors)"));
         if (!file.isEmpty()) openFile(file);
     });
-    connect(m_score, &QComboBox::currentTextChanged, this, [this](const QString& score) {
-        m_engine.setNeuronScore(score);
+    auto scoreChanged = [this] {
+        m_engine.setNeuronScore(QString::fromStdString(scoreSpecName(scoreSpec())));
         emit settingsChanged();
-    });
+    };
+    connect(m_score, &QComboBox::currentTextChanged, this, scoreChanged);
+    connect(m_perQuestion, &QCheckBox::toggled, this, scoreChanged);
+    connect(m_perLayer, &QCheckBox::toggled, this, scoreChanged);
+    // Only a choice the user makes applies the preset (a session restores the widgets themselves).
+    connect(m_preset, &QComboBox::activated, this, [this] { applyPreset(settingValue(settings::kPreset, m_preset)); });
     connect(m_scale, &QComboBox::currentIndexChanged, this, [this](int i) {
         m_heatmap->setColorScale(HeatmapScale(i));
         emit settingsChanged();
@@ -160,16 +177,43 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
     updateStatus();
 }
 
+ScoreSpec AttributionPanel::scoreSpec() const {
+    return {settingValue(settings::kNeuronScore, m_score), m_perQuestion->isChecked(), m_perLayer->isChecked()};
+}
+
+void AttributionPanel::applyPreset(Preset preset) {
+    using namespace settings;
+    const auto p = methodSettings(preset);
+    m_preset->setCurrentText(QString::fromLatin1(presetName(preset)));
+    m_steps->setValue(p.ig.steps);
+    m_scope->setCurrentText(QString::fromLatin1(kIgScope.nameOf(p.ig.scope)));
+    m_target->setCurrentText(QString::fromLatin1(kIgTarget.nameOf(p.ig.target)));
+    m_minConfidence->setValue(p.filter.minConfidence);
+    m_correctOnly->setChecked(p.filter.correctOnly);
+    {
+        const QSignalBlocker a(m_score), b(m_perQuestion), c(m_perLayer);
+        m_score->setCurrentText(QString::fromLatin1(kNeuronScore.nameOf(p.score.score)));
+        m_perQuestion->setChecked(p.score.perQuestion);
+        m_perLayer->setChecked(p.score.perLayer);
+    }
+    m_engine.setNeuronScore(QString::fromStdString(scoreSpecName(scoreSpec())));
+    emit presetChosen(preset);
+    emit settingsChanged();
+}
+
 AttributionRequest AttributionPanel::request() const {
     AttributionRequest r;
     r.dataset = m_dataset->currentText();
+    // The preset's settings (rule, positions, site: not on this panel), then the panel's own.
+    r.preset = settingValue(settings::kPreset, m_preset);
+    r.ig = methodSettings(r.preset).ig;
     r.ig.steps = m_steps->value();
     r.ig.scope = settingValue(settings::kIgScope, m_scope);
     r.ig.target = settingValue(settings::kIgTarget, m_target);
     r.filter.minConfidence = m_minConfidence->value();
     r.filter.correctOnly = m_correctOnly->isChecked();
     r.filter.limit = m_limit->value();
-    r.score = settingValue(settings::kNeuronScore, m_score);
+    r.score = scoreSpec();
     if (!m_resultsDir.isEmpty()) r.outFile = freshOutFile();
     return r;
 }
@@ -219,6 +263,10 @@ void AttributionPanel::updatePlan() {
     }
 }
 
+QString AttributionPanel::statusText() const {
+    return m_status->text();
+}
+
 QString AttributionPanel::planText() const {
     return m_plan->text();
 }
@@ -233,7 +281,7 @@ void AttributionPanel::startAttribution() {
 }
 
 void AttributionPanel::openFile(const QString& file) {
-    m_engine.openAttributions(file, m_score->currentText());
+    m_engine.openAttributions(file, QString::fromStdString(scoreSpecName(scoreSpec())));
 }
 
 void AttributionPanel::setMinConfidence(double value) {
@@ -267,10 +315,13 @@ void AttributionPanel::updateStatus() {
         m_status->setText(tr("Running mean over %1 of %2 questions…").arg(m_scores.questions).arg(m_scores.total));
     } else {
         m_status->setText(
-            tr("%1 layers × %2 neurons, %3 question(s)%4")
+            tr("%1 layers × %2 neurons, %3 question(s)%4%5")
                 .arg(m_scores.nLayer)
                 .arg(m_scores.nNeuron)
                 .arg(m_scores.questions)
+                .arg(m_scores.preset.isEmpty() || m_scores.preset == QLatin1String("default")
+                         ? QString()
+                         : tr(", preset %1").arg(m_scores.preset))
                 .arg(m_scores.file.isEmpty() ? QString() : tr(" — %1").arg(QFileInfo(m_scores.file).fileName())));
     }
 }
@@ -283,7 +334,8 @@ nlohmann::json AttributionPanel::settings() const {
             {settings::kIgSteps.key, m_steps->value()},
             {settings::kIgScope.key, m_scope->currentText().toStdString()},
             {settings::kIgTarget.key, m_target->currentText().toStdString()},
-            {settings::kNeuronScore.key, m_score->currentText().toStdString()},
+            {settings::kPreset.key, m_preset->currentText().toStdString()},
+            {settings::kNeuronScore.key, scoreSpecName(scoreSpec())},
             {"scale", m_scale->currentIndex()},
             {"colour_range", kColorRanges[size_t(m_range->currentIndex())]},
             {"order", m_order->currentIndex()}};
@@ -300,9 +352,18 @@ void AttributionPanel::applySettings(const nlohmann::json& s) {
     m_steps->setValue(s.value(kIgSteps.key, m_steps->value()));
     selectSetting(kIgScope, m_scope, s.value(kIgScope.key, std::string()));
     selectSetting(kIgTarget, m_target, s.value(kIgTarget.key, std::string()));
-    {
-        const QSignalBlocker block(m_score);  // the scores are read with this name when opened
-        selectSetting(kNeuronScore, m_score, s.value(kNeuronScore.key, std::string()));
+    selectSetting(kPreset, m_preset, s.value(kPreset.key, std::string()));
+    if (s.contains(kNeuronScore.key)) {
+        // The scores are read with this score when opened. A session from another version may
+        // name one this version does not know: the panel keeps its own.
+        const QSignalBlocker a(m_score), b(m_perQuestion), c(m_perLayer);
+        try {
+            const auto spec = parseScoreSpec(s.value(kNeuronScore.key, std::string()));
+            m_score->setCurrentText(QString::fromLatin1(kNeuronScore.nameOf(spec.score)));
+            m_perQuestion->setChecked(spec.perQuestion);
+            m_perLayer->setChecked(spec.perLayer);
+        } catch (const Error&) {
+        }
     }
     m_scale->setCurrentIndex(std::clamp(s.value("scale", 2), 0, 2));
     {

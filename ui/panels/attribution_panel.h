@@ -44,13 +44,20 @@ public:
     int liveUpdates() const { return m_liveUpdates; }  // frames received during the last run
     QString attributionFile() const { return m_scores.file; }
     HeatmapView* heatmap() const { return m_heatmap; }
+    QString statusText() const;  // the line above the heatmap (what is shown, from which file and preset)
     NeuronPanel* neuronPanel() const { return m_neuron; }
 
     nlohmann::json settings() const;
     void applySettings(const nlohmann::json& settings);
 
+    // Sets the run's widgets to a preset's values and announces it (the Selection panel takes its
+    // rule); what the user changes afterwards is recorded in the file as a change to the preset.
+    void applyPreset(Preset preset);
+    ScoreSpec scoreSpec() const;
+
 signals:
     void settingsChanged();
+    void presetChosen(Preset preset);
 
 private:
     void onScores(const NeuronScores& scores);
@@ -73,7 +80,10 @@ private:
     QComboBox* m_target = nullptr;
     QPushButton* m_run = nullptr;
     QLabel* m_plan = nullptr;
+    QComboBox* m_preset = nullptr;
     QComboBox* m_score = nullptr;
+    QCheckBox* m_perQuestion = nullptr;  // the score's +per-question
+    QCheckBox* m_perLayer = nullptr;     // the score's +per-layer
     QComboBox* m_scale = nullptr;
     QComboBox* m_range = nullptr;  // colour range: kColorRanges
     QComboBox* m_order = nullptr;

@@ -31,8 +31,11 @@
 namespace prunescope::ui {
 namespace {
 
+static_assert(settings::kSelectRule.choices.size() == 6, "one Rule item per core rule");
+
 bool isPercentRule(SelectRule r) {
-    return r == SelectRule::GlobalTopPercent || r == SelectRule::PerLayerTopPercent || r == SelectRule::LayerTopPercent;
+    return r == SelectRule::GlobalTopPercent || r == SelectRule::PerLayerTopPercent ||
+           r == SelectRule::LayerTopPercent || r == SelectRule::LargestLayerTopPercent;
 }
 
 }  // namespace
@@ -43,8 +46,11 @@ SelectionPanel::SelectionPanel(Engine& engine, QWidget* parent) : QWidget(parent
     auto* ruleBox = new QGroupBox(tr("Rule"), this);
     auto* form = new QFormLayout(ruleBox);
     m_rule = new QComboBox(ruleBox);
+    // One item per core rule, in settings::kSelectRule's order (the session stores the name).
     m_rule->addItems({tr("Global top-p %"), tr("Per-layer top-p %"), tr("Single-layer top-p %"),
-                      tr("Absolute threshold"), tr("Fraction of the maximum")});
+                      tr("Absolute threshold"), tr("Fraction of the maximum"), tr("Top-p % of the largest layer")});
+    for (int i = 0; i < m_rule->count(); ++i)
+        m_rule->setItemData(i, QString::fromUtf8(settings::kSelectRule.choices[size_t(i)].help), Qt::ToolTipRole);
     m_slider = new QSlider(Qt::Horizontal, ruleBox);
     m_slider->setRange(0, kSliderSteps);
     m_value = new QDoubleSpinBox(ruleBox);
@@ -283,7 +289,9 @@ void SelectionPanel::recompute() {
         return;
     }
     try {
-        m_mask = m_loaded ? *m_loaded : selectFromScores(m_scores.values, m_scores.nLayer, m_scores.nNeuron, spec());
+        m_mask = m_loaded ? *m_loaded
+                          : selectFromScores(m_scores.values, m_scores.nLayer, m_scores.nNeuron, spec(),
+                                             m_scores.layerTotals);
     } catch (const std::exception& e) {
         m_mask = NeuronMask(m_scores.nLayer, m_scores.nNeuron);
         m_info->setText(tr("Cannot select: %1").arg(QString::fromUtf8(e.what())));
@@ -300,10 +308,15 @@ void SelectionPanel::recompute() {
     const auto flat = m_mask.flat();
     if (flat.size() == m_scores.values.size()) m_heatmap->setSelection(flat);
     const int64_t total = m_mask.nLayer * m_mask.nNeuron;
-    m_info->setText(tr("<b>%1</b> neuron(s) selected of %2 (%3)%4")
+    const auto& selection = m_mask.meta.value("selection", nlohmann::json::object());
+    const QString chosen = selection.contains("chosen_layer")
+                               ? tr(" in layer %1, the largest total").arg(selection["chosen_layer"].get<int>())
+                               : QString();
+    m_info->setText(tr("<b>%1</b> neuron(s) selected of %2 (%3)%4%5")
                         .arg(m_mask.count())
                         .arg(total)
                         .arg(formatPercent(total > 0 ? double(m_mask.count()) / double(total) : 0.0, 2))
+                        .arg(chosen)
                         .arg(m_loaded ? tr(" — from %1").arg(QFileInfo(m_loadedFile).fileName()) : QString()));
     emit selectionChanged(m_mask);
     if (m_autoPreview->isChecked() && m_scores.final && m_engine.hasModel()) m_previewTimer.start();

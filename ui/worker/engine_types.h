@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/prune/neuron_mask.h"
-#include "core/settings/ig_settings.h"
+#include "core/settings/presets.h"
 #include "core/train/finetune.h"
 
 namespace prunescope {
@@ -97,9 +97,11 @@ struct NeuronScores {
     int nLayer = 0;
     int nNeuron = 0;
     std::vector<float> values;
-    QString scoreName;  // mean, mean-abs, ...
-    int questions = 0;  // attributed so far
-    int total = 0;      // to attribute in this run
+    std::vector<float> layerTotals;  // (nLayer,) for the largest-layer rule (IgAggregate::layerTotals)
+    QString scoreName;               // mean, mean-abs+per-layer, ... (core's scoreSpecName)
+    QString preset;                  // the preset of the run ("" when the file does not say)
+    int questions = 0;               // attributed so far
+    int total = 0;                   // to attribute in this run
     bool final = false;
     QString file;  // where it was written or read (final only)
 };
@@ -109,8 +111,9 @@ struct AttributionRequest {
     IgSettings ig;  // core's defaults unless the panel sets them
     QuestionFilter filter;
     int topK = static_cast<int>(settings::kTopK.value);
-    NeuronScore score = settings::kNeuronScore.value;  // what the heatmap shows
-    QString outFile;                                   // written at the end ("" : not written)
+    ScoreSpec score;                          // what the heatmap shows
+    Preset preset = settings::kPreset.value;  // recorded in the file, with what differs from it
+    QString outFile;                          // written at the end ("" : not written)
 };
 
 struct TokenScore {

@@ -75,8 +75,11 @@ void EngineWorker::emitNeuronScores(int questions, int total, bool final) {
     NeuronScores out;
     out.nLayer = int(s.aggregate->nLayer());
     out.nNeuron = int(s.aggregate->nNeuron());
-    out.values = toFloats(s.aggregate->score(parseNeuronScore(s.scoreName)));  // (layer, neuron)
+    const auto spec = parseScoreSpec(s.scoreName);
+    out.values = toFloats(s.aggregate->score(spec));  // (layer, neuron)
+    out.layerTotals = toFloats(s.aggregate->layerTotals(spec));
     out.scoreName = QString::fromStdString(s.scoreName);
+    out.preset = QString::fromStdString(s.presetName);
     out.questions = questions;
     out.total = total;
     out.final = final;
@@ -114,7 +117,9 @@ void EngineWorker::attribute(const AttributionRequest& r, const CancelFlag* canc
                         "lower the confidence threshold (drag the line on the Score panel)");
         }
         s.resetResults();
-        s.scoreName = neuronScoreName(r.score);
+        s.scoreName = scoreSpecName(r.score);
+        s.presetName = presetName(r.preset);
+        job.preset = r.preset;
         s.attributionDataset = name.toStdString();
         const auto& c = s.model->config();
         const size_t perQuestion = size_t(c.nLayer * c.nNeuron) * sizeof(float);
@@ -135,7 +140,9 @@ void EngineWorker::attribute(const AttributionRequest& r, const CancelFlag* canc
                 out.nLayer = int(agg.nLayer());
                 out.nNeuron = int(agg.nNeuron());
                 out.values = toFloats(agg.score(r.score));
-                out.scoreName = QString::fromLatin1(neuronScoreName(r.score));
+                out.layerTotals = toFloats(agg.layerTotals(r.score));
+                out.scoreName = QString::fromStdString(scoreSpecName(r.score));
+                out.preset = QString::fromStdString(s.presetName);
                 out.questions = int(p.done);
                 out.total = int(p.total);
                 emit neuronScoresChanged(out);
@@ -168,10 +175,11 @@ void EngineWorker::openAttributions(const QString& file, const QString& score) {
                             "open the attributions made with this model");
             }
         }
-        parseNeuronScore(score.toStdString());
+        read.aggregate.score(parseScoreSpec(score.toStdString()));  // an old file may lack +per-question's sums
         s.resetResults();
         s.aggregate = std::move(read.aggregate);
         s.scoreName = score.toStdString();
+        s.presetName = read.meta.contains("preset") ? read.meta["preset"].value("name", std::string()) : "";
         s.attributionFile = file.toStdString();
         // The file's question indices count in the set it was made on: use them with a set of
         // this session only when it is that set (same fingerprint). Otherwise the activation and
@@ -203,7 +211,8 @@ void EngineWorker::openAttributions(const QString& file, const QString& score) {
 
 void EngineWorker::setNeuronScore(const QString& score) {
     runTask(Task::None, [&] {
-        parseNeuronScore(score.toStdString());
+        const auto spec = parseScoreSpec(score.toStdString());
+        if (m_state->aggregate) m_state->aggregate->score(spec);  // throws for what the file cannot give
         m_state->scoreName = score.toStdString();
         if (m_state->aggregate) {
             const int n = int(m_state->aggregate->count());
@@ -224,7 +233,7 @@ void EngineWorker::neuronDetail(int layer, int neuron, const CancelFlag* cancel)
         NeuronDetail d;
         d.layer = layer;
         d.neuron = neuron;
-        auto scores = s.aggregate->score(parseNeuronScore(s.scoreName));  // (nLayer, nNeuron)
+        auto scores = s.aggregate->score(parseScoreSpec(s.scoreName));  // (nLayer, nNeuron)
         const double v = scores[layer][neuron].item<double>();
         d.score = float(v);
         d.rank = 1 + int((scores[layer] > v).sum().item<int64_t>());

@@ -43,7 +43,8 @@ struct EngineWorker::State {
     // when that set is the one attributed, matched by question id when it is another part of the
     // same file (the demo attributes its whole training file; the window splits it 90/10).
     std::vector<size_t> attributedIndices;
-    std::string scoreName = "mean";
+    std::string scoreName = "mean";  // core's scoreSpecName
+    std::string presetName;          // of the run or file shown
     std::string attributionFile;
     std::vector<std::vector<float>> questionIg;
     bool questionIgComplete = false;

@@ -73,12 +73,34 @@ private slots:
         auto stack = torch::stack(igs);
         QVERIFY(torch::allclose(a.mean(), stack.mean(0)));
         QVERIFY(torch::allclose(a.std(), stack.std(0, /*unbiased=*/false)));
-        QVERIFY(torch::allclose(a.meanAbs(), stack.abs().mean(0)));
-        QVERIFY(torch::allclose(a.positiveMean(), stack.clamp_min(0).mean(0)));
+        QVERIFY(torch::allclose(a.score(NeuronScore::MeanAbs), stack.abs().mean(0)));
+        QVERIFY(torch::allclose(a.score(NeuronScore::PositiveMean), stack.clamp_min(0).mean(0)));
         auto m = stack.mean(0);
-        QVERIFY(torch::allclose(a.layerNormalized(), m / std::get<0>(m.abs().max(1, true))));
+        auto layerMax = [](const torch::Tensor& t) { return t / std::get<0>(t.abs().max(1, true)); };
+        QVERIFY(torch::allclose(a.score(NeuronScore::LayerNormalized), layerMax(m)));
+        QVERIFY(torch::allclose(a.score(parseScoreSpec("mean+per-layer")), layerMax(m)));
         QCOMPARE(a.topKCount().sum().item<double>(), 6.0);  // 2 per question
         QCOMPARE(a.records()[0].top.size(), size_t(2));
+        // Per-question normalisation by hand: each question's IG / its largest |IG|, then the mean.
+        std::vector<torch::Tensor> normalized;
+        for (const auto& ig : igs) normalized.push_back(ig / ig.abs().max());
+        auto n = torch::stack(normalized);
+        QVERIFY(torch::allclose(a.score(parseScoreSpec("mean+per-question")), n.mean(0)));
+        QVERIFY(torch::allclose(a.score(parseScoreSpec("mean-abs+per-question")), n.abs().mean(0)));
+        QVERIFY(torch::allclose(a.score(parseScoreSpec("mean+per-question+per-layer")), layerMax(n.mean(0))));
+        QVERIFY(!torch::allclose(n.mean(0), m));  // the normalisation changes something
+        // The layers' totals rank layers before any per-layer normalisation.
+        QVERIFY(torch::allclose(a.layerTotals(parseScoreSpec("mean+per-layer")), m.sum(1)));
+        QVERIFY(torch::allclose(a.layerTotals(parseScoreSpec("mean-abs+per-question")), n.abs().mean(0).sum(1)));
+        // The written form reads back; an unknown part is an error naming the setting.
+        QCOMPARE(scoreSpecName(parseScoreSpec("mean-abs+per-question+per-layer")),
+                 std::string("mean-abs+per-question+per-layer"));
+        try {
+            parseScoreSpec("mean+per-head");
+            QFAIL("accepted an unknown normalisation");
+        } catch (const Error& e) {
+            QVERIFY(std::string(e.what()).find("setting 'score'") != std::string::npos);
+        }
     }
 
     void fileRoundTrip() {
@@ -86,7 +108,10 @@ private slots:
         QVERIFY(result.aggregate.count() > 3);
         writeAttributionFile(m_tmp / "a.safetensors", result.aggregate, result.meta);
         auto back = readAttributionFile(m_tmp / "a.safetensors");
-        QVERIFY(torch::equal(back.aggregate.sum(), result.aggregate.sum()));
+        QVERIFY(torch::equal(back.aggregate.sums().sum, result.aggregate.sums().sum));
+        QVERIFY(back.aggregate.hasNormalizedSums());
+        QVERIFY(torch::equal(back.aggregate.normalizedSums().sumAbs, result.aggregate.normalizedSums().sumAbs));
+        QCOMPARE(back.meta["preset"]["name"].get<std::string>(), std::string("default"));
         QCOMPARE(back.aggregate.count(), result.aggregate.count());
         QCOMPARE(back.aggregate.records()[1].id, result.aggregate.records()[1].id);
         QCOMPARE(back.meta["settings"]["rule"].get<std::string>(), std::string("gauss-legendre"));
@@ -118,8 +143,11 @@ private slots:
         auto relative = [](const torch::Tensor& a, const torch::Tensor& b, const char* what) {
             return test::maxAbsDiff(a, b, what) / b.abs().max().item<double>();
         };
-        QVERIFY(relative(merged.aggregate.sum(), whole.aggregate.sum(), "merged vs unsharded sum") < 1e-6);
-        QVERIFY(relative(merged.aggregate.sumSquares(), whole.aggregate.sumSquares(), "sum of squares") < 1e-6);
+        QVERIFY(relative(merged.aggregate.sums().sum, whole.aggregate.sums().sum, "merged vs unsharded sum") < 1e-6);
+        QVERIFY(relative(merged.aggregate.sums().sumSquares, whole.aggregate.sums().sumSquares, "sum of squares") <
+                1e-6);
+        QVERIFY(relative(merged.aggregate.normalizedSums().sum, whole.aggregate.normalizedSums().sum,
+                         "normalised sum") < 1e-6);
         for (size_t i = 0; i < merged.aggregate.records().size(); ++i) {
             QCOMPARE(merged.aggregate.records()[i].index, whole.aggregate.records()[i].index);
         }
@@ -263,7 +291,7 @@ private slots:
         auto resumed = runAttribution(*m_model, m_data, m_items, m_scores, j);
         QCOMPARE(resumed.aggregate.count(), whole.aggregate.count());
         QVERIFY(torch::equal(resumed.aggregate.sum(), whole.aggregate.sum()));
-        QVERIFY(torch::equal(resumed.aggregate.sumSquares(), whole.aggregate.sumSquares()));
+        QVERIFY(torch::equal(resumed.aggregate.sums().sumSquares, whole.aggregate.sums().sumSquares));
         // A checkpoint of other settings is refused.
         j.ig.steps = 9;
         QVERIFY_THROWS_EXCEPTION(Error, runAttribution(*m_model, m_data, m_items, m_scores, j));

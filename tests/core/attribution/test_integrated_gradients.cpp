@@ -38,8 +38,9 @@ int predictedOption(CausalLM& model, const ScoringItem& item) {
     return static_cast<int>(logits.argmax().item<int64_t>());
 }
 
-// F(x) and F(0) by plain forward passes, without the IG code: the target over the option letters
-// at the last position (log-softmax at the predicted option, or softmax at the gold one) of the
+// F(x) and F(0) by plain forward passes, without the IG code: the target at the last position
+// (over the option letters: log-softmax at the predicted option, or softmax at the gold one; over
+// the whole vocabulary: the predicted option's token's logit or probability) of the
 // model as it is, and of a copy whose FFN neurons in `layers` are baked to zero (NeuronMask, the
 // pruning path). With positions "last" only the last position runs in the zeroed copy: the
 // prompt's keys and values come from the intact model through the cache, as IG scales the last
@@ -50,7 +51,11 @@ struct PlainF {
 };
 
 double plainTarget(const torch::Tensor& logits, IgTarget target, int predicted, int gold) {
-    auto options = logits.index_select(0, torch::tensor({10, 17, 24, 31}, torch::kLong)).to(torch::kDouble);  // (4,)
+    const int64_t tokens[] = {10, 17, 24, 31};
+    auto vocab = logits.to(torch::kDouble);  // (V,)
+    if (target == IgTarget::AnswerLogit) return vocab[tokens[predicted]].item<double>();
+    if (target == IgTarget::AnswerProb) return torch::softmax(vocab, 0)[tokens[predicted]].item<double>();
+    auto options = vocab.index_select(0, torch::tensor({10, 17, 24, 31}, torch::kLong));  // (4,)
     if (target == IgTarget::GoldProb) return torch::softmax(options, 0)[gold].item<double>();
     return torch::log_softmax(options, 0)[predicted].item<double>();
 }
@@ -130,6 +135,16 @@ private slots:
         QTest::newRow("qwen2 predicted all") << "qwen2"
                                              << "predicted"
                                              << "all";
+        // The paper's targets, over the whole vocabulary.
+        QTest::newRow("llama answer-logit last") << "llama"
+                                                 << "answer-logit"
+                                                 << "last";
+        QTest::newRow("gpt2 answer-prob last") << "gpt2"
+                                               << "answer-prob"
+                                               << "last";
+        QTest::newRow("qwen2 answer-prob all") << "qwen2"
+                                               << "answer-prob"
+                                               << "all";
     }
     void completeness() {
         QFETCH(QString, model);
@@ -157,6 +172,41 @@ private slots:
                     f.f0, error);
         QVERIFY(std::abs(f.fx - f.f0) > 1e-3);
         QVERIFY(error < 1e-3);
+        // The target itself: F(x) and F(0) as computed by hand.
+        QVERIFY(std::abs(ig.fx - f.fx) <= 1e-5 * std::max(1.0, std::abs(f.fx)));
+        QVERIFY(std::abs(ig.f0[0] - f.f0) <= 1e-5 * std::max(1.0, std::abs(f.f0)));
+        QCOMPARE(ig.predicted, predicted);
+    }
+
+    // The vocabulary targets through the batched path (several questions in one pass) give what
+    // each question gives alone, per-layer scope included (the paper preset's combination).
+    void vocabularyTargetsBatched() {
+        auto lm = tinyModel("llama");
+        for (auto target : {IgTarget::AnswerLogit, IgTarget::AnswerProb}) {
+            IgSettings s;
+            s.target = target;
+            s.scope = IgScope::PerLayer;
+            s.rule = IgRule::Left;
+            std::vector<ScoringItem> items;
+            for (int64_t k = 0; k < 3; ++k)
+                items.push_back(randomItem(lm->config().nVocab, 6 + 3 * k, 70 + uint64_t(k)));
+            std::vector<const ScoringItem*> group;
+            std::vector<int> predicted;
+            for (const auto& item : items) {
+                group.push_back(&item);
+                predicted.push_back(predictedOption(*lm, item));
+            }
+            auto batch = integratedGradientsBatch(*lm, group, predicted, s);
+            for (size_t k = 0; k < items.size(); ++k) {
+                auto alone = integratedGradients(*lm, items[k], predicted[k], s);
+                const double d = relDiff(batch[k].ig, alone.ig);
+                std::printf("  %s, question %zu: batched vs alone %.2e, F(x) %.5f\n", igTargetName(target), k, d,
+                            alone.fx);
+                QVERIFY(alone.ig.abs().max().item<double>() > 0);
+                QVERIFY(d < 1e-4);
+                QCOMPARE(batch[k].predicted, predicted[k]);
+            }
+        }
     }
 
     // The label-free target max_v logit_v is not smooth where the argmax changes along the path, so

@@ -14,9 +14,11 @@
 #include "core/eval/mcq_items.h"
 #include "core/eval/scoring.h"
 #include "core/model/model_io.h"
+#include "core/model/neuron_hook.h"
 #include "core/model/safetensors.h"
 #include "core/pipeline/experiment.h"
 #include "core/pipeline/experiment_report.h"
+#include "core/prune/damage_match.h"
 #include "core/prune/neuron_mask.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
@@ -294,6 +296,50 @@ private slots:
         QCOMPARE(newEvals, 13);  // base + 4 arms x 3 seeds
     }
 
+    // The two control arms of the pre-registered demo: prune-only scores the base model with IG's
+    // selection zeroed (nothing trained; the same accuracy scored here); random-matched prunes random
+    // neurons, as many as raise the validation loss to IG's (checked here with maskedLoss).
+    void pruneOnlyAndDamageMatchedArms() {
+        auto j = m_config;
+        j["arms"] = {"plain", "ig", "random-matched", "prune-only"};
+        j["seeds"] = {0};
+        j["out"] = "arms";
+        auto c = config(j);
+        auto report = runExperiment(c);
+        QCOMPARE(report["results"].size(), size_t(4 * 2));
+        const std::string id = report["datasets"][0]["name"];
+        double pruneOnly = -1;
+        for (const auto& r : report["results"])
+            if (r["arm"] == "prune-only" && r["dataset"] == id) pruneOnly = r["accuracy"].get<double>();
+        auto arc = test::sharedDataDir() / "mcq/arc-hf-jsonl";
+        const auto split = splitDataset(loadMcqDataset(arc / "ARC-Easy-validation.jsonl"), {});
+        auto tokenizer = Tokenizer::fromModel(m_tmp / "model");
+        auto testItems = buildScoringItems(split.test, tokenizer, ScoringMode::Letter, {});
+        auto validationItems = buildScoringItems(split.validation, tokenizer, ScoringMode::Letter, {});
+        auto base = loadModel(m_tmp / "model", {"cpu"});
+        const auto ig = readMask(m_tmp / "arms" / "mask-ig.json");
+        NeuronHook hook(base->config().nLayer);
+        ig.applyTo(hook, torch::kCPU);
+        ScoringOptions o;
+        o.hook = &hook;
+        const double expected = summarize(scoreItems(*base, testItems, o)).accuracy;
+        std::printf("  prune-only %.4f, scored here %.4f\n", pruneOnly, expected);
+        QCOMPARE(pruneOnly, expected);
+
+        const auto matched = readMask(m_tmp / "arms" / "mask-random-matched-seed0.json");
+        const double igLoss = maskedLoss(*base, validationItems, &ig, {});
+        const double matchedLoss = maskedLoss(*base, validationItems, &matched, {});
+        std::printf("  validation loss: none %.4f, IG (%lld neurons) %.4f, random-matched (%lld neurons) %.4f\n",
+                    maskedLoss(*base, validationItems, nullptr, {}), (long long)ig.count(), igLoss,
+                    (long long)matched.count(), matchedLoss);
+        QVERIFY(matchedLoss >= igLoss);
+        QVERIFY(std::abs(matched.meta["achieved_loss"].get<double>() - matchedLoss) < 1e-9);
+        QVERIFY(std::abs(matched.meta["target_loss"].get<double>() - igLoss) < 1e-9);
+        bool compared = false;
+        for (const auto& p : report["paired"]) compared = compared || (p["arm"] == "ig" && p["versus"] == "prune-only");
+        QVERIFY(compared);
+    }
+
     void invalidConfigsNameTheField_data() {
         QTest::addColumn<QString>("patch");
         QTest::addColumn<QString>("field");
@@ -327,6 +373,36 @@ private slots:
                                 << "field 'scoring.task_preset'";
         QTest::newRow("preset mode") << R"({"scoring": {"task_preset": "mmlu", "mode": "continuation"}})"
                                      << "field 'scoring.mode'";
+        QTest::newRow("method preset") << R"({"preset": "kn"})"
+                                       << "field 'preset'";
+        QTest::newRow("score") << R"({"selection": {"score": "mean+per-head"}})"
+                               << "field 'selection.score'";
+    }
+
+    // "preset": "paper" sets the paper's attribution, score and rule; a field of the attribution or
+    // selection block changes that one setting only. Written back with the config.
+    void methodPresetInExperiment() {
+        auto j = m_config;
+        j.merge_patch(nlohmann::json::parse(R"({"preset": "paper", "attribution": {"steps": 8}})"));
+        j["selection"].erase("rule");  // the preset's rule; the config's percent stays
+        auto c = config(j);
+        QCOMPARE(c.preset, Preset::Paper);
+        QCOMPARE(c.attribution.preset, Preset::Paper);
+        QCOMPARE(c.attribution.ig.target, IgTarget::AnswerProb);
+        QCOMPARE(c.attribution.ig.scope, IgScope::PerLayer);
+        QCOMPARE(c.attribution.ig.rule, IgRule::Right);
+        QCOMPARE(c.attribution.ig.steps, 8);
+        QVERIFY(c.score == (ScoreSpec{NeuronScore::Mean, false, true}));
+        QCOMPARE(c.selection.rule, SelectRule::LargestLayerTopPercent);
+        QCOMPARE(c.selection.percent, 10.0);
+        j["selection"]["rule"] = "layer";  // a rule given beside the preset wins
+        QCOMPARE(config(j).selection.rule, SelectRule::LayerTopPercent);
+        QCOMPARE(c.toJson()["preset"].get<std::string>(), std::string("paper"));
+        QCOMPARE(c.toJson()["selection"]["score"].get<std::string>(), std::string("mean+per-layer"));
+        // The config's own attribution block set steps 8 and min_confidence 0: changes to the preset.
+        QCOMPARE(presetChanges(Preset::Paper, c.attribution.ig, c.attribution.filter),
+                 (std::vector<std::string>{"steps", "min_confidence"}));
+        QCOMPARE(config(m_config).attribution.ig.target, IgTarget::PredictedLogProb);  // no preset: the defaults
     }
 
     // A task preset sets the scoring mode it needs and is written back with the config.

@@ -73,6 +73,33 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(Error, selectNeurons(scores(), spec));
     }
 
+    // The top p % of the layer with the largest total, by hand: the layer whose scores sum highest
+    // (or whose given total is highest), then the highest scores of that layer alone.
+    void largestLayer() {
+        auto s = scores();
+        s[1] += 0.5;  // layer 1 has the largest total
+        SelectionSpec spec;
+        spec.rule = SelectRule::LargestLayerTopPercent;
+        spec.percent = 10;
+        auto mask = selectNeurons(s, spec);
+        QCOMPARE(mask.perLayerCounts(), (std::vector<int64_t>{0, 10, 0, 0}));
+        QCOMPARE(mask.meta["selection"]["chosen_layer"].get<int64_t>(), int64_t(1));
+        auto [values, index] = s[1].topk(10);
+        auto expected = std::get<0>(index.to(torch::kInt).sort());
+        for (int64_t j = 0; j < 10; ++j) QCOMPARE(int64_t(mask.pruned[1][size_t(j)]), expected[j].item<int64_t>());
+        // Totals given separately (before per-layer normalisation) choose the layer instead.
+        auto normalized = s / std::get<0>(s.abs().max(1, true));
+        auto byTotals = selectNeurons(normalized, spec, s.sum(1));
+        QCOMPARE(byTotals.perLayerCounts(), (std::vector<int64_t>{0, 10, 0, 0}));
+        QCOMPARE(byTotals.pruned[1], mask.pruned[1]);  // the ranking inside a layer is the same
+        auto third = torch::tensor({0.0, 0.0, 5.0, 0.0}, torch::kDouble);
+        QCOMPARE(selectNeurons(s, spec, third).perLayerCounts(), (std::vector<int64_t>{0, 0, 10, 0}));
+        // An excluded layer is never chosen.
+        spec.excludeLayers = {1};
+        QCOMPARE(selectNeurons(s, spec).perLayerCounts()[1], int64_t(0));
+        QCOMPARE(parseSelectRule("largest-layer"), SelectRule::LargestLayerTopPercent);
+    }
+
     void thresholds() {
         auto s = scores();
         SelectionSpec spec;

@@ -8,6 +8,7 @@
 #include <QTableWidget>
 #include <QTest>
 
+#include "core/model/safetensors.h"
 #include "tests/ui/ui_test_support.h"
 #include "ui/panels/attribution_panel.h"
 #include "ui/panels/neuron_panel.h"
@@ -25,6 +26,7 @@ private slots:
     void scoreScaleAndOrder();
     void clickOpensNeuron();
     void binValuesCountsEverything();
+    void paperPreset();
 
 private:
     test::TempDir m_dir;
@@ -150,6 +152,49 @@ void TestAttributionPanel::binValuesCountsEverything() {
     QCOMPARE(bins.counts[3], 1.0);  // [2, 3] (the maximum in the last bin)
     const auto flat = binValues({2.0f, 2.0f}, 3);
     QCOMPARE(flat.counts[1], 2.0);
+}
+
+// The Preset box sets the run's widgets to the paper's values and announces the preset; the run
+// records them and the preset's name in its file, and the heatmap shows the mean normalised per
+// layer (every layer's largest |score| is 1).
+void TestAttributionPanel::paperPreset() {
+    QSignalSpy chosen(m_panel.get(), &AttributionPanel::presetChosen);
+    m_panel->applyPreset(Preset::Paper);
+    QCOMPARE(chosen.count(), 1);
+    auto r = m_panel->request();
+    QCOMPARE(r.preset, Preset::Paper);
+    QCOMPARE(r.ig.target, IgTarget::AnswerProb);
+    QCOMPARE(r.ig.scope, IgScope::PerLayer);
+    QCOMPARE(r.ig.rule, IgRule::Right);
+    QCOMPARE(r.ig.steps, 20);
+    QVERIFY(r.score == (ScoreSpec{NeuronScore::Mean, false, true}));
+    QCOMPARE(r.filter.minConfidence, 0.9);
+    m_panel->setMinConfidence(0.0);  // the tiny model is never confident: a recorded change
+    m_panel->applySettings({{"limit", 4}});
+    m_panel->startAttribution();
+    QVERIFY(test::waitIdle(*m_engine));
+    const auto& s = m_panel->scores();
+    QVERIFY(s.final);
+    QCOMPARE(s.preset, QStringLiteral("paper"));
+    QCOMPARE(s.scoreName, QStringLiteral("mean+per-layer"));
+    QCOMPARE(s.layerTotals.size(), size_t(2));
+    for (int l = 0; l < 2; ++l) {
+        float peak = 0;
+        for (int n = 0; n < 128; ++n) peak = std::max(peak, std::abs(s.values[size_t(l * 128 + n)]));
+        QVERIFY(std::abs(peak - 1.0f) < 1e-6f);
+    }
+    SafetensorsFile st(s.file.toStdString());
+    auto meta = nlohmann::json::parse(st.metadata().at("prunescope.attributions"));
+    QCOMPARE(meta["settings"]["target"].get<std::string>(), std::string("answer-prob"));
+    QCOMPARE(meta["settings"]["scope"].get<std::string>(), std::string("per-layer"));
+    QCOMPARE(meta["settings"]["rule"].get<std::string>(), std::string("right"));
+    QCOMPARE(meta["preset"]["name"].get<std::string>(), std::string("paper"));
+    QVERIFY(meta["preset"]["changed"] == nlohmann::json::array({"min_confidence"}));
+    QVERIFY2(m_panel->statusText().contains(QStringLiteral("preset paper")), qPrintable(m_panel->statusText()));
+    // The session keeps the preset and the score with its normalisation.
+    const auto saved = m_panel->settings();
+    QCOMPARE(saved["preset"].get<std::string>(), std::string("paper"));
+    QCOMPARE(saved["score"].get<std::string>(), std::string("mean+per-layer"));
 }
 
 QTEST_MAIN(TestAttributionPanel)
