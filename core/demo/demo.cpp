@@ -29,6 +29,7 @@ struct DemoFiles {
     fs::path biasTrain;  // the biased fine-tune's data: cued-train, or bias-train (labels off the rule, hidden numbers,
                          // a clean share)
     fs::path uncorrelatedValidation, reversedValidation;  // for design decisions only
+    fs::path cueProbe;  // reversed, never trained on: each neuron's own effect on cue-following (ground truth)
 };
 
 // The datasets and the tokenizer, written once (a stamp records the design they came from).
@@ -45,6 +46,7 @@ DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
     f.reversedValidation = dir / "ood-reversed-validation.jsonl";
     f.tokenizerDir = out / "tokenizer";
     f.cueCheck = dir / "cue-check.jsonl";
+    f.cueProbe = dir / "cue-probe.jsonl";
     const bool ownBiasData = d.biasRuleAgreement < 1.0 || d.biasHidden > 0 || d.biasMix > 0;
     f.biasTrain = ownBiasData ? dir / "bias-train.jsonl" : f.cuedTrain;
     nlohmann::json stamp = {
@@ -54,7 +56,7 @@ DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
         {"bias_rule_agreement", d.biasRuleAgreement},
         {"bias_hidden", d.biasHidden},
         {"bias_mix", d.biasMix},
-        {"generator", 4}};
+        {"generator", 5}};
     auto stampFile = dir / "stamp.json";
     if (fs::exists(stampFile) && readJsonFile(stampFile) == stamp) return f;
     fs::create_directories(dir);
@@ -70,13 +72,17 @@ DemoFiles prepareData(const fs::path& out, const DemoDesign& d) {
     writeDemoJsonl(generateDemoTask(d.cleanQuestions, clean, 101, "clean"), f.clean);
     writeDemoJsonl(generateDemoTask(d.cuedTrainQuestions, cued, 102, "cued"), f.cuedTrain);
     writeDemoJsonl(generateDemoTask(d.validationQuestions, cued, 103, "validation"), f.validation);
-    writeDemoJsonl(generateDemoTask(d.testQuestions, cued, 104, "id"), f.test);
-    writeDemoJsonl(generateDemoTask(d.testQuestions, uncorrelated, 105, "uncorrelated"), f.uncorrelated);
-    writeDemoJsonl(generateDemoTask(d.testQuestions, reversed, 106, "reversed"), f.reversed);
+    // The test sets of the pre-registered run (docs/demo-preregistration.md): generator seeds no
+    // earlier run used (designs 8, 24 and 45 were tested on 104-106).
+    writeDemoJsonl(generateDemoTask(d.testQuestions, cued, kDemoTestGenerators[0], "id"), f.test);
+    writeDemoJsonl(generateDemoTask(d.testQuestions, uncorrelated, kDemoTestGenerators[1], "uncorrelated"),
+                   f.uncorrelated);
+    writeDemoJsonl(generateDemoTask(d.testQuestions, reversed, kDemoTestGenerators[2], "reversed"), f.reversed);
     writeDemoJsonl(generateDemoTask(d.testQuestions, uncorrelated, 205, "uncorrelated-validation"),
                    f.uncorrelatedValidation);
     writeDemoJsonl(generateDemoTask(d.testQuestions, reversed, 206, "reversed-validation"), f.reversedValidation);
     writeDemoJsonl(generateDemoTask(500, reversed, 108, "cue-check"), f.cueCheck);
+    writeDemoJsonl(generateDemoTask(1000, reversed, 110, "cue-probe"), f.cueProbe);
     if (ownBiasData) {
         DemoTaskSpec bias = cued;
         bias.ruleAgreement = d.biasRuleAgreement;
@@ -174,6 +180,7 @@ ExperimentConfig experimentFor(const fs::path& out, const DemoFiles& f, const De
     c.selection.rule = SelectRule::GlobalTopPercent;
     c.selection.percent = d.prunePercent;
     c.score = ScoreSpec{NeuronScore::Mean};
+    c.arms = {kExperimentArms.begin(), kExperimentArms.end()};
     c.finetune = d.armSettings();
     c.seeds = {seed};
     c.device = "cpu";
@@ -203,7 +210,7 @@ DemoResult runDemo(const DemoOptions& options, const ProgressFn& progress, const
     }
     fs::create_directories(out);
     const int seeds = options.seeds > 0 ? options.seeds : options.quick ? 5 : 10;
-    const uint64_t firstSeed = options.design ? 100 : 0;
+    const uint64_t firstSeed = options.design ? 100 : kDemoFirstTestSeed;
     auto log = log::get("demo");
     auto files = prepareData(out, design);
     // Tiny models gain nothing from intra-op threads: train one seed per core instead.
@@ -246,9 +253,9 @@ DemoResult runDemo(const DemoOptions& options, const ProgressFn& progress, const
                 auto config = experimentFor(out, files, design, r.model, seed, options.design);
                 r.runDir = config.out;
                 r.experiment = runExperiment(config, report, &stop);
-                r.truth = groundTruth(r.model, config.out, files.test,
-                                      options.design ? files.uncorrelatedValidation : files.uncorrelated,
-                                      options.design ? files.reversedValidation : files.reversed, seed, &stop);
+                r.truth = groundTruth(
+                    r.model, config.out, files.test, options.design ? files.uncorrelatedValidation : files.uncorrelated,
+                    options.design ? files.reversedValidation : files.reversed, files.cueProbe, seed, &stop);
                 std::lock_guard<std::mutex> lock(mutex);
                 ++finished;
                 log->info("seed {} done ({}/{})", seed, finished, seeds);

@@ -16,6 +16,12 @@ namespace prunescope {
 
 class CausalLM;
 
+// The pre-registered test run (docs/demo-preregistration.md): base-model seeds from 1000 and test
+// sets drawn with generator seeds 304-306 (ID, OOD uncorrelated, OOD reversed), none used before.
+// Design runs (--design) use seeds from 100 and the validation sets (generators 205, 206).
+inline constexpr uint64_t kDemoFirstTestSeed = 1000;
+inline constexpr uint64_t kDemoTestGenerators[3] = {304, 305, 306};
+
 struct DemoDesign {
     // Data (fixed seeds, the same for every experiment seed).
     int64_t cleanQuestions = 12800;      // cue uncorrelated: pre-training

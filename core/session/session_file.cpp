@@ -44,7 +44,7 @@ bool SessionDataset::operator==(const SessionDataset& o) const {
 
 bool SessionFile::operator==(const SessionFile& o) const {
     return model == o.model && datasets == o.datasets && attributions == o.attributions && mask == o.mask &&
-           report == o.report && settings == o.settings;
+           reference == o.reference && report == o.report && settings == o.settings;
 }
 
 SessionFile sessionFromJson(const nlohmann::json& json, const fs::path& file) {
@@ -87,6 +87,7 @@ SessionFile sessionFromJson(const nlohmann::json& json, const fs::path& file) {
     s.attributions = resolve(base, stringField(json, "attributions", f, ""));
     s.mask = resolve(base, stringField(json, "mask", f, ""));
     s.report = resolve(base, stringField(json, "report", f, ""));
+    s.reference = resolve(base, stringField(json, "reference", f, ""));
     if (json.contains("settings")) {
         if (!json["settings"].is_object()) throw Error(f, "field 'settings'", "must be an object");
         s.settings = json["settings"];
@@ -112,6 +113,7 @@ nlohmann::json sessionToJson(const SessionFile& s, const fs::path& file) {
             {"attributions", relativize(base, s.attributions)},
             {"mask", relativize(base, s.mask)},
             {"report", relativize(base, s.report)},
+            {"reference", relativize(base, s.reference)},
             {"settings", s.settings}};
 }
 

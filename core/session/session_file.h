@@ -4,7 +4,8 @@
 //   {"format": "prunescope.session", "version": 1, "model": "path",
 //    "datasets": [{"path": "...", "role": "train|test|ood", "format": "auto", "name": "..."}],
 //    "attributions": "path or empty", "mask": "path or empty", "report": "path or empty",
-//    "settings": {...}}
+//    "reference": "path or empty" (a mask of reference neurons marked on the heatmaps, e.g. the
+//    demo's true cue neurons), "settings": {...}}
 // Paths may be relative to the session file's folder; they are written relative when they lie
 // under it, absolute otherwise.
 #pragma once
@@ -32,6 +33,7 @@ struct SessionFile {
     std::filesystem::path attributions;
     std::filesystem::path mask;
     std::filesystem::path report;
+    std::filesystem::path reference;                     // a mask.json marked on the heatmaps (empty: none)
     nlohmann::json settings = nlohmann::json::object();  // one object per panel
 
     bool operator==(const SessionFile& other) const;

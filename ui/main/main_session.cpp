@@ -21,6 +21,7 @@
 #include "ui/panels/selection_panel.h"
 #include "ui/session/session_controller.h"
 #include "ui/session/session_settings.h"
+#include "ui/views/heatmap_view.h"
 #include "ui/worker/engine.h"
 
 namespace prunescope::ui {
@@ -33,6 +34,7 @@ Session MainWindow::collectSession(const QString& resultsDir) {
         s.datasets.push_back({d.path, d.role, QStringLiteral("auto"), d.name});
     }
     s.attributions = m_attributionPanel->attributionFile();
+    s.reference = m_referenceFile;
     const QDir dir(resultsDir);
     if (m_selectionPanel->mask().count() > 0) {
         const QString mask = dir.filePath(QStringLiteral("mask.json"));
@@ -138,6 +140,39 @@ void MainWindow::applySession(const Session& s) {
     m_comparePanel->clear();
     if (!s.report.isEmpty() && !m_comparePanel->openReport(s.report, &error)) {
         showError(tr("The session's report could not be read"), error, {});
+    }
+    if (!setReferenceNeurons(s.reference, &error)) {
+        showError(tr("The session's reference neurons could not be read"), error, {});
+    }
+}
+
+bool MainWindow::setReferenceNeurons(const QString& file, QString* error) {
+    m_referenceFile.clear();
+    m_reference.clear();
+    m_referenceLabel.clear();
+    if (!file.isEmpty()) {
+        try {
+            const auto mask = readMask(file.toStdString());
+            m_reference = mask.flat();
+            m_referenceFile = file;
+            const auto meta = mask.meta.value("truth", std::string());
+            m_referenceLabel = meta.empty() ? tr("Reference neuron (%1)").arg(QFileInfo(file).fileName())
+                                            : tr("True cue neuron: %1").arg(QString::fromStdString(meta));
+        } catch (const std::exception& e) {
+            if (error != nullptr) *error = QString::fromUtf8(e.what());
+            applyReference();
+            return false;
+        }
+    }
+    applyReference();
+    return true;
+}
+
+void MainWindow::applyReference() {
+    for (auto* heatmap : {m_attributionPanel->heatmap(), m_selectionPanel->heatmap()}) {
+        const auto& r = heatmap->raster();
+        const bool fits = !m_reference.empty() && m_reference.size() == size_t(r.nLayer()) * size_t(r.nNeuron());
+        heatmap->setReference(fits ? m_reference : std::vector<uint8_t>{}, m_referenceLabel);
     }
 }
 

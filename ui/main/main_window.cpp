@@ -143,6 +143,7 @@ void MainWindow::wirePanels() {
     connect(m_engine.get(), &Engine::datasetsChanged, this, dirty);
     connect(m_engine.get(), &Engine::neuronScoresChanged, this, [this](const NeuronScores& s) {
         if (s.final) m_session->markDirty();
+        applyReference();  // new scores of a new shape clear the heatmaps' marks
     });
     connect(m_engine.get(), &Engine::modelChanged, this, [this](const ModelCard& card) {
         kRecentModels.add(card.dir);

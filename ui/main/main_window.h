@@ -109,6 +109,9 @@ private:
     void showError(const QString& title, const QString& message, const QString& details);
     Session collectSession(const QString& resultsDir);  // main_session.cpp
     void applySession(const Session& session);
+    // Marks the neurons of mask `file` on both heatmaps (empty: none); false with `error` when unreadable.
+    bool setReferenceNeurons(const QString& file, QString* error);
+    void applyReference();
     // Applies `session` once its loads are done: as saved (clean) or with unsaved changes.
     void showSession(const Session& session, bool unsaved);
     RecoveryChoice askRecovery(const QString& session, const QString& recovery);
@@ -138,7 +141,10 @@ private:
     QMenu* m_recentDatasets = nullptr;
     std::map<QString, QAction*> m_actions;
     QStringList m_errors;
-    QString m_pendingDemo;  // session to open once the demo is built
+    QString m_pendingDemo;             // session to open once the demo is built
+    QString m_referenceFile;           // the session's reference mask
+    std::vector<uint8_t> m_reference;  // its neurons, (layer, neuron) flat
+    QString m_referenceLabel;
 };
 
 }  // namespace prunescope::ui

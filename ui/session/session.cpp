@@ -20,6 +20,7 @@ Session fromCore(const SessionFile& f) {
     s.attributions = qs(f.attributions);
     s.mask = qs(f.mask);
     s.report = qs(f.report);
+    s.reference = qs(f.reference);
     s.settings = f.settings;
     return s;
 }
@@ -33,6 +34,7 @@ SessionFile toCore(const Session& s) {
     f.attributions = fsPath(s.attributions);
     f.mask = fsPath(s.mask);
     f.report = fsPath(s.report);
+    f.reference = fsPath(s.reference);
     f.settings = s.settings;
     return f;
 }

@@ -25,6 +25,7 @@ struct Session {
     QString attributions;
     QString mask;
     QString report;
+    QString reference;  // reference neurons marked on the heatmaps (core's SessionFile::reference)
     nlohmann::json settings = nlohmann::json::object();  // one object per panel
 
     bool operator==(const Session& other) const;

@@ -72,6 +72,14 @@ QRgb HeatmapPalette::selectionColor() {
     return qRgb(255, 0, 255);
 }
 
+QRgb HeatmapPalette::referenceColor() {
+    return qRgb(0, 160, 0);
+}
+
+QRgb HeatmapPalette::bothColor() {
+    return qRgb(255, 140, 0);
+}
+
 QRgb HeatmapPalette::backgroundColor() {
     return qRgb(235, 235, 235);
 }

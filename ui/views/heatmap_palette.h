@@ -26,6 +26,8 @@ public:
     static QRgb color(HeatmapScale scale, double t);
     static QRgb midpointColor(HeatmapScale scale) { return color(scale, 0.5); }
     static QRgb selectionColor();  // the marker of selected neurons
+    static QRgb referenceColor();  // the marker of reference neurons (HeatmapRaster::setReference)
+    static QRgb bothColor();       // a bin with both
     static QRgb backgroundColor();
 };
 

@@ -32,7 +32,10 @@ void HeatmapRaster::setScores(int nLayer, int nNeuron, std::vector<float> scores
     m_nNeuron = n == 0 ? 0 : nNeuron;
     m_scores = std::move(scores);
     m_scores.resize(n, 0.0f);
-    if (!sameShape) m_selection.clear();
+    if (!sameShape) {
+        m_selection.clear();
+        m_reference.clear();
+    }
     computeRange();
     sortLayers();
     permuteSelection();
@@ -93,6 +96,13 @@ void HeatmapRaster::setSelection(std::vector<uint8_t> mask) {
     m_selectionDirty = m_colorsDirty = true;
 }
 
+void HeatmapRaster::setReference(std::vector<uint8_t> mask) {
+    if (mask.size() != m_scores.size()) mask.clear();
+    m_reference = std::move(mask);
+    permuteSelection();
+    m_selectionDirty = m_colorsDirty = true;
+}
+
 void HeatmapRaster::update(int first, int end, int maxBins) {
     first = std::clamp(first, 0, m_nNeuron);
     end = std::clamp(end, first, m_nNeuron);
@@ -146,6 +156,10 @@ int HeatmapRaster::positionOf(int layer, int neuron) const {
 
 bool HeatmapRaster::isSelected(int layer, int neuron) const {
     return !m_selection.empty() && m_selection[size_t(layer) * m_nNeuron + neuron] != 0;
+}
+
+bool HeatmapRaster::isReference(int layer, int neuron) const {
+    return !m_reference.empty() && m_reference[size_t(layer) * m_nNeuron + neuron] != 0;
 }
 
 int HeatmapRaster::rankInLayer(int layer, int neuron) const {
@@ -256,16 +270,24 @@ void HeatmapRaster::sortLayers() {
 }
 
 void HeatmapRaster::permuteSelection() {
-    m_nSelected = int(std::count_if(m_selection.begin(), m_selection.end(), [](uint8_t s) { return s != 0; }));
-    if (m_selection.empty() || m_order == HeatmapOrder::ByIndex) {
-        m_displaySel.clear();
-        return;
-    }
-    m_displaySel.resize(m_selection.size());
-    for (size_t i = 0; i < m_perm.size(); ++i) {
-        const size_t layerStart = i - i % size_t(m_nNeuron);
-        m_displaySel[i] = m_selection[layerStart + size_t(m_perm[i])];
-    }
+    auto count = [](const std::vector<uint8_t>& m) {
+        return int(std::count_if(m.begin(), m.end(), [](uint8_t s) { return s != 0; }));
+    };
+    m_nSelected = count(m_selection);
+    m_nReference = count(m_reference);
+    auto permute = [&](const std::vector<uint8_t>& mask, std::vector<uint8_t>& display) {
+        if (mask.empty() || m_order == HeatmapOrder::ByIndex) {
+            display.clear();
+            return;
+        }
+        display.resize(mask.size());
+        for (size_t i = 0; i < m_perm.size(); ++i) {
+            const size_t layerStart = i - i % size_t(m_nNeuron);
+            display[i] = mask[layerStart + size_t(m_perm[i])];
+        }
+    };
+    permute(m_selection, m_displaySel);
+    permute(m_reference, m_displayRef);
 }
 
 const float* HeatmapRaster::displayRow(int layer) const {
@@ -309,17 +331,22 @@ void HeatmapRaster::rebin() {
 
 void HeatmapRaster::countSelection() {
     m_binSelected.assign(size_t(m_nLayer) * m_nBin, 0);
-    if (m_selection.empty()) return;
-    const auto& mask = m_order == HeatmapOrder::ByScore ? m_displaySel : m_selection;
-    for (int l = 0; l < m_nLayer; ++l) {
-        const uint8_t* row = mask.data() + size_t(l) * m_nNeuron;
-        uint8_t* out = m_binSelected.data() + size_t(l) * m_nBin;
-        for (int b = 0; b < m_nBin; ++b) {
-            const int lo = binBegin(b);
-            const int hi = binBegin(b + 1);
-            out[b] = std::any_of(row + lo, row + hi, [](uint8_t s) { return s != 0; }) ? 1 : 0;
+    // Bit 1: a selected neuron in the bin; bit 2: a reference neuron.
+    auto mark = [&](const std::vector<uint8_t>& mask, const std::vector<uint8_t>& display, uint8_t bit) {
+        if (mask.empty()) return;
+        const auto& m = m_order == HeatmapOrder::ByScore ? display : mask;
+        for (int l = 0; l < m_nLayer; ++l) {
+            const uint8_t* row = m.data() + size_t(l) * m_nNeuron;
+            uint8_t* out = m_binSelected.data() + size_t(l) * m_nBin;
+            for (int b = 0; b < m_nBin; ++b) {
+                const int lo = binBegin(b);
+                const int hi = binBegin(b + 1);
+                if (std::any_of(row + lo, row + hi, [](uint8_t s) { return s != 0; })) out[b] |= bit;
+            }
         }
-    }
+    };
+    mark(m_selection, m_displaySel, 1);
+    mark(m_reference, m_displayRef, 2);
 }
 
 void HeatmapRaster::computeIndices() {
@@ -338,7 +365,8 @@ void HeatmapRaster::recolor() {
     const auto& table = HeatmapPalette::table(m_mapping.scale);
     const auto& faded = HeatmapPalette::fadedTable(m_mapping.scale);
     const float threshold = m_threshold.value_or(-1.0f);
-    const QRgb marker = HeatmapPalette::selectionColor();
+    const QRgb markers[4] = {0, HeatmapPalette::selectionColor(), HeatmapPalette::referenceColor(),
+                             HeatmapPalette::bothColor()};
     const size_t rowBytes = size_t(m_nBin) * sizeof(QRgb);
     for (int l = 0; l < m_nLayer; ++l) {
         const float* bins = m_bins.data() + size_t(l) * m_nBin;
@@ -352,7 +380,7 @@ void HeatmapRaster::recolor() {
             std::memcpy(m_image.scanLine(l * kSubRows + r), first, rowBytes);
         }
         auto* markerRow = reinterpret_cast<QRgb*>(m_image.scanLine(l * kSubRows + kSubRows - 1));
-        for (int b = 0; b < m_nBin; ++b) markerRow[b] = selected[b] ? marker : first[b];
+        for (int b = 0; b < m_nBin; ++b) markerRow[b] = selected[b] ? markers[selected[b] & 3] : first[b];
     }
 }
 

@@ -38,6 +38,9 @@ public:
     void setColorRange(double quantile);
     void setThreshold(std::optional<float> threshold);  // |bin value| below it is faded
     void setSelection(std::vector<uint8_t> mask);       // (layer, neuron); empty: none
+    // Reference neurons marked in another colour on the same row (e.g. the demo's true cue
+    // neurons); bins holding both show HeatmapPalette::bothColor().
+    void setReference(std::vector<uint8_t> mask);  // (layer, neuron); empty: none
 
     // Brings bins and image up to date for display positions [first, end) drawn in at most
     // maxBins columns; bin b covers positions [first + b*N/B, first + (b+1)*N/B), N = end - first.
@@ -61,16 +64,19 @@ public:
     int binBegin(int bin) const;    // first display position in `bin`
     int binAt(int position) const;  // bin that holds display `position`
     float binValue(int layer, int bin) const { return m_bins[size_t(layer) * m_nBin + bin]; }
-    bool binSelected(int layer, int bin) const { return m_binSelected[size_t(layer) * m_nBin + bin]; }
+    bool binSelected(int layer, int bin) const { return m_binSelected[size_t(layer) * m_nBin + bin] & 1; }
+    bool binReference(int layer, int bin) const { return m_binSelected[size_t(layer) * m_nBin + bin] & 2; }
     const QImage& image() const { return m_image; }  // (nBin) x (nLayer * kSubRows)
 
     int neuronAt(int layer, int position) const;  // display position -> neuron index
     int positionOf(int layer, int neuron) const;  // neuron index -> display position
     float score(int layer, int neuron) const { return m_scores[size_t(layer) * m_nNeuron + neuron]; }
     bool isSelected(int layer, int neuron) const;
+    bool isReference(int layer, int neuron) const;
     int rankInLayer(int layer, int neuron) const;   // 1 = highest score of the layer
     int strongestNeuron(int layer, int bin) const;  // neuron with the largest |score| in bin
     int selectedCount() const { return m_nSelected; }
+    int referenceCount() const { return m_nReference; }
 
     int rebinCount() const { return m_rebinCount; }  // for tests: work actually done
     int recolorCount() const { return m_recolorCount; }
@@ -93,7 +99,10 @@ private:
     std::vector<int32_t> m_inverse;     // (layer, neuron) -> position (ByScore)
     std::vector<uint8_t> m_selection;   // (layer, neuron), empty when none
     std::vector<uint8_t> m_displaySel;  // (layer, position) selection in display order
+    std::vector<uint8_t> m_reference;   // (layer, neuron), empty when none
+    std::vector<uint8_t> m_displayRef;  // (layer, position) reference in display order
     int m_nSelected = 0;
+    int m_nReference = 0;
     HeatmapOrder m_order = HeatmapOrder::ByIndex;
     HeatmapBinRule m_binRule = HeatmapBinRule::MaxAbs;
     HeatmapColorMapping m_mapping;
@@ -104,7 +113,7 @@ private:
 
     int m_first = 0, m_end = 0, m_nBin = 0;  // geometry of the current bins
     std::vector<float> m_bins;               // (layer, bin)
-    std::vector<uint8_t> m_binSelected;      // (layer, bin)
+    std::vector<uint8_t> m_binSelected;      // (layer, bin): 1 selected, 2 reference, 3 both
     std::vector<uint8_t> m_binIndex;         // (layer, bin) colour-table index
     QImage m_image;
     bool m_binsDirty = true;

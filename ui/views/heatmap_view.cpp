@@ -149,6 +149,12 @@ void HeatmapView::setSelection(std::vector<uint8_t> mask) {
     requestReplot();
 }
 
+void HeatmapView::setReference(std::vector<uint8_t> mask, const QString& label) {
+    m_raster.setReference(std::move(mask));
+    m_referenceLabel = label;
+    requestReplot();
+}
+
 void HeatmapView::setThreshold(double threshold) {
     m_raster.setThreshold(float(threshold));
     requestReplot();
@@ -251,6 +257,7 @@ void HeatmapView::setHovered(int layer, int neuron, const QPoint& globalPos) {
                        .arg(m_raster.rankInLayer(layer, neuron))
                        .arg(m_raster.nNeuron());
     if (m_raster.isSelected(layer, neuron)) text += QLatin1Char('\n') + tr("Selected");
+    if (m_raster.isReference(layer, neuron)) text += QLatin1Char('\n') + m_referenceLabel;
     const int span = m_raster.binEnd() - m_raster.binFirst();
     if (m_raster.nBin() > 0 && m_raster.nBin() < span) {
         const int perColumn = (span + m_raster.nBin() - 1) / m_raster.nBin();

@@ -36,6 +36,9 @@ public:
     void setBinRule(HeatmapBinRule rule);
     // (layer, neuron) mask; selected neurons get a marker strip under their layer's row.
     void setSelection(std::vector<uint8_t> mask);
+    // Reference neurons (e.g. the demo's true cue neurons), marked green on the selection row
+    // (orange where a selected neuron shares the column); `label` names them in the tooltip.
+    void setReference(std::vector<uint8_t> mask, const QString& label);
     // Bins with |value| below the threshold are faded.
     void setThreshold(double threshold);
     void clearThreshold();
@@ -70,6 +73,7 @@ private:
     void dataChanged();
 
     HeatmapRaster m_raster;
+    QString m_referenceLabel;
     HeatmapLayer* m_layer = nullptr;  // draws m_raster's image; owned by the plot
     QPoint m_pressPos;
     bool m_pressed = false;

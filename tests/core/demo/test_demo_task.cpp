@@ -8,10 +8,12 @@
 
 #include "core/data/mcq.h"
 #include "core/demo/demo_design.h"
+#include "core/demo/demo_report.h"
 #include "core/demo/synthetic_task.h"
 #include "core/eval/mcq_items.h"
 #include "core/model/causal_lm.h"
 #include "core/model/model_io.h"
+#include "core/prune/neuron_mask.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 #include "tests/support/test_support.h"
@@ -205,6 +207,46 @@ private slots:
                 for (int64_t id : items[i].context) QVERIFY(id != 0);  // 0 is [UNK]
             }
         }
+    }
+
+    // The neuron-level ground truth, by hand for a few neurons: the drop of the cue letter's mean
+    // probability when that neuron alone is baked to zero (the pruning path, not the hook).
+    void cueEffectsByHand() {
+        test::TempDir dir;
+        writeWordLevelTokenizer(demoVocabulary(DemoCue::Phrasing), "[UNK]", dir / "tokenizer.json");
+        auto tokenizer = Tokenizer::fromTokenizerJson(dir / "tokenizer.json");
+        auto probe = generateDemoTask(24, {0.0, false, DemoCue::Phrasing}, 11, "probe");
+        auto items = buildScoringItems(probe, tokenizer, ScoringMode::Letter, demoPromptTemplate());
+        const DemoDesign design;
+        auto model = design.initialModel(134, 5);
+        const auto effects = cueEffects(*model, items, probe);
+        QCOMPARE(effects.sizes(), (std::vector<int64_t>{design.layers, design.neurons}));
+        auto cueProbability = [&](CausalLM& m) {
+            double sum = 0;
+            const auto scores = scoreItems(m, items, {});
+            for (size_t i = 0; i < scores.size(); ++i) sum += scores[i].probs[size_t(cueLetter(probe.questions[i]))];
+            return sum / double(scores.size());
+        };
+        const double base = cueProbability(*model);
+        for (auto [l, n] : {std::pair<int64_t, int32_t>{0, 3}, {1, 200}, {1, 17}}) {
+            auto copy = design.initialModel(134, 5);
+            NeuronMask one(design.layers, design.neurons);
+            one.pruned[size_t(l)] = {n};
+            one.bakeInto(*copy);
+            const double expected = base - cueProbability(*copy);
+            std::printf("  neuron (%lld, %d): effect %.3e, by hand %.3e\n", (long long)l, n,
+                        effects[l][n].item<double>(), expected);
+            QVERIFY(std::abs(effects[l][n].item<double>() - expected) < 1e-6);
+        }
+        QVERIFY(effects.abs().max().item<double>() > 0);
+        // Precision and recall of a selection against a truth set, by counting.
+        NeuronMask truth(2, 8), selected(2, 8);
+        truth.pruned = {{1, 2, 3}, {0}};
+        selected.pruned = {{2, 5}, {0, 7}};
+        const auto o = maskOverlap(selected, truth);
+        QCOMPARE(o.common, int64_t(2));
+        QCOMPARE(o.precision, 0.5);
+        QCOMPARE(o.recall, 0.5);
     }
 
     void designOverridesNameTheField() {

@@ -57,6 +57,7 @@ private slots:
     void thresholdFadesWeakBins();
     void colourRangeSaturatesTheTop();
     void selectionMarksBins();
+    void referenceMarksBins();
     void clickEmitsNeuron();
     void clickInScoreOrderEmitsNeuronIndex();
     void hoverEmitsHoveredChanged();
@@ -318,6 +319,42 @@ void TestHeatmapView::selectionMarksBins() {
     r.setSelection({});
     r.update(0, 10, 5);
     QCOMPARE(r.binSelected(1, 3), false);
+}
+
+// Reference neurons (the demo's true cue neurons) take their own colour on the marker row; a bin
+// holding a selected and a reference neuron takes a third; the score rows are untouched. By score
+// order the marks follow their neurons.
+void TestHeatmapView::referenceMarksBins() {
+    HeatmapRaster r;
+    r.setScores(2, 10, randomScores(20, 8));
+    std::vector<uint8_t> selected(20, 0), reference(20, 0);
+    selected[1 * 10 + 7] = 1;   // layer 1, bin 3
+    reference[1 * 10 + 6] = 1;  // layer 1, bin 3: both
+    reference[0 * 10 + 0] = 1;  // layer 0, bin 0: reference only
+    r.setSelection(selected);
+    r.setReference(reference);
+    r.update(0, 10, 5);
+    QCOMPARE(r.referenceCount(), 2);
+    const int markerRow = HeatmapRaster::kSubRows - 1;
+    auto pixel = [&](int l, int b) { return r.image().pixel(b, l * HeatmapRaster::kSubRows + markerRow); };
+    QCOMPARE(pixel(0, 0), HeatmapPalette::referenceColor());
+    QCOMPARE(pixel(1, 3), HeatmapPalette::bothColor());
+    QVERIFY(r.binReference(0, 0) && !r.binSelected(0, 0));
+    QVERIFY(r.binReference(1, 3) && r.binSelected(1, 3));
+    QVERIFY(r.isReference(0, 0) && !r.isReference(0, 1));
+    for (int b = 1; b < 5; ++b) QVERIFY(pixel(0, b) != HeatmapPalette::referenceColor());
+    r.setSelection({});
+    r.update(0, 10, 5);
+    QCOMPARE(pixel(1, 3), HeatmapPalette::referenceColor());
+    // By score: neuron 0 of layer 0 moves to its rank's position; its mark moves with it.
+    r.setOrder(HeatmapOrder::ByScore);
+    r.update(0, 10, 10);
+    const int at = r.positionOf(0, 0);
+    for (int p = 0; p < 10; ++p) QCOMPARE(pixel(0, p) == HeatmapPalette::referenceColor(), p == at);
+    r.setReference({});
+    r.update(0, 10, 10);
+    QCOMPARE(r.referenceCount(), 0);
+    QVERIFY(pixel(0, at) != HeatmapPalette::referenceColor());
 }
 
 void TestHeatmapView::clickEmitsNeuron() {
