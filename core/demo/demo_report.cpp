@@ -231,15 +231,7 @@ nlohmann::json DemoReport::write(const fs::path& train, const fs::path& test, co
                         {"random-matched", "plain"},
                         {"prune-only", "plain"}}) {
         for (const auto& d : datasets) {
-            auto p = pairedDifference(acc[a][d["name"]], acc[b][d["name"]]);
-            paired.push_back({{"arm", a},
-                              {"versus", b},
-                              {"dataset", d["name"]},
-                              {"mean_diff", p.meanDiff},
-                              {"std_err", p.stdErr},
-                              {"wins", p.wins},
-                              {"n", p.n},
-                              {"exceeds_2se", p.n > 1 && p.meanDiff > 2 * p.stdErr}});
+            paired.push_back(pairedEntry(a, b, d["name"], pairedDifference(acc[a][d["name"]], acc[b][d["name"]])));
         }
     }
     // The pre-registered analysis (docs/demo-preregistration.md): the primary endpoint IG − plain

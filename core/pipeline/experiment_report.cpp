@@ -23,6 +23,18 @@ Paired pairedDifference(const std::vector<double>& a, const std::vector<double>&
     return p;
 }
 
+nlohmann::json pairedEntry(const std::string& arm, const std::string& versus, const std::string& dataset,
+                           const Paired& p) {
+    return {{"arm", arm},
+            {"versus", versus},
+            {"dataset", dataset},
+            {"mean_diff", p.meanDiff},
+            {"std_err", p.stdErr},
+            {"wins", p.wins},
+            {"n", p.n},
+            {"exceeds_2se", p.n > 1 && p.meanDiff > 2 * p.stdErr}};
+}
+
 ExperimentReport::ExperimentReport(const ExperimentConfig& config, std::string modelFingerprint)
     : m_config(config), m_modelFingerprint(std::move(modelFingerprint)) {}
 
@@ -95,15 +107,7 @@ nlohmann::json ExperimentReport::write() const {
     }
     for (const auto& [a, b] : comparisons) {
         for (const auto& d : m_datasets) {
-            auto p = pairedDifference(acc[a][d["name"]], acc[b][d["name"]]);
-            paired.push_back({{"arm", a},
-                              {"versus", b},
-                              {"dataset", d["name"]},
-                              {"mean_diff", p.meanDiff},
-                              {"std_err", p.stdErr},
-                              {"wins", p.wins},
-                              {"n", p.n},
-                              {"exceeds_2se", p.n > 1 && p.meanDiff > 2 * p.stdErr}});
+            paired.push_back(pairedEntry(a, b, d["name"], pairedDifference(acc[a][d["name"]], acc[b][d["name"]])));
         }
     }
     nlohmann::json fingerprints = {{"model", m_modelFingerprint}};

@@ -49,6 +49,9 @@ struct Paired {
     int n = 0;
 };
 Paired pairedDifference(const std::vector<double>& a, const std::vector<double>& b);
+// One entry of report.json's "paired": arm, versus, dataset, mean_diff, std_err, wins, n, exceeds_2se.
+nlohmann::json pairedEntry(const std::string& arm, const std::string& versus, const std::string& dataset,
+                           const Paired& p);
 
 // The Markdown report from report.json's content.
 std::string reportMarkdown(const nlohmann::json& report);

@@ -155,9 +155,10 @@ bool MainWindow::setReferenceNeurons(const QString& file, QString* error) {
             const auto mask = readMask(file.toStdString());
             m_reference = mask.flat();
             m_referenceFile = file;
-            const auto meta = mask.meta.value("truth", std::string());
-            m_referenceLabel = meta.empty() ? tr("Reference neuron (%1)").arg(QFileInfo(file).fileName())
-                                            : tr("True cue neuron: %1").arg(QString::fromStdString(meta));
+            // The demo's truth masks say what they are; any other mask is named by its file.
+            m_referenceLabel = mask.meta.contains("truth")
+                                   ? tr("true cue neuron (the demo's ground truth)")
+                                   : tr("reference neuron (%1)").arg(QFileInfo(file).fileName());
         } catch (const std::exception& e) {
             if (error != nullptr) *error = QString::fromUtf8(e.what());
             applyReference();

@@ -135,8 +135,17 @@ void HeatmapView::setColorRange(double quantile) {
 
 void HeatmapView::setOrder(HeatmapOrder order) {
     m_raster.setOrder(order);
-    plot()->xAxis->setLabel(order == HeatmapOrder::ByScore ? tr("Rank in layer (by score)") : tr("Neuron"));
+    updateAxisLabel();
     requestReplot();
+}
+
+void HeatmapView::updateAxisLabel() {
+    QString label = m_raster.order() == HeatmapOrder::ByScore ? tr("Rank in layer (by score)") : tr("Neuron");
+    // With reference neurons the marker rows carry three colours: say which is which.
+    if (m_raster.referenceCount() > 0) {
+        label += tr("   —   marks: magenta selected, green %1, orange both").arg(m_referenceLabel);
+    }
+    plot()->xAxis->setLabel(label);
 }
 
 void HeatmapView::setBinRule(HeatmapBinRule rule) {
@@ -152,6 +161,7 @@ void HeatmapView::setSelection(std::vector<uint8_t> mask) {
 void HeatmapView::setReference(std::vector<uint8_t> mask, const QString& label) {
     m_raster.setReference(std::move(mask));
     m_referenceLabel = label;
+    updateAxisLabel();
     requestReplot();
 }
 

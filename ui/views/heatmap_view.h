@@ -37,7 +37,8 @@ public:
     // (layer, neuron) mask; selected neurons get a marker strip under their layer's row.
     void setSelection(std::vector<uint8_t> mask);
     // Reference neurons (e.g. the demo's true cue neurons), marked green on the selection row
-    // (orange where a selected neuron shares the column); `label` names them in the tooltip.
+    // (orange where a selected neuron shares the column); `label` names them in the tooltip and the
+    // axis label's key to the colours.
     void setReference(std::vector<uint8_t> mask, const QString& label);
     // Bins with |value| below the threshold are faded.
     void setThreshold(double threshold);
@@ -71,6 +72,8 @@ private:
     void setHovered(int layer, int neuron, const QPoint& globalPos);
     void updateColorScaleLegend();
     void dataChanged();
+
+    void updateAxisLabel();
 
     HeatmapRaster m_raster;
     QString m_referenceLabel;
