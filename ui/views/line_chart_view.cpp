@@ -98,24 +98,45 @@ void LineChartView::replotPending() {
     plot()->replot(QCustomPlot::rpQueuedRefresh);
 }
 
+namespace {
+
+// The data's range on an axis, padded by 5 % (a single value: ± `half`), never below 0 when no
+// value is negative (steps, losses and accuracies then keep a non-negative axis).
+QCPRange padded(const QCPRange& data, double half) {
+    const double pad = data.size() > 0 ? 0.05 * data.size() : half;
+    double lower = data.lower - pad;
+    if (data.lower >= 0 && lower < 0) lower = 0;
+    return {lower, data.upper + pad};
+}
+
+}  // namespace
+
 void LineChartView::rescale() {
     QCustomPlot* p = plot();
-    bool keyDone = false;
-    bool leftDone = false;
-    bool rightDone = false;
+    // The data's own ranges, from the graphs with points; an axis without any keeps its range (it
+    // used to be padded again on every replot and grew without end).
+    bool keyFound = false, leftFound = false, rightFound = false;
+    QCPRange key, left, right;
+    auto merge = [](QCPRange& into, bool& found, const QCPRange& r) {
+        into = found ? QCPRange(std::min(into.lower, r.lower), std::max(into.upper, r.upper)) : r;
+        found = true;
+    };
     for (QCPGraph* graph : std::as_const(m_items->graphs)) {
         if (graph->dataCount() == 0) continue;
-        bool& valueDone = graph->valueAxis() == p->yAxis2 ? rightDone : leftDone;
-        graph->rescaleKeyAxis(keyDone);
-        graph->rescaleValueAxis(valueDone, false);
-        keyDone = true;
-        valueDone = true;
+        // A series of a few points shows them as dots: a single point has no line to draw.
+        graph->setScatterStyle(graph->dataCount() <= kDotsUpTo ? QCPScatterStyle(QCPScatterStyle::ssDisc, 5)
+                                                               : QCPScatterStyle(QCPScatterStyle::ssNone));
+        bool ok = false;
+        const QCPRange k = graph->getKeyRange(ok);
+        if (ok) merge(key, keyFound, k);
+        const QCPRange v = graph->getValueRange(ok);
+        if (ok)
+            merge(graph->valueAxis() == p->yAxis2 ? right : left,
+                  graph->valueAxis() == p->yAxis2 ? rightFound : leftFound, v);
     }
-    for (QCPAxis* axis : {p->yAxis, p->yAxis2}) {
-        const QCPRange r = axis->range();
-        const double pad = r.size() > 0 ? 0.05 * r.size() : 0.5;
-        axis->setRange(r.lower - pad, r.upper + pad);
-    }
+    if (keyFound) p->xAxis->setRange(padded(key, 1.0));
+    if (leftFound) p->yAxis->setRange(padded(left, 0.5));
+    if (rightFound) p->yAxis2->setRange(padded(right, 0.5));
 }
 
 }  // namespace prunescope::ui

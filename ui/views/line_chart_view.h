@@ -16,6 +16,7 @@ class LineChartView : public PlotView {
     Q_OBJECT
 public:
     static constexpr int kReplotDelayMs = 50;
+    static constexpr int kDotsUpTo = 50;  // a series of at most this many points also shows them as dots
 
     explicit LineChartView(QWidget* parent = nullptr);
     ~LineChartView() override;

@@ -3,6 +3,8 @@
 
 #include <QTest>
 
+#include <qcustomplot.h>
+
 using namespace prunescope::ui;
 
 class TestLineChartView : public QObject {
@@ -11,6 +13,7 @@ private slots:
     void burstIsOneReplot();
     void twoAxes();
     void clearRemovesSeries();
+    void rangesFollowTheData();
 };
 
 void TestLineChartView::burstIsOneReplot() {
@@ -51,6 +54,37 @@ void TestLineChartView::clearRemovesSeries() {
     QCOMPARE(view.seriesCount(), 0);
     view.addPoint(QStringLiteral("a"), 0, 1);
     QCOMPARE(view.pointCount(QStringLiteral("a")), 1);
+}
+
+// One validation point at step 0: a visible dot, a step axis that does not go negative, an
+// accuracy axis that stays near its value however often the view replots; an axis with no data
+// keeps its range instead of growing on every replot.
+void TestLineChartView::rangesFollowTheData() {
+    LineChartView view;
+    view.resize(600, 400);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.addSeries(QStringLiteral("loss"), LineAxis::Left);
+    view.addSeries(QStringLiteral("val acc"), LineAxis::Right);
+    view.addPoint(QStringLiteral("val acc"), 0, 0.5);
+    QTRY_VERIFY(view.replotCount() >= 1);
+    const auto* p = view.findChild<QCustomPlot*>();
+    QVERIFY(p != nullptr);
+    for (int i = 0; i < 20; ++i) {
+        view.addPoint(QStringLiteral("val acc"), 0, 0.5);  // the same point again: a replot each time
+        const int before = view.replotCount();
+        QTRY_VERIFY(view.replotCount() > before);
+    }
+    QCOMPARE(p->xAxis->range().lower, 0.0);
+    QVERIFY(p->xAxis->range().upper > 0);
+    QVERIFY(p->yAxis2->range().lower >= 0.0 && p->yAxis2->range().upper <= 1.0);
+    QVERIFY(p->yAxis2->range().contains(0.5));
+    const QCPRange leftBefore = p->yAxis->range();  // no loss points: untouched
+    QCOMPARE(p->graph(1)->scatterStyle().shape(), QCPScatterStyle::ssDisc);
+    for (int step = 1; step <= 100; ++step) view.addPoint(QStringLiteral("loss"), step, 2.0 - 0.01 * step);
+    QTRY_VERIFY(p->yAxis->range() != leftBefore);
+    QVERIFY(p->yAxis->range().lower > 0.9 && p->yAxis->range().upper < 2.1);
+    QCOMPARE(p->graph(0)->scatterStyle().shape(), QCPScatterStyle::ssNone);  // 100 points: a line
 }
 
 QTEST_MAIN(TestLineChartView)
