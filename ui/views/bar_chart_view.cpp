@@ -71,6 +71,7 @@ bool BarChartView::setData(QStringList categories, QStringList series, std::vect
     m_items->group->setSpacing(1);
     double lo = 0.0;
     double hi = 0.0;
+    bool negative = false;  // a value below 0: only then may the axis (and the error bars) go there
     for (size_t s = 0; s < nSeries; ++s) {
         auto* bars = new QCPBars(p->xAxis, p->yAxis);
         const QColor color = seriesColor(int(s));
@@ -89,6 +90,7 @@ bool BarChartView::setData(QStringList categories, QStringList series, std::vect
                 const double half = std::isfinite(e) ? std::fabs(e) : 0.0;
                 lo = std::min(lo, column[int(c)] - half);
                 hi = std::max(hi, column[int(c)] + half);
+                negative = negative || column[int(c)] < 0;
             }
         }
         bars->setData(keys, column, true);
@@ -103,6 +105,8 @@ bool BarChartView::setData(QStringList categories, QStringList series, std::vect
             m_items->errorBars.append(errorBars);
         }
     }
+    // Accuracies, counts: the axis starts at 0 and an error bar reaching below it is cut there.
+    if (!negative) lo = 0.0;
     // Headroom above the tallest bar (and its error bar); with a legend, a band it fits in (about
     // one row per series), so it never covers a group of bars.
     const double span = std::max(hi - lo, 1e-9);

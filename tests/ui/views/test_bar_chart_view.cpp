@@ -3,6 +3,8 @@
 
 #include <QTest>
 
+#include <qcustomplot.h>
+
 using namespace prunescope::ui;
 
 class TestBarChartView : public QObject {
@@ -12,6 +14,7 @@ private slots:
     void singleSeriesWithoutErrors();
     void mismatchedShapesAreRejected();
     void labelsThinOutWhenTheyWouldOverlap();
+    void nonNegativeValuesKeepTheAxisAtZero();
 };
 
 void TestBarChartView::groupedBarsWithErrors() {
@@ -84,6 +87,19 @@ void TestBarChartView::labelsThinOutWhenTheyWouldOverlap() {
     QVERIFY(view.setData({}, {}, {}));
     view.replotNow();
     QCOMPARE(view.categoryCount(), 0);
+}
+
+// Accuracies near 0 with wide error bars (the Compare panel's chance-level arms): the axis starts
+// at 0, not at value - error; values below 0 still get room below 0.
+void TestBarChartView::nonNegativeValuesKeepTheAxisAtZero() {
+    BarChartView view;
+    QVERIFY(view.setData({"plain", "ig"}, {"ood"}, {{0.02}, {0.10}}, {{0.05}, {0.04}}));
+    const auto* p = view.findChild<QCustomPlot*>();
+    QVERIFY(p != nullptr);
+    QCOMPARE(p->yAxis->range().lower, 0.0);
+    QVERIFY(p->yAxis->range().upper >= 0.14);
+    QVERIFY(view.setData({"a", "b"}, {"diff"}, {{-0.03}, {0.05}}, {{0.01}, {0.01}}));
+    QVERIFY(p->yAxis->range().lower < -0.04);
 }
 
 QTEST_MAIN(TestBarChartView)
