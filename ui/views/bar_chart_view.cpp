@@ -72,6 +72,7 @@ bool BarChartView::setData(QStringList categories, QStringList series, std::vect
     double lo = 0.0;
     double hi = 0.0;
     bool negative = false;  // a value below 0: only then may the axis (and the error bars) go there
+    bool integral = true;   // counts: the value axis ticks whole numbers only
     for (size_t s = 0; s < nSeries; ++s) {
         auto* bars = new QCPBars(p->xAxis, p->yAxis);
         const QColor color = seriesColor(int(s));
@@ -91,6 +92,7 @@ bool BarChartView::setData(QStringList categories, QStringList series, std::vect
                 lo = std::min(lo, column[int(c)] - half);
                 hi = std::max(hi, column[int(c)] + half);
                 negative = negative || column[int(c)] < 0;
+                integral = integral && column[int(c)] == std::round(column[int(c)]);
             }
         }
         bars->setData(keys, column, true);
@@ -104,6 +106,14 @@ bool BarChartView::setData(QStringList categories, QStringList series, std::vect
             errorBars->setWhiskerWidth(6);
             m_items->errorBars.append(errorBars);
         }
+    }
+    if (integral && m_errors.empty()) {
+        auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
+        ticker->setTickStep(1.0);
+        ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);  // 1, 2, 3 … or 5, 10 …: never 0.5
+        p->yAxis->setTicker(ticker);
+    } else {
+        p->yAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
     }
     // Accuracies, counts: the axis starts at 0 and an error bar reaching below it is cut there.
     if (!negative) lo = 0.0;

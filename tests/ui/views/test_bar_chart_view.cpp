@@ -15,6 +15,7 @@ private slots:
     void mismatchedShapesAreRejected();
     void labelsThinOutWhenTheyWouldOverlap();
     void nonNegativeValuesKeepTheAxisAtZero();
+    void countsTickWholeNumbers();
 };
 
 void TestBarChartView::groupedBarsWithErrors() {
@@ -100,6 +101,25 @@ void TestBarChartView::nonNegativeValuesKeepTheAxisAtZero() {
     QVERIFY(p->yAxis->range().upper >= 0.14);
     QVERIFY(view.setData({"a", "b"}, {"diff"}, {{-0.03}, {0.05}}, {{0.01}, {0.01}}));
     QVERIFY(p->yAxis->range().lower < -0.04);
+}
+
+// Counts (the neuron panel's histograms, neurons per layer) tick 0, 1, 2 …, never 0.5.
+void TestBarChartView::countsTickWholeNumbers() {
+    BarChartView view;
+    view.resize(400, 600);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QVERIFY(view.setData({"a", "b", "c"}, {"questions"}, {{1.0}, {2.0}, {0.0}}));
+    view.replotNow();
+    const auto* p = view.findChild<QCustomPlot*>();
+    QVERIFY(p != nullptr);
+    const auto ticks = p->yAxis->tickVector();
+    QVERIFY(ticks.size() >= 2);
+    for (double t : ticks) QCOMPARE(t, std::round(t));
+    // Fractions keep the default ticker.
+    QVERIFY(view.setData({"a"}, {"accuracy"}, {{0.37}}));
+    view.replotNow();
+    QVERIFY(p->yAxis->ticker().dynamicCast<QCPAxisTickerFixed>().isNull());
 }
 
 QTEST_MAIN(TestBarChartView)
