@@ -103,14 +103,19 @@ at::Tensor perLayerMax(const at::Tensor& scores) {
 
 }  // namespace
 
-at::Tensor IgAggregate::layerTotals(const ScoreSpec& spec) const {
-    if (spec.score == NeuronScore::TopKFrequency) return m_topCount.sum(1) / std::max<int64_t>(1, count());
-    if (spec.perQuestion && !m_normalized.defined()) {
+const IgSums& IgAggregate::sumsFor(const ScoreSpec& spec) const {
+    if (!spec.perQuestion) return m_raw;
+    if (!m_normalized.defined()) {
         throw Error("", "setting 'score'",
                     "these attributions have no per-question normalised sums (written by an older version)",
                     "run the attribution again, or choose a score without +per-question");
     }
-    return (spec.perQuestion ? m_normalized : m_raw).statistic(spec.score, count()).sum(1);
+    return m_normalized;
+}
+
+at::Tensor IgAggregate::layerTotals(const ScoreSpec& spec) const {
+    if (spec.score == NeuronScore::TopKFrequency) return m_topCount.sum(1) / std::max<int64_t>(1, count());
+    return sumsFor(spec).statistic(spec.score, count()).sum(1);
 }
 
 at::Tensor IgAggregate::score(const ScoreSpec& spec) const {
@@ -118,8 +123,7 @@ at::Tensor IgAggregate::score(const ScoreSpec& spec) const {
     if (spec.score == NeuronScore::TopKFrequency) {
         scores = m_topCount / std::max<int64_t>(1, count());  // the same with +per-question
     } else {
-        if (spec.perQuestion && !m_normalized.defined()) layerTotals(spec);  // throws the error
-        scores = (spec.perQuestion ? m_normalized : m_raw).statistic(spec.score, count());
+        scores = sumsFor(spec).statistic(spec.score, count());
     }
     return spec.perLayer || spec.score == NeuronScore::LayerNormalized ? perLayerMax(scores) : scores;
 }

@@ -83,6 +83,10 @@ public:
                                 int topK);
 
 private:
+    // The raw sums, or with +per-question the normalised ones (an Error naming the setting when
+    // the file has none).
+    const IgSums& sumsFor(const ScoreSpec& spec) const;
+
     int64_t m_nLayer = 0, m_nNeuron = 0;
     int m_topK = 0;
     IgSums m_raw, m_normalized;

@@ -140,20 +140,7 @@ nlohmann::json groundTruth(const fs::path& modelDir, const fs::path& runDir, con
             truth.scores[static_cast<size_t>(flat / ig.nNeuron)].push_back(
                 static_cast<float>(values[j].item<double>()));
         }
-        for (size_t l = 0; l < truth.pruned.size(); ++l) {
-            std::vector<size_t> order(truth.pruned[l].size());
-            std::iota(order.begin(), order.end(), 0);
-            std::sort(order.begin(), order.end(),
-                      [&](size_t a, size_t b) { return truth.pruned[l][a] < truth.pruned[l][b]; });
-            std::vector<int32_t> idx;
-            std::vector<float> sc;
-            for (size_t o : order) {
-                idx.push_back(truth.pruned[l][o]);
-                sc.push_back(truth.scores[l][o]);
-            }
-            truth.pruned[l] = idx;
-            truth.scores[l] = sc;
-        }
+        truth.sortByNeuron();
         truth.meta = {{"truth", "each neuron's own effect on cue-following (demo ground truth)"},
                       {"probe", probeFile.filename().string()},
                       {"count", k}};

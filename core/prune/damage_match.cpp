@@ -49,7 +49,7 @@ DamageMatch damageMatchedRandom(CausalLM& model, const std::vector<ScoringItem>&
             const int64_t flat = order[static_cast<size_t>(i)];
             m.pruned[static_cast<size_t>(flat / c.nNeuron)].push_back(static_cast<int32_t>(flat % c.nNeuron));
         }
-        for (auto& layer : m.pruned) std::sort(layer.begin(), layer.end());
+        m.sortByNeuron();
         return m;
     };
     DamageMatch r;

@@ -1,5 +1,8 @@
 #include "core/prune/neuron_mask.h"
 
+#include <algorithm>
+#include <numeric>
+
 #include <torch/torch.h>
 
 #include "core/model/causal_lm.h"
@@ -16,6 +19,22 @@ int64_t NeuronMask::count() const {
     int64_t n = 0;
     for (const auto& l : pruned) n += static_cast<int64_t>(l.size());
     return n;
+}
+
+void NeuronMask::sortByNeuron() {
+    for (size_t l = 0; l < pruned.size(); ++l) {
+        std::vector<size_t> order(pruned[l].size());
+        std::iota(order.begin(), order.end(), 0);
+        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return pruned[l][a] < pruned[l][b]; });
+        std::vector<int32_t> idx;
+        std::vector<float> sc;
+        for (size_t o : order) {
+            idx.push_back(pruned[l][o]);
+            if (o < scores[l].size()) sc.push_back(scores[l][o]);
+        }
+        pruned[l] = idx;
+        scores[l] = sc;
+    }
 }
 
 std::vector<int64_t> NeuronMask::perLayerCounts() const {

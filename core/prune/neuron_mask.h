@@ -25,6 +25,8 @@ struct NeuronMask {
     NeuronMask(int64_t layers, int64_t neurons);
 
     int64_t count() const;
+    // Puts each layer's neurons in ascending order, their scores (when there are) along with them.
+    void sortByNeuron();
     std::vector<int64_t> perLayerCounts() const;
     bool contains(int64_t layer, int64_t neuron) const;
     at::Tensor layerMask(int64_t layer) const;  // (nNeuron,) float, 0 = pruned

@@ -52,23 +52,6 @@ void add(NeuronMask& mask, const Candidate& c) {
     mask.scores[static_cast<size_t>(c.layer)].push_back(static_cast<float>(c.score));
 }
 
-void sortLayers(NeuronMask& mask) {
-    for (size_t l = 0; l < mask.pruned.size(); ++l) {
-        std::vector<size_t> order(mask.pruned[l].size());
-        std::iota(order.begin(), order.end(), 0);
-        std::sort(order.begin(), order.end(),
-                  [&](size_t a, size_t b) { return mask.pruned[l][a] < mask.pruned[l][b]; });
-        std::vector<int32_t> idx;
-        std::vector<float> sc;
-        for (size_t o : order) {
-            idx.push_back(mask.pruned[l][o]);
-            if (o < mask.scores[l].size()) sc.push_back(mask.scores[l][o]);
-        }
-        mask.pruned[l] = idx;
-        mask.scores[l] = sc;
-    }
-}
-
 }  // namespace
 
 NeuronMask selectNeurons(const at::Tensor& scoresIn, const SelectionSpec& spec, const at::Tensor& layerTotals) {
@@ -155,7 +138,7 @@ NeuronMask selectNeurons(const at::Tensor& scoresIn, const SelectionSpec& spec, 
         ++perLayer[static_cast<size_t>(c.layer)];
         add(mask, c);
     }
-    sortLayers(mask);
+    mask.sortByNeuron();
     return mask;
 }
 
@@ -193,7 +176,7 @@ NeuronMask magnitudeLike(const NeuronMask& like, const at::Tensor& magnitudeIn) 
         layer.resize(like.pruned[static_cast<size_t>(l)].size());
         for (const auto& c : layer) add(mask, c);
     }
-    sortLayers(mask);
+    mask.sortByNeuron();
     return mask;
 }
 
