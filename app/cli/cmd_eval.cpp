@@ -7,6 +7,7 @@
 #include "core/eval/mcq_items.h"
 #include "core/eval/report.h"
 #include "core/prune/neuron_mask.h"
+#include "core/settings/selection_settings.h"
 #include "core/util/files.h"
 
 namespace prunescope::cli {
@@ -46,6 +47,7 @@ int runEval(const Argv& argv) {
         if (args->maybe("mask")) {
             mask = readMask(args->get("mask"));
             checkMaskFits(*mask, input.model->config().nLayer, input.model->config().nNeuron, args->get("mask"));
+            checkPrunePositions(mode, !mask->bakeable(), args->get("mask"));
             mask->applyTo(hook, input.model->unembedding().device());
             options.hook = &hook;
         }
@@ -54,6 +56,7 @@ int runEval(const Argv& argv) {
         bar.finish();
         std::cout << summaryText(summarize(scores), mode);
         if (args->maybe("out")) {
+            const std::string positions = mask ? settings::kPrunePositions.nameOf(mask->positions) : "";
             nlohmann::json settings = {
                 {"scoring", scoringModeName(mode)},
                 {"prompt", promptJson(prompt)},
@@ -62,7 +65,8 @@ int runEval(const Argv& argv) {
                 {"limit", data.selection.limit},
                 {"batch_size", options.batchSize},
                 {"mask",
-                 mask ? nlohmann::json{{"file", args->get("mask")}, {"total", mask->count()}} : nlohmann::json()}};
+                 mask ? nlohmann::json{{"file", args->get("mask")}, {"total", mask->count()}, {"positions", positions}}
+                      : nlohmann::json()}};
             writeJsonAtomic(args->get("out"),
                             evaluationToJson(data.selected, scores, mode, input.description, settings));
             std::cerr << "wrote " << args->get("out") << "\n";

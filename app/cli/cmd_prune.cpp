@@ -14,6 +14,7 @@
 #include "core/prune/selection.h"
 #include "core/train/finetune.h"
 #include "core/train/lora.h"
+#include "core/train/pruned_model_io.h"
 #include "core/util/files.h"
 #include "core/util/sha256.h"
 
@@ -58,6 +59,7 @@ int runSelect(const Argv& argv) {
         .option(settings::kFractionOfMax)
         .option("exclude-layers", "L,L", "Layers never pruned")
         .option(settings::kPerLayerCap)
+        .option(settings::kPrunePositions)
         .option("like", "MASK", "Baseline: copy the per-layer counts of this mask")
         .option("baseline", "B", "With --like: random or magnitude (mean |activation| on the attributed questions)")
         .option("seed", "N", "Random baseline seed", "0")
@@ -121,6 +123,7 @@ int runSelect(const Argv& argv) {
             spec.fraction = args->get(settings::kFractionOfMax);
             spec.excludeLayers = parseLayerList(args->get("exclude-layers"));
             spec.perLayerCap = args->get(settings::kPerLayerCap);
+            spec.positions = args->get(settings::kPrunePositions);
             const auto score = readScoreSpec(*args, preset.score);
             mask = selectNeurons(file.aggregate.score(score), spec, file.aggregate.layerTotals(score));
             mask.meta["score"] = scoreSpecName(score);
@@ -259,6 +262,7 @@ int runFinetune(const Argv& argv) {
         if (args->maybe("mask")) {
             mask = readMask(args->get("mask"));
             checkMaskFits(*mask, input.model->config().nLayer, input.model->config().nNeuron, args->get("mask"));
+            checkPrunePositions(s.mode, !mask->bakeable(), args->get("mask"));
         }
         ProgressBar bar(!args->has("quiet"));
         EtaClock clock;
@@ -269,25 +273,27 @@ int runFinetune(const Argv& argv) {
             },
             interruptFlag());
         bar.finish();
-        if (mask) mask->bakeInto(*input.model);  // (with LoRA, finetune() did this already)
         ModelSaveOptions save;
         save.dtype = args->get("save-dtype");
         save.copyFilesFrom = args->get("model");
-        saveModel(*input.model, out, save);
+        const auto saved = savePrunedModel(*input.model, out, mask ? &*mask : nullptr, save);
+        if (!saved.maskInWeights) {
+            std::fprintf(stderr,
+                         "note: the mask prunes at the last position only, so it is not in the saved weights; "
+                         "apply it with --mask %s\n",
+                         saved.maskFile.string().c_str());
+        }
         nlohmann::json record = {{"base_model", input.description},
                                  {"dataset",
                                   {{"file", args->get("data")},
                                    {"fingerprint", trainData.fingerprint()},
                                    {"train_questions", train.size()},
                                    {"validation_questions", validation.size()}}},
-                                 {"mask", mask ? nlohmann::json{{"file", args->get("mask")},
-                                                                {"total", mask->count()},
-                                                                {"per_layer", mask->perLayerCounts()},
-                                                                {"meta", mask->meta}}
-                                               : nlohmann::json()},
+                                 {"mask", saved.maskRecord},
                                  {"settings", s.toJson()},
                                  {"prompt", promptJson(prompt)},
                                  {"metrics", result.toJson()}};
+        if (mask) record["mask"]["file"] = args->get("mask");
         if (args->maybe("save-adapter")) {
             saveLoraAdapter(result.adapter, args->get("save-adapter"), args->get("model"));
             record["adapter"] = args->get("save-adapter");

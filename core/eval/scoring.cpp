@@ -7,6 +7,7 @@
 
 #include "core/model/causal_lm.h"
 #include "core/model/layers.h"
+#include "core/model/neuron_hook.h"
 #include "core/util/error.h"
 
 namespace prunescope {
@@ -124,10 +125,20 @@ std::vector<std::vector<double>> runBatch(CausalLM& model, const std::vector<con
 
 }  // namespace
 
+void checkPrunePositions(ScoringMode mode, bool lastOnly, const std::string& file) {
+    if (mode == ScoringMode::Continuation && lastOnly) {
+        throw Error(file, "field 'positions'",
+                    "a mask applied at the last position only needs letter scoring (a continuation's last position "
+                    "is not the answer position)",
+                    "use letter scoring, or select with prune_positions all");
+    }
+}
+
 std::vector<QuestionScore> scoreItems(CausalLM& model, const std::vector<ScoringItem>& items,
                                       const ScoringOptions& options, const ProgressFn& progress,
                                       const CancelFlag* cancel) {
     torch::NoGradGuard noGrad;
+    checkPrunePositions(options.mode, options.hook != nullptr && options.hook->masksLastOnly());
     std::vector<Sequence> sequences;
     for (size_t i = 0; i < items.size(); ++i) {
         const auto& item = items[i];

@@ -50,6 +50,11 @@ struct ScoringOptions {
     NeuronHook* hook = nullptr;                             // e.g. a pruning mask for the ablation preview
 };
 
+// Errors (naming `file` and field 'positions') when neurons pruned at the last position only
+// (`lastOnly`: NeuronMask::positions, or NeuronHook::masksLastOnly()) meet continuation scoring: a
+// continuation's last position is not the answer position.
+void checkPrunePositions(ScoringMode mode, bool lastOnly, const std::string& file = {});
+
 // Scores every item (in order); sorts by length internally to minimize padding.
 std::vector<QuestionScore> scoreItems(CausalLM& model, const std::vector<ScoringItem>& items,
                                       const ScoringOptions& options, const ProgressFn& progress = {},

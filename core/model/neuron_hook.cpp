@@ -6,9 +6,29 @@ namespace prunescope {
 
 NeuronHook::NeuronHook(int64_t nLayer, NeuronSite site) : m_layers(static_cast<size_t>(nLayer)), m_site(site) {}
 
-void NeuronHook::setMask(int64_t layer, const at::Tensor& mask) {
-    m_layers.at(layer).mask = mask;
+void NeuronHook::setMask(int64_t layer, const at::Tensor& mask, HookPositions where) {
+    auto& l = m_layers.at(layer);
+    l.mask = mask;
+    l.maskWhere = where;
 }
+
+bool NeuronHook::masksLastOnly() const {
+    for (const auto& l : m_layers)
+        if (l.mask.defined() && l.maskWhere == HookPositions::Last) return true;
+    return false;
+}
+
+namespace {
+
+// `f` applied to the whole of act (B, T, n), or to its last position only.
+template <class F>
+at::Tensor atPositions(const at::Tensor& act, HookPositions where, F&& f) {
+    const int64_t t = act.size(1);
+    if (where == HookPositions::All || t == 1) return f(act);
+    return torch::cat({act.slice(1, 0, t - 1), f(act.slice(1, t - 1))}, 1);
+}
+
+}  // namespace
 
 void NeuronHook::setScale(int64_t layer, const at::Tensor& factor, HookPositions where) {
     auto& l = m_layers.at(layer);
@@ -40,7 +60,10 @@ at::Tensor NeuronHook::apply(int64_t layer, NeuronSite site, const at::Tensor& a
     auto& l = m_layers.at(layer);
     at::Tensor out = act;  // (B, T, nNeuron)
     const auto dtype = act.scalar_type();
-    if (l.mask.defined()) out = out * (l.mask.scalar_type() == dtype ? l.mask : l.mask.to(dtype));
+    if (l.mask.defined()) {
+        const auto mask = l.mask.scalar_type() == dtype ? l.mask : l.mask.to(dtype);
+        out = atPositions(out, l.maskWhere, [&](const at::Tensor& x) { return x * mask; });
+    }
     if (l.scale.defined()) {
         // The gates keep their own dtype (float32): with bfloat16 / float16 activations the
         // product, and so the gradient that reaches the gates, is formed in float32 and only the
@@ -50,12 +73,7 @@ at::Tensor NeuronHook::apply(int64_t layer, NeuronSite site, const at::Tensor& a
             return x.scalar_type() == factor.scalar_type() ? x * factor
                                                            : (x.to(factor.scalar_type()) * factor).to(dtype);
         };
-        const int64_t t = out.size(1);
-        if (l.scaleWhere == HookPositions::All || t == 1) {
-            out = scaled(out);
-        } else {
-            out = torch::cat({out.slice(1, 0, t - 1), scaled(out.slice(1, t - 1))}, 1);
-        }
+        out = atPositions(out, l.scaleWhere, scaled);
     }
     if (l.record) {
         auto value = l.recordWhere == HookPositions::Last ? out.select(1, out.size(1) - 1) : out;

@@ -19,9 +19,14 @@ public:
     int64_t nLayer() const { return static_cast<int64_t>(m_layers.size()); }
     NeuronSite site() const { return m_site; }
 
-    // (c) A fixed 0/1 mask (nNeuron,) applied at every position (pruning). Undefined clears it.
-    void setMask(int64_t layer, const at::Tensor& mask);
+    // (c) A fixed 0/1 mask (nNeuron,) (pruning), applied at every position or, with `where` = Last,
+    // at the last position of each forward pass only (the answer position of a letter-scored
+    // prompt, where attribution measures the neurons). Undefined clears it.
+    void setMask(int64_t layer, const at::Tensor& mask, HookPositions where = HookPositions::All);
     const at::Tensor& mask(int64_t layer) const { return m_layers.at(layer).mask; }
+    // True when some layer's mask applies at the last position only (continuation scoring, whose
+    // last position is not the answer position, refuses such a hook).
+    bool masksLastOnly() const;
 
     // (b) Multiplies the activation at `where` by `factor`, (B, nNeuron) or broadcastable to it
     // (e.g. (B, 1)); gradients flow to `factor` (Integrated Gradients). Undefined clears it.
@@ -40,7 +45,8 @@ public:
 
 private:
     struct Layer {
-        at::Tensor mask;   // (nNeuron,)
+        at::Tensor mask;  // (nNeuron,)
+        HookPositions maskWhere = HookPositions::All;
         at::Tensor scale;  // (B, nNeuron) or broadcastable
         HookPositions scaleWhere = HookPositions::Last;
         bool record = false;

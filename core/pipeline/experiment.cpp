@@ -57,6 +57,7 @@ std::string maskHash(const NeuronMask* mask) {
         text += std::to_string(l) + ":";
         for (auto i : mask->pruned[l]) text += std::to_string(i) + ",";
     }
+    if (!mask->bakeable()) text += "positions:last";  // (masks at every position keep their old keys)
     return sha256Hex(text);
 }
 
@@ -214,7 +215,7 @@ nlohmann::json Runner::run() {
             if (m_progress) m_progress({"damage-matched random masks", 0, 1, -1});
             const double target = maskedLoss(*base, validation.items, &*igMask, o, m_cancel);
             for (uint64_t seed : m_c.seeds) {
-                auto match = damageMatchedRandom(*base, validation.items, target, seed, o, m_cancel);
+                auto match = damageMatchedRandom(*base, validation.items, target, seed, o, m_cancel, igMask->positions);
                 log->info(
                     "random-matched, seed {}: {} neurons (IG: {}); validation loss {:.4f} (IG's {:.4f}, none {:.4f})",
                     seed, match.mask.count(), igMask->count(), match.achievedLoss, target, match.baseLoss);
@@ -280,7 +281,7 @@ nlohmann::json Runner::run() {
                         if (m_progress) m_progress({stage, p.step, p.totalSteps, p.etaSeconds});
                     },
                     m_cancel);
-                if (mask) mask->bakeInto(*model);
+                if (mask && mask->bakeable()) mask->bakeInto(*model);  // (else evaluation applies it)
                 auto staging = stagingDirectoryFor(runDir);
                 saveParameters(*model, staging / "model.safetensors");
                 writeJsonAtomic(staging / "result.json", result.toJson());
@@ -290,8 +291,11 @@ nlohmann::json Runner::run() {
             if (!fs::exists(runDir / "result.json")) ensureModel();
             auto history = readJsonFile(runDir / "result.json");
             for (const auto& set : evalSets) {
-                auto r = cachedEval(ExperimentCache::key({runKey, scoringKey, set.fingerprint}),
-                                    [&] { return evalResult(score(ensureModel(), set, "evaluation")); });
+                auto r = cachedEval(ExperimentCache::key({runKey, scoringKey, set.fingerprint}), [&] {
+                    auto& m = ensureModel();
+                    return evalResult(mask && !mask->bakeable() ? scoreMasked(m, set, *mask, "evaluation")
+                                                                : score(m, set, "evaluation"));
+                });
                 report.addResult(arm, seed, set.ref.name, r);
             }
             report.addTraining(arm, seed, history);

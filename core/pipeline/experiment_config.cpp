@@ -214,7 +214,8 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
     }
     if (r.has("selection")) {
         auto s = r.child("selection");
-        s.allow({"score", "rule", "percent", "layer", "threshold", "fraction", "exclude_layers", "per_layer_cap"});
+        s.allow({"score", "rule", "percent", "layer", "threshold", "fraction", "exclude_layers", "per_layer_cap",
+                 "prune_positions"});
         if (s.has("score")) c.score = s.field("score", parseScoreSpec);
         c.selection.rule = s.get(settings::kSelectRule, c.selection.rule);
         using namespace settings;
@@ -230,6 +231,12 @@ ExperimentConfig parseExperimentConfig(const nlohmann::json& json, const std::st
             }
         }
         c.selection.perLayerCap = s.get(kPerLayerCap, c.selection.perLayerCap);
+        c.selection.positions = s.get(kPrunePositions, c.selection.positions);
+        if (c.selection.positions == HookPositions::Last && c.scoring != ScoringMode::Letter) {
+            throw Error(file, "field 'selection.prune_positions'",
+                        "pruning at the last position needs letter scoring (a continuation's last position is not "
+                        "the answer position)");
+        }
     }
     if (r.has("finetune")) {
         try {

@@ -32,7 +32,8 @@ double maskedLoss(CausalLM& model, const std::vector<ScoringItem>& items, const 
 }
 
 DamageMatch damageMatchedRandom(CausalLM& model, const std::vector<ScoringItem>& items, double targetLoss,
-                                uint64_t seed, const ScoringOptions& options, const CancelFlag* cancel) {
+                                uint64_t seed, const ScoringOptions& options, const CancelFlag* cancel,
+                                HookPositions positions) {
     const auto& c = model.config();
     const int64_t total = c.nLayer * c.nNeuron;
     // One seeded order of all neurons (our own Fisher-Yates: std::shuffle's is not portable).
@@ -45,6 +46,7 @@ DamageMatch damageMatchedRandom(CausalLM& model, const std::vector<ScoringItem>&
     }
     auto prefix = [&](int64_t k) {
         NeuronMask m(c.nLayer, c.nNeuron);
+        m.positions = positions;
         for (int64_t i = 0; i < k; ++i) {
             const int64_t flat = order[static_cast<size_t>(i)];
             m.pruned[static_cast<size_t>(flat / c.nNeuron)].push_back(static_cast<int32_t>(flat % c.nNeuron));

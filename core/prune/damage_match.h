@@ -28,8 +28,10 @@ struct DamageMatch {
 };
 
 // The shortest prefix of a seeded random order of all neurons whose loss reaches targetLoss (by
-// bisection, taking the loss as increasing with the prefix), capped at every neuron.
+// bisection, taking the loss as increasing with the prefix), capped at every neuron. The neurons are
+// zeroed at `positions`, as the compared mask's are.
 DamageMatch damageMatchedRandom(CausalLM& model, const std::vector<ScoringItem>& items, double targetLoss,
-                                uint64_t seed, const ScoringOptions& options, const CancelFlag* cancel = nullptr);
+                                uint64_t seed, const ScoringOptions& options, const CancelFlag* cancel = nullptr,
+                                HookPositions positions = HookPositions::All);
 
 }  // namespace prunescope

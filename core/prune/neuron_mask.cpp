@@ -7,6 +7,7 @@
 
 #include "core/model/causal_lm.h"
 #include "core/model/neuron_hook.h"
+#include "core/settings/selection_settings.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
 
@@ -64,11 +65,17 @@ std::vector<uint8_t> NeuronMask::flat() const {
 
 void NeuronMask::applyTo(NeuronHook& hook, const c10::Device& device) const {
     for (int64_t l = 0; l < nLayer; ++l) {
-        hook.setMask(l, pruned[static_cast<size_t>(l)].empty() ? at::Tensor() : layerMask(l).to(device));
+        hook.setMask(l, pruned[static_cast<size_t>(l)].empty() ? at::Tensor() : layerMask(l).to(device), positions);
     }
 }
 
 void NeuronMask::bakeInto(CausalLM& model) const {
+    if (!bakeable()) {
+        throw Error("", "field 'positions'",
+                    "a mask applied at the last position only cannot be baked into the weights (weights act at "
+                    "every position)",
+                    "keep it as a run-time mask, or select with prune_positions all");
+    }
     for (int64_t l = 0; l < nLayer; ++l) {
         const auto& idx = pruned[static_cast<size_t>(l)];
         if (idx.empty()) continue;
@@ -98,6 +105,7 @@ void writeMask(const std::filesystem::path& path, const NeuronMask& mask) {
     nlohmann::json j = {{"format", "prunescope.mask"}, {"version", 1},          {"layers", mask.nLayer},
                         {"neurons", mask.nNeuron},     {"total", mask.count()}, {"per_layer", mask.perLayerCounts()},
                         {"meta", mask.meta},           {"pruned", pruned}};
+    j["positions"] = settings::kPrunePositions.nameOf(mask.positions);
     writeJsonAtomic(path, j);
 }
 
@@ -115,6 +123,16 @@ NeuronMask readMask(const std::filesystem::path& path) {
     NeuronMask mask(integer(j, "layers", ""), integer(j, "neurons", ""));
     if (mask.nLayer <= 0 || mask.nNeuron <= 0) throw Error(file, "field 'layers'", "must be positive");
     mask.meta = j.value("meta", nlohmann::json::object());
+    if (j.contains("positions")) {
+        const auto& p = j["positions"];
+        if (!p.is_string()) throw Error(file, "field 'positions'", "not a string", "use all or last");
+        try {
+            mask.positions = settings::kPrunePositions.parse(p.get<std::string>());
+        } catch (const Error&) {
+            throw Error(file, "field 'positions'", "unknown value '" + p.get<std::string>() + "'",
+                        "use " + settings::kPrunePositions.names(" or "));
+        }
+    }
     if (!j.contains("pruned") || !j["pruned"].is_array())
         throw Error(file, "field 'pruned'", "missing or not an array");
     std::vector<std::vector<std::pair<int32_t, float>>> entries(static_cast<size_t>(mask.nLayer));

@@ -11,8 +11,10 @@
 namespace prunescope {
 
 nlohmann::json SelectionSpec::toJson() const {
-    nlohmann::json j = {
-        {"rule", selectRuleName(rule)}, {"exclude_layers", excludeLayers}, {"per_layer_cap", perLayerCap}};
+    nlohmann::json j = {{"rule", selectRuleName(rule)},
+                        {"exclude_layers", excludeLayers},
+                        {"per_layer_cap", perLayerCap},
+                        {settings::kPrunePositions.key, settings::kPrunePositions.nameOf(positions)}};
     switch (rule) {
         case SelectRule::GlobalTopPercent:
         case SelectRule::PerLayerTopPercent: j["percent"] = percent; break;
@@ -59,6 +61,7 @@ NeuronMask selectNeurons(const at::Tensor& scoresIn, const SelectionSpec& spec, 
     auto scores = scoresIn.to(torch::kCPU, torch::kDouble).contiguous();
     const int64_t nLayer = scores.size(0), nNeuron = scores.size(1);
     NeuronMask mask(nLayer, nNeuron);
+    mask.positions = spec.positions;
     mask.meta["selection"] = spec.toJson();
     std::vector<bool> inPlay(static_cast<size_t>(nLayer), true);
     for (int64_t l : spec.excludeLayers) {
@@ -144,6 +147,7 @@ NeuronMask selectNeurons(const at::Tensor& scoresIn, const SelectionSpec& spec, 
 
 NeuronMask randomLike(const NeuronMask& like, uint64_t seed) {
     NeuronMask mask(like.nLayer, like.nNeuron);
+    mask.positions = like.positions;
     mask.meta = {{"baseline", "random"}, {"seed", seed}, {"counts_from", like.meta}};
     std::mt19937_64 rng(seed);
     for (int64_t l = 0; l < like.nLayer; ++l) {
@@ -168,6 +172,7 @@ NeuronMask magnitudeLike(const NeuronMask& like, const at::Tensor& magnitudeIn) 
         throw std::logic_error("magnitudeLike: shape mismatch");
     }
     NeuronMask mask(like.nLayer, like.nNeuron);
+    mask.positions = like.positions;
     mask.meta = {{"baseline", "activation magnitude"}, {"counts_from", like.meta}};
     for (int64_t l = 0; l < like.nLayer; ++l) {
         std::vector<Candidate> layer;

@@ -30,6 +30,7 @@ struct SelectionSpec {
     double fraction = settings::kFractionOfMax.value;     // FractionOfMax
     std::vector<int64_t> excludeLayers;
     int64_t perLayerCap = settings::kPerLayerCap.value;  // at most this many per layer (0: no cap), keeping the highest
+    HookPositions positions = settings::kPrunePositions.value;  // copied to the mask
 
     nlohmann::json toJson() const;
 };
@@ -41,9 +42,9 @@ struct SelectionSpec {
 NeuronMask selectNeurons(const at::Tensor& scores, const SelectionSpec& spec,
                          const at::Tensor& layerTotals = at::Tensor());
 
-// The same per-layer counts as `like`, chosen uniformly at random (seeded).
+// The same per-layer counts (and positions) as `like`, chosen uniformly at random (seeded).
 NeuronMask randomLike(const NeuronMask& like, uint64_t seed);
-// The same per-layer counts as `like`, the neurons with the largest `magnitude` (nLayer, nNeuron),
+// The same per-layer counts (and positions) as `like`, the neurons with the largest `magnitude` (nLayer, nNeuron),
 // e.g. mean |activation| over the attributed questions.
 NeuronMask magnitudeLike(const NeuronMask& like, const at::Tensor& magnitude);
 

@@ -2,6 +2,7 @@
 // itself is core/prune/selection.h.
 #pragma once
 
+#include "core/settings/ig_settings.h"  // HookPositions
 #include "core/settings/setting.h"
 
 namespace prunescope {
@@ -41,5 +42,17 @@ inline constexpr RealSetting kFractionOfMax{
     "fraction", "Fraction of the maximum", "Rule 'fraction-of-max': score >= F x the largest score", 0.2, 0.0, 1.0};
 inline constexpr IntSetting kPerLayerCap{
     "per_layer_cap", "Per-layer cap", "At most N neurons per layer (0: no cap)", 0, 0, INT64_MAX};
+
+// Pruning zeroes a neuron at every position, while attribution measures it at the answer position;
+// "last" makes the two match (a run-time mask, never baked into weights; letter scoring only).
+inline constexpr ChoiceSetting<HookPositions, 2> kPrunePositions{
+    "prune_positions",
+    "Prune at",
+    "Where a pruned neuron is zeroed: at every position, or at the last (answer) position only, where "
+    "attribution measures it",
+    HookPositions::All,
+    {{{HookPositions::All, "all", "every position (can be baked into saved weights)"},
+      {HookPositions::Last, "last",
+       "the answer position only: applied at run time, never baked into weights; letter scoring only"}}}};
 
 }  // namespace prunescope::settings

@@ -82,7 +82,8 @@ struct FinetuneResult {
 };
 
 // Trains `model` in place. `mask` (may be null) stays applied and pruned neurons stay zero. With
-// LoRA, the adapters are merged into `model` at the end and the mask is baked into its weights;
+// LoRA, the adapters are merged into `model` at the end and the mask is baked into its weights
+// (unless it applies at the last position only: then the caller applies it when evaluating);
 // the result keeps the adapter for saveLoraAdapter().
 // `stopWhen` (may be empty) ends training early, with the result marked stoppedEarly.
 FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train,

@@ -57,11 +57,12 @@ std::string peftPath(const std::string& name, const ModelConfig& config) {
     return config.traits().peftPrefix + name;
 }
 
-// A's columns / B's rows that belong to pruned neurons, zeroed in copies of a and b.
+// A's columns / B's rows that belong to pruned neurons, zeroed in copies of a and b. A mask applied
+// at the last position only leaves them: those neurons stay live at the other positions.
 std::pair<torch::Tensor, torch::Tensor> maskedFactors(const LoraModule& m, const NeuronMask* mask) {
     auto a = m.adapter->A.detach().clone();  // (r, in)
     auto b = m.adapter->B.detach().clone();  // (out, r)
-    if (mask == nullptr || m.layer < 0 || m.neurons == NeuronAxis::None) return {a, b};
+    if (mask == nullptr || !mask->bakeable() || m.layer < 0 || m.neurons == NeuronAxis::None) return {a, b};
     const auto& pruned = mask->pruned.at(static_cast<size_t>(m.layer));
     if (pruned.empty()) return {a, b};
     auto idx = torch::tensor(std::vector<int64_t>(pruned.begin(), pruned.end()), torch::kLong).to(a.device());
@@ -269,7 +270,7 @@ void mergeLora(LoraAttachment& lora, CausalLM& model, const NeuronMask* mask) {
         }
     }
     detachLora(lora);
-    if (mask != nullptr) mask->bakeInto(model);
+    if (mask != nullptr && mask->bakeable()) mask->bakeInto(model);
 }
 
 void detachLora(LoraAttachment& lora) {

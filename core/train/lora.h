@@ -94,7 +94,8 @@ struct LoraWeights {
 LoraWeights loraWeights(const LoraAttachment& lora, const NeuronMask* mask);
 
 // W += scale * B A in W's dtype (transposed for Conv1D), with the rows / columns of pruned neurons
-// of the update zeroed and then `mask` baked into the weights; detaches the adapters.
+// of the update zeroed and then `mask` baked into the weights; detaches the adapters. A mask applied
+// at the last position only is neither: the caller keeps applying it through the hook.
 void mergeLora(LoraAttachment& lora, CausalLM& model, const NeuronMask* mask);
 // Removes the adapters without merging them.
 void detachLora(LoraAttachment& lora);

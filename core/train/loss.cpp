@@ -4,12 +4,14 @@
 
 #include "core/model/causal_lm.h"
 #include "core/model/layers.h"
+#include "core/model/neuron_hook.h"
 #include "core/util/error.h"
 
 namespace prunescope {
 
 torch::Tensor questionLoss(CausalLM& model, const std::vector<const ScoringItem*>& batch, ScoringMode mode,
                            NeuronHook& hook, double l1, bool checkpoint) {
+    checkPrunePositions(mode, hook.masksLastOnly());
     const auto device = model.unembedding().device();
     const auto b = static_cast<int64_t>(batch.size());
     // Sequences: letter mode the prompt; continuation mode the (gold option's) prompt + its tokens.

@@ -130,6 +130,14 @@ private slots:
         for (auto c : m.perLayerCounts()) nonEmpty += c > 0 ? 1 : 0;
         QCOMPARE(nonEmpty, 1);  // one layer
         QVERIFY(m.count() > 0);
+        QCOMPARE(m.positions, HookPositions::All);
+        auto lastMask = m_tmp / "paper-mask-last.json";
+        QCOMPARE(test::runCli({"select", "--attributions", out.string(), "--preset", "paper", "--percent", "5",
+                               "--prune-positions", "last", "--out", lastMask.string()})
+                     .exitCode,
+                 0);
+        QCOMPARE(readJsonFile(lastMask)["positions"].get<std::string>(), std::string("last"));
+        QCOMPARE(readMask(lastMask).pruned, m.pruned);
         // A bad score names the setting, exit 1 with the message.
         auto bad = test::runCli({"select", "--attributions", out.string(), "--score", "mean+per-head", "--out",
                                  (m_tmp / "bad.json").string()});
@@ -164,6 +172,49 @@ private slots:
         QCOMPARE(missing.exitCode, 2);
         QVERIFY(missing.err.find("activity_label") != std::string::npos);
         QVERIFY(missing.err.find("line 1") != std::string::npos);
+    }
+
+    // --prune-positions last: the mask says so; finetune (LoRA) cannot bake it, so it saves the
+    // weights unpruned with the mask beside them and says so; eval applies it with --mask, and
+    // refuses it with continuation scoring (bad input: exit 2, naming the mask file and the field).
+    void pruneAtTheLastPosition() {
+        auto data = (test::dataDir() / "mcq" / "plain.jsonl").string();
+        NeuronMask m(2, 128);
+        m.pruned[0] = {3, 17, 90};
+        m.pruned[1] = {5};
+        m.scores[0] = {3, 2, 1};
+        m.scores[1] = {1};
+        m.positions = HookPositions::Last;
+        auto mask = m_tmp / "last-mask.json";
+        writeMask(mask, m);
+        auto out = m_tmp / "last-out";
+        auto r = test::runCli({"finetune",      "--model", m_model.string(),     "--data", data,
+                               "--train-split", "all",     "--validation-split", "none",   "--mask",
+                               mask.string(),   "--out",   out.string(),         "--lora", "4",
+                               "--lr",          "1e-2",    "--max-steps",        "2",      "--quiet"});
+        std::printf("  %s", r.err.c_str());
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.err.find("not in the saved weights") != std::string::npos);
+        QCOMPARE(readMask(out / "mask.json").pruned, m.pruned);
+        const auto record = readJsonFile(out / "prunescope.json");
+        QCOMPARE(record["mask"]["positions"].get<std::string>(), std::string("last"));
+        QCOMPARE(record["mask"]["in_weights"].get<bool>(), false);
+        auto model = loadModel(out, {"cpu"});
+        const int32_t neuron = m.pruned[0][0];
+        QVERIFY(model->named_parameters()["h.0.mlp.c_fc.weight"]
+                    .index({torch::indexing::Slice(), neuron})
+                    .abs()
+                    .max()
+                    .item<double>() > 0);
+        auto eval = test::runCli(
+            {"eval", "--model", out.string(), "--data", data, "--mask", (out / "mask.json").string(), "--quiet"});
+        QCOMPARE(eval.exitCode, 0);
+        auto refused = test::runCli({"eval", "--model", out.string(), "--data", data, "--mask",
+                                     (out / "mask.json").string(), "--scoring", "continuation", "--quiet"});
+        std::printf("  %s", refused.err.c_str());
+        QCOMPARE(refused.exitCode, 2);
+        QVERIFY(refused.err.find("field 'positions'") != std::string::npos);
+        QVERIFY(refused.err.find("mask.json") != std::string::npos);
     }
 
     void badDataNamesFileAndLine() {

@@ -58,11 +58,21 @@ SelectionPanel::SelectionPanel(Engine& engine, QWidget* parent) : QWidget(parent
     m_cap = new QSpinBox(ruleBox);
     m_cap->setRange(0, 1000000);
     m_cap->setSpecialValueText(tr("no cap"));
+    // One item per settings::kPrunePositions choice, in its order (the session stores the name).
+    m_positions = new QComboBox(ruleBox);
+    m_positions->addItems({tr("Every position"), tr("The answer position only")});
+    static_assert(settings::kPrunePositions.choices.size() == 2, "one Prune-at item per core choice");
+    for (int i = 0; i < m_positions->count(); ++i) {
+        m_positions->setItemData(i, QString::fromUtf8(settings::kPrunePositions.choices[size_t(i)].help),
+                                 Qt::ToolTipRole);
+    }
+    m_positions->setToolTip(QString::fromUtf8(settings::kPrunePositions.help));
     form->addRow(tr("Rule:"), m_rule);
     form->addRow(tr("Value:"), m_value);
     form->addRow(QString(), m_slider);
     form->addRow(tr("Layer:"), m_layer);
     form->addRow(tr("At most per layer:"), m_cap);
+    form->addRow(tr("Prune at:"), m_positions);
     controls->addWidget(ruleBox);
     m_info = new QLabel(this);
     m_info->setWordWrap(true);
@@ -118,6 +128,7 @@ SelectionPanel::SelectionPanel(Engine& engine, QWidget* parent) : QWidget(parent
         m_loaded.reset();
         scheduleRecompute();
     });
+    connect(m_positions, &QComboBox::currentIndexChanged, this, &SelectionPanel::scheduleRecompute);
     connect(m_autoPreview, &QCheckBox::toggled, this, &SelectionPanel::setAutoPreview);
     connect(previewButton, &QPushButton::clicked, this, &SelectionPanel::previewNow);
     connect(save, &QPushButton::clicked, this, [this] {
@@ -157,6 +168,7 @@ SelectionSpec SelectionPanel::spec() const {
     s.rule = SelectRule(m_rule->currentIndex());
     s.layer = m_layer->value();
     s.perLayerCap = m_cap->value();
+    s.positions = settings::kPrunePositions.choices[size_t(m_positions->currentIndex())].value;
     if (isPercentRule(s.rule)) s.percent = m_value->value();
     if (s.rule == SelectRule::Absolute) s.threshold = m_value->value();
     if (s.rule == SelectRule::FractionOfMax) s.fraction = m_value->value();
@@ -292,6 +304,7 @@ void SelectionPanel::recompute() {
         m_mask = m_loaded ? *m_loaded
                           : selectFromScores(m_scores.values, m_scores.nLayer, m_scores.nNeuron, spec(),
                                              m_scores.layerTotals);
+        m_mask.positions = spec().positions;  // (a mask opened from a file sets the combo box when opened)
     } catch (const std::exception& e) {
         m_mask = NeuronMask(m_scores.nLayer, m_scores.nNeuron);
         m_info->setText(tr("Cannot select: %1").arg(QString::fromUtf8(e.what())));
@@ -312,11 +325,12 @@ void SelectionPanel::recompute() {
     const QString chosen = selection.contains("chosen_layer")
                                ? tr(" in layer %1, the largest total").arg(selection["chosen_layer"].get<int>())
                                : QString();
-    m_info->setText(tr("<b>%1</b> neuron(s) selected of %2 (%3)%4%5")
+    m_info->setText(tr("<b>%1</b> neuron(s) selected of %2 (%3)%4%5%6")
                         .arg(m_mask.count())
                         .arg(total)
                         .arg(formatPercent(total > 0 ? double(m_mask.count()) / double(total) : 0.0, 2))
                         .arg(chosen)
+                        .arg(m_mask.bakeable() ? QString() : tr(", pruned at the answer position only"))
                         .arg(m_loaded ? tr(" — from %1").arg(QFileInfo(m_loadedFile).fileName()) : QString()));
     emit selectionChanged(m_mask);
     if (m_autoPreview->isChecked() && m_scores.final && m_engine.hasModel()) m_previewTimer.start();
@@ -374,6 +388,7 @@ bool SelectionPanel::openMask(const QString& file, QString* error) {
     try {
         auto mask = readMask(file.toStdString());
         if (!m_scores.values.empty()) checkMaskFits(mask, m_scores.nLayer, m_scores.nNeuron, file.toStdString());
+        m_positions->setCurrentIndex(mask.positions == HookPositions::Last ? 1 : 0);
         m_loaded = std::move(mask);
         m_loadedFile = file;
         recompute();
@@ -404,6 +419,15 @@ void SelectionPanel::applySettings(const nlohmann::json& s) {
     m_rule->setCurrentIndex(rule);
     m_layer->setValue(int(s.value("layer", 0)));
     m_cap->setValue(int(s.value("per_layer_cap", 0)));
+    int positions = 0;
+    const char* positionsKey = settings::kPrunePositions.key;
+    if (s.contains(positionsKey) && s[positionsKey].is_string()) {
+        try {
+            positions = settings::kPrunePositions.parse(s[positionsKey].get<std::string>()) == HookPositions::Last;
+        } catch (const Error&) {
+        }
+    }
+    m_positions->setCurrentIndex(positions);
     if (s.contains("value") && s["value"].is_number()) setValue(s["value"].get<double>());
     m_autoPreview->setChecked(s.value("auto_preview", true));
 }

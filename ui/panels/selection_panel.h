@@ -89,6 +89,7 @@ private:
     QDoubleSpinBox* m_value = nullptr;
     QSpinBox* m_layer = nullptr;
     QSpinBox* m_cap = nullptr;
+    QComboBox* m_positions = nullptr;
     QLabel* m_info = nullptr;
     QCheckBox* m_autoPreview = nullptr;
     QLabel* m_previewLabel = nullptr;

@@ -155,6 +155,47 @@ private slots:
         QVERIFY((masked - model->forward(input)).abs().max().item<double>() > 1e-3);  // the mask did something
     }
 
+    // A mask at the last position only (--prune-positions last) leaves every earlier position as
+    // the plain model computes it, and gives at the last position what a KV-cached step computes
+    // with the mask at its one (new) position after an unmasked prefix: an independent path.
+    void maskAtLastPositionOnly_data() { matchesReference_data(); }
+    void maskAtLastPositionOnly() {
+        QFETCH(QString, name);
+        auto model = loadModel(modelDir(name.toUtf8().constData()), {"cpu"});
+        const auto& c = model->config();
+        torch::NoGradGuard noGrad;
+        torch::manual_seed(5);
+        NeuronHook last(c.nLayer), all(c.nLayer);
+        for (int64_t l = 0; l < c.nLayer; ++l) {
+            auto pruned = torch::randperm(c.nNeuron, torch::kLong).slice(0, 0, c.nNeuron / 3);
+            auto mask = torch::ones({c.nNeuron}).index_fill_(0, pruned, 0);
+            last.setMask(l, mask, HookPositions::Last);
+            all.setMask(l, mask);
+        }
+        QVERIFY(last.masksLastOnly());
+        QVERIFY(!all.masksLastOnly());
+        const int64_t t = 9;
+        auto input = torch::randint(0, c.nVocab, {2, t}, torch::kLong);
+        ForwardArgs lastArgs;
+        lastArgs.hook = &last;
+        auto masked = model->forward(input, lastArgs);
+        auto plain = model->forward(input);
+        const auto tag = name.toStdString();
+        QVERIFY(test::maxAbsDiff(masked.slice(1, 0, t - 1), plain.slice(1, 0, t - 1), tag + " earlier positions") <
+                1e-5);
+        KvCache cache;
+        ForwardArgs prefix;
+        prefix.cache = &cache;
+        model->forward(input.slice(1, 0, t - 1), prefix);
+        ForwardArgs step;
+        step.cache = &cache;
+        step.hook = &all;
+        auto reference = model->forward(input.slice(1, t - 1), step);
+        QVERIFY(test::maxAbsDiff(masked.slice(1, t - 1), reference, tag + " last position vs cached masked step") <
+                1e-5);
+        QVERIFY((masked.select(1, t - 1) - plain.select(1, t - 1)).abs().max().item<double>() > 1e-3);  // it acts
+    }
+
     void scaleOneEqualsNoHook() {
         auto model = loadModel(modelDir("qwen2"), {"cpu"});
         const auto& c = model->config();

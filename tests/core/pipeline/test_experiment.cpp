@@ -14,13 +14,13 @@
 #include "core/eval/mcq_items.h"
 #include "core/eval/scoring.h"
 #include "core/model/model_io.h"
-#include "core/model/neuron_hook.h"
 #include "core/model/safetensors.h"
 #include "core/pipeline/experiment.h"
 #include "core/pipeline/experiment_report.h"
 #include "core/prune/damage_match.h"
 #include "core/prune/neuron_mask.h"
 #include "core/tokenizer/tokenizer.h"
+#include "core/train/finetune.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
 #include "tests/support/test_support.h"
@@ -318,11 +318,7 @@ private slots:
         auto validationItems = buildScoringItems(split.validation, tokenizer, ScoringMode::Letter, {});
         auto base = loadModel(m_tmp / "model", {"cpu"});
         const auto ig = readMask(m_tmp / "arms" / "mask-ig.json");
-        NeuronHook hook(base->config().nLayer);
-        ig.applyTo(hook, torch::kCPU);
-        ScoringOptions o;
-        o.hook = &hook;
-        const double expected = summarize(scoreItems(*base, testItems, o)).accuracy;
+        const double expected = maskedAccuracy(*base, testItems, &ig, ScoringMode::Letter);
         std::printf("  prune-only %.4f, scored here %.4f\n", pruneOnly, expected);
         QCOMPARE(pruneOnly, expected);
 
@@ -338,6 +334,39 @@ private slots:
         bool compared = false;
         for (const auto& p : report["paired"]) compared = compared || (p["arm"] == "ig" && p["versus"] == "prune-only");
         QVERIFY(compared);
+    }
+
+    // selection.prune_positions "last": the IG mask says so, the fine-tuned model keeps the pruned
+    // neurons' weights (nothing baked), and the reported accuracy is the saved model scored with the
+    // mask applied at the last position through the hook.
+    void lastPositionPruningInExperiment() {
+        auto j = m_config;
+        j["arms"] = {"ig"};
+        j["seeds"] = {0};
+        j["out"] = "last";
+        j["selection"]["prune_positions"] = "last";
+        auto report = runExperiment(config(j));
+        const auto ig = readMask(m_tmp / "last" / "mask-ig.json");
+        QCOMPARE(ig.positions, HookPositions::Last);
+        QVERIFY(ig.count() > 0);
+        const std::string id = report["datasets"][0]["name"];
+        double reported = -1;
+        for (const auto& r : report["results"])
+            if (r["dataset"] == id) reported = r["accuracy"].get<double>();
+        auto arc = test::sharedDataDir() / "mcq/arc-hf-jsonl";
+        auto testSplit = splitDataset(loadMcqDataset(arc / "ARC-Easy-validation.jsonl"), {}).test;
+        auto items = buildScoringItems(testSplit, Tokenizer::fromModel(m_tmp / "model"), ScoringMode::Letter, {});
+        int runs = 0;
+        for (const auto& e : fs::directory_iterator(m_tmp / "last" / "cache")) {
+            if (e.path().filename().string().rfind("run-", 0) != 0) continue;
+            ++runs;
+            auto model = loadRun(m_tmp / "model", e.path() / "model.safetensors");
+            QVERIFY(zeroNeurons(*model).empty());
+            const double rescored = maskedAccuracy(*model, items, &ig, ScoringMode::Letter);
+            std::printf("  ig at the last position: reported %.4f, scored here %.4f\n", reported, rescored);
+            QCOMPARE(rescored, reported);
+        }
+        QCOMPARE(runs, 1);
     }
 
     void invalidConfigsNameTheField_data() {
@@ -377,6 +406,11 @@ private slots:
                                        << "field 'preset'";
         QTest::newRow("score") << R"({"selection": {"score": "mean+per-head"}})"
                                << "field 'selection.score'";
+        QTest::newRow("prune positions") << R"({"selection": {"prune_positions": "first"}})"
+                                         << "field 'selection.prune_positions'";
+        QTest::newRow("prune positions, continuation")
+            << R"({"scoring": {"mode": "continuation"}, "selection": {"prune_positions": "last"}})"
+            << "field 'selection.prune_positions'";
     }
 
     // "preset": "paper" sets the paper's attribution, score and rule; a field of the attribution or

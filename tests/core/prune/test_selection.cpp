@@ -157,6 +157,40 @@ private slots:
         QCOMPARE(back.flat(), mask.flat());
     }
 
+    // A mask at the last position only: written and read back as such, copied by the baselines,
+    // never baked; a file without the field means every position.
+    void lastPositionMasks() {
+        test::TempDir dir;
+        SelectionSpec spec;
+        spec.percent = 3;
+        spec.positions = HookPositions::Last;
+        auto mask = selectNeurons(scores(), spec);
+        QCOMPARE(mask.positions, HookPositions::Last);
+        QVERIFY(!mask.bakeable());
+        QCOMPARE(mask.meta["selection"]["prune_positions"].get<std::string>(), std::string("last"));
+        writeMask(dir / "mask.json", mask);
+        QCOMPARE(readJsonFile(dir / "mask.json")["positions"].get<std::string>(), std::string("last"));
+        QCOMPARE(readMask(dir / "mask.json").positions, HookPositions::Last);
+        QCOMPARE(randomLike(mask, 1).positions, HookPositions::Last);
+        QCOMPARE(magnitudeLike(mask, torch::rand({mask.nLayer, mask.nNeuron})).positions, HookPositions::Last);
+        writeJsonAtomic(
+            dir / "old.json",
+            nlohmann::json::parse(R"({"format": "prunescope.mask", "layers": 2, "neurons": 4, "pruned": []})"));
+        QCOMPARE(readMask(dir / "old.json").positions, HookPositions::All);
+        auto model = loadModel(test::dataDir() / "models" / "llama", {"cpu"});
+        const auto& c = model->config();
+        auto fitting = selectNeurons(torch::randn({c.nLayer, c.nNeuron}), spec);
+        const auto before = model->parameters()[3].clone();
+        try {
+            fitting.bakeInto(*model);
+            QFAIL("no error");
+        } catch (const Error& e) {
+            qInfo("%s", e.what());
+            QCOMPARE(e.place(), std::string("field 'positions'"));
+        }
+        QVERIFY(torch::equal(model->parameters()[3], before));
+    }
+
     void badMaskFiles() {
         expectMaskError(R"({"format": "something"})", "field 'format'");
         expectMaskError(
@@ -172,6 +206,11 @@ private slots:
             R"({"format": "prunescope.mask", "layers": 2, "neurons": 4, "total": 3, "pruned": [{"layer": 1, "neuron": 2}]})",
             "field 'total'");
         expectMaskError(R"({"format": "prunescope.mask", "neurons": 4, "pruned": []})", "field 'layers'");
+        expectMaskError(
+            R"({"format": "prunescope.mask", "layers": 2, "neurons": 4, "positions": "first", "pruned": []})",
+            "field 'positions'");
+        expectMaskError(R"({"format": "prunescope.mask", "layers": 2, "neurons": 4, "positions": 1, "pruned": []})",
+                        "field 'positions'");
     }
 
     // The magnitude baseline's mean |activation| equals the mean of the per-question activations;

@@ -30,6 +30,30 @@ bool sameParameters(CausalLM& a, CausalLM& b) {
     return true;
 }
 
+// One prompt through `model`, with `applied` (may be null) applied through the hook: the logits,
+// and per layer the activations (1, T, k) of the k neurons `mask` prunes there.
+struct PrunedActivations {
+    torch::Tensor logits;
+    std::vector<torch::Tensor> pruned;
+};
+PrunedActivations prunedActivations(CausalLM& model, const std::vector<int64_t>& prompt, const NeuronMask& mask,
+                                    const NeuronMask* applied) {
+    NeuronHook hook(mask.nLayer);
+    if (applied != nullptr) applied->applyTo(hook, torch::kCPU);
+    hook.recordAll(HookPositions::All);
+    ForwardArgs args;
+    args.hook = &hook;
+    torch::NoGradGuard noGrad;
+    PrunedActivations out;
+    out.logits = model.forward(torch::tensor(prompt, torch::kLong).unsqueeze(0), args);
+    for (int64_t l = 0; l < mask.nLayer; ++l) {
+        const auto& idx = mask.pruned[static_cast<size_t>(l)];
+        out.pruned.push_back(
+            hook.recorded(l).index_select(-1, torch::tensor(std::vector<int64_t>(idx.begin(), idx.end()))));
+    }
+    return out;
+}
+
 }  // namespace
 
 class TestFinetune : public QObject {
@@ -119,30 +143,53 @@ private slots:
         s.l1Activation = 0.05;
         finetune(*model, m_train, m_validation, &mask, s);
         // With the hook mask: the activations of pruned neurons are exactly zero.
-        NeuronHook hook(c.nLayer);
-        mask.applyTo(hook, torch::kCPU);
-        hook.recordAll(HookPositions::All);
-        ForwardArgs args;
-        args.hook = &hook;
-        torch::NoGradGuard noGrad;
-        auto ids = torch::tensor(m_validation[0].context, torch::kLong).unsqueeze(0);
-        auto masked = model->forward(ids, args);
-        for (int64_t l = 0; l < c.nLayer; ++l) {
-            auto dead = hook.recorded(l).index_select(
-                -1, torch::tensor(std::vector<int64_t>(mask.pruned[l].begin(), mask.pruned[l].end()), torch::kLong));
-            QCOMPARE(dead.abs().max().item<double>(), 0.0);
-        }
+        const auto& prompt = m_validation[0].context;
+        const auto masked = prunedActivations(*model, prompt, mask, &mask);
+        for (const auto& dead : masked.pruned) QCOMPARE(dead.abs().max().item<double>(), 0.0);
         // Baked: the model without any hook computes the same, and its pruned neurons are zero too.
         mask.bakeInto(*model);
-        NeuronHook record(c.nLayer);
-        record.recordAll(HookPositions::All);
-        ForwardArgs plain;
-        plain.hook = &record;
-        QVERIFY(test::maxAbsDiff(model->forward(ids, plain), masked, "baked vs masked after training") < 1e-6);
-        for (int64_t l = 0; l < c.nLayer; ++l) {
-            auto dead = record.recorded(l).index_select(
-                -1, torch::tensor(std::vector<int64_t>(mask.pruned[l].begin(), mask.pruned[l].end()), torch::kLong));
-            QCOMPARE(dead.abs().max().item<double>(), 0.0);
+        const auto baked = prunedActivations(*model, prompt, mask, nullptr);
+        QVERIFY(test::maxAbsDiff(baked.logits, masked.logits, "baked vs masked after training") < 1e-6);
+        for (const auto& dead : baked.pruned) QCOMPARE(dead.abs().max().item<double>(), 0.0);
+    }
+
+    // Neurons pruned at the last position only: after training through the hook they are zero at
+    // the last position and live before it; a continuation-scored run refuses such a mask, naming
+    // the field.
+    void lastPositionMask() {
+        auto model = loadModel(m_modelDir, {"cpu"});
+        const auto& c = model->config();
+        SelectionSpec spec;
+        spec.percent = 30;
+        spec.positions = HookPositions::Last;
+        auto mask = selectNeurons(torch::randn({c.nLayer, c.nNeuron}), spec);
+        auto s = settings();
+        s.maxSteps = 4;
+        finetune(*model, m_train, m_validation, &mask, s);
+        // Through the hook: zero at the last position, live before it.
+        for (const auto& dead : prunedActivations(*model, m_validation[0].context, mask, &mask).pruned) {
+            const auto t = dead.size(1);
+            QCOMPARE(dead.select(1, t - 1).abs().max().item<double>(), 0.0);
+            QVERIFY(dead.slice(1, 0, t - 1).abs().max().item<double>() > 0);
+        }
+        const double masked = maskedAccuracy(*model, m_validation, &mask, ScoringMode::Letter);
+        const double plain = maskedAccuracy(*model, m_validation, nullptr, ScoringMode::Letter);
+        std::printf("  validation accuracy with the mask %.4f, without %.4f\n", masked, plain);
+        auto tok = Tokenizer::fromDirectory(m_modelDir);
+        auto continuation = buildScoringItems(test::letterTask(16, 3), tok, ScoringMode::Continuation, {});
+        s.mode = ScoringMode::Continuation;
+        try {
+            finetune(*model, continuation, {}, &mask, s);
+            QFAIL("no error");
+        } catch (const Error& e) {
+            qInfo("%s", e.what());
+            QCOMPARE(e.place(), std::string("field 'positions'"));
+        }
+        try {
+            maskedAccuracy(*model, continuation, &mask, ScoringMode::Continuation);
+            QFAIL("no error");
+        } catch (const Error& e) {
+            QCOMPARE(e.place(), std::string("field 'positions'"));
         }
     }
 
