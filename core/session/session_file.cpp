@@ -44,7 +44,7 @@ bool SessionDataset::operator==(const SessionDataset& o) const {
 
 bool SessionFile::operator==(const SessionFile& o) const {
     return model == o.model && datasets == o.datasets && attributions == o.attributions && mask == o.mask &&
-           reference == o.reference && report == o.report && settings == o.settings;
+           reference == o.reference && report == o.report && otherReports == o.otherReports && settings == o.settings;
 }
 
 SessionFile sessionFromJson(const nlohmann::json& json, const fs::path& file) {
@@ -87,6 +87,15 @@ SessionFile sessionFromJson(const nlohmann::json& json, const fs::path& file) {
     s.attributions = resolve(base, stringField(json, "attributions", f, ""));
     s.mask = resolve(base, stringField(json, "mask", f, ""));
     s.report = resolve(base, stringField(json, "report", f, ""));
+    if (json.contains("other_reports")) {
+        const auto& others = json["other_reports"];
+        if (!others.is_array()) throw Error(f, "field 'other_reports'", "must be an array of paths");
+        for (size_t i = 0; i < others.size(); ++i) {
+            if (!others[i].is_string() || others[i].get<std::string>().empty())
+                throw Error(f, "field 'other_reports[" + std::to_string(i) + "]'", "must be a path");
+            s.otherReports.push_back(resolve(base, others[i].get<std::string>()));
+        }
+    }
     s.reference = resolve(base, stringField(json, "reference", f, ""));
     if (json.contains("settings")) {
         if (!json["settings"].is_object()) throw Error(f, "field 'settings'", "must be an object");
@@ -106,15 +115,19 @@ nlohmann::json sessionToJson(const SessionFile& s, const fs::path& file) {
         datasets.push_back(
             {{"path", relativize(base, d.path)}, {"role", d.role}, {"format", d.format}, {"name", d.name}});
     }
-    return {{"format", kSessionFormat},
-            {"version", kSessionVersion},
-            {"model", relativize(base, s.model)},
-            {"datasets", datasets},
-            {"attributions", relativize(base, s.attributions)},
-            {"mask", relativize(base, s.mask)},
-            {"report", relativize(base, s.report)},
-            {"reference", relativize(base, s.reference)},
-            {"settings", s.settings}};
+    nlohmann::json others = nlohmann::json::array();
+    for (const auto& r : s.otherReports) others.push_back(relativize(base, r));
+    nlohmann::json j = {{"format", kSessionFormat},
+                        {"version", kSessionVersion},
+                        {"model", relativize(base, s.model)},
+                        {"datasets", datasets},
+                        {"attributions", relativize(base, s.attributions)},
+                        {"mask", relativize(base, s.mask)},
+                        {"report", relativize(base, s.report)},
+                        {"reference", relativize(base, s.reference)},
+                        {"settings", s.settings}};
+    if (!others.empty()) j["other_reports"] = others;  // (absent when none: files as before)
+    return j;
 }
 
 void writeSessionFile(const fs::path& file, const SessionFile& session) {

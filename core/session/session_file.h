@@ -3,7 +3,8 @@
 // panel, keyed with the settings' keys (core/settings/). JSON, documented in docs/gui.md:
 //   {"format": "prunescope.session", "version": 1, "model": "path",
 //    "datasets": [{"path": "...", "role": "train|test|ood", "format": "auto", "name": "..."}],
-//    "attributions": "path or empty", "mask": "path or empty", "report": "path or empty",
+//    "attributions": "path or empty", "mask": "path or empty", "report": "path or empty" (the report
+//    the Compare panel shows), "other_reports": ["path", ...] (the others it holds; optional),
 //    "reference": "path or empty" (a mask of reference neurons marked on the heatmaps, e.g. the
 //    demo's true cue neurons), "settings": {...}}
 // Paths may be relative to the session file's folder; they are written relative when they lie
@@ -32,7 +33,8 @@ struct SessionFile {
     std::vector<SessionDataset> datasets;
     std::filesystem::path attributions;
     std::filesystem::path mask;
-    std::filesystem::path report;
+    std::filesystem::path report;                        // the report shown
+    std::vector<std::filesystem::path> otherReports;     // the other reports held beside it
     std::filesystem::path reference;                     // a mask.json marked on the heatmaps (empty: none)
     nlohmann::json settings = nlohmann::json::object();  // one object per panel
 

@@ -41,9 +41,18 @@ Session MainWindow::collectSession(const QString& resultsDir) {
         QString error;
         if (m_selectionPanel->saveMask(mask, &error)) s.mask = mask;
     }
-    if (!m_comparePanel->report().is_null()) {
-        const QString report = dir.filePath(QStringLiteral("report.json"));
-        if (m_comparePanel->saveReport(report)) s.report = report;
+    // Every report the Compare panel holds: the one shown as report.json, the others as
+    // report-2.json, report-3.json, ... in the panel's order.
+    for (int i = 0, other = 2; i < m_comparePanel->reportCount(); ++i) {
+        const bool shown = i == m_comparePanel->currentReport();
+        const QString report =
+            dir.filePath(shown ? QStringLiteral("report.json") : QStringLiteral("report-%1.json").arg(other++));
+        if (!m_comparePanel->saveReport(i, report)) continue;
+        if (shown) {
+            s.report = report;
+        } else {
+            s.otherReports << report;
+        }
     }
     s.settings = {
         {"score", m_scorePanel->settings()},         {"attribution", m_attributionPanel->settings()},
@@ -138,6 +147,10 @@ void MainWindow::applySession(const Session& s) {
         showError(tr("The session's mask could not be read"), error, {});
     }
     m_comparePanel->clear();
+    for (const auto& report : s.otherReports) {  // the shown one last, so that it is shown
+        if (!m_comparePanel->openReport(report, &error))
+            showError(tr("A session's report could not be read"), error, {});
+    }
     if (!s.report.isEmpty() && !m_comparePanel->openReport(s.report, &error)) {
         showError(tr("The session's report could not be read"), error, {});
     }

@@ -3,8 +3,11 @@
 #include <algorithm>
 
 #include <QCheckBox>
+#include <QComboBox>
+#include <QDateTime>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -79,8 +82,16 @@ ComparePanel::ComparePanel(Engine& engine, QWidget* parent) : QWidget(parent), m
     controls->addWidget(clearButton);
     controls->addStretch(1);
     layout->addLayout(controls);
+    auto* showingRow = new QHBoxLayout;
+    m_showing = new QComboBox(this);
+    m_showing->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_showing->setToolTip(tr("Every report given to this panel stays here; choose the one to show"));
+    showingRow->addWidget(new QLabel(tr("Showing:"), this));
+    showingRow->addWidget(m_showing);
     m_source = new QLabel(this);
-    layout->addWidget(m_source);
+    m_source->setWordWrap(true);
+    showingRow->addWidget(m_source, 1);
+    layout->addLayout(showingRow);
 
     auto* splitter = new QSplitter(Qt::Horizontal, this);
     auto* tables = new QWidget(splitter);
@@ -127,12 +138,16 @@ ComparePanel::ComparePanel(Engine& engine, QWidget* parent) : QWidget(parent), m
         QString error;
         if (!file.isEmpty() && !saveReport(file, &error)) QMessageBox::warning(this, tr("Save failed"), error);
     });
-    connect(clearButton, &QPushButton::clicked, this, &ComparePanel::clear);
+    connect(clearButton, &QPushButton::clicked, this, &ComparePanel::askClear);
+    connect(m_showing, &QComboBox::activated, this, &ComparePanel::showReport);
     connect(&m_engine, &Engine::finetuneFinished, this, &ComparePanel::addRun);
     connect(&m_engine, &Engine::experimentFinished, this, [this](const nlohmann::json& report) {
-        m_runs.clear();
-        setReport(report);
-        m_source->setText(tr("From the pipeline's experiment."));
+        const QString time = QDateTime::currentDateTime().toString(QStringLiteral("HH:mm"));
+        QString error;
+        if (!addReport(report, tr("Experiment (%1)").arg(time),
+                       tr("From the pipeline's experiment, finished at %1.").arg(time), &error)) {
+            m_source->setText(tr("The experiment's report could not be shown: %1").arg(error));
+        }
     });
     clear();
 }
@@ -150,7 +165,6 @@ void ComparePanel::runFullExperiment() {
 
 void ComparePanel::addRun(const RunResult& run) {
     m_runs.push_back(run);
-    setReport(buildReport(m_runs));
     QString text = tr("Built from %n fine-tuning run(s) made in this window.", nullptr, int(m_runs.size()));
     const bool nothingToCompare =
         std::all_of(m_runs.begin(), m_runs.end(), [](const RunResult& r) { return r.results.empty(); });
@@ -159,34 +173,87 @@ void ComparePanel::addRun(const RunResult& run) {
             QLatin1Char(' ') + tr("They have no accuracies to compare: no dataset with the role test or ood was open "
                                   "(add one on Model & Data, then run the arms again).");
     }
-    m_source->setText(text);
+    if (m_runsEntry < 0) {
+        m_entries.push_back({});
+        m_runsEntry = int(m_entries.size()) - 1;
+    }
+    auto& entry = m_entries[size_t(m_runsEntry)];
+    entry.label = tr("Runs in this window (%1)").arg(m_runs.size());
+    entry.source = text;
+    entry.report = buildReport(m_runs);
+    showReport(m_runsEntry);
 }
 
 QString ComparePanel::sourceText() const {
     return m_source->text();
 }
 
-void ComparePanel::clear() {
-    m_runs.clear();
-    m_report = nlohmann::json();
-    m_table->clear();
-    m_table->setRowCount(0);
-    m_table->setColumnCount(0);
-    m_paired->setRowCount(0);
-    m_chart->setData({}, {}, {});
-    m_source->setText(tr("No report yet: run arms here, run the full experiment, or open a report.json."));
-    emit reportChanged();
+const nlohmann::json& ComparePanel::report() const {
+    static const nlohmann::json none;
+    return m_current >= 0 ? m_entries[size_t(m_current)].report : none;
 }
 
-bool ComparePanel::setReport(const nlohmann::json& report, QString* error) {
-    ReportTable t;
+void ComparePanel::clear() {
+    m_runs.clear();
+    m_entries.clear();
+    m_current = m_runsEntry = -1;
+    refreshShowing();
+    display();
+}
+
+void ComparePanel::askClear() {
+    if (m_entries.empty()) return;
+    const auto answer = QMessageBox::question(
+        this, tr("Clear Compare"),
+        tr("Remove %n report(s) from this panel? Report files on disk are not changed; runs made in this window "
+           "are lost unless saved with Save Report.",
+           nullptr, int(m_entries.size())),
+        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+    if (answer == QMessageBox::Yes) clear();
+}
+
+bool ComparePanel::addReport(const nlohmann::json& report, const QString& label, const QString& source,
+                             QString* error) {
     try {
-        t = reportTable(report);
+        reportTable(report);
     } catch (const std::exception& e) {
         if (error) *error = QString::fromUtf8(e.what());
         return false;
     }
-    m_report = report;
+    m_entries.push_back({label, source, QString(), report});
+    showReport(int(m_entries.size()) - 1);
+    return true;
+}
+
+void ComparePanel::showReport(int index) {
+    if (index < 0 || index >= int(m_entries.size())) return;
+    m_current = index;
+    refreshShowing();
+    display();
+}
+
+void ComparePanel::refreshShowing() {
+    const QSignalBlocker block(m_showing);
+    m_showing->clear();
+    for (const auto& e : m_entries) m_showing->addItem(e.label);
+    m_showing->setCurrentIndex(m_current);
+    m_showing->setEnabled(m_entries.size() > 1);
+}
+
+void ComparePanel::display() {
+    if (m_current < 0) {
+        m_table->clear();
+        m_table->setRowCount(0);
+        m_table->setColumnCount(0);
+        m_paired->setRowCount(0);
+        m_chart->setData({}, {}, {});
+        m_source->setText(tr("No report yet: run arms here, run the full experiment, or open a report.json."));
+        emit reportChanged();
+        return;
+    }
+    const auto& entry = m_entries[size_t(m_current)];
+    m_source->setText(entry.source);
+    const ReportTable t = reportTable(entry.report);  // (checked when the entry was added)
     QStringList rows;
     bool haveBase = false;
     for (double b : t.base) haveBase = haveBase || !std::isnan(b);
@@ -246,7 +313,6 @@ bool ComparePanel::setReport(const nlohmann::json& report, QString* error) {
     }
     m_chart->setData(t.datasets, series, values, errors);
     emit reportChanged();
-    return true;
 }
 
 bool ComparePanel::openReport(const QString& file, QString* error) {
@@ -261,23 +327,36 @@ bool ComparePanel::openReport(const QString& file, QString* error) {
         if (error) *error = tr("%1: not valid JSON").arg(file);
         return false;
     }
-    QString why;
-    if (!setReport(json, &why)) {
-        if (error) *error = tr("%1: %2").arg(file, why);
+    try {
+        reportTable(json);
+    } catch (const std::exception& e) {
+        if (error) *error = tr("%1: %2").arg(file, QString::fromUtf8(e.what()));
         return false;
     }
-    m_runs.clear();
-    m_source->setText(tr("From %1.").arg(file));
+    const QString path = QFileInfo(file).absoluteFilePath();
+    for (size_t i = 0; i < m_entries.size(); ++i) {
+        if (m_entries[i].file == path) {  // open already: read again into its entry
+            m_entries[i].report = json;
+            showReport(int(i));
+            return true;
+        }
+    }
+    m_entries.push_back({QFileInfo(file).fileName(), tr("From %1.").arg(file), path, json});
+    showReport(int(m_entries.size()) - 1);
     return true;
 }
 
 bool ComparePanel::saveReport(const QString& file, QString* error) const {
-    if (m_report.is_null()) {
+    return saveReport(m_current, file, error);
+}
+
+bool ComparePanel::saveReport(int index, const QString& file, QString* error) const {
+    if (index < 0 || index >= int(m_entries.size())) {
         if (error) *error = tr("There is no report to save.");
         return false;
     }
     QSaveFile out(file);
-    const std::string text = m_report.dump(2) + "\n";
+    const std::string text = m_entries[size_t(index)].report.dump(2) + "\n";
     if (!out.open(QIODevice::WriteOnly) || out.write(text.data(), qint64(text.size())) != qint64(text.size()) ||
         !out.commit()) {
         if (error) *error = tr("%1: cannot write (%2)").arg(file, out.errorString());

@@ -1,7 +1,9 @@
 // Compare: the arms x datasets table and the bar chart with error bars from a report
 // (report.json), either opened from disk / produced by the pipeline, or built from the
 // fine-tuning runs made in this window (plain, IG-pruned and the random / magnitude baselines,
-// over several seeds), which this panel can queue itself.
+// over several seeds), which this panel can queue itself. The panel holds every report it was
+// given, one entry each, and shows one (the "Showing" box): a new run, an experiment or an opened
+// report adds an entry and never replaces another; only Clear (which asks) removes them.
 #pragma once
 
 #include <QWidget>
@@ -15,6 +17,7 @@
 #include "ui/worker/engine_types.h"
 
 class QCheckBox;
+class QComboBox;
 class QLabel;
 class QSpinBox;
 class QTableWidget;
@@ -39,13 +42,24 @@ public:
     // Queues one fine-tuning run per arm and seed (seeds 0 .. seeds-1).
     void runArms(const QStringList& arms, int seeds);
     void runFullExperiment();
+    // Adds the run to the entry of the runs made in this window (created on the first) and shows it.
     void addRun(const RunResult& run);
+    // Removes every entry and run (no question asked: the Clear button asks first).
     void clear();
-    // Shows `report`; false (and nothing changes) when it is not a prunescope report.
-    bool setReport(const nlohmann::json& report, QString* error = nullptr);
-    const nlohmann::json& report() const { return m_report; }
+    // Adds `report` as a new entry named `label` and shows it; false (and nothing changes) when it
+    // is not a prunescope report. `source`: the line above the table.
+    bool addReport(const nlohmann::json& report, const QString& label, const QString& source, QString* error = nullptr);
+    // Adds the report in `file`, or reads it again into its entry when that file is open already.
     bool openReport(const QString& file, QString* error = nullptr);
-    bool saveReport(const QString& file, QString* error = nullptr) const;
+    // The report shown (null when none).
+    const nlohmann::json& report() const;
+    bool saveReport(const QString& file, QString* error = nullptr) const;  // the one shown
+    bool saveReport(int index, const QString& file, QString* error = nullptr) const;
+    int reportCount() const { return int(m_entries.size()); }
+    int currentReport() const { return m_current; }
+    void showReport(int index);
+    const nlohmann::json& reportAt(int index) const { return m_entries.at(size_t(index)).report; }
+    QString reportLabel(int index) const { return m_entries.at(size_t(index)).label; }
     int runCount() const { return int(m_runs.size()); }
     QString sourceText() const;  // where the report shown comes from (the line above the table)
 
@@ -57,11 +71,24 @@ signals:
     void reportChanged();
 
 private:
+    struct Entry {
+        QString label;   // in the Showing box
+        QString source;  // the line above the table
+        QString file;    // the file it was read from (empty: made in this window)
+        nlohmann::json report;
+    };
+    void display();
+    void refreshShowing();
+    void askClear();
+
     Engine& m_engine;
     RequestFactory m_requests;
     ExperimentFactory m_experiment;
     std::vector<RunResult> m_runs;
-    nlohmann::json m_report;
+    std::vector<Entry> m_entries;
+    int m_current = -1;
+    int m_runsEntry = -1;  // the entry of the runs made in this window (-1: none yet)
+    QComboBox* m_showing = nullptr;
     std::vector<QCheckBox*> m_arms;
     QSpinBox* m_seeds = nullptr;
     QLabel* m_source = nullptr;

@@ -20,6 +20,7 @@ Session fromCore(const SessionFile& f) {
     s.attributions = qs(f.attributions);
     s.mask = qs(f.mask);
     s.report = qs(f.report);
+    for (const auto& r : f.otherReports) s.otherReports << qs(r);
     s.reference = qs(f.reference);
     s.settings = f.settings;
     return s;
@@ -34,6 +35,7 @@ SessionFile toCore(const Session& s) {
     f.attributions = fsPath(s.attributions);
     f.mask = fsPath(s.mask);
     f.report = fsPath(s.report);
+    for (const auto& r : s.otherReports) f.otherReports.push_back(fsPath(r));
     f.reference = fsPath(s.reference);
     f.settings = s.settings;
     return f;

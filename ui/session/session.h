@@ -3,6 +3,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 
 #include <vector>
 
@@ -24,8 +25,9 @@ struct Session {
     std::vector<SessionDataset> datasets;
     QString attributions;
     QString mask;
-    QString report;
-    QString reference;  // reference neurons marked on the heatmaps (core's SessionFile::reference)
+    QString report;            // the report the Compare panel shows
+    QStringList otherReports;  // the other reports it holds
+    QString reference;         // reference neurons marked on the heatmaps (core's SessionFile::reference)
     nlohmann::json settings = nlohmann::json::object();  // one object per panel
 
     bool operator==(const Session& other) const;

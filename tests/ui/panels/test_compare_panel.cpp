@@ -42,6 +42,7 @@ private slots:
     void panelShowsReport();
     void reportFileRoundTrip();
     void rejectsNonReports();
+    void reportsAreAddedNeverReplaced();
 };
 
 void TestComparePanel::reportFromRuns() {
@@ -122,11 +123,56 @@ void TestComparePanel::rejectsNonReports() {
     Engine engine;
     ComparePanel panel(engine);
     QString error;
-    QVERIFY(!panel.setReport({{"format", "something"}}, &error));
+    QVERIFY(!panel.addReport({{"format", "something"}}, QStringLiteral("x"), QString(), &error));
     QVERIFY2(error.contains(QStringLiteral("prunescope.report")), qPrintable(error));
+    QCOMPARE(panel.reportCount(), 0);
     QVERIFY(!panel.openReport(QString::fromStdString((dir / "none.json").string()), &error));
     QVERIFY(panel.report().is_null());
     QVERIFY(!panel.saveReport(QString::fromStdString((dir / "x.json").string()), &error));
+}
+
+// An opened report, then runs made in this window, then an experiment's report: three entries,
+// each still shown as it was; opening the same file again reads it into its entry.
+void TestComparePanel::reportsAreAddedNeverReplaced() {
+    test::TempDir dir;
+    Engine engine;
+    ComparePanel maker(engine);
+    for (const auto& r : runs()) maker.addRun(r);
+    const QString file = QString::fromStdString((dir / "report.json").string());
+    QVERIFY(maker.saveReport(file));
+    const auto opened = maker.report();
+
+    ComparePanel panel(engine);
+    QString error;
+    QVERIFY2(panel.openReport(file, &error), qPrintable(error));
+    QCOMPARE(panel.reportCount(), 1);
+    panel.addRun(run("plain", 7, 0.5, 0.2));  // one more fine-tune: a new entry, shown
+    QCOMPARE(panel.reportCount(), 2);
+    QCOMPARE(panel.currentReport(), 1);
+    QVERIFY(panel.report()["seeds"] == nlohmann::json({7}));
+    QVERIFY(panel.reportAt(0) == opened);   // the opened report is unchanged
+    panel.addRun(run("ig", 7, 0.5, 0.25));  // into the same runs entry
+    QCOMPARE(panel.reportCount(), 2);
+    QCOMPARE(panel.runCount(), 2);
+    emit engine.experimentFinished(opened);  // an experiment's report: a third entry
+    QCOMPARE(panel.reportCount(), 3);
+    QCOMPARE(panel.currentReport(), 2);
+    QVERIFY(panel.reportLabel(2).startsWith(QStringLiteral("Experiment")));
+    QCOMPARE(panel.runCount(), 2);  // the runs are kept
+    panel.showReport(0);
+    QVERIFY(panel.report() == opened);
+    QCOMPARE(panel.table()->item(1, 0)->text(), QStringLiteral("62.0 % ± 2.0 (n=3)"));
+    QVERIFY(panel.sourceText().contains(QStringLiteral("report.json")));
+    QVERIFY(panel.openReport(file, &error));  // again: the same entry
+    QCOMPARE(panel.reportCount(), 3);
+    QCOMPARE(panel.currentReport(), 0);
+    // The file itself was never written.
+    QFile in(file);
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    QVERIFY(nlohmann::json::parse(in.readAll().toStdString()) == opened);
+    panel.clear();
+    QCOMPARE(panel.reportCount(), 0);
+    QVERIFY(panel.report().is_null());
 }
 
 QTEST_MAIN(TestComparePanel)

@@ -50,6 +50,8 @@ void TestSession::roundTripWithRelativePaths() {
                    QStringLiteral("arc")},
                   {qs(dir / "elsewhere" / "ood.csv"), QStringLiteral("ood"), QStringLiteral("csv"), QString()}};
     s.attributions = qs(dir / "work" / "my-results" / "attributions.safetensors");
+    s.report = qs(dir / "work" / "my-results" / "report.json");
+    s.otherReports = {qs(dir / "work" / "my-results" / "report-2.json"), qs(dir / "elsewhere" / "report.json")};
     s.settings = {{"score", {{"threshold", 0.7}}}};
     writeSession(file, s);
     // Inside the folder: relative; outside: absolute.
@@ -62,6 +64,7 @@ void TestSession::roundTripWithRelativePaths() {
     QCOMPARE(json["datasets"][0]["path"].get<std::string>(), std::string("data/train.jsonl"));
     QCOMPARE(QString::fromStdString(json["datasets"][1]["path"].get<std::string>()), s.datasets[1].path);
     QCOMPARE(json["mask"].get<std::string>(), std::string());
+    QCOMPARE(json["other_reports"][0].get<std::string>(), std::string("my-results/report-2.json"));
     const Session back = readSession(file);
     QVERIFY(back == s);
     // Moving the folder keeps the relative paths valid.
@@ -106,6 +109,10 @@ void TestSession::errorsNameTheField_data() {
                           << "datasets[0]: field 'path'";
     QTest::newRow("settings") << R"({"format": "prunescope.session", "version": 1, "settings": []})"
                               << "field 'settings'";
+    QTest::newRow("other reports") << R"({"format": "prunescope.session", "version": 1, "other_reports": "r.json"})"
+                                   << "field 'other_reports'";
+    QTest::newRow("other report") << R"({"format": "prunescope.session", "version": 1, "other_reports": [3]})"
+                                  << "field 'other_reports[0]'";
 }
 
 void TestSession::errorsNameTheField() {
