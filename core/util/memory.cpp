@@ -1,6 +1,9 @@
 #include "core/util/memory.h"
 
 #include <dlfcn.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <cctype>
 #include <cstdio>
@@ -124,6 +127,12 @@ int64_t residentBytes() {
 
 int64_t peakResidentBytes() {
     return procField("/proc/self/status", "VmHWM");
+}
+
+void releaseFreedMemory() {
+#if defined(__GLIBC__)
+    ::malloc_trim(0);
+#endif
 }
 
 std::string formatBytes(int64_t bytes) {

@@ -3,10 +3,14 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -15,6 +19,7 @@
 #include "ui/common/format.h"
 #include "ui/common/memory_plan_ui.h"
 #include "ui/common/setting_widgets.h"
+#include "ui/session/session_settings.h"
 #include "ui/views/line_chart_view.h"
 #include "ui/worker/engine.h"
 
@@ -69,6 +74,24 @@ FinetunePanel::FinetunePanel(Engine& engine, QWidget* parent) : QWidget(parent),
     form->addRow(tr("Warm-up fraction:"), m_warmup);
     form->addRow(tr("Weight decay:"), m_weightDecay);
     form->addRow(tr("Validate every (steps):"), m_evalEvery);
+    m_saveTo = new QLineEdit(box);
+    m_saveTo->setPlaceholderText(tr("not saved"));
+    m_saveTo->setToolTip(
+        tr("A folder to write the fine-tuned model to, pruning baked in, as a Hugging Face model folder "
+           "(the CLI and Transformers load it). Runs queued on Compare are never saved."));
+    auto* browse = new QPushButton(tr("Browse…"), box);
+    auto* saveRow = new QHBoxLayout;
+    saveRow->addWidget(m_saveTo, 1);
+    saveRow->addWidget(browse);
+    form->addRow(tr("Save model to:"), saveRow);
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString dir =
+            QFileDialog::getSaveFileName(this, tr("Save the Fine-tuned Model As (a new folder)"),
+                                         startPath(kLastModelFolder, QStringLiteral("finetuned-model")));
+        if (dir.isEmpty()) return;
+        kLastModelFolder.set(QFileInfo(dir).absolutePath());
+        m_saveTo->setText(dir);
+    });
     left->addWidget(box);
     auto* buttons = new QHBoxLayout;
     m_start = new QPushButton(tr("Start (F8)"), this);
@@ -170,9 +193,16 @@ QString FinetunePanel::planText() const {
 }
 
 void FinetunePanel::start() {
-    const auto r = request();
+    auto r = request();
     if (m_engine.hasModel() &&
         !confirmPlan(this, m_engine.plan(finetunePlan(m_engine, r.settings)), tr("Fine-tuning"))) {
+        return;
+    }
+    r.saveTo = saveTo();
+    if (!r.saveTo.isEmpty() && QFileInfo::exists(r.saveTo) &&
+        QMessageBox::question(this, tr("Fine-tuning"),
+                              tr("%1 exists. Replace it with the fine-tuned model when the run ends?").arg(r.saveTo),
+                              QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) != QMessageBox::Yes) {
         return;
     }
     m_runLabel = QStringLiteral("%1 seed %2").arg(r.arm).arg(r.seed);
@@ -195,6 +225,12 @@ void FinetunePanel::setMaxSteps(int steps) {
 }
 void FinetunePanel::setEvalEvery(int steps) {
     m_evalEvery->setValue(steps);
+}
+void FinetunePanel::setSaveTo(const QString& folder) {
+    m_saveTo->setText(folder);
+}
+QString FinetunePanel::saveTo() const {
+    return m_saveTo->text().trimmed();
 }
 QString FinetunePanel::etaText() const {
     return m_eta->text();
@@ -236,6 +272,16 @@ void FinetunePanel::onFinished(const RunResult& r) {
         lines << tr("%1 (%2): %3 (base %4)")
                      .arg(r.results[i].dataset, r.results[i].kind, formatPercent(r.results[i].accuracy),
                           base >= 0 ? formatPercent(base) : tr("—"));
+    }
+    if (!r.savedTo.isEmpty()) {
+        lines << tr("Saved to %1 (loaded back: largest logit difference %2)")
+                     .arg(r.savedTo.toHtmlEscaped())
+                     .arg(r.savedLogitDiff, 0, 'g', 3);
+        if (!r.maskInWeights) {
+            lines << tr(
+                "The mask prunes at the answer position only, which weights cannot express: it is in "
+                "mask.json beside them (prunescope-cli eval --mask).");
+        }
     }
     m_result->setText(lines.join(QStringLiteral("<br>")));
     m_eta->setText(tr("Finished %1 seed %2.").arg(r.arm).arg(r.seed));

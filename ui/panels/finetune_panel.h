@@ -13,6 +13,7 @@ class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QLineEdit;
 class QPushButton;
 class QSpinBox;
 
@@ -37,6 +38,9 @@ public:
     void setEpochs(int epochs);
     void setMaxSteps(int steps);
     void setEvalEvery(int steps);
+    // The folder Start saves the fine-tuned model to (empty: not saved); runs queued by Compare never save.
+    void setSaveTo(const QString& folder);
+    QString saveTo() const;
 
     LineChartView* chart() const { return m_chart; }
     QString etaText() const;
@@ -75,6 +79,7 @@ private:
     QDoubleSpinBox* m_weightDecay = nullptr;
     QSpinBox* m_evalEvery = nullptr;
     QLabel* m_armHint = nullptr;
+    QLineEdit* m_saveTo = nullptr;
     QPushButton* m_start = nullptr;
     QPushButton* m_cancel = nullptr;
     QLabel* m_plan = nullptr;

@@ -161,6 +161,7 @@ struct FinetuneRequest {
     int seed = 0;
     FinetuneSettings settings;
     NeuronMask selection;  // the IG selection (random and magnitude copy its per-layer counts)
+    QString saveTo;        // a folder to save the fine-tuned, pruned model to (empty: not saved)
 };
 
 struct DatasetAccuracy {
@@ -184,6 +185,9 @@ struct RunResult {
     double bestValidationAccuracy = -1;
     std::vector<DatasetAccuracy> base;     // the base model, unpruned
     std::vector<DatasetAccuracy> results;  // after pruning + fine-tuning
+    QString savedTo;                       // the model folder written (empty: none)
+    bool maskInWeights = true;             // false: the mask is beside the weights (savedTo/mask.json)
+    double savedLogitDiff = -1;            // the folder loaded back vs the trained model: largest |Δ logit|
 };
 
 }  // namespace prunescope::ui

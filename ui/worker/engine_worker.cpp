@@ -10,6 +10,7 @@
 #include "core/util/device.h"
 #include "core/util/error.h"
 #include "core/util/log.h"
+#include "core/util/memory.h"
 #include "core/util/system_info.h"
 #include "ui/worker/progress_throttle.h"
 #include "ui/worker/worker_state.h"
@@ -84,6 +85,7 @@ void EngineWorker::runTask(Task task, const std::function<void()>& body) {
     std::string logLine;  // the one line the log gets (the main window adds nothing)
     try {
         body();
+        releaseFreedMemory();  // what the task freed goes back to the system, not only to the heap
         emit taskFinished(task);
         return;
     } catch (const CancelledError&) {
@@ -107,6 +109,7 @@ void EngineWorker::runTask(Task task, const std::function<void()>& body) {
         error.message = QString::fromUtf8(e.what());
         error.details = tr("Task: %1 (std::exception)").arg(taskName(task));
     }
+    releaseFreedMemory();
     if (logLine.empty()) logLine = error.message.toStdString();
     log::get("gui")->log(error.cancelled ? spdlog::level::info : spdlog::level::err, "{}", logLine);
     emit taskFailed(error);

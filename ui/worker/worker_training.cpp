@@ -7,7 +7,9 @@
 #include "core/pipeline/experiment.h"
 #include "core/prune/activation_stats.h"
 #include "core/prune/selection.h"
+#include "core/train/pruned_model_io.h"
 #include "core/util/error.h"
+#include "core/util/files.h"
 #include "core/util/log.h"
 #include "ui/worker/engine_worker.h"
 #include "ui/worker/progress_throttle.h"
@@ -39,6 +41,15 @@ DatasetAccuracy evaluate(CausalLM& model, const WorkerDataset& set, const Neuron
     options.hook = &hook;
     const auto summary = summarize(scoreItems(model, set.items, options, {}, cancel));
     return {set.info.name, set.info.role == "ood" ? "ood" : "id", summary.accuracy, summary.meanConfidence};
+}
+
+// The logits (float32, on the CPU) of `ids` with `mask` (may be null) applied through the hook.
+torch::Tensor maskedLogits(CausalLM& model, const torch::Tensor& ids, const NeuronMask* mask) {
+    NeuronHook hook(model.config().nLayer);
+    if (mask != nullptr) mask->applyTo(hook, model.unembedding().device());
+    ForwardArgs args;
+    args.hook = &hook;
+    return model.forward(ids.to(model.unembedding().device()), args).to(torch::kCPU, torch::kFloat);
 }
 
 }  // namespace
@@ -157,6 +168,31 @@ void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) 
             result.results.push_back(evaluate(*model, *d, mask ? &*mask : nullptr, s.scoringMode(), cancel));
         log::get("gui")->info("fine-tuned {}: {} steps, best validation accuracy {:.3f}", label.toStdString(),
                               trained.steps, trained.bestValidationAccuracy);
+        if (!r.saveTo.isEmpty()) {
+            throwIfCancelled(cancel);
+            emit progressChanged({Task::Finetune, tr("saving %1").arg(label), 0, 1, -1});
+            const std::filesystem::path dir = r.saveTo.toStdString();
+            const auto probe = torch::tensor(train->items.front().context, torch::kLong).unsqueeze(0);
+            const auto before = maskedLogits(*model, probe, mask ? &*mask : nullptr);
+            ModelSaveOptions save;
+            save.copyFilesFrom = s.modelDir;
+            const auto saved = savePrunedModel(*model, dir, mask ? &*mask : nullptr, save);
+            writeJsonAtomic(dir / "prunescope.json", {{"base_model", s.modelDir.string()},
+                                                      {"arm", r.arm.toStdString()},
+                                                      {"seed", r.seed},
+                                                      {"mask", saved.maskRecord},
+                                                      {"settings", settings.toJson()},
+                                                      {"metrics", trained.toJson()}});
+            // Loaded back as any front end loads it (the trained copy freed first: one copy at a time).
+            model.reset();
+            auto loaded = prunescope::loadModel(dir, {s.device, s.dtype});
+            const auto after = maskedLogits(*loaded, probe, saved.maskInWeights ? nullptr : &*mask);
+            result.savedTo = r.saveTo;
+            result.maskInWeights = saved.maskInWeights;
+            result.savedLogitDiff = (after - before).abs().max().item<double>();
+            log::get("gui")->info("saved {} to {}: loaded back, largest logit difference {:.3g}", label.toStdString(),
+                                  dir.string(), result.savedLogitDiff);
+        }
         emit finetuneFinished(result);
     });
 }
