@@ -50,7 +50,11 @@ bool writeCsv(const QAbstractItemModel& model, const QString& path, QString* err
     out << header.join(QLatin1Char(',')) << "\n";
     for (int r = 0; r < model.rowCount(); ++r) {
         QStringList row;
-        for (int c = 0; c < model.columnCount(); ++c) row << csvField(model.index(r, c).data().toString());
+        for (int c = 0; c < model.columnCount(); ++c) {
+            const auto index = model.index(r, c);
+            const QVariant exact = index.data(kExportRole);
+            row << csvField(exact.isValid() ? exact.toString() : index.data().toString());
+        }
         out << row.join(QLatin1Char(',')) << "\n";
     }
     out.flush();

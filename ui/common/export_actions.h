@@ -3,6 +3,7 @@
 #pragma once
 
 #include <QString>
+#include <Qt>
 
 class QAbstractItemModel;
 class QAbstractItemView;
@@ -10,8 +11,12 @@ class QWidget;
 
 namespace prunescope::ui {
 
-// Writes `model` (header row + every row, display text) as RFC 4180 CSV. False and `error` set
-// when the file cannot be written.
+// The role a table model answers with a cell's full-precision value for CSV export, where its
+// display text is rounded (confidence 0.997 shown, 0.99712345 exported).
+inline constexpr int kExportRole = Qt::UserRole + 1;
+
+// Writes `model` (header row + every row: kExportRole where the model gives it, else the display
+// text) as RFC 4180 CSV. False and `error` set when the file cannot be written.
 bool writeCsv(const QAbstractItemModel& model, const QString& path, QString* error = nullptr);
 
 // A save dialog that starts in the folder of the last export (or home) and remembers the folder

@@ -9,6 +9,7 @@
 #include <QFileInfo>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScreen>
 #include <QStatusBar>
 #include <QTabWidget>
 
@@ -46,6 +47,7 @@ MainWindow::MainWindow(QWidget* parent, MainWindowOptions options)
     resize(1500, 940);
     restoreGeometry(kWindowGeometry.get());
     restoreState(kWindowState.get());
+    fitOnScreen();
     m_tabs->setCurrentIndex(std::clamp(kWindowPanel.get(), 0, m_tabs->count() - 1));
     m_attributionPanel->setResultsDir(m_session->resultsDir());
     updateTitle();
@@ -53,6 +55,19 @@ MainWindow::MainWindow(QWidget* parent, MainWindowOptions options)
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::fitOnScreen() {
+    // Never larger than the screen it opens on: a geometry saved on a bigger screen, or the
+    // default size on a small one, would put the title bar or the status bar out of reach.
+    const QScreen* screen = this->screen();
+    if (screen == nullptr) return;
+    const QRect available = screen->availableGeometry();
+    if (width() <= available.width() && height() <= available.height() && available.contains(frameGeometry())) {
+        return;
+    }
+    resize(std::min(width(), available.width()), std::min(height(), available.height()));
+    move(available.topLeft());
+}
 
 void MainWindow::createPanels() {
     m_tabs = new QTabWidget(this);

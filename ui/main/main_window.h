@@ -99,6 +99,7 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    void fitOnScreen();  // after restoring the saved geometry
     void createPanels();
     void createActions();  // main_actions.cpp
     void rebuildRecentMenus();

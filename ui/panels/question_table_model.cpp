@@ -2,6 +2,9 @@
 
 #include <QBrush>
 #include <QColor>
+#include <QLocale>
+
+#include "ui/common/export_actions.h"
 
 namespace prunescope::ui {
 namespace {
@@ -59,6 +62,9 @@ QVariant QuestionTableModel::data(const QModelIndex& index, int role) const {
             case Margin: return r.margin;
             case Correct: return r.correct ? 1 : 0;
         }
+    }
+    if (role == kExportRole && (column == Confidence || column == Margin)) {  // not rounded
+        return QString::number(column == Confidence ? r.confidence : r.margin, 'g', QLocale::FloatingPointShortest);
     }
     if (role == Qt::ForegroundRole && column == Correct) {
         return QBrush(r.correct ? QColor(0x1b, 0x7f, 0x3b) : QColor(0xb0, 0x1c, 0x1c));

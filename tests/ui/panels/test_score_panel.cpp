@@ -7,6 +7,7 @@
 #include <QTest>
 
 #include "tests/ui/ui_test_support.h"
+#include "ui/common/export_actions.h"
 #include "ui/panels/question_table_model.h"
 #include "ui/panels/score_panel.h"
 #include "ui/views/histogram_view.h"
@@ -35,6 +36,7 @@ class TestScorePanel : public QObject {
 private slots:
     void filtersAndSortsNumerically();
     void scoringFillsTableAndHistogram();
+    void csvExportKeepsFullPrecision();
 };
 
 void TestScorePanel::filtersAndSortsNumerically() {
@@ -60,6 +62,23 @@ void TestScorePanel::filtersAndSortsNumerically() {
     QCOMPARE(filter.rowCount(), 1);
     filter.setText(QStringLiteral("blue"));  // every question has the option "blue"
     QCOMPARE(filter.rowCount(), 4);
+}
+
+// The table shows confidences to 3 decimals; its CSV export has every digit.
+void TestScorePanel::csvExportKeepsFullPrecision() {
+    QuestionTableModel model;
+    model.setRows({row(0, "Why is the sky blue?", 0.987654321, true)});
+    QCOMPARE(model.index(0, QuestionTableModel::Confidence).data().toString(), QStringLiteral("0.988"));
+    test::TempDir dir;
+    const QString csv = test::qs(dir / "questions.csv");
+    QString error;
+    QVERIFY2(writeCsv(model, csv, &error), qPrintable(error));
+    QFile in(csv);
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(in.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 2);
+    QVERIFY2(lines[1].contains(QStringLiteral(",0.987654321,")), qPrintable(lines[1]));
+    QVERIFY2(lines[1].contains(QStringLiteral(",yes")), qPrintable(lines[1]));  // display text elsewhere
 }
 
 void TestScorePanel::scoringFillsTableAndHistogram() {
