@@ -10,7 +10,6 @@
 namespace prunescope::ui {
 
 struct BarChartView::Items {
-    QCPItemText* emptyText = nullptr;
     QCPBarsGroup* group = nullptr;
     QList<QCPBars*> bars;
     QList<QCPErrorBars*> errorBars;
@@ -22,13 +21,6 @@ BarChartView::BarChartView(QWidget* parent) : PlotView(parent), m_items(std::mak
     p->xAxis->setTickLength(0, 4);
     p->legend->setVisible(false);
     p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
-    m_items->emptyText = new QCPItemText(p);
-    m_items->emptyText->position->setType(QCPItemPosition::ptAxisRectRatio);
-    m_items->emptyText->position->setCoords(0.5, 0.5);
-    m_items->emptyText->setPositionAlignment(Qt::AlignCenter);
-    m_items->emptyText->setTextAlignment(Qt::AlignCenter);
-    m_items->emptyText->setColor(QColor(90, 90, 90));
-    m_items->emptyText->setVisible(false);
     connect(p, &QCustomPlot::beforeReplot, this, &BarChartView::updateLabels);
 }
 
@@ -50,6 +42,7 @@ bool BarChartView::setData(QStringList categories, QStringList series, std::vect
         m_errors.clear();
         m_labelStride = 0;
         updateLabels();
+        setHasData(false);
         requestReplot();
         return false;
     }
@@ -126,20 +119,13 @@ bool BarChartView::setData(QStringList categories, QStringList series, std::vect
     if (nCategory == 0) p->yAxis->setRange(0.0, 1.0);  // no 8e-11 ticks over nothing
     p->yAxis->setTickLabels(nCategory > 0);
     p->legend->setVisible(nSeries > 1);
+    setHasData(nCategory > 0);
     requestReplot();
     return true;
 }
 
-void BarChartView::setEmptyText(const QString& text) {
-    m_emptyText = text;
-    updateLabels();
-    requestReplot();
-}
-
 void BarChartView::updateLabels() {
     QCustomPlot* p = plot();
-    m_items->emptyText->setText(m_emptyText);
-    m_items->emptyText->setVisible(m_categories.isEmpty() && !m_emptyText.isEmpty());
     // The width the axis will have: the viewport less the axis rect's margins (the y axis labels).
     const QMargins margins = p->axisRect()->margins();
     const double width = std::max(1, p->viewport().width() - margins.left() - margins.right());

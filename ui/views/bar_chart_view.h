@@ -23,8 +23,6 @@ public:
                  std::vector<std::vector<double>> errors = {});
     void setValueLabel(const QString& label);     // y axis title
     void setCategoryLabel(const QString& label);  // x axis title
-    // Shown in the middle of the plot while there are no categories (say why, not just nothing).
-    void setEmptyText(const QString& text);
 
     // Every labelStride()-th category is labelled: as many as fit the plot's width side by side.
     int labelStride() const { return m_labelStride; }
@@ -44,7 +42,6 @@ private:
     QStringList m_series;
     std::vector<std::vector<double>> m_values;
     std::vector<std::vector<double>> m_errors;
-    QString m_emptyText;
     int m_labelStride = 0;  // 0: labels not set up yet
 };
 

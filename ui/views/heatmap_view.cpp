@@ -23,6 +23,7 @@ public:
         : QCPLayerable(plot, QStringLiteral("main")), m_raster(raster) {}
 
     QCPColorScale* colorScale = nullptr;
+    std::pair<int, int> highlighted{-1, -1};  // (layer, neuron) outlined, or none
 
 protected:
     void applyDefaultAntialiasingHint(QCPPainter* painter) const override { painter->setAntialiasing(false); }
@@ -30,6 +31,8 @@ protected:
     void draw(QCPPainter* painter) override;
 
 private:
+    void drawHighlight(QCPPainter* painter);
+
     HeatmapRaster* m_raster;
 };
 
@@ -58,19 +61,49 @@ void HeatmapLayer::draw(QCPPainter* painter) {
     const QRect source(0, l0 * HeatmapRaster::kSubRows, image.width(), (l1 - l0) * HeatmapRaster::kSubRows);
     painter->setRenderHint(QPainter::SmoothPixmapTransform, false);
     painter->drawImage(target, image, source);
+    drawHighlight(painter);
+}
+
+// The clicked neuron's cell, outlined in black and white so that it shows on every colour; at
+// least a few pixels wide where a screen column holds many neurons.
+void HeatmapLayer::drawHighlight(QCPPainter* painter) {
+    const auto [layer, neuron] = highlighted;
+    if (layer < 0 || layer >= m_raster->nLayer() || neuron < 0 || neuron >= m_raster->nNeuron()) return;
+    const double position = m_raster->positionOf(layer, neuron);
+    QCPAxis* xAxis = mParentPlot->xAxis;
+    QCPAxis* yAxis = mParentPlot->yAxis;
+    const double x0 = xAxis->coordToPixel(position - 0.5), x1 = xAxis->coordToPixel(position + 0.5);
+    const double y0 = yAxis->coordToPixel(layer - 0.5), y1 = yAxis->coordToPixel(layer + 0.5);
+    constexpr double kMinWidth = 5.0;
+    const double cx = (x0 + x1) / 2, w = std::max(std::abs(x1 - x0), kMinWidth);
+    const QRectF cell(QPointF(cx - w / 2, std::min(y0, y1)), QPointF(cx + w / 2, std::max(y0, y1)));
+    painter->setBrush(Qt::NoBrush);
+    painter->setPen(QPen(Qt::white, 3));
+    painter->drawRect(cell);
+    painter->setPen(QPen(Qt::black, 1));
+    painter->drawRect(cell);
 }
 
 HeatmapView::HeatmapView(QWidget* parent) : PlotView(parent) {
     QCustomPlot* p = plot();
     p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    p->axisRect()->setRangeDrag(Qt::Horizontal | Qt::Vertical);
-    p->axisRect()->setRangeZoom(Qt::Horizontal | Qt::Vertical);
+    // Every layer stays in view: the wheel and dragging move along neurons only.
+    p->axisRect()->setRangeDrag(Qt::Horizontal);
+    p->axisRect()->setRangeZoom(Qt::Horizontal);
     p->axisRect()->setBackground(QBrush(QColor(HeatmapPalette::backgroundColor())));
     p->xAxis->setLabel(tr("Neuron"));
     p->yAxis->setLabel(tr("Layer"));
     p->yAxis->setRangeReversed(true);
     p->xAxis->grid()->setVisible(false);
     p->yAxis->grid()->setVisible(false);
+    // Layers and neurons are counted: ticks at whole numbers only (never layer 0.5).
+    for (QCPAxis* axis : {p->xAxis, p->yAxis}) {
+        auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
+        ticker->setTickStep(1.0);
+        ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+        axis->setTicker(ticker);
+        axis->setSubTicks(false);
+    }
 
     m_raster.setColorRange(kDefaultColorRange);
     m_layer = new HeatmapLayer(p, &m_raster);
@@ -110,8 +143,12 @@ void HeatmapView::setScores(int nLayer, int nNeuron, std::vector<float> scores) 
                  nNeuron);
     }
     m_raster.setScores(nLayer, nNeuron, std::move(scores));
+    setHasData(nLayer > 0 && nNeuron > 0);
     m_hovered = {-1, -1};
-    if (!sameShape) resetZoom();
+    if (!sameShape) {
+        m_layer->highlighted = {-1, -1};
+        resetZoom();
+    }
     dataChanged();
 }
 
@@ -134,16 +171,19 @@ void HeatmapView::setColorRange(double quantile) {
 }
 
 void HeatmapView::setOrder(HeatmapOrder order) {
+    if (order == m_raster.order()) return;
     m_raster.setOrder(order);
     updateAxisLabel();
-    requestReplot();
+    resetZoom();  // the neurons in view are others now
 }
 
 void HeatmapView::updateAxisLabel() {
     QString label = m_raster.order() == HeatmapOrder::ByScore ? tr("Rank in layer (by score)") : tr("Neuron");
-    // With reference neurons the marker rows carry three colours: say which is which.
+    // The marks under each layer's row: say which colour is which.
     if (m_raster.referenceCount() > 0) {
-        label += tr("   —   marks: magenta selected, green %1, orange both").arg(m_referenceLabel);
+        label += tr("   —   marks under each layer: magenta selected, green %1, orange both").arg(m_referenceLabel);
+    } else if (m_raster.selectedCount() > 0) {
+        label += tr("   —   magenta marks under each layer: selected neurons");
     }
     plot()->xAxis->setLabel(label);
 }
@@ -155,7 +195,17 @@ void HeatmapView::setBinRule(HeatmapBinRule rule) {
 
 void HeatmapView::setSelection(std::vector<uint8_t> mask) {
     m_raster.setSelection(std::move(mask));
+    updateAxisLabel();
     requestReplot();
+}
+
+void HeatmapView::setHighlighted(int layer, int neuron) {
+    m_layer->highlighted = {layer, neuron};
+    requestReplot();
+}
+
+std::pair<int, int> HeatmapView::highlighted() const {
+    return m_layer->highlighted;
 }
 
 void HeatmapView::setReference(std::vector<uint8_t> mask, const QString& label) {
@@ -233,7 +283,9 @@ void HeatmapView::onMouseRelease(QMouseEvent* event) {
     m_pressed = false;
     if ((event->pos() - m_pressPos).manhattanLength() > QApplication::startDragDistance()) return;
     const auto [layer, neuron] = neuronAt(event->pos());
-    if (layer >= 0) emit neuronClicked(layer, neuron);
+    if (layer < 0) return;
+    setHighlighted(layer, neuron);
+    emit neuronClicked(layer, neuron);
 }
 
 void HeatmapView::clampRanges() {

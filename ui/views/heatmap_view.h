@@ -36,6 +36,9 @@ public:
     void setBinRule(HeatmapBinRule rule);
     // (layer, neuron) mask; selected neurons get a marker strip under their layer's row.
     void setSelection(std::vector<uint8_t> mask);
+    // Outlines one neuron's cell (a click does it; (-1, -1): none). A new shape clears it.
+    void setHighlighted(int layer, int neuron);
+    std::pair<int, int> highlighted() const;
     // Reference neurons (e.g. the demo's true cue neurons), marked green on the selection row
     // (orange where a selected neuron shares the column); `label` names them in the tooltip and the
     // axis label's key to the colours.
@@ -43,7 +46,8 @@ public:
     // Bins with |value| below the threshold are faded.
     void setThreshold(double threshold);
     void clearThreshold();
-    // Shows display positions [first, end) of every layer; resetZoom shows all.
+    // Shows display positions [first, end) of every layer (all layers are always shown; zoom and
+    // drag act along neurons); resetZoom shows all. A new order resets the zoom.
     void setVisibleRange(int first, int end);
     void resetZoom();
 

@@ -13,13 +13,15 @@ struct HistogramView::Items {
     QCPBars* correct = nullptr;
     QCPBars* wrong = nullptr;
     QCPItemStraightLine* line = nullptr;
-    QCPItemRect* shade = nullptr;  // the selected side, [threshold, 1]
-    QCPItemText* label = nullptr;
+    QCPItemRect* shade = nullptr;     // the selected side, [threshold, 1]
+    QCPTextElement* label = nullptr;  // above the plot: it never covers the line or the bars
 };
 
 HistogramView::HistogramView(QWidget* parent) : PlotView(parent), m_items(std::make_unique<Items>()) {
     QCustomPlot* p = plot();
-    p->setInteractions({});
+    // The wheel zooms confidences; a press moves the threshold, so there is no dragging the range.
+    p->setInteractions(QCP::iRangeZoom);
+    p->axisRect()->setRangeZoom(Qt::Horizontal);
     p->xAxis->setRange(0.0, 1.0);
     p->xAxis->setLabel(tr("Confidence"));
     p->yAxis->setLabel(tr("Questions"));
@@ -44,16 +46,16 @@ HistogramView::HistogramView(QWidget* parent) : PlotView(parent), m_items(std::m
     m_items->shade->setBrush(QColor(30, 100, 200, 30));
     m_items->line = new QCPItemStraightLine(p);
     m_items->line->setPen(QPen(QColor(30, 100, 200), 2));
-    m_items->label = new QCPItemText(p);
-    m_items->label->position->setType(QCPItemPosition::ptAxisRectRatio);
-    m_items->label->position->setCoords(0.98, 0.03);
-    m_items->label->setPositionAlignment(Qt::AlignTop | Qt::AlignRight);
-    m_items->label->setPadding(QMargins(4, 2, 4, 2));
-    m_items->label->setBrush(QColor(255, 255, 255, 220));
+    p->plotLayout()->insertRow(0);
+    m_items->label = new QCPTextElement(p, QString(), QFont(font().family(), font().pointSize()));
+    p->plotLayout()->addElement(0, 0, m_items->label);
 
     connect(p, &QCustomPlot::mousePress, this, &HistogramView::onMousePress);
     connect(p, &QCustomPlot::mouseMove, this, &HistogramView::onMouseMove);
     connect(p, &QCustomPlot::mouseRelease, this, &HistogramView::onMouseRelease);
+    connect(p, &QCustomPlot::mouseDoubleClick, this, [this] { resetZoom(); });
+    connect(p->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, &HistogramView::onRangeChanged);
+    applyCountScale();
     rebin();
     updateThresholdItems();
 }
@@ -64,6 +66,7 @@ void HistogramView::setData(std::vector<float> confidence, std::vector<uint8_t> 
     m_confidence = std::move(confidence);
     m_correct = std::move(correct);
     m_correct.resize(m_confidence.size(), 0);
+    setHasData(!m_confidence.empty());
     rebin();
     updateThresholdItems();
 }
@@ -73,6 +76,50 @@ void HistogramView::setBinCount(int nBin) {
     if (nBin == m_nBin) return;
     m_nBin = nBin;
     rebin();
+}
+
+void HistogramView::setVisibleRange(double lo, double hi) {
+    lo = std::clamp(std::isfinite(lo) ? lo : 0.0, 0.0, 1.0);
+    hi = std::clamp(std::isfinite(hi) ? hi : 1.0, 0.0, 1.0);
+    if (hi - lo < kMinRange) {  // keep the centre, widen to the minimum inside [0, 1]
+        const double centre = std::clamp((lo + hi) / 2, kMinRange / 2, 1.0 - kMinRange / 2);
+        lo = centre - kMinRange / 2;
+        hi = centre + kMinRange / 2;
+    }
+    m_lo = lo;
+    m_hi = hi;
+    m_settingRange = true;
+    plot()->xAxis->setRange(lo, hi);
+    m_settingRange = false;
+    rebin();
+}
+
+void HistogramView::onRangeChanged() {
+    if (m_settingRange) return;
+    const QCPRange r = plot()->xAxis->range();
+    setVisibleRange(r.lower, r.upper);
+}
+
+void HistogramView::setLogScale(bool on) {
+    if (on == m_log) return;
+    m_log = on;
+    applyCountScale();
+}
+
+void HistogramView::applyCountScale() {
+    QCPAxis* axis = plot()->yAxis;
+    axis->setScaleType(m_log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    if (m_log) {
+        axis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+        axis->setNumberFormat(QStringLiteral("gb"));
+    } else {
+        auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();  // counts: whole numbers
+        ticker->setTickStep(1.0);
+        ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+        axis->setTicker(ticker);
+        axis->setNumberFormat(QStringLiteral("g"));
+    }
+    updateCountAxis();
 }
 
 void HistogramView::setThreshold(double threshold) {
@@ -137,27 +184,37 @@ void HistogramView::onMouseRelease(QMouseEvent* event) {
 void HistogramView::rebin() {
     m_correctCounts.assign(size_t(m_nBin), 0);
     m_wrongCounts.assign(size_t(m_nBin), 0);
+    const double width = (m_hi - m_lo) / m_nBin;
     for (size_t i = 0; i < m_confidence.size(); ++i) {
-        const float c = m_confidence[i];
-        if (!std::isfinite(c)) continue;
-        const int bin = std::clamp(int(std::floor(double(c) * m_nBin)), 0, m_nBin - 1);
+        const double c = m_confidence[i];
+        if (!std::isfinite(c) || c < m_lo || c > m_hi) continue;
+        const int bin = std::clamp(int(std::floor((c - m_lo) * m_nBin / (m_hi - m_lo))), 0, m_nBin - 1);
         ++(m_correct[i] ? m_correctCounts : m_wrongCounts)[size_t(bin)];
     }
     QVector<double> keys(m_nBin);
     QVector<double> correct(m_nBin);
     QVector<double> wrong(m_nBin);
-    int maxTotal = 0;
+    m_maxTotal = 0;
     for (int b = 0; b < m_nBin; ++b) {
-        keys[b] = (b + 0.5) / m_nBin;
+        keys[b] = m_lo + (b + 0.5) * width;
         correct[b] = m_correctCounts[size_t(b)];
         wrong[b] = m_wrongCounts[size_t(b)];
-        maxTotal = std::max(maxTotal, m_correctCounts[size_t(b)] + m_wrongCounts[size_t(b)]);
+        m_maxTotal = std::max(m_maxTotal, m_correctCounts[size_t(b)] + m_wrongCounts[size_t(b)]);
     }
-    m_items->correct->setWidth(1.0 / m_nBin);
-    m_items->wrong->setWidth(1.0 / m_nBin);
+    m_items->correct->setWidth(width);
+    m_items->wrong->setWidth(width);
     m_items->correct->setData(keys, correct, true);
     m_items->wrong->setData(keys, wrong, true);
-    plot()->yAxis->setRange(0.0, std::max(1.0, maxTotal * 1.15));
+    updateCountAxis();
+}
+
+void HistogramView::updateCountAxis() {
+    // A log axis starts below 1 so that a bin of one question shows; a bar of 0 is not drawn.
+    if (m_log) {
+        plot()->yAxis->setRange(0.5, std::max(10.0, m_maxTotal * 2.0));
+    } else {
+        plot()->yAxis->setRange(0.0, std::max(1.0, m_maxTotal * 1.15));
+    }
     requestReplot();
 }
 

@@ -1,5 +1,7 @@
 // Histogram of answer confidences in [0, 1], correct and wrong answers stacked, with a threshold
-// line the user drags; questions with confidence >= threshold are "selected".
+// line the user drags; questions with confidence >= threshold are "selected". The wheel zooms the
+// confidence axis (the bins then cover what is in view; a double click shows [0, 1] again) and a
+// log count axis shows small bins beside the one that holds most answers.
 #pragma once
 
 #include "ui/views/plot_view.h"
@@ -24,8 +26,18 @@ public:
 
     // One confidence and one correct flag (0/1) per question; a short `correct` counts as wrong.
     void setData(std::vector<float> confidence, std::vector<uint8_t> correct);
-    void setBinCount(int nBin);  // bin i covers [i/n, (i+1)/n); the last one includes 1
+    // Bin i covers [lo + i w, lo + (i+1) w) of the visible range [lo, hi], w = (hi - lo) / n; the
+    // last one includes hi.
+    void setBinCount(int nBin);
     int binCount() const { return m_nBin; }
+    // The confidences in view, clamped to [0, 1] and at least kMinRange wide; rebins.
+    static constexpr double kMinRange = 0.005;
+    void setVisibleRange(double lo, double hi);
+    void resetZoom() { setVisibleRange(0.0, 1.0); }
+    std::pair<double, double> visibleRange() const { return {m_lo, m_hi}; }
+    // Counts on a log axis (1, 10, 100, ...) instead of a linear one.
+    void setLogScale(bool on);
+    bool logScale() const { return m_log; }
     void setThreshold(double threshold);  // clamped to [0, 1]; emits thresholdChanged if moved
     double threshold() const { return m_threshold; }
 
@@ -45,7 +57,10 @@ private:
     void onMousePress(QMouseEvent* event);
     void onMouseMove(QMouseEvent* event);
     void onMouseRelease(QMouseEvent* event);
+    void onRangeChanged();
     void rebin();
+    void applyCountScale();
+    void updateCountAxis();
     void updateThresholdItems();
 
     std::unique_ptr<Items> m_items;  // the QCustomPlot bars and items
@@ -54,6 +69,10 @@ private:
     std::vector<int> m_correctCounts;
     std::vector<int> m_wrongCounts;
     int m_nBin = kDefaultBinCount;
+    double m_lo = 0.0, m_hi = 1.0;
+    int m_maxTotal = 0;  // the tallest stack
+    bool m_log = false;
+    bool m_settingRange = false;
     double m_threshold = 0.5;
     bool m_dragging = false;
 };

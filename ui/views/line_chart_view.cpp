@@ -55,6 +55,7 @@ void LineChartView::addPoint(const QString& series, double x, double y) {
         m_items->lastName = series;
     }
     m_items->last->addData(x, y);  // appends when x >= the last key
+    setHasData(true);
     scheduleReplot();
 }
 
@@ -64,6 +65,7 @@ void LineChartView::clear() {
     m_items->last = nullptr;
     m_items->lastName.clear();
     plot()->yAxis2->setVisible(false);
+    setHasData(false);
     scheduleReplot();
 }
 

@@ -5,6 +5,8 @@
 #include <QWidget>
 
 class QCustomPlot;
+class QLabel;
+class QStackedLayout;
 
 namespace prunescope::ui {
 
@@ -20,14 +22,26 @@ public:
     void replotNow();
     // The widget that receives the mouse (the plot), for tests and event filters.
     QWidget* plotWidget() const;
+    // Shown instead of the plot while the view has no data: say why and what to do ("No scores
+    // yet: attribute first"), rather than axes over nothing. Empty (the default): the bare axes.
+    void setEmptyText(const QString& text);
+    QString emptyText() const;
+    bool showsEmptyState() const;
 
 protected:
     QCustomPlot* plot() const { return m_plot; }
+    // Each view says when it has something to draw.
+    void setHasData(bool hasData);
     // Asks for one replot on the next event-loop turn; repeated calls merge.
     void requestReplot();
 
 private:
+    void updateEmptyState();
+
     QCustomPlot* m_plot = nullptr;
+    QStackedLayout* m_pages = nullptr;
+    QLabel* m_empty = nullptr;
+    bool m_hasData = false;
 };
 
 }  // namespace prunescope::ui

@@ -84,10 +84,16 @@ void TestBarChartView::labelsThinOutWhenTheyWouldOverlap() {
     QCOMPARE(view.labelStride(), 1);
 
     // No data: a message instead of bare axes.
+    QVERIFY(!view.showsEmptyState());
     view.setEmptyText(QStringLiteral("nothing to show"));
     QVERIFY(view.setData({}, {}, {}));
     view.replotNow();
     QCOMPARE(view.categoryCount(), 0);
+    QVERIFY(view.showsEmptyState());
+    QVERIFY(!view.plotWidget()->isVisible());
+    QVERIFY(view.setData({"a"}, {"s"}, {{1.0}}));
+    QVERIFY(!view.showsEmptyState());
+    QVERIFY(view.plotWidget()->isVisible());
 }
 
 // Accuracies near 0 with wide error bars (the Compare panel's chance-level arms): the axis starts

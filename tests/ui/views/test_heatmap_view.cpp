@@ -4,6 +4,9 @@
 #include <QMouseEvent>
 #include <QSignalSpy>
 #include <QTest>
+#include <QWheelEvent>
+
+#include <qcustomplot.h>
 
 #include <algorithm>
 #include <cmath>
@@ -38,6 +41,12 @@ void showAndLayOut(HeatmapView& view, QSize size) {
     view.replotNow();
 }
 
+// Reaches the view's plot, to read its axes.
+class ProbedHeatmapView : public HeatmapView {
+public:
+    using HeatmapView::plot;
+};
+
 }  // namespace
 
 class TestHeatmapView : public QObject {
@@ -61,6 +70,10 @@ private slots:
     void clickEmitsNeuron();
     void clickInScoreOrderEmitsNeuronIndex();
     void hoverEmitsHoveredChanged();
+    void ticksAreWholeNumbers();
+    void wheelZoomsAlongNeuronsOnly();
+    void newOrderResetsZoom();
+    void clickOutlinesTheNeuron();
 };
 
 void TestHeatmapView::binningIsMaxAbsOfKnownMatrix() {
@@ -405,6 +418,65 @@ void TestHeatmapView::hoverEmitsHoveredChanged() {
     QCOMPARE(spy.at(0).at(1).toInt(), 3);
     QApplication::sendEvent(view.plotWidget(), &move);  // same cell: no new signal
     QCOMPARE(spy.count(), 1);
+}
+
+// The 2-layer demo showed layer ticks at -0.5, 0, 0.5, 1, 1.5.
+void TestHeatmapView::ticksAreWholeNumbers() {
+    ProbedHeatmapView view;
+    view.setScores(2, 7, randomScores(14, 12));
+    showAndLayOut(view, QSize(800, 400));
+    for (QCPAxis* axis : {view.plot()->xAxis, view.plot()->yAxis}) {
+        const QVector<double> ticks = axis->tickVector();
+        QVERIFY(!ticks.isEmpty());
+        for (double t : ticks) QVERIFY2(t == std::round(t), qPrintable(QString::number(t)));
+    }
+    QCOMPARE(view.plot()->yAxis->tickVector(), QVector<double>({0.0, 1.0}));
+}
+
+void TestHeatmapView::wheelZoomsAlongNeuronsOnly() {
+    ProbedHeatmapView view;
+    view.setScores(6, 400, randomScores(2400, 13));
+    showAndLayOut(view, QSize(800, 400));
+    const QCPRange layers = view.plot()->yAxis->range();
+    const QCPRange neurons = view.plot()->xAxis->range();
+    const QPoint at = view.cellCenter(3, 200);
+    QWheelEvent wheel(at, view.plotWidget()->mapToGlobal(at), QPoint(), QPoint(0, 480), Qt::NoButton, Qt::NoModifier,
+                      Qt::NoScrollPhase, false);
+    QApplication::sendEvent(view.plotWidget(), &wheel);
+    QVERIFY(view.plot()->xAxis->range().size() < neurons.size() * 0.9);  // zoomed in on neurons
+    QCOMPARE(view.plot()->yAxis->range().lower, layers.lower);           // every layer still shown
+    QCOMPARE(view.plot()->yAxis->range().upper, layers.upper);
+}
+
+void TestHeatmapView::newOrderResetsZoom() {
+    ProbedHeatmapView view;
+    view.setScores(2, 100, randomScores(200, 14));
+    view.setVisibleRange(10, 20);
+    QCOMPARE(view.plot()->xAxis->range().lower, 9.5);
+    view.setOrder(HeatmapOrder::ByScore);  // positions 10..19 are other neurons now
+    QCOMPARE(view.plot()->xAxis->range().lower, -0.5);
+    QCOMPARE(view.plot()->xAxis->range().upper, 99.5);
+}
+
+void TestHeatmapView::clickOutlinesTheNeuron() {
+    HeatmapView view;
+    view.setScores(3, 10, std::vector<float>(30, 0.5f));  // one colour everywhere
+    showAndLayOut(view, QSize(800, 400));
+    QCOMPARE(view.highlighted(), std::make_pair(-1, -1));
+    const QPoint centre = view.cellCenter(1, 4);
+    const int halfWidth = (view.cellCenter(1, 5).x() - centre.x()) / 2;
+    const QPoint edge(centre.x() - halfWidth, centre.y());  // the cell's left border
+    auto pixel = [&](QPoint p) { return view.plotWidget()->grab().toImage().pixel(p); };
+    const QRgb cellColour = pixel(centre);
+    QCOMPARE(pixel(edge), cellColour);
+    QTest::mouseClick(view.plotWidget(), Qt::LeftButton, {}, centre);
+    QCOMPARE(view.highlighted(), std::make_pair(1, 4));
+    view.replotNow();
+    const QRgb border = pixel(edge);
+    QVERIFY2(border == qRgb(255, 255, 255) || border == qRgb(0, 0, 0), qPrintable(QString::number(border, 16)));
+    QCOMPARE(pixel(centre), cellColour);                  // an outline: the cell's colour stays visible
+    view.setScores(4, 10, std::vector<float>(40, 0.5f));  // another model: no outline
+    QCOMPARE(view.highlighted(), std::make_pair(-1, -1));
 }
 
 QTEST_MAIN(TestHeatmapView)

@@ -3,6 +3,7 @@
 
 #include <QSignalSpy>
 #include <QTest>
+#include <QWheelEvent>
 
 #include <cmath>
 #include <random>
@@ -45,6 +46,8 @@ private slots:
     void setThresholdEmitsOnlyOnChange();
     void dragMovesThreshold();
     void pressOnPlotJumpsThreshold();
+    void zoomRebinsTheVisibleRange();
+    void logScaleShowsSmallBins();
 };
 
 void TestHistogramView::countsKnownData() {
@@ -141,6 +144,71 @@ void TestHistogramView::pressOnPlotJumpsThreshold() {
     QTest::mouseClick(view.plotWidget(), Qt::LeftButton, {}, view.positionFor(0.85));
     QCOMPARE(spy.count(), 1);
     QVERIFY(std::fabs(view.threshold() - 0.85) < 0.01);
+}
+
+// Most answers of a confident model land in [0.95, 1]: zooming there spreads them over the bins.
+void TestHistogramView::zoomRebinsTheVisibleRange() {
+    HistogramView view;
+    std::vector<float> confidence;
+    for (int i = 0; i < 100; ++i) confidence.push_back(0.9502f + 0.0005f * float(i));  // 0.9502 ... 0.9997
+    confidence.push_back(0.2f);
+    view.setData(confidence, std::vector<uint8_t>(confidence.size(), 1));
+    QCOMPARE(view.correctCounts()[19], 100);  // all in the last bin
+    view.setVisibleRange(0.95, 1.0);
+    int inView = 0;
+    for (int b = 0; b < 20; ++b) {
+        QCOMPARE(view.correctCounts()[size_t(b)], 5);  // 0.0025 wide: 5 answers each
+        inView += view.correctCounts()[size_t(b)];
+    }
+    QCOMPARE(inView, 100);  // 0.2 is out of view
+    // Counts above the threshold do not depend on the zoom.
+    view.setThreshold(0.5);
+    QCOMPARE(view.selectedCount(), 100);
+    // A range narrower than the minimum widens around its centre; outside [0, 1] is cut.
+    view.setVisibleRange(0.5, 0.5);
+    QCOMPARE(view.visibleRange().second - view.visibleRange().first, HistogramView::kMinRange);
+    view.setVisibleRange(-1.0, 2.0);
+    QCOMPARE(view.visibleRange(), std::make_pair(0.0, 1.0));
+    // The wheel zooms around the mouse; a double click shows everything again.
+    view.resize(600, 300);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.replotNow();
+    const QPoint at = view.positionFor(0.9);
+    QWheelEvent wheel(at, view.plotWidget()->mapToGlobal(at), QPoint(), QPoint(0, 480), Qt::NoButton, Qt::NoModifier,
+                      Qt::NoScrollPhase, false);
+    QApplication::sendEvent(view.plotWidget(), &wheel);
+    const auto [lo, hi] = view.visibleRange();
+    QVERIFY2(lo > 0.0 && hi <= 1.0 && hi - lo < 0.9, qPrintable(QStringLiteral("%1 %2").arg(lo).arg(hi)));
+    QVERIFY(lo < 0.9 && 0.9 < hi);
+    QTest::mouseDClick(view.plotWidget(), Qt::LeftButton, {}, at);
+    QCOMPARE(view.visibleRange(), std::make_pair(0.0, 1.0));
+}
+
+void TestHistogramView::logScaleShowsSmallBins() {
+    HistogramView view;
+    view.resize(600, 300);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    std::vector<float> confidence(1000, 0.99f);
+    confidence.push_back(0.3f);  // one answer: 1/1000 of the tallest bar
+    view.setData(confidence, std::vector<uint8_t>(confidence.size(), 1));
+    auto barHeight = [&] {  // pixels of the 0.3 bin's bar, from the plot as drawn
+        view.replotNow();
+        const QImage image = view.plotWidget()->grab().toImage();
+        const QPoint base = view.positionFor(0.325);
+        int height = 0;
+        for (int y = image.height() - 1; y >= 0; --y)
+            if (QColor(image.pixel(base.x(), y)).green() > 150 && QColor(image.pixel(base.x(), y)).red() < 150)
+                ++height;
+        return height;
+    };
+    QVERIFY(barHeight() <= 1);  // linear: under a pixel
+    view.setLogScale(true);
+    QVERIFY(view.logScale());
+    const int logHeight = barHeight();
+    qInfo("one-answer bar: %d px on the log axis", logHeight);
+    QVERIFY(logHeight >= 10);
 }
 
 QTEST_MAIN(TestHistogramView)
