@@ -129,7 +129,7 @@ int benchFrontEnds(const Argv& argv) {
         worker.loadDataset(QString::fromStdString(first.string()), QStringLiteral("test"), QString(),
                            QStringLiteral("bench"), 0);
         check("dataset");
-        worker.score(QStringLiteral("bench"), nullptr);
+        worker.score(QStringLiteral("bench"), 0, nullptr);
         check("score");
         ui::AttributionRequest request;
         request.dataset = QStringLiteral("bench");

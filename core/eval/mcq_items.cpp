@@ -36,7 +36,7 @@ ScoringItem presetItem(const McqQuestion& q, const Tokenizer& tokenizer, Scoring
         throw Error("", "setting 'task_preset' (" + taskPresetName(prompt.task) + ")",
                     std::string("this preset scores ") + (letters ? "answer letters" : "the options' text") + ", not " +
                         scoringModeName(mode) + "s",
-                    std::string("use --scoring ") + (letters ? "letter" : "continuation") + " with it");
+                    std::string("use scoring mode ") + (letters ? "letter" : "continuation") + " with it");
     }
     const TaskTexts texts = taskTexts(q, prompt.task, prompt.fewShotPrefix);
     ScoringItem item;
@@ -83,7 +83,8 @@ ScoringItem buildScoringItem(const McqQuestion& q, const Tokenizer& tokenizer, S
                 throw Error("", where,
                             "the answer letter ' " + letter + "' is " + std::to_string(cont.size()) +
                                 " tokens for this tokenizer, letter scoring needs one",
-                            "use --scoring continuation or a template whose prompt ends before the letter");
+                            "score the options' text instead (scoring mode continuation), or use a template whose "
+                            "prompt ends before the letter");
             }
             item.continuations.push_back(cont);
             item.optionChars.push_back(1);

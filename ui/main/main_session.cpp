@@ -58,12 +58,12 @@ Session MainWindow::collectSession(const QString& resultsDir) {
         {"score", m_scorePanel->settings()},         {"attribution", m_attributionPanel->settings()},
         {"selection", m_selectionPanel->settings()}, {"finetune", m_finetunePanel->settings()},
         {"split_seed", m_engine->splitSeed()},       {"tokenizer_sample", m_modelPanel->tokenizerText().toStdString()}};
-    if (!m_engine->promptText().isEmpty() || !m_engine->promptOption().isEmpty() ||
-        !m_engine->promptPreset().isEmpty()) {
-        s.settings["prompt"] = {{"template", m_engine->promptText().toStdString()},
-                                {"option_template", m_engine->promptOption().toStdString()}};
-        if (!m_engine->promptPreset().isEmpty())
-            s.settings["prompt"]["task_preset"] = m_engine->promptPreset().toStdString();
+    const PromptChoice& prompt = m_engine->prompt();
+    if (prompt != PromptChoice{}) {
+        s.settings["prompt"] = {{"template", prompt.text.toStdString()},
+                                {"option_template", prompt.option.toStdString()}};
+        if (!prompt.preset.isEmpty()) s.settings["prompt"]["task_preset"] = prompt.preset.toStdString();
+        if (!prompt.scoring.isEmpty()) s.settings["prompt"]["scoring"] = prompt.scoring.toStdString();
     }
     return s;
 }
@@ -106,7 +106,8 @@ std::optional<std::pair<nlohmann::json, QString>> MainWindow::experimentConfig()
     if (!m_engine->promptPreset().isEmpty()) {
         config["scoring"]["task_preset"] = m_engine->promptPreset().toStdString();  // it sets the mode
     } else {
-        config["scoring"]["mode"] = "letter";
+        config["scoring"]["mode"] =
+            m_engine->prompt().scoring.isEmpty() ? "letter" : m_engine->prompt().scoring.toStdString();
     }
     if (!m_engine->promptText().isEmpty()) config["scoring"]["template"] = m_engine->promptText().toStdString();
     if (!m_engine->promptOption().isEmpty())
@@ -127,8 +128,9 @@ void MainWindow::applySession(const Session& s) {
     m_engine->setSplitSeed(s.settings.value("split_seed", 0));
     const auto prompt = s.settings.value("prompt", nlohmann::json::object());
     const QString preset = QString::fromStdString(prompt.value("task_preset", std::string()));
-    m_engine->setPrompt(QString::fromStdString(prompt.value("template", std::string())),
-                        QString::fromStdString(prompt.value("option_template", std::string())), preset);
+    m_engine->setPrompt({QString::fromStdString(prompt.value("template", std::string())),
+                         QString::fromStdString(prompt.value("option_template", std::string())), preset,
+                         QString::fromStdString(prompt.value("scoring", std::string()))});
     m_scorePanel->showPreset(preset);
     for (const auto& name : m_engine->datasetNames()) m_engine->removeDataset(name);
     if (!s.model.isEmpty()) m_engine->loadModel(s.model);

@@ -133,6 +133,12 @@ void MainWindow::wirePanels() {
     connect(m_logBridge.get(), &LogBridge::messageChanged, m_logPanel, &LogPanel::appendMessage);
     connect(m_engine.get(), &Engine::taskFailed, this, &MainWindow::onTaskFailed);
     connect(m_scorePanel, &ScorePanel::thresholdChanged, m_attributionPanel, &AttributionPanel::setMinConfidence);
+    connect(m_attributionPanel, &AttributionPanel::questionActivated, this, [this](const QString& dataset, int index) {
+        showPanel(Panel::Score);
+        if (!m_scorePanel->showQuestion(dataset, index))
+            statusBar()->showMessage(tr("Question %1 of %2 is not scored yet: score it first").arg(index).arg(dataset),
+                                     8000);
+    });
     connect(m_attributionPanel, &AttributionPanel::presetChosen, this, [this](Preset preset) {
         const auto p = methodSettings(preset);
         m_selectionPanel->setRule(p.rule);
@@ -212,6 +218,26 @@ void MainWindow::openModel(const QString& dir) {
             return;
     } catch (const std::exception&) {
         // no readable config: loading reports it, with the file and the field
+    }
+    // Scores belong to their model: another one closes them (the same one reads them back).
+    const QString scores = m_attributionPanel->attributionFile();
+    const bool otherModel = m_engine->hasModel() &&
+                            QFileInfo(dir).canonicalFilePath() != QFileInfo(m_engine->model().dir).canonicalFilePath();
+    if (otherModel && !scores.isEmpty()) {
+        bool open = true;
+        if (m_options.closeScoresPrompt) {
+            open = m_options.closeScoresPrompt(scores, dir);
+        } else if (m_options.interactive) {
+            open = QMessageBox::question(
+                       this, tr("Close the Neuron Scores?"),
+                       tr("The neuron scores shown belong to %1; opening %2 closes them.\n\n"
+                          "They stay in %3: open that file again (Attribute ▸ Open…) with %1 to see them.")
+                           .arg(QFileInfo(m_engine->model().dir).fileName(), QFileInfo(dir).fileName(), scores),
+                       QMessageBox::Open | QMessageBox::Cancel, QMessageBox::Open) == QMessageBox::Open;
+        }
+        if (!open) return;
+        log::get("gui")->info("neuron scores of {} closed (kept in {}) for {}", m_engine->model().dir.toStdString(),
+                              scores.toStdString(), dir.toStdString());
     }
     m_engine->loadModel(dir);
 }

@@ -50,6 +50,9 @@ struct MainWindowOptions {
     // the session's path (empty: unsaved) and the recovery file's. Empty: a dialog when
     // interactive, else Ignore.
     std::function<RecoveryChoice(const QString& session, const QString& recovery)> recoveryPrompt = {};
+    // Asked before another model closes the neuron scores shown (their file, the new model's path);
+    // true: open it. Empty: an Open / Cancel dialog when interactive, else open.
+    std::function<bool(const QString& scores, const QString& model)> closeScoresPrompt = {};
 };
 
 class MainWindow : public QMainWindow {

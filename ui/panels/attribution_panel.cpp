@@ -11,6 +11,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -20,6 +21,7 @@
 #include "ui/common/memory_plan_ui.h"
 #include "ui/common/setting_widgets.h"
 #include "ui/panels/neuron_panel.h"
+#include "ui/panels/neuron_table.h"
 #include "ui/views/heatmap_view.h"
 #include "ui/worker/engine.h"
 
@@ -74,6 +76,8 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
 
     auto* view = new QHBoxLayout;
     m_score = settingComboBox(settings::kNeuronScore, this);
+    m_score->setToolTip(m_score->toolTip() +
+                        tr("\nThe Select panel ranks neurons by this score too: changing it changes the selection."));
     m_perQuestion = new QCheckBox(tr("per question"), this);
     m_perQuestion->setObjectName(QStringLiteral("perQuestion"));
     m_perQuestion->setToolTip(tr("Divide each question's IG by its largest |IG| before aggregating (+per-question)"));
@@ -116,10 +120,17 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
     m_heatmap = new HeatmapView(splitter);
     m_heatmap->setColorScale(HeatmapScale::Signed);
     m_heatmap->setMinimumHeight(220);
+    m_heatmap->setEmptyText(
+        tr("No neuron scores yet.\nScore a dataset, then press Attribute (or Open… an "
+           "attributions file): the neurons of every layer appear here as they are attributed."));
     addPlotExportMenu(m_heatmap, QStringLiteral("heatmap"));
-    m_neuron = new NeuronPanel(splitter);
+    m_details = new QTabWidget(splitter);
+    m_neuron = new NeuronPanel(m_details);
+    m_table = new NeuronTable(m_details);
+    m_details->addTab(m_neuron, tr("Neuron"));
+    m_details->addTab(m_table, tr("All neurons, ranked"));
     splitter->addWidget(m_heatmap);
-    splitter->addWidget(m_neuron);
+    splitter->addWidget(m_details);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
     layout->addWidget(splitter, 1);
@@ -152,18 +163,29 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
         emit settingsChanged();
     });
     connect(reset, &QPushButton::clicked, m_heatmap, &HeatmapView::resetZoom);
-    connect(m_heatmap, &HeatmapView::neuronClicked, this, [this](int layer, int neuron) {
+    connect(m_heatmap, &HeatmapView::neuronClicked, this, &AttributionPanel::openNeuron);
+    connect(m_table, &NeuronTable::neuronActivated, this, [this](int layer, int neuron) {
+        m_heatmap->setHighlighted(layer, neuron);
         m_neuron->setLoading(layer, neuron);
-        m_engine.requestNeuron(layer, neuron);
+        m_engine.requestNeuron(layer, neuron);  // the table stays in front; its Neuron tab shows the detail
     });
     connect(&m_engine, &Engine::neuronDetailFinished, m_neuron, &NeuronPanel::setDetail);
+    connect(m_neuron, &NeuronPanel::questionActivated, this, &AttributionPanel::questionActivated);
     connect(&m_engine, &Engine::neuronScoresChanged, this, &AttributionPanel::onScores);
     connect(&m_engine, &Engine::datasetsChanged, this, &AttributionPanel::updateDatasets);
-    connect(&m_engine, &Engine::modelChanged, this, [this] {
+    connect(&m_engine, &Engine::modelChanged, this, [this](const ModelCard& card) {
+        // The same model opened again (another dtype or device): its scores still hold; read them back.
+        const QString file = m_scores.file;
+        const bool sameModel = !file.isEmpty() && !m_modelDir.isEmpty() &&
+                               QFileInfo(card.dir).canonicalFilePath() == QFileInfo(m_modelDir).canonicalFilePath() &&
+                               card.nLayer == m_scores.nLayer && card.nNeuron == m_scores.nNeuron;
+        m_modelDir = card.dir;
         m_scores = NeuronScores{};
         m_heatmap->setScores(0, 0, {});
         m_neuron->clear();
+        m_table->clear();
         updateStatus();
+        if (sameModel) openFile(file);
     });
     connect(m_steps, &QSpinBox::valueChanged, this, &AttributionPanel::updatePlan);
     connect(m_scope, &QComboBox::currentTextChanged, this, &AttributionPanel::updatePlan);
@@ -289,7 +311,16 @@ void AttributionPanel::setMinConfidence(double value) {
 }
 
 void AttributionPanel::setSelection(const std::vector<uint8_t>& mask) {
-    if (mask.size() == m_scores.values.size()) m_heatmap->setSelection(mask);
+    if (mask.size() != m_scores.values.size()) return;
+    m_heatmap->setSelection(mask);
+    m_table->setSelection(mask);
+}
+
+void AttributionPanel::openNeuron(int layer, int neuron) {
+    m_heatmap->setHighlighted(layer, neuron);
+    m_details->setCurrentWidget(m_neuron);
+    m_neuron->setLoading(layer, neuron);
+    m_engine.requestNeuron(layer, neuron);
 }
 
 void AttributionPanel::onScores(const NeuronScores& s) {
@@ -297,6 +328,7 @@ void AttributionPanel::onScores(const NeuronScores& s) {
     m_scores = s;
     if (!s.final) ++m_liveUpdates;
     if (!sameShape || !m_heatmap->updateScores(s.values)) m_heatmap->setScores(s.nLayer, s.nNeuron, s.values);
+    if (s.final) m_table->setScores(s);  // live frames would re-sort 100k rows four times a second
     updateStatus();
 }
 

@@ -15,12 +15,14 @@ class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
 class QSpinBox;
+class QTabWidget;
 
 namespace prunescope::ui {
 
 class Engine;
 class HeatmapView;
 class NeuronPanel;
+class NeuronTable;
 
 class AttributionPanel : public QWidget {
     Q_OBJECT
@@ -42,10 +44,15 @@ public:
 
     const NeuronScores& scores() const { return m_scores; }
     int liveUpdates() const { return m_liveUpdates; }  // frames received during the last run
+    // The file of the scores shown (written by a run or opened); empty when none. Opening another
+    // model closes them (MainWindow asks first); the same model opened again reads them back.
     QString attributionFile() const { return m_scores.file; }
     HeatmapView* heatmap() const { return m_heatmap; }
     QString statusText() const;  // the line above the heatmap (what is shown, from which file and preset)
     NeuronPanel* neuronPanel() const { return m_neuron; }
+    NeuronTable* neuronTable() const { return m_table; }
+    // Outlines the neuron in the heatmap and shows its details (as a click on its cell does).
+    void openNeuron(int layer, int neuron);
 
     nlohmann::json settings() const;
     void applySettings(const nlohmann::json& settings);
@@ -56,6 +63,8 @@ public:
     ScoreSpec scoreSpec() const;
 
 signals:
+    // A question in the neuron view double-clicked (the main window shows it in the Score panel).
+    void questionActivated(const QString& dataset, int index);
     void settingsChanged();
     void presetChosen(Preset preset);
 
@@ -70,6 +79,7 @@ private:
     QString m_resultsDir;
     QStringList m_startedFiles;  // files of the runs started here (written when they finish)
     NeuronScores m_scores;
+    QString m_modelDir;  // the model the scores belong to
     int m_liveUpdates = 0;
     QComboBox* m_dataset = nullptr;
     QDoubleSpinBox* m_minConfidence = nullptr;
@@ -90,6 +100,8 @@ private:
     QLabel* m_status = nullptr;
     HeatmapView* m_heatmap = nullptr;
     NeuronPanel* m_neuron = nullptr;
+    NeuronTable* m_table = nullptr;
+    QTabWidget* m_details = nullptr;  // the neuron clicked, and the table of all
 };
 
 }  // namespace prunescope::ui

@@ -112,6 +112,9 @@ ComparePanel::ComparePanel(Engine& engine, QWidget* parent) : QWidget(parent), m
     m_chart = new BarChartView(splitter);
     m_chart->setValueLabel(tr("accuracy"));
     m_chart->setCategoryLabel(tr("dataset"));
+    m_chart->setEmptyText(
+        tr("No report yet: run the arms (plain fine-tuning, IG pruning, random pruning), "
+           "fine-tune in the Fine-tune panel, or open a report."));
     addPlotExportMenu(m_chart, QStringLiteral("accuracy"));
     splitter->addWidget(tables);
     splitter->addWidget(m_chart);

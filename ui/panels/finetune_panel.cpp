@@ -116,6 +116,9 @@ FinetunePanel::FinetunePanel(Engine& engine, QWidget* parent) : QWidget(parent),
     m_chart->addSeries(tr("loss"), LineAxis::Left);
     m_chart->addSeries(tr("validation accuracy"), LineAxis::Right);
     m_chart->setAxisLabels(tr("step"), tr("training loss"), tr("validation accuracy"));
+    m_chart->setEmptyText(
+        tr("No training yet: the loss and the validation accuracy appear here, step by step, "
+           "when a run starts."));
     addPlotExportMenu(m_chart, QStringLiteral("training-curves"));
     layout->addWidget(m_chart, 3);
 

@@ -11,16 +11,16 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "core/tokenizer/token_display.h"
 #include "core/tokenizer/tokenizer.h"
 #include "ui/common/export_actions.h"
 #include "ui/common/format.h"
+#include "ui/common/token_html.h"
 #include "ui/session/setting.h"
 #include "ui/worker/engine.h"
 
 namespace prunescope::ui {
 namespace {
-
-const char* const kPieceColors[] = {"#dbeafe", "#fde68a", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa"};
 
 // The dtype models are opened to compute in (prunescope-cli --dtype).
 const Setting<QString> kComputeDtype{"model/computeDtype", QStringLiteral("float32")};
@@ -221,18 +221,12 @@ void ModelPanel::tokenize() {
         return;
     }
     const auto ids = m_tokenizer->encode(m_text->text().toStdString());
-    QString html;
-    for (size_t i = 0; i < ids.size(); ++i) {
-        const QString piece = QString::fromStdString(m_tokenizer->decode({ids[i]}));
-        m_pieces << piece;
-        QString shown = piece.toHtmlEscaped();
-        shown.replace(QLatin1Char(' '), QStringLiteral("&middot;"));
-        html += QStringLiteral("<span style=\"background:%1\" title=\"%2\">%3</span>&#8203;")
-                    .arg(QLatin1String(kPieceColors[i % 6]))
-                    .arg(ids[i])
-                    .arg(shown);
+    QStringList shown;
+    for (const int32_t id : ids) {
+        m_pieces << QString::fromStdString(m_tokenizer->decode({id}));
+        shown << QString::fromStdString(tokenDisplayText(*m_tokenizer, id));
     }
-    m_tokens->setText(html);
+    m_tokens->setText(tokenHtml(shown, ids));
     QStringList idText;
     for (auto id : ids) idText << QString::number(id);
     m_tokenCount->setText(tr("%n token(s): %1", nullptr, int(ids.size())).arg(idText.join(QLatin1Char(' '))));

@@ -69,9 +69,14 @@ NeuronPanel::NeuronPanel(QWidget* parent) : QWidget(parent) {
     m_activation = new BarChartView(this);
     m_activation->setValueLabel(tr("questions"));
     m_activation->setCategoryLabel(tr("activation at the answer position"));
+    m_activation->setEmptyText(tr("Click a neuron in the heatmap."));
     addPlotExportMenu(m_ig, QStringLiteral("neuron-ig"));
     addPlotExportMenu(m_activation, QStringLiteral("neuron-activation"));
     m_questions = makeTable(this, {tr("Activation"), tr("#"), tr("Question that excites it most")});
+    connect(m_questions, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
+        if (m_hasDetail && row >= 0 && row < int(m_detail.exciting.size()))
+            emit questionActivated(m_detail.dataset, m_detail.exciting[size_t(row)].index);
+    });
     m_tokens = makeTable(this, {tr("Promoted token"), tr("Logit"), tr("Suppressed token"), tr("Logit")});
     addTableExportMenu(m_questions, QStringLiteral("neuron-questions"));
     addTableExportMenu(m_tokens, QStringLiteral("neuron-tokens"));
@@ -94,7 +99,7 @@ QString NeuronPanel::title() const {
 void NeuronPanel::clear() {
     m_hasDetail = false;
     m_title->setText(tr("<i>Click a cell of the heatmap to inspect that neuron.</i>"));
-    m_ig->setEmptyText({});
+    m_ig->setEmptyText(tr("Click a neuron in the heatmap."));
     m_ig->setData({}, {}, {});
     m_activation->setData({}, {}, {});
     m_questions->setRowCount(0);
@@ -131,20 +136,26 @@ void NeuronPanel::setDetail(const NeuronDetail& d) {
         m_questions->setItem(r, 0, new QTableWidgetItem(QString::number(q.value, 'f', 3)));
         m_questions->setItem(r, 1, new QTableWidgetItem(QString::number(q.index)));
         auto* text = new QTableWidgetItem(q.question);
-        text->setToolTip(q.question);
+        text->setToolTip(tr("What the model read (double-click: the question in the Score panel):\n\n%1")
+                             .arg(q.prompt.isEmpty() ? q.question : q.prompt));
         m_questions->setItem(r, 2, text);
     }
     m_questions->resizeColumnToContents(0);
     m_questions->resizeColumnToContents(1);
     const int rows = int(std::max(d.promoted.size(), d.suppressed.size()));
     m_tokens->setRowCount(rows);
+    auto tokenItem = [](const TokenScore& t) {
+        auto* item = new QTableWidgetItem(t.token);
+        item->setToolTip(NeuronPanel::tr("token %1, in the vocabulary: %2").arg(t.id).arg(t.vocab));
+        return item;
+    };
     for (int r = 0; r < rows; ++r) {
         if (r < int(d.promoted.size())) {
-            m_tokens->setItem(r, 0, new QTableWidgetItem(d.promoted[size_t(r)].token));
+            m_tokens->setItem(r, 0, tokenItem(d.promoted[size_t(r)]));
             m_tokens->setItem(r, 1, new QTableWidgetItem(QString::number(d.promoted[size_t(r)].value, 'f', 3)));
         }
         if (r < int(d.suppressed.size())) {
-            m_tokens->setItem(r, 2, new QTableWidgetItem(d.suppressed[size_t(r)].token));
+            m_tokens->setItem(r, 2, tokenItem(d.suppressed[size_t(r)]));
             m_tokens->setItem(r, 3, new QTableWidgetItem(QString::number(d.suppressed[size_t(r)].value, 'f', 3)));
         }
     }

@@ -38,6 +38,10 @@ public:
     QTableWidget* questionTable() const { return m_questions; }
     QTableWidget* tokenTable() const { return m_tokens; }
 
+signals:
+    // A question of the table double-clicked: its dataset and index there.
+    void questionActivated(const QString& dataset, int index);
+
 private:
     QLabel* m_title = nullptr;
     BarChartView* m_ig = nullptr;

@@ -1,15 +1,19 @@
 #include "ui/panels/score_panel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalBlocker>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QTableView>
+#include <QTextBrowser>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -18,6 +22,8 @@
 #include "ui/common/export_actions.h"
 #include "ui/common/format.h"
 #include "ui/common/memory_plan_ui.h"
+#include "ui/common/token_html.h"
+#include "ui/panels/prompt_dialog.h"
 #include "ui/panels/question_table_model.h"
 #include "ui/views/histogram_view.h"
 #include "ui/worker/engine.h"
@@ -49,6 +55,22 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
            "lm-evaluation-harness's prompt for that benchmark, so accuracies compare with "
            "published ones; most score each option's text, which attribution cannot use."));
     top->addWidget(m_preset);
+    m_editPrompt = new QPushButton(tr("Edit…"), this);
+    m_editPrompt->setObjectName(QStringLiteral("editPrompt"));
+    m_editPrompt->setToolTip(
+        tr("The prompt template, the option line and the scoring mode, with a preview of the "
+           "exact tokens the model reads."));
+    top->addWidget(m_editPrompt);
+    m_sample = new QSpinBox(this);
+    m_sample->setObjectName(QStringLiteral("scoreSample"));
+    m_sample->setRange(0, 10000000);
+    m_sample->setSingleStep(50);
+    m_sample->setSpecialValueText(tr("all questions"));
+    m_sample->setPrefix(tr("first "));
+    m_sample->setToolTip(
+        tr("Score only the first N questions (a quick look at a large set); 0: all. Scoring goes on from where "
+           "an earlier run (a sample, a cancel) stopped."));
+    top->addWidget(m_sample);
     m_score = new QPushButton(tr("Score (F5)"), this);
     top->addWidget(m_score);
     m_summary = new QLabel(tr("Not scored yet."), this);
@@ -57,6 +79,12 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     m_plan->setObjectName(QStringLiteral("scorePlan"));
     top->addWidget(m_plan);
     layout->addLayout(top);
+    m_promptProblem = new QLabel(this);
+    m_promptProblem->setObjectName(QStringLiteral("promptProblem"));
+    m_promptProblem->setWordWrap(true);
+    m_promptProblem->setStyleSheet(QStringLiteral("color: #b00020"));
+    m_promptProblem->hide();
+    layout->addWidget(m_promptProblem);
 
     auto* splitter = new QSplitter(Qt::Horizontal, this);
     auto* left = new QWidget(splitter);
@@ -86,7 +114,12 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     m_table->horizontalHeader()->setSectionResizeMode(QuestionTableModel::Options, QHeaderView::Interactive);
     m_table->setColumnWidth(QuestionTableModel::Options, 260);
     addTableExportMenu(m_table, QStringLiteral("questions"));
-    leftLayout->addWidget(m_table);
+    leftLayout->addWidget(m_table, 3);
+    m_detail = new QTextBrowser(left);
+    m_detail->setObjectName(QStringLiteral("questionDetail"));
+    m_detail->setPlaceholderText(tr("Select a question to see the exact prompt and each option's probability."));
+    m_detail->setMaximumHeight(190);
+    leftLayout->addWidget(m_detail, 1);
     splitter->addWidget(left);
 
     auto* right = new QWidget(splitter);
@@ -94,6 +127,9 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     rightLayout->setContentsMargins(0, 0, 0, 0);
     m_histogram = new HistogramView(right);
     m_histogram->setMinimumSize(360, 260);
+    m_histogram->setEmptyText(
+        tr("Not scored yet: pick a dataset and press Score (F5).\nThe confidence of every "
+           "answer appears here, right answers green, wrong ones red."));
     addPlotExportMenu(m_histogram, QStringLiteral("confidence-histogram"));
     m_selection = new QLabel(right);
     m_selection->setWordWrap(true);
@@ -114,6 +150,12 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
         tr("The minimum confidence of the questions attribution runs on (the line in the plot)."));
     thresholdRow->addWidget(m_thresholdBox);
     thresholdRow->addStretch(1);
+    m_logCounts = new QCheckBox(tr("Log counts"), right);
+    m_logCounts->setObjectName(QStringLiteral("logCounts"));
+    m_logCounts->setToolTip(
+        tr("Counts on a log axis: small bins show beside the one that holds most answers. "
+           "The mouse wheel zooms the confidence axis; a double click shows 0 to 1 again."));
+    thresholdRow->addWidget(m_logCounts);
     rightLayout->addLayout(thresholdRow);
     rightLayout->addWidget(m_selection);
     rightLayout->addWidget(hint);
@@ -124,12 +166,14 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
 
     connect(m_score, &QPushButton::clicked, this, &ScorePanel::scoreCurrent);
     connect(m_preset, &QComboBox::currentIndexChanged, this, [this] {
-        // New prompt, new scores: the old ones no longer describe what the model is asked.
-        m_engine.setPrompt(m_engine.promptText(), m_engine.promptOption(), m_preset->currentData().toString());
-        m_results.clear();
-        showDataset();
-        emit settingsChanged();
+        PromptChoice prompt = m_engine.prompt();
+        prompt.preset = m_preset->currentData().toString();
+        applyPrompt(prompt);
     });
+    connect(m_editPrompt, &QPushButton::clicked, this, &ScorePanel::editPrompt);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &ScorePanel::showQuestionDetail);
+    connect(m_dataset, &QComboBox::currentTextChanged, this, &ScorePanel::checkPrompt);
+    connect(&m_engine, &Engine::modelChanged, this, &ScorePanel::checkPrompt);
     connect(m_dataset, &QComboBox::currentTextChanged, this, &ScorePanel::showDataset);
     connect(m_search, &QLineEdit::textChanged, m_filter, &QuestionFilterModel::setText);
     connect(m_show, &QComboBox::currentIndexChanged, this, [this](int i) {
@@ -137,6 +181,10 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
         emit settingsChanged();
     });
     connect(m_thresholdBox, &QDoubleSpinBox::valueChanged, m_histogram, &HistogramView::setThreshold);
+    connect(m_logCounts, &QCheckBox::toggled, this, [this](bool on) {
+        m_histogram->setLogScale(on);
+        emit settingsChanged();
+    });
     connect(m_histogram, &HistogramView::thresholdChanged, this, [this](double t) {
         {
             const QSignalBlocker block(m_thresholdBox);
@@ -147,6 +195,7 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
         emit thresholdChanged(t);
         emit settingsChanged();
     });
+    connect(&m_engine, &Engine::scoringProgressed, this, &ScorePanel::onScored);  // rows stream in
     connect(&m_engine, &Engine::scoringFinished, this, &ScorePanel::onScored);
     connect(&m_engine, &Engine::datasetsChanged, this, &ScorePanel::updateDatasets);
     connect(&m_engine, &Engine::modelChanged, this, [this] {
@@ -155,6 +204,7 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     });
     connect(&m_engine, &Engine::modelChanged, this, &ScorePanel::updatePlan);
     connect(&m_engine, &Engine::taskFinished, this, &ScorePanel::updatePlan);
+    updateDatasets();  // those the engine already has
     updateSelectionLabel();
     updatePlan();
 }
@@ -188,7 +238,101 @@ QString ScorePanel::planText() const {
 void ScorePanel::scoreCurrent() {
     if (currentDataset().isEmpty()) return;
     if (m_engine.hasModel() && !confirmPlan(this, plan(), tr("Scoring"))) return;
-    m_engine.score(currentDataset());
+    m_engine.score(currentDataset(), m_sample->value());
+}
+
+void ScorePanel::applyPrompt(const PromptChoice& prompt) {
+    // New prompt, new scores: the old ones no longer describe what the model is asked.
+    m_engine.setPrompt(prompt);
+    m_results.clear();
+    showDataset();
+    checkPrompt();
+    emit settingsChanged();
+}
+
+void ScorePanel::editPrompt() {
+    std::vector<McqQuestion> questions;
+    for (const auto& d : m_engine.datasets())
+        if (d.name == currentDataset()) questions = d.sample;
+    PromptDialog dialog(m_engine.prompt(), m_engine.model().tokenizer, questions, this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    if (dialog.choice() != m_engine.prompt()) applyPrompt(dialog.choice());
+}
+
+void ScorePanel::checkPrompt() {
+    QString problem;
+    const auto& tokenizer = m_engine.model().tokenizer;
+    if (tokenizer) {
+        for (const auto& d : m_engine.datasets())
+            if (d.name == currentDataset()) problem = ui::promptProblem(m_engine.prompt(), d.sample, *tokenizer);
+    }
+    m_promptProblem->setVisible(!problem.isEmpty());
+    m_promptProblem->setText(problem.isEmpty() ? QString()
+                                               : tr("This prompt cannot score %1: %2. Press Edit… beside the Prompt "
+                                                    "box to score the options' text or change the template.")
+                                                     .arg(currentDataset(), problem));
+}
+
+bool ScorePanel::showQuestion(const QString& dataset, int index) {
+    setCurrentDataset(dataset);
+    if (currentDataset() != dataset || index < 0 || index >= m_model->rowCount()) return false;
+    m_show->setCurrentIndex(0);  // all questions, so that it is in the table
+    m_search->clear();
+    const QModelIndex at = m_filter->mapFromSource(m_model->index(index, 0));
+    if (!at.isValid()) return false;
+    m_table->setCurrentIndex(at);
+    m_table->scrollTo(at, QAbstractItemView::PositionAtCenter);
+    showQuestionDetail();
+    return true;
+}
+
+void ScorePanel::showQuestionDetail() {
+    const QModelIndex at = m_table->currentIndex();
+    if (!at.isValid()) {
+        m_detail->clear();
+        return;
+    }
+    const QuestionRow& row = m_model->row(m_filter->mapToSource(at).row());
+    QString html = tr("<b>Question %1</b> (%2)").arg(row.index).arg(row.id.toHtmlEscaped());
+    // The exact prompt, token by token, as scoring built it (the prompt has not changed since:
+    // a new prompt clears the scores).
+    if (const auto& tokenizer = m_engine.model().tokenizer) {
+        McqQuestion q;
+        q.id = row.id.toStdString();
+        q.question = row.question.toStdString();
+        for (const auto& o : row.options) q.options.push_back(o.toStdString());
+        q.answer = row.gold;
+        q.extra = row.extra;
+        const PromptPreview p = previewPrompt(m_engine.prompt(), q, *tokenizer);
+        if (p.problem.isEmpty()) {
+            html += tr(" — what the model read, %n token(s):", "", int(p.tokens.size()));
+            html += QStringLiteral("<p style=\"font-family:monospace\">%1</p>").arg(tokenHtml(p.tokens));
+        }
+    }
+    html += QStringLiteral("<table cellspacing=\"6\">");
+    for (int i = 0; i < row.options.size(); ++i) {
+        const double prob = size_t(i) < row.probs.size() ? row.probs[size_t(i)] : 0.0;
+        QString marks;
+        if (i == row.gold) marks += tr(" ✓ correct");
+        if (i == row.predicted) marks += tr(" ← predicted");
+        html +=
+            QStringLiteral("<tr><td><b>%1</b></td><td>%2</td><td align=\"right\">%3</td><td>%4</td></tr>")
+                .arg(QString::fromStdString(letterFor(i)), row.options[i].toHtmlEscaped(), formatPercent(prob), marks);
+    }
+    html += QStringLiteral("</table>");
+    m_detail->setHtml(html);
+}
+
+QString ScorePanel::questionDetailHtml() const {
+    return m_detail->toHtml();
+}
+
+QString ScorePanel::promptProblem() const {
+    return m_promptProblem->text();
+}
+
+void ScorePanel::setSample(int questions) {
+    m_sample->setValue(questions);
 }
 
 QString ScorePanel::currentDataset() const {
@@ -210,6 +354,10 @@ void ScorePanel::setThreshold(double threshold) {
 const ScoreResult* ScorePanel::result(const QString& dataset) const {
     auto it = m_results.find(dataset);
     return it == m_results.end() ? nullptr : &it->second;
+}
+
+QString ScorePanel::summaryText() const {
+    return m_summary->text();
 }
 
 QString ScorePanel::selectionText() const {
@@ -238,6 +386,7 @@ void ScorePanel::updateDatasets() {
         it = m_dataset->findText(it->first) < 0 ? m_results.erase(it) : std::next(it);
     }
     showDataset();
+    checkPrompt();  // (the box's signals were blocked)
 }
 
 void ScorePanel::showDataset() {
@@ -256,7 +405,9 @@ void ScorePanel::showDataset() {
             correct.push_back(row.correct ? 1 : 0);
         }
         m_histogram->setData(confidence, correct);
-        QString text = tr("%1 questions, accuracy %2").arg(r->rows.size()).arg(formatPercent(r->accuracy));
+        QString text = r->complete() ? tr("%1 questions").arg(r->rows.size())
+                                     : tr("%1 of %2 questions scored").arg(r->rows.size()).arg(r->total);
+        text += tr(", accuracy %1").arg(formatPercent(r->accuracy));
         if (r->accuracyNorm) text += tr(" (normalized %1)").arg(formatPercent(*r->accuracyNorm));
         text += tr(", mean confidence %1").arg(formatPercent(r->meanConfidence));
         if (!r->preset.isEmpty() && r->preset != QLatin1String("none"))
@@ -290,13 +441,17 @@ void ScorePanel::updateSelectionLabel() {
 }
 
 nlohmann::json ScorePanel::settings() const {
-    return {{"dataset", currentDataset().toStdString()}, {"threshold", threshold()}, {"show", m_show->currentIndex()}};
+    return {{"dataset", currentDataset().toStdString()},
+            {"threshold", threshold()},
+            {"show", m_show->currentIndex()},
+            {"log_counts", m_logCounts->isChecked()}};
 }
 
 void ScorePanel::applySettings(const nlohmann::json& s) {
     if (!s.is_object()) return;
     if (s.contains("threshold") && s["threshold"].is_number()) setThreshold(s["threshold"].get<double>());
     if (s.contains("show") && s["show"].is_number_integer()) m_show->setCurrentIndex(s["show"].get<int>());
+    if (s.contains("log_counts") && s["log_counts"].is_boolean()) m_logCounts->setChecked(s["log_counts"].get<bool>());
     if (s.contains("dataset") && s["dataset"].is_string()) {
         m_wantedDataset = QString::fromStdString(s["dataset"].get<std::string>());
         if (m_dataset->findText(m_wantedDataset) >= 0) setCurrentDataset(m_wantedDataset);

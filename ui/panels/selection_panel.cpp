@@ -103,9 +103,13 @@ SelectionPanel::SelectionPanel(Engine& engine, QWidget* parent) : QWidget(parent
     m_counts = new BarChartView(splitter);
     m_counts->setValueLabel(tr("neurons to prune"));
     m_counts->setCategoryLabel(tr("layer"));
+    m_counts->setEmptyText(
+        tr("No selection yet: the neurons to prune per layer appear here once there are "
+           "neuron scores (Attribute, or open an attributions file)."));
     addPlotExportMenu(m_counts, QStringLiteral("pruned-per-layer"));
     m_heatmap = new HeatmapView(splitter);
     m_heatmap->setColorScale(HeatmapScale::Signed);
+    m_heatmap->setEmptyText(tr("No neuron scores yet."));
     addPlotExportMenu(m_heatmap, QStringLiteral("selection-heatmap"));
     splitter->addWidget(m_counts);
     splitter->addWidget(m_heatmap);
@@ -325,11 +329,16 @@ void SelectionPanel::recompute() {
     const QString chosen = selection.contains("chosen_layer")
                                ? tr(" in layer %1, the largest total").arg(selection["chosen_layer"].get<int>())
                                : QString();
-    m_info->setText(tr("<b>%1</b> neuron(s) selected of %2 (%3)%4%5%6")
+    // Which statistic ranks the neurons: the Attribute panel's Score (a mask from a file keeps its own).
+    const QString rankedBy = m_loaded || m_scores.scoreName.isEmpty()
+                                 ? QString()
+                                 : tr(", ranked by %1 (the Attribute panel's Score)").arg(m_scores.scoreName);
+    m_info->setText(tr("<b>%1</b> neuron(s) selected of %2 (%3)%4%5%6%7")
                         .arg(m_mask.count())
                         .arg(total)
                         .arg(formatPercent(total > 0 ? double(m_mask.count()) / double(total) : 0.0, 2))
                         .arg(chosen)
+                        .arg(rankedBy)
                         .arg(m_mask.bakeable() ? QString() : tr(", pruned at the answer position only"))
                         .arg(m_loaded ? tr(" — from %1").arg(QFileInfo(m_loadedFile).fileName()) : QString()));
     emit selectionChanged(m_mask);

@@ -67,6 +67,7 @@ Engine::Engine(QObject* parent) : QObject(parent) {
         }
         emit datasetsChanged();
     });
+    connect(m_worker, &EngineWorker::scoringProgressed, this, &Engine::scoringProgressed);
     connect(m_worker, &EngineWorker::scoringFinished, this, &Engine::scoringFinished);
     connect(m_worker, &EngineWorker::neuronScoresChanged, this, &Engine::neuronScoresChanged);
     connect(m_worker, &EngineWorker::neuronDetailFinished, this, &Engine::neuronDetailFinished);
@@ -138,21 +139,26 @@ void Engine::loadDataset(const QString& path, const QString& role, const QString
     post(Task::LoadData, [=](EngineWorker& w, const CancelFlag*) { w.loadDataset(path, role, format, name, seed); });
 }
 
-void Engine::setPrompt(const QString& text, const QString& option, const QString& preset) {
-    m_promptText = text;
-    m_promptOption = option;
-    m_promptPreset = preset == QLatin1String("none") ? QString() : preset;
+void Engine::setPrompt(const PromptChoice& prompt) {
+    m_prompt = prompt;
+    if (m_prompt.preset == QLatin1String("none")) m_prompt.preset.clear();
     try {
-        if (!m_promptPreset.isEmpty())
-            parseTaskPreset(m_promptPreset.toStdString(), "session field 'prompt.task_preset'");
+        if (!m_prompt.preset.isEmpty())
+            parseTaskPreset(m_prompt.preset.toStdString(), "session field 'prompt.task_preset'");
     } catch (const Error& e) {
         log::get("session")->warn("{}; using Prunescope's prompt", e.what());
-        m_promptPreset.clear();
+        m_prompt.preset.clear();
     }
+    try {
+        if (!m_prompt.scoring.isEmpty()) parseScoringMode(m_prompt.scoring.toStdString());
+    } catch (const Error& e) {
+        log::get("session")->warn("{}; scoring letters", e.what());
+        m_prompt.scoring.clear();
+    }
+    if (!m_prompt.preset.isEmpty()) m_prompt.scoring.clear();  // the preset sets the mode
     EngineWorker* worker = m_worker;
     QMetaObject::invokeMethod(
-        m_worker, [worker, text, option, p = m_promptPreset] { worker->setPrompt(text, option, p); },
-        Qt::QueuedConnection);
+        m_worker, [worker, p = m_prompt] { worker->setPrompt(p); }, Qt::QueuedConnection);
 }
 
 void Engine::removeDataset(const QString& name) {
@@ -161,8 +167,8 @@ void Engine::removeDataset(const QString& name) {
         m_worker, [worker, name] { worker->removeDataset(name); }, Qt::QueuedConnection);
 }
 
-void Engine::score(const QString& dataset) {
-    post(Task::Score, [dataset](EngineWorker& w, const CancelFlag* c) { w.score(dataset, c); });
+void Engine::score(const QString& dataset, int sample) {
+    post(Task::Score, [dataset, sample](EngineWorker& w, const CancelFlag* c) { w.score(dataset, sample, c); });
 }
 
 void Engine::attribute(const AttributionRequest& request) {

@@ -45,7 +45,9 @@ public:
     QString computeDtype() const { return m_computeDtype; }
     void loadDataset(const QString& path, const QString& role, const QString& format = {}, const QString& name = {});
     void removeDataset(const QString& name);
-    void score(const QString& dataset);
+    // Scores `dataset`: every question, or the first `sample` (> 0). Results stream in
+    // (scoringProgressed); a cancelled run keeps what it scored, and the next run goes on from there.
+    void score(const QString& dataset, int sample = 0);
     void attribute(const AttributionRequest& request);
     void openAttributions(const QString& file, const QString& score = QStringLiteral("mean"));
     void setNeuronScore(const QString& score);
@@ -70,14 +72,14 @@ public:
     const SystemValue& system() const { return m_system; }
     int splitSeed() const { return m_splitSeed; }
     void setSplitSeed(int seed) { m_splitSeed = seed; }
-    // The prompt every dataset is rendered with ({question}, {options}, {extra.NAME}; one option
-    // line with {letter} and {text}). Empty strings restore the default. Applies to datasets
-    // scored afterwards (their items are rebuilt). `preset`: a task preset (lm-evaluation-harness's
-    // prompt, core/data/task_preset.h) that replaces the template; empty or "none" for none.
-    void setPrompt(const QString& text, const QString& option, const QString& preset = {});
-    QString promptText() const { return m_promptText; }
-    QString promptOption() const { return m_promptOption; }
-    QString promptPreset() const { return m_promptPreset; }  // empty: none
+    // The prompt every dataset is rendered with, and the scoring mode. Scores made with another
+    // prompt are cleared (the items are rebuilt on first use). A preset or scoring mode the
+    // engine does not know (a session from another version) is logged and dropped.
+    void setPrompt(const PromptChoice& prompt);
+    const PromptChoice& prompt() const { return m_prompt; }
+    QString promptText() const { return m_prompt.text; }
+    QString promptOption() const { return m_prompt.option; }
+    QString promptPreset() const { return m_prompt.preset; }  // empty: none
 
 signals:
     void busyChanged(bool busy);
@@ -88,6 +90,7 @@ signals:
     void systemChanged(const prunescope::ui::SystemValue& system);
     void modelChanged(const prunescope::ui::ModelCard& card);
     void datasetsChanged();
+    void scoringProgressed(const prunescope::ui::ScoreResult& result);
     void scoringFinished(const prunescope::ui::ScoreResult& result);
     void neuronScoresChanged(const prunescope::ui::NeuronScores& scores);
     void neuronDetailFinished(const prunescope::ui::NeuronDetail& detail);
@@ -118,7 +121,7 @@ private:
     std::deque<QString> m_loadingRoles;  // roles of the LoadData requests not finished yet
     SystemValue m_system;
     int m_splitSeed = 0;
-    QString m_promptText, m_promptOption, m_promptPreset;
+    PromptChoice m_prompt;
     QString m_computeDtype = QStringLiteral("float32");
 };
 

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/data/mcq.h"
 #include "core/prune/neuron_mask.h"
 #include "core/settings/presets.h"
 #include "core/train/finetune.h"
@@ -69,6 +70,24 @@ struct DatasetInfo {
     QString format;
     int questions = 0;
     int skipped = 0;
+    // The first few questions (kSampleQuestions), for what the UI shows without the worker: the
+    // prompt preview and the check that the prompt can score this set.
+    std::vector<McqQuestion> sample;
+    static constexpr size_t kSampleQuestions = 20;
+};
+
+// How questions are put to the model, as the session keeps it (core's PromptTemplate and
+// ScoringMode); empty strings are the defaults.
+struct PromptChoice {
+    QString text;     // the template: {question}, {options}, {extra.NAME}; empty: Prunescope's
+    QString option;   // one option line: {letter}, {text}; empty: Prunescope's
+    QString preset;   // a task preset (lm-evaluation-harness's prompt) that replaces both; empty: none
+    QString scoring;  // without a preset: "letter" or "continuation" (empty: letter); a preset sets its own
+
+    bool operator==(const PromptChoice& o) const {
+        return text == o.text && option == o.option && preset == o.preset && scoring == o.scoring;
+    }
+    bool operator!=(const PromptChoice& o) const { return !(*this == o); }
 };
 
 struct QuestionRow {
@@ -81,11 +100,15 @@ struct QuestionRow {
     double confidence = 0;
     double margin = 0;
     bool correct = false;
+    std::vector<double> probs;                 // per option: the model's probability
+    std::map<std::string, std::string> extra;  // the question's extra fields (for the exact prompt)
 };
 
 struct ScoreResult {
     QString dataset;
-    std::vector<QuestionRow> rows;
+    std::vector<QuestionRow> rows;  // the first rows.size() questions of the dataset
+    int total = 0;                  // questions in the dataset
+    bool complete() const { return int(rows.size()) == total; }
     QString preset;  // the task preset the scores were made with ("none": Prunescope's prompt)
     double accuracy = 0;
     std::optional<double> accuracyNorm;  // continuation scoring (lm-eval's acc_norm)
@@ -104,6 +127,10 @@ struct NeuronScores {
     int total = 0;                   // to attribute in this run
     bool final = false;
     QString file;  // where it was written or read (final only)
+    // Final frames only, (layer, neuron) like values: IG statistics over the attributed questions
+    // (the ranked-neuron table), whatever score `values` holds.
+    // A statistic the aggregate cannot give (an older file) is empty.
+    std::vector<float> igMean, igStd, igMeanAbs, topKShare;
 };
 
 struct AttributionRequest {
@@ -117,13 +144,16 @@ struct AttributionRequest {
 };
 
 struct TokenScore {
-    QString token;
+    QString token;  // as text (core's tokenDisplayText: " Kant" shown "␣Kant")
+    QString vocab;  // as the vocabulary writes it ("ĠKant")
+    int id = -1;
     float value = 0;
 };
 
 struct QuestionActivation {
-    int index = 0;
-    QString question;
+    int index = 0;     // in NeuronDetail::dataset
+    QString question;  // its text
+    QString prompt;    // the exact text the model read
     float value = 0;
 };
 
@@ -135,6 +165,7 @@ struct NeuronDetail {
     double igMean = 0, igStd = 0;
     std::vector<float> activations;            // one per question of the attribution set
     std::vector<QuestionActivation> exciting;  // highest activations first
+    QString dataset;                           // the set those questions are from
     std::vector<TokenScore> promoted;          // largest unembedding . output weights
     std::vector<TokenScore> suppressed;        // smallest
 };

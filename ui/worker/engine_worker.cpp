@@ -13,6 +13,7 @@
 #include "core/util/memory.h"
 #include "core/util/system_info.h"
 #include "ui/worker/progress_throttle.h"
+#include "ui/worker/prompt_check.h"
 #include "ui/worker/worker_state.h"
 
 namespace prunescope::ui {
@@ -52,7 +53,7 @@ void EngineWorker::State::requireModel() const {
 }
 
 ScoringMode EngineWorker::State::scoringMode() const {
-    return presetScoringMode(prompt.task);
+    return scoring;
 }
 
 void EngineWorker::State::ensureItems(WorkerDataset& set) {
@@ -148,7 +149,7 @@ void EngineWorker::loadModel(const QString& dir, const QString& device, const QS
         s.resetResults();
         for (auto& d : s.datasets) {
             d.items.clear();
-            d.scores.clear();
+            d.clearScores();
         }
         const auto& c = model->config();
         ModelCard card;
@@ -200,7 +201,10 @@ void EngineWorker::loadDataset(const QString& path, const QString& role, const Q
                       setRole,
                       QString::fromStdString(mcqFormatName(data.format)),
                       int(set.questions.size()),
-                      int(data.skipped.size())};
+                      int(data.skipped.size()),
+                      {}};
+            const size_t n = std::min(set.questions.size(), DatasetInfo::kSampleQuestions);
+            d.info.sample.assign(set.questions.begin(), set.questions.begin() + std::ptrdiff_t(n));
             d.data = std::move(set);
             s.datasets.push_back(std::move(d));
             emit datasetChanged(s.datasets.back().info);
@@ -221,16 +225,13 @@ void EngineWorker::loadDataset(const QString& path, const QString& role, const Q
     });
 }
 
-void EngineWorker::setPrompt(const QString& text, const QString& option, const QString& preset) {
-    PromptTemplate prompt;
-    if (!text.isEmpty()) prompt.text = text.toStdString();
-    if (!option.isEmpty()) prompt.option = option.toStdString();
-    if (!preset.isEmpty()) prompt.task = parseTaskPreset(preset.toStdString(), "prompt preset");
-    m_state->prompt = prompt;
+void EngineWorker::setPrompt(const PromptChoice& choice) {
+    m_state->prompt = promptTemplate(choice);
+    m_state->scoring = promptScoringMode(choice);
     m_state->previewBase.reset();
     for (auto& d : m_state->datasets) {
         d.items.clear();  // rebuilt with the new prompt on first use
-        d.scores.clear();
+        d.clearScores();
     }
 }
 
@@ -245,24 +246,23 @@ void EngineWorker::removeDataset(const QString& name) {
     }
 }
 
-void EngineWorker::scoreDataset(State& s, const QString& name, const CancelFlag* cancel) {
-    auto* set = s.find(name.toStdString());
-    if (set == nullptr) throw Error("", "", "no dataset named '" + name.toStdString() + "'");
-    s.ensureItems(*set);
-    ScoringOptions options;
-    options.mode = s.scoringMode();
-    set->scores = scoreItems(*s.model, set->items, options, progressFor(Task::Score), cancel);
+namespace {
+
+// The rows of the first scores.size() questions of `set`.
+ScoreResult scoreResult(const WorkerDataset& set, const QString& name, const std::vector<QuestionScore>& scores,
+                        ScoringMode mode, TaskPreset preset) {
     ScoreResult result;
     result.dataset = name;
-    result.preset = QString::fromStdString(taskPresetName(s.prompt.task));
-    const auto summary = summarize(set->scores);
+    result.total = int(set.items.size());
+    result.preset = QString::fromStdString(taskPresetName(preset));
+    const auto summary = summarize(scores);
     result.accuracy = summary.accuracy;
-    if (options.mode == ScoringMode::Continuation) result.accuracyNorm = summary.accuracyNorm;
+    if (mode == ScoringMode::Continuation) result.accuracyNorm = summary.accuracyNorm;
     result.meanConfidence = summary.meanConfidence;
-    result.rows.reserve(set->scores.size());
-    for (size_t i = 0; i < set->scores.size(); ++i) {
-        const auto& q = set->data.questions[i];
-        const auto& sc = set->scores[i];
+    result.rows.reserve(scores.size());
+    for (size_t i = 0; i < scores.size(); ++i) {
+        const auto& q = set.data.questions[i];
+        const auto& sc = scores[i];
         QuestionRow row;
         row.index = int(i);
         row.id = QString::fromStdString(q.id);
@@ -273,17 +273,57 @@ void EngineWorker::scoreDataset(State& s, const QString& name, const CancelFlag*
         row.confidence = sc.confidence;
         row.margin = sc.margin;
         row.correct = sc.correct;
+        row.probs = sc.probs;
+        row.extra = q.extra;
         result.rows.push_back(std::move(row));
     }
-    log::get("gui")->info("scored {}: accuracy {:.3f}, mean confidence {:.3f}", name.toStdString(), result.accuracy,
-                          result.meanConfidence);
+    return result;
+}
+
+// Questions per chunk of a streamed scoring run: each chunk is sorted by length for padding, and
+// its rows reach the window when it is done.
+constexpr size_t kScoreChunk = 64;
+
+}  // namespace
+
+void EngineWorker::scoreDataset(State& s, const QString& name, const CancelFlag* cancel, size_t sample) {
+    auto* set = s.find(name.toStdString());
+    if (set == nullptr) throw Error("", "", "no dataset named '" + name.toStdString() + "'");
+    s.ensureItems(*set);
+    ScoringOptions options;
+    options.mode = s.scoringMode();
+    const size_t total = set->items.size();
+    const size_t target = sample > 0 ? std::min(sample, total) : total;
+    auto& done = set->scores.size() == total ? set->scores : set->partial;
+    const size_t first = done.size();
+    EtaClock clock;
+    const QString stage = tr("scoring %1").arg(name);
+    while (done.size() < target) {
+        const size_t n = std::min(kScoreChunk, target - done.size());
+        const auto begin = set->items.begin() + std::ptrdiff_t(done.size());
+        const std::vector<ScoringItem> chunk(begin, begin + std::ptrdiff_t(n));
+        auto scores = scoreItems(*s.model, chunk, options, {}, cancel);  // a cancel keeps the chunks before
+        done.insert(done.end(), scores.begin(), scores.end());
+        const auto doneNow = int64_t(done.size() - first), all = int64_t(target - first);
+        emit progressChanged({Task::Score, stage, doneNow, all, clock.eta(doneNow, all)});
+        if (done.size() < target) emit scoringProgressed(scoreResult(*set, name, done, options.mode, s.prompt.task));
+    }
+    if (set->partial.size() == total) {  // all scored: the dataset's scores
+        set->scores = std::move(set->partial);
+        set->partial.clear();
+    }
+    // Everything scored so far (a sample smaller than what an earlier run scored shows all of that).
+    const auto& scored = set->scores.size() == total ? set->scores : set->partial;
+    const auto result = scoreResult(*set, name, scored, options.mode, s.prompt.task);
+    log::get("gui")->info("scored {} ({} of {} questions): accuracy {:.3f}, mean confidence {:.3f}", name.toStdString(),
+                          result.rows.size(), total, result.accuracy, result.meanConfidence);
     emit scoringFinished(result);
 }
 
-void EngineWorker::score(const QString& dataset, const CancelFlag* cancel) {
+void EngineWorker::score(const QString& dataset, int sample, const CancelFlag* cancel) {
     runTask(Task::Score, [&] {
         m_state->requireModel();
-        scoreDataset(*m_state, dataset, cancel);
+        scoreDataset(*m_state, dataset, cancel, size_t(std::max(sample, 0)));
     });
 }
 

@@ -25,8 +25,10 @@ public:
     void loadDataset(const QString& path, const QString& role, const QString& format, const QString& name,
                      int splitSeed);
     void removeDataset(const QString& name);
-    void setPrompt(const QString& text, const QString& option, const QString& preset);
-    void score(const QString& dataset, const CancelFlag* cancel);
+    void setPrompt(const PromptChoice& prompt);  // checked by Engine::setPrompt
+    // Scores `dataset` (the first `sample` questions when > 0), going on from where an earlier run
+    // stopped; emits scoringProgressed after every chunk and scoringFinished at the end.
+    void score(const QString& dataset, int sample, const CancelFlag* cancel);
     void attribute(const AttributionRequest& request, const CancelFlag* cancel);
     void openAttributions(const QString& file, const QString& score);
     void setNeuronScore(const QString& score);
@@ -45,6 +47,7 @@ signals:
     void modelChanged(const prunescope::ui::ModelCard& card);
     void datasetChanged(const prunescope::ui::DatasetInfo& info);
     void datasetRemoved(const QString& name);
+    void scoringProgressed(const prunescope::ui::ScoreResult& result);  // the questions scored so far
     void scoringFinished(const prunescope::ui::ScoreResult& result);
     void neuronScoresChanged(const prunescope::ui::NeuronScores& scores);  // live and final
     void neuronDetailFinished(const prunescope::ui::NeuronDetail& detail);
@@ -61,7 +64,7 @@ private:
     // Emits taskStarted, runs `body`, turns any exception into taskFailed, emits taskFinished.
     void runTask(Task task, const std::function<void()>& body);
     ProgressFn progressFor(Task task);
-    void scoreDataset(State& state, const QString& name, const CancelFlag* cancel);
+    void scoreDataset(State& state, const QString& name, const CancelFlag* cancel, size_t sample = 0);
     void emitNeuronScores(int questions, int total, bool final);
 
     std::unique_ptr<State> m_state;

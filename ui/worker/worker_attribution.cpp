@@ -11,6 +11,7 @@
 #include "core/attribution/attribution_run.h"
 #include "core/model/model_io.h"
 #include "core/prune/activation_stats.h"
+#include "core/tokenizer/token_display.h"
 #include "core/util/error.h"
 #include "core/util/log.h"
 #include "ui/worker/engine_worker.h"
@@ -36,8 +37,9 @@ std::vector<TokenScore> topTokens(const at::Tensor& logits, const Tokenizer& tok
     auto [values, index] = logits.topk(k, 0, largest);  // (k,)
     std::vector<TokenScore> out;
     for (int64_t j = 0; j < k; ++j) {
-        out.push_back({QString::fromStdString(tokenizer.idToToken(int32_t(index[j].item<int64_t>()))),
-                       float(values[j].item<double>())});
+        const auto id = int32_t(index[j].item<int64_t>());
+        out.push_back({QString::fromStdString(tokenDisplayText(tokenizer, id)),
+                       QString::fromStdString(tokenizer.idToToken(id)), int(id), float(values[j].item<double>())});
     }
     return out;
 }
@@ -84,6 +86,19 @@ void EngineWorker::emitNeuronScores(int questions, int total, bool final) {
     out.total = total;
     out.final = final;
     out.file = QString::fromStdString(s.attributionFile);
+    if (final) {
+        auto statistic = [&](NeuronScore which) {
+            try {
+                return toFloats(s.aggregate->score(which));
+            } catch (const Error&) {
+                return std::vector<float>();  // not in this file
+            }
+        };
+        out.igMean = statistic(NeuronScore::Mean);
+        out.igStd = statistic(NeuronScore::Std);
+        out.igMeanAbs = statistic(NeuronScore::MeanAbs);
+        out.topKShare = statistic(NeuronScore::TopKFrequency);
+    }
     emit neuronScoresChanged(out);
 }
 
@@ -255,6 +270,7 @@ void EngineWorker::neuronDetail(int layer, int neuron, const CancelFlag* cancel)
                     if (i < set->items.size()) indices.push_back(i);
             if (indices.empty())
                 for (size_t i = 0; i < std::min(set->items.size(), kActivationQuestions); ++i) indices.push_back(i);
+            d.dataset = set->info.name;
             std::vector<ScoringItem> items;
             for (size_t i : indices) items.push_back(set->items[i]);
             d.activations =
@@ -265,8 +281,9 @@ void EngineWorker::neuronDetail(int layer, int neuron, const CancelFlag* cancel)
                       [&](size_t a, size_t b) { return d.activations[a] > d.activations[b]; });
             for (size_t j = 0; j < order.size() && j < size_t(kTopQuestions); ++j) {
                 const size_t q = indices[order[j]];
-                d.exciting.push_back(
-                    {int(q), QString::fromStdString(set->data.questions[q].question), d.activations[order[j]]});
+                std::vector<int32_t> context(set->items[q].context.begin(), set->items[q].context.end());
+                d.exciting.push_back({int(q), QString::fromStdString(set->data.questions[q].question),
+                                      QString::fromStdString(s.tokenizer->decode(context)), d.activations[order[j]]});
             }
         }
         // Tokens the neuron's output promotes: unembedding (V, d) @ output weights row (d,).

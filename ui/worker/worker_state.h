@@ -23,7 +23,15 @@ struct WorkerDataset {
     std::string split = "all";  // the part of the file it is: all, train or validation
     uint64_t splitSeed = 0;
     std::vector<ScoringItem> items;     // scoring items (State::scoringMode()), built on first use
-    std::vector<QuestionScore> scores;  // the base model's, empty until scored
+    std::vector<QuestionScore> scores;  // the base model's, all items; empty until all are scored
+    // A scoring run that stopped part-way (a sample, a cancel): the scores of items 0 .. size-1.
+    // The next scoring run goes on from there.
+    std::vector<QuestionScore> partial;
+
+    void clearScores() {
+        scores.clear();
+        partial.clear();
+    }
 };
 
 struct EngineWorker::State {
@@ -33,6 +41,7 @@ struct EngineWorker::State {
     std::shared_ptr<CausalLM> model;
     std::shared_ptr<const Tokenizer> tokenizer;
     PromptTemplate prompt;
+    ScoringMode scoring = ScoringMode::Letter;  // the prompt's (promptScoringMode)
     std::vector<WorkerDataset> datasets;
 
     // The current attribution: aggregate, which dataset it ran on, the displayed score and,

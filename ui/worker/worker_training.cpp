@@ -132,6 +132,7 @@ void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) 
                 ScoringOptions options;
                 options.mode = s.scoringMode();
                 d->scores = scoreItems(*s.model, d->items, options, progressFor(Task::Score), cancel);
+                d->partial.clear();
             }
             const auto summary = summarize(d->scores);
             result.base.push_back(

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/tokenizer/byte_level.h"
+#include "core/tokenizer/token_display.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/tokenizer/tokenizer_impl.h"
 #include "core/util/error.h"
@@ -286,6 +287,43 @@ private slots:
         }
         for (auto& th : threads) th.join();
         for (int f : failures) QCOMPARE(f, 0);
+    }
+
+    // A neuron's promoted tokens as a reader sees them (Qwen's showed "ĠKant" and "Ã±klÃ±").
+    void tokensDisplayAsText() {
+        const Tokenizer& gpt2 = shared("gpt2-openai");
+        const std::string space = "\xE2\x90\xA3";                // ␣
+        QCOMPARE(tokenDisplayText(gpt2, 995), space + "world");  // "Ġworld"
+        QCOMPARE(tokenDisplayText(gpt2, *gpt2.tokenToId("\xC3\x83")),
+                 std::string("<0xC3>"));  // "Ã": half of a character
+        QCOMPARE(tokenDisplayText(gpt2, *gpt2.tokenToId("\xC4\x8A")), std::string("\xE2\x86\xB5"));  // "Ċ": newline
+        QCOMPARE(tokenDisplayText(gpt2, -1), std::string());
+        const Tokenizer& qwen = shared("qwen3");
+        const auto kant = qwen.encode(" Kant");
+        QCOMPARE(int(kant.size()), 1);
+        QCOMPARE(tokenDisplayText(qwen, kant[0]), space + "Kant");
+        const auto enye = qwen.encode("\xC3\xB1");  // "ñ", stored as "Ã±"
+        QCOMPARE(int(enye.size()), 1);
+        QCOMPARE(qwen.idToToken(enye[0]), std::string("\xC3\x83\xC2\xB1"));
+        QCOMPARE(tokenDisplayText(qwen, enye[0]), std::string("\xC3\xB1"));
+        const Tokenizer& mistral = shared("mistral-7b");
+        QCOMPARE(tokenDisplayText(mistral, 22557), space + "Hello");                               // "▁Hello"
+        QCOMPARE(tokenDisplayText(mistral, *mistral.tokenToId("<0x0A>")), std::string("<0x0A>"));  // byte fallback
+        // Where a token is whole characters, it reads as the tokenizer's own decoding of it (checked
+        // against Hugging Face elsewhere) with ␣ for each space, over GPT-2's whole vocabulary.
+        int compared = 0;
+        for (int32_t id = 0; id < gpt2.vocabSize(); ++id) {
+            const std::string text = gpt2.decode({id});
+            if (text.find_first_of("\n\t\r") != std::string::npos || text.find("\xEF\xBF\xBD") != std::string::npos)
+                continue;
+            std::string shown = tokenDisplayText(gpt2, id);
+            if (shown.find("<0x") != std::string::npos) continue;  // not valid UTF-8 alone, or a control byte
+            for (size_t at; (at = shown.find(space)) != std::string::npos;) shown.replace(at, space.size(), " ");
+            QCOMPARE(shown, text);
+            ++compared;
+        }
+        qInfo("GPT-2 tokens compared with decode: %d of %d", compared, gpt2.vocabSize());
+        QVERIFY(compared > 30000);
     }
 };
 

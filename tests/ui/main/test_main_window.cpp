@@ -45,6 +45,7 @@ private slots:
     void sessionPromptReachesScoringAndExperiment();
     void quitAsksAboutUnsavedChanges();
     void recoveryIsOffered();
+    void switchingModelsAsksAboutScores();
 };
 
 // Changes that reached only the recovery file (autosave, or Discard on quit) are offered when the
@@ -273,7 +274,7 @@ void TestMainWindow::sessionRoundTrip() {
     QString error;
     QVERIFY2(window.openSession(file, &error), qPrintable(error));
     QVERIFY(test::waitIdle(window.engine()));
-    QCOMPARE(window.engine().model().dir, test::qs(fixture.model));
+    QCOMPARE(QFileInfo(window.engine().model().dir).fileName(), QStringLiteral("tiny-gpt2"));
     QCOMPARE(window.engine().datasetNames(),
              QStringList({"arc-easy-train", "arc-easy-train (validation)", "arc-easy-test", "arc-challenge-test"}));
     QCOMPARE(window.engine().datasets()[2].role, QStringLiteral("test"));
@@ -345,6 +346,54 @@ void TestMainWindow::dropOpensModel() {
     QVERIFY(test::waitIdle(window.engine()));
     QCOMPARE(model.count(), 1);
     QCOMPARE(window.engine().datasetNames({"train"}), QStringList({"arc-easy-test"}));  // the first dataset trains
+}
+
+// Neuron scores belong to their model: opening the same model again (another dtype) reads them
+// back; opening another asks first, and Cancel keeps both the model and the scores.
+void TestMainWindow::switchingModelsAsksAboutScores() {
+    test::TempDir dir;
+    auto fixture = test::makeGuiFixture(dir.path(), 20, 10);
+    const auto other = test::makeTinyModel(dir.path() / "other-gpt2", "gpt2", 5);
+    QStringList asked;
+    bool answer = false;
+    MainWindowOptions options{false, false};
+    options.closeScoresPrompt = [&](const QString& scores, const QString& model) {
+        asked << QFileInfo(scores).fileName() + QLatin1Char(' ') + QFileInfo(model).fileName();
+        return answer;
+    };
+    MainWindow window(nullptr, options);
+    window.openModel(test::qs(fixture.model));
+    window.addDataset(test::qs(fixture.train), QStringLiteral("train"));
+    QVERIFY(test::waitIdle(window.engine()));
+    auto* panel = window.attributionPanel();
+    panel->setResultsDir(test::qs(dir.path() / "results"));
+    panel->setMinConfidence(0.0);
+    panel->applySettings({{"limit", 4}, {"steps", 2}});
+    panel->startAttribution();
+    QVERIFY(test::waitIdle(window.engine()));
+    const QString scores = panel->attributionFile();
+    QVERIFY(!scores.isEmpty());
+    const float value = panel->scores().values.at(7);
+
+    window.openModel(test::qs(fixture.model));  // the same model again: nothing asked, scores read back
+    QVERIFY(test::waitIdle(window.engine()));
+    QVERIFY(asked.isEmpty());
+    QCOMPARE(panel->attributionFile(), scores);
+    QCOMPARE(panel->scores().values.at(7), value);
+
+    window.openModel(test::qs(other));  // Cancel
+    QVERIFY(test::waitIdle(window.engine()));
+    QCOMPARE(asked, QStringList({QFileInfo(scores).fileName() + QStringLiteral(" other-gpt2")}));
+    QCOMPARE(QFileInfo(window.engine().model().dir).fileName(), QStringLiteral("tiny-gpt2"));
+    QCOMPARE(panel->attributionFile(), scores);
+
+    answer = true;  // Open
+    window.openModel(test::qs(other));
+    QVERIFY(test::waitIdle(window.engine()));
+    QCOMPARE(asked.size(), 2);
+    QCOMPARE(QFileInfo(window.engine().model().dir).fileName(), QStringLiteral("other-gpt2"));
+    QVERIFY(panel->attributionFile().isEmpty());
+    QVERIFY(QFileInfo::exists(scores));  // the file stays
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -10,8 +10,10 @@
 
 #include "core/model/safetensors.h"
 #include "tests/ui/ui_test_support.h"
+#include "ui/common/export_actions.h"
 #include "ui/panels/attribution_panel.h"
 #include "ui/panels/neuron_panel.h"
+#include "ui/panels/neuron_table.h"
 #include "ui/views/bar_chart_view.h"
 #include "ui/views/heatmap_view.h"
 
@@ -25,6 +27,7 @@ private slots:
     void runFillsHeatmap();
     void scoreScaleAndOrder();
     void clickOpensNeuron();
+    void neuronTableRanksEveryNeuron();
     void binValuesCountsEverything();
     void paperPreset();
 
@@ -141,6 +144,71 @@ void TestAttributionPanel::clickOpensNeuron() {
     for (float v : d.igPerQuestion) sum += v;
     QVERIFY2(std::abs(sum / 10.0 - d.igMean) <= 1e-5 * std::max(1.0, std::abs(d.igMean)),
              qPrintable(QStringLiteral("mean of per-question IG %1, neuron mean %2").arg(sum / 10.0).arg(d.igMean)));
+}
+
+// The table holds every neuron: ranked by the shown score, searchable, filtered by layer and by
+// the selection, exported with every digit; a row opens its neuron as a click on the heatmap does.
+void TestAttributionPanel::neuronTableRanksEveryNeuron() {
+    auto* table = m_panel->neuronTable();
+    auto* model = table->tableModel();
+    auto* filter = table->filterModel();
+    const auto& s = m_panel->scores();
+    QCOMPARE(model->rowCount(), 2 * 128);
+    QCOMPARE(s.igMean.size(), size_t(256));
+    // Sorted by rank: the scores descend.
+    filter->sort(NeuronTableModel::Rank, Qt::AscendingOrder);
+    double previous = INFINITY;
+    for (int r = 0; r < filter->rowCount(); ++r) {
+        const double v = filter->index(r, NeuronTableModel::Score).data(kExportRole).toDouble();
+        QVERIFY(v <= previous);
+        previous = v;
+    }
+    const int top = filter->mapToSource(filter->index(0, 0)).row();
+    QCOMPARE(double(s.values[size_t(top)]), double(*std::max_element(s.values.begin(), s.values.end())));
+    // The statistics are the aggregate's: mean |IG| >= |mean IG|.
+    for (int r = 0; r < 256; ++r) QVERIFY(s.igMeanAbs[size_t(r)] + 1e-7f >= std::abs(s.igMean[size_t(r)]));
+    filter->setSearch(QStringLiteral("1:40"));
+    QCOMPARE(filter->rowCount(), 1);
+    QCOMPARE(filter->index(0, NeuronTableModel::Layer).data().toInt(), 1);
+    QCOMPARE(filter->index(0, NeuronTableModel::Neuron).data().toInt(), 40);
+    filter->setSearch(QStringLiteral("40"));
+    QCOMPARE(filter->rowCount(), 2);
+    filter->setSearch(QStringLiteral("0:"));
+    QCOMPARE(filter->rowCount(), 128);
+    filter->setSearch(QStringLiteral("x"));
+    QCOMPARE(filter->rowCount(), 0);
+    filter->setSearch({});
+    std::vector<uint8_t> mask(256, 0);
+    mask[3] = mask[130] = 1;
+    m_panel->setSelection(mask);
+    filter->setSelectedOnly(true);
+    QCOMPARE(filter->rowCount(), 2);
+    filter->setSelectedOnly(false);
+    filter->setLayer(1);
+    QCOMPARE(filter->rowCount(), 128);
+    filter->setLayer(-1);
+    // CSV: a header and 256 rows, the scores with every digit.
+    test::TempDir dir;
+    const QString csv = test::qs(dir / "neurons.csv");
+    QString error;
+    QVERIFY2(writeCsv(*filter, csv, &error), qPrintable(error));
+    QFile in(csv);
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(in.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 257);
+    const QStringList first = lines[1].split(QLatin1Char(','));
+    QCOMPARE(first[0], QStringLiteral("1"));
+    QCOMPARE(first[3].toFloat(), s.values[size_t(top)]);
+    // A row opens its neuron and outlines it in the heatmap.
+    QSignalSpy details(m_engine.get(), &Engine::neuronDetailFinished);
+    filter->setSearch(QStringLiteral("1:77"));
+    table->view()->clicked(filter->index(0, 0));
+    QVERIFY(test::waitIdle(*m_engine));
+    QCOMPARE(details.count(), 1);
+    QCOMPARE(m_panel->heatmap()->highlighted(), std::make_pair(1, 77));
+    QCOMPARE(m_panel->neuronPanel()->detail().neuron, 77);
+    filter->setSearch({});
+    m_panel->setSelection(std::vector<uint8_t>(256, 0));
 }
 
 void TestAttributionPanel::binValuesCountsEverything() {

@@ -2,12 +2,17 @@
 // tiny model: scoring fills the table and the histogram; dragging the threshold changes the
 // count of questions it selects and is emitted for the attribution.
 #include <QDoubleSpinBox>
+#include <QLabel>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
 
+#include "core/data/prompt.h"
+#include "core/tokenizer/tokenizer.h"
 #include "tests/ui/ui_test_support.h"
 #include "ui/common/export_actions.h"
+#include "ui/common/format.h"
+#include "ui/panels/prompt_dialog.h"
 #include "ui/panels/question_table_model.h"
 #include "ui/panels/score_panel.h"
 #include "ui/views/histogram_view.h"
@@ -37,6 +42,8 @@ private slots:
     void filtersAndSortsNumerically();
     void scoringFillsTableAndHistogram();
     void csvExportKeepsFullPrecision();
+    void promptPreviewShowsTheTokens();
+    void promptCheckOnARealModel();
 };
 
 void TestScorePanel::filtersAndSortsNumerically() {
@@ -140,6 +147,78 @@ void TestScorePanel::scoringFillsTableAndHistogram() {
     QVERIFY(dragged.count() >= 1);
     QVERIFY(std::abs(panel.threshold() - 0.1) < 0.02);
     QCOMPARE(threshold.count(), 3 + dragged.count());  // set, typed 0.75, set back, dragged
+}
+
+// The preview is exactly the prompt scoring uses, token by token, and the letters' tokens.
+void TestScorePanel::promptPreviewShowsTheTokens() {
+    const auto tokenizer = std::make_shared<const Tokenizer>(
+        Tokenizer::fromDirectory(test::sharedDataDir() / "tokenizers" / "gpt2-openai"));
+    McqQuestion q = examplePromptQuestion();
+    PromptDialog dialog({}, tokenizer, {q});
+    const PromptPreview& p = dialog.preview();
+    QVERIFY2(p.problem.isEmpty(), qPrintable(p.problem));
+    QCOMPARE(p.scoring, QStringLiteral("letter"));
+    // The tokens read back as the text scoring formats (␣ a space, ↵ a new line).
+    QString joined = p.tokens.join(QString());
+    joined.replace(QChar(0x2423), QLatin1Char(' ')).replace(QChar(0x21B5), QLatin1Char('\n'));
+    QCOMPARE(joined.toStdString(), formatLetterPrompt(q, PromptTemplate{}));
+    QCOMPARE(p.tokens.size(), int(tokenizer->encode(formatLetterPrompt(q, PromptTemplate{})).size()));
+    QCOMPARE(p.continuations.size(), 4);
+    QCOMPARE(p.continuations[1], QStringList({QString(QChar(0x2423)) + QStringLiteral("B")}));
+    QVERIFY(dialog.previewHtml().contains(QStringLiteral("Every answer letter is one token")));
+    QCOMPARE(dialog.choice(), PromptChoice{});  // the defaults are kept as empty strings
+
+    // Option-text scoring: the question alone, then each option's tokens.
+    dialog.setChoice({{}, {}, {}, QStringLiteral("continuation")});
+    QVERIFY2(dialog.preview().problem.isEmpty(), qPrintable(dialog.preview().problem));
+    QCOMPARE(dialog.preview().scoring, QStringLiteral("continuation"));
+    QCOMPARE(dialog.preview().continuations[1].join(QString()),
+             QString(QChar(0x2423)) + QStringLiteral("carbon") + QString(QChar(0x2423)) + QStringLiteral("dioxide"));
+    QCOMPARE(dialog.choice().scoring, QStringLiteral("continuation"));
+
+    // A placeholder the template does not know is named.
+    dialog.setChoice({QStringLiteral("Q: {question}\n{options}\n{answer}"), {}, {}, {}});
+    QVERIFY2(dialog.preview().problem.contains(QStringLiteral("answer")), qPrintable(dialog.preview().problem));
+    QVERIFY(dialog.previewHtml().contains(QStringLiteral("✗")));
+    // A task preset writes its own prompt: the template fields are off.
+    dialog.setChoice({{}, {}, QStringLiteral("arc"), {}});
+    QCOMPARE(dialog.preview().scoring, QStringLiteral("continuation"));
+    QVERIFY(!dialog.findChild<QWidget*>(QStringLiteral("promptTemplate"))->isEnabled());
+}
+
+// stories260K's SentencePiece vocabulary has no " A" token: letter scoring cannot work, and the
+// panel says so when the data is opened, not after Score fails. Option-text scoring then scores.
+void TestScorePanel::promptCheckOnARealModel() {
+    const auto gguf = test::sharedDataDir() / "models" / "stories260K" / "stories260K.gguf";
+    if (!std::filesystem::exists(gguf)) QSKIP("stories260K.gguf is not in the shared data");
+    test::TempDir dir;
+    const auto data = dir / "arc.jsonl";
+    test::copyHead(test::sharedDataDir() / "mcq" / "arc-hf-jsonl" / "ARC-Easy-test.jsonl", data, 12);
+    Engine engine;
+    ScorePanel panel(engine);
+    engine.loadModel(test::qs(gguf));
+    engine.loadDataset(test::qs(data), QStringLiteral("test"));
+    QVERIFY(test::waitIdle(engine));
+    std::printf("prompt check: %s\n", qPrintable(panel.promptProblem()));
+    QVERIFY2(panel.promptProblem().contains(QStringLiteral("2 tokens")), qPrintable(panel.promptProblem()));
+    QVERIFY(panel.findChild<QLabel*>(QStringLiteral("promptProblem"))->isVisibleTo(&panel));
+    panel.applyPrompt({{}, {}, {}, QStringLiteral("continuation")});
+    QVERIFY2(panel.promptProblem().isEmpty(), qPrintable(panel.promptProblem()));
+    QSignalSpy scored(&engine, &Engine::scoringFinished);
+    QSignalSpy failed(&engine, &Engine::taskFailed);
+    panel.scoreCurrent();
+    QVERIFY(test::waitIdle(engine));
+    QCOMPARE(failed.count(), 0);
+    QCOMPARE(scored.count(), 1);
+    QCOMPARE(panel.tableModel()->rowCount(), 12);
+    // A question's details: the exact prompt and each option's probability.
+    QVERIFY(panel.showQuestion(panel.currentDataset(), 3));
+    const auto& row = panel.tableModel()->row(3);
+    const QString detail = panel.questionDetailHtml();
+    QVERIFY2(detail.contains(row.options[0].toHtmlEscaped()), qPrintable(detail));
+    QVERIFY2(detail.contains(QStringLiteral("token")), qPrintable(detail));
+    QVERIFY2(detail.contains(formatPercent(row.probs[size_t(row.predicted)])), qPrintable(detail));
+    QVERIFY(!panel.showQuestion(panel.currentDataset(), 12));  // not in the set
 }
 
 QTEST_MAIN(TestScorePanel)

@@ -23,6 +23,8 @@
 #include "core/util/memory.h"
 #include "tests/ui/ui_test_support.h"
 #include "ui/panels/attribution_panel.h"
+#include "ui/panels/question_table_model.h"
+#include "ui/panels/score_panel.h"
 
 using namespace prunescope;
 using namespace prunescope::ui;
@@ -40,15 +42,31 @@ private slots:
     void finetuneReportsCurvesAndResults();
     void finetuneSavesTheModel();
     void cancelledFinetuneFreesMemory();
+    void scoringStreamsAndKeepsPartialResults();
 
 private:
     void loadAll(Engine& engine);
+    // A GPT-2 shape of 77M parameters (slow enough on the CPU to cancel a run part-way; its block
+    // weights are 12-16 MB each), built once.
+    std::filesystem::path mediumModel();
     test::TempDir m_dir;
     test::GuiFixture m_fixture;
 };
 
 void TestEngineWorker::initTestCase() {
     m_fixture = test::makeGuiFixture(m_dir.path(), 300, 30);
+}
+
+std::filesystem::path TestEngineWorker::mediumModel() {
+    const auto dir = m_dir.path() / "gpt2-77m";
+    if (!std::filesystem::exists(dir)) {
+        nlohmann::json config = {{"model_type", "gpt2"},  {"n_layer", 2},         {"n_embd", 1024},
+                                 {"n_head", 8},           {"vocab_size", 50257},  {"n_positions", 512},
+                                 {"bos_token_id", 50256}, {"eos_token_id", 50256}};
+        auto model = buildModel(parseModelConfig(config, "config.json"), 3, torch::kCPU, 0.02);
+        saveModel(*model, dir, {"float32", m_fixture.model});
+    }
+    return dir;
 }
 
 void TestEngineWorker::loadAll(Engine& engine) {
@@ -113,7 +131,7 @@ void TestEngineWorker::scoringMatchesTheCore() {
 void TestEngineWorker::taskPresetScoresContinuations() {
     Engine engine;
     loadAll(engine);
-    engine.setPrompt({}, {}, QStringLiteral("arc"));
+    engine.setPrompt({{}, {}, QStringLiteral("arc"), {}});
     QCOMPARE(engine.promptPreset(), QStringLiteral("arc"));
     QSignalSpy scored(&engine, &Engine::scoringFinished);
     QSignalSpy failed(&engine, &Engine::taskFailed);
@@ -148,7 +166,7 @@ void TestEngineWorker::taskPresetScoresContinuations() {
     const auto error = failed.at(0).at(0).value<TaskError>();
     QVERIFY2(error.message.contains(QStringLiteral("attribution needs the answer letters")), qPrintable(error.message));
 
-    engine.setPrompt({}, {}, QStringLiteral("no-such-preset"));  // a bad session value: Prunescope's prompt
+    engine.setPrompt({{}, {}, QStringLiteral("no-such-preset"), {}});  // a bad session value: Prunescope's prompt
     QVERIFY(engine.promptPreset().isEmpty());
 }
 
@@ -459,6 +477,79 @@ void TestEngineWorker::cancelledFinetuneFreesMemory() {
                 100.0 * double(after - before) / double(before));
     QVERIFY2(during - before > before / 5, "the run did not allocate enough for the check to mean anything");
     QVERIFY(double(after) <= 1.10 * double(before));
+}
+
+// Scoring streams: a sample of N scores the first N; a full run sends its rows chunk by chunk; a
+// cancel keeps the rows scored (the Score panel shows them), and the next run goes on from there to
+// the scores of a run never interrupted.
+void TestEngineWorker::scoringStreamsAndKeepsPartialResults() {
+    const QString name = QStringLiteral("arc-easy-train");  // 270 questions
+    auto open = [&](Engine& engine) {
+        engine.loadModel(test::qs(mediumModel()), QStringLiteral("cpu"));
+        engine.loadDataset(test::qs(m_fixture.train), QStringLiteral("train"));
+        return test::waitIdle(engine, 300000);
+    };
+    Engine engine;
+    QVERIFY(open(engine));
+    ScorePanel panel(engine);
+    panel.setCurrentDataset(name);
+    QSignalSpy progressed(&engine, &Engine::scoringProgressed);
+    QSignalSpy finished(&engine, &Engine::scoringFinished);
+    QSignalSpy failed(&engine, &Engine::taskFailed);
+    engine.score(name, 10);
+    QVERIFY(test::waitIdle(engine, 300000));
+    QCOMPARE(finished.count(), 1);
+    const auto sample = finished.at(0).at(0).value<ScoreResult>();
+    QCOMPARE(int(sample.rows.size()), 10);
+    QCOMPARE(sample.total, 270);
+    QVERIFY(!sample.complete());
+    QVERIFY2(panel.summaryText().startsWith(QStringLiteral("10 of 270 questions scored")),
+             qPrintable(panel.summaryText()));
+
+    QObject context;
+    bool cancelled = false;
+    connect(&engine, &Engine::scoringProgressed, &context, [&](const ScoreResult&) {
+        if (cancelled) return;
+        cancelled = true;
+        engine.cancel();
+    });
+    engine.score(name);
+    QVERIFY(test::waitIdle(engine, 300000));
+    QVERIFY(cancelled);
+    QCOMPARE(failed.count(), 1);
+    QVERIFY(failed.at(0).at(0).value<TaskError>().cancelled);
+    QCOMPARE(finished.count(), 1);  // no new final result: the run was cancelled
+    const auto kept = progressed.last().at(0).value<ScoreResult>();
+    std::printf("streamed %d partial results; cancelled with %zu of %d questions scored\n", int(progressed.count()),
+                kept.rows.size(), kept.total);
+    QVERIFY(kept.rows.size() >= 10 + 64 && int(kept.rows.size()) < 270);
+    QCOMPARE(panel.result(name)->rows.size(), kept.rows.size());  // the panel keeps them
+    QCOMPARE(panel.tableModel()->rowCount(), int(kept.rows.size()));
+    for (size_t i = 0; i < sample.rows.size(); ++i) QCOMPARE(kept.rows[i].confidence, sample.rows[i].confidence);
+
+    context.disconnect();
+    disconnect(&engine, nullptr, &context, nullptr);
+    engine.score(name);
+    QVERIFY(test::waitIdle(engine, 300000));
+    QCOMPARE(finished.count(), 2);
+    const auto full = finished.last().at(0).value<ScoreResult>();
+    QVERIFY(full.complete());
+    QCOMPARE(int(full.rows.size()), 270);
+    for (size_t i = 0; i < kept.rows.size(); ++i) QCOMPARE(full.rows[i].confidence, kept.rows[i].confidence);
+
+    Engine fresh;  // never interrupted
+    QVERIFY(open(fresh));
+    QSignalSpy once(&fresh, &Engine::scoringFinished);
+    fresh.score(name);
+    QVERIFY(test::waitIdle(fresh, 300000));
+    const auto reference = once.last().at(0).value<ScoreResult>();
+    double maxDiff = 0;
+    for (size_t i = 0; i < full.rows.size(); ++i) {
+        QCOMPARE(full.rows[i].predicted, reference.rows[i].predicted);
+        maxDiff = std::max(maxDiff, std::abs(full.rows[i].confidence - reference.rows[i].confidence));
+    }
+    std::printf("sample, cancel, go on vs one run: max |confidence diff| = %.3g\n", maxDiff);
+    QVERIFY(maxDiff < 1e-6);
 }
 
 QTEST_MAIN(TestEngineWorker)
