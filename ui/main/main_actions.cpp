@@ -14,6 +14,7 @@
 
 #include "ui/common/export_actions.h"
 #include "ui/main/main_window.h"
+#include "ui/main/start_page.h"
 #include "ui/panels/attribution_panel.h"
 #include "ui/panels/compare_panel.h"
 #include "ui/panels/finetune_panel.h"
@@ -145,6 +146,7 @@ void MainWindow::rebuildRecentMenus() {
     });
     fill(m_recentModels, kRecentModels.paths(), [this](const QString& p) { openModel(p); });
     fill(m_recentDatasets, kRecentDatasets.paths(), [this](const QString& p) { addDataset(p); });
+    m_start->setRecent(kRecentSessions.paths(), kRecentModels.paths());
 }
 
 void MainWindow::exportCurrentPlot() {

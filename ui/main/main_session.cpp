@@ -215,6 +215,7 @@ RecoveryChoice MainWindow::askRecovery(const QString& session, const QString& re
 }
 
 void MainWindow::showSession(const Session& session, bool unsaved) {
+    showPanels();
     applySession(session);
     rebuildRecentMenus();
     // The queued loads mark the session changed; when they are done it is as saved (or, restored
@@ -285,9 +286,6 @@ void MainWindow::firstStart() {
         }
         if (choice == RecoveryChoice::Discard) SessionController::discardRecovery({});
     }
-    if (!m_options.offerDemo || kFirstStartDone.get()) return;
-    kFirstStartDone.set(true);
-    tryDemo();
 }
 
 void MainWindow::tryDemo() {

@@ -10,6 +10,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QScreen>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
 
@@ -17,6 +18,7 @@
 #include "ui/common/log_bridge.h"
 #include "ui/common/memory_plan_ui.h"
 #include "ui/main/error_dialog.h"
+#include "ui/main/start_page.h"
 #include "ui/main/status_widgets.h"
 #include "ui/main/window_settings.h"
 #include "ui/panels/attribution_panel.h"
@@ -81,7 +83,12 @@ void MainWindow::createPanels() {
     for (auto panel : {Panel::Model, Panel::Score, Panel::Attribute, Panel::Select, Panel::Finetune, Panel::Compare}) {
         m_tabs->addTab(panelWidget(panel), panelName(panel));
     }
-    setCentralWidget(m_tabs);
+    m_pages = new QStackedWidget(this);
+    m_start = new StartPage(m_pages);
+    m_pages->addWidget(m_start);
+    m_pages->addWidget(m_tabs);
+    m_pages->setCurrentWidget(m_options.offerDemo ? static_cast<QWidget*>(m_start) : m_tabs);
+    setCentralWidget(m_pages);
 
     m_logPanel = new LogPanel(this);
     auto* dock = new QDockWidget(tr("Log"), this);
@@ -120,7 +127,16 @@ QString MainWindow::panelName(Panel panel) {
     return {};
 }
 
+bool MainWindow::startPageShown() const {
+    return m_pages->currentWidget() == m_start;
+}
+
+void MainWindow::showPanels() {
+    m_pages->setCurrentWidget(m_tabs);
+}
+
 void MainWindow::showPanel(Panel panel) {
+    showPanels();
     m_tabs->setCurrentWidget(panelWidget(panel));
 }
 
@@ -165,6 +181,20 @@ void MainWindow::wirePanels() {
     connect(m_engine.get(), &Engine::neuronScoresChanged, this, [this](const NeuronScores& s) {
         if (s.final) m_session->markDirty();
         applyReference();  // new scores of a new shape clear the heatmaps' marks
+    });
+    connect(m_start, &StartPage::openModelFolder, this, &MainWindow::openModelDialog);
+    connect(m_start, &StartPage::openGgufFile, this, &MainWindow::openGgufDialog);
+    connect(m_start, &StartPage::openSession, this, &MainWindow::openSessionDialog);
+    connect(m_start, &StartPage::tryDemo, this, &MainWindow::tryDemo);
+    connect(m_start, &StartPage::showPanels, this, &MainWindow::showPanels);
+    connect(m_start, &StartPage::recentModelChosen, this, &MainWindow::openModel);
+    connect(m_start, &StartPage::recentSessionChosen, this, [this](const QString& path) {
+        QString error;
+        if (!openSession(path, &error)) showError(tr("Opening the session failed"), error, {});
+    });
+    // Whatever opens something shows the panels.
+    connect(m_engine.get(), &Engine::taskStarted, this, [this](Task task) {
+        if (task != Task::None) showPanels();
     });
     connect(m_engine.get(), &Engine::modelChanged, this, [this](const ModelCard& card) {
         kRecentModels.add(card.dir);

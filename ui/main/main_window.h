@@ -18,6 +18,7 @@
 
 class QAction;
 class QMenu;
+class QStackedWidget;
 class QTabWidget;
 
 namespace prunescope::ui {
@@ -29,6 +30,7 @@ class FinetunePanel;
 class LogBridge;
 class LogPanel;
 class ModelPanel;
+class StartPage;
 class ScorePanel;
 class SelectionPanel;
 class SessionController;
@@ -42,7 +44,7 @@ enum class RecoveryChoice { Restore, Ignore, Discard };
 
 struct MainWindowOptions {
     bool interactive = true;  // false: no dialogs (tests, screenshots); errors are logged and kept
-    bool offerDemo = true;    // on first start, open or offer the built-in demo
+    bool offerDemo = true;    // start on the start page (open a model, a session, the demo, recent ones)
     // Asked on closing with unsaved changes; empty: a Save / Discard / Cancel dialog when
     // interactive, else Discard. Discarding still leaves the state in the recovery file.
     std::function<QuitChoice()> quitPrompt = {};
@@ -87,9 +89,12 @@ public:
     bool openSession(const QString& file, QString* error = nullptr);
     bool saveSession(const QString& file, QString* error = nullptr);
     void tryDemo();
-    // On start without a session: offers the unsaved session's recovery file if there is one; on
-    // the very first start (kFirstStartDone unset), opens or offers the built-in demo.
+    // On start without a session: offers the unsaved session's recovery file if there is one.
     void firstStart();
+    // The start page is shown until something is opened or a panel is chosen.
+    bool startPageShown() const;
+    StartPage* startPage() const { return m_start; }
+    void showPanels();
     static QString aboutText();
     // The pipeline's experiment config for this session and the folder it runs in (Run Full
     // Experiment); nullopt (and an error dialog) when the session lacks a model or training data.
@@ -131,6 +136,8 @@ private:
     std::unique_ptr<Engine> m_engine;
     std::unique_ptr<LogBridge> m_logBridge;
     SessionController* m_session = nullptr;
+    QStackedWidget* m_pages = nullptr;  // the start page, then the panels
+    StartPage* m_start = nullptr;
     QTabWidget* m_tabs = nullptr;
     ModelPanel* m_modelPanel = nullptr;
     ScorePanel* m_scorePanel = nullptr;

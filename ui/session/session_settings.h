@@ -16,7 +16,6 @@ inline const Setting<QString> kLastModelFolder{"folders/model", QString()};
 inline const Setting<QString> kLastDataFolder{"folders/data", QString()};
 inline const Setting<QString> kLastSessionFolder{"folders/session", QString()};
 inline const Setting<QString> kLastExportFolder{"folders/export", QString()};
-inline const Setting<bool> kFirstStartDone{"start/firstStartDone", false};
 inline const Setting<int> kAutosaveSeconds{"session/autosaveSeconds", 60};
 
 // Where a file dialog starts: the folder last used for its kind, or the home folder (never the

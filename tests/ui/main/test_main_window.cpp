@@ -4,6 +4,8 @@
 #include <QAction>
 #include <QFile>
 #include <QFileInfo>
+#include <QListWidget>
+#include <QPushButton>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QScrollBar>
@@ -22,6 +24,7 @@
 #include "tests/ui/ui_test_support.h"
 #include "ui/common/log_bridge.h"
 #include "ui/main/main_window.h"
+#include "ui/main/start_page.h"
 #include "ui/main/status_widgets.h"
 #include "ui/panels/attribution_panel.h"
 #include "ui/panels/log_panel.h"
@@ -46,6 +49,7 @@ private slots:
     void quitAsksAboutUnsavedChanges();
     void recoveryIsOffered();
     void switchingModelsAsksAboutScores();
+    void startPageUntilSomethingOpens();
 };
 
 // Changes that reached only the recovery file (autosave, or Discard on quit) are offered when the
@@ -394,6 +398,46 @@ void TestMainWindow::switchingModelsAsksAboutScores() {
     QCOMPARE(QFileInfo(window.engine().model().dir).fileName(), QStringLiteral("other-gpt2"));
     QVERIFY(panel->attributionFile().isEmpty());
     QVERIFY(QFileInfo::exists(scores));  // the file stays
+}
+
+// Started with nothing to open, the window shows the start page; opening a model (here from the
+// recent list) or choosing a panel shows the panels.
+void TestMainWindow::startPageUntilSomethingOpens() {
+    test::TempDir dir;
+    auto fixture = test::makeGuiFixture(dir.path(), 20, 10);
+    {
+        MainWindow window(nullptr, {false, true});
+        QVERIFY(window.startPageShown());
+        for (const char* name : {"startOpenModel", "startOpenGguf", "startOpenSession", "startDemo", "startPanels"})
+            QVERIFY2(window.startPage()->button(QString::fromLatin1(name)) != nullptr, name);
+        window.openModel(test::qs(fixture.model));
+        QVERIFY(test::waitIdle(window.engine()));
+        QVERIFY(!window.startPageShown());
+    }
+    {
+        MainWindow window(nullptr, {false, true});
+        QVERIFY(window.startPageShown());
+        auto* recent = window.startPage()->recentModels();
+        QListWidgetItem* item = nullptr;
+        for (int i = 0; i < recent->count(); ++i)
+            if (QFileInfo(recent->item(i)->data(Qt::UserRole).toString()) == QFileInfo(test::qs(fixture.model)))
+                item = recent->item(i);
+        QVERIFY(item != nullptr);  // the model opened above
+        for (int i = 0; i < recent->count(); ++i)  // (earlier tests' folders are gone: not listed)
+            QVERIFY(QFileInfo::exists(recent->item(i)->data(Qt::UserRole).toString()) ||
+                    recent->item(i)->flags() == Qt::NoItemFlags);
+        emit recent->itemClicked(item);
+        QVERIFY(test::waitIdle(window.engine()));
+        QVERIFY(!window.startPageShown());
+        QCOMPARE(QFileInfo(window.engine().model().dir).fileName(), QStringLiteral("tiny-gpt2"));
+    }
+    {
+        MainWindow window(nullptr, {false, true});
+        window.startPage()->button(QStringLiteral("startPanels"))->click();
+        QVERIFY(!window.startPageShown());
+    }
+    MainWindow tests(nullptr, {false, false});  // no start page where a session or a test opens the window
+    QVERIFY(!tests.startPageShown());
 }
 
 QTEST_MAIN(TestMainWindow)
