@@ -64,7 +64,7 @@ struct DetachOnExit {
 }  // namespace
 
 double maskedAccuracy(CausalLM& model, const std::vector<ScoringItem>& items, const NeuronMask* mask, ScoringMode mode,
-                      int64_t batchSize, const CancelFlag* cancel) {
+                      int64_t batchSize, const CancelFlag* cancel, const ProgressFn& progress) {
     if (items.empty()) return 0;
     NeuronHook hook(model.config().nLayer);
     if (mask != nullptr) mask->applyTo(hook, model.unembedding().device());
@@ -72,13 +72,14 @@ double maskedAccuracy(CausalLM& model, const std::vector<ScoringItem>& items, co
     options.mode = mode;
     options.batchSize = batchSize;
     options.hook = &hook;
-    auto scores = scoreItems(model, items, options, {}, cancel);
+    auto scores = scoreItems(model, items, options, progress, cancel);
     return summarize(scores).accuracy;
 }
 
 FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train,
                         const std::vector<ScoringItem>& validation, const NeuronMask* mask, const FinetuneSettings& s,
-                        const TrainCallback& callback, const CancelFlag* cancel, const StopCondition& stopWhen) {
+                        const TrainCallback& callback, const CancelFlag* cancel, const StopCondition& stopWhen,
+                        const ProgressFn& validating) {
     if (train.empty()) throw Error("", "fine-tuning", "no training questions");
     if (s.batchSize < 1 || s.gradAccum < 1)
         throw Error("", "field 'batch_size'", "batch size and accumulation must be >= 1");
@@ -149,7 +150,15 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train,
     const int64_t firstStep = state.step;
     auto evaluate = [&]() {
         model.eval();
-        double acc = maskedAccuracy(model, validation, mask, s.mode, s.batchSize, cancel);
+        ProgressFn report;
+        if (validating) {
+            const std::string stage = "validation at step " + std::to_string(state.step);
+            report = [&validating, stage](Progress p) {
+                p.stage = stage;
+                validating(p);
+            };
+        }
+        double acc = maskedAccuracy(model, validation, mask, s.mode, s.batchSize, cancel, report);
         if (acc > state.bestAccuracy) {
             state.bestAccuracy = acc;
             state.bestStep = state.step;

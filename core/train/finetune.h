@@ -86,14 +86,18 @@ struct FinetuneResult {
 // (unless it applies at the last position only: then the caller applies it when evaluating);
 // the result keeps the adapter for saveLoraAdapter().
 // `stopWhen` (may be empty) ends training early, with the result marked stoppedEarly.
+// `validating` (may be empty) reports each validation pass question by question (stage
+// "validation at step N"): between two steps it can take longer than the steps.
 FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train,
                         const std::vector<ScoringItem>& validation, const NeuronMask* mask,
                         const FinetuneSettings& settings, const TrainCallback& callback = {},
-                        const CancelFlag* cancel = nullptr, const StopCondition& stopWhen = {});
+                        const CancelFlag* cancel = nullptr, const StopCondition& stopWhen = {},
+                        const ProgressFn& validating = {});
 
 // Accuracy of `items` with `mask` applied (the ablation preview); mask may be null.
 double maskedAccuracy(CausalLM& model, const std::vector<ScoringItem>& items, const NeuronMask* mask, ScoringMode mode,
-                      int64_t batchSize = settings::kScoringBatchSize.value, const CancelFlag* cancel = nullptr);
+                      int64_t batchSize = settings::kScoringBatchSize.value, const CancelFlag* cancel = nullptr,
+                      const ProgressFn& progress = {});
 
 // The memory plan's settings for fine-tuning a `modelType` model with `settings` (the batch,
 // trainable subset, LoRA rank and resolved targets, checkpointing, keep-best when there is a

@@ -33,13 +33,13 @@ WorkerDataset& validationSet(EngineWorker::State& s) {
 
 // Accuracy and mean confidence of `items` with `mask` (may be null) applied.
 DatasetAccuracy evaluate(CausalLM& model, const WorkerDataset& set, const NeuronMask* mask, ScoringMode mode,
-                         const CancelFlag* cancel) {
+                         const CancelFlag* cancel, const ProgressFn& progress = {}) {
     NeuronHook hook(model.config().nLayer);
     if (mask != nullptr) mask->applyTo(hook, model.unembedding().device());
     ScoringOptions options;
     options.mode = mode;
     options.hook = &hook;
-    const auto summary = summarize(scoreItems(model, set.items, options, {}, cancel));
+    const auto summary = summarize(scoreItems(model, set.items, options, progress, cancel));
     return {set.info.name, set.info.role == "ood" ? "ood" : "id", summary.accuracy, summary.meanConfidence};
 }
 
@@ -138,12 +138,24 @@ void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) 
             result.base.push_back(
                 {d->info.name, d->info.role == "ood" ? "ood" : "id", summary.accuracy, summary.meanConfidence});
         }
+        const QString label = QStringLiteral("%1 seed %2").arg(r.arm).arg(r.seed);
+        // Each stage says what it does: loading, training (steps), validation (questions),
+        // the test and OOD sets (questions), saving. A stage of its own never looks stuck.
+        auto stage = [this, label](const QString& what) {
+            const auto report = progressFor(Task::Finetune);
+            return [report, what, label](const Progress& p) {
+                Progress q = p;
+                q.stage =
+                    tr("%1 — %2").arg(label, what.isEmpty() ? QString::fromStdString(p.stage) : what).toStdString();
+                report(q);
+            };
+        };
         // Train a fresh copy: the base model stays as it is for the other arms.
+        emit progressChanged({Task::Finetune, tr("%1 — loading a fresh copy of the model").arg(label), 0, 0, -1});
         auto model = prunescope::loadModel(s.modelDir, {s.device, s.dtype});
         FinetuneSettings settings = r.settings;
         settings.seed = uint64_t(r.seed);
         settings.mode = s.scoringMode();
-        const QString label = QStringLiteral("%1 seed %2").arg(r.arm).arg(r.seed);
         ProgressThrottle progress(50);
         auto callback = [&](const TrainPoint& p) {
             TrainPointValue v;
@@ -156,22 +168,25 @@ void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) 
             v.etaSeconds = p.etaSeconds;
             emit trainPointChanged(v);
             if (progress.ready(p.step, p.totalSteps)) {
-                emit progressChanged(
-                    {Task::Finetune, tr("fine-tuning %1").arg(label), p.step, p.totalSteps, p.etaSeconds});
+                emit progressChanged({Task::Finetune,
+                                      tr("%1 — training, step %2 of %3").arg(label).arg(p.step).arg(p.totalSteps),
+                                      p.step, p.totalSteps, p.etaSeconds});
             }
         };
-        auto trained =
-            prunescope::finetune(*model, train->items, validation, mask ? &*mask : nullptr, settings, callback, cancel);
+        auto trained = prunescope::finetune(*model, train->items, validation, mask ? &*mask : nullptr, settings,
+                                            callback, cancel, {}, stage({}));
         result.steps = trained.steps;
         result.bestValidationAccuracy = trained.bestValidationAccuracy;
         torch::NoGradGuard noGrad;
-        for (auto* d : evalSets)
-            result.results.push_back(evaluate(*model, *d, mask ? &*mask : nullptr, s.scoringMode(), cancel));
+        for (auto* d : evalSets) {
+            result.results.push_back(evaluate(*model, *d, mask ? &*mask : nullptr, s.scoringMode(), cancel,
+                                              stage(tr("evaluating on %1").arg(d->info.name))));
+        }
         log::get("gui")->info("fine-tuned {}: {} steps, best validation accuracy {:.3f}", label.toStdString(),
                               trained.steps, trained.bestValidationAccuracy);
         if (!r.saveTo.isEmpty()) {
             throwIfCancelled(cancel);
-            emit progressChanged({Task::Finetune, tr("saving %1").arg(label), 0, 1, -1});
+            emit progressChanged({Task::Finetune, tr("%1 — saving to %2").arg(label, r.saveTo), 0, 0, -1});
             const std::filesystem::path dir = r.saveTo.toStdString();
             const auto probe = torch::tensor(train->items.front().context, torch::kLong).unsqueeze(0);
             const auto before = maskedLogits(*model, probe, mask ? &*mask : nullptr);

@@ -405,9 +405,23 @@ void TestEngineWorker::finetuneSavesTheModel() {
     request.settings.lr = 1e-3;
     const auto saved = m_dir.path() / "saved-model";
     request.saveTo = test::qs(saved);
+    QStringList stages;  // what the status bar says, in order, without repeats
+    connect(&engine, &Engine::progressChanged, &engine, [&](const ProgressValue& p) {
+        if (p.task == Task::Finetune && (stages.isEmpty() || stages.last() != p.stage)) stages << p.stage;
+    });
     engine.finetune(request);
     QVERIFY(test::waitIdle(engine, 300000));
     QCOMPARE(finished.count(), 1);
+    // Every stage of the run is named: none of them looks stuck on the last training step.
+    std::printf("fine-tune stages:\n  %s\n", qPrintable(stages.join(QStringLiteral("\n  "))));
+    auto has = [&](const QString& part) {
+        return std::any_of(stages.begin(), stages.end(), [&](const QString& s) { return s.contains(part); });
+    };
+    QVERIFY(has(QStringLiteral("loading a fresh copy")));
+    QVERIFY(has(QStringLiteral("training, step 3 of 3")));
+    QVERIFY(has(QStringLiteral("validation at step 3")));
+    QVERIFY(has(QStringLiteral("evaluating on arc-easy-test")));
+    QVERIFY(stages.last().contains(QStringLiteral("saving to")));
     const auto run = finished.at(0).at(0).value<RunResult>();
     std::printf("saved to %s: loaded back, largest logit difference %g\n", qPrintable(run.savedTo), run.savedLogitDiff);
     QCOMPARE(run.savedTo, test::qs(saved));
