@@ -5,9 +5,9 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QListWidget>
-#include <QPushButton>
 #include <QMimeData>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -422,7 +422,7 @@ void TestMainWindow::startPageUntilSomethingOpens() {
         for (int i = 0; i < recent->count(); ++i)
             if (QFileInfo(recent->item(i)->data(Qt::UserRole).toString()) == QFileInfo(test::qs(fixture.model)))
                 item = recent->item(i);
-        QVERIFY(item != nullptr);  // the model opened above
+        QVERIFY(item != nullptr);                  // the model opened above
         for (int i = 0; i < recent->count(); ++i)  // (earlier tests' folders are gone: not listed)
             QVERIFY(QFileInfo::exists(recent->item(i)->data(Qt::UserRole).toString()) ||
                     recent->item(i)->flags() == Qt::NoItemFlags);
