@@ -8,8 +8,8 @@ CLI         = $(BUILD)/app/prunescope-cli
 GUI         = $(BUILD)/app/prunescope
 DEMO_DIR   ?= prunescope-demo
 
-.PHONY: all deps configure build test test-fast demo package clean format format-check reference-real \
-	configure-torch2 build-torch2 test-torch2 test-torch2-fast
+.PHONY: all deps configure build test test-fast demo package package-check clean format format-check \
+	reference-real configure-torch2 build-torch2 test-torch2 test-torch2-fast
 
 all: build
 
@@ -74,6 +74,11 @@ demo: build
 
 package: build
 	@cd $(BUILD) && cpack
+
+# The Debian package as Debian's tools check it: lintian (fails on errors, prints warnings),
+# desktop-file-validate and appstreamcli validate on the files in the package (docs/packaging.md).
+package-check: build
+	@scripts/package-check.sh $(BUILD)
 
 # Lays out every C++ file as .clang-format says (clang-format 14, Debian 12's); format-check (also
 # the ctest test_format) only reports the files that differ.

@@ -10,6 +10,7 @@ packages=(
     libspdlog-dev nlohmann-json3-dev libpcre2-dev
     python3 python3-numpy python3-pip python3-venv unzip
     xvfb xauth clang-format
+    lintian desktop-file-utils appstream
 )
 # python3-torch is needed only to regenerate the committed reference logits (tests/reference/).
 if [[ "${PRUNESCOPE_WITH_REFERENCE:-0}" == 1 ]]; then packages+=(python3-torch); fi

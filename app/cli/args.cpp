@@ -1,11 +1,27 @@
 #include "app/cli/args.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
 
+#include "app/roff.h"
+
 namespace prunescope::cli {
+namespace {
+
+HelpFormat g_helpFormat = HelpFormat::Text;
+
+}  // namespace
+
+void setHelpFormat(HelpFormat format) {
+    g_helpFormat = format;
+}
+
+HelpFormat helpFormat() {
+    return g_helpFormat;
+}
 
 bool Args::has(const std::string& name) const {
     return m_values.count(name) > 0;
@@ -145,7 +161,7 @@ std::optional<Args> ArgParser::parse(const std::vector<std::string>& argv) const
     for (size_t i = 0; i < argv.size(); ++i) {
         const std::string& a = argv[i];
         if (a == "--help" || a == "-h") {
-            std::cout << help();
+            std::cout << (g_helpFormat == HelpFormat::Roff ? manSection() : help());
             return std::nullopt;
         }
         if (a.rfind("--", 0) == 0 && a.size() > 2) {
@@ -197,6 +213,37 @@ std::string ArgParser::help() const {
     }
     out << "  --help\n      Show this help.\n";
     if (!m_epilog.empty()) out << "\n" << m_epilog << "\n";
+    return out.str();
+}
+
+std::string ArgParser::manSection() const {
+    // The command's words: the usage's words up to the first option or placeholder.
+    std::istringstream words(m_usage);
+    std::string title, word;
+    auto isWordChar = [](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '-'; };
+    while (words >> word && std::islower(static_cast<unsigned char>(word[0])) &&
+           std::all_of(word.begin(), word.end(), isWordChar))
+        title += (title.empty() ? "" : " ") + word;
+    std::ostringstream out;
+    out << ".SS \"" << roff::escape(title) << "\"\n.nf\n"
+        << roff::escape(m_usage) << "\n.fi\n.PP\n"
+        << roff::escape(m_summary) << "\n";
+    if (!m_positionalName.empty()) {
+        out << ".PP\nArguments:\n.TP\n"
+            << roff::italic(m_positionalName) << "\n"
+            << roff::escape(m_positionalHelp) << "\n";
+    }
+    out << ".PP\nOptions:\n";
+    for (const auto& s : m_specs) {
+        out << ".TP\n" << roff::bold("--" + s.name) << (s.isFlag ? "" : " " + roff::italic(s.valueName));
+        for (const auto& a : s.aliases) out << ", " << roff::bold("--" + a);
+        out << "\n" << roff::escape(s.help);
+        if (s.isRequired) out << " (required)";
+        if (!s.defaultValue.empty()) out << " [default: " << roff::escape(s.defaultValue) << "]";
+        out << "\n";
+    }
+    out << ".TP\n" << roff::bold("--help") << "\nShow this help.\n";
+    if (!m_epilog.empty()) out << ".PP\n" << roff::escape(m_epilog) << "\n";
     return out.str();
 }
 

@@ -59,6 +59,12 @@ private:
     std::vector<std::string> m_positionals;
 };
 
+// What --help prints: the text below, or the same declarations as a man page section (roff), which
+// `prunescope-cli --man` collects by asking every command for its --help.
+enum class HelpFormat { Text, Roff };
+void setHelpFormat(HelpFormat format);
+HelpFormat helpFormat();
+
 class ArgParser {
 public:
     ArgParser(std::string usage, std::string summary);
@@ -87,6 +93,8 @@ public:
     // Throws UsageError; returns std::nullopt when --help was asked (the help is printed).
     std::optional<Args> parse(const std::vector<std::string>& argv) const;
     std::string help() const;
+    // help() in roff: a subsection named after the usage's command words ("prunescope-cli bench eval").
+    std::string manSection() const;
 
 private:
     struct Spec {

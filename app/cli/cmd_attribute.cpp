@@ -152,6 +152,10 @@ int runAttribute(const Argv& argv) {
 
 int runAttributions(const Argv& argv) {
     if (argv.empty() || argv[0] != "show") {
+        // The man page (prunescope-cli --man) has `show`'s options.
+        if (!argv.empty() && argv[0] == "--help" && helpFormat() == HelpFormat::Roff) {
+            return runAttributions({"show", "--help"});
+        }
         std::cout << "Usage: prunescope-cli attributions show FILE [--top N] [--score S] [--json]\n";
         return argv.empty() || (argv[0] != "--help" && argv[0] != "-h") ? int(kBadInput) : int(kOk);
     }

@@ -142,6 +142,10 @@ int runBench(const Argv& argv) {
     const std::vector<std::pair<const char*, int (*)(const Argv&)>> benches = {
         {"forward", benchForward},         {"tokenizer", benchTokenizer}, {"eval", benchEval},
         {"attribution", benchAttribution}, {"memory", benchMemory},       {"front-ends", benchFrontEnds}};
+    if (!argv.empty() && argv[0] == "--help" && helpFormat() == HelpFormat::Roff) {
+        for (const auto& b : benches) b.second({"--help"});  // the man page has every benchmark's options
+        return kOk;
+    }
     if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
         std::cout << "Usage: prunescope-cli bench WHAT [OPTIONS]\n\nBenchmarks (each has --help):\n";
         for (const auto& b : benches) std::cout << "  " << b.first << "\n";

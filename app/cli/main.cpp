@@ -1,8 +1,10 @@
 // prunescope-cli: the command-line front end of the Prunescope engine.
 #include <iostream>
 
+#include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "app/cli/common.h"
+#include "app/roff.h"
 #include "core/util/system_info.h"
 
 namespace prunescope::cli {
@@ -28,17 +30,58 @@ const std::vector<Command>& commands() {
 
 namespace {
 
+const char* const kSummary = "Find and prune the neurons behind a language model's dataset shortcuts";
+const char* const kExitCodes = "0 success, 1 internal failure, 2 bad input or usage, 130 cancelled";
+
 void printHelp() {
-    std::cout << "Usage: prunescope-cli COMMAND [OPTIONS]\n\n"
-                 "Find and prune the neurons behind a language model's dataset shortcuts.\n\n"
-                 "Commands:\n";
+    std::cout << "Usage: prunescope-cli COMMAND [OPTIONS]\n\n" << kSummary << ".\n\nCommands:\n";
     for (const auto& c : commands()) {
         std::string name = c.name;
         name.resize(14, ' ');
         std::cout << "  " << name << c.summary << "\n";
     }
     std::cout << "\nRun 'prunescope-cli COMMAND --help' for a command's options.\n"
-                 "Exit codes: 0 success, 1 internal failure, 2 bad input or usage, 130 cancelled.\n";
+              << "Exit codes: " << kExitCodes << ".\n";
+}
+
+// `prunescope-cli --man` (not in --help): the man page, from the table above and every command's
+// own --help (each command's parser prints its options as roff while the help format says so).
+int printManPage() {
+    const std::string cli = roff::bold("prunescope-cli");
+    std::cout << roff::header("prunescope-cli", PRUNESCOPE_VERSION, kSummary);
+    std::cout << ".SH SYNOPSIS\n"
+              << cli << " " << roff::italic("COMMAND") << " [" << roff::italic("OPTIONS") << "]\n"
+              << ".br\n"
+              << cli << " " << roff::italic("COMMAND") << " " << roff::bold("--help") << "\n"
+              << ".br\n"
+              << cli << " " << roff::bold("--version") << "\n";
+    std::cout << ".SH DESCRIPTION\n"
+              << roff::escape(
+                     "The command-line tool of Prunescope: it scores a language model on multiple-choice "
+                     "datasets, attributes its confident answers to feed-forward neurons with Integrated "
+                     "Gradients, prunes the neurons that carry dataset shortcuts and fine-tunes the pruned "
+                     "model.")
+              << "\n";
+    std::cout << ".SH COMMANDS\n";
+    for (const auto& c : commands()) {
+        std::cout << ".TP\n" << roff::bold(c.name) << "\n" << roff::escape(c.summary) << "\n";
+    }
+    std::cout << ".SH OPTIONS\n"
+              << ".TP\n"
+              << roff::bold("--help") << ", " << roff::bold("-h") << "\nThe commands; after a command, its options.\n"
+              << ".TP\n"
+              << roff::bold("--version") << "\nThe version, and LibTorch's.\n"
+              << ".PP\n"
+              << roff::escape("Each command's options, as 'prunescope-cli COMMAND --help' prints them:") << "\n";
+    setHelpFormat(HelpFormat::Roff);
+    int code = kOk;
+    for (const auto& c : commands()) {
+        if (c.run({"--help"}) != kOk) code = kFailure;
+    }
+    setHelpFormat(HelpFormat::Text);
+    std::cout << ".SH \"EXIT STATUS\"\n" << roff::escape(kExitCodes) << ".\n";
+    std::cout << ".SH \"SEE ALSO\"\n" << roff::bold("prunescope") << "(1)\n";
+    return code;
 }
 
 }  // namespace
@@ -52,6 +95,7 @@ int main(int argc, char** argv) {
         return argc < 2 ? kBadInput : kOk;
     }
     std::string name = argv[1];
+    if (name == "--man") return printManPage();
     if (name == "--version" || name == "version") {
         std::cout << "prunescope-cli " << PRUNESCOPE_VERSION << " (" << prunescope::describeVersions() << ")\n";
         return kOk;

@@ -1,38 +1,103 @@
 // prunescope: the desktop application.
 //   prunescope [SESSION.prunescope]
 //   prunescope --screenshots DIR [SESSION.prunescope]   (one PNG per panel, then quit)
+//   prunescope --help | --version | --man                (no display needed)
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
 
+#include <iostream>
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include "app/roff.h"
 #include "core/util/log.h"
 #include "core/util/system_info.h"
 #include "ui/common/log_bridge.h"
 #include "ui/main/main_window.h"
 #include "ui/main/screenshot_runner.h"
 
+namespace {
+
+// The command line, declared once: QCommandLineParser prints --help from it, manPage() the man page.
+struct CommandLine {
+    QCommandLineParser parser;
+    QCommandLineOption help = parser.addHelpOption();
+    QCommandLineOption version = parser.addVersionOption();
+    QCommandLineOption screenshots{
+        QStringLiteral("screenshots"),
+        QApplication::translate("main", "Write a screenshot of each panel into DIR and quit."), QStringLiteral("DIR")};
+    // The man page in roff (the build installs it as prunescope.1.gz); not in --help.
+    QCommandLineOption man{QStringLiteral("man"), QStringLiteral("Print the man page.")};
+    QString sessionName = QStringLiteral("session");
+    QString sessionHelp = QApplication::translate("main", "A .prunescope session to open.");
+
+    CommandLine() {
+        parser.setApplicationDescription(QApplication::translate("main",
+                                                                 "Explore confidence and neurons, tune "
+                                                                 "thresholds by eye, launch fine-tuning."));
+        parser.addOption(screenshots);
+        man.setFlags(QCommandLineOption::HiddenFromHelp);
+        parser.addOption(man);
+        parser.addPositionalArgument(sessionName, sessionHelp);
+    }
+};
+
+std::string manPage(const CommandLine& line) {
+    namespace roff = prunescope::roff;
+    const std::string session = line.sessionName.toStdString();
+    std::string page = roff::header("prunescope", PRUNESCOPE_VERSION,
+                                    "the Prunescope desktop application: find and prune the neurons behind a "
+                                    "language model's dataset shortcuts");
+    page += ".SH SYNOPSIS\n" + roff::bold("prunescope") + " [" + roff::italic("options") + "] [" +
+            roff::italic(session) + "]\n.SH DESCRIPTION\n" +
+            roff::escape(line.parser.applicationDescription().toStdString()) + "\n.PP\nThe window needs a display; " +
+            roff::bold("--help") + " and " + roff::bold("--version") + " do not.\n.SH OPTIONS\n";
+    for (const QCommandLineOption& option : {line.help, line.version, line.screenshots, line.man}) {
+        if (option.flags() & QCommandLineOption::HiddenFromHelp) continue;
+        std::string names;
+        for (const QString& name : option.names()) {
+            names += (names.empty() ? "" : ", ") + roff::bold((name.size() == 1 ? "-" : "--") + name.toStdString());
+        }
+        if (!option.valueName().isEmpty()) names += " " + roff::italic(option.valueName().toStdString());
+        page += ".TP\n" + names + "\n" + roff::escape(option.description().toStdString()) + "\n";
+        if (option.names() == line.help.names()) {
+            page += ".TP\n" + roff::bold("--help-all") + "\nThe help with Qt's own options (" +
+                    roff::bold("-platform") + ", " + roff::bold("-style") + " and others), which needs a display.\n";
+        }
+    }
+    page += ".SH ARGUMENTS\n.TP\n" + roff::italic(session) + "\n" + roff::escape(line.sessionHelp.toStdString()) +
+            "\n.SH \"SEE ALSO\"\n" + roff::bold("prunescope-cli") + "(1)\n";
+    return page;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     Q_INIT_RESOURCE(resources);  // the resources live in the static prunescope_ui library
-    QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Prunescope"));
     QApplication::setOrganizationName(QStringLiteral("Prunescope"));
     QApplication::setApplicationVersion(QStringLiteral(PRUNESCOPE_VERSION));
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/prunescope/icons/prunescope.svg")));
+    CommandLine line;
+    QCommandLineParser& parser = line.parser;
+    const QCommandLineOption& screenshots = line.screenshots;
 
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QApplication::translate("main",
-                                                             "Explore confidence and neurons, tune "
-                                                             "thresholds by eye, launch fine-tuning."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    QCommandLineOption screenshots(
-        QStringLiteral("screenshots"),
-        QApplication::translate("main", "Write a screenshot of each panel into DIR and quit."), QStringLiteral("DIR"));
-    parser.addOption(screenshots);
-    parser.addPositionalArgument(QStringLiteral("session"),
-                                 QApplication::translate("main", "A .prunescope session to open."));
+    // --help, --version and --man need no display: a QCoreApplication answers them. The QApplication,
+    // whose platform plugin needs a display, is made only for the window. (Arguments the first parse
+    // does not know, such as Qt's -platform, leave everything to the QApplication.)
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i) arguments << QString::fromLocal8Bit(argv[i]);
+    if (parser.parse(arguments) && (parser.isSet(line.help) || parser.isSet(line.version) || parser.isSet(line.man))) {
+        QCoreApplication core(argc, argv);
+        if (parser.isSet(line.man)) {
+            std::cout << manPage(line);
+            return 0;
+        }
+        parser.process(core);  // prints the help or the version and exits
+    }
+
+    QApplication app(argc, argv);
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/prunescope/icons/prunescope.svg")));
     parser.process(app);
     const QString session = parser.positionalArguments().value(0);
 

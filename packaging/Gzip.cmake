@@ -1,0 +1,20 @@
+# cmake -DOUTPUT=FILE.gz (-DINPUT=FILE | -DPROGRAM=EXE [-DARGUMENT=ARG]) -P Gzip.cmake
+# Writes FILE.gz with `gzip -9n` (no file name, no time stamp: the same bytes every build) from INPUT,
+# or from what PROGRAM prints; fails when PROGRAM does, and never leaves a partial FILE.gz.
+if(DEFINED PROGRAM)
+    set(INPUT ${OUTPUT}.txt)
+    execute_process(COMMAND ${PROGRAM} ${ARGUMENT} OUTPUT_FILE ${INPUT} RESULT_VARIABLE status)
+    if(NOT status EQUAL 0)
+        file(REMOVE ${INPUT})
+        message(FATAL_ERROR "${PROGRAM} ${ARGUMENT} failed (${status})")
+    endif()
+endif()
+execute_process(COMMAND gzip -9n -c ${INPUT} OUTPUT_FILE ${OUTPUT}.tmp RESULT_VARIABLE status)
+if(DEFINED PROGRAM)
+    file(REMOVE ${INPUT})
+endif()
+if(NOT status EQUAL 0)
+    file(REMOVE ${OUTPUT}.tmp)
+    message(FATAL_ERROR "gzip -9n ${INPUT} failed (${status})")
+endif()
+file(RENAME ${OUTPUT}.tmp ${OUTPUT})
