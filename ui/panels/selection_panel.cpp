@@ -162,6 +162,24 @@ SelectionPanel::SelectionPanel(Engine& engine, QWidget* parent) : QWidget(parent
     connect(&m_engine, &Engine::previewFinished, this, [this](const PreviewResult& r) {
         if (r.generation != m_previewGeneration) return;  // a newer preview was asked for
         m_preview = r;
+        if (m_autoPreview->isChecked() && r.seconds > kAutoPreviewMaxSeconds) {
+            setAutoPreview(false);
+            m_autoOffReason = tr("The last preview took %1, so it is no longer recomputed after each change.")
+                                  .arg(formatDuration(r.seconds));
+        }
+        showPreviewState();
+    });
+    connect(&m_engine, &Engine::modelChanged, this, [this](const ModelCard& card) {
+        if (m_autoPreview->isChecked() && card.parameters > kAutoPreviewMaxParameters) {
+            setAutoPreview(false);
+            m_autoOffReason = tr("Not recomputed after each change for a model of %1 parameters (each preview "
+                                 "scores the validation split).")
+                                  .arg(formatCount(card.parameters));
+        }
+        showPreviewState();
+    });
+    connect(m_autoPreview, &QCheckBox::toggled, this, [this] {
+        m_autoOffReason.clear();  // the user's own choice now
         showPreviewState();
     });
     onRuleChanged();
@@ -353,6 +371,10 @@ void SelectionPanel::previewNow() {
     showPreviewState();
 }
 
+bool SelectionPanel::autoPreview() const {
+    return m_autoPreview->isChecked();
+}
+
 void SelectionPanel::setAutoPreview(bool on) {
     m_autoPreview->setChecked(on);
     if (!on) m_previewTimer.stop();
@@ -380,6 +402,8 @@ void SelectionPanel::showPreviewState() {
         text = tr("<i>No preview yet.</i>");
     }
     if (m_previewRunning || m_previewTimer.isActive()) text += tr("<br><i>Recomputing…</i>");
+    if (!m_autoOffReason.isEmpty())
+        text += QStringLiteral("<br><i>%1 Press Preview Now (F7).</i>").arg(m_autoOffReason);
     m_previewLabel->setText(text);
 }
 

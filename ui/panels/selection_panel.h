@@ -31,6 +31,11 @@ class SelectionPanel : public QWidget {
     Q_OBJECT
 public:
     static constexpr int kPreviewDelayMs = 400;
+    // Recomputing after each change is turned off (and says why) for a model above this size, and
+    // after a preview that took longer than kAutoPreviewMaxSeconds: each preview scores the
+    // validation split (twice the first time), minutes on a 0.5B model on the CPU.
+    static constexpr int64_t kAutoPreviewMaxParameters = 300'000'000;
+    static constexpr double kAutoPreviewMaxSeconds = 10.0;
     static constexpr int kSliderSteps = 1000;
 
     explicit SelectionPanel(Engine& engine, QWidget* parent = nullptr);
@@ -46,6 +51,7 @@ public:
     bool openMask(const QString& file, QString* error = nullptr);
     void previewNow();
     void setAutoPreview(bool on);
+    bool autoPreview() const;
     QString previewText() const;
     const std::optional<PreviewResult>& preview() const { return m_preview; }
 
@@ -93,6 +99,7 @@ private:
     QLabel* m_info = nullptr;
     QCheckBox* m_autoPreview = nullptr;
     QLabel* m_previewLabel = nullptr;
+    QString m_autoOffReason;  // why the preview is no longer recomputed by itself (empty: the user's choice)
     BarChartView* m_counts = nullptr;
     HeatmapView* m_heatmap = nullptr;
 };

@@ -177,6 +177,7 @@ struct PreviewResult {
     double maskedAccuracy = 0;
     int64_t pruned = 0;
     int questions = 0;
+    double seconds = 0;  // the preview's time (both passes, or one when the base was known)
 };
 
 struct TrainPointValue {

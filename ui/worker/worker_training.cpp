@@ -61,16 +61,29 @@ void EngineWorker::preview(uint64_t generation, const NeuronMask& mask, const Ca
         s.requireModel();
         auto& set = validationSet(s);
         checkMaskFits(mask, s.model->config().nLayer, s.model->config().nNeuron, "selection");
-        emit progressChanged({Task::Preview, tr("ablation preview"), 0, 2, -1});
-        if (!s.previewBase) s.previewBase = maskedAccuracy(*s.model, set.items, nullptr, s.scoringMode(), 8, cancel);
-        emit progressChanged({Task::Preview, tr("ablation preview"), 1, 2, -1});
+        EtaClock clock;
+        // Each pass reports question by question, with its ETA.
+        auto pass = [this](const QString& what) {
+            const auto report = progressFor(Task::Preview);
+            return [report, what](const Progress& p) {
+                Progress q = p;
+                q.stage = what.toStdString();
+                report(q);
+            };
+        };
+        if (!s.previewBase) {
+            s.previewBase = maskedAccuracy(*s.model, set.items, nullptr, s.scoringMode(), 8, cancel,
+                                           pass(tr("ablation preview: %1 without the mask").arg(set.info.name)));
+        }
         PreviewResult result;
         result.generation = generation;
         result.dataset = set.info.name;
         result.baseAccuracy = *s.previewBase;
-        result.maskedAccuracy = maskedAccuracy(*s.model, set.items, &mask, s.scoringMode(), 8, cancel);
+        result.maskedAccuracy = maskedAccuracy(*s.model, set.items, &mask, s.scoringMode(), 8, cancel,
+                                               pass(tr("ablation preview: %1 with the mask").arg(set.info.name)));
         result.pruned = mask.count();
         result.questions = int(set.items.size());
+        result.seconds = clock.elapsedSeconds();
         emit previewFinished(result);
     });
 }

@@ -23,6 +23,7 @@ private slots:
     void sliderAndSpinBoxAgree();
     void burstOfMovesGivesOnePreview();
     void maskFileRoundTrip();
+    void bigModelsAreNotPreviewedOnEveryChange();
 
 private:
     NeuronMask expected(const SelectionSpec& spec) const;
@@ -134,6 +135,24 @@ void TestSelectionPanel::burstOfMovesGivesOnePreview() {
     QCOMPARE(p->pruned, m_panel->mask().count());
     QVERIFY2(m_panel->previewText().contains(QStringLiteral("with %1 neuron").arg(p->pruned)),
              qPrintable(m_panel->previewText()));
+    std::printf("preview: %.2f s\n", p->seconds);
+    QVERIFY(p->seconds > 0 && p->seconds < SelectionPanel::kAutoPreviewMaxSeconds);
+    QVERIFY(m_panel->autoPreview());  // quick: still recomputed after each change
+    m_panel->setAutoPreview(false);
+}
+
+// A 0.5B model takes minutes per preview on the CPU: opening one turns the automatic preview off
+// and says why; turning it on again is the user's choice.
+void TestSelectionPanel::bigModelsAreNotPreviewedOnEveryChange() {
+    m_panel->setAutoPreview(true);
+    ModelCard card = m_engine->model();
+    card.parameters = 494'000'000;  // Qwen2.5-0.5B
+    emit m_engine->modelChanged(card);
+    QVERIFY(!m_panel->autoPreview());
+    QVERIFY2(m_panel->previewText().contains(QStringLiteral("Not recomputed after each change")),
+             qPrintable(m_panel->previewText()));
+    m_panel->setAutoPreview(true);
+    QVERIFY(!m_panel->previewText().contains(QStringLiteral("Not recomputed")));
     m_panel->setAutoPreview(false);
 }
 
