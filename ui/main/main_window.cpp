@@ -261,7 +261,8 @@ void MainWindow::openModel(const QString& dir) {
             open = QMessageBox::question(
                        this, tr("Close the Neuron Scores?"),
                        tr("The neuron scores shown belong to %1; opening %2 closes them.\n\n"
-                          "They stay in %3: open that file again (Attribute ▸ Open…) with %1 to see them.")
+                          "They stay in %3: open that file again with %1 (the Attribute panel's Open… button) to see "
+                          "them.")
                            .arg(QFileInfo(m_engine->model().dir).fileName(), QFileInfo(dir).fileName(), scores),
                        QMessageBox::Open | QMessageBox::Cancel, QMessageBox::Open) == QMessageBox::Open;
         }
