@@ -4,6 +4,7 @@
 //   prunescope --help | --version | --man                (no display needed)
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QSysInfo>
 #include <QTimer>
 
 #include <iostream>
@@ -87,13 +88,26 @@ int main(int argc, char** argv) {
     // does not know, such as Qt's -platform, leave everything to the QApplication.)
     QStringList arguments;
     for (int i = 0; i < argc; ++i) arguments << QString::fromLocal8Bit(argv[i]);
-    if (parser.parse(arguments) && (parser.isSet(line.help) || parser.isSet(line.version) || parser.isSet(line.man))) {
+    const bool parsed = parser.parse(arguments);
+    if (parsed && (parser.isSet(line.help) || parser.isSet(line.version) || parser.isSet(line.man))) {
         QCoreApplication core(argc, argv);
         if (parser.isSet(line.man)) {
             std::cout << manPage(line);
             return 0;
         }
         parser.process(core);  // prints the help or the version and exits
+    }
+    // On Linux without a display the window cannot open: say so (and what was wrong with the
+    // arguments) instead of Qt's platform-plugin abort.
+    const bool display = qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY") ||
+                         qEnvironmentVariableIsSet("QT_QPA_PLATFORM") ||
+                         arguments.contains(QStringLiteral("-platform"));
+    if (!display && QSysInfo::kernelType() == QLatin1String("linux")) {
+        if (!parsed) std::cerr << "prunescope: " << parser.errorText().toStdString() << "\n";
+        std::cerr << "prunescope: no display (DISPLAY and WAYLAND_DISPLAY are not set), so the window cannot open.\n"
+                     "Run it in a desktop session or under xvfb-run; prunescope-cli needs no display; "
+                     "'prunescope --help' lists the options.\n";
+        return 2;
     }
 
     QApplication app(argc, argv);

@@ -209,6 +209,14 @@ private slots:
         }
         QVERIFY2(!help.out.contains(QStringLiteral("--man")), "--man is not in --help");
         QVERIFY2(help.err.isEmpty(), qPrintable(help.err));
+
+        // The window itself, or a wrong option, without a display: a message and exit 2, not Qt's abort.
+        const Output window = runWithoutDisplay(gui(), {});
+        QCOMPARE(window.exitCode, 2);
+        QVERIFY2(window.err.contains(QStringLiteral("no display")), qPrintable(window.err));
+        const Output bogus = runWithoutDisplay(gui(), {QStringLiteral("--bogus")});
+        QCOMPARE(bogus.exitCode, 2);
+        QVERIFY2(bogus.err.contains(QStringLiteral("Unknown option 'bogus'")), qPrintable(bogus.err));
     }
 
     void guiManPageNamesWhatHelpNames() {
