@@ -1,5 +1,7 @@
 #include "core/attribution/attribution_run.h"
 
+#include <cmath>
+
 #include <torch/torch.h>
 #include <torch/version.h>
 
@@ -163,6 +165,15 @@ AttributionResult runAttribution(CausalLM& model, const McqDataset& data, const 
         for (size_t j = first; j < end; ++j) {
             const size_t i = mine[j];
             auto& ig = igs[j - first];
+            // A NaN or Inf would spread through every sum it is added to: stop here, naming the question.
+            if (!std::isfinite(ig.fx) || !torch::isfinite(ig.ig).all().item<bool>()) {
+                throw Error(
+                    data.source.string(),
+                    "line " + std::to_string(data.questions[i].line) + ", question '" + data.questions[i].id + "'",
+                    "integrated gradients are not finite (NaN or Inf: the model's activations or gradients "
+                    "overflowed on this question)",
+                    "compute in float32 (setting 'dtype'), or leave the question out");
+            }
             if (ig.predicted >= 0 && ig.predicted != scores[i].predicted) {
                 log::get("attribution")
                     ->warn("question '{}': prediction at α = 1 ({}) differs from the confidence pass ({})",

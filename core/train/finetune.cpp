@@ -61,6 +61,18 @@ struct DetachOnExit {
     ~DetachOnExit() { detachLora(lora); }
 };
 
+// Training cannot go on from a NaN or Inf: every weight it reaches becomes NaN. Names the step
+// and the questions of its batch (indices into the training items).
+Error nonFinite(const std::string& what, int64_t step, const std::vector<size_t>& questions) {
+    std::string list;
+    for (size_t i = 0; i < questions.size() && i < 16; ++i) list += (i ? ", " : "") + std::to_string(questions[i]);
+    if (questions.size() > 16) list += ", ...";
+    return Error("", "fine-tuning step " + std::to_string(step),
+                 "the " + what + " is not finite (NaN or Inf) on training questions " + list,
+                 "lower the learning rate (setting 'lr'), clip the gradients (setting 'clip_norm'), or compute in "
+                 "float32 (setting 'dtype')");
+}
+
 }  // namespace
 
 double maskedAccuracy(CausalLM& model, const std::vector<ScoringItem>& items, const NeuronMask* mask, ScoringMode mode,
@@ -180,16 +192,23 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train,
             optimizer.zero_grad();
             double stepLoss = 0;
             int64_t micro = 0;
+            std::vector<size_t> stepQuestions;  // to name them if the step goes wrong
             for (; micro < s.gradAccum && position < order.size(); ++micro) {
                 std::vector<const ScoringItem*> batch;
                 for (size_t j = 0; j < static_cast<size_t>(s.batchSize) && position < order.size(); ++j) {
+                    stepQuestions.push_back(order[position]);
                     batch.push_back(&train[order[position++]]);
                 }
                 auto loss = questionLoss(model, batch, s.mode, hook, s.l1Activation, s.checkpointActivations);
+                const double value = loss.item<double>();
+                if (!std::isfinite(value)) throw nonFinite("loss", state.step + 1, stepQuestions);
                 (loss / static_cast<double>(s.gradAccum)).backward();
-                stepLoss += loss.item<double>();
+                stepLoss += value;
             }
-            if (s.clipNorm > 0) torch::nn::utils::clip_grad_norm_(trainableParams, s.clipNorm);
+            // The gradients' norm: NaN or Inf when any gradient is (taken whether or not it clips).
+            const double gradNorm =
+                torch::nn::utils::clip_grad_norm_(trainableParams, s.clipNorm > 0 ? s.clipNorm : INFINITY);
+            if (!std::isfinite(gradNorm)) throw nonFinite("gradient", state.step + 1, stepQuestions);
             optimizer.step();
             ++state.step;
             state.position = static_cast<int64_t>(position);

@@ -3,6 +3,7 @@
 #include <QProcess>
 #include <QtTest>
 
+#include <limits>
 #include <thread>
 
 #include <torch/torch.h>
@@ -14,6 +15,7 @@
 #include "core/model/model_io.h"
 #include "core/model/safetensors.h"
 #include "core/tokenizer/tokenizer.h"
+#include "core/util/error.h"
 #include "tests/support/test_support.h"
 
 using namespace prunescope;
@@ -45,6 +47,26 @@ private slots:
         m_data.questions.resize(40);
         m_items = buildScoringItems(m_data, Tokenizer::fromDirectory(m_modelDir), ScoringMode::Letter, {});
         m_scores = scoreItems(*m_model, m_items, {});
+    }
+
+    // A NaN in the weights makes IG NaN: the run stops at the first question, naming it, before
+    // adding NaN to every sum.
+    void nonFiniteIgNamesTheQuestion() {
+        auto model = loadModel(m_modelDir, {"cpu"});
+        {
+            torch::NoGradGuard noGrad;
+            model->neuronOutputWeights(1)[3].fill_(std::numeric_limits<float>::quiet_NaN());
+        }
+        auto j = job();
+        j.filter.minConfidence = 0;
+        try {
+            runAttribution(*model, m_data, m_items, m_scores, j);
+            QFAIL("NaN integrated gradients were accepted");
+        } catch (const Error& e) {
+            std::printf("  %s\n", e.what());
+            QVERIFY2(e.place().find("question '" + m_data.questions[0].id + "'") != std::string::npos, e.what());
+            QVERIFY2(std::string(e.what()).find("not finite") != std::string::npos, e.what());
+        }
     }
 
     void selectionAndShards() {

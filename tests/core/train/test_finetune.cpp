@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <map>
 
 #include "core/data/mcq.h"
@@ -97,6 +98,28 @@ private slots:
         std::printf("  loss %.3f -> %.3f; validation accuracy %.3f -> %.3f\n", first, last, before, after);
         QVERIFY(last < 0.5 * first);
         QVERIFY(after > before + 0.3);
+    }
+
+    // A learning rate far too large overflows the weights: the run stops at the first step whose
+    // loss or gradients are not finite, naming it and its questions, instead of training on NaN.
+    void nonFiniteStepStopsTheRun() {
+        auto model = loadModel(m_modelDir, {"cpu"});
+        auto s = settings();
+        s.lr = 1e30;
+        s.warmupFraction = 0;
+        s.clipNorm = 0;
+        std::vector<TrainPoint> points;
+        try {
+            finetune(*model, m_train, {}, nullptr, s, [&](const TrainPoint& p) { points.push_back(p); });
+            QFAIL("training on NaN went on");
+        } catch (const Error& e) {
+            std::printf("  %s\n", e.what());
+            QVERIFY2(e.place().rfind("fine-tuning step ", 0) == 0, e.what());
+            QCOMPARE(e.place(), "fine-tuning step " + std::to_string(points.size() + 1));
+            QVERIFY2(std::string(e.what()).find("not finite") != std::string::npos, e.what());
+            QVERIFY2(std::string(e.what()).find("training questions ") != std::string::npos, e.what());
+        }
+        for (const auto& p : points) QVERIFY(std::isfinite(p.loss));  // every step reported was finite
     }
 
     void continuationModeTrains() {
