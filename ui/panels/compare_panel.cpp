@@ -296,25 +296,8 @@ void ComparePanel::display() {
                                    QStringLiteral("%1 / %2").arg(p.wins).arg(p.n)};
         for (int c = 0; c < cells.size(); ++c) m_paired->setItem(i, c, new QTableWidgetItem(cells[c]));
     }
-    QStringList series;
-    if (haveBase) series << tr("base");
-    series << t.arms;
-    std::vector<std::vector<double>> values, errors;
-    for (int d = 0; d < t.datasets.size(); ++d) {
-        std::vector<double> v, e;
-        if (haveBase) {
-            v.push_back(std::isnan(t.base[size_t(d)]) ? 0.0 : t.base[size_t(d)]);
-            e.push_back(std::nan(""));
-        }
-        for (int a = 0; a < t.arms.size(); ++a) {
-            const double m = t.mean[size_t(a)][size_t(d)];
-            v.push_back(std::isnan(m) ? 0.0 : m);
-            e.push_back(t.std[size_t(a)][size_t(d)]);
-        }
-        values.push_back(v);
-        errors.push_back(e);
-    }
-    m_chart->setData(t.datasets, series, values, errors);
+    auto bars = accuracyBars(t);
+    m_chart->setData(bars.categories, bars.series, bars.values, bars.errors, bars.colors);
     emit reportChanged();
 }
 

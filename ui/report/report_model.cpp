@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/util/error.h"
+#include "ui/views/series_colors.h"
 
 namespace prunescope::ui {
 namespace {
@@ -46,6 +47,35 @@ int armOrder(const std::string& arm) {
 }
 
 }  // namespace
+
+AccuracyBars accuracyBars(const ReportTable& table) {
+    AccuracyBars bars;
+    bars.categories = table.datasets;
+    const bool haveBase = std::any_of(table.base.begin(), table.base.end(), [](double b) { return !std::isnan(b); });
+    if (haveBase) {
+        bars.series << QStringLiteral("base");
+        bars.colors.push_back(armColor(QStringLiteral("base")));
+    }
+    for (const QString& arm : table.arms) {
+        bars.series << arm;
+        bars.colors.push_back(armColor(arm));
+    }
+    for (int d = 0; d < table.datasets.size(); ++d) {
+        std::vector<double> v, e;
+        if (haveBase) {
+            v.push_back(std::isnan(table.base[size_t(d)]) ? 0.0 : table.base[size_t(d)]);
+            e.push_back(std::nan(""));
+        }
+        for (int a = 0; a < table.arms.size(); ++a) {
+            const double m = table.mean[size_t(a)][size_t(d)];
+            v.push_back(std::isnan(m) ? 0.0 : m);
+            e.push_back(table.std[size_t(a)][size_t(d)]);
+        }
+        bars.values.push_back(std::move(v));
+        bars.errors.push_back(std::move(e));
+    }
+    return bars;
+}
 
 ReportTable reportTable(const nlohmann::json& report) {
     if (!report.is_object() || report.value("format", std::string()) != "prunescope.report") {

@@ -2,6 +2,7 @@
 // from the fine-tuning runs made in the window (the Compare panel's "baselines from this window").
 #pragma once
 
+#include <QColor>
 #include <QString>
 #include <QStringList>
 
@@ -31,6 +32,17 @@ struct ReportTable {
 
     bool empty() const { return arms.isEmpty() || datasets.isEmpty(); }
 };
+
+// The accuracy chart of a report (the Compare panel's, accuracy.png): one group of bars per
+// dataset, the base model's accuracy first when the report has it, then each arm (mean, with the
+// standard deviation over seeds as error bar), each arm in its own colour (armColor).
+struct AccuracyBars {
+    QStringList categories;                           // datasets
+    QStringList series;                               // "base" (when known), then the arms
+    std::vector<std::vector<double>> values, errors;  // [dataset][series]
+    std::vector<QColor> colors;                       // [series]
+};
+AccuracyBars accuracyBars(const ReportTable& table);
 
 // Reads the summary, base and paired sections. Throws prunescope::Error (field named) when the
 // JSON is not a report.

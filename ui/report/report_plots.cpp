@@ -55,29 +55,10 @@ bool renderAccuracy(const nlohmann::json& report, const QString& path, std::stri
         return fail(error, QString::fromUtf8(e.what()));
     }
     if (table.empty()) return true;
-    QStringList series;
-    bool haveBase = false;
-    for (double b : table.base) haveBase = haveBase || !std::isnan(b);
-    if (haveBase) series << ReportPlots::tr("base");
-    series << table.arms;
-    std::vector<std::vector<double>> values, errors;
-    for (int d = 0; d < table.datasets.size(); ++d) {
-        std::vector<double> v, e;
-        if (haveBase) {
-            v.push_back(std::isnan(table.base[size_t(d)]) ? 0.0 : table.base[size_t(d)]);
-            e.push_back(std::nan(""));
-        }
-        for (int a = 0; a < table.arms.size(); ++a) {
-            const double m = table.mean[size_t(a)][size_t(d)];
-            v.push_back(std::isnan(m) ? 0.0 : m);
-            e.push_back(table.std[size_t(a)][size_t(d)]);
-        }
-        values.push_back(v);
-        errors.push_back(e);
-    }
+    auto bars = accuracyBars(table);
     BarChartView view;
     view.resize(900, 520);
-    if (!view.setData(table.datasets, series, values, errors))
+    if (!view.setData(bars.categories, bars.series, bars.values, bars.errors, bars.colors))
         return fail(error, ReportPlots::tr("accuracy plot: bad shapes"));
     view.setValueLabel(ReportPlots::tr("accuracy (mean ± std over seeds)"));
     view.setCategoryLabel(ReportPlots::tr("dataset"));

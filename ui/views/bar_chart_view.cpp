@@ -27,7 +27,7 @@ BarChartView::BarChartView(QWidget* parent) : PlotView(parent), m_items(std::mak
 BarChartView::~BarChartView() = default;
 
 bool BarChartView::setData(QStringList categories, QStringList series, std::vector<std::vector<double>> values,
-                           std::vector<std::vector<double>> errors) {
+                           std::vector<std::vector<double>> errors, std::vector<QColor> colors) {
     clearPlottables();
     const size_t nCategory = size_t(categories.size());
     const size_t nSeries = size_t(series.size());
@@ -50,6 +50,7 @@ bool BarChartView::setData(QStringList categories, QStringList series, std::vect
     m_series = std::move(series);
     m_values = std::move(values);
     m_errors = std::move(errors);
+    m_colors = colors.size() == nSeries ? std::move(colors) : std::vector<QColor>();
 
     QCustomPlot* p = plot();
     const int nKey = int(nCategory);
@@ -68,7 +69,7 @@ bool BarChartView::setData(QStringList categories, QStringList series, std::vect
     bool integral = true;   // counts: the value axis ticks whole numbers only
     for (size_t s = 0; s < nSeries; ++s) {
         auto* bars = new QCPBars(p->xAxis, p->yAxis);
-        const QColor color = seriesColor(int(s));
+        const QColor color = seriesColorOf(int(s));
         bars->setName(m_series[int(s)]);
         bars->setPen(QPen(color.darker(130)));
         bars->setBrush(color);
@@ -122,6 +123,10 @@ bool BarChartView::setData(QStringList categories, QStringList series, std::vect
     setHasData(nCategory > 0);
     requestReplot();
     return true;
+}
+
+QColor BarChartView::seriesColorOf(int series) const {
+    return size_t(series) < m_colors.size() ? m_colors[size_t(series)] : seriesColor(series);
 }
 
 void BarChartView::updateLabels() {

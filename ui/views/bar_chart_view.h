@@ -17,10 +17,12 @@ public:
     explicit BarChartView(QWidget* parent = nullptr);
     ~BarChartView() override;
 
-    // values[category][series]; errors: empty (none) or the same shape (half-widths; NaN: none).
+    // values[category][series]; errors: empty (none) or the same shape (half-widths; NaN: none);
+    // colors: empty (seriesColor by position) or one per series.
     // Returns false, and shows nothing, when the shapes do not match the names.
     bool setData(QStringList categories, QStringList series, std::vector<std::vector<double>> values,
-                 std::vector<std::vector<double>> errors = {});
+                 std::vector<std::vector<double>> errors = {}, std::vector<QColor> colors = {});
+    QColor seriesColorOf(int series) const;       // as drawn
     void setValueLabel(const QString& label);     // y axis title
     void setCategoryLabel(const QString& label);  // x axis title
 
@@ -42,6 +44,7 @@ private:
     QStringList m_series;
     std::vector<std::vector<double>> m_values;
     std::vector<std::vector<double>> m_errors;
+    std::vector<QColor> m_colors;
     int m_labelStride = 0;  // 0: labels not set up yet
 };
 

@@ -10,6 +10,7 @@
 #include "ui/panels/compare_panel.h"
 #include "ui/report/report_model.h"
 #include "ui/views/bar_chart_view.h"
+#include "ui/views/series_colors.h"
 #include "ui/worker/engine.h"
 
 using namespace prunescope;
@@ -93,6 +94,17 @@ void TestComparePanel::panelShowsReport() {
     QVERIFY(chart->hasErrors());
     QVERIFY(std::abs(chart->value(1, 2) - (0.40 + 0.32 + 0.38) / 3) < 1e-12);
     QVERIFY(!panel.sourceText().contains(QStringLiteral("no accuracies")));
+    // Each arm has its own colour, whatever the arms beside it and their order.
+    QCOMPARE(chart->seriesColorOf(0), armColor(QStringLiteral("base")));
+    QCOMPARE(chart->seriesColorOf(1), armColor(QStringLiteral("plain")));
+    QCOMPARE(chart->seriesColorOf(2), armColor(QStringLiteral("ig")));
+    ComparePanel igOnly(engine);
+    for (const auto& r : runs())
+        if (r.arm == QLatin1String("ig")) igOnly.addRun(r);
+    QCOMPARE(igOnly.chart()->seriesCount(), 2);  // base, ig
+    QCOMPARE(igOnly.chart()->seriesColorOf(1), armColor(QStringLiteral("ig")));
+    QVERIFY(armColor(QStringLiteral("ig")) != armColor(QStringLiteral("plain")));
+    QVERIFY(armColor(QStringLiteral("random")) != armColor(QStringLiteral("magnitude")));
 
     // Runs made with no test or ood set open: the panel says why the table is empty.
     ComparePanel bare(engine);
