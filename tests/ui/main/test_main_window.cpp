@@ -302,7 +302,8 @@ void TestMainWindow::sessionPromptReachesScoringAndExperiment() {
         {"model", fixture.model.string()},
         {"datasets", {{{"path", fixture.train.string()}, {"role", "train"}}}},
         {"settings",
-         {{"prompt", {{"template", text}, {"option_template", option}}}, {"tokenizer_sample", "Q: Which gas? A: B"}}}};
+         {{"prompt", {{"template", text}, {"option_template", option}, {"scoring", "continuation"}}},
+          {"tokenizer_sample", "Q: Which gas? A: B"}}}};
     writeJsonAtomic(dir / "prompt.prunescope", session);
     MainWindow window(nullptr, {false, false});
     QString error;
@@ -310,6 +311,7 @@ void TestMainWindow::sessionPromptReachesScoringAndExperiment() {
     QVERIFY(test::waitIdle(window.engine()));
     QCOMPARE(window.engine().promptText().toStdString(), text);
     QCOMPARE(window.engine().promptOption().toStdString(), option);
+    QCOMPARE(window.engine().prompt().scoring, QStringLiteral("continuation"));
     // The tokenizer box starts with the session's sample (the demo's: a question in its own words).
     QCOMPARE(window.modelPanel()->tokenPieces().join(QString()), QStringLiteral("Q: Which gas? A: B"));
 
@@ -323,10 +325,12 @@ void TestMainWindow::sessionPromptReachesScoringAndExperiment() {
     }
     QCOMPARE(parsed.prompt.text, text);
     QCOMPARE(parsed.prompt.option, option);
+    QCOMPARE(parsed.scoring, ScoringMode::Continuation);
 
     QVERIFY2(window.saveSession(test::qs(dir / "again.prunescope"), &error), qPrintable(error));
     auto saved = readJsonFile(dir / "again.prunescope");
     QCOMPARE(saved["settings"]["prompt"]["template"].get<std::string>(), text);
+    QCOMPARE(saved["settings"]["prompt"]["scoring"].get<std::string>(), std::string("continuation"));
     QCOMPARE(saved["settings"]["tokenizer_sample"].get<std::string>(), std::string("Q: Which gas? A: B"));
     QVERIFY(window.errors().isEmpty());
 }
