@@ -82,10 +82,16 @@ SelectionPanel::SelectionPanel(Engine& engine, QWidget* parent) : QWidget(parent
     auto* previewLayout = new QVBoxLayout(previewBox);
     m_autoPreview = new QCheckBox(tr("Recompute after each change"), previewBox);
     m_autoPreview->setChecked(true);
+    m_previewAll = new QCheckBox(tr("Also the test and OOD sets"), previewBox);
+    m_previewAll->setObjectName(QStringLiteral("previewAllSets"));
+    m_previewAll->setToolTip(
+        tr("Score the test and OOD sets with the mask too (each also once without it, unless "
+           "it is scored): a look at what pruning alone does out of distribution."));
     m_previewLabel = new QLabel(previewBox);
     m_previewLabel->setWordWrap(true);
     auto* previewButton = new QPushButton(tr("Preview Now (F7)"), previewBox);
     previewLayout->addWidget(m_autoPreview);
+    previewLayout->addWidget(m_previewAll);
     previewLayout->addWidget(m_previewLabel);
     previewLayout->addWidget(previewButton);
     controls->addWidget(previewBox);
@@ -367,7 +373,7 @@ void SelectionPanel::recompute() {
 void SelectionPanel::previewNow() {
     m_previewTimer.stop();
     if (m_mask.nLayer == 0) return;
-    m_previewGeneration = m_engine.requestPreview(m_mask);
+    m_previewGeneration = m_engine.requestPreview(m_mask, m_previewAll->isChecked());
     showPreviewState();
 }
 
@@ -397,6 +403,14 @@ void SelectionPanel::showPreviewState() {
                    .arg(formatPercent(p.maskedAccuracy))
                    .arg(p.maskedAccuracy >= p.baseAccuracy ? QStringLiteral("+") : QString())
                    .arg((p.maskedAccuracy - p.baseAccuracy) * 100.0, 0, 'f', 1);
+        for (const auto& o : p.others) {
+            text += tr("<br>%1 (%2, %3 questions): <b>%4</b> → <b>%5</b> (%6%7 points)")
+                        .arg(o.dataset, o.role)
+                        .arg(o.questions)
+                        .arg(formatPercent(o.baseAccuracy), formatPercent(o.maskedAccuracy))
+                        .arg(o.maskedAccuracy >= o.baseAccuracy ? QStringLiteral("+") : QString())
+                        .arg((o.maskedAccuracy - o.baseAccuracy) * 100.0, 0, 'f', 1);
+        }
         if (p.generation != m_previewGeneration) text += tr("<br><i>(for an earlier selection)</i>");
     } else {
         text = tr("<i>No preview yet.</i>");
@@ -435,6 +449,7 @@ bool SelectionPanel::openMask(const QString& file, QString* error) {
 nlohmann::json SelectionPanel::settings() const {
     auto s = spec().toJson();
     s["auto_preview"] = m_autoPreview->isChecked();
+    s["preview_all_sets"] = m_previewAll->isChecked();
     s["value"] = m_value->value();
     return s;
 }
@@ -463,6 +478,8 @@ void SelectionPanel::applySettings(const nlohmann::json& s) {
     m_positions->setCurrentIndex(positions);
     if (s.contains("value") && s["value"].is_number()) setValue(s["value"].get<double>());
     m_autoPreview->setChecked(s.value("auto_preview", true));
+    if (s.contains("preview_all_sets") && s["preview_all_sets"].is_boolean())
+        m_previewAll->setChecked(s["preview_all_sets"].get<bool>());
 }
 
 }  // namespace prunescope::ui

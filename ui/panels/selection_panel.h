@@ -99,7 +99,8 @@ private:
     QLabel* m_info = nullptr;
     QCheckBox* m_autoPreview = nullptr;
     QLabel* m_previewLabel = nullptr;
-    QString m_autoOffReason;  // why the preview is no longer recomputed by itself (empty: the user's choice)
+    QCheckBox* m_previewAll = nullptr;  // the test and OOD sets too
+    QString m_autoOffReason;            // why the preview is no longer recomputed by itself (empty: the user's choice)
     BarChartView* m_counts = nullptr;
     HeatmapView* m_heatmap = nullptr;
 };

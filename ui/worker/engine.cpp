@@ -187,11 +187,13 @@ void Engine::requestNeuron(int layer, int neuron) {
     post(Task::Neuron, [layer, neuron](EngineWorker& w, const CancelFlag* c) { w.neuronDetail(layer, neuron, c); });
 }
 
-uint64_t Engine::requestPreview(const NeuronMask& mask) {
+uint64_t Engine::requestPreview(const NeuronMask& mask, bool allSets) {
     for (auto& p : m_pending)
         if (p.task == Task::Preview) p.cancel->store(true);
     const uint64_t generation = ++m_previewGeneration;
-    post(Task::Preview, [generation, mask](EngineWorker& w, const CancelFlag* c) { w.preview(generation, mask, c); });
+    post(Task::Preview, [generation, mask, allSets](EngineWorker& w, const CancelFlag* c) {
+        w.preview(generation, mask, allSets, c);
+    });
     return generation;
 }
 

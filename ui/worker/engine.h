@@ -53,7 +53,8 @@ public:
     void setNeuronScore(const QString& score);
     void requestNeuron(int layer, int neuron);
     // Cancels previews still waiting or running; returns the new preview's generation.
-    uint64_t requestPreview(const NeuronMask& mask);
+    // `allSets`: the test and OOD sets too (each scored without the mask once, then with it).
+    uint64_t requestPreview(const NeuronMask& mask, bool allSets = false);
     void finetune(const FinetuneRequest& request);
     void runExperiment(const nlohmann::json& config, const QString& baseDir);
     void buildDemo();

@@ -178,6 +178,13 @@ struct PreviewResult {
     int64_t pruned = 0;
     int questions = 0;
     double seconds = 0;  // the preview's time (both passes, or one when the base was known)
+    // When asked for: the test and OOD sets too, each without and with the mask.
+    struct Set {
+        QString dataset, role;
+        double baseAccuracy = 0, maskedAccuracy = 0;
+        int questions = 0;
+    };
+    std::vector<Set> others;
 };
 
 struct TrainPointValue {

@@ -33,7 +33,7 @@ public:
     void openAttributions(const QString& file, const QString& score);
     void setNeuronScore(const QString& score);
     void neuronDetail(int layer, int neuron, const CancelFlag* cancel);
-    void preview(uint64_t generation, const NeuronMask& mask, const CancelFlag* cancel);
+    void preview(uint64_t generation, const NeuronMask& mask, bool allSets, const CancelFlag* cancel);
     void finetune(const FinetuneRequest& request, const CancelFlag* cancel);
     void runExperiment(const nlohmann::json& config, const QString& baseDir, const CancelFlag* cancel);
     void buildDemo(const CancelFlag* cancel);

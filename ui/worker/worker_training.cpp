@@ -54,7 +54,7 @@ torch::Tensor maskedLogits(CausalLM& model, const torch::Tensor& ids, const Neur
 
 }  // namespace
 
-void EngineWorker::preview(uint64_t generation, const NeuronMask& mask, const CancelFlag* cancel) {
+void EngineWorker::preview(uint64_t generation, const NeuronMask& mask, bool allSets, const CancelFlag* cancel) {
     runTask(Task::Preview, [&] {
         throwIfCancelled(cancel);  // a newer preview was requested while this one waited
         auto& s = *m_state;
@@ -83,6 +83,19 @@ void EngineWorker::preview(uint64_t generation, const NeuronMask& mask, const Ca
                                                pass(tr("ablation preview: %1 with the mask").arg(set.info.name)));
         result.pruned = mask.count();
         result.questions = int(set.items.size());
+        for (auto& d : s.datasets) {
+            if (!allSets || (d.info.role != "test" && d.info.role != "ood")) continue;
+            s.ensureItems(d);
+            PreviewResult::Set r{d.info.name, d.info.role, 0, 0, int(d.items.size())};
+            // The base model's accuracy: its scores when the set is scored, else one pass.
+            r.baseAccuracy = d.scores.size() == d.items.size() && !d.scores.empty()
+                                 ? summarize(d.scores).accuracy
+                                 : maskedAccuracy(*s.model, d.items, nullptr, s.scoringMode(), 8, cancel,
+                                                  pass(tr("ablation preview: %1 without the mask").arg(d.info.name)));
+            r.maskedAccuracy = maskedAccuracy(*s.model, d.items, &mask, s.scoringMode(), 8, cancel,
+                                              pass(tr("ablation preview: %1 with the mask").arg(d.info.name)));
+            result.others.push_back(r);
+        }
         result.seconds = clock.elapsedSeconds();
         emit previewFinished(result);
     });

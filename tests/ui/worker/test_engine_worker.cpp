@@ -358,6 +358,24 @@ void TestEngineWorker::neuronDetailAndPreview() {
                 masked);
     QCOMPARE(p.baseAccuracy, base);
     QCOMPARE(p.maskedAccuracy, masked);
+    QVERIFY(p.others.empty());
+
+    // With the test and OOD sets: each without and with the mask, as computed here.
+    previews.clear();
+    engine.requestPreview(mask, true);
+    QVERIFY(test::waitIdle(engine));
+    QCOMPARE(previews.count(), 1);
+    const auto all = previews.at(0).at(0).value<PreviewResult>();
+    QCOMPARE(int(all.others.size()), 2);
+    for (const auto& o : all.others) {
+        const auto file = o.role == QLatin1String("test") ? m_fixture.test : m_fixture.ood;
+        auto setItems =
+            buildScoringItems(loadMcqDataset(file), Tokenizer::fromDirectory(m_fixture.model), ScoringMode::Letter, {});
+        std::printf("preview of %s: base %.4f, masked %.4f\n", qPrintable(o.dataset), o.baseAccuracy, o.maskedAccuracy);
+        QCOMPARE(o.questions, int(setItems.size()));
+        QCOMPARE(o.baseAccuracy, maskedAccuracy(*model, setItems, nullptr, ScoringMode::Letter));
+        QCOMPARE(o.maskedAccuracy, maskedAccuracy(*model, setItems, &mask, ScoringMode::Letter));
+    }
 }
 
 void TestEngineWorker::finetuneReportsCurvesAndResults() {
