@@ -13,7 +13,6 @@
 #include "core/data/mcq_json_fields.h"
 #include "core/data/mcq_readers.h"
 #include "core/data/text_util.h"
-#include "core/util/files.h"
 
 namespace prunescope::detail {
 namespace {
@@ -51,7 +50,7 @@ std::vector<Label> readLabels(const std::filesystem::path& file, size_t records,
                   "name it with --labels FILE; the releases put it beside the data as "
                   "<name>-labels.lst");
     }
-    const std::string content = readTextFile(file);
+    const std::string content = readDatasetText(file);
     std::vector<Label> labels;
     for (const TextLine& line : splitLines(stripBom(content))) {
         if (trimView(line.text).empty()) continue;

@@ -6,7 +6,6 @@
 #include "core/data/mcq_readers.h"
 #include "core/data/text_util.h"
 #include "core/util/error.h"
-#include "core/util/files.h"
 #include "core/util/log.h"
 #include "core/util/sha256.h"
 
@@ -24,7 +23,7 @@ void hashField(Sha256& h, std::string_view text) {
 }  // namespace
 
 McqDataset loadMcqDataset(const std::filesystem::path& file, const McqLoadOptions& options) {
-    const std::string content = readTextFile(file);
+    const std::string content = detail::readDatasetText(file);
     const std::string_view text = detail::stripBom(content);
     detail::McqCollector out(file, options);
     const McqFormat format =
@@ -64,7 +63,7 @@ McqDataset loadMcqDataset(const std::filesystem::path& file, const McqLoadOption
 }
 
 McqFormat detectMcqFormat(const std::filesystem::path& file) {
-    const std::string content = readTextFile(file);
+    const std::string content = detail::readDatasetText(file);
     detail::McqCollector out(file, {});
     return detail::sniffMcqFormat(file, detail::stripBom(content), out);
 }

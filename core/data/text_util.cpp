@@ -1,7 +1,11 @@
 #include "core/data/text_util.h"
 
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <numeric>
+
+#include "core/util/error.h"
 
 namespace prunescope::detail {
 
@@ -71,6 +75,39 @@ std::string toLower(std::string_view text) {
 
 std::string_view stripBom(std::string_view text) {
     if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+    return text;
+}
+
+std::string readDatasetText(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw Error(file.string(), "", std::filesystem::exists(file) ? "cannot read file" : "no such file");
+    std::string text;
+    std::vector<char> chunk(size_t(1) << 20);
+    size_t lineStart = 0;  // where the line being read starts in `text`
+    int line = 1;
+    auto checkLength = [&](size_t length) {
+        if (length > kMaxLineBytes) {
+            throw Error(
+                file.string(), "line " + std::to_string(line),
+                "longer than " + std::to_string(kMaxLineBytes >> 20) + " MiB, the longest line a dataset may have",
+                "a dataset has one record per line, or is one JSON array; is this the right file?");
+        }
+    };
+    while (in) {
+        in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        const size_t n = static_cast<size_t>(in.gcount());
+        if (n == 0) break;
+        size_t at = text.size();
+        text.append(chunk.data(), n);
+        while (const void* found = std::memchr(text.data() + at, '\n', text.size() - at)) {
+            const size_t end = static_cast<size_t>(static_cast<const char*>(found) - text.data());
+            checkLength(end - lineStart);
+            ++line;
+            lineStart = at = end + 1;
+        }
+        checkLength(text.size() - lineStart);
+    }
+    if (in.bad()) throw Error(file.string(), "", "cannot read file");
     return text;
 }
 

@@ -339,9 +339,9 @@ GgufFile::GgufFile(const std::filesystem::path& path) : m_path(path) {
     for (const auto& info : m_tensors) {
         r.place = "tensor '" + info.name + "'";
         if (info.offset > dataSize || info.nbytes > dataSize - info.offset) {
-            r.fail("data [" + std::to_string(info.offset) + ", " + std::to_string(info.offset + info.nbytes) +
-                       ") of the data section runs past the end of the file (" + std::to_string(dataSize) +
-                       " data bytes)",
+            // offset + nbytes may not fit in 64 bits: the offset and the size are named apart.
+            r.fail("data at offset " + std::to_string(info.offset) + " (" + std::to_string(info.nbytes) +
+                       " bytes) runs past the end of the file (" + std::to_string(dataSize) + " data bytes)",
                    "the file is truncated or corrupt");
         }
         byOffset.push_back(&info);

@@ -178,9 +178,31 @@ nlohmann::json ggufConfigJson(const GgufFile& f) {
             "says " + std::to_string(vocab) + " tokens, token_embd.weight has " + std::to_string(embd->dims[1]));
     }
     const bool tied = f.find("output.weight") == nullptr;
+    // Sizes a model is built with before any tensor is read, checked against the tensors first: a
+    // block count no tensors back (2^30 blocks would be built, and fill memory, before a tensor is
+    // found missing), a hidden size other than the embedding's.
+    auto blockCount = [&] {
+        const int64_t n = f.getInt(k("block_count"));
+        if (n > static_cast<int64_t>(f.tensors().size())) {
+            throw Error(file, "key '" + k("block_count") + "'",
+                        "says " + std::to_string(n) + " blocks, but the file has only " +
+                            std::to_string(f.tensors().size()) + " tensors",
+                        "each block has tensors of its own; the file is corrupt");
+        }
+        return n;
+    };
+    auto embeddingLength = [&] {
+        const int64_t n = f.getInt(k("embedding_length"));
+        if (n != embd->dims[0]) {
+            throw Error(file, "key '" + k("embedding_length") + "'",
+                        "says " + std::to_string(n) + ", token_embd.weight has " + std::to_string(embd->dims[0]) +
+                            " values per token");
+        }
+        return n;
+    };
     nlohmann::json j;
     if (isLlamaFamily(arch)) {
-        const int64_t d = f.getInt(k("embedding_length"));
+        const int64_t d = embeddingLength();
         const int64_t heads = f.getInt(k("attention.head_count"));
         const int64_t kvHeads = f.has(k("attention.head_count_kv")) ? f.getInt(k("attention.head_count_kv")) : heads;
         const int64_t headDim =
@@ -201,7 +223,7 @@ nlohmann::json ggufConfigJson(const GgufFile& f) {
                                    : "Qwen2ForCausalLM"}},
              {"hidden_size", d},
              {"intermediate_size", f.getInt(k("feed_forward_length"))},
-             {"num_hidden_layers", f.getInt(k("block_count"))},
+             {"num_hidden_layers", blockCount()},
              {"num_attention_heads", heads},
              {"num_key_value_heads", kvHeads},
              {"head_dim", headDim},
@@ -236,8 +258,8 @@ nlohmann::json ggufConfigJson(const GgufFile& f) {
     } else if (arch == "gpt2") {
         j = {{"model_type", "gpt2"},
              {"architectures", {"GPT2LMHeadModel"}},
-             {"n_embd", f.getInt(k("embedding_length"))},
-             {"n_layer", f.getInt(k("block_count"))},
+             {"n_embd", embeddingLength()},
+             {"n_layer", blockCount()},
              {"n_head", f.getInt(k("attention.head_count"))},
              {"n_inner", f.getInt(k("feed_forward_length"))},
              {"n_ctx", f.getInt(k("context_length"))},
@@ -289,59 +311,81 @@ std::shared_ptr<CausalLM> loadGgufModel(const fs::path& path, const ModelLoadOpt
         }
     }
     const auto device = chooseDevice(options.device);
-    auto model = findArchitecture(config.modelType).build(config, torch::TensorOptions().dtype(torch::kFloat));
+    const Architecture& architecture = findArchitecture(config.modelType);
+
+    // Every tensor is matched to its parameter on the model built first on the meta device (shapes,
+    // no memory): metadata that disagrees with the tensors is refused before a model of its sizes,
+    // however large, is allocated.
+    struct Match {
+        const GgufTensorInfo* info;
+        std::string param;
+        std::vector<int64_t> shape;  // Hugging Face order
+        bool conv1d;
+    };
+    std::vector<Match> matches;
+    std::vector<std::string> unexpected;
+    {
+        const auto shapes =
+            architecture.build(config, torch::TensorOptions().dtype(torch::kFloat).device(torch::kMeta));
+        std::map<std::string, torch::Tensor> params;
+        for (auto& p : shapes->named_parameters()) params[p.key()] = p.value();
+        std::set<std::string> loaded;
+        for (const auto& info : file.tensors()) {
+            const std::string key = ggufTensorKey(info.name, config.modelType);
+            const std::string name = key.empty() ? "" : shapes->parameterNameFor(key);
+            auto it = name.empty() ? params.end() : params.find(name);
+            if (it == params.end()) {
+                if (!(key.empty() || name.empty()))
+                    unexpected.push_back(info.name);
+                else if (info.name.rfind("blk.", 0) == 0 || info.name == "position_embd.weight")
+                    unexpected.push_back(info.name);
+                continue;
+            }
+            // GGUF lists dims fastest-first; Hugging Face shapes are the reverse. GPT-2's Conv1D
+            // weights are stored (in, out) by Hugging Face and were transposed by the converter.
+            std::vector<int64_t> shape(info.dims.rbegin(), info.dims.rend());
+            const bool conv1d = config.traits().conv1dWeights && info.dims.size() == 2 && name.rfind("h.", 0) == 0 &&
+                                name.find("ln_") == std::string::npos;
+            std::vector<int64_t> expected(it->second.sizes().begin(), it->second.sizes().end());
+            if (conv1d) std::reverse(expected.begin(), expected.end());
+            const std::string place = "tensor '" + info.name + "'";
+            if (shape != expected) {
+                throw Error(where, place,
+                            "has shape " + shapeText(shape) + " (" + ggmlTypeName(info.type) +
+                                "), the metadata implies " + shapeText(expected));
+            }
+            if (!loaded.insert(name).second) throw Error(where, place, "appears twice in the file");
+            matches.push_back({&info, name, std::move(shape), conv1d});
+        }
+        for (const auto& [name, tensor] : params) {
+            if (!loaded.count(name)) {
+                throw Error(where, "tensor for '" + name + "'", "missing from the file",
+                            "the metadata describes a model that has it");
+            }
+        }
+    }
+
+    auto model = architecture.build(config, torch::TensorOptions().dtype(torch::kFloat));
     std::map<std::string, torch::Tensor> params;
     for (auto& p : model->named_parameters()) params[p.key()] = p.value();
-
     const bool rotaryOrder = config.modelType == "llama" || config.modelType == "mistral";
-    std::set<std::string> loaded;
-    std::vector<std::string> unexpected;
     torch::NoGradGuard noGrad;
-    for (const auto& info : file.tensors()) {
-        const std::string key = ggufTensorKey(info.name, config.modelType);
-        const std::string name = key.empty() ? "" : model->parameterNameFor(key);
-        auto it = name.empty() ? params.end() : params.find(name);
-        if (it == params.end()) {
-            if (!(key.empty() || name.empty()))
-                unexpected.push_back(info.name);
-            else if (info.name.rfind("blk.", 0) == 0 || info.name == "position_embd.weight")
-                unexpected.push_back(info.name);
-            continue;
-        }
-        // GGUF lists dims fastest-first; Hugging Face shapes are the reverse. GPT-2's Conv1D
-        // weights are stored (in, out) by Hugging Face and were transposed by the converter.
-        std::vector<int64_t> shape(info.dims.rbegin(), info.dims.rend());
-        const bool conv1d = config.traits().conv1dWeights && info.dims.size() == 2 && name.rfind("h.", 0) == 0 &&
-                            name.find("ln_") == std::string::npos;
-        torch::Tensor& param = it->second;
-        std::vector<int64_t> expected(param.sizes().begin(), param.sizes().end());
-        if (conv1d) std::reverse(expected.begin(), expected.end());
-        const std::string place = "tensor '" + info.name + "'";
-        if (shape != expected) {
-            throw Error(where, place,
-                        "has shape " + shapeText(shape) + " (" + ggmlTypeName(info.type) + "), the metadata implies " +
-                            shapeText(expected));
-        }
-        if (!loaded.insert(name).second) throw Error(where, place, "appears twice in the file");
+    for (const Match& m : matches) {
+        const GgufTensorInfo& info = *m.info;
+        torch::Tensor& param = params.at(m.param);
         const std::string part = info.name.substr(0, info.name.rfind('.'));
         const bool isQ = part.size() > 7 && part.compare(part.size() - 7, 7, ".attn_q") == 0;
         const bool isK = part.size() > 7 && part.compare(part.size() - 7, 7, ".attn_k") == 0;
-        if (!conv1d && !(rotaryOrder && (isQ || isK))) {
+        if (!m.conv1d && !(rotaryOrder && (isQ || isK))) {
             dequantizeInto(file, info, param.data_ptr<float>());  // straight into the parameter
             continue;
         }
-        auto values = torch::empty(shape, torch::kFloat);
+        auto values = torch::empty(m.shape, torch::kFloat);
         dequantizeInto(file, info, values.data_ptr<float>());
-        if (conv1d) values = values.t();
+        if (m.conv1d) values = values.t();
         if (rotaryOrder && isQ) values = unpermuteRotary(values, config.nHead);
         if (rotaryOrder && isK) values = unpermuteRotary(values, config.nKvHead);
         param.copy_(values);
-    }
-    for (const auto& [name, tensor] : params) {
-        if (!loaded.count(name)) {
-            throw Error(where, "tensor for '" + name + "'", "missing from the file",
-                        "the metadata describes a model that has it");
-        }
     }
     if (!unexpected.empty()) {
         log::get("model")->warn("{}: {} tensor(s) not used by the {} model, e.g. '{}'", where, unexpected.size(),

@@ -1,5 +1,6 @@
 #include "core/model/safetensors.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <torch/torch.h>
@@ -67,13 +68,19 @@ StTensorInfo parseEntry(const std::string& file, const std::string& name, const 
     }
     info.dtype = entry->dtype;
     if (!v.contains("shape") || !v["shape"].is_array()) throw Error(file, place, "missing field 'shape'");
-    uint64_t numel = 1;
     for (const auto& d : v["shape"]) {
         if (!d.is_number_integer() || d.get<int64_t>() < 0) {
             throw Error(file, place, "field 'shape' holds a negative or non-integer size");
         }
         info.shape.push_back(d.get<int64_t>());
-        numel *= static_cast<uint64_t>(d.get<int64_t>());
+    }
+    // The bytes the shape needs, refused when they overflow 64 bits (they would wrap to a small
+    // number, even 0, and a shape of 2^64 values would pass as an empty tensor).
+    uint64_t needed = std::find(info.shape.begin(), info.shape.end(), 0) != info.shape.end() ? 0 : entry->size;
+    for (int64_t d : info.shape) {
+        if (__builtin_mul_overflow(needed, static_cast<uint64_t>(d), &needed)) {
+            throw Error(file, place, "shape " + shapeText(info.shape) + " of " + dtype + " needs more than 2^64 bytes");
+        }
     }
     const auto& offsets = v.contains("data_offsets") ? v["data_offsets"] : nlohmann::json();
     if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
@@ -89,10 +96,10 @@ StTensorInfo parseEntry(const std::string& file, const std::string& name, const 
                         ") run past the end of the data (" + std::to_string(dataSize) + " bytes)",
                     "the file is truncated or corrupt");
     }
-    if (info.end - info.begin != numel * entry->size) {
+    if (info.end - info.begin != needed) {
         throw Error(file, place,
                     "holds " + std::to_string(info.end - info.begin) + " bytes, but shape " + shapeText(info.shape) +
-                        " of " + dtype + " needs " + std::to_string(numel * entry->size));
+                        " of " + dtype + " needs " + std::to_string(needed));
     }
     return info;
 }
@@ -114,11 +121,17 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : m_path(pat
         throw Error(file, "header", "file is " + std::to_string(size) + " bytes, too short for a safetensors header");
     uint64_t headerLen = 0;
     for (int i = 7; i >= 0; --i) headerLen = (headerLen << 8) | m_map->data()[i];
-    if (headerLen > kMaxHeaderBytes || headerLen > size - 8) {
+    if (headerLen > size - 8) {
         throw Error(file, "header",
                     "header length " + std::to_string(headerLen) + " is beyond the file size (" + std::to_string(size) +
                         " bytes)",
                     "the file is truncated or not a safetensors file");
+    }
+    if (headerLen > kMaxHeaderBytes) {
+        throw Error(file, "header",
+                    "header length " + std::to_string(headerLen) + " is over the limit of " +
+                        std::to_string(kMaxHeaderBytes) + " bytes",
+                    "the safetensors library refuses headers over 100 MB too; the file is corrupt");
     }
     m_dataOffset = 8 + headerLen;
     const uint64_t dataSize = size - m_dataOffset;

@@ -2,6 +2,7 @@
 // greedy decoding = argmax of the full forward pass), tokenize, eval's JSON, clear errors.
 #include <QtTest>
 
+#include <cstring>
 #include <iterator>
 
 #include <fstream>
@@ -249,6 +250,64 @@ private slots:
         QVERIFY(r.err.find("cut.gguf") != std::string::npos);
         QVERIFY(r.err.find("tensor '") != std::string::npos);
         QVERIFY(!std::filesystem::exists(out));
+    }
+
+    // Bad input to eval: exit code 2, the file and the place on stderr, no --out written. A GGUF
+    // (stories260K, cut) whose tensor count cannot fit in the file, one whose block count is past
+    // its tensors (a model that deep is never built), a dataset with a line over the 16 MiB limit.
+    void evalRefusesBadInput_data() {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("place");
+        QTest::newRow("GGUF with 2^40 tensors") << "count.gguf"
+                                                << "header: tensor count 1099511627776 cannot fit";
+        QTest::newRow("GGUF with 200 blocks") << "blocks.gguf"
+                                              << "key 'llama.block_count': says 200 blocks";
+        QTest::newRow("dataset with a 17 MiB line") << "long.jsonl"
+                                                    << "line 2: longer than 16 MiB";
+    }
+    void evalRefusesBadInput() {
+        QFETCH(QString, kind);
+        QFETCH(QString, place);
+        const fs::path dir = m_tmp / ("bad-" + kind.toStdString());
+        fs::create_directories(dir);
+        const fs::path bad = dir / kind.toStdString();
+        std::string model = m_model.string();
+        std::string data = (test::dataDir() / "mcq" / "plain.jsonl").string();
+        if (bad.extension() == ".gguf") {
+            // A real llama.cpp file with its tokenizer (read before the model).
+            std::ifstream in(test::sharedDataDir() / "models" / "stories260K" / "stories260K.gguf", std::ios::binary);
+            std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            QVERIFY2(bytes.size() > 24, "stories260K.gguf is missing from the shared data folder");
+            if (kind == "count.gguf") {
+                const uint64_t count = uint64_t(1) << 40;
+                std::memcpy(&bytes[8], &count, 8);  // after "GGUF" and the version
+            } else {
+                const std::string key = "llama.block_count";
+                const uint64_t length = key.size();
+                const size_t at = bytes.find(std::string(reinterpret_cast<const char*>(&length), 8) + key);
+                QVERIFY(at != std::string::npos);
+                const uint32_t blocks = 200;
+                std::memcpy(&bytes[at + 8 + key.size() + 4], &blocks, 4);  // after the key and its u32 type
+            }
+            std::ofstream(bad, std::ios::binary) << bytes;
+            model = bad.string();
+        } else {
+            std::ofstream out(bad, std::ios::binary);
+            out << R"({"question": "Q1", "choices": ["a", "b"], "answer": 0})"
+                   "\n"
+                << "{\"question\": \"" << std::string(size_t(17) << 20, 'x')
+                << "\", \"choices\": [\"a\", \"b\"], \"answer\": 0}"
+                << "\n";
+            data = bad.string();
+        }
+        const fs::path out = dir / "scores.json";
+        // Continuation scoring: stories260K's tokenizer splits the answer letters.
+        auto r = test::runCli(
+            {"eval", "--model", model, "--data", data, "--scoring", "continuation", "--out", out.string(), "--quiet"});
+        std::printf("  %s", r.err.substr(0, 400).c_str());
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.find(bad.string() + ": " + place.toStdString()) != std::string::npos, r.err.c_str());
+        QVERIFY(!fs::exists(out));
     }
 
     // finetune --lora: the merged model in --out (pruning baked in), the PEFT adapter in

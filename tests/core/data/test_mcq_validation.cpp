@@ -44,6 +44,24 @@ std::string arcLine(const std::string& choices, const std::string& answerKey = R
     return R"({"id":"x","question":{"stem":"Q?","choices":)" + choices + "}," + answerKey + "}\n";
 }
 
+// The process's peak resident memory in KiB (VmHWM), or -1 where /proc does not tell it.
+long peakMemoryKib() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1;
+}
+
+// Starts the peak over from the memory in use now, where Linux allows it.
+bool resetPeakMemory() {
+    std::ofstream clear("/proc/self/clear_refs");
+    clear << "5";
+    clear.flush();
+    return clear.good();
+}
+
 std::string options(int n) {
     std::string out = "[";
     for (int i = 0; i < n; ++i) out += (i ? ",\"o" : "\"o") + std::to_string(i) + "\"";
@@ -344,6 +362,39 @@ private slots:
             QCOMPARE(e.place(), std::string("line 1"));
             QVERIFY2(e.message().find("all 2 records are invalid") == 0, e.what());
         }
+    }
+
+    // A line of more than 100 MiB is refused naming the file and the line, having read only a
+    // little past the limit (16 MiB): the line is never held whole.
+    void overlongLineIsRefusedEarly() {
+        test::TempDir dir;
+        const fs::path path = dir / "long.jsonl";
+        {
+            std::ofstream out(path, std::ios::binary);
+            out << kPlainGood << "{\"question\":\"";
+            const std::string chunk(size_t(1) << 20, 'x');
+            for (int i = 0; i < 101; ++i) out << chunk;
+            out << "\",\"choices\":[\"a\",\"b\"],\"answer\":0}"
+                << "\n"
+                << kPlainGood;
+        }
+        QVERIFY(fs::file_size(path) > (size_t(100) << 20));
+        const bool reset = resetPeakMemory();
+        const long before = peakMemoryKib();
+        try {
+            McqDataset d = loadMcqDataset(path);
+            QFAIL(qPrintable("no error; loaded " + QString::number(d.questions.size())));
+        } catch (const Error& e) {
+            qInfo("%s", e.what());
+            QCOMPARE(e.file(), path.string());
+            QCOMPARE(e.place(), std::string("line 2"));
+            QVERIFY2(e.message().find("longer than 16 MiB") != std::string::npos, e.what());
+        }
+        const long grown = peakMemoryKib() - before;
+        qInfo("peak memory grew by %ld KiB while refusing the line", grown);
+        if (!reset || before < 0) QSKIP("cannot reset the peak memory here; the error was checked");
+        // The limit and the copies of a growing buffer (about 34 MiB), well under the 101 MiB line.
+        QVERIFY2(grown < 64 * 1024, qPrintable(QString("grew by %1 KiB").arg(grown)));
     }
 
     void missingFile() {

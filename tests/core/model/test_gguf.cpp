@@ -76,6 +76,10 @@ size_t typeAt(const std::string& b, const std::string& name) {
 size_t offsetAt(const std::string& b, const std::string& name) {
     return typeAt(b, name) + 4;
 }
+// Where the data section starts: after the last tensor info (t.iq4_nl's), aligned to 64.
+size_t dataStart(const std::string& b) {
+    return (offsetAt(b, "t.iq4_nl") + 8 + 63) / 64 * 64;
+}
 
 struct Malformed {
     const char* name;
@@ -148,6 +152,76 @@ std::vector<Malformed> malformedCases() {
         {"overlapping tensors",
          [](std::string& b) { put64(b, offsetAt(b, "t.q4_1"), get64(b, offsetAt(b, "t.q4_0")) + 64); },
          "tensor 't.q4_1'", "overlaps tensor 't.q4_0'"},
+        // Truncation at more places: each names what it was reading and the byte offset.
+        {"truncated in the version", [](std::string& b) { b.resize(6); }, "header",
+         "the version (needs 4 bytes at offset 4"},
+        {"truncated in tensor_count", [](std::string& b) { b.resize(12); }, "header", "the tensor count"},
+        {"truncated in a value type", [](std::string& b) { b.resize(keyValueAt(b, "test.floats") + 2); },
+         "key 'test.floats'", "the value type"},
+        {"truncated in an f64 value", [](std::string& b) { b.resize(keyValueAt(b, "test.f64") + 4 + 5); },
+         "key 'test.f64'", "an f64 value (needs 8 bytes at offset 395, 5 left)"},
+        {"truncated in a tensor name", [](std::string& b) { b.resize(findString(b, "t.q4_k") + 8 + 2); }, "tensor #",
+         "claims 6 bytes, but only 2 are left"},
+        {"truncated in a tensor's type", [](std::string& b) { b.resize(typeAt(b, "t.q8_0") + 2); }, "tensor 't.q8_0'",
+         "the tensor type"},
+        {"truncated in a tensor's offset", [](std::string& b) { b.resize(offsetAt(b, "t.q8_0") + 5); },
+         "tensor 't.q8_0'", "the data offset"},
+        {"truncated inside a tensor's data",
+         [](std::string& b) { b.resize(dataStart(b) + get64(b, offsetAt(b, "t.q4_0")) + 100); }, "tensor 't.q4_0'",
+         "runs past the end of the file"},
+        // Absurd counts and lengths: refused against the bytes left before anything is allocated.
+        {"tensor_count 2^64-1", [](std::string& b) { put64(b, 8, ~uint64_t(0)); }, "header",
+         "tensor count 18446744073709551615 cannot fit"},
+        {"key name length 2^40", [=](std::string& b) { put64(b, findString(b, "test.u16"), k2p40); }, "key #",
+         "key name claims 1099511627776 bytes"},
+        {"tensor name length 2^32", [](std::string& b) { put64(b, findString(b, "t.q8_0"), uint64_t(1) << 32); },
+         "tensor #", "tensor name claims 4294967296 bytes"},
+        {"string item length 2^32",
+         [](std::string& b) { put64(b, keyValueAt(b, "test.strings") + 4 + 4 + 8, uint64_t(1) << 32); },
+         "key 'test.strings'", "claims 4294967296 bytes"},
+        {"nested array length 2^40",
+         [=](std::string& b) { put64(b, keyValueAt(b, "test.nested") + 4 + 4 + 8 + 4, k2p40); }, "key 'test.nested'",
+         "array length 1099511627776 cannot fit"},
+        {"array length 2^64-1", [](std::string& b) { put64(b, keyValueAt(b, "test.floats") + 8, ~uint64_t(0)); },
+         "key 'test.floats'", "array length 18446744073709551615 cannot fit"},
+        {"n_dims 2^32-1", [](std::string& b) { put32(b, nDimsAt(b, "t.q8_0"), ~uint32_t(0)); }, "tensor 't.q8_0'",
+         "4294967295 dimensions"},
+        {"a dimension of 2^63", [](std::string& b) { put64(b, dimAt(b, "t.f16", 0), uint64_t(1) << 63); },
+         "tensor 't.f16'", "dimension 0 is 9223372036854775808"},
+        {"10^12 values of F32",
+         [](std::string& b) {
+             put64(b, dimAt(b, "t.f32", 0), 1000000);
+             put64(b, dimAt(b, "t.f32", 1), 1000000);
+         },
+         "tensor 't.f32'", "(4000000000000 bytes) runs past the end of the file"},
+        {"10^12 values of Q8_0",
+         [](std::string& b) {
+             put64(b, dimAt(b, "t.q8_0", 0), 1000000);
+             put64(b, dimAt(b, "t.q8_0", 1), 1000000);
+             put64(b, dimAt(b, "t.q8_0", 2), 1);
+         },
+         "tensor 't.q8_0'", "(1062500000000 bytes) runs past the end of the file"},
+        {"tensor type id 42", [](std::string& b) { put32(b, typeAt(b, "t.q4_k"), 42); }, "tensor 't.q4_k'",
+         "unknown ggml type id 42"},
+        {"tensor type id 2^32-1", [](std::string& b) { put32(b, typeAt(b, "t.q4_k"), ~uint32_t(0)); },
+         "tensor 't.q4_k'", "unknown ggml type id 4294967295"},
+        // Rows that are not a whole number of blocks, for each block size.
+        {"Q4_0 row of 48", [](std::string& b) { put64(b, dimAt(b, "t.q4_0", 0), 48); }, "tensor 't.q4_0'",
+         "48 values per row, not a multiple of Q4_0's block of 32"},
+        {"Q8_0 row of 40", [](std::string& b) { put64(b, dimAt(b, "t.q8_0", 0), 40); }, "tensor 't.q8_0'",
+         "40 values per row, not a multiple of Q8_0's block of 32"},
+        {"Q2_K row of 32", [](std::string& b) { put64(b, dimAt(b, "t.q2_k", 0), 32); }, "tensor 't.q2_k'",
+         "32 values per row, not a multiple of Q2_K's block of 256"},
+        {"Q6_K row of 384", [](std::string& b) { put64(b, dimAt(b, "t.q6_k", 0), 384); }, "tensor 't.q6_k'",
+         "384 values per row, not a multiple of Q6_K's block of 256"},
+        // Data ranges.
+        {"offset 2^64-64", [](std::string& b) { put64(b, offsetAt(b, "t.f32"), ~uint64_t(63)); }, "tensor 't.f32'",
+         "data at offset 18446744073709551552 (3072 bytes) runs past the end of the file"},
+        {"two tensors at one offset",
+         [](std::string& b) { put64(b, offsetAt(b, "t.q5_0"), get64(b, offsetAt(b, "t.q4_1"))); }, "tensor 't.q",
+         "overlaps tensor 't.q"},
+        {"overlapping a tensor further back", [](std::string& b) { put64(b, offsetAt(b, "t.f32_1d"), 64); },
+         "tensor 't.f32_1d'", "overlaps tensor 't.f32' [0, 3072)"},
     };
 }
 
@@ -342,6 +416,7 @@ private slots:
         } catch (const Error& e) {
             qInfo("%s", e.what());
             QCOMPARE(e.file(), path);
+            QVERIFY2(std::string(e.what()).rfind(path + ": " + e.place() + ": ", 0) == 0, e.what());
             QVERIFY2(e.place().find(c.place) != std::string::npos, e.what());
             QVERIFY2(std::string(e.what()).find(c.text) != std::string::npos, e.what());
         }

@@ -436,6 +436,36 @@ private slots:
             writeFileAtomic(path, b);
             expectError([&] { loadOnCpu(path); }, path, "tensor 'blk.0.attn_k.weight'", "[32, 32]");
         }
+        // Sizes from the metadata are checked against the tensors before a model of those sizes is
+        // built: a block count past the file's tensors, a hidden size other than the embedding's,
+        // a feed-forward size no memory could hold (the shapes are compared on a model that holds
+        // no memory).
+        {
+            std::string b = llama;
+            const uint32_t blocks = 200;
+            std::memcpy(&b[valueOf(b, "llama.block_count", 4)], &blocks, 4);
+            const fs::path path = tmp / "blocks200.gguf";
+            writeFileAtomic(path, b);
+            expectError([&] { loadOnCpu(path); }, path, "key 'llama.block_count'",
+                        "says 200 blocks, but the file has only 21 tensors");
+        }
+        {
+            std::string b = llama;
+            const uint32_t huge = 0xFFFFFFFF;
+            std::memcpy(&b[valueOf(b, "llama.embedding_length", 4)], &huge, 4);
+            const fs::path path = tmp / "embedding-huge.gguf";
+            writeFileAtomic(path, b);
+            expectError([&] { loadOnCpu(path); }, path, "key 'llama.embedding_length'",
+                        "says 4294967295, token_embd.weight has 32 values per token");
+        }
+        {
+            std::string b = llama;
+            const uint32_t huge = 0xFFFFFFFF;
+            std::memcpy(&b[valueOf(b, "llama.feed_forward_length", 4)], &huge, 4);
+            const fs::path path = tmp / "ffn-huge.gguf";
+            writeFileAtomic(path, b);
+            expectError([&] { loadOnCpu(path); }, path, "tensor 'blk.0.ffn_", "the metadata implies");
+        }
         {  // rope divisors that do not follow Llama 3's rule
             const fs::path source = ggufDir() / "llama31.kquant.gguf";
             std::string b = readTextFile(source);

@@ -4,6 +4,7 @@
 #include <QtTest>
 
 #include <fstream>
+#include <limits>
 
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
@@ -21,12 +22,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Writes a safetensors file from a raw header text and `dataBytes` bytes of data.
+// Writes a safetensors file from a raw header text and `dataBytes` zero bytes of data (a sparse
+// file: large sizes cost no disk).
 void writeRaw(const fs::path& path, const std::string& header, size_t dataBytes, int64_t headerLen = -1) {
-    std::ofstream out(path, std::ios::binary);
-    uint64_t n = headerLen < 0 ? header.size() : static_cast<uint64_t>(headerLen);
-    for (int i = 0; i < 8; ++i) out.put(static_cast<char>((n >> (8 * i)) & 0xff));
-    out << header << std::string(dataBytes, '\0');
+    {
+        std::ofstream out(path, std::ios::binary);
+        uint64_t n = headerLen < 0 ? header.size() : static_cast<uint64_t>(headerLen);
+        for (int i = 0; i < 8; ++i) out.put(static_cast<char>((n >> (8 * i)) & 0xff));
+        out << header;
+    }
+    fs::resize_file(path, 8 + header.size() + dataBytes);
 }
 
 // Copies the tiny GPT-2 test model into `dir` and returns the folder.
@@ -114,39 +119,78 @@ private slots:
     void badSafetensors_data() {
         QTest::addColumn<QString>("header");
         QTest::addColumn<int>("dataBytes");
-        QTest::addColumn<int>("headerLen");
+        QTest::addColumn<qint64>("headerLen");
         QTest::addColumn<QString>("place");
         QTest::addColumn<QString>("message");
-        QTest::newRow("too short") << "" << 0 << -2 << "header"
+        const qint64 kOwn = -1;  // headerLen: the header's own length
+        QTest::newRow("too short") << "" << 0 << qint64(-2) << "header"
                                    << "too short";
         QTest::newRow("header beyond file")
-            << R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})" << 4 << 100000 << "header"
+            << R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})" << 4 << qint64(100000) << "header"
             << "beyond the file size";
-        QTest::newRow("malformed json") << R"({"a":{"dtype":"F32",)" << 0 << -1 << "line 1"
+        QTest::newRow("header length 10^12")
+            << R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})" << 4 << qint64(1000000000000) << "header"
+            << "header length 1000000000000 is beyond the file size";
+        QTest::newRow("header length 2^63-1") << R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})" << 4
+                                              << std::numeric_limits<qint64>::max() << "header"
+                                              << "header length 9223372036854775807 is beyond the file size";
+        QTest::newRow("header over 100 MiB in a larger file")
+            << R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})" << (200 << 20) << qint64(150 << 20)
+            << "header"
+            << "header length 157286400 is over the limit of 104857600 bytes";
+        QTest::newRow("malformed json") << R"({"a":{"dtype":"F32",)" << 0 << kOwn << "line 1"
                                         << "malformed JSON";
         QTest::newRow("offsets out of range")
-            << R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})" << 8 << -1 << "tensor 'w'"
+            << R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})" << 8 << kOwn << "tensor 'w'"
             << "run past the end";
         QTest::newRow("overlap")
             << R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})"
-            << 12 << -1 << "tensor 'b'"
+            << 12 << kOwn << "tensor 'b'"
             << "overlaps tensor 'a'";
-        QTest::newRow("unknown dtype") << R"({"w":{"dtype":"F8_E9","shape":[1],"data_offsets":[0,1]}})" << 1 << -1
+        QTest::newRow("unknown dtype") << R"({"w":{"dtype":"F8_E9","shape":[1],"data_offsets":[0,1]}})" << 1 << kOwn
                                        << "tensor 'w'"
                                        << "unknown dtype 'F8_E9'";
-        QTest::newRow("size mismatch") << R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})" << 8 << -1
+        QTest::newRow("size mismatch") << R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})" << 8 << kOwn
                                        << "tensor 'w'"
                                        << "needs 12";
-        QTest::newRow("negative shape") << R"({"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}})" << 0 << -1
+        QTest::newRow("negative shape") << R"({"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}})" << 0 << kOwn
                                         << "tensor 'w'"
                                         << "negative";
-        QTest::newRow("missing offsets") << R"({"w":{"dtype":"F32","shape":[1]}})" << 4 << -1 << "tensor 'w'"
+        QTest::newRow("missing offsets") << R"({"w":{"dtype":"F32","shape":[1]}})" << 4 << kOwn << "tensor 'w'"
                                          << "data_offsets";
+        QTest::newRow("shape product overflows to 0")
+            << R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}})" << 0 << kOwn
+            << "tensor 'w'"
+            << "shape [4294967296, 4294967296] of F32 needs more than 2^64 bytes";
+        QTest::newRow("shape times dtype size overflows to 0")
+            << R"({"w":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}})" << 0 << kOwn
+            << "tensor 'w'"
+            << "needs more than 2^64 bytes";
+        QTest::newRow("10^12 values") << R"({"w":{"dtype":"F32","shape":[1000000,1000000],"data_offsets":[0,8]}})" << 8
+                                      << kOwn << "tensor 'w'"
+                                      << "needs 4000000000000";
+        QTest::newRow("a size of 2^64-1")
+            << R"({"w":{"dtype":"U8","shape":[18446744073709551615],"data_offsets":[0,1]}})" << 1 << kOwn
+            << "tensor 'w'"
+            << "negative";
+        QTest::newRow("offsets end before begin")
+            << R"({"w":{"dtype":"U8","shape":[4],"data_offsets":[8,4]}})" << 8 << kOwn << "tensor 'w'"
+            << "end before they begin";
+        QTest::newRow("offset 2^64-1") << R"({"w":{"dtype":"U8","shape":[4],"data_offsets":[0,18446744073709551615]}})"
+                                       << 8 << kOwn << "tensor 'w'"
+                                       << "run past the end";
+        QTest::newRow("offsets both past the end")
+            << R"({"w":{"dtype":"U8","shape":[4],"data_offsets":[100,104]}})" << 8 << kOwn << "tensor 'w'"
+            << "run past the end";
+        QTest::newRow("one range twice")
+            << R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})"
+            << 8 << kOwn << "tensor '"
+            << "overlaps tensor '";
     }
     void badSafetensors() {
         QFETCH(QString, header);
         QFETCH(int, dataBytes);
-        QFETCH(int, headerLen);
+        QFETCH(qint64, headerLen);
         QFETCH(QString, place);
         QFETCH(QString, message);
         test::TempDir dir;
