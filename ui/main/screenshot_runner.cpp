@@ -54,17 +54,19 @@ void ScreenshotRunner::start() {
             whenIdle([this] { next(); });
         },
         [this] {
+            // A question's details below the table: its prompt, token by token, and each option's probability.
+            ScorePanel* score = m_window.scorePanel();
+            score->showQuestion(score->currentDataset(), 0);
             m_window.selectionPanel()->previewNow();
             whenIdle([this] { next(); });
         },
-        [this, &engine] {
+        [this] {
             const auto& s = m_window.attributionPanel()->scores();
             if (!s.values.empty()) {
                 auto it = std::max_element(s.values.begin(), s.values.end(),
                                            [](float a, float b) { return std::abs(a) < std::abs(b); });
                 const int flat = int(it - s.values.begin());
-                m_window.attributionPanel()->neuronPanel()->setLoading(flat / s.nNeuron, flat % s.nNeuron);
-                engine.requestNeuron(flat / s.nNeuron, flat % s.nNeuron);
+                m_window.attributionPanel()->openNeuron(flat / s.nNeuron, flat % s.nNeuron);  // outlined too
             }
             whenIdle([this] { next(); });
         },

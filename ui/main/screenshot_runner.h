@@ -1,6 +1,7 @@
 // `prunescope --screenshots DIR [SESSION]`: opens the session (or the built-in demo), runs each
-// step the panels show (score every dataset, attribute if the session has no attributions,
-// select and preview, open the strongest neuron, fine-tune the arms if there is no report), then
+// step the panels show (score every dataset and select the first question, attribute if the
+// session has no attributions, select and preview, open the strongest neuron, fine-tune the arms
+// if there is no report), then
 // writes one PNG per panel into DIR and quits. On X11 (e.g. under xvfb-run) the pixels come from
 // the screen, as `import -window root` sees them; elsewhere from rendering the window.
 #pragma once

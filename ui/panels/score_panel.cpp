@@ -110,9 +110,12 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->verticalHeader()->hide();
     m_table->setWordWrap(false);
+    // The numbers and letters as wide as they need, the question all the rest (at 1600 px it had
+    // been squeezed to "…" by wide number columns).
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(QuestionTableModel::Question, QHeaderView::Stretch);
     m_table->horizontalHeader()->setSectionResizeMode(QuestionTableModel::Options, QHeaderView::Interactive);
-    m_table->setColumnWidth(QuestionTableModel::Options, 260);
+    m_table->setColumnWidth(QuestionTableModel::Options, 220);
     addTableExportMenu(m_table, QStringLiteral("questions"));
     leftLayout->addWidget(m_table, 3);
     m_detail = new QTextBrowser(left);
