@@ -82,9 +82,8 @@ PromptDialog::PromptDialog(const PromptChoice& choice, std::shared_ptr<const Tok
 
 PromptChoice PromptDialog::choice() const {
     const PromptTemplate defaults;
+    if (!m_preset.isEmpty()) return m_given;  // the preset's own prompt and mode: nothing was edited
     PromptChoice c;
-    c.preset = m_preset;
-    if (!m_preset.isEmpty()) return c;  // the preset's own prompt and mode
     const QString text = m_text->toPlainText();
     const QString option = m_option->text();
     // The defaults are kept as empty strings, as the session writes them.
@@ -97,6 +96,7 @@ PromptChoice PromptDialog::choice() const {
 
 void PromptDialog::setChoice(const PromptChoice& choice) {
     const PromptTemplate defaults;
+    m_given = choice;
     m_preset = choice.preset;
     m_text->setPlainText(choice.text.isEmpty() ? QString::fromStdString(defaults.text) : choice.text);
     m_option->setText(choice.option.isEmpty() ? QString::fromStdString(defaults.option) : choice.option);

@@ -46,7 +46,8 @@ private:
 
     std::shared_ptr<const Tokenizer> m_tokenizer;
     std::vector<McqQuestion> m_questions;
-    QString m_preset;  // the Score panel's choice; it replaces the template
+    PromptChoice m_given;  // as setChoice() gave it
+    QString m_preset;      // the Score panel's choice; it replaces the template
     QPlainTextEdit* m_text = nullptr;
     QLineEdit* m_option = nullptr;
     QComboBox* m_scoring = nullptr;

@@ -181,8 +181,10 @@ void TestScorePanel::promptPreviewShowsTheTokens() {
     QVERIFY2(dialog.preview().problem.contains(QStringLiteral("answer")), qPrintable(dialog.preview().problem));
     QVERIFY(dialog.previewHtml().contains(QStringLiteral("✗")));
     // A task preset writes its own prompt: the template fields are off.
-    dialog.setChoice({{}, {}, QStringLiteral("arc"), {}});
+    const PromptChoice withPreset{QStringLiteral("Q: {question}\n{options}\nA:"), {}, QStringLiteral("arc"), {}};
+    dialog.setChoice(withPreset);
     QCOMPARE(dialog.preview().scoring, QStringLiteral("continuation"));
+    QCOMPARE(dialog.choice(), withPreset);  // OK changes nothing: the own template is kept for later
     QVERIFY(!dialog.findChild<QWidget*>(QStringLiteral("promptTemplate"))->isEnabled());
 }
 
