@@ -45,8 +45,13 @@ StartPage::StartPage(QWidget* parent) : QWidget(parent) {
                                 "out-of-distribution accuracy with plain fine-tuning and random pruning.</p>"),
                              this);
     title->setWordWrap(true);
-    title->setMaximumWidth(760);
-    outer->addWidget(title, 0, Qt::AlignHCenter);
+    title->setAlignment(Qt::AlignHCenter);
+    title->setFixedWidth(760);  // a wrapped label placed by alignment got one line's width and lost the rest
+    auto* titleRow = new QHBoxLayout;
+    titleRow->addStretch(1);
+    titleRow->addWidget(title);
+    titleRow->addStretch(1);
+    outer->addLayout(titleRow);
 
     auto* grid = new QGridLayout;
     grid->setHorizontalSpacing(32);
