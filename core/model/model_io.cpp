@@ -107,6 +107,48 @@ std::vector<fs::path> weightFiles(const fs::path& dir) {
     throw Error(dir.string(), "", "no safetensors weights found", hint);
 }
 
+namespace {
+
+// The checkpoint's tensors against the model config.json describes, built first on the meta device
+// (shapes, no memory): a config that disagrees with the weights (a hidden size of 2^20, a million
+// layers) is refused, naming the tensor, before a model of its sizes is allocated. Every tensor the
+// model has must be there, in a floating-point dtype and in the shape the config implies.
+void checkCheckpoint(const fs::path& dir, const ModelConfig& config) {
+    auto shapes = findArchitecture(config.modelType)
+                      .build(config, torch::TensorOptions().dtype(torch::kFloat).device(torch::kMeta));
+    std::map<std::string, torch::Tensor> params;
+    for (auto& p : shapes->named_parameters()) params[p.key()] = p.value();
+    std::set<std::string> seen;
+    const auto files = weightFiles(dir);
+    for (const auto& file : files) {
+        SafetensorsFile st(file);
+        for (const auto& info : st.tensors()) {
+            const std::string name = shapes->parameterNameFor(info.name);
+            const auto it = name.empty() ? params.end() : params.find(name);
+            if (it == params.end()) continue;  // not the model's (counted when loading)
+            const std::string place = "tensor '" + info.name + "'";
+            if (!isFloat(info.dtype)) {
+                throw Error(file.string(), place,
+                            std::string("has dtype ") + stDtypeName(info.dtype) + ", a floating-point dtype is needed");
+            }
+            if (c10::IntArrayRef(info.shape) != it->second.sizes()) {
+                throw Error(
+                    file.string(), place,
+                    "has shape " + shapeText(info.shape) + ", config.json implies " + shapeText(it->second.sizes()));
+            }
+            seen.insert(name);
+        }
+    }
+    for (const auto& [name, tensor] : params) {
+        if (!seen.count(name)) {
+            throw Error(files.front().string(), "tensor '" + name + "'", "missing from the checkpoint",
+                        "config.json describes a model that has it");
+        }
+    }
+}
+
+}  // namespace
+
 std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions& options) {
     if (isGgufFile(dir)) return loadGgufModel(dir, options);
     if (!fs::is_directory(dir)) {
@@ -123,6 +165,7 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions&
     const bool narrowCompute = computeDtype != torch::kFloat;
     if (narrowCompute) checkComputeDtype(computeDtype, device, "--dtype");
     const auto dtype = heldWeightDtype(config, options.weights, availableMemoryBytes(device), computeDtype);
+    checkCheckpoint(dir, config);
 
     auto model = findArchitecture(config.modelType).build(config, torch::TensorOptions().dtype(dtype).device(device));
     std::map<std::string, torch::Tensor> params;
@@ -140,16 +183,8 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions&
                 unexpected.push_back(info.name);
                 continue;
             }
-            std::string place = "tensor '" + info.name + "'";
-            if (!isFloat(info.dtype)) {
-                throw Error(file.string(), place,
-                            std::string("has dtype ") + stDtypeName(info.dtype) + ", a floating-point dtype is needed");
-            }
-            if (c10::IntArrayRef(info.shape) != it->second.sizes()) {
-                throw Error(
-                    file.string(), place,
-                    "has shape " + shapeText(info.shape) + ", config.json implies " + shapeText(it->second.sizes()));
-            }
+            // (dtype, shape and presence were checked by checkCheckpoint)
+            const std::string place = "tensor '" + info.name + "'";
             if (!loaded.insert(name).second) throw Error(file.string(), place, "appears twice in the checkpoint");
             auto value = st.tensor(info.name);
             torch::NoGradGuard noGrad;
@@ -163,12 +198,6 @@ std::shared_ptr<CausalLM> loadModel(const fs::path& dir, const ModelLoadOptions&
             } else {
                 it->second.copy_(value);
             }
-        }
-    }
-    for (const auto& [name, tensor] : params) {
-        if (!loaded.count(name)) {
-            throw Error(weightFiles(dir).front().string(), "tensor '" + name + "'", "missing from the checkpoint",
-                        "config.json describes a model that has it");
         }
     }
     if (!unexpected.empty()) {

@@ -14,6 +14,7 @@
 #include "core/model/safetensors.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
+#include "core/util/memory.h"
 #include "core/util/sha256.h"
 #include "tests/support/test_support.h"
 
@@ -230,6 +231,21 @@ private slots:
         config["n_inner"] = 40;
         writeJsonAtomic(dir / "config.json", config);
         expectError([&] { loadModel(dir, {"cpu"}); }, "model.safetensors", "tensor 'h.", "config.json implies");
+    }
+
+    // A config.json describing a model far larger than its weights (a hidden size of 2^20: 200 GB
+    // of embeddings alone) is refused, naming a tensor, before anything of that size is allocated.
+    void hugeConfigIsRefusedBeforeAllocating() {
+        test::TempDir tmp;
+        auto dir = copyModel(tmp / "m");
+        auto config = readJsonFile(dir / "config.json");
+        config["n_embd"] = 1 << 20;
+        writeJsonAtomic(dir / "config.json", config);
+        const int64_t before = peakResidentBytes();
+        expectError([&] { loadModel(dir, {"cpu"}); }, "model.safetensors", "tensor '", "config.json implies");
+        const int64_t grew = peakResidentBytes() - before;
+        std::printf("  peak memory grew by %s\n", formatBytes(grew).c_str());
+        QVERIFY(grew < (int64_t(256) << 20));
     }
 
     void unknownModelType() {
