@@ -117,11 +117,13 @@ void EngineWorker::runTask(Task task, const std::function<void()>& body) {
     emit taskFinished(task);
 }
 
-ProgressFn EngineWorker::progressFor(Task task) {
+ProgressFn EngineWorker::progressFor(Task task, const QString& stage) {
     auto throttle = std::make_shared<ProgressThrottle>(50);
-    return [this, task, throttle](const Progress& p) {
+    return [this, task, throttle, stage](const Progress& p) {
         if (!throttle->ready(p.done, p.total)) return;
-        emit progressChanged({task, QString::fromStdString(p.stage), p.done, p.total, p.etaSeconds});
+        const QString core = QString::fromStdString(p.stage);
+        const QString shown = stage.isEmpty() ? core : stage.contains(QLatin1String("%1")) ? stage.arg(core) : stage;
+        emit progressChanged({task, shown, p.done, p.total, p.etaSeconds});
     };
 }
 

@@ -63,7 +63,8 @@ public:
 private:
     // Emits taskStarted, runs `body`, turns any exception into taskFailed, emits taskFinished.
     void runTask(Task task, const std::function<void()>& body);
-    ProgressFn progressFor(Task task);
+    // `stage` (optional) is shown instead of the core's stage name; a %1 in it stands for that name.
+    ProgressFn progressFor(Task task, const QString& stage = {});
     void scoreDataset(State& state, const QString& name, const CancelFlag* cancel, size_t sample = 0);
     void emitNeuronScores(int questions, int total, bool final);
 

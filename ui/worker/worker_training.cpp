@@ -63,24 +63,18 @@ void EngineWorker::preview(uint64_t generation, const NeuronMask& mask, bool all
         checkMaskFits(mask, s.model->config().nLayer, s.model->config().nNeuron, "selection");
         EtaClock clock;
         // Each pass reports question by question, with its ETA.
-        auto pass = [this](const QString& what) {
-            const auto report = progressFor(Task::Preview);
-            return [report, what](const Progress& p) {
-                Progress q = p;
-                q.stage = what.toStdString();
-                report(q);
-            };
+        auto pass = [this](const WorkerDataset& d, bool masked) {
+            return progressFor(Task::Preview, masked ? tr("ablation preview: %1 with the mask").arg(d.info.name)
+                                                     : tr("ablation preview: %1 without the mask").arg(d.info.name));
         };
         if (!s.previewBase) {
-            s.previewBase = maskedAccuracy(*s.model, set.items, nullptr, s.scoringMode(), 8, cancel,
-                                           pass(tr("ablation preview: %1 without the mask").arg(set.info.name)));
+            s.previewBase = maskedAccuracy(*s.model, set.items, nullptr, s.scoringMode(), 8, cancel, pass(set, false));
         }
         PreviewResult result;
         result.generation = generation;
         result.dataset = set.info.name;
         result.baseAccuracy = *s.previewBase;
-        result.maskedAccuracy = maskedAccuracy(*s.model, set.items, &mask, s.scoringMode(), 8, cancel,
-                                               pass(tr("ablation preview: %1 with the mask").arg(set.info.name)));
+        result.maskedAccuracy = maskedAccuracy(*s.model, set.items, &mask, s.scoringMode(), 8, cancel, pass(set, true));
         result.pruned = mask.count();
         result.questions = int(set.items.size());
         for (auto& d : s.datasets) {
@@ -88,12 +82,11 @@ void EngineWorker::preview(uint64_t generation, const NeuronMask& mask, bool all
             s.ensureItems(d);
             PreviewResult::Set r{d.info.name, d.info.role, 0, 0, int(d.items.size())};
             // The base model's accuracy: its scores when the set is scored, else one pass.
-            r.baseAccuracy = d.scores.size() == d.items.size() && !d.scores.empty()
-                                 ? summarize(d.scores).accuracy
-                                 : maskedAccuracy(*s.model, d.items, nullptr, s.scoringMode(), 8, cancel,
-                                                  pass(tr("ablation preview: %1 without the mask").arg(d.info.name)));
-            r.maskedAccuracy = maskedAccuracy(*s.model, d.items, &mask, s.scoringMode(), 8, cancel,
-                                              pass(tr("ablation preview: %1 with the mask").arg(d.info.name)));
+            r.baseAccuracy =
+                d.scores.size() == d.items.size() && !d.scores.empty()
+                    ? summarize(d.scores).accuracy
+                    : maskedAccuracy(*s.model, d.items, nullptr, s.scoringMode(), 8, cancel, pass(d, false));
+            r.maskedAccuracy = maskedAccuracy(*s.model, d.items, &mask, s.scoringMode(), 8, cancel, pass(d, true));
             result.others.push_back(r);
         }
         result.seconds = clock.elapsedSeconds();
@@ -168,13 +161,7 @@ void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) 
         // Each stage says what it does: loading, training (steps), validation (questions),
         // the test and OOD sets (questions), saving. A stage of its own never looks stuck.
         auto stage = [this, label](const QString& what) {
-            const auto report = progressFor(Task::Finetune);
-            return [report, what, label](const Progress& p) {
-                Progress q = p;
-                q.stage =
-                    tr("%1 — %2").arg(label, what.isEmpty() ? QString::fromStdString(p.stage) : what).toStdString();
-                report(q);
-            };
+            return progressFor(Task::Finetune, tr("%1 — %2").arg(label, what));  // what: %1 is the core's stage
         };
         // Train a fresh copy: the base model stays as it is for the other arms.
         emit progressChanged({Task::Finetune, tr("%1 — loading a fresh copy of the model").arg(label), 0, 0, -1});
@@ -200,7 +187,7 @@ void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) 
             }
         };
         auto trained = prunescope::finetune(*model, train->items, validation, mask ? &*mask : nullptr, settings,
-                                            callback, cancel, {}, stage({}));
+                                            callback, cancel, {}, stage(QStringLiteral("%1")));
         result.steps = trained.steps;
         result.bestValidationAccuracy = trained.bestValidationAccuracy;
         torch::NoGradGuard noGrad;
