@@ -163,11 +163,9 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
         emit settingsChanged();
     });
     connect(reset, &QPushButton::clicked, m_heatmap, &HeatmapView::resetZoom);
-    connect(m_heatmap, &HeatmapView::neuronClicked, this, &AttributionPanel::openNeuron);
+    connect(m_heatmap, &HeatmapView::neuronClicked, this, [this](int layer, int neuron) { openNeuron(layer, neuron); });
     connect(m_table, &NeuronTable::neuronActivated, this, [this](int layer, int neuron) {
-        m_heatmap->setHighlighted(layer, neuron);
-        m_neuron->setLoading(layer, neuron);
-        m_engine.requestNeuron(layer, neuron);  // the table stays in front; its Neuron tab shows the detail
+        openNeuron(layer, neuron, false);  // the table stays in front; its Neuron tab shows the detail
     });
     connect(&m_engine, &Engine::neuronDetailFinished, m_neuron, &NeuronPanel::setDetail);
     connect(m_neuron, &NeuronPanel::questionActivated, this, &AttributionPanel::questionActivated);
@@ -316,9 +314,9 @@ void AttributionPanel::setSelection(const std::vector<uint8_t>& mask) {
     m_table->setSelection(mask);
 }
 
-void AttributionPanel::openNeuron(int layer, int neuron) {
+void AttributionPanel::openNeuron(int layer, int neuron, bool showDetail) {
     m_heatmap->setHighlighted(layer, neuron);
-    m_details->setCurrentWidget(m_neuron);
+    if (showDetail) m_details->setCurrentWidget(m_neuron);
     m_neuron->setLoading(layer, neuron);
     m_engine.requestNeuron(layer, neuron);
 }

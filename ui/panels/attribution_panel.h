@@ -51,8 +51,9 @@ public:
     QString statusText() const;  // the line above the heatmap (what is shown, from which file and preset)
     NeuronPanel* neuronPanel() const { return m_neuron; }
     NeuronTable* neuronTable() const { return m_table; }
-    // Outlines the neuron in the heatmap and shows its details (as a click on its cell does).
-    void openNeuron(int layer, int neuron);
+    // Outlines the neuron in the heatmap and loads its details (as a click on its cell does), bringing
+    // the Neuron tab to the front when `showDetail`.
+    void openNeuron(int layer, int neuron, bool showDetail = true);
 
     nlohmann::json settings() const;
     void applySettings(const nlohmann::json& settings);

@@ -253,22 +253,21 @@ void ScorePanel::applyPrompt(const PromptChoice& prompt) {
     emit settingsChanged();
 }
 
-void ScorePanel::editPrompt() {
-    std::vector<McqQuestion> questions;
+std::vector<McqQuestion> ScorePanel::sampleQuestions() const {
     for (const auto& d : m_engine.datasets())
-        if (d.name == currentDataset()) questions = d.sample;
-    PromptDialog dialog(m_engine.prompt(), m_engine.model().tokenizer, questions, this);
+        if (d.name == currentDataset()) return d.sample;
+    return {};
+}
+
+void ScorePanel::editPrompt() {
+    PromptDialog dialog(m_engine.prompt(), m_engine.model().tokenizer, sampleQuestions(), this);
     if (dialog.exec() != QDialog::Accepted) return;
     if (dialog.choice() != m_engine.prompt()) applyPrompt(dialog.choice());
 }
 
 void ScorePanel::checkPrompt() {
-    QString problem;
     const auto& tokenizer = m_engine.model().tokenizer;
-    if (tokenizer) {
-        for (const auto& d : m_engine.datasets())
-            if (d.name == currentDataset()) problem = ui::promptProblem(m_engine.prompt(), d.sample, *tokenizer);
-    }
+    const QString problem = tokenizer ? ui::promptProblem(m_engine.prompt(), sampleQuestions(), *tokenizer) : QString();
     m_promptProblem->setVisible(!problem.isEmpty());
     m_promptProblem->setText(problem.isEmpty() ? QString()
                                                : tr("This prompt cannot score %1: %2. Press Edit… beside the Prompt "

@@ -79,6 +79,8 @@ private:
     void updateSelectionLabel();
     void updatePlan();
     void checkPrompt();
+    // The first questions of the dataset shown (empty when none is open).
+    std::vector<McqQuestion> sampleQuestions() const;
     void showQuestionDetail();
 
     Engine& m_engine;
