@@ -102,10 +102,7 @@ bool BarChartView::setData(QStringList categories, QStringList series, std::vect
         }
     }
     if (integral && m_errors.empty()) {
-        auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
-        ticker->setTickStep(1.0);
-        ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);  // 1, 2, 3 … or 5, 10 …: never 0.5
-        p->yAxis->setTicker(ticker);
+        tickWholeNumbers(p->yAxis);
     } else {
         p->yAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
     }

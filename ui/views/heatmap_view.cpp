@@ -98,10 +98,7 @@ HeatmapView::HeatmapView(QWidget* parent) : PlotView(parent) {
     p->yAxis->grid()->setVisible(false);
     // Layers and neurons are counted: ticks at whole numbers only (never layer 0.5).
     for (QCPAxis* axis : {p->xAxis, p->yAxis}) {
-        auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
-        ticker->setTickStep(1.0);
-        ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
-        axis->setTicker(ticker);
+        tickWholeNumbers(axis);
         axis->setSubTicks(false);
     }
 

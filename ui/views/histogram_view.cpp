@@ -113,10 +113,7 @@ void HistogramView::applyCountScale() {
         axis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
         axis->setNumberFormat(QStringLiteral("gb"));
     } else {
-        auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();  // counts: whole numbers
-        ticker->setTickStep(1.0);
-        ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
-        axis->setTicker(ticker);
+        tickWholeNumbers(axis);  // counts
         axis->setNumberFormat(QStringLiteral("g"));
     }
     updateCountAxis();

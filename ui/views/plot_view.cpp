@@ -61,6 +61,13 @@ void PlotView::updateEmptyState() {
     m_pages->setCurrentWidget(!m_hasData && !m_empty->text().isEmpty() ? static_cast<QWidget*>(m_empty) : m_plot);
 }
 
+void PlotView::tickWholeNumbers(QCPAxis* axis) {
+    auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
+    ticker->setTickStep(1.0);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    axis->setTicker(ticker);
+}
+
 void PlotView::requestReplot() {
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }

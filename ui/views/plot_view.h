@@ -4,6 +4,7 @@
 
 #include <QWidget>
 
+class QCPAxis;
 class QCustomPlot;
 class QLabel;
 class QStackedLayout;
@@ -32,6 +33,8 @@ protected:
     QCustomPlot* plot() const { return m_plot; }
     // Each view says when it has something to draw.
     void setHasData(bool hasData);
+    // Ticks at whole numbers only (1, 2, 3 … or 5, 10 …; never 0.5): for counts, layers, neurons.
+    static void tickWholeNumbers(QCPAxis* axis);
     // Asks for one replot on the next event-loop turn; repeated calls merge.
     void requestReplot();
 
