@@ -273,34 +273,32 @@ int runFinetune(const Argv& argv) {
             },
             interruptFlag());
         bar.finish();
-        ModelSaveOptions save;
-        save.dtype = args->get("save-dtype");
-        save.copyFilesFrom = args->get("model");
-        const auto saved = savePrunedModel(*input.model, out, mask ? &*mask : nullptr, save);
-        if (!saved.maskInWeights) {
-            std::fprintf(stderr,
-                         "note: the mask prunes at the last position only, so it is not in the saved weights; "
-                         "apply it with --mask %s\n",
-                         saved.maskFile.string().c_str());
-        }
+        // The adapter first: the model folder's prunescope.json names it.
+        if (args->maybe("save-adapter")) saveLoraAdapter(result.adapter, args->get("save-adapter"), args->get("model"));
         nlohmann::json record = {{"base_model", input.description},
                                  {"dataset",
                                   {{"file", args->get("data")},
                                    {"fingerprint", trainData.fingerprint()},
                                    {"train_questions", train.size()},
                                    {"validation_questions", validation.size()}}},
-                                 {"mask", saved.maskRecord},
+                                 {"mask", nullptr},
                                  {"settings", s.toJson()},
                                  {"prompt", promptJson(prompt)},
                                  {"metrics", result.toJson()}};
-        if (mask) record["mask"]["file"] = args->get("mask");
-        if (args->maybe("save-adapter")) {
-            saveLoraAdapter(result.adapter, args->get("save-adapter"), args->get("model"));
-            record["adapter"] = args->get("save-adapter");
+        if (mask) record["mask"] = {{"file", args->get("mask")}};
+        if (args->maybe("save-adapter")) record["adapter"] = args->get("save-adapter");
+        ModelSaveOptions save;
+        save.dtype = args->get("save-dtype");
+        save.copyFilesFrom = args->get("model");
+        // prunescope.json (and mask.json) are written with the model, in the one atomic step.
+        const auto saved = savePrunedModel(*input.model, out, mask ? &*mask : nullptr, save, record);
+        if (!saved.maskInWeights) {
+            std::fprintf(stderr,
+                         "note: the mask prunes at the last position only, so it is not in the saved weights; "
+                         "apply it with --mask %s\n",
+                         saved.maskFile.string().c_str());
         }
-        writeJsonAtomic(out / "prunescope.json", record);
-        std::error_code ec;
-        std::filesystem::remove_all(s.checkpointDir, ec);
+        removeDirectory(s.checkpointDir);  // never seen half removed by a later --resume
         const auto& last = result.history.back();
         std::printf("trained %lld steps; final loss %.4f", (long long)result.steps, last.loss);
         if (result.bestValidationAccuracy >= 0) {

@@ -8,6 +8,7 @@
 #include "core/attribution/attribution_file.h"
 #include "core/prune/neuron_mask.h"
 #include "core/util/error.h"
+#include "core/util/files.h"
 #include "core/util/log.h"
 
 #ifdef PRUNESCOPE_CLI_QT
@@ -47,6 +48,36 @@ void addAttribution(const nlohmann::json& report, const fs::path& dir, ui::Repor
     }
 }
 
+// QImage::save does not see a write that fails when its buffer is flushed (a full disk): a PNG is
+// whole when it has its signature and ends with its IEND chunk.
+bool completePng(const fs::path& file) {
+    static const std::string signature("\x89PNG\r\n\x1a\n", 8);
+    static const std::string end("\0\0\0\0IEND\xae\x42\x60\x82", 12);
+    std::string bytes;
+    try {
+        bytes = readTextFile(file);
+    } catch (const Error&) {
+        return false;
+    }
+    return bytes.size() >= signature.size() + end.size() && bytes.compare(0, signature.size(), signature) == 0 &&
+           bytes.compare(bytes.size() - end.size(), end.size(), end) == 0;
+}
+
+// Moves the PNGs drawn in `staging` into `dir` (one rename each) once every one is whole; returns
+// what went wrong, naming the file in `dir`, or "".
+std::string movePlotsIn(const fs::path& staging, const fs::path& dir) {
+    for (const auto& e : fs::directory_iterator(staging)) {
+        if (!completePng(e.path())) return (dir / e.path().filename()).string() + ": write failed (disk full?)";
+    }
+    for (const auto& e : fs::directory_iterator(staging)) {
+        std::error_code ec;
+        fs::rename(e.path(), dir / e.path().filename(), ec);
+        if (ec)
+            return (dir / e.path().filename()).string() + ": cannot move the finished file into place: " + ec.message();
+    }
+    return {};
+}
+
 // Confidence before (the base model) and after (the IG-pruned arm, else plain fine-tuning).
 void addConfidence(const nlohmann::json& report, ui::ReportPlotInput& input) {
     const auto& confidence = report.value("confidence", nlohmann::json::object());
@@ -79,8 +110,24 @@ void renderExperimentPlots(const nlohmann::json& report, const std::filesystem::
         input.pruned.clear();
     }
     addConfidence(report, input);
+    // Drawn in a folder beside the report and moved in once all are drawn and whole: a kill or a
+    // full disk never leaves a half-written PNG in place of the previous one.
     std::string error;
-    if (!ui::renderReportPlots(input, dir, &error)) logger->warn("plots not drawn: {}", error);
+    try {
+        const fs::path staging = stagingDirectoryFor(dir / "plots");
+        if (ui::renderReportPlots(input, staging, &error)) {
+            error = movePlotsIn(staging, dir);
+        } else {
+            // Name the file where it belongs, not in the temporary folder.
+            for (size_t at = error.find(staging.string()); at != std::string::npos; at = error.find(staging.string()))
+                error.replace(at, staging.string().size(), dir.string());
+        }
+        std::error_code ec;
+        fs::remove_all(staging, ec);
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    if (!error.empty()) logger->warn("plots not drawn: {}", error);
 }
 
 #else

@@ -245,7 +245,8 @@ std::shared_ptr<CausalLM> buildModel(const ModelConfig& config, uint64_t seed, c
     return model;
 }
 
-void saveModel(CausalLM& model, const fs::path& dir, const ModelSaveOptions& options) {
+void saveModel(CausalLM& model, const fs::path& dir, const ModelSaveOptions& options,
+               const std::function<void(const fs::path& folder)>& writeMore) {
     if (!options.copyFilesFrom.empty() && fs::exists(dir) &&
         fs::equivalent(fs::absolute(dir), fs::absolute(options.copyFilesFrom))) {
         throw Error(dir.string(), "", "refusing to overwrite the input model folder", "choose another output folder");
@@ -267,11 +268,20 @@ void saveModel(CausalLM& model, const fs::path& dir, const ModelSaveOptions& opt
             for (const char* name :
                  {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt",
                   "encoder.json", "vocab.bpe", "added_tokens.json", "tokenizer.model", "generation_config.json"}) {
+                // (not fs::copy_file: on a full disk it reports "Input/output error")
                 if (fs::exists(options.copyFilesFrom / name))
-                    fs::copy_file(options.copyFilesFrom / name, staging / name);
+                    writeFileAtomic(staging / name, readTextFile(options.copyFilesFrom / name));
             }
         }
+        if (writeMore) writeMore(staging);
         replaceDirectory(staging, dir);
+    } catch (const Error& e) {
+        std::error_code ec;
+        fs::remove_all(staging, ec);
+        // The file as the user knows it (dir/model.safetensors), not its temporary folder.
+        std::string file = e.file();
+        if (file.rfind(staging.string(), 0) == 0) file = (dir / fs::relative(file, staging)).string();
+        throw Error(file, e.place(), e.message(), e.hint());
     } catch (...) {
         std::error_code ec;
         fs::remove_all(staging, ec);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,8 +70,12 @@ struct ModelSaveOptions {
 };
 
 // Writes config.json + model.safetensors (+ copied tokenizer files) into `dir`, atomically (the
-// folder is built beside `dir` and renamed into place). Refuses to overwrite `copyFilesFrom`.
-void saveModel(CausalLM& model, const std::filesystem::path& dir, const ModelSaveOptions& options = {});
+// folder is built beside `dir` and swapped into place). Refuses to overwrite `copyFilesFrom`.
+// `writeMore` writes more files of the folder (prunescope.json, mask.json) into the folder it is
+// given while it is being built, so that `dir` never appears without them. A write error names
+// the file in `dir`.
+void saveModel(CausalLM& model, const std::filesystem::path& dir, const ModelSaveOptions& options = {},
+               const std::function<void(const std::filesystem::path& folder)>& writeMore = {});
 
 // sha256 over config.json and the weight files (above 2 GiB of weights: their headers, sizes and
 // 256 evenly spaced 64 KiB samples, marked with a "sampled:" prefix).

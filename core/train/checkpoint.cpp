@@ -61,7 +61,17 @@ void saveCheckpoint(const fs::path& dir, const NamedTensors& trained, torch::opt
             }
             writeParameters(staging / "best.safetensors", bestNames, bestValues);
         }
-        torch::save(optimizer, (staging / "optimizer.pt").string());
+        {
+            // Through AtomicFile, whose commit() reports a failed write: LibTorch's own file writer
+            // throws from a destructor on a full disk, which ends the process (std::terminate).
+            AtomicFile file(staging / "optimizer.pt");
+            const std::function<size_t(const void*, size_t)> write = [&file](const void* data, size_t size) {
+                file.stream().write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+                return size;
+            };
+            torch::save(optimizer, write);
+            file.commit();
+        }
         nlohmann::json history = nlohmann::json::array();
         for (const auto& p : state.history) history.push_back(trainPointJson(p));
         writeJsonAtomic(staging / "state.json", {{"step", state.step},
@@ -74,6 +84,13 @@ void saveCheckpoint(const fs::path& dir, const NamedTensors& trained, torch::opt
                                                  {"settings", comparable(settings)},
                                                  {"history", history}});
         replaceDirectory(staging, dir);
+    } catch (const Error& e) {
+        std::error_code ec;
+        fs::remove_all(staging, ec);
+        // The file as the user knows it (OUT.checkpoint/model.safetensors), not its temporary folder.
+        std::string file = e.file();
+        if (file.rfind(staging.string(), 0) == 0) file = (dir / fs::relative(file, staging)).string();
+        throw Error(file, e.place(), e.message(), e.hint());
     } catch (...) {
         std::error_code ec;
         fs::remove_all(staging, ec);

@@ -22,8 +22,10 @@ struct PrunedModelSave {
 // Writes `model` to `dir` (saveModel: atomic, never over options.copyFilesFrom) with `mask` (may be
 // null) pruned: baked into the weights (into `model` itself first), or, for a mask at the last
 // position only, which no weights can express, the weights as they are and the mask beside them as
-// dir/mask.json (for `eval --mask`).
+// dir/mask.json (for `eval --mask`). A `record` object is written as dir/prunescope.json, its
+// "mask" completed with the mask's record; mask.json and prunescope.json are part of the atomic
+// write, so the folder never appears without them.
 PrunedModelSave savePrunedModel(CausalLM& model, const std::filesystem::path& dir, const NeuronMask* mask,
-                                const ModelSaveOptions& options = {});
+                                const ModelSaveOptions& options = {}, nlohmann::json record = nullptr);
 
 }  // namespace prunescope

@@ -1,6 +1,7 @@
 #include "core/util/files.h"
 
 #include <fcntl.h>
+#include <stdio.h>  // renameat2 (glibc, _GNU_SOURCE)
 #include <unistd.h>
 
 #include <atomic>
@@ -117,6 +118,13 @@ fs::path stagingDirectoryFor(const fs::path& path) {
 
 void replaceDirectory(const fs::path& staging, const fs::path& path) {
     std::error_code ec;
+#ifdef RENAME_EXCHANGE
+    // One step: a kill or a crash between two renames would leave no folder at `path`.
+    if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
+        fs::remove_all(staging, ec);  // the old folder, now under the temporary name
+        return;
+    }
+#endif
     fs::path old;
     if (fs::exists(path)) {
         old = path.parent_path() / ("." + path.filename().string() + ".old" + uniqueSuffix());
@@ -129,6 +137,15 @@ void replaceDirectory(const fs::path& staging, const fs::path& path) {
         throw Error(path.string(), "", "cannot move the finished folder into place: " + ec.message());
     }
     if (!old.empty()) fs::remove_all(old, ec);
+}
+
+void removeDirectory(const fs::path& path) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return;
+    const fs::path aside = path.parent_path() / ("." + path.filename().string() + ".old" + uniqueSuffix());
+    fs::rename(path, aside, ec);
+    const fs::path doomed = ec ? path : aside;  // (where renaming failed: removed in place)
+    fs::remove_all(doomed, ec);
 }
 
 }  // namespace prunescope

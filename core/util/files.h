@@ -42,8 +42,14 @@ private:
 };
 
 // Replaces folder `path` with the folder `staging` (built beside it) as atomically as the file
-// system allows: the old folder, if any, is moved aside first and removed after.
+// system allows: the two are swapped in one step (Linux renameat2 RENAME_EXCHANGE), so `path` is
+// always the whole old folder or the whole new one; where the file system cannot swap, the old
+// folder is moved aside first. The old folder is removed after.
 void replaceDirectory(const std::filesystem::path& staging, const std::filesystem::path& path);
+
+// Removes folder `path` so that it is never seen half removed: renamed to a temporary name beside
+// it first, then deleted (a kill while deleting leaves only that temporary folder).
+void removeDirectory(const std::filesystem::path& path);
 
 // A fresh folder beside `path` to build an output in before replaceDirectory().
 std::filesystem::path stagingDirectoryFor(const std::filesystem::path& path);

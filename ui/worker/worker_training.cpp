@@ -205,13 +205,14 @@ void EngineWorker::finetune(const FinetuneRequest& r, const CancelFlag* cancel) 
             const auto before = maskedLogits(*model, probe, mask ? &*mask : nullptr);
             ModelSaveOptions save;
             save.copyFilesFrom = s.modelDir;
-            const auto saved = savePrunedModel(*model, dir, mask ? &*mask : nullptr, save);
-            writeJsonAtomic(dir / "prunescope.json", {{"base_model", s.modelDir.string()},
-                                                      {"arm", r.arm.toStdString()},
-                                                      {"seed", r.seed},
-                                                      {"mask", saved.maskRecord},
-                                                      {"settings", settings.toJson()},
-                                                      {"metrics", trained.toJson()}});
+            // prunescope.json is written inside the folder before it appears (its "mask" filled in).
+            const auto saved = savePrunedModel(*model, dir, mask ? &*mask : nullptr, save,
+                                               {{"base_model", s.modelDir.string()},
+                                                {"arm", r.arm.toStdString()},
+                                                {"seed", r.seed},
+                                                {"mask", nullptr},
+                                                {"settings", settings.toJson()},
+                                                {"metrics", trained.toJson()}});
             // Loaded back as any front end loads it (the trained copy freed first: one copy at a time).
             model.reset();
             auto loaded = prunescope::loadModel(dir, {s.device, s.dtype});
