@@ -14,6 +14,8 @@ packages=(
 )
 # python3-torch is needed only to regenerate the committed reference logits (tests/reference/).
 if [[ "${PRUNESCOPE_WITH_REFERENCE:-0}" == 1 ]]; then packages+=(python3-torch); fi
+# clang and its sanitizer and libFuzzer runtimes: only for `make test-sanitize` and `make fuzz`.
+if [[ "${PRUNESCOPE_WITH_CLANG:-0}" == 1 ]]; then packages+=(clang libclang-rt-14-dev); fi
 
 missing=()
 for p in "${packages[@]}"; do

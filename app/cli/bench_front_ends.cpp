@@ -24,6 +24,26 @@
 #endif
 
 namespace prunescope::cli {
+namespace {
+
+// Declared in both builds, so `--help` and the man page name the same options with or without the GUI.
+ArgParser frontEndsParser() {
+    ArgParser parser(
+        "prunescope-cli bench front-ends --model PATH --data FILE.jsonl [--questions 16] [--steps 20]",
+        "The same attribution (the data file's first questions, confidence >= 0) through the CLI's path\n"
+        "and through the GUI's engine, in one process, then one question per pass: seconds per question\n"
+        "and the ratios. The GUI's engine scores the questions first (not timed), as the Score panel does.");
+    parser.option("model", "PATH", "Model folder or .gguf file")
+        .required("model")
+        .option("data", "FILE", "Questions, one JSON record per line (the first --questions are used)")
+        .required("data")
+        .option("questions", "N", "Questions attributed by each path", "16")
+        .option("steps", "M", "Integration steps", "20")
+        .option("device", "D", "cpu, cuda or auto", "cpu");
+    return parser;
+}
+
+}  // namespace
 
 #ifdef PRUNESCOPE_CLI_QT
 namespace {
@@ -63,18 +83,7 @@ double timeCliPath(CausalLM& model, const std::filesystem::path& modelDir, const
 }  // namespace
 
 int benchFrontEnds(const Argv& argv) {
-    ArgParser parser(
-        "prunescope-cli bench front-ends --model PATH --data FILE.jsonl [--questions 16] [--steps 20]",
-        "The same attribution (the data file's first questions, confidence >= 0) through the CLI's path\n"
-        "and through the GUI's engine, in one process, then one question per pass: seconds per question\n"
-        "and the ratios. The GUI's engine scores the questions first (not timed), as the Score panel does.");
-    parser.option("model", "PATH", "Model folder or .gguf file")
-        .required("model")
-        .option("data", "FILE", "Questions, one JSON record per line (the first --questions are used)")
-        .required("data")
-        .option("questions", "N", "Questions attributed by each path", "16")
-        .option("steps", "M", "Integration steps", "20")
-        .option("device", "D", "cpu, cuda or auto", "cpu");
+    ArgParser parser = frontEndsParser();
     return guarded("bench front-ends", [&] {
         auto args = parser.parse(argv);
         if (!args) return int(kOk);
@@ -157,9 +166,13 @@ int benchFrontEnds(const Argv& argv) {
 
 #else
 
-int benchFrontEnds(const Argv&) {
-    std::cerr << "prunescope-cli bench front-ends: this build has no GUI (PRUNESCOPE_BUILD_GUI=OFF)\n";
-    return kBadInput;
+int benchFrontEnds(const Argv& argv) {
+    ArgParser parser = frontEndsParser();
+    return guarded("bench front-ends", [&] {
+        if (!parser.parse(argv)) return int(kOk);  // --help
+        std::cerr << "prunescope-cli bench front-ends: this build has no GUI (PRUNESCOPE_BUILD_GUI=OFF)\n";
+        return int(kBadInput);
+    });
 }
 
 #endif

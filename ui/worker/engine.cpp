@@ -85,14 +85,18 @@ Engine::~Engine() {
     m_thread.wait();
 }
 
+void Engine::send(std::function<void()> call) {
+    m_worker->enqueue(std::move(call));
+    QMetaObject::invokeMethod(m_worker, "runNext", Qt::QueuedConnection);
+}
+
 template <typename Call>
 void Engine::post(Task task, Call call) {
     auto flag = std::make_shared<CancelFlag>(false);
     const bool wasBusy = busy();
     m_pending.push_back({task, flag});
     EngineWorker* worker = m_worker;
-    QMetaObject::invokeMethod(
-        m_worker, [worker, flag, call] { call(*worker, flag.get()); }, Qt::QueuedConnection);
+    send([worker, flag, call] { call(*worker, flag.get()); });
     if (!wasBusy) emit busyChanged(true);
 }
 
@@ -157,14 +161,12 @@ void Engine::setPrompt(const PromptChoice& prompt) {
     }
     if (!m_prompt.preset.isEmpty()) m_prompt.scoring.clear();  // the preset sets the mode
     EngineWorker* worker = m_worker;
-    QMetaObject::invokeMethod(
-        m_worker, [worker, p = m_prompt] { worker->setPrompt(p); }, Qt::QueuedConnection);
+    send([worker, p = m_prompt] { worker->setPrompt(p); });
 }
 
 void Engine::removeDataset(const QString& name) {
     EngineWorker* worker = m_worker;
-    QMetaObject::invokeMethod(
-        m_worker, [worker, name] { worker->removeDataset(name); }, Qt::QueuedConnection);
+    send([worker, name] { worker->removeDataset(name); });
 }
 
 void Engine::score(const QString& dataset, int sample) {

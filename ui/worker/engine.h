@@ -8,6 +8,7 @@
 #include <QThread>
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -105,6 +106,8 @@ private:
     // Queues `call(worker, flag)` on the worker thread as task `task`.
     template <typename Call>
     void post(Task task, Call call);
+    // Runs `call` on the worker thread, after the calls sent before it (EngineWorker::enqueue).
+    void send(std::function<void()> call);
     void onTaskStarted(Task task);
     void onTaskFinished(Task task);
 

@@ -78,6 +78,22 @@ EngineWorker::EngineWorker(QObject* parent) : QObject(parent), m_state(std::make
 
 EngineWorker::~EngineWorker() = default;
 
+void EngineWorker::enqueue(std::function<void()> call) {
+    std::lock_guard lock(m_queueMutex);
+    m_queue.push_back(std::move(call));
+}
+
+void EngineWorker::runNext() {
+    std::function<void()> call;
+    {
+        std::lock_guard lock(m_queueMutex);
+        if (m_queue.empty()) return;
+        call = std::move(m_queue.front());
+        m_queue.pop_front();
+    }
+    call();
+}
+
 void EngineWorker::runTask(Task task, const std::function<void()>& body) {
     emit taskStarted(task);
     torch::NoGradGuard noGrad;  // autograd guards are thread-local: set here, on the worker

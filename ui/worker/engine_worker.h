@@ -5,8 +5,10 @@
 
 #include <QObject>
 
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 
 #include "core/util/progress.h"
 #include "ui/worker/engine_types.h"
@@ -37,6 +39,12 @@ public:
     void finetune(const FinetuneRequest& request, const CancelFlag* cancel);
     void runExperiment(const nlohmann::json& config, const QString& baseDir, const CancelFlag* cancel);
     void buildDemo(const CancelFlag* cancel);
+
+    // The GUI thread's calls, run here in order: Engine queues one (any thread may call this) and
+    // then asks for one runNext. The queue's mutex also orders everything the GUI thread wrote
+    // before the call, where a sanitizer can see it (Qt's own event queue it cannot).
+    void enqueue(std::function<void()> call);
+    Q_INVOKABLE void runNext();
 
 signals:
     void taskStarted(prunescope::ui::Task task);
@@ -69,6 +77,8 @@ private:
     void emitNeuronScores(int questions, int total, bool final);
 
     std::unique_ptr<State> m_state;
+    std::mutex m_queueMutex;
+    std::deque<std::function<void()>> m_queue;
 };
 
 }  // namespace prunescope::ui

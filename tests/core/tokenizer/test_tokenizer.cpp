@@ -224,8 +224,8 @@ private slots:
         QCOMPARE(tok.decode(ids, true), std::string("the cat sat on the ?"));
         QCOMPARE(show(tok.encode("A <unk> B")), show({5, 10, 6}));
 
-        QVERIFY_EXCEPTION_THROWN(writeWordLevelTokenizer({"a", "a"}, "<unk>", tmp / "x.json"), Error);
-        QVERIFY_EXCEPTION_THROWN(writeWordLevelTokenizer({"a b"}, "<unk>", tmp / "x.json"), Error);
+        QVERIFY_THROWS_EXCEPTION(Error, writeWordLevelTokenizer({"a", "a"}, "<unk>", tmp / "x.json"));
+        QVERIFY_THROWS_EXCEPTION(Error, writeWordLevelTokenizer({"a b"}, "<unk>", tmp / "x.json"));
         QVERIFY(!fs::exists(tmp / "x.json"));
     }
 
