@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <iostream>
 #include <sstream>
 
@@ -47,12 +46,6 @@ std::vector<std::string> Args::getAll(const std::string& name) const {
 namespace {
 
 // 0.9 -> "0.9", 1e-05 -> "1e-05": the shortest form that reads back the same.
-std::string formatNumber(double v) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.15g", v);
-    return text;
-}
-
 }  // namespace
 
 int64_t Args::getInt(const std::string& name) const {
@@ -80,20 +73,14 @@ double Args::getDouble(const std::string& name) const {
 int64_t Args::get(const IntSetting& setting) const {
     const std::string name = optionName(setting.key);
     const int64_t v = getInt(name);
-    if (v < setting.min || v > setting.max) {
-        throw UsageError("--" + name + " must be between " + std::to_string(setting.min) + " and " +
-                         std::to_string(setting.max) + ", got " + std::to_string(v));
-    }
+    if (auto problem = outOfRange(setting, v); !problem.empty()) throw UsageError("--" + name + " " + problem);
     return v;
 }
 
 double Args::get(const RealSetting& setting) const {
     const std::string name = optionName(setting.key);
     const double v = getDouble(name);
-    if (!(v >= setting.min && v <= setting.max)) {
-        throw UsageError("--" + name + " must be between " + formatNumber(setting.min) + " and " +
-                         formatNumber(setting.max) + ", got " + get(name));
-    }
+    if (auto problem = outOfRange(setting, v); !problem.empty()) throw UsageError("--" + name + " " + problem);
     return v;
 }
 
@@ -102,7 +89,7 @@ ArgParser& ArgParser::option(const IntSetting& setting) {
 }
 
 ArgParser& ArgParser::option(const RealSetting& setting) {
-    return option(optionName(setting.key), "X", setting.help, formatNumber(setting.value));
+    return option(optionName(setting.key), "X", setting.help, formatSettingNumber(setting.value));
 }
 
 ArgParser& ArgParser::flag(const BoolSetting& setting) {

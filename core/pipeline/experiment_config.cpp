@@ -1,5 +1,6 @@
 // experiment.json: parsing with errors that name the field, and back to JSON for the report.
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include "core/eval/mcq_items.h"
@@ -11,13 +12,6 @@ namespace fs = std::filesystem;
 
 namespace prunescope {
 namespace {
-
-std::string formatBound(double v) {
-    std::string text = std::to_string(v);
-    while (text.size() > 1 && text.back() == '0') text.pop_back();
-    if (!text.empty() && text.back() == '.') text.pop_back();
-    return text;
-}
 
 class Reader {
 public:
@@ -57,15 +51,13 @@ public:
     }
     // A setting declared in core (core/settings/setting.h), range-checked.
     int64_t get(const IntSetting& s, int64_t fallback) const {
-        const auto v = integer(s.key, fallback, s.min);
-        if (v > s.max) throw Error(m_file, where(s.key), "must be <= " + std::to_string(s.max));
+        const auto v = integer(s.key, fallback, std::numeric_limits<int64_t>::min());
+        if (auto problem = outOfRange(s, v); !problem.empty()) throw Error(m_file, where(s.key), problem);
         return v;
     }
     double get(const RealSetting& s, double fallback) const {
         const double v = number(s.key, fallback);
-        if (!(v >= s.min && v <= s.max)) {
-            throw Error(m_file, where(s.key), "must be in [" + formatBound(s.min) + ", " + formatBound(s.max) + "]");
-        }
+        if (auto problem = outOfRange(s, v); !problem.empty()) throw Error(m_file, where(s.key), problem);
         return v;
     }
     bool get(const BoolSetting& s, bool fallback) const { return boolean(s.key, fallback); }

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "core/util/error.h"
@@ -79,21 +80,35 @@ inline std::string optionName(const char* key) {
     return out;
 }
 
+// A number as a person writes it: 0.5, 1e-05, 100.
+inline std::string formatSettingNumber(double v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.15g", v);
+    return text;
+}
+
+// What is wrong with `v` for `s` ("must be between 1 and 512, got 0"), or empty when it is in
+// range: the one range check behind every front end (CLI options, experiment.json, the fine-tuning
+// settings JSON, the core's own calls), each naming the place its way.
+inline std::string outOfRange(const IntSetting& s, int64_t v) {
+    if (v >= s.min && v <= s.max) return {};
+    return "must be between " + std::to_string(s.min) + " and " + std::to_string(s.max) + ", got " + std::to_string(v);
+}
+inline std::string outOfRange(const RealSetting& s, double v) {
+    if (v >= s.min && v <= s.max) return {};  // false for NaN
+    return "must be between " + formatSettingNumber(s.min) + " and " + formatSettingNumber(s.max) + ", got " +
+           formatSettingNumber(v);
+}
+
 // An Error naming the setting when `v` is outside its range.
 inline int64_t checked(const IntSetting& s, int64_t v) {
-    if (v < s.min || v > s.max) {
-        throw Error("", std::string("setting '") + s.key + "'",
-                    "must be between " + std::to_string(s.min) + " and " + std::to_string(s.max) + ", got " +
-                        std::to_string(v));
-    }
+    if (auto problem = outOfRange(s, v); !problem.empty())
+        throw Error("", std::string("setting '") + s.key + "'", problem);
     return v;
 }
 inline double checked(const RealSetting& s, double v) {
-    if (!(v >= s.min && v <= s.max)) {
-        throw Error("", std::string("setting '") + s.key + "'",
-                    "must be between " + std::to_string(s.min) + " and " + std::to_string(s.max) + ", got " +
-                        std::to_string(v));
-    }
+    if (auto problem = outOfRange(s, v); !problem.empty())
+        throw Error("", std::string("setting '") + s.key + "'", problem);
     return v;
 }
 

@@ -75,10 +75,8 @@ FinetuneSettings FinetuneSettings::fromJson(const nlohmann::json& j, const std::
     // A setting declared in core/settings/train_settings.h, range-checked.
     auto real = [&](const RealSetting& setting, double fallback) {
         const double v = number(setting.key, fallback);
-        if (!(v >= setting.min && v <= setting.max)) {
-            throw Error(where, std::string("field '") + setting.key + "'",
-                        "must be between " + std::to_string(setting.min) + " and " + std::to_string(setting.max));
-        }
+        if (auto problem = outOfRange(setting, v); !problem.empty())
+            throw Error(where, std::string("field '") + setting.key + "'", problem);
         return v;
     };
     auto integer = [&](const char* key, int64_t fallback, int64_t minimum) {
