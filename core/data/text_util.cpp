@@ -85,12 +85,14 @@ std::string readDatasetText(const std::filesystem::path& file) {
     std::vector<char> chunk(size_t(1) << 20);
     size_t lineStart = 0;  // where the line being read starts in `text`
     int line = 1;
+    size_t limit = kMaxLineBytes;
     auto checkLength = [&](size_t length) {
-        if (length > kMaxLineBytes) {
-            throw Error(
-                file.string(), "line " + std::to_string(line),
-                "longer than " + std::to_string(kMaxLineBytes >> 20) + " MiB, the longest line a dataset may have",
-                "a dataset has one record per line, or is one JSON array; is this the right file?");
+        if (length > limit) {
+            const bool array = limit == kMaxJsonArrayLineBytes;
+            throw Error(file.string(), "line " + std::to_string(line),
+                        "longer than " + std::to_string(limit >> 20) + " MiB, the longest line " +
+                            (array ? "a JSON array dataset" : "a dataset") + " may have",
+                        "a dataset has one record per line, or is one JSON array; is this the right file?");
         }
     };
     while (in) {
@@ -99,6 +101,11 @@ std::string readDatasetText(const std::filesystem::path& file) {
         if (n == 0) break;
         size_t at = text.size();
         text.append(chunk.data(), n);
+        if (at == 0) {  // the first chunk: is the file one JSON array?
+            const std::string_view head = stripBom(text);
+            const size_t first = head.find_first_not_of(" \t\r\n");
+            if (first != std::string_view::npos && head[first] == '[') limit = kMaxJsonArrayLineBytes;
+        }
         while (const void* found = std::memchr(text.data() + at, '\n', text.size() - at)) {
             const size_t end = static_cast<size_t>(static_cast<const char*>(found) - text.data());
             checkLength(end - lineStart);

@@ -21,15 +21,17 @@ std::string trim(std::string_view text);
 std::string toLower(std::string_view text);
 std::string_view stripBom(std::string_view text);  // a leading UTF-8 byte order mark
 
-// The longest line a dataset file may have. Real records are a few KB at most, and a whole-file
-// JSON dataset (SciQ, TruthfulQA's mc_task.json) written on one line is a few MB; a longer line
-// is a corrupt file or not a dataset, and parsing and tokenizing it would take many times its
-// size in memory.
+// The longest line a dataset file may have. Real records are a few KB at most; a longer line is a
+// corrupt file or not a dataset, and parsing and tokenizing it would take many times its size in
+// memory.
 constexpr size_t kMaxLineBytes = size_t(16) << 20;
+// A file that is one JSON array (SciQ, TruthfulQA's mc_task.json, any dataset exported as one
+// array) may be written on one line: its line may be this long (SciQ's train split is 7 MB).
+constexpr size_t kMaxJsonArrayLineBytes = size_t(256) << 20;
 
-// A dataset file's whole text, read in chunks. A line longer than kMaxLineBytes is an Error naming
-// the file and the line as soon as the reading passes the limit: the rest of the file is never
-// read.
+// A dataset file's whole text, read in chunks. A line longer than the limit (kMaxLineBytes, or
+// kMaxJsonArrayLineBytes when the file starts with '[') is an Error naming the file and the line
+// as soon as the reading passes it: the rest of the file is never read.
 std::string readDatasetText(const std::filesystem::path& file);
 
 struct TextLine {

@@ -397,6 +397,27 @@ private slots:
         QVERIFY2(grown < 64 * 1024, qPrintable(QString("grew by %1 KiB").arg(grown)));
     }
 
+    // A dataset exported as one JSON array on one line may pass the 16 MiB line limit (up to
+    // 256 MiB): 20 MiB of SciQ records load.
+    void longJsonArrayLineLoads() {
+        test::TempDir dir;
+        const fs::path path = dir / "big.json";
+        size_t records = 0;
+        {
+            std::ofstream out(path, std::ios::binary);
+            out << "[";
+            for (size_t written = 0; written < (size_t(20) << 20); ++records) {
+                const std::string record = std::string(records ? "," : "") + kSciqGood;
+                out << record;
+                written += record.size();
+            }
+            out << "]";
+        }
+        QVERIFY(fs::file_size(path) > (size_t(20) << 20));
+        const McqDataset d = loadMcqDataset(path);
+        QCOMPARE(d.questions.size(), records);
+    }
+
     void missingFile() {
         try {
             loadMcqDataset("/nonexistent/arc.jsonl");
