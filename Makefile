@@ -9,7 +9,7 @@ GUI         = $(BUILD)/app/prunescope
 DEMO_DIR   ?= prunescope-demo
 
 .PHONY: all deps configure build test test-fast demo package package-check clean format format-check \
-	reference-real configure-torch2 build-torch2 test-torch2 test-torch2-fast
+	test-install reference-real test-sanitize fuzz configure-torch2 build-torch2 test-torch2 test-torch2-fast
 
 all: build
 
@@ -68,6 +68,19 @@ test-torch2: build-torch2
 test-torch2-fast: build-torch2
 	@cd $(BUILD_TORCH2) && CUDA_VISIBLE_DEVICES= QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j $(JOBS) -LE slow
 
+# The core and CLI tests under AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer, and the
+# GUI's engine worker under ThreadSanitizer: two clang builds (build-asan, build-tsan), kept between
+# runs; nothing suppressed (docs/hardening.md). Not part of `make test`: ~25 minutes cold.
+test-sanitize:
+	@JOBS=$(JOBS) scripts/test-sanitize.sh
+
+# libFuzzer targets for every parser of downloaded files (tests/fuzz), FUZZ_SECONDS each, in
+# build-asan (clang, ASan + UBSan); prints executions, coverage and findings per target and fails
+# on a finding. Skipped when clang's libFuzzer is missing (docs/fuzzing.md).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz.sh
+
 demo: build
 	@$(CLI) demo --quick --out $(DEMO_DIR)
 	@scripts/open-demo-gui.sh $(GUI) $(DEMO_DIR)
@@ -79,6 +92,12 @@ package: build
 # desktop-file-validate and appstreamcli validate on the files in the package (docs/packaging.md).
 package-check: build
 	@scripts/package-check.sh $(BUILD)
+
+# The .deb installed on a clean Debian root (debootstrap; root and the network to a Debian mirror,
+# else it skips): the CLI, a one-seed demo, the GUI under Xvfb, then purged with nothing left
+# (docs/packaging.md). Writes $(BUILD)/test-install.log and test-install-screenshot.png.
+test-install: build
+	@scripts/test-install.sh $(BUILD) || [ $$? -eq 77 ]
 
 # Lays out every C++ file as .clang-format says (clang-format 14, Debian 12's); format-check (also
 # the ctest test_format) only reports the files that differ.

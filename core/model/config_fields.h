@@ -1,6 +1,9 @@
 // Typed access to config.json fields with errors that name the file and the field.
 #pragma once
 
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -22,8 +25,15 @@ public:
     int64_t integerOr(const std::string& key, int64_t fallback) const {
         if (!has(key)) return fallback;
         const auto& v = m_json[key];
-        if (!v.is_number_integer() && !(v.is_number_float() && v.get<double>() == double(int64_t(v.get<double>())))) {
+        // A whole float (2.0, as some exporters write) counts; its range is checked before the
+        // conversion, which is undefined outside int64 (1e30, 2^64).
+        const bool wholeFloat = v.is_number_float() && v.get<double>() >= -0x1p63 && v.get<double>() < 0x1p63 &&
+                                v.get<double>() == std::trunc(v.get<double>());
+        if (!(v.is_number_integer() || wholeFloat)) {
             throw Error(m_file, "field '" + key + "'", "expected an integer, found " + v.dump());
+        }
+        if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max())) {
+            throw Error(m_file, "field '" + key + "'", "value " + v.dump() + " does not fit in int64");
         }
         return v.is_number_integer() ? v.get<int64_t>() : int64_t(v.get<double>());
     }

@@ -12,6 +12,14 @@
 #include "core/util/files.h"
 
 namespace prunescope {
+namespace {
+
+// Far beyond any model (Llama 3.1 405B: 126 layers of 53,248 neurons), and small enough that the
+// per-layer lists and flat() of any mask that reads stay within memory.
+constexpr int64_t kMaxMaskLayers = int64_t(1) << 16;
+constexpr int64_t kMaxMaskNeurons = int64_t(1) << 28;  // layers x neurons
+
+}  // namespace
 
 NeuronMask::NeuronMask(int64_t layers, int64_t neurons)
     : nLayer(layers), nNeuron(neurons), pruned(static_cast<size_t>(layers)), scores(static_cast<size_t>(layers)) {}
@@ -120,8 +128,17 @@ NeuronMask readMask(const std::filesystem::path& path) {
             throw Error(file, where + "field '" + key + "'", "missing or not an integer");
         return obj[key].get<int64_t>();
     };
-    NeuronMask mask(integer(j, "layers", ""), integer(j, "neurons", ""));
-    if (mask.nLayer <= 0 || mask.nNeuron <= 0) throw Error(file, "field 'layers'", "must be positive");
+    // The shape is checked before anything of its size is allocated.
+    const int64_t nLayer = integer(j, "layers", ""), nNeuron = integer(j, "neurons", "");
+    if (nLayer <= 0 || nNeuron <= 0) throw Error(file, "field 'layers'", "must be positive");
+    if (nLayer > kMaxMaskLayers || nNeuron > kMaxMaskNeurons / nLayer) {
+        throw Error(file, "fields 'layers', 'neurons'",
+                    std::to_string(nLayer) + " x " + std::to_string(nNeuron) +
+                        " neurons is beyond any model (at most " + std::to_string(kMaxMaskLayers) + " layers and " +
+                        std::to_string(kMaxMaskNeurons) + " neurons in all)",
+                    "the file is corrupt");
+    }
+    NeuronMask mask(nLayer, nNeuron);
     mask.meta = j.value("meta", nlohmann::json::object());
     if (j.contains("positions")) {
         const auto& p = j["positions"];

@@ -275,6 +275,32 @@ private slots:
                     "expected an integer");
     }
 
+    // Integers out of int64's range are refused by name, not converted (a float beyond int64 made
+    // the conversion undefined; found by fuzz_config_json, tests/fuzz/regressions/).
+    void configIntegerOutOfRange_data() {
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("2.18e20 as written") << "218446744073709551615"
+                                            << "expected an integer";
+        QTest::newRow("1e30") << "1e30"
+                              << "expected an integer";
+        QTest::newRow("-1e19") << "-1e19"
+                               << "expected an integer";
+        QTest::newRow("2^63 as a float") << "9223372036854775808.0"
+                                         << "expected an integer";
+        QTest::newRow("2^64-1") << "18446744073709551615"
+                                << "does not fit in int64";
+    }
+    void configIntegerOutOfRange() {
+        QFETCH(QString, value);
+        QFETCH(QString, message);
+        const std::string text = R"({"model_type": "gpt2", "n_embd": 32, "n_head": 4, "n_positions": 64,
+                                     "vocab_size": 97, "n_layer": )" +
+                                 value.toStdString() + "}";
+        expectError([&] { parseModelConfig(parseJson(text, "config.json"), "config.json"); }, "config.json",
+                    "field 'n_layer'", message.toStdString());
+    }
+
     void shardedModelLoads() {
         test::TempDir tmp;
         auto src = test::dataDir() / "models" / "llama";

@@ -206,6 +206,14 @@ private slots:
             R"({"format": "prunescope.mask", "layers": 2, "neurons": 4, "total": 3, "pruned": [{"layer": 1, "neuron": 2}]})",
             "field 'total'");
         expectMaskError(R"({"format": "prunescope.mask", "neurons": 4, "pruned": []})", "field 'layers'");
+        expectMaskError(R"({"format": "prunescope.mask", "layers": -3, "neurons": 4, "pruned": []})", "field 'layers'");
+        // Refused before anything of their size is allocated (900 million layers asked for 43 GB of
+        // per-layer lists; the second, 8 * 10^12 neurons, for as many bytes in flat()); the inputs
+        // are in tests/fuzz/regressions/fuzz_mask/.
+        expectMaskError(R"({"format": "prunescope.mask", "layers": 900000000, "neurons": 5, "pruned": []})",
+                        "fields 'layers', 'neurons'");
+        expectMaskError(R"({"format": "prunescope.mask", "layers": 4096, "neurons": 2000000000, "pruned": []})",
+                        "fields 'layers', 'neurons'");
         expectMaskError(
             R"({"format": "prunescope.mask", "layers": 2, "neurons": 4, "positions": "first", "pruned": []})",
             "field 'positions'");
