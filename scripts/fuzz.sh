@@ -238,7 +238,7 @@ run_target() {
     rm -rf "$work/seeds"
     mkdir -p "$work/seeds"
     "seeds_$t" "$work/seeds"
-    [[ -d tests/fuzz/seeds/${t#fuzz_} ]] && cp tests/fuzz/seeds/"${t#fuzz_}"/* "$work/seeds/"
+    if [[ -d tests/fuzz/seeds/$t ]]; then cp tests/fuzz/seeds/"$t"/* "$work/seeds/"; fi
     local dict=()
     [[ -f tests/fuzz/dicts/$t.dict ]] && dict=(-dict="$root/tests/fuzz/dicts/$t.dict")
     local before scratch rc=0 start=$SECONDS
