@@ -252,8 +252,7 @@ void saveModel(CausalLM& model, const fs::path& dir, const ModelSaveOptions& opt
         throw Error(dir.string(), "", "refusing to overwrite the input model folder", "choose another output folder");
     }
     auto dtype = scalarFromName(options.dtype, "--dtype");
-    auto staging = stagingDirectoryFor(dir);
-    try {
+    writeDirectoryAtomic(dir, [&](const fs::path& staging) {
         ModelConfig config = model.config();
         nlohmann::json json = config.raw.is_object() && !config.raw.empty() ? config.raw : modelConfigToJson(config);
         json["torch_dtype"] = options.dtype;
@@ -274,19 +273,7 @@ void saveModel(CausalLM& model, const fs::path& dir, const ModelSaveOptions& opt
             }
         }
         if (writeMore) writeMore(staging);
-        replaceDirectory(staging, dir);
-    } catch (const Error& e) {
-        std::error_code ec;
-        fs::remove_all(staging, ec);
-        // The file as the user knows it (dir/model.safetensors), not its temporary folder.
-        std::string file = e.file();
-        if (file.rfind(staging.string(), 0) == 0) file = (dir / fs::relative(file, staging)).string();
-        throw Error(file, e.place(), e.message(), e.hint());
-    } catch (...) {
-        std::error_code ec;
-        fs::remove_all(staging, ec);
-        throw;
-    }
+    });
 }
 
 std::string modelFingerprint(const fs::path& dir) {

@@ -42,8 +42,7 @@ TrainPoint trainPointFromJson(const nlohmann::json& j) {
 
 void saveCheckpoint(const fs::path& dir, const NamedTensors& trained, torch::optim::Optimizer& optimizer,
                     const std::vector<torch::Tensor>& best, const TrainerState& state, const nlohmann::json& settings) {
-    auto staging = stagingDirectoryFor(dir);
-    try {
+    writeDirectoryAtomic(dir, [&](const fs::path& staging) {
         std::vector<std::string> names;
         std::vector<torch::Tensor> values;
         for (const auto& [name, value] : trained) {
@@ -83,19 +82,7 @@ void saveCheckpoint(const fs::path& dir, const NamedTensors& trained, torch::opt
                                                  {"stopped_early", state.stoppedEarly},
                                                  {"settings", comparable(settings)},
                                                  {"history", history}});
-        replaceDirectory(staging, dir);
-    } catch (const Error& e) {
-        std::error_code ec;
-        fs::remove_all(staging, ec);
-        // The file as the user knows it (OUT.checkpoint/model.safetensors), not its temporary folder.
-        std::string file = e.file();
-        if (file.rfind(staging.string(), 0) == 0) file = (dir / fs::relative(file, staging)).string();
-        throw Error(file, e.place(), e.message(), e.hint());
-    } catch (...) {
-        std::error_code ec;
-        fs::remove_all(staging, ec);
-        throw;
-    }
+    });
 }
 
 TrainerState loadCheckpoint(const fs::path& dir, const NamedTensors& trained, torch::optim::Optimizer& optimizer,

@@ -139,6 +139,24 @@ void replaceDirectory(const fs::path& staging, const fs::path& path) {
     if (!old.empty()) fs::remove_all(old, ec);
 }
 
+void writeDirectoryAtomic(const fs::path& dir, const std::function<void(const fs::path& staging)>& build) {
+    const fs::path staging = stagingDirectoryFor(dir);
+    try {
+        build(staging);
+        replaceDirectory(staging, dir);
+    } catch (const Error& e) {
+        std::error_code ec;
+        fs::remove_all(staging, ec);
+        std::string file = e.file();
+        if (file.rfind(staging.string(), 0) == 0) file = (dir / fs::relative(file, staging)).string();
+        throw Error(file, e.place(), e.message(), e.hint());
+    } catch (...) {
+        std::error_code ec;
+        fs::remove_all(staging, ec);
+        throw;
+    }
+}
+
 void removeDirectory(const fs::path& path) {
     std::error_code ec;
     if (!fs::exists(path, ec)) return;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -53,5 +54,11 @@ void removeDirectory(const std::filesystem::path& path);
 
 // A fresh folder beside `path` to build an output in before replaceDirectory().
 std::filesystem::path stagingDirectoryFor(const std::filesystem::path& path);
+
+// Writes folder `dir` whole or not at all: `build` writes its files into a fresh folder beside it
+// (stagingDirectoryFor), which then replaces `dir` (replaceDirectory). On any exception the partial
+// folder is removed; an Error naming a file inside it names that file in `dir` instead.
+void writeDirectoryAtomic(const std::filesystem::path& dir,
+                          const std::function<void(const std::filesystem::path& staging)>& build);
 
 }  // namespace prunescope
