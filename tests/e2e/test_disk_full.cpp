@@ -79,7 +79,9 @@ class TestDiskFull : public QObject {
                 QVERIFY2(after.at(name) == (plots ? prepared.r : before).at(name), name);
             }
             for (const char* name : {"accuracy.png", "confidence.png", "heatmap.png"}) {
-                QVERIFY2(after.at(name) == before.at(name), (std::string(name) + " changed").c_str());
+                if (!before.count(name)) continue;  // a build without the GUI draws no plots
+                QVERIFY2(after.count(name) && after.at(name) == before.at(name),
+                         (std::string(name) + " changed").c_str());
             }
         }
         try {
@@ -144,6 +146,8 @@ private slots:
         uintmax_t size = 0;
         std::string name = file.toStdString();
         const std::string inOut = name.substr(name.find('/') + 1);
+        if (command == "run" && name.find(".png") != std::string::npos && !fs::exists(reference / inOut))
+            QSKIP("this build draws no plots (PRUNESCOPE_BUILD_GUI=OFF)");
         if (command == "attribute") size = fs::file_size(reference);
         if (command == "finetune" || name.find("checkpoint/model") != std::string::npos)
             size = fs::file_size(reference / "model.safetensors");
