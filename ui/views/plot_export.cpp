@@ -1,7 +1,9 @@
 #include "ui/views/plot_export.h"
 
+#include "core/util/files.h"
+
+#include <QBuffer>
 #include <QCoreApplication>
-#include <QFile>
 #include <QFileInfo>
 #include <QImageWriter>
 #include <QPageSize>
@@ -11,6 +13,10 @@
 #include <QWidget>
 
 #include <qcustomplot.h>
+
+#include <exception>
+#include <filesystem>
+#include <string_view>
 
 namespace prunescope::ui {
 namespace {
@@ -46,11 +52,18 @@ bool paintView(QWidget* view, QPaintDevice* device, const QSize& size) {
     return painter.end();
 }
 
-bool checkWritable(const QString& path, QString* error) {
-    QFile probe(path);
-    if (probe.open(QIODevice::WriteOnly)) return true;
-    if (error) *error = PlotExport::tr("%1: cannot write the file (%2)").arg(path, probe.errorString());
-    return false;
+// Each format is drawn into memory first, then written whole by writeFileAtomic (aside, then
+// renamed over `path`): a full disk or a failed drawing leaves the previous file as it was and no
+// temporary behind. A plot is at most a few megabytes.
+bool writeAtomic(const QString& path, const QByteArray& bytes, QString* error) {
+    try {
+        writeFileAtomic(std::filesystem::path(path.toStdString()),
+                        std::string_view(bytes.constData(), size_t(bytes.size())));
+        return true;
+    } catch (const std::exception& e) {
+        if (error) *error = QString::fromStdString(e.what());
+        return false;
+    }
 }
 
 bool exportPng(QWidget* view, const QString& path, QString* error) {
@@ -61,47 +74,53 @@ bool exportPng(QWidget* view, const QString& path, QString* error) {
     } else {
         image = view->grab().toImage();
     }
-    QImageWriter writer(path, "png");
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    QImageWriter writer(&buffer, "png");
     if (image.isNull() || !writer.write(image)) {
         if (error) {
-            *error = PlotExport::tr("%1: cannot write the PNG file (%2)")
+            *error = PlotExport::tr("%1: cannot draw the PNG file (%2)")
                          .arg(path, image.isNull() ? PlotExport::tr("empty image") : writer.errorString());
         }
         return false;
     }
-    return true;
+    return writeAtomic(path, buffer.data(), error);
 }
 
 bool exportSvg(QWidget* view, const QString& path, QString* error) {
-    if (!checkWritable(path, error)) return false;
     const QSize size = exportSize(view);
-    QSvgGenerator generator;
-    generator.setFileName(path);
-    generator.setSize(size);
-    generator.setViewBox(QRect(QPoint(0, 0), size));
-    generator.setTitle(view->windowTitle());
-    if (!paintView(view, &generator, size)) {
-        QFile::remove(path);
-        if (error) *error = PlotExport::tr("%1: cannot draw the SVG file").arg(path);
-        return false;
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    {
+        QSvgGenerator generator;
+        generator.setOutputDevice(&buffer);
+        generator.setSize(size);
+        generator.setViewBox(QRect(QPoint(0, 0), size));
+        generator.setTitle(view->windowTitle());
+        if (!paintView(view, &generator, size)) {
+            if (error) *error = PlotExport::tr("%1: cannot draw the SVG file").arg(path);
+            return false;
+        }
     }
-    return true;
+    return writeAtomic(path, buffer.data(), error);
 }
 
 bool exportPdf(QWidget* view, const QString& path, QString* error) {
-    if (!checkWritable(path, error)) return false;
     const QSize size = exportSize(view);
-    QPdfWriter writer(path);
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0));
-    writer.setPageSize(QPageSize(QSizeF(size), QPageSize::Point));
-    writer.setResolution(72);  // one point per widget pixel
-    writer.setCreator(QStringLiteral("Prunescope"));
-    if (!paintView(view, &writer, size)) {
-        QFile::remove(path);
-        if (error) *error = PlotExport::tr("%1: cannot draw the PDF file").arg(path);
-        return false;
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    {
+        QPdfWriter writer(&buffer);
+        writer.setPageMargins(QMarginsF(0, 0, 0, 0));
+        writer.setPageSize(QPageSize(QSizeF(size), QPageSize::Point));
+        writer.setResolution(72);  // one point per widget pixel
+        writer.setCreator(QStringLiteral("Prunescope"));
+        if (!paintView(view, &writer, size)) {
+            if (error) *error = PlotExport::tr("%1: cannot draw the PDF file").arg(path);
+            return false;
+        }
     }
-    return true;
+    return writeAtomic(path, buffer.data(), error);
 }
 
 }  // namespace

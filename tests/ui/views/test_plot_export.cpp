@@ -1,5 +1,6 @@
 // exportPlot / exportTo: PNG, SVG and PDF files with the right headers, PNGs with the data drawn
-// (a blank image of the right size fails), and clear failures.
+// (a blank image of the right size fails), and clear failures; a full disk leaves the previous file
+// as it was and no temporary file behind.
 // Set PRUNESCOPE_VIEWS_EXPORT_DIR to keep the files for a look.
 #include "tests/ui/plot_content.h"
 #include "ui/views/bar_chart_view.h"
@@ -8,12 +9,16 @@
 #include "ui/views/line_chart_view.h"
 #include "ui/views/plot_export.h"
 
+#include <QDir>
 #include <QFile>
 #include <QLabel>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <sys/resource.h>
+
 #include <cmath>
+#include <csignal>
 #include <map>
 #include <memory>
 
@@ -76,6 +81,8 @@ private slots:
     void writesEachFormat();
     void plainWidget();
     void failures();
+    void fullDiskKeepsThePreviousFile_data();
+    void fullDiskKeepsThePreviousFile();
 
 private:
     QTemporaryDir m_tmp;
@@ -154,6 +161,46 @@ void TestPlotExport::failures() {
     }
     QVERIFY(!exportPlot(nullptr, m_dir + QStringLiteral("/x.png"), &error));
     QVERIFY(!view.exportTo(m_dir + QStringLiteral("/x.jpg")));  // no error string asked for
+}
+
+void TestPlotExport::fullDiskKeepsThePreviousFile_data() {
+    QTest::addColumn<QString>("suffix");
+    for (const char* suffix : {"png", "svg", "pdf"}) QTest::addRow("%s", suffix) << suffix;
+}
+
+void TestPlotExport::fullDiskKeepsThePreviousFile() {
+    QFETCH(QString, suffix);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("plot.") + suffix);
+    std::unique_ptr<PlotView> view = makeView(QStringLiteral("heatmap"));
+    view->resize(640, 420);
+    QString error;
+    QVERIFY2(view->exportTo(path, &error), qPrintable(error));
+    QFile previous(path);
+    QVERIFY(previous.open(QIODevice::ReadOnly));
+    const QByteArray before = previous.readAll();
+    previous.close();
+    QVERIFY(before.size() > 1024);
+
+    // Files may not grow past 1 KiB: writes past it fail with EFBIG, as on a full disk.
+    rlimit saved{};
+    QCOMPARE(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+    const auto savedSignal = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limited = saved;
+    limited.rlim_cur = 1024;
+    QCOMPARE(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+    view->resize(700, 460);  // a different drawing: the file would change if it were written
+    const bool written = view->exportTo(path, &error);
+    ::setrlimit(RLIMIT_FSIZE, &saved);
+    std::signal(SIGXFSZ, savedSignal);
+
+    QVERIFY(!written);
+    QVERIFY2(error.contains(path) && error.contains(QStringLiteral("write failed")), qPrintable(error));
+    qInfo("%s", qPrintable(error));
+    QVERIFY(previous.open(QIODevice::ReadOnly));
+    QVERIFY(previous.readAll() == before);
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList{QStringLiteral("plot.") + suffix});
 }
 
 QTEST_MAIN(TestPlotExport)
