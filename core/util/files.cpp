@@ -1,12 +1,18 @@
 #include "core/util/files.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>  // renameat2 (glibc, _GNU_SOURCE)
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <random>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +29,54 @@ std::string uniqueSuffix() {
     std::ostringstream s;
     s << ".tmp." << ::getpid() << "." << counter++ << "." << (rd() & 0xffffff);
     return s.str();
+}
+
+// True for NAME.tmp.PID.N.R, .NAME.tmp.PID.N.R and .NAME.old.tmp.PID.N.R (uniqueSuffix's names
+// for `name`) whose process PID no longer exists.
+bool isStaleTemporaryOf(const std::string& entry, const std::string& name) {
+    std::string_view rest = entry;
+    if (rest.substr(0, name.size()) == name) {
+        rest.remove_prefix(name.size());
+    } else if (rest.size() > name.size() && rest[0] == '.' && rest.substr(1, name.size()) == name) {
+        rest.remove_prefix(name.size() + 1);
+        if (rest.substr(0, 4) == ".old") rest.remove_prefix(4);
+    } else {
+        return false;
+    }
+    if (rest.substr(0, 5) != ".tmp.") return false;
+    rest.remove_prefix(5);
+    // PID.N.R: three runs of digits.
+    long long pid = 0;
+    int fields = 0;
+    size_t digits = 0;
+    for (char c : rest) {
+        if (c >= '0' && c <= '9') {
+            if (fields == 0 && digits < 10) pid = pid * 10 + (c - '0');
+            ++digits;
+        } else if (c == '.' && digits > 0 && fields < 2) {
+            ++fields;
+            digits = 0;
+        } else {
+            return false;
+        }
+    }
+    if (fields != 2 || digits == 0 || pid <= 0 || pid > INT32_MAX || pid == ::getpid()) return false;
+    return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
+// Removes what killed runs left while writing `path`: its temporaries whose process is gone.
+// A temporary of a live process (another run writing the same output) is left alone.
+void removeStaleTemporaries(const fs::path& path) {
+    const fs::path parent = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+    const std::string name = path.filename().string();
+    if (name.empty()) return;
+    std::error_code ec;
+    fs::directory_iterator it(parent, ec), end;
+    std::vector<fs::path> stale;
+    for (; !ec && it != end; it.increment(ec)) {
+        if (isStaleTemporaryOf(it->path().filename().string(), name)) stale.push_back(it->path());
+    }
+    for (const fs::path& p : stale) fs::remove_all(p, ec);
 }
 
 void fsyncPath(const fs::path& path) {
@@ -72,10 +126,12 @@ nlohmann::json readJsonFile(const fs::path& path) {
 }
 
 AtomicFile::AtomicFile(fs::path path) : m_path(std::move(path)) {
+    removeStaleTemporaries(m_path);
     m_temp = m_path;
     m_temp += uniqueSuffix();
     m_stream.open(m_temp, std::ios::binary | std::ios::trunc);
-    if (!m_stream) throw Error(m_path.string(), "", "cannot create file for writing");
+    if (!m_stream)
+        throw Error(m_path.string(), "", std::string("cannot create file for writing (") + std::strerror(errno) + ")");
 }
 
 AtomicFile::~AtomicFile() {
@@ -111,6 +167,7 @@ void writeJsonAtomic(const fs::path& path, const nlohmann::json& value) {
 fs::path stagingDirectoryFor(const fs::path& path) {
     fs::path parent = path.parent_path().empty() ? fs::path(".") : path.parent_path();
     fs::create_directories(parent);
+    removeStaleTemporaries(path);
     fs::path staging = parent / ("." + path.filename().string() + uniqueSuffix());
     fs::create_directories(staging);
     return staging;

@@ -22,6 +22,9 @@ nlohmann::json parseJson(std::string_view text, const std::string& origin);
 void writeFileAtomic(const std::filesystem::path& path, std::string_view data);
 void writeJsonAtomic(const std::filesystem::path& path, const nlohmann::json& value);
 
+// Each write first removes the temporaries of `path` that a killed run left (named by
+// uniqueSuffix, with the writer's process id: only those whose process is gone).
+
 // Streams into a temporary file beside `path`; commit() renames it into place. Destroyed without
 // commit (an exception, a cancel), the temporary file is removed and `path` is untouched.
 class AtomicFile {

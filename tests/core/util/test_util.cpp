@@ -1,6 +1,12 @@
 // Tests of the engine's small utilities: SHA-256, atomic files, JSON errors with positions.
 #include <QtTest>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "core/util/error.h"
@@ -46,6 +52,48 @@ private slots:
             ++count;
         }
         QCOMPARE(count, 1);
+    }
+
+    // What a killed run left while writing an output (its temporary file, its folder being built,
+    // its old folder being deleted) is removed by the next write of that output; a live process's
+    // temporaries and other outputs' are left alone.
+    void staleTemporariesRemoved() {
+        test::TempDir dir;
+        const pid_t child = ::fork();
+        if (child == 0) ::_exit(0);
+        QVERIFY(child > 0);
+        int status = 0;
+        QCOMPARE(::waitpid(child, &status, 0), child);
+        const std::string dead = std::to_string(child);
+        const std::string alive = std::to_string(::getppid());
+        auto touch = [&](const std::string& name) { std::ofstream(dir / name) << "partial"; };
+        auto mkdir = [&](const std::string& name) {
+            std::filesystem::create_directories(dir / name);
+            std::ofstream(dir / name / "model.safetensors") << "partial";
+        };
+        touch("out.json.tmp." + dead + ".0.123");
+        touch("out.json.tmp." + alive + ".0.123");
+        touch("other.json.tmp." + dead + ".0.123");
+        touch("out.json.tmp." + dead + ".x.123");  // not a name uniqueSuffix makes
+        touch("out.json.tmp." + dead + ".0.123.txt");
+        mkdir(".tuned.tmp." + dead + ".3.77");
+        mkdir(".tuned.old.tmp." + dead + ".4.78");
+        mkdir(".tuned.tmp." + alive + ".3.77");
+
+        writeFileAtomic(dir / "out.json", "{}");
+        writeDirectoryAtomic(dir / "tuned", [](const std::filesystem::path& staging) {
+            writeFileAtomic(staging / "config.json", "{}");
+        });
+        std::set<std::string> left;
+        for (const auto& e : std::filesystem::directory_iterator(dir.path())) left.insert(e.path().filename().string());
+        const std::set<std::string> expected = {"out.json",
+                                                "tuned",
+                                                "out.json.tmp." + alive + ".0.123",
+                                                "other.json.tmp." + dead + ".0.123",
+                                                "out.json.tmp." + dead + ".x.123",
+                                                "out.json.tmp." + dead + ".0.123.txt",
+                                                ".tuned.tmp." + alive + ".3.77"};
+        QCOMPARE(left, expected);
     }
 
     void jsonErrorNamesLineAndColumn() {
