@@ -123,19 +123,9 @@ MemoryPlan checkMemoryPlan(const std::filesystem::path& dir, const std::string& 
 }
 
 void sizeFromItems(const std::vector<ScoringItem>& items, ScoringMode mode, PlanSettings& settings) {
-    int64_t longest = 1, scored = 1;
-    for (const auto& item : items) {
-        int64_t cont = 0, all = 0;
-        for (const auto& c : item.continuations) {
-            cont = std::max<int64_t>(cont, static_cast<int64_t>(c.size()));
-            all += static_cast<int64_t>(c.size());
-        }
-        longest = std::max<int64_t>(
-            longest, static_cast<int64_t>(item.context.size()) + (mode == ScoringMode::Letter ? 1 : cont));
-        if (mode != ScoringMode::Letter) scored = std::max(scored, all);
-    }
-    settings.tokens = longest;
-    settings.scoredTokens = scored;
+    const auto lengths = promptLengths(items, mode);
+    settings.tokens = lengths.longest;
+    settings.scoredTokens = lengths.scored;
 }
 
 ModelInput readModel(const Args& args, const PlanFor& plan) {

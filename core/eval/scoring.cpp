@@ -22,6 +22,21 @@ const char* scoringModeName(ScoringMode mode) {
     return mode == ScoringMode::Letter ? "letter" : "continuation";
 }
 
+PromptLengths promptLengths(const std::vector<ScoringItem>& items, ScoringMode mode) {
+    PromptLengths lengths;
+    for (const auto& item : items) {
+        int64_t all = 0;
+        for (size_t i = 0; i < item.continuations.size(); ++i) {
+            const auto& context = i < item.optionContexts.size() ? item.optionContexts[i] : item.context;
+            const int64_t scored = mode == ScoringMode::Letter ? 1 : static_cast<int64_t>(item.continuations[i].size());
+            lengths.longest = std::max(lengths.longest, static_cast<int64_t>(context.size()) + scored);
+            all += static_cast<int64_t>(item.continuations[i].size());
+        }
+        if (mode != ScoringMode::Letter) lengths.scored = std::max(lengths.scored, all);
+    }
+    return lengths;
+}
+
 QuestionScore scoreFromLogProbs(std::vector<double> logProbs, const ScoringItem& item) {
     QuestionScore s;
     const size_t n = logProbs.size();

@@ -32,6 +32,15 @@ struct ScoringItem {
     int gold = -1;
 };
 
+// What a memory plan sizes activations by: the longest sequence the items make (context plus the
+// scored tokens, in tokens) and the most tokens one question scores (1 in letter mode, else all its
+// options' tokens).
+struct PromptLengths {
+    int64_t longest = 1;
+    int64_t scored = 1;
+};
+PromptLengths promptLengths(const std::vector<ScoringItem>& items, ScoringMode mode);
+
 struct QuestionScore {
     std::vector<double> logProbs;  // per option: log p(letter) or sum of log p(option tokens)
     std::vector<double> probs;     // softmax of logProbs over the options

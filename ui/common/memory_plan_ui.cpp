@@ -15,9 +15,10 @@ QString planSummary(const MemoryPlan& plan) {
         .arg(needed, formatBytes(plan.available), plan.fits() ? QString() : QObject::tr(": does not fit"));
 }
 
-void showPlan(QLabel* label, const MemoryPlan& plan) {
+void showPlan(QLabel* label, const MemoryPlan& plan, const QString& note) {
     label->setText(planSummary(plan));
-    label->setToolTip(QStringLiteral("<pre>%1</pre>").arg(QString::fromStdString(plan.text()).toHtmlEscaped()));
+    const QString lines = QStringLiteral("<pre>%1</pre>").arg(QString::fromStdString(plan.text()).toHtmlEscaped());
+    label->setToolTip(note.isEmpty() ? lines : QStringLiteral("<p>%1</p>%2").arg(note.toHtmlEscaped(), lines));
     label->setStyleSheet(plan.fits() ? QString() : QStringLiteral("color: #c0392b; font-weight: bold;"));
 }
 

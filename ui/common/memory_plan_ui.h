@@ -14,8 +14,9 @@ namespace prunescope::ui {
 // "needs ≈ 1.2 GiB · 20.3 GiB free" (or "… free: does not fit").
 QString planSummary(const MemoryPlan& plan);
 
-// Shows `plan` on `label`: the summary, red when it does not fit, the plan's lines as tooltip.
-void showPlan(QLabel* label, const MemoryPlan& plan);
+// Shows `plan` on `label`: the summary, red when it does not fit, the plan's lines as tooltip
+// after `note` (e.g. Engine::sizeFromDatasets's sentence).
+void showPlan(QLabel* label, const MemoryPlan& plan, const QString& note = {});
 
 // True when `plan` fits, or when the user chose "Run anyway" in the dialog that names the
 // estimate, the free memory and the settings that would fit (object name "memoryPlanDialog").

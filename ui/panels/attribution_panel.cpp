@@ -187,7 +187,9 @@ AttributionPanel::AttributionPanel(Engine& engine, QWidget* parent) : QWidget(pa
     });
     connect(m_steps, &QSpinBox::valueChanged, this, &AttributionPanel::updatePlan);
     connect(m_scope, &QComboBox::currentTextChanged, this, &AttributionPanel::updatePlan);
+    connect(m_dataset, &QComboBox::currentTextChanged, this, &AttributionPanel::updatePlan);
     connect(&m_engine, &Engine::modelChanged, this, &AttributionPanel::updatePlan);
+    connect(&m_engine, &Engine::promptLengthsChanged, this, &AttributionPanel::updatePlan);
     connect(&m_engine, &Engine::taskFinished, this, &AttributionPanel::updatePlan);
     updatePlan();
     for (auto* box : {m_steps, m_limit}) {
@@ -250,9 +252,11 @@ QString AttributionPanel::freshOutFile() const {
     }
 }
 
-MemoryPlan AttributionPanel::plan(AttributionRequest& r) const {
+MemoryPlan AttributionPanel::plan(AttributionRequest& r, QString* note) const {
     PlanSettings s;
     s.job = PlanJob::Attribute;
+    const QString sized = m_engine.sizeFromDatasets(s, {r.dataset});
+    if (note) *note = sized;
     s.igSteps = r.ig.steps;
     s.igPerLayer = r.ig.scope == IgScope::PerLayer;
     s.questionsPerPass = r.ig.questionsPerPass;
@@ -276,8 +280,9 @@ void AttributionPanel::updatePlan() {
         return;
     }
     auto r = request();
-    const auto p = plan(r);
-    showPlan(m_plan, p);
+    QString note;
+    const auto p = plan(r, &note);
+    showPlan(m_plan, p, note);
     if (r.ig.rowsPerPass > 0) {
         m_plan->setText(m_plan->text() + tr(" (%n scaled copies per pass)", nullptr, int(r.ig.rowsPerPass)));
     }

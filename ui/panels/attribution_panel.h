@@ -35,7 +35,7 @@ public:
     AttributionRequest request() const;
     // The memory plan of `r` on the open model; when all of a question's scaled copies at once do
     // not fit, r.rowsPerPass is set to the most that do (as the CLI does).
-    MemoryPlan plan(AttributionRequest& r) const;
+    MemoryPlan plan(AttributionRequest& r, QString* note = nullptr) const;
     QString planText() const;
     void openFile(const QString& file);
     void setMinConfidence(double value);

@@ -140,6 +140,7 @@ FinetunePanel::FinetunePanel(Engine& engine, QWidget* parent) : QWidget(parent),
     connect(m_checkpoint, &QCheckBox::toggled, this, &FinetunePanel::updatePlan);
     connect(m_trainable, &QComboBox::currentTextChanged, this, &FinetunePanel::updatePlan);
     connect(&m_engine, &Engine::modelChanged, this, &FinetunePanel::updatePlan);
+    connect(&m_engine, &Engine::promptLengthsChanged, this, &FinetunePanel::updatePlan);
     connect(&m_engine, &Engine::taskFinished, this, &FinetunePanel::updatePlan);  // free memory moved
     updateArmHint();
     updatePlan();
@@ -169,15 +170,26 @@ FinetuneRequest FinetunePanel::request(const QString& arm, int seed) const {
 
 namespace {
 
-// The plan of `s` on the open model (without LoRA when its targets do not fit the model).
-PlanSettings finetunePlan(const Engine& engine, const FinetuneSettings& s) {
+// The plan of `s` on the open model (without LoRA when its targets do not fit the model), its
+// prompts sized by the sets the worker trains and validates on (the first of each role); `note`:
+// how they were sized.
+PlanSettings finetunePlan(const Engine& engine, const FinetuneSettings& s, QString* note = nullptr) {
+    PlanSettings plan;
     try {
-        return finetunePlanSettings(s, engine.model().modelType.toStdString(), true);
+        plan = finetunePlanSettings(s, engine.model().modelType.toStdString(), true);
     } catch (const std::exception&) {  // targets that do not fit the model: finetune() says so
         auto plain = s;
         plain.lora = {};
-        return finetunePlanSettings(plain, engine.model().modelType.toStdString(), true);
+        plan = finetunePlanSettings(plain, engine.model().modelType.toStdString(), true);
     }
+    QStringList sets;
+    for (const QString role : {QStringLiteral("train"), QStringLiteral("validation")}) {
+        const QStringList named = engine.datasetNames({role});
+        if (!named.isEmpty()) sets << named.first();
+    }
+    const QString sized = engine.sizeFromDatasets(plan, sets);
+    if (note) *note = sized;
+    return plan;
 }
 
 }  // namespace
@@ -188,11 +200,17 @@ void FinetunePanel::updatePlan() {
         m_plan->setToolTip({});
         return;
     }
-    showPlan(m_plan, m_engine.plan(finetunePlan(m_engine, request().settings)));
+    QString note;
+    const auto settings = finetunePlan(m_engine, request().settings, &note);
+    showPlan(m_plan, m_engine.plan(settings), note);
 }
 
 QString FinetunePanel::planText() const {
     return m_plan->text();
+}
+
+QString FinetunePanel::planToolTip() const {
+    return m_plan->toolTip();
 }
 
 void FinetunePanel::start() {

@@ -46,6 +46,7 @@ public:
     QString etaText() const;
     QString resultText() const;
     QString planText() const;
+    QString planToolTip() const;  // the whole plan, after how its prompts were sized
     int pointCount() const { return m_points; }
 
     nlohmann::json settings() const;

@@ -178,6 +178,7 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
     connect(m_dataset, &QComboBox::currentTextChanged, this, &ScorePanel::checkPrompt);
     connect(&m_engine, &Engine::modelChanged, this, &ScorePanel::checkPrompt);
     connect(m_dataset, &QComboBox::currentTextChanged, this, &ScorePanel::showDataset);
+    connect(m_dataset, &QComboBox::currentTextChanged, this, &ScorePanel::updatePlan);
     connect(m_search, &QLineEdit::textChanged, m_filter, &QuestionFilterModel::setText);
     connect(m_show, &QComboBox::currentIndexChanged, this, [this](int i) {
         m_filter->setShow(QuestionFilterModel::Show(i));
@@ -206,6 +207,7 @@ ScorePanel::ScorePanel(Engine& engine, QWidget* parent) : QWidget(parent), m_eng
         showDataset();
     });
     connect(&m_engine, &Engine::modelChanged, this, &ScorePanel::updatePlan);
+    connect(&m_engine, &Engine::promptLengthsChanged, this, &ScorePanel::updatePlan);
     connect(&m_engine, &Engine::taskFinished, this, &ScorePanel::updatePlan);
     updateDatasets();  // those the engine already has
     updateSelectionLabel();
@@ -218,10 +220,12 @@ void ScorePanel::showPreset(const QString& preset) {
     m_preset->setCurrentIndex(std::max(0, i));
 }
 
-MemoryPlan ScorePanel::plan() const {
+MemoryPlan ScorePanel::plan(QString* note) const {
     PlanSettings s;
     s.job = PlanJob::Eval;
     s.batchSize = ScoringOptions{}.batchSize;  // the worker's
+    const QString sized = m_engine.sizeFromDatasets(s, {currentDataset()});
+    if (note) *note = sized;
     return m_engine.plan(s);
 }
 
@@ -231,7 +235,9 @@ void ScorePanel::updatePlan() {
         m_plan->setToolTip({});
         return;
     }
-    showPlan(m_plan, plan());
+    QString note;
+    const auto p = plan(&note);
+    showPlan(m_plan, p, note);
 }
 
 QString ScorePanel::planText() const {

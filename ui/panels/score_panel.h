@@ -56,7 +56,8 @@ public:
     QTableView* table() const { return m_table; }
     QString selectionText() const;
     QString summaryText() const;  // the line beside Score
-    MemoryPlan plan() const;      // of scoring on the open model
+    // Of scoring the current set on the open model; `note`: how its prompts were sized.
+    MemoryPlan plan(QString* note = nullptr) const;
     QString planText() const;
     // Shows `dataset` and selects its question `index` (scrolled to, its details below the table);
     // false when that question is not scored.

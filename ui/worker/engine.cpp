@@ -67,6 +67,16 @@ Engine::Engine(QObject* parent) : QObject(parent) {
         }
         emit datasetsChanged();
     });
+    connect(m_worker, &EngineWorker::promptLengthsMeasured, this,
+            [this](const QString& name, qint64 promptTokens, qint64 scoredTokens) {
+                for (auto& d : m_datasets) {
+                    if (d.name == name) {
+                        d.promptTokens = promptTokens;
+                        d.scoredTokens = scoredTokens;
+                    }
+                }
+                emit promptLengthsChanged();
+            });
     connect(m_worker, &EngineWorker::scoringProgressed, this, &Engine::scoringProgressed);
     connect(m_worker, &EngineWorker::scoringFinished, this, &Engine::scoringFinished);
     connect(m_worker, &EngineWorker::neuronScoresChanged, this, &Engine::neuronScoresChanged);
@@ -224,6 +234,25 @@ PlanSettings Engine::onModel(PlanSettings settings) const {
     settings.computeBytes = m_model.computeDtype == QStringLiteral("float32") || m_model.computeDtype.isEmpty() ? 4 : 2;
     settings.tokens = std::max<int64_t>(1, std::min<int64_t>(settings.tokens, m_model.config->nCtx));
     return settings;
+}
+
+QString Engine::sizeFromDatasets(PlanSettings& settings, const QStringList& names) const {
+    int64_t longest = 0, scored = 0;
+    QStringList measured;
+    for (const auto& d : m_datasets) {
+        if (!names.contains(d.name) || d.promptTokens <= 0) continue;
+        longest = std::max(longest, d.promptTokens);
+        scored = std::max(scored, d.scoredTokens);
+        measured << d.name;
+    }
+    if (measured.isEmpty()) {
+        return tr("Prompts assumed to be up to %1 tokens: the lengths are measured when the questions are first "
+                  "scored.")
+            .arg(onModel(settings).tokens);
+    }
+    settings.tokens = longest;
+    settings.scoredTokens = std::max<int64_t>(1, scored);
+    return tr("Prompts up to %1 tokens, measured on %2.").arg(longest).arg(measured.join(QStringLiteral(", ")));
 }
 
 int64_t Engine::freeMemory() const {

@@ -32,6 +32,10 @@ public:
     MemoryPlan plan(const PlanSettings& settings) const;
     // `settings` made to describe the open model (device, weights as held, loaded, tokens capped).
     PlanSettings onModel(PlanSettings settings) const;
+    // Sizes `settings` (tokens, scoredTokens) by the prompt lengths measured on the datasets
+    // `names` (DatasetInfo::promptTokens), the longest of them; where none is measured yet, leaves
+    // the caller's guess. Returns a sentence for the plan's tooltip saying which it is.
+    QString sizeFromDatasets(PlanSettings& settings, const QStringList& names) const;
     // Free memory of the open model's device (the CPU without a model).
     int64_t freeMemory() const;
     // The plan for opening `dir` on `device` (weights held as --weights auto would); throws
@@ -92,6 +96,8 @@ signals:
     void systemChanged(const prunescope::ui::SystemValue& system);
     void modelChanged(const prunescope::ui::ModelCard& card);
     void datasetsChanged();
+    // A dataset's prompt lengths were measured or forgotten (datasets()[i].promptTokens).
+    void promptLengthsChanged();
     void scoringProgressed(const prunescope::ui::ScoreResult& result);
     void scoringFinished(const prunescope::ui::ScoreResult& result);
     void neuronScoresChanged(const prunescope::ui::NeuronScores& scores);

@@ -74,6 +74,11 @@ struct DatasetInfo {
     // prompt preview and the check that the prompt can score this set.
     std::vector<McqQuestion> sample;
     static constexpr size_t kSampleQuestions = 20;
+    // Its prompts as the open model reads them (core's PromptLengths), measured when its questions
+    // are first tokenized (scoring, attribution, fine-tuning); 0 until then, and again after the
+    // model or the prompt changes. The memory plans size activations by them.
+    int64_t promptTokens = 0;
+    int64_t scoredTokens = 0;
 };
 
 // How questions are put to the model, as the session keeps it (core's PromptTemplate and

@@ -60,6 +60,22 @@ void EngineWorker::State::ensureItems(WorkerDataset& set) {
     requireModel();
     if (set.items.empty() && !set.data.questions.empty()) {
         set.items = buildScoringItems(set.data, *tokenizer, scoringMode(), prompt);
+        const auto lengths = promptLengths(set.items, scoringMode());
+        set.info.promptTokens = lengths.longest;
+        set.info.scoredTokens = lengths.scored;
+        if (lengthsMeasured) lengthsMeasured(set);
+    }
+}
+
+void EngineWorker::State::clearItems() {
+    for (auto& d : datasets) {
+        d.items.clear();
+        d.clearScores();
+        if (d.info.promptTokens != 0) {
+            d.info.promptTokens = 0;
+            d.info.scoredTokens = 0;
+            if (lengthsMeasured) lengthsMeasured(d);
+        }
     }
 }
 
@@ -74,7 +90,11 @@ void EngineWorker::State::resetResults() {
     magnitude = at::Tensor();
 }
 
-EngineWorker::EngineWorker(QObject* parent) : QObject(parent), m_state(std::make_unique<State>()) {}
+EngineWorker::EngineWorker(QObject* parent) : QObject(parent), m_state(std::make_unique<State>()) {
+    m_state->lengthsMeasured = [this](const WorkerDataset& d) {
+        emit promptLengthsMeasured(d.info.name, d.info.promptTokens, d.info.scoredTokens);
+    };
+}
 
 EngineWorker::~EngineWorker() = default;
 
@@ -165,10 +185,7 @@ void EngineWorker::loadModel(const QString& dir, const QString& device, const QS
         s.device = device.toStdString();
         s.dtype = compute;
         s.resetResults();
-        for (auto& d : s.datasets) {
-            d.items.clear();
-            d.clearScores();
-        }
+        s.clearItems();
         const auto& c = model->config();
         ModelCard card;
         card.dir = dir;
@@ -247,10 +264,7 @@ void EngineWorker::setPrompt(const PromptChoice& choice) {
     m_state->prompt = promptTemplate(choice);
     m_state->scoring = promptScoringMode(choice);
     m_state->previewBase.reset();
-    for (auto& d : m_state->datasets) {
-        d.items.clear();  // rebuilt with the new prompt on first use
-        d.clearScores();
-    }
+    m_state->clearItems();  // rebuilt with the new prompt on first use
 }
 
 void EngineWorker::removeDataset(const QString& name) {

@@ -55,6 +55,8 @@ signals:
     void modelChanged(const prunescope::ui::ModelCard& card);
     void datasetChanged(const prunescope::ui::DatasetInfo& info);
     void datasetRemoved(const QString& name);
+    // DatasetInfo::promptTokens and scoredTokens of set `name` (0: not measured).
+    void promptLengthsMeasured(const QString& name, qint64 promptTokens, qint64 scoredTokens);
     void scoringProgressed(const prunescope::ui::ScoreResult& result);  // the questions scored so far
     void scoringFinished(const prunescope::ui::ScoreResult& result);
     void neuronScoresChanged(const prunescope::ui::NeuronScores& scores);  // live and final

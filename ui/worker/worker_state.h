@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,8 +67,12 @@ struct EngineWorker::State {
     void requireModel() const;
     // Letters, or the continuations a task preset scores (prompt.task).
     ScoringMode scoringMode() const;
-    // Builds the scoring items of `set` if needed.
+    // Builds the scoring items of `set` if needed, measures their lengths (info.promptTokens,
+    // info.scoredTokens) and tells lengthsMeasured.
     void ensureItems(WorkerDataset& set);
+    // Drops the items of every set (a new model or prompt), and their lengths.
+    void clearItems();
+    std::function<void(const WorkerDataset&)> lengthsMeasured;
     void resetResults();
 };
 

@@ -1,7 +1,8 @@
 // FinetunePanel on a tiny real model: the form becomes the request, a short run draws one loss
 // point per step and reports its result; a pruned arm without a selection fails with a message;
 // cancelling stops a long run; the memory plan beside Start, and the question asked (Cancel: nothing
-// runs; Run anyway: it runs) when the plan does not fit.
+// runs; Run anyway: it runs) when the plan does not fit; the plan sized by the prompts' real lengths
+// once the worker has tokenized them (256 assumed before).
 #include <QApplication>
 #include <QMessageBox>
 #include <QPushButton>
@@ -9,6 +10,11 @@
 #include <QTest>
 #include <QTimer>
 
+#include "core/data/mcq.h"
+#include "core/data/prompt.h"
+#include "core/eval/mcq_items.h"
+#include "core/eval/scoring.h"
+#include "core/tokenizer/tokenizer.h"
 #include "tests/ui/ui_test_support.h"
 #include "ui/panels/finetune_panel.h"
 #include "ui/views/line_chart_view.h"
@@ -21,7 +27,9 @@ class TestFinetunePanel : public QObject {
 private slots:
     void initTestCase();
     void formBecomesRequest();
+    void planAssumesPromptLengthsFirst();
     void shortRunDrawsCurves();
+    void planSizedByMeasuredPrompts();
     void prunedArmNeedsSelection();
     void cancelStopsRun();
     void memoryPlanShownAndAsked();
@@ -79,6 +87,40 @@ void TestFinetunePanel::shortRunDrawsCurves() {
     QVERIFY2(m_panel->resultText().contains(QStringLiteral("plain seed 0")), qPrintable(m_panel->resultText()));
     QVERIFY2(m_panel->resultText().contains(QStringLiteral("arc-easy-test")), qPrintable(m_panel->resultText()));
     QVERIFY2(m_panel->etaText().contains(QStringLiteral("Finished")), qPrintable(m_panel->etaText()));
+}
+
+void TestFinetunePanel::planAssumesPromptLengthsFirst() {
+    const QString tip = m_panel->planToolTip();
+    QVERIFY2(tip.contains(QStringLiteral("assumed to be up to 256 tokens")), qPrintable(tip));
+    QVERIFY2(tip.contains(QStringLiteral("x 256 tokens")), qPrintable(tip));
+}
+
+// After the run (which tokenized the training and validation parts of the file), the plan uses
+// the longest prompt of the two, which is the longest of the whole file, as core tokenizes it.
+void TestFinetunePanel::planSizedByMeasuredPrompts() {
+    const QString train = m_engine->datasetNames({QStringLiteral("train")}).value(0);
+    const QString validation = m_engine->datasetNames({QStringLiteral("validation")}).value(0);
+    QVERIFY(!train.isEmpty() && !validation.isEmpty());
+    const auto tokenizer = Tokenizer::fromModel(m_fixture.model);
+    McqLoadOptions options;
+    options.skipInvalid = true;
+    const auto all = loadMcqDataset(m_fixture.train, options);
+    const auto items = buildScoringItems(all, tokenizer, ScoringMode::Letter, PromptTemplate{});
+    const int64_t longest = promptLengths(items, ScoringMode::Letter).longest;
+    QVERIFY(longest > 10 && longest < 256);
+    const QString tip = m_panel->planToolTip();
+    QVERIFY2(
+        tip.contains(QStringLiteral("Prompts up to %1 tokens, measured on %2, %3").arg(longest).arg(train, validation)),
+        qPrintable(tip));
+    QVERIFY2(tip.contains(QStringLiteral("x %1 tokens").arg(longest)), qPrintable(tip));
+    qInfo("%s", qPrintable(tip));
+
+    // Another prompt forgets the lengths until the questions are tokenized again.
+    PromptChoice prompt = m_engine->prompt();
+    prompt.text = QStringLiteral("Q: {question}\n{options}\nAnswer:");
+    m_engine->setPrompt(prompt);
+    QTRY_VERIFY2(m_panel->planToolTip().contains(QStringLiteral("assumed")), qPrintable(m_panel->planToolTip()));
+    m_engine->setPrompt({});
 }
 
 void TestFinetunePanel::prunedArmNeedsSelection() {
