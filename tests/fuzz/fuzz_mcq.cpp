@@ -6,8 +6,13 @@
 // for sniffing; the name's extension and stem matter to the sniffing and to MMLU; "skip" loads
 // with skipInvalid), then the file's bytes. A NUL byte ends the data: what follows is the labels
 // file beside it (<stem>-labels.lst, PIQA and Social IQa).
+//
+// FUZZ_MCQ_FORMAT=<format> pins one reader (the header's format is then ignored), for coverage
+// figures per reader (docs/fuzzing.md).
 #include <cctype>
 #include <cstdint>
+#include <cstdlib>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -31,8 +36,13 @@ std::string safeFileName(const std::string& name) {
 
 }  // namespace
 
+std::optional<McqFormat> g_pinned;
+
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     fuzz::quietLogs();
+    if (const char* pinned = std::getenv("FUZZ_MCQ_FORMAT"); pinned != nullptr && *pinned != 0) {
+        g_pinned = parseMcqFormat(pinned);  // an unknown name throws: a typo is not a silent run
+    }
     return 0;
 }
 
@@ -54,6 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         options.skipInvalid = flag == "skip";
         input.remove_prefix(eol + 1);
     }
+    if (g_pinned) options.format = *g_pinned;
     const size_t nul = input.find('\0');
     const auto path = fuzz::writeScratch(name, input.substr(0, nul));
     const auto labels = fuzz::scratchDir() / (path.stem().string() + "-labels.lst");
