@@ -61,6 +61,19 @@ struct DetachOnExit {
     ~DetachOnExit() { detachLora(lora); }
 };
 
+// However training ends (finished, stopped, cancelled, failed), the model is left frozen and
+// without gradient buffers: they are as large as the trainable weights, and a model kept after a
+// run (the pipeline evaluates it, the GUI keeps it open) would hold them for nothing.
+struct FreezeOnExit {
+    CausalLM& model;
+    ~FreezeOnExit() {
+        for (auto& p : model.parameters()) {
+            p.mutable_grad() = torch::Tensor();
+            p.set_requires_grad(false);
+        }
+    }
+};
+
 // Training cannot go on from a NaN or Inf: every weight it reaches becomes NaN. Names the step
 // and the questions of its batch (indices into the training items).
 Error nonFinite(const std::string& what, int64_t step, const std::vector<size_t>& questions) {
@@ -111,6 +124,7 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train,
     // each product; frozen ones stay as they are held.
     std::vector<torch::Tensor> decay, noDecay;
     NamedTensors trained;  // what checkpoints and keep-best hold
+    FreezeOnExit freezeOnExit{model};
     LoraAttachment lora;
     DetachOnExit detachOnExit{lora};
     if (s.lora.enabled()) {
@@ -240,7 +254,7 @@ FinetuneResult finetune(CausalLM& model, const std::vector<ScoringItem>& train,
         }
     }
     if (s.keepBest && !best.empty()) restore(trained, best);
-    for (auto& p : model.parameters()) p.set_requires_grad(false);
+    for (auto& p : model.parameters()) p.set_requires_grad(false);  // before merging into them
     model.eval();
 
     FinetuneResult result;

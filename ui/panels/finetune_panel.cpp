@@ -183,7 +183,7 @@ PlanSettings finetunePlan(const Engine& engine, const FinetuneSettings& s, QStri
         plan = finetunePlanSettings(plain, engine.model().modelType.toStdString(), true);
     }
     QStringList sets;
-    for (const QString role : {QStringLiteral("train"), QStringLiteral("validation")}) {
+    for (const QString& role : {QStringLiteral("train"), QStringLiteral("validation")}) {
         const QStringList named = engine.datasetNames({role});
         if (!named.isEmpty()) sets << named.first();
     }

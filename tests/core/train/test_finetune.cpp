@@ -156,6 +156,37 @@ private slots:
         QVERIFY(!full.stoppedEarly);
     }
 
+    // However a run ends, the model comes back frozen and without gradient buffers (as large as
+    // the trainable weights): finished, cancelled, or stopped by a NaN.
+    void everyEndLeavesNoGradients() {
+        auto leftovers = [](CausalLM& model) {
+            int n = 0;
+            for (const auto& p : model.parameters()) n += p.grad().defined() || p.requires_grad();
+            return n;
+        };
+        auto s = settings();
+        s.maxSteps = 3;
+        auto model = loadModel(m_modelDir, {"cpu"});
+        finetune(*model, m_train, {}, nullptr, s);
+        QCOMPARE(leftovers(*model), 0);
+
+        CancelFlag cancel{false};
+        s.maxSteps = 10;
+        QVERIFY_THROWS_EXCEPTION(CancelledError, finetune(
+                                                     *model, m_train, {}, nullptr, s,
+                                                     [&](const TrainPoint& p) {
+                                                         if (p.step == 2) cancel = true;
+                                                     },
+                                                     &cancel));
+        QCOMPARE(leftovers(*model), 0);
+
+        s.lr = 1e30;
+        s.warmupFraction = 0;
+        s.clipNorm = 0;
+        QVERIFY_THROWS_EXCEPTION(Error, finetune(*model, m_train, {}, nullptr, s));
+        QCOMPARE(leftovers(*model), 0);
+    }
+
     void prunedNeuronsStayZero() {
         auto model = loadModel(m_modelDir, {"cpu"});
         const auto& c = model->config();
