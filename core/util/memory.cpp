@@ -1,5 +1,7 @@
 #include "core/util/memory.h"
 
+#include "core/util/device_memory.h"
+
 #include <dlfcn.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -133,6 +135,7 @@ void releaseFreedMemory() {
 #if defined(__GLIBC__)
     ::malloc_trim(0);
 #endif
+    releaseDeviceCache();
 }
 
 std::string formatBytes(int64_t bytes) {

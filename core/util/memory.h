@@ -26,10 +26,12 @@ int64_t totalMemoryBytes();
 int64_t residentBytes();
 int64_t peakResidentBytes();
 
-// Gives the memory that freed tensors leave inside the allocator back to the system (glibc's
-// malloc_trim; a no-op elsewhere). After a fine-tune of a model whose tensors are 1-32 MB each,
-// glibc keeps the freed heap: the GUI's resident memory stayed 35 % above its level before the run
-// until this was called (test_engine_worker, cancelledFinetuneFreesMemory). Call after long tasks.
+// Gives the memory that freed tensors leave inside the allocators back to the system: glibc's
+// malloc_trim (a no-op elsewhere), and the CUDA caching allocator's unused blocks when a GPU has
+// been used (device_memory.h). After a fine-tune of a model whose tensors are 1-32 MB each, glibc
+// keeps the freed heap: the GUI's resident memory stayed 35 % above its level before the run until
+// this was called (test_engine_worker, cancelledFinetuneFreesMemory; the GPU side: test_gpu,
+// cancelledFinetuneGivesTheGpuBack). Call after long tasks.
 void releaseFreedMemory();
 
 // "1.23 GB" (decimal units, as the plan prints them).

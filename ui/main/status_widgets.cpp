@@ -96,9 +96,12 @@ void SystemStatus::refresh() {
         m_engine.hasModel() ? m_engine.model().device : (s.device.isEmpty() ? tr("device ?") : s.device);
     const int64_t rss = residentBytes();
     const int64_t free = m_engine.freeMemory();
-    m_label->setText(
-        tr("%1 · %n thread(s) · %2 in use · %3 free", nullptr, s.threads)
-            .arg(device, rss > 0 ? formatBytes(rss) : tr("memory ?"), free >= 0 ? formatBytes(free) : tr("?")));
+    QString text = tr("%1 · %n thread(s) · %2 in use", nullptr, s.threads)
+                       .arg(device, rss > 0 ? formatBytes(rss) : tr("memory ?"));
+    // On a GPU "free" is the GPU's: say what LibTorch holds there too (tensors and its cache).
+    if (const int64_t held = m_engine.deviceHeldMemory(); held >= 0)
+        text += tr(" · GPU %1 held").arg(formatBytes(held));
+    m_label->setText(text + tr(" · %1 free").arg(free >= 0 ? formatBytes(free) : tr("?")));
 }
 
 }  // namespace prunescope::ui

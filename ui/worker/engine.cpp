@@ -5,6 +5,7 @@
 #include "core/data/task_preset.h"
 #include "core/model/model_io.h"
 #include "core/util/device.h"
+#include "core/util/device_memory.h"
 #include "core/util/error.h"
 #include "core/util/log.h"
 #include "core/util/memory.h"
@@ -258,6 +259,11 @@ QString Engine::sizeFromDatasets(PlanSettings& settings, const QStringList& name
 int64_t Engine::freeMemory() const {
     return availableMemoryBytes(m_model.deviceId.isEmpty() ? c10::Device(c10::kCPU)
                                                            : c10::Device(m_model.deviceId.toStdString()));
+}
+
+int64_t Engine::deviceHeldMemory() const {
+    if (m_model.deviceId.isEmpty()) return -1;
+    return deviceReservedBytes(c10::Device(m_model.deviceId.toStdString()));
 }
 
 MemoryPlan Engine::plan(const PlanSettings& settings) const {

@@ -38,6 +38,8 @@ public:
     QString sizeFromDatasets(PlanSettings& settings, const QStringList& names) const;
     // Free memory of the open model's device (the CPU without a model).
     int64_t freeMemory() const;
+    // GPU memory LibTorch holds for the open model's device (in use or cached); -1 on the CPU.
+    int64_t deviceHeldMemory() const;
     // The plan for opening `dir` on `device` (weights held as --weights auto would); throws
     // prunescope::Error for a folder or file without a readable config.
     // `dtype`: the compute dtype (float32, bfloat16, float16; narrow ones hold the weights in it).
