@@ -12,12 +12,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "app/cli/args.h"
 #include "app/cli/bench.h"
 #include "app/cli/common.h"
+#include "core/model/model_io.h"
+#include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 #include "core/util/files.h"
 #include "core/util/memory.h"
@@ -65,6 +68,7 @@ ChildResult runChild(const std::vector<std::string>& args, const fs::path& log, 
     return r;
 }
 
+// "eval,attribute" -> {"eval", "attribute"}.
 std::vector<std::string> split(const std::string& text) {
     std::vector<std::string> out;
     std::stringstream in(text);
@@ -72,6 +76,14 @@ std::vector<std::string> split(const std::string& text) {
     while (std::getline(in, item, ',')) {
         if (!item.empty()) out.push_back(item);
     }
+    return out;
+}
+
+// "--rows-per-pass 64 --dtype bfloat16" -> its words, as a shell would split them (no quoting).
+std::vector<std::string> words(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string word; in >> word;) out.push_back(word);
     return out;
 }
 
@@ -114,7 +126,8 @@ int benchMemory(const Argv& argv) {
             const fs::path source = work / "source";
             fs::create_directories(source);
             fs::copy_file(args->get("config"), source / "config.json", fs::copy_options::overwrite_existing);
-            for (const char* name : {"tokenizer.json", "tokenizer_config.json"}) {
+            Tokenizer::fromDirectory(args->get("tokenizer"));  // one the children can read, or its error now
+            for (const auto& name : tokenizerFileNames()) {
                 const fs::path from = fs::path(args->get("tokenizer")) / name;
                 if (fs::exists(from)) fs::copy_file(from, source / name, fs::copy_options::overwrite_existing);
             }
@@ -135,7 +148,7 @@ int benchMemory(const Argv& argv) {
         const std::string questions = args->get("questions");
         std::vector<std::string> common = {"--model",   model.string(),       "--data", args->get("data"),
                                            "--weights", args->get("weights"), "--quiet"};
-        for (const auto& e : split(args->get("extra"))) common.push_back(e);
+        for (const auto& e : words(args->get("extra"))) common.push_back(e);
         std::printf("model: %s, weights %s (bfloat16 files), free memory %s\n", args->get("config").c_str(),
                     formatBytes(weightBytes).c_str(), formatBytes(availableMemoryBytes()).c_str());
         std::printf("%-22s %-8s %10s %10s %7s %9s %8s  %s\n", "case", "outcome", "estimate", "peak", "ratio",
@@ -197,11 +210,17 @@ int benchMemory(const Argv& argv) {
             fs::remove(planOut);
             auto r = runChild(a, work / (name + ".log"), planOut);
             int64_t estimate = -1;
-            if (fs::exists(planOut)) estimate = readJsonFile(planOut).value("needed_bytes", int64_t(-1));
-            std::string outcome = r.signal != 0     ? "KILLED"
-                                  : r.exitCode == 0 ? "ran"
-                                  : r.exitCode == 2 ? "refused"
-                                                    : "failed";
+            bool fits = true;
+            if (fs::exists(planOut)) {
+                const auto plan = readJsonFile(planOut);
+                estimate = plan.value("needed_bytes", int64_t(-1));
+                fits = plan.value("fits", true);
+            }
+            // Exit 2 is a refusal by the plan only when the plan said it does not fit; else an error.
+            std::string outcome = r.signal != 0              ? "KILLED"
+                                  : r.exitCode == 0          ? "ran"
+                                  : r.exitCode == 2 && !fits ? "refused"
+                                                             : "failed";
             char ratio[16] = "-", perWeights[16] = "-", perUnit[32] = "-";
             if (estimate > 0 && r.exitCode == 0)
                 std::snprintf(ratio, sizeof ratio, "%.2f", double(estimate) / double(r.peakBytes));
@@ -212,7 +231,14 @@ int benchMemory(const Argv& argv) {
                         formatBytes(estimate).c_str(), formatBytes(r.peakBytes).c_str(), ratio, perWeights, r.seconds,
                         perUnit);
             std::fflush(stdout);
-            if (r.exitCode != 0) std::printf("  (see %s)\n", (work / (name + ".log")).string().c_str());
+            if (r.exitCode != 0) {
+                std::string last;  // the child's error (the refusal's or the failure's), or its last line
+                std::ifstream log(work / (name + ".log"));
+                for (std::string line; std::getline(log, line);) {
+                    if (!line.empty() && (last.rfind("error:", 0) != 0 || line.rfind("error:", 0) == 0)) last = line;
+                }
+                std::printf("  %s\n  (see %s)\n", last.c_str(), (work / (name + ".log")).string().c_str());
+            }
         }
         return int(kOk);
     });

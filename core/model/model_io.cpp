@@ -264,9 +264,7 @@ void saveModel(CausalLM& model, const fs::path& dir, const ModelSaveOptions& opt
         if (!options.copyFilesFrom.empty() && isGgufFile(options.copyFilesFrom)) {
             writeGgufTokenizerFiles(options.copyFilesFrom, staging);
         } else if (!options.copyFilesFrom.empty()) {
-            for (const char* name :
-                 {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt",
-                  "encoder.json", "vocab.bpe", "added_tokens.json", "tokenizer.model", "generation_config.json"}) {
+            for (const auto& name : tokenizerFileNames()) {
                 // (not fs::copy_file: on a full disk it reports "Input/output error")
                 if (fs::exists(options.copyFilesFrom / name))
                     writeFileAtomic(staging / name, readTextFile(options.copyFilesFrom / name));
@@ -274,6 +272,20 @@ void saveModel(CausalLM& model, const fs::path& dir, const ModelSaveOptions& opt
         }
         if (writeMore) writeMore(staging);
     });
+}
+
+const std::vector<std::string>& tokenizerFileNames() {
+    static const std::vector<std::string> names = {"tokenizer.json",
+                                                   "tokenizer_config.json",
+                                                   "special_tokens_map.json",
+                                                   "vocab.json",
+                                                   "merges.txt",
+                                                   "encoder.json",
+                                                   "vocab.bpe",
+                                                   "added_tokens.json",
+                                                   "tokenizer.model",
+                                                   "generation_config.json"};
+    return names;
 }
 
 std::string modelFingerprint(const fs::path& dir) {

@@ -62,6 +62,10 @@ std::shared_ptr<CausalLM> buildModel(const ModelConfig& config, uint64_t seed,
                                      torch::ScalarType dtype = torch::kFloat);
 void initializeWeights(CausalLM& model, uint64_t seed, double std = 0.02);
 
+// The tokenizer and generation files of a Hugging Face folder that go with its weights (those
+// present are copied when a model is saved).
+const std::vector<std::string>& tokenizerFileNames();
+
 struct ModelSaveOptions {
     std::string dtype = "float32";  // float32, float16, bfloat16
     // Tokenizer and generation files are copied from this folder; from a GGUF file, its tokenizer is

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <iterator>
+#include <regex>
 
 #include <fstream>
 
@@ -385,6 +386,23 @@ private slots:
                                "12", "--questions", "1", "--steps", "4"});
         QCOMPARE(a.exitCode, 0);
         QVERIFY(a.out.find("speed-up") != std::string::npos);
+    }
+
+    // bench memory on a tiny config: each case runs as a child with the plan's estimate beside its
+    // measured peak; --extra's words reach every child as separate arguments.
+    void benchMemoryRunsItsCases() {
+        auto data = (test::sharedDataDir() / "mcq/arc-hf-jsonl/ARC-Easy-validation.jsonl").string();
+        auto r = test::runCli({"bench", "memory", "--config", (m_model / "config.json").string(), "--tokenizer",
+                               m_model.string(), "--data", data, "--work", (m_tmp / "bench-memory").string(), "--cases",
+                               "eval,attribute", "--questions", "2", "--ig-steps", "4", "--extra", "--dtype bfloat16"});
+        std::printf("%s", r.out.c_str());
+        QCOMPARE(r.exitCode, 0);
+        for (const char* name : {"eval", "attribute"}) {
+            std::smatch m;
+            const std::regex row(std::string("\\n") + name + " +ran +[0-9.]+ [kMG]B +[0-9.]+ [kMG]B +[0-9.]+ ");
+            QVERIFY2(std::regex_search(r.out, m, row), name);
+        }
+        QVERIFY2(fs::exists(m_tmp / "bench-memory" / "attribute.safetensors"), r.out.c_str());
     }
 };
 
