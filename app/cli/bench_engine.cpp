@@ -202,7 +202,9 @@ int benchAttribution(const Argv& argv) {
         "With --dtype bfloat16 (or float16) the batched path runs again in that dtype: its speed-up over\n"
         "float32 and how far its scores agree with float32's (Spearman, top-1% overlap, completeness).\n"
         "With --model and --data: a real model (in float32 first) and the first questions of a dataset\n"
-        "(letter prompts, the predicted option as the target) instead of the random GPT-2 shape.");
+        "(letter prompts, the predicted option as the target) instead of the random GPT-2 shape.\n"
+        "With --scope per-layer the rows also run as one pass through every block, against the fast\n"
+        "path's passes that start at each row's layer: the speed-up and their largest difference.");
     addShapeOptions(parser, "128");
     parser.option("questions", "N", "Questions (every path)", "8")
         .option("steps", "M", "Gauss-Legendre steps", "20")
@@ -288,10 +290,24 @@ int benchAttribution(const Argv& argv) {
         const double rows = static_cast<double>(s.steps + 1) *
                                 (s.scope == IgScope::PerLayer ? static_cast<double>(config.nLayer) : 1.0) +
                             1;
+        // One layer at a time, each pass starts at the lowest layer its rows scale: the rows run
+        // that share of the blocks.
+        double blockShare = 1;
+        if (s.scope == IgScope::PerLayer) {
+            const int64_t perLayer = s.steps + 1, layers = config.nLayer, total = layers * perLayer + 1;
+            const int64_t band = layerBandRows(perLayer, layers);
+            double blockRows = 0;
+            for (int64_t start = 0; start < total; start += band) {
+                const int64_t first = std::min(start / perLayer, layers - 1);
+                blockRows += static_cast<double>(std::min(band, total - start) * (layers - first));
+            }
+            blockShare = blockRows / (rows * static_cast<double>(layers));
+        }
         const double perToken = forwardFlopsPerToken(config, static_cast<int64_t>(seq), false);
-        // Fast: prefix forward once; rows x (forward + backward ~ 3 forwards) of one token.
-        const double fastFlops = (seq - 1) * perToken + rows * 3 * perToken;
-        const double naiveFlops = rows * 3 * seq * perToken;
+        // Fast: prefix forward once; rows x (forward + backward) of one token. The backward pass
+        // takes gradients to the activations only (no weight requires one): about one forward more.
+        const double fastFlops = (seq - 1) * perToken + rows * blockShare * 2 * perToken;
+        const double naiveFlops = rows * 2 * seq * perToken;
         std::printf("model             %s, %s, %s\n", what.c_str(), deviceName(device).c_str(), threadsText().c_str());
         std::printf(
             "questions         %lld of %.0f tokens (mean); %d Gauss-Legendre steps (+ F(x), F(0) rows); %s scope\n",
@@ -316,6 +332,27 @@ int benchAttribution(const Argv& argv) {
                     meanCompleteness(batched.results));
         if (naiveCount > 0) std::printf(", %.2e (naive)", meanCompleteness(naive));
         std::printf("; mean |F(x) - F(0)| %.3g\n", meanTargetChange(batched.results));
+        if (s.scope == IgScope::PerLayer) {
+            // The same rows in one pass from the first block (as before passes started at their
+            // lowest layer): every row runs every block.
+            auto onePass = s;
+            onePass.rowsPerPass = static_cast<int64_t>(rows);
+            std::vector<QuestionIg> whole;
+            start = std::chrono::steady_clock::now();
+            for (size_t i = 0; i < items.size(); ++i)
+                whole.push_back(integratedGradients(*model, items[i], predicted[i], onePass));
+            synchronize(device);
+            const double wholeSeconds = since(start) / static_cast<double>(items.size());
+            double maxRelWhole = 0;
+            for (size_t i = 0; i < items.size(); ++i) {
+                const double scale = whole[i].ig.abs().max().item<double>();
+                maxRelWhole = std::max(maxRelWhole, (fast[i].ig - whole[i].ig).abs().max().item<double>() / scale);
+            }
+            std::printf(
+                "one pass, all rows %.3f s per question (every row through every block): passes from "
+                "each row's layer are %.2fx faster (%.0f%% of the block work); max relative diff %.2e\n",
+                wholeSeconds, wholeSeconds / fastSeconds, 100 * blockShare, maxRelWhole);
+        }
         std::printf("matmul peak       %.1f GFLOP/s (float32, same run)\n", peak);
         if (dtype != torch::kFloat) {
             const auto name = dtypeName(dtype);

@@ -28,12 +28,14 @@ struct Row {
 };
 
 // The gates of `count` rows, the whole list repeated `copies` times (one copy per question), as one
-// (copies * count, nNeuron) tensor per layer that requires grad, set on `hook` at `where`.
+// (copies * count, nNeuron) tensor per layer from `firstLayer` on that requires grad, set on `hook`
+// at `where` (the layers below get an undefined tensor: the pass starts above them).
 std::vector<torch::Tensor> makeGates(const Row* rows, size_t count, int64_t copies, int64_t nLayer, int64_t nNeuron,
-                                     const torch::Device& device, NeuronHook& hook, HookPositions where) {
-    std::vector<torch::Tensor> gates;
+                                     const torch::Device& device, NeuronHook& hook, HookPositions where,
+                                     int64_t firstLayer = 0) {
+    std::vector<torch::Tensor> gates(static_cast<size_t>(firstLayer));
     const auto n = copies * static_cast<int64_t>(count);
-    for (int64_t l = 0; l < nLayer; ++l) {
+    for (int64_t l = firstLayer; l < nLayer; ++l) {
         std::vector<float> values;
         values.reserve(static_cast<size_t>(n));
         for (int64_t c = 0; c < copies; ++c)
@@ -43,6 +45,16 @@ std::vector<torch::Tensor> makeGates(const Row* rows, size_t count, int64_t copi
         gates.push_back(g);
     }
     return gates;
+}
+
+// The lowest block the rows scale (every block for the joint scope); F(x)'s row scales none. Below
+// it each row's hidden state is the unscaled pass's, so a pass over these rows can start there.
+int64_t firstScaledLayer(const Row* rows, size_t count, int64_t nLayer) {
+    int64_t first = nLayer - 1;
+    for (size_t k = 0; k < count; ++k) {
+        if (rows[k].kind != Row::Kind::Input) first = std::min(first, std::max<int64_t>(0, rows[k].layer));
+    }
+    return first;
 }
 
 // Takes F(x) (and the option predicted there) or F(0) from an endpoint row's target value;
@@ -153,18 +165,35 @@ QuestionIg integratedGradients(CausalLM& model, const ScoringItem& item, int pre
         model.hidden(context.slice(1, 0, contextLen - 1), prefixArgs);
     }
 
+    // One layer at a time (fast path): the hidden state entering each block in the unscaled pass of
+    // the last token, where passes over the rows of higher layers start.
+    std::vector<torch::Tensor> blockInputs;
+    const auto lastToken = context.slice(1, contextLen - 1);  // (1, 1)
+    if (fast && settings.scope == IgScope::PerLayer) {
+        torch::NoGradGuard noGrad;
+        KvCache cache = prefixCache.sharePrefix(1);
+        ForwardArgs args;
+        args.blockInputs = &blockInputs;
+        if (contextLen > 1) args.cache = &cache;
+        model.hidden(lastToken, args);
+    }
+
     QuestionIg out;
     out.ig = torch::zeros({nLayer, nNeuron}, torch::kDouble);
     std::vector<double> f0(blocks.size(), 0.0);
-    const int64_t perPass = settings.rowsPerPass > 0 ? settings.rowsPerPass
-                            : fast                   ? static_cast<int64_t>(rows.size())
-                                                     : 8;
+    const auto rowsPerLayer = static_cast<int64_t>(rows.size() - 1) / static_cast<int64_t>(blocks.size());
+    const int64_t perPass = settings.rowsPerPass > 0              ? settings.rowsPerPass
+                            : !fast                               ? 8
+                            : settings.scope == IgScope::PerLayer ? layerBandRows(rowsPerLayer, nLayer)
+                                                                  : static_cast<int64_t>(rows.size());
     for (size_t start = 0; start < rows.size(); start += static_cast<size_t>(perPass)) {
         const size_t end = std::min(rows.size(), start + static_cast<size_t>(perPass));
         const auto r = static_cast<int64_t>(end - start);
+        const int64_t first = blockInputs.empty() ? 0 : firstScaledLayer(rows.data() + start, end - start, nLayer);
         // Gates per layer: (R, nNeuron), α on the rows that scale this layer, 1 elsewhere.
         NeuronHook hook(nLayer, settings.site);
-        auto gates = makeGates(rows.data() + start, end - start, 1, nLayer, nNeuron, device, hook, settings.positions);
+        auto gates =
+            makeGates(rows.data() + start, end - start, 1, nLayer, nNeuron, device, hook, settings.positions, first);
         ForwardArgs args;
         args.hook = &hook;
         torch::Tensor hidden;
@@ -174,16 +203,21 @@ QuestionIg integratedGradients(CausalLM& model, const ScoringItem& item, int pre
                 cache = prefixCache.sharePrefix(r);
                 args.cache = &cache;
             }
-            hidden = model.hidden(context.slice(1, contextLen - 1).expand({r, 1}), args).select(1, 0);  // (R, d)
+            if (first > 0) {
+                args.startLayer = first;
+                args.start = blockInputs[static_cast<size_t>(first)].expand({r, 1, -1});
+            }
+            hidden = model.hidden(lastToken.expand({r, 1}), args).select(1, 0);  // (R, d)
         } else {
             hidden = model.hidden(context.expand({r, contextLen}), args).select(1, contextLen - 1);  // (R, d)
         }
         auto logits = targetLogits(model, hidden, settings.target, optionRows);
         auto f = target(atLeastFloat(logits), settings.target, predicted, item.gold, optionIds);  // (R,)
-        auto grads = torch::autograd::grad({f.sum()}, gates);
+        const std::vector<torch::Tensor> scaled(gates.begin() + first, gates.end());
+        auto grads = torch::autograd::grad({f.sum()}, scaled);
         auto fcpu = f.detach().to(torch::kCPU, torch::kDouble);
-        for (int64_t l = 0; l < nLayer; ++l) {
-            auto g = grads[static_cast<size_t>(l)].detach().to(torch::kCPU, torch::kDouble);  // (R, nNeuron)
+        for (int64_t l = first; l < nLayer; ++l) {
+            auto g = grads[static_cast<size_t>(l - first)].detach().to(torch::kCPU, torch::kDouble);  // (R, nNeuron)
             for (size_t j = start; j < end; ++j) {
                 if (const double w = rows[j].stepWeight(l); w != 0)
                     out.ig[l].add_(g[static_cast<int64_t>(j - start)], w);
@@ -300,7 +334,10 @@ std::vector<QuestionIg> integratedGradientsBatch(CausalLM& model, const std::vec
                                                  const std::vector<int>& predicted, const IgSettings& settings) {
     if (items.size() != predicted.size()) throw Error("", "attribution", "one predicted option per question is needed");
     std::vector<QuestionIg> out;
-    bool grouped = settings.positions == HookPositions::Last && !settings.naive && settings.rowsPerPass == 0;
+    // Questions share a pass in the joint scope; one layer at a time, each question's rows already
+    // fill passes of several layers (rowsPerPass), which start at their lowest layer.
+    bool grouped = settings.positions == HookPositions::Last && !settings.naive && settings.rowsPerPass == 0 &&
+                   settings.scope == IgScope::Joint;
     for (const auto* item : items) {
         checkItem(*item, settings);
         grouped = grouped && item->context.size() > 1;

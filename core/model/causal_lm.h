@@ -48,6 +48,15 @@ struct ForwardArgs {
     // Gradient checkpointing: with gradients on and no cache, each block keeps only its input and
     // runs again in the backward pass (see checkpointed()).
     bool checkpoint = false;
+    // Starts at block `startLayer` from `start` (B, T, dModel), the hidden state entering it (from
+    // blockInputs of an earlier call), instead of at the embeddings; `ids` still give the shape and,
+    // with the cache, the positions. Blocks below add nothing to the cache, which then serves this
+    // call only. For Integrated Gradients one layer at a time: rows that scale layer l equal the
+    // unscaled pass below it.
+    int64_t startLayer = 0;
+    torch::Tensor start;
+    // When given: receives the hidden state entering each block that runs, in order.
+    std::vector<torch::Tensor>* blockInputs = nullptr;
 };
 
 // Runs `block` on x without keeping its activations for the gradient; the backward pass runs it

@@ -79,10 +79,12 @@ public:
 
     torch::Tensor hidden(const torch::Tensor& ids, const ForwardArgs& args) override {
         auto ctx = makeAttentionContext(ids, args, 0, torch::kFloat);
-        auto x = wte(ids, computeDtype()) + wpe(ctx.positions, computeDtype());  // (B, T, d)
-        for (size_t i = 0; i < blocks.size(); ++i) {
+        auto x = args.start.defined() ? args.start
+                                      : wte(ids, computeDtype()) + wpe(ctx.positions, computeDtype());  // (B, T, d)
+        for (auto i = static_cast<size_t>(args.startLayer); i < blocks.size(); ++i) {
             auto block = blocks[i];
             const auto layer = static_cast<int64_t>(i);
+            if (args.blockInputs != nullptr) args.blockInputs->push_back(x);
             x = runBlock(
                 args,
                 [block, ctx, args, layer](const torch::Tensor& h) mutable {
@@ -90,7 +92,7 @@ public:
                 },
                 x);
         }
-        extendCacheMask(args.cache, ids, args.attentionMask);
+        if (args.startLayer == 0) extendCacheMask(args.cache, ids, args.attentionMask);
         return ln_f(x);
     }
 

@@ -95,11 +95,12 @@ public:
 
     torch::Tensor hidden(const torch::Tensor& ids, const ForwardArgs& args) override {
         auto ctx = makeAttentionContext(ids, args, config().slidingWindow, torch::kFloat);
-        auto x = model->embed_tokens(ids, computeDtype());  // (B, T, d)
+        auto x = args.start.defined() ? args.start : model->embed_tokens(ids, computeDtype());  // (B, T, d)
         auto [cos, sin] = m_rope.table(ctx.positions, x.scalar_type());
-        for (size_t i = 0; i < model->blocks.size(); ++i) {
+        for (auto i = static_cast<size_t>(args.startLayer); i < model->blocks.size(); ++i) {
             auto blk = model->blocks[i];
             const auto layer = static_cast<int64_t>(i);
+            if (args.blockInputs != nullptr) args.blockInputs->push_back(x);
             x = runBlock(
                 args,
                 [blk, ctx, cos = cos, sin = sin, args, layer](const torch::Tensor& h) mutable {
@@ -108,7 +109,7 @@ public:
                 },
                 x);
         }
-        extendCacheMask(args.cache, ids, args.attentionMask);
+        if (args.startLayer == 0) extendCacheMask(args.cache, ids, args.attentionMask);
         return model->norm(x);
     }
 

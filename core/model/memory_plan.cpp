@@ -7,6 +7,7 @@
 
 #include "core/model/architecture.h"
 #include "core/model/causal_lm.h"
+#include "core/settings/ig_settings.h"
 #include "core/util/error.h"
 #include "core/util/memory.h"
 
@@ -162,10 +163,14 @@ MemoryPlan estimateMemory(const ModelConfig& config, const PlanSettings& s) {
     } else if (s.job == PlanJob::Attribute) {
         // All questions of a pass together, or with rows per pass set, one question at a time in
         // chunks of that many rows.
-        const double q = s.rowsPerPass > 0 ? 1.0 : static_cast<double>(std::max<int64_t>(1, s.questionsPerPass));
+        // One layer at a time, a question's rows go in passes of a few layers (layerBandRows); the
+        // first pass runs every block and holds the most.
+        const double q =
+            s.rowsPerPass > 0 || s.igPerLayer ? 1.0 : static_cast<double>(std::max<int64_t>(1, s.questionsPerPass));
         const double rowsPerQuestion = static_cast<double>(s.igSteps + 2) * (s.igPerLayer ? layers : 1.0);
-        const double rows =
-            s.rowsPerPass > 0 ? std::min(rowsPerQuestion, static_cast<double>(s.rowsPerPass)) : q * rowsPerQuestion;
+        const double rows = s.rowsPerPass > 0 ? std::min(rowsPerQuestion, static_cast<double>(s.rowsPerPass))
+                            : s.igPerLayer    ? static_cast<double>(layerBandRows(s.igSteps + 1, config.nLayer))
+                                              : q * rowsPerQuestion;
         const double kv = 2.0 * static_cast<double>(config.nKvHead * config.headDim);
         add(plan, "prompt cache", q * tokens * layers * kv * act,
             std::to_string(static_cast<int64_t>(q)) + " prompts' keys and values");

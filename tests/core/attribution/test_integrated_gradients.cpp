@@ -255,22 +255,35 @@ private slots:
         QVERIFY(error / scale < 1e-3);
     }
 
+    // Per layer, the fast path's passes start at the lowest layer their rows scale, from the
+    // unscaled pass's hidden state there: with 128 steps each layer's rows fill a pass of their own
+    // (kLayerBandRows; the second starts at layer 1), with 7 rows per pass some passes straddle two
+    // layers.
     void fastPathEqualsNaive_data() {
         QTest::addColumn<QString>("model");
         QTest::addColumn<QString>("scope");
+        QTest::addColumn<int>("steps");
+        QTest::addColumn<int>("rowsPerPass");
         for (const char* m : {"gpt2", "llama", "mistral", "qwen2"}) {
-            QTest::newRow(QString("%1 joint").arg(m).toUtf8()) << QString(m) << "joint";
+            QTest::newRow(QString("%1 joint").arg(m).toUtf8()) << QString(m) << "joint" << 20 << 0;
+            QTest::newRow(QString("%1 per-layer").arg(m).toUtf8()) << QString(m) << "per-layer" << 20 << 0;
+            QTest::newRow(QString("%1 per-layer, a pass per layer").arg(m).toUtf8())
+                << QString(m) << "per-layer" << 128 << 0;
+            QTest::newRow(QString("%1 per-layer, 7 rows per pass").arg(m).toUtf8())
+                << QString(m) << "per-layer" << 20 << 7;
         }
-        QTest::newRow("gpt2 per-layer") << "gpt2"
-                                        << "per-layer";
     }
     void fastPathEqualsNaive() {
         QFETCH(QString, model);
         QFETCH(QString, scope);
+        QFETCH(int, steps);
+        QFETCH(int, rowsPerPass);
         auto lm = tinyModel(model);
         auto item = randomItem(lm->config().nVocab, 12, 11);
         IgSettings s;
         s.scope = parseIgScope(scope.toStdString());
+        s.steps = steps;
+        s.rowsPerPass = rowsPerPass;
         int predicted = predictedOption(*lm, item);
         auto fast = integratedGradients(*lm, item, predicted, s);
         s.naive = true;
@@ -280,6 +293,10 @@ private slots:
         std::printf("  %s: max relative difference fast vs naive %.2e\n", QTest::currentDataTag(), d);
         QVERIFY(d < 1e-4);
         QVERIFY(std::abs(fast.fx - naive.fx) < 1e-5);
+        QCOMPARE(fast.predicted, naive.predicted);
+        QCOMPARE(fast.f0.size(), naive.f0.size());
+        for (size_t b = 0; b < fast.f0.size(); ++b) QVERIFY(std::abs(fast.f0[b] - naive.f0[b]) < 1e-5);
+        QVERIFY(std::abs(fast.completenessError - naive.completenessError) < 1e-4);
     }
 
     // Several questions of different lengths attributed together (left-padded prompts, every
@@ -288,9 +305,13 @@ private slots:
     void batchEqualsOneAtATime() {
         QFETCH(QString, model);
         QFETCH(QString, scope);
+        QFETCH(int, steps);
+        QFETCH(int, rowsPerPass);
         auto lm = tinyModel(model);
         IgSettings s;
         s.scope = parseIgScope(scope.toStdString());
+        s.steps = steps;
+        s.rowsPerPass = rowsPerPass;
         std::vector<ScoringItem> items;
         for (int64_t k = 0; k < 3; ++k) items.push_back(randomItem(lm->config().nVocab, 7 + 4 * k, 40 + uint64_t(k)));
         std::vector<const ScoringItem*> group;
