@@ -33,7 +33,8 @@ constexpr int64_t kProcessBaseline = 200'000'000;
 struct ParameterCounts {
     int64_t total = 0;
     int64_t trainable = 0;
-    int64_t largestMatrix = 0;
+    int64_t largestMatrix = 0;  // of the blocks
+    int64_t unembedding = 0;    // the head (the input embedding when tied)
     int64_t largestTrainable = 0;
     int64_t lora = 0;  // adapter parameters for the rank asked
 };
@@ -48,7 +49,8 @@ ParameterCounts countParameters(const ModelConfig& config, const PlanSettings& s
     for (const auto& p : model->named_parameters()) {
         const auto n = p.value().numel();
         counts.total += n;
-        if (p.value().dim() == 2) counts.largestMatrix = std::max(counts.largestMatrix, n);
+        if (p.value().dim() == 2 && model->roleOf(p.key()).layer >= 0)
+            counts.largestMatrix = std::max(counts.largestMatrix, n);
         if (s.job == PlanJob::Finetune && s.loraRank == 0 && isTrainableParameter(*model, p.key(), s.trainable)) {
             counts.trainable += n;
             counts.largestTrainable = std::max(counts.largestTrainable, n);
@@ -60,6 +62,7 @@ ParameterCounts countParameters(const ModelConfig& config, const PlanSettings& s
             if (targeted) counts.lora += s.loraRank * (p.value().size(0) + p.value().size(1));
         }
     }
+    counts.unembedding = model->unembedding().numel();
     return counts;
 }
 
@@ -148,8 +151,13 @@ MemoryPlan estimateMemory(const ModelConfig& config, const PlanSettings& s) {
             count(counts.total) + " parameters x " + std::to_string(s.weightBytes) + " bytes" +
                 (s.weightBytes < s.computeBytes ? " (held as stored)" : ""));
     if (s.weightBytes < s.computeBytes && s.job != PlanJob::Load) {
-        add(plan, "widened matrix", static_cast<double>(counts.largestMatrix) * s.computeBytes,
-            "the largest matrix in float32 during its product");
+        // The head is widened whole when the job reads the whole vocabulary: scoring and IG's
+        // log-softmax, a continuation's tokens. Letter fine-tuning reads the options' rows only.
+        const bool vocabulary = s.job != PlanJob::Finetune || s.scoredTokens > 1;
+        const bool head = vocabulary && counts.unembedding > counts.largestMatrix;
+        add(plan, "widened matrix",
+            static_cast<double>(head ? counts.unembedding : counts.largestMatrix) * s.computeBytes,
+            head ? "the head in float32 during its product" : "the largest matrix in float32 during its product");
     }
     const double tokens = static_cast<double>(std::max<int64_t>(1, s.tokens));
     if (s.job == PlanJob::Load) {
