@@ -101,8 +101,10 @@ step "cuda visible" 120 "$cli" bench forward --device cuda --layers 1 --d-model 
     --batch 1 --seconds 0.2 || cuda_ok=0
 
 # --- 5. the gpu tests
+# -V: each test's own lines too (the summary takes the GPU memory a cancelled fine-tune gives back).
 step "ctest -L gpu" 300 env QT_QPA_PLATFORM=offscreen \
-    ctest --test-dir "$build" -L gpu --output-on-failure --no-tests=error --timeout 240 || true
+    ctest --test-dir "$build" -L gpu -V --no-tests=error --timeout 240 || true
+gpumem=$(grep -m1 -o 'GPU (reserved by LibTorch) memory: .*' "$out" || true)
 
 # --- 6. benchmarks on the GPU (GPT-2-small shape)
 fwd="" attr=""
@@ -124,6 +126,7 @@ say "summary ($((SECONDS - start_all)) s in all; full output in $log)"
 echo "$gpus"
 printf '%-24s %-6s %7s\n' step status time
 printf '%s\n' "${summary[@]}"
+[[ -n $gpumem ]] && echo "$gpumem"
 if [[ -n $fwd ]]; then
     echo
     echo "forward      $(field "$fwd" forward)"
